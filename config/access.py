@@ -1,0 +1,114 @@
+"""Who may do what, where: roles, their permissions, and the area a user acts in.
+
+One place for every role. Later capabilities add permissions and roles here; the mechanism
+(role → permissions, grant → area filter) stays the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    PROVINCE_OFFICER = "province_officer", "Province officer"
+    COMMUNE_OFFICER = "commune_officer", "Commune officer"
+    FIELD_ENUMERATOR = "field_enumerator", "Field enumerator"
+    REGISTRY_SYSTEM = "registry_system", "Home Affairs registry (system)"
+    AUDITOR = "auditor", "Read-only auditor"
+    ANALYST = "analyst", "Reporting analyst (no personal data)"
+
+
+class Perm(StrEnum):
+    VIEW = "view"  # read records in the area
+    VIEW_PERSONAL = "view_personal"  # names, citizen IDs, addresses, phones, birth dates
+    REGISTRY_EDIT = "registry_edit"  # register and edit households and members
+    REGISTRY_LIFECYCLE = "registry_lifecycle"  # close, merge households; move members
+    DUPLICATES_REVIEW = "duplicates_review"  # dismiss possible duplicates
+    VILLAGES_MANAGE = "villages_manage"  # create and edit villages
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.PROVINCE_OFFICER: frozenset(Perm),
+    Role.COMMUNE_OFFICER: frozenset(Perm),
+    Role.FIELD_ENUMERATOR: frozenset({Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT}),
+    Role.REGISTRY_SYSTEM: frozenset(
+        {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.REGISTRY_LIFECYCLE}
+    ),
+    Role.AUDITOR: frozenset({Perm.VIEW, Perm.VIEW_PERSONAL}),
+    Role.ANALYST: frozenset({Perm.VIEW}),
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """The resolved rights of one user: permissions and the area they apply in."""
+
+    role: str | None = None
+    perms: frozenset[Perm] = frozenset()
+    everywhere: bool = False
+    province_codes: frozenset[str] = frozenset()
+    commune_codes: frozenset[str] = frozenset()
+    village_ids: frozenset = field(default_factory=frozenset)
+
+    def can(self, perm: Perm) -> bool:
+        return perm in self.perms
+
+    def area_q(self, commune_path: str = "commune", village_path: str | None = "village") -> Q:
+        """A filter restricting rows to the area; paths lead from the row to its units."""
+        if self.everywhere:
+            return Q()
+        q = Q(pk__in=[])
+        if self.province_codes:
+            q |= Q(**{f"{commune_path}__province_id__in": sorted(self.province_codes)})
+        if self.commune_codes:
+            q |= Q(**{f"{commune_path}__in": sorted(self.commune_codes)})
+        if self.village_ids and village_path:
+            q |= Q(**{f"{village_path}__in": sorted(self.village_ids)})
+        return q
+
+    def covers(self, commune_code: str, province_code: str, village_id=None) -> bool:
+        """True when a record in this commune (and village) is inside the area."""
+        return (
+            self.everywhere
+            or province_code in self.province_codes
+            or commune_code in self.commune_codes
+            or (village_id is not None and village_id in self.village_ids)
+        )
+
+
+NO_ACCESS = Access()
+
+
+def access_for(user) -> Access:
+    """The user's access, computed once per request and cached on the user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_ACCESS
+    cached = getattr(user, "_area_access", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        access = Access(perms=frozenset(Perm), everywhere=True)
+    else:
+        from households.models import UserAccess
+
+        grant = (
+            UserAccess.objects.filter(user=user)
+            .prefetch_related("provinces", "communes", "villages")
+            .first()
+        )
+        if grant is None:
+            access = NO_ACCESS
+        else:
+            access = Access(
+                role=grant.role,
+                perms=ROLE_PERMISSIONS.get(grant.role, frozenset()),
+                province_codes=frozenset(p.code for p in grant.provinces.all()),
+                commune_codes=frozenset(c.code for c in grant.communes.all()),
+                village_ids=frozenset(v.id for v in grant.villages.all()),
+            )
+    user._area_access = access
+    return access

@@ -1,0 +1,71 @@
+"""Shared viewset behaviour: audit context, area scoping, personal-data visibility, versions."""
+
+from __future__ import annotations
+
+from rest_framework import viewsets
+
+from config import audit
+from config.access import Access, Perm, Role, access_for
+from config.errors import InvalidInput
+
+CHANNEL_BY_ROLE = {
+    Role.FIELD_ENUMERATOR: audit.Channel.FIELD_APP,
+    Role.REGISTRY_SYSTEM: audit.Channel.REGISTRY_SYNC,
+}
+
+
+class AuditedViewSetMixin:
+    """Every change made during the request is recorded with its user and channel."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        channel = CHANNEL_BY_ROLE.get(access_for(request.user).role, audit.Channel.API)
+        self._audit_token = audit.begin(request.user, channel)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        token = getattr(self, "_audit_token", None)
+        if token is not None:
+            audit.end(token)
+            self._audit_token = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class AreaScopedMixin(AuditedViewSetMixin):
+    """Lists and details only show rows inside the user's area.
+
+    `area_paths` names the lookups from the row to its commune and village; an object
+    outside the area is answered 404 as if it did not exist.
+    """
+
+    area_paths: tuple[str, str | None] = ("commune", "village")
+
+    @property
+    def access(self) -> Access:
+        return access_for(self.request.user)
+
+    def scope(self, queryset):
+        commune_path, village_path = self.area_paths
+        return queryset.filter(self.access.area_q(commune_path, village_path))
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["show_personal"] = self.access.can(Perm.VIEW_PERSONAL)
+        return context
+
+
+def expected_version(request) -> int | None:
+    """The version an update is based on: `If-Match: "<n>"` or the body's `version`."""
+    header = request.headers.get("If-Match")
+    raw = header.strip().removeprefix("W/").strip('"') if header else request.data.get("version")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            f"Version {raw!r} is not a whole number.", fields={"version": "Must be a whole number."}
+        ) from None
+
+
+class ScopedModelViewSet(AreaScopedMixin, viewsets.ModelViewSet):
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]

@@ -1,0 +1,89 @@
+"""Who changed what, through which channel: the context every history record reads.
+
+django-simple-history writes the rows; this module tells it the acting user and the channel
+(admin, API, field app, registry sync, system command) of the change in progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    ADMIN = "admin", "Admin site"
+    API = "api", "API"
+    FIELD_APP = "field_app", "Field app"
+    REGISTRY_SYNC = "registry_sync", "Home Affairs registry sync"
+    SYSTEM = "system", "System / command"
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    user: object = None
+    channel: str = Channel.SYSTEM
+
+
+_DEFAULT = AuditContext()
+_current: ContextVar[AuditContext] = ContextVar("audit_context", default=_DEFAULT)
+
+
+def current() -> AuditContext:
+    return _current.get()
+
+
+@contextmanager
+def acting(user, channel: str) -> Iterator[None]:
+    token = _current.set(AuditContext(user=user, channel=channel))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def begin(user, channel: str):
+    """Set the context until `end(token)`; for request cycles that cannot use `with`."""
+    return _current.set(AuditContext(user=user, channel=channel))
+
+
+def end(token) -> None:
+    _current.reset(token)
+
+
+def history_user(instance, request, **kwargs):
+    """simple-history's `get_user`: the acting user of the current context."""
+    explicit = getattr(instance, "_history_user", None)
+    if explicit is not None:
+        return explicit
+    user = current().user
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user
+    return None
+
+
+class AuditedHistory(models.Model):
+    """Extra columns on every historical table."""
+
+    history_channel = models.CharField(
+        max_length=20, choices=Channel.choices, default=Channel.SYSTEM
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ChannelMiddleware:
+    """Marks changes made through the admin site with the admin channel and user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/admin/"):
+            with acting(request.user, Channel.ADMIN):
+                return self.get_response(request)
+        return self.get_response(request)

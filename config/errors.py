@@ -1,0 +1,74 @@
+"""Domain errors: raised by services, turned into problem-details responses in one place
+(config.api.errors). Services never raise HTTP exceptions."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+    title = "Invalid request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        fields: dict[str, list[str] | str] | None = None,
+        code: str | None = None,
+    ):
+        super().__init__(detail)
+        self.detail = detail
+        self.fields = {k: [v] if isinstance(v, str) else list(v) for k, v in (fields or {}).items()}
+        if code:
+            self.code = code
+
+
+class InvalidInput(DomainError):
+    """The request is well-formed but breaks a rule (400)."""
+
+
+class NotAllowed(DomainError):
+    status = 403
+    code = "permission_denied"
+    title = "Not allowed"
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state (409)."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class VersionRequired(DomainError):
+    """An update did not say which version it was based on (428)."""
+
+    status = 428
+    code = "version_required"
+    title = "Version required"
+
+    def __init__(self):
+        super().__init__(
+            "Updates must say which version they are based on: an If-Match header "
+            '(`If-Match: "3"`) or a `version` field.',
+            fields={"version": "Required for updates."},
+        )
+
+
+class StaleVersion(Conflict):
+    """The record changed since the version the update was based on.
+
+    409 when the version came in the body; the API answers 412 when it came in If-Match.
+    """
+
+    code = "stale_version"
+    title = "The record has changed"
+
+    def __init__(self, *, expected: int, current: int):
+        super().__init__(
+            f"The update was based on version {expected}, but the record is at version "
+            f"{current}. Re-read it and apply your change again.",
+            fields={"version": f"Current version is {current}."},
+        )
+        self.current = current

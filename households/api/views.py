@@ -1,0 +1,341 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config import audit
+from config.access import Perm
+from config.api.views import AreaScopedMixin, AuditedViewSetMixin, expected_version
+from config.errors import NotAllowed
+from households import services
+from households.choices import Source
+from households.filtersets import (
+    CommuneFilter,
+    DuplicateFilter,
+    HouseholdFilter,
+    MemberFilter,
+    VillageFilter,
+)
+from households.models import Commune, DuplicateCandidate, EthnicGroup, Household, Province, Village
+from households.selectors import household_history
+
+from . import serializers as s
+
+SOURCE_BY_CHANNEL = {
+    audit.Channel.FIELD_APP: Source.FIELD_SURVEY,
+    audit.Channel.REGISTRY_SYNC: Source.REGISTRY_SYNC,
+}
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='Version the update is based on, as an ETag (`"3"`); or send `version`.',
+)
+
+
+class ReferenceViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Reference data: readable by every authenticated user with a role."""
+
+
+class ProvinceViewSet(ReferenceViewSet):
+    queryset = Province.objects.all()
+    serializer_class = s.ProvinceSerializer
+    ordering = "code"
+    filterset_fields = ["code"]
+
+
+class CommuneViewSet(ReferenceViewSet):
+    queryset = Commune.objects.all()
+    serializer_class = s.CommuneSerializer
+    filterset_class = CommuneFilter
+    ordering = "code"
+
+
+class EthnicGroupViewSet(ReferenceViewSet):
+    queryset = EthnicGroup.objects.all()
+    serializer_class = s.EthnicGroupSerializer
+    ordering = "code"
+    filterset_fields = ["code"]
+
+
+def _require_area(access, commune: Commune, village: Village | None = None) -> None:
+    if not access.covers(commune.code, commune.province_id, village.pk if village else None):
+        raise NotAllowed(
+            f"Commune {commune.code} is outside your area.",
+            fields={"commune": "Outside your area."},
+            code="outside_area",
+        )
+
+
+class VillageViewSet(
+    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    serializer_class = s.VillageSerializer
+    filterset_class = VillageFilter
+    ordering = "id"
+    area_paths = ("commune", "pk")
+    write_perm = Perm.VILLAGES_MANAGE
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return self.scope(Village.objects.all())
+
+    def perform_create(self, serializer):
+        _require_area(self.access, serializer.validated_data["commune"])
+        serializer.save()
+
+    def perform_update(self, serializer):
+        _require_area(
+            self.access, serializer.validated_data.get("commune", serializer.instance.commune)
+        )
+        serializer.save()
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.HouseholdWriteSerializer, responses={201: s.HouseholdSerializer}
+    ),
+    update=extend_schema(
+        request=s.HouseholdWriteSerializer, responses=s.HouseholdSerializer, parameters=[IF_MATCH]
+    ),
+    partial_update=extend_schema(
+        request=s.HouseholdWriteSerializer, responses=s.HouseholdSerializer, parameters=[IF_MATCH]
+    ),
+)
+class HouseholdViewSet(
+    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Households with their members. Updates require the version they are based on."""
+
+    serializer_class = s.HouseholdSerializer
+    filterset_class = HouseholdFilter
+    ordering = "code"
+    write_perm = Perm.REGISTRY_EDIT
+    action_perms = {
+        "close": Perm.REGISTRY_LIFECYCLE,
+        "merge": Perm.REGISTRY_LIFECYCLE,
+        "history": Perm.VIEW_PERSONAL,
+    }
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return self.scope(s.household_queryset())
+
+    def _respond(self, household: Household, code: int = status.HTTP_200_OK) -> Response:
+        fresh = s.household_queryset().get(pk=household.pk)
+        data = s.HouseholdSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(data, status=code, headers={"ETag": f'"{fresh.version}"'})
+
+    def _input(self, serializer) -> services.HouseholdInput:
+        values = dict(serializer.validated_data)
+        values.pop("version", None)
+        members = values.pop("members", None)
+        return services.HouseholdInput(
+            values=values,
+            members=None
+            if members is None
+            else [
+                services.MemberInput(id=m.pop("id", None), version=m.pop("version", None), values=m)
+                for m in members
+            ],
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._respond(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.HouseholdWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        _require_area(self.access, data["commune"], data.get("village"))
+        household = services.household_register(
+            data=self._input(serializer),
+            source=SOURCE_BY_CHANNEL.get(audit.current().channel, Source.API),
+        )
+        return self._respond(household, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        household = self.get_object()
+        serializer = s.HouseholdWriteSerializer(
+            household, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        _require_area(
+            self.access,
+            data.get("commune", household.commune),
+            data.get("village", household.village),
+        )
+        household = services.household_update(
+            household=household,
+            expected_version=expected_version(request),
+            data=self._input(serializer),
+        )
+        return self._respond(household)
+
+    @extend_schema(
+        request=s.HouseholdCloseSerializer, responses=s.HouseholdSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close an active household: moved out of the area, or dissolved."""
+        household = self.get_object()
+        serializer = s.HouseholdCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        household = services.household_close(
+            household=household,
+            expected_version=expected_version(request),
+            status=d["status"],
+            reason=d["reason"],
+            on=d["date"],
+        )
+        return self._respond(household)
+
+    @extend_schema(
+        request=s.HouseholdMergeSerializer, responses=s.HouseholdSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        """Merge this household into another (a duplicate): members move, histories stay."""
+        source = self.get_object()
+        serializer = s.HouseholdMergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        target = self.get_queryset().filter(pk=d["into"].pk).first()
+        if target is None:
+            raise NotAllowed(
+                "The target household is outside your area.",
+                fields={"into": "Outside your area."},
+                code="outside_area",
+            )
+        target = services.household_merge(
+            source=source,
+            target=target,
+            expected_version=expected_version(request),
+            reason=d["reason"],
+            on=d["date"],
+        )
+        return self._respond(target)
+
+    @extend_schema(responses=s.HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        """Every change to the household and its members: who, when, channel, old → new.
+        Newest first; the whole history of one household (not paginated)."""
+        household = self.get_object()
+        return Response(s.HistoryEntrySerializer(household_history(household), many=True).data)
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.MemberCreateSerializer, responses={201: s.MemberSerializer}),
+    update=extend_schema(
+        request=s.MemberWriteSerializer, responses=s.MemberSerializer, parameters=[IF_MATCH]
+    ),
+    partial_update=extend_schema(
+        request=s.MemberWriteSerializer, responses=s.MemberSerializer, parameters=[IF_MATCH]
+    ),
+)
+class MemberViewSet(
+    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    serializer_class = s.MemberSerializer
+    filterset_class = MemberFilter
+    ordering = "id"
+    area_paths = ("household__commune", "household__village")
+    write_perm = Perm.REGISTRY_EDIT
+    action_perms = {"move": Perm.REGISTRY_LIFECYCLE}
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return self.scope(s.member_queryset())
+
+    def _respond(self, member, code=status.HTTP_200_OK) -> Response:
+        fresh = s.member_queryset().get(pk=member.pk)
+        data = s.MemberSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(data, status=code, headers={"ETag": f'"{fresh.version}"'})
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._respond(self.get_object())
+
+    def _household_in_area(self, household: Household) -> Household:
+        _require_area(self.access, household.commune, household.village)
+        return household
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.MemberCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        household = self._household_in_area(values.pop("household"))
+        member = services.member_add(household=household, values=values)
+        return self._respond(member, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        member = self.get_object()
+        serializer = s.MemberWriteSerializer(
+            member, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        values.pop("id", None)
+        values.pop("version", None)
+        member = services.member_update(
+            member=member, expected_version=expected_version(request), values=values
+        )
+        return self._respond(member)
+
+    @extend_schema(
+        request=s.MemberMoveSerializer, responses=s.MemberSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move the member to another household; identity and history are kept."""
+        member = self.get_object()
+        serializer = s.MemberMoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        member = services.member_move(
+            member=member,
+            expected_version=expected_version(request),
+            to=self._household_in_area(d["household"]),
+            relationship=d["relationship"],
+            reason=d.get("reason", ""),
+        )
+        return self._respond(member)
+
+
+class DuplicateViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Possible duplicate people: same folded name and date of birth in the same commune.
+    (A second registration of a citizen ID is refused at write time with the household that
+    already holds it.)"""
+
+    serializer_class = s.DuplicateSerializer
+    filterset_class = DuplicateFilter
+    ordering = "id"
+    area_paths = ("commune", None)
+    action_perms = {"dismiss": Perm.DUPLICATES_REVIEW}
+
+    def get_queryset(self):
+        return self.scope(
+            DuplicateCandidate.objects.select_related(
+                "member_a__household", "member_b__household", "resolved_by"
+            )
+        )
+
+    @extend_schema(request=s.DuplicateDismissSerializer, responses=s.DuplicateSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        """Mark as not the same person."""
+        candidate = self.get_object()
+        serializer = s.DuplicateDismissSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        candidate = services.duplicate_dismiss(
+            candidate=candidate, user=request.user, note=serializer.validated_data["note"]
+        )
+        return Response(
+            s.DuplicateSerializer(candidate, context=self.get_serializer_context()).data
+        )

@@ -1,0 +1,152 @@
+import django_filters as filters
+from django.db.models import Exists, OuterRef
+
+from config.access import Perm, access_for
+
+from .choices import (
+    DuplicateReason,
+    DuplicateStatus,
+    HouseholdStatus,
+    MemberStatus,
+    Relationship,
+    Sex,
+    UnitKind,
+)
+from .models import Commune, DuplicateCandidate, Household, Member, Village
+from .services import household_queryset_search, member_queryset_search
+
+
+def _may_search_personal(request) -> bool:
+    return access_for(request.user).can(Perm.VIEW_PERSONAL)
+
+
+class CommuneFilter(filters.FilterSet):
+    province = filters.CharFilter(field_name="province_id")
+    kind = filters.ChoiceFilter(choices=UnitKind.choices)
+    is_urban = filters.BooleanFilter()
+    q = filters.CharFilter(method="filter_q", label="Name, diacritics optional")
+
+    class Meta:
+        model = Commune
+        fields = ["province", "kind", "is_urban", "q"]
+
+    def filter_q(self, queryset, name, value):
+        from .identity import fold
+
+        matches = [c.code for c in queryset.only("code", "name") if fold(value) in fold(c.name)]
+        return queryset.filter(code__in=matches)
+
+
+class VillageFilter(filters.FilterSet):
+    commune = filters.CharFilter(field_name="commune_id")
+    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Village
+        fields = ["commune", "kind", "updated_since"]
+
+
+class HouseholdFilter(filters.FilterSet):
+    commune = filters.CharFilter(field_name="commune_id", help_text="Commune code (5 digits).")
+    province = filters.CharFilter(field_name="commune__province_id")
+    village = filters.UUIDFilter(field_name="village_id")
+    is_urban = filters.BooleanFilter(field_name="commune__is_urban")
+    ethnicity = filters.CharFilter(
+        method="filter_ethnicity", help_text="Households with a present member of this group."
+    )
+    status = filters.MultipleChoiceFilter(choices=HouseholdStatus.choices)
+    external_id = filters.CharFilter()
+    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    q = filters.CharFilter(
+        method="filter_q",
+        help_text=(
+            "Diacritic-insensitive search over household code, address, member names and citizen "
+            "IDs (`dang thi hoa` finds `Đặng Thị Hoà`). Without personal-data rights: code only."
+        ),
+    )
+
+    class Meta:
+        model = Household
+        fields = [
+            "commune",
+            "province",
+            "village",
+            "is_urban",
+            "ethnicity",
+            "status",
+            "external_id",
+            "updated_since",
+            "q",
+        ]
+
+    def filter_ethnicity(self, queryset, name, value):
+        return queryset.filter(
+            Exists(
+                Member.objects.filter(
+                    household=OuterRef("pk"), ethnicity_id=value, status=MemberStatus.PRESENT
+                )
+            )
+        )
+
+    def filter_q(self, queryset, name, value):
+        if not _may_search_personal(self.request):
+            return queryset.filter(code__startswith=value.strip())
+        return household_queryset_search(queryset, value)
+
+
+class MemberFilter(filters.FilterSet):
+    household = filters.UUIDFilter(field_name="household_id")
+    commune = filters.CharFilter(field_name="household__commune_id")
+    village = filters.UUIDFilter(field_name="household__village_id")
+    is_urban = filters.BooleanFilter(field_name="household__commune__is_urban")
+    ethnicity = filters.CharFilter(field_name="ethnicity_id")
+    sex = filters.ChoiceFilter(choices=Sex.choices)
+    relationship = filters.ChoiceFilter(choices=Relationship.choices)
+    status = filters.MultipleChoiceFilter(choices=MemberStatus.choices)
+    household_status = filters.MultipleChoiceFilter(
+        field_name="household__status", choices=HouseholdStatus.choices
+    )
+    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    q = filters.CharFilter(
+        method="filter_q",
+        help_text=(
+            "Name (diacritics optional) or the start of a citizen ID. Needs personal-data rights."
+        ),
+    )
+
+    class Meta:
+        model = Member
+        fields = [
+            "household",
+            "commune",
+            "village",
+            "is_urban",
+            "ethnicity",
+            "sex",
+            "relationship",
+            "status",
+            "household_status",
+            "updated_since",
+            "q",
+        ]
+
+    def filter_q(self, queryset, name, value):
+        if not _may_search_personal(self.request):
+            return queryset.none()
+        return member_queryset_search(queryset, value)
+
+
+class DuplicateFilter(filters.FilterSet):
+    commune = filters.CharFilter(field_name="commune_id")
+    status = filters.MultipleChoiceFilter(choices=DuplicateStatus.choices)
+    reason = filters.ChoiceFilter(choices=DuplicateReason.choices)
+    household = filters.UUIDFilter(method="filter_household")
+
+    class Meta:
+        model = DuplicateCandidate
+        fields = ["commune", "status", "reason", "household"]
+
+    def filter_household(self, queryset, name, value):
+        return queryset.filter(member_a__household_id=value) | queryset.filter(
+            member_b__household_id=value
+        )

@@ -1,0 +1,62 @@
+"""Identity rules: Vietnamese text folding for search, and citizen ID (CCCD) checks.
+
+Pure functions with no Django imports, so they are used by models, services, the demo
+generator and tests alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, strip tone and vowel marks, map đ→d, collapse spaces.
+
+    "Đặng Thị Hoà" -> "dang thi hoa". `đ`/`Đ` have no Unicode decomposition, so they are
+    mapped explicitly.
+    """
+    if not text:
+        return ""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped).strip().lower()
+
+
+CITIZEN_ID_PATTERN = re.compile(r"^\d{12}$")
+
+
+def citizen_id_errors(
+    citizen_id: str, *, sex: str | None = None, date_of_birth: date | None = None
+) -> list[str]:
+    """Reasons the citizen ID is invalid (empty list when valid).
+
+    Layout (domain.md §3): digits 1-3 place of birth registration, digit 4 century and
+    sex (1900s: 0 male / 1 female; 2000s: 2/3; 2100s: 4/5; ...), digits 5-6 the last two
+    digits of the birth year, digits 7-12 random. A number contradicting the recorded sex
+    or birth year is reported.
+    """
+    if not CITIZEN_ID_PATTERN.match(citizen_id or ""):
+        return ["A citizen ID has exactly 12 digits."]
+    errors: list[str] = []
+    if citizen_id[:3] == "000":
+        errors.append("Digits 1-3 (place of birth registration) cannot be 000.")
+    century_sex = int(citizen_id[3])
+    century = 1900 + (century_sex // 2) * 100
+    encoded_sex = "male" if century_sex % 2 == 0 else "female"
+    encoded_year = century + int(citizen_id[4:6])
+    if sex and sex != encoded_sex:
+        errors.append(
+            f"Digit 4 ({century_sex}) encodes sex {encoded_sex}, "
+            f"but the member is recorded as {sex}."
+        )
+    if date_of_birth and date_of_birth.year != encoded_year:
+        errors.append(
+            f"Digits 4-6 encode birth year {encoded_year}, "
+            f"but the member was born in {date_of_birth.year}."
+        )
+    return errors

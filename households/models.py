@@ -1,0 +1,278 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from simple_history.models import HistoricalRecords
+
+from config.access import Role
+from config.audit import AuditedHistory, history_user
+
+from .choices import (
+    DuplicateReason,
+    DuplicateStatus,
+    HouseholdStatus,
+    MemberStatus,
+    Relationship,
+    Sex,
+    Source,
+    UnitKind,
+    VillageKind,
+)
+
+models.CharField.register_lookup(Length)  # `citizen_id__length` in the constraint below
+
+
+class Province(models.Model):
+    code = models.CharField(max_length=2, primary_key=True)
+    name = models.CharField(max_length=100)
+    codename = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Commune(models.Model):
+    """A commune-level unit (xã, phường, đặc khu); codes are 5 digits and never reused."""
+
+    code = models.CharField(max_length=5, primary_key=True)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="communes")
+    name = models.CharField(max_length=100)
+    codename = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=UnitKind.choices)
+    is_urban = models.BooleanField(
+        help_text="Urban units use the urban income line. Phường: urban; xã: rural; "
+        "đặc khu: set by the province (default rural)."
+    )
+    household_seq = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Last household number issued in this commune."
+    )
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [models.Index(fields=["province", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class EthnicGroup(models.Model):
+    """The 54 ethnic groups (GSO Decision 1019/QĐ-TCTK, 2008); 01 Kinh, others minorities."""
+
+    KINH = "01"
+    code = models.CharField(max_length=2, primary_key=True)
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_minority(self) -> bool:
+        return self.code != self.KINH
+
+
+class Village(models.Model):
+    """Village or residential group (thôn, bản, khu phố, tổ dân phố) of a commune."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="villages")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=12, choices=VillageKind.choices, default=VillageKind.THON)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+
+    class Meta:
+        ordering = ["commune_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "name"], name="village_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(
+        max_length=16,
+        unique=True,
+        editable=False,
+        help_text="Human-readable code: <commune code>-<number in the commune>.",
+    )
+    external_id = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The Home Affairs registry's household ID.",
+    )
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="households")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="households"
+    )
+    address = models.CharField(max_length=255)
+    phone = models.CharField(max_length=20, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    status = models.CharField(
+        max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
+    )
+    status_reason = models.CharField(max_length=255, blank=True)
+    status_date = models.DateField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    search_text = models.TextField(
+        editable=False,
+        default="",
+        help_text="Folded code, address, member names and citizen IDs, for search.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(
+        bases=[AuditedHistory], get_user=history_user, excluded_fields=["search_text"]
+    )
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [
+            models.Index(fields=["commune", "code"]),
+            models.Index(fields=["village", "code"]),
+            models.Index(fields=["updated_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=HouseholdStatus.MERGED, merged_into__isnull=False)
+                | (~Q(status=HouseholdStatus.MERGED) & Q(merged_into__isnull=True)),
+                name="household_merged_into_iff_merged",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="household_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="household_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Member(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
+    full_name = models.CharField(max_length=150)
+    name_folded = models.CharField(max_length=150, editable=False, db_index=False)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=6, choices=Sex.choices)
+    ethnicity = models.ForeignKey(EthnicGroup, on_delete=models.PROTECT, related_name="+")
+    relationship = models.CharField(max_length=16, choices=Relationship.choices)
+    citizen_id = models.CharField(
+        max_length=12,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="12-digit citizen ID (CCCD); optional, unique when present.",
+    )
+    status = models.CharField(
+        max_length=10, choices=MemberStatus.choices, default=MemberStatus.PRESENT
+    )
+    status_date = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(
+        bases=[AuditedHistory], get_user=history_user, excluded_fields=["name_folded"]
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["name_folded", "date_of_birth"]),
+            models.Index(fields=["household", "relationship"]),
+            models.Index(fields=["updated_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(relationship=Relationship.HEAD, status=MemberStatus.PRESENT),
+                name="member_one_present_head",
+            ),
+            models.CheckConstraint(
+                condition=Q(citizen_id__isnull=True) | Q(citizen_id__length=12),
+                name="member_citizen_id_12_chars",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class DuplicateCandidate(models.Model):
+    """Two members that may be the same person, for an officer to review."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member_a = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    member_b = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=20, choices=DuplicateReason.choices)
+    status = models.CharField(
+        max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    detected_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-detected_at", "id"]
+        indexes = [models.Index(fields=["commune", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_a", "member_b", "reason"], name="duplicate_pair_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_a_id} ~ {self.member_b_id} ({self.reason})"
+
+
+class UserAccess(models.Model):
+    """A user's role and the area they act in (provinces, communes and/or villages)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="area_access"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    provinces = models.ManyToManyField(Province, blank=True, related_name="+")
+    communes = models.ManyToManyField(Commune, blank=True, related_name="+")
+    villages = models.ManyToManyField(Village, blank=True, related_name="+")
+    history = HistoricalRecords(
+        bases=[AuditedHistory],
+        get_user=history_user,
+        m2m_fields=[
+            provinces,
+            communes,
+            villages,
+        ],
+    )
+
+    class Meta:
+        verbose_name = "user area and role"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"

@@ -1,0 +1,80 @@
+"""Read-side queries shared by the API and the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Household, Member
+
+_HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+_SKIP = {
+    "id",
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "history_user_id",
+    "history_channel",
+    "version",
+    "updated_at",
+    "created_at",
+}
+
+
+def _diff(old: Any, new: Any, fields: list[str]) -> list[dict[str, Any]]:
+    changes = []
+    for name in fields:
+        before = getattr(old, name, None) if old is not None else None
+        after = getattr(new, name)
+        if old is None and after in (None, ""):
+            continue
+        if before != after:
+            changes.append(
+                {"field": name.removesuffix("_id"), "old": _plain(before), "new": _plain(after)}
+            )
+    return changes
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def household_history(household: Household) -> list[dict[str, Any]]:
+    """Every recorded change to the household and to anyone who was ever its member, newest
+    first, each with who, when, channel, reason and old → new per field."""
+    entries: list[dict[str, Any]] = []
+    member_ids = set(Member.history.filter(household_id=household.pk).values_list("id", flat=True))
+    sources = [
+        ("household", Household.history.filter(id=household.pk)),
+        ("member", Member.history.filter(id__in=member_ids)),
+    ]
+    for object_type, records in sources:
+        model = records.model
+        fields = [f.attname for f in model._meta.fields if f.attname not in _SKIP]
+        previous: dict[Any, Any] = {}
+        for record in records.select_related("history_user").order_by("history_date", "history_id"):
+            old = previous.get(record.id)
+            previous[record.id] = record
+            if (
+                object_type == "member"
+                and record.household_id != household.pk
+                and (old is None or old.household_id != household.pk)
+            ):
+                continue  # a change made while the person lived in another household
+            entries.append(
+                {
+                    "at": record.history_date,
+                    "object_type": object_type,
+                    "object_id": record.id,
+                    "change": _HISTORY_TYPES[record.history_type],
+                    "user": record.history_user.username if record.history_user else None,
+                    "channel": record.history_channel,
+                    "reason": record.history_change_reason,
+                    "changes": _diff(old, record, fields),
+                }
+            )
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    return entries

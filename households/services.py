@@ -1,0 +1,507 @@
+"""Registry use cases. Every write to households and members goes through here.
+
+Each function is transactional: it either applies the whole change or raises a DomainError
+and changes nothing. Updates take the version they were based on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from config.errors import Conflict, InvalidInput, StaleVersion, VersionRequired
+
+from .choices import DuplicateReason, DuplicateStatus, HouseholdStatus, MemberStatus, Relationship
+from .identity import citizen_id_errors, fold
+from .models import Commune, DuplicateCandidate, Household, Member, Village
+
+HOUSEHOLD_FIELDS = (
+    "external_id",
+    "commune",
+    "village",
+    "address",
+    "phone",
+    "latitude",
+    "longitude",
+)
+MEMBER_FIELDS = (
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "relationship",
+    "citizen_id",
+    "status",
+    "status_date",
+)
+
+
+@dataclass
+class MemberInput:
+    """A member to add (id None) or the fields to change on an existing member."""
+
+    values: dict[str, Any]
+    id: Any = None
+    version: int | None = None
+
+
+@dataclass
+class HouseholdInput:
+    values: dict[str, Any]
+    members: list[MemberInput] | None = field(default=None)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _check_version(obj: Household | Member, expected_version: int | None) -> None:
+    if expected_version is None:
+        raise VersionRequired()
+    if obj.version != expected_version:
+        raise StaleVersion(expected=expected_version, current=obj.version)
+
+
+def _validate_village(commune: Commune, village: Village | None) -> None:
+    if village is not None and village.commune_id != commune.code:
+        raise InvalidInput(
+            f"Village {village.name} belongs to commune {village.commune_id}, not {commune.code}.",
+            fields={"village": f"Village is not in commune {commune.code}."},
+        )
+
+
+def _validate_member(values: dict[str, Any], prefix: str, exclude_id=None) -> None:
+    citizen_id = values.get("citizen_id")
+    dob: date | None = values.get("date_of_birth")
+    if dob and dob > timezone.localdate():
+        raise InvalidInput(
+            "A date of birth cannot be in the future.",
+            fields={f"{prefix}date_of_birth": "Date of birth is in the future."},
+        )
+    if citizen_id:
+        errors = citizen_id_errors(citizen_id, sex=values.get("sex"), date_of_birth=dob)
+        if errors:
+            raise InvalidInput(
+                f"Invalid citizen ID {citizen_id}: {' '.join(errors)}",
+                fields={f"{prefix}citizen_id": errors},
+                code="invalid_citizen_id",
+            )
+        existing = (
+            Member.objects.filter(citizen_id=citizen_id)
+            .exclude(pk=exclude_id)
+            .values_list("household__code", flat=True)
+            .first()
+        )
+        if existing:
+            raise Conflict(
+                f"Citizen ID {citizen_id} is already registered in household {existing}: "
+                "this is the same person. Move the member instead of registering them again.",
+                fields={f"{prefix}citizen_id": f"Already registered in household {existing}."},
+                code="duplicate_citizen_id",
+            )
+
+
+def _assert_one_head(household: Household, changes: dict[Any, tuple[str, str] | None]) -> None:
+    """Refuse a change that would leave an active household with other than one present head.
+
+    `changes` maps member keys to their (relationship, status) after the change, or None for
+    a member leaving; other members keep their stored state. Checked before writing so the
+    answer is a clear 400, not a constraint violation.
+    """
+    if household.status != HouseholdStatus.ACTIVE:
+        return
+    state: dict[Any, tuple[str, str] | None] = (
+        {
+            pk: (rel, st)
+            for pk, rel, st in household.members.values_list("pk", "relationship", "status")
+        }
+        if household.pk
+        else {}
+    )
+    state.update(changes)
+    present = [v for v in state.values() if v is not None and v[1] == MemberStatus.PRESENT]
+    heads = sum(1 for rel, _ in present if rel == Relationship.HEAD)
+    if present and heads != 1:
+        raise InvalidInput(
+            f"An active household has exactly one head among its present members; "
+            f"this change would leave {heads}.",
+            fields={"members": f"Exactly one present member must be the head (found {heads})."},
+            code="one_head_required",
+        )
+
+
+def refresh_search_text(household: Household) -> None:
+    """Recompute the folded text that `?q=` searches (code, address, names, citizen IDs)."""
+    parts = [household.code, household.external_id or "", household.address, household.phone]
+    for name, citizen_id in household.members.values_list("full_name", "citizen_id"):
+        parts.extend([name, citizen_id or ""])
+    text = fold(" ".join(p for p in parts if p))
+    Household.objects.filter(pk=household.pk).update(search_text=text)
+    household.search_text = text
+
+
+def next_household_code(commune: Commune) -> str:
+    locked = Commune.objects.select_for_update().get(pk=commune.pk)
+    Commune.objects.filter(pk=commune.pk).update(household_seq=F("household_seq") + 1)
+    return f"{commune.code}-{locked.household_seq + 1:06d}"
+
+
+def _save_member(member: Member, values: dict[str, Any], prefix: str) -> Member:
+    merged = {f: values.get(f, getattr(member, f, None)) for f in MEMBER_FIELDS}
+    if "ethnicity" not in values and member.pk and member.ethnicity_id:
+        merged["ethnicity"] = member.ethnicity
+    _validate_member(merged, prefix, exclude_id=member.pk)
+    for name, value in values.items():
+        setattr(member, name, value)
+    if member.citizen_id == "":
+        member.citizen_id = None
+    member.name_folded = fold(member.full_name)
+    member.save()
+    return member
+
+
+def detect_duplicates(members: Iterable[Member]) -> int:
+    """Record possible duplicates of these members: same folded name and date of birth in the
+    same commune. Returns how many new candidates were recorded."""
+    created = 0
+    for member in members:
+        commune_id = member.household.commune_id
+        others = (
+            Member.objects.filter(
+                name_folded=member.name_folded,
+                date_of_birth=member.date_of_birth,
+                household__commune_id=commune_id,
+            )
+            .exclude(pk=member.pk)
+            .values_list("pk", flat=True)
+        )
+        for other in others:
+            a, b = sorted([member.pk, other], key=str)
+            _, new = DuplicateCandidate.objects.get_or_create(
+                member_a_id=a,
+                member_b_id=b,
+                reason=DuplicateReason.NAME_BIRTH_DATE,
+                defaults={"commune_id": commune_id},
+            )
+            created += new
+    return created
+
+
+def _apply_members(household: Household, members: Sequence[MemberInput]) -> list[Member]:
+    existing = {m.pk: m for m in household.members.all()} if household.pk else {}
+    planned: list[tuple[Member, dict[str, Any], str]] = []
+    for index, item in enumerate(members):
+        prefix = f"members.{index}."
+        if item.id is None:
+            member = Member(household=household)
+        else:
+            member = existing.get(item.id)
+            if member is None:
+                raise InvalidInput(
+                    f"Member {item.id} does not belong to household {household.code}.",
+                    fields={f"{prefix}id": "Not a member of this household."},
+                    code="not_a_member",
+                )
+            if item.version is not None:
+                _check_version(member, item.version)
+            member.version += 1
+        planned.append((member, item.values, prefix))
+    final = {
+        m.pk: (v.get("relationship", m.relationship), v.get("status", m.status))
+        for m, v, _ in planned
+    }
+    _assert_one_head(household, final)
+    # Whoever stops being head is written first, so the one-head constraint holds throughout.
+    planned.sort(key=lambda p: p[1].get("relationship", p[0].relationship) == Relationship.HEAD)
+    return [_save_member(member, values, prefix) for member, values, prefix in planned]
+
+
+# ---------------------------------------------------------------------------- households
+
+
+@transaction.atomic
+def household_register(*, data: HouseholdInput, source: str) -> Household:
+    values = data.values
+    commune: Commune = values["commune"]
+    _validate_village(commune, values.get("village"))
+    if not data.members:
+        raise InvalidInput(
+            "A household is registered with its members (at least the head).",
+            fields={"members": "At least one member, the head, is required."},
+        )
+    household = Household(
+        source=source,
+        code=next_household_code(commune),
+        **{k: v for k, v in values.items() if k in HOUSEHOLD_FIELDS},
+    )
+    household.save()
+    members = _apply_members(household, [MemberInput(values=m.values) for m in data.members])
+    refresh_search_text(household)
+    detect_duplicates(members)
+    return household
+
+
+@transaction.atomic
+def household_update(
+    *, household: Household, expected_version: int | None, data: HouseholdInput
+) -> Household:
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    _check_version(household, expected_version)
+    values = {k: v for k, v in data.values.items() if k in HOUSEHOLD_FIELDS}
+    commune = values.get("commune", household.commune)
+    village = values.get("village", household.village if "commune" not in values else None)
+    if "village" in values or "commune" in values:
+        _validate_village(commune, village)
+    for name, value in values.items():
+        setattr(household, name, value)
+    household.version += 1
+    household.save()
+    members: list[Member] = []
+    if data.members:
+        members = _apply_members(household, data.members)
+    refresh_search_text(household)
+    detect_duplicates(members or household.members.all())
+    return household
+
+
+@transaction.atomic
+def household_close(
+    *, household: Household, expected_version: int | None, status: str, reason: str, on: date
+) -> Household:
+    """End an active household: moved out of the area, or dissolved."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    _check_version(household, expected_version)
+    if status not in (HouseholdStatus.MOVED_OUT, HouseholdStatus.DISSOLVED):
+        raise InvalidInput(
+            "A household is closed as moved_out or dissolved; use merge to merge.",
+            fields={"status": "Must be moved_out or dissolved."},
+        )
+    if household.status != HouseholdStatus.ACTIVE:
+        raise Conflict(
+            f"Household {household.code} is already {household.status}.", code="not_active"
+        )
+    household.status, household.status_reason, household.status_date = status, reason, on
+    household.version += 1
+    household.save()
+    return household
+
+
+@transaction.atomic
+def household_merge(
+    *, source: Household, target: Household, expected_version: int | None, reason: str, on: date
+) -> Household:
+    """Merge `source` into `target`: its members move to the target (each keeping its own
+    history), the source is kept with status merged and a link to the target, and open
+    duplicate candidates between the two are resolved."""
+    if source.pk == target.pk:
+        raise InvalidInput(
+            "A household cannot be merged into itself.",
+            fields={"into": "Choose another household."},
+        )
+    locked = {
+        h.pk: h
+        for h in Household.objects.select_for_update()
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
+    }
+    source, target = locked[source.pk], locked[target.pk]
+    _check_version(source, expected_version)
+    for h in (source, target):
+        if h.status != HouseholdStatus.ACTIVE:
+            raise Conflict(
+                f"Household {h.code} is {h.status}; only active households merge.",
+                code="not_active",
+            )
+    moved = list(source.members.filter(status=MemberStatus.PRESENT))
+    for member in moved:
+        member.household = target
+        if member.relationship == Relationship.HEAD:
+            member.relationship = Relationship.OTHER_RELATIVE
+        member.version += 1
+        member._change_reason = f"Merged from household {source.code}: {reason}"
+        member.save()
+    source.status, source.status_reason, source.status_date = HouseholdStatus.MERGED, reason, on
+    source.merged_into = target
+    source.version += 1
+    source._change_reason = f"Merged into {target.code}"
+    source.save()
+    target.version += 1
+    target._change_reason = f"Received members of {source.code}"
+    target.save()
+    refresh_search_text(source)
+    refresh_search_text(target)
+    target_members = list(target.members.values_list("pk", flat=True))
+    DuplicateCandidate.objects.filter(
+        status=DuplicateStatus.OPEN, member_a__in=target_members, member_b__in=target_members
+    ).update(
+        status=DuplicateStatus.MERGED,
+        resolved_at=timezone.now(),
+        resolution_note=f"Households {source.code} and {target.code} merged",
+    )
+    return target
+
+
+# ---------------------------------------------------------------------------- members
+
+
+@transaction.atomic
+def member_add(*, household: Household, values: dict[str, Any]) -> Member:
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.status != HouseholdStatus.ACTIVE:
+        raise Conflict(f"Household {household.code} is {household.status}.", code="not_active")
+    member = Member(household=household)
+    _assert_one_head(
+        household,
+        {member.pk: (values.get("relationship"), values.get("status", MemberStatus.PRESENT))},
+    )
+    member = _save_member(member, values, "")
+    household.version += 1
+    household.save(update_fields=["version", "updated_at"])
+    refresh_search_text(household)
+    detect_duplicates([member])
+    return member
+
+
+@transaction.atomic
+def member_update(
+    *, member: Member, expected_version: int | None, values: dict[str, Any]
+) -> Member:
+    member = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
+    _check_version(member, expected_version)
+    if "household" in values and values["household"] != member.household:
+        raise InvalidInput(
+            "Use the move action to move a member to another household.",
+            fields={"household": "Use POST /members/{id}/move/."},
+        )
+    values.pop("household", None)
+    _assert_one_head(
+        member.household,
+        {
+            member.pk: (
+                values.get("relationship", member.relationship),
+                values.get("status", member.status),
+            )
+        },
+    )
+    member.version += 1
+    _save_member(member, values, "")
+    refresh_search_text(member.household)
+    detect_duplicates([member])
+    return member
+
+
+@transaction.atomic
+def member_move(
+    *,
+    member: Member,
+    expected_version: int | None,
+    to: Household,
+    relationship: str,
+    reason: str = "",
+) -> Member:
+    """Move a member to another household; the member keeps its identity and history."""
+    member = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
+    _check_version(member, expected_version)
+    origin = member.household
+    if to.pk == origin.pk:
+        raise InvalidInput(
+            "The member is already in that household.",
+            fields={"household": "Choose another household."},
+        )
+    if to.status != HouseholdStatus.ACTIVE:
+        raise Conflict(f"Household {to.code} is {to.status}.", code="not_active")
+    if member.status != MemberStatus.PRESENT:
+        raise Conflict(
+            f"Only present members move; this member is {member.status}.", code="not_present"
+        )
+    _assert_one_head(origin, {member.pk: None})
+    _assert_one_head(to, {member.pk: (relationship, MemberStatus.PRESENT)})
+    member.household = to
+    member.relationship = relationship
+    member.version += 1
+    member._change_reason = f"Moved from household {origin.code}" + (
+        f": {reason}" if reason else ""
+    )
+    member.save()
+    for h in (origin, to):
+        Household.objects.filter(pk=h.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
+        refresh_search_text(h)
+    detect_duplicates([member])
+    return member
+
+
+# ---------------------------------------------------------------------------- duplicates
+
+
+@transaction.atomic
+def duplicate_dismiss(*, candidate: DuplicateCandidate, user, note: str) -> DuplicateCandidate:
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != DuplicateStatus.OPEN:
+        raise Conflict(f"This candidate is already {candidate.status}.", code="not_open")
+    candidate.status = DuplicateStatus.DISMISSED
+    candidate.resolved_by = user
+    candidate.resolved_at = timezone.now()
+    candidate.resolution_note = note
+    candidate.save()
+    return candidate
+
+
+def detect_all_duplicates() -> int:
+    """Set-based scan of the whole register (after bulk loads). Returns rows added."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {DuplicateCandidate._meta.db_table}
+                (id, member_a_id, member_b_id, commune_id, reason, status, detected_at,
+                 resolution_note)
+            SELECT {_uuid_sql(connection)}, a.id, b.id, ha.commune_id, %s, %s, %s, ''
+            FROM {Member._meta.db_table} a
+            JOIN {Household._meta.db_table} ha ON ha.id = a.household_id
+            JOIN {Member._meta.db_table} b
+              ON b.name_folded = a.name_folded AND b.date_of_birth = a.date_of_birth
+             AND b.id > a.id
+            JOIN {Household._meta.db_table} hb ON hb.id = b.household_id
+             AND hb.commune_id = ha.commune_id
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {DuplicateCandidate._meta.db_table} d
+                WHERE d.member_a_id = a.id AND d.member_b_id = b.id AND d.reason = %s)
+            """,
+            [
+                DuplicateReason.NAME_BIRTH_DATE,
+                DuplicateStatus.OPEN,
+                timezone.now(),
+                DuplicateReason.NAME_BIRTH_DATE,
+            ],
+        )
+        return cursor.rowcount
+
+
+def _uuid_sql(connection) -> str:
+    if connection.vendor == "postgresql":
+        return "gen_random_uuid()"
+    return "lower(hex(randomblob(16)))"
+
+
+def household_queryset_search(qs, text: str):
+    """Diacritic-insensitive search: every folded word must appear in the search text."""
+    for word in fold(text).split():
+        qs = qs.filter(search_text__contains=word)
+    return qs
+
+
+def member_queryset_search(qs, text: str):
+    words = fold(text).split()
+    if len(words) == 1 and words[0].isdigit():
+        return qs.filter(Q(citizen_id__startswith=words[0]))
+    for word in words:
+        qs = qs.filter(name_folded__contains=word)
+    return qs

@@ -1,0 +1,93 @@
+"""Test data built through the real services (no mocks of our own database)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from households import services
+from households.choices import Source
+from households.models import Commune, EthnicGroup, Household, UserAccess, Village
+
+_seq = itertools.count(1)
+
+
+def citizen_id(dob: date, sex: str, province: str = "022") -> str:
+    """A valid citizen ID for this birth date and sex, unique within the test run."""
+    century_digit = (dob.year // 100 - 19) * 2 + (0 if sex == "male" else 1)
+    return f"{province}{century_digit}{dob.year % 100:02d}{next(_seq):06d}"
+
+
+def member(
+    full_name: str = "Nguyễn Văn An",
+    *,
+    relationship: str = "head",
+    dob: date = date(1980, 5, 1),
+    sex: str = "male",
+    ethnicity: str = "01",
+    with_citizen_id: bool = True,
+    **extra,
+) -> dict:
+    values = {
+        "full_name": full_name,
+        "date_of_birth": dob,
+        "sex": sex,
+        "ethnicity": EthnicGroup.objects.get(code=ethnicity),
+        "relationship": relationship,
+    }
+    if with_citizen_id:
+        values["citizen_id"] = citizen_id(dob, sex)
+    values.update(extra)
+    return values
+
+
+def household(
+    commune: Commune | str,
+    *,
+    village: Village | None = None,
+    members: list[dict] | None = None,
+    address: str = "Thôn 1",
+    **extra,
+) -> Household:
+    if isinstance(commune, str):
+        commune = Commune.objects.get(code=commune)
+    members = members or [member()]
+    data = services.HouseholdInput(
+        values={"commune": commune, "village": village, "address": address, **extra},
+        members=[services.MemberInput(values=m) for m in members],
+    )
+    return services.household_register(data=data, source=Source.ADMIN)
+
+
+def user(
+    role: str | None,
+    *,
+    communes=(),
+    provinces=(),
+    villages=(),
+    superuser=False,
+    username: str | None = None,
+):
+    User = get_user_model()
+    name = username or f"user{next(_seq)}"
+    if superuser:
+        u = User.objects.create_superuser(name, f"{name}@example.org", "pw-not-used-123")
+    else:
+        u = User.objects.create_user(name, f"{name}@example.org", "pw-not-used-123")
+    if role:
+        grant = UserAccess.objects.create(user=u, role=role)
+        grant.communes.set(communes)
+        grant.provinces.set(provinces)
+        grant.villages.set(villages)
+    return u
+
+
+def client_for(u) -> APIClient:
+    token, _ = Token.objects.get_or_create(user=u)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
