@@ -121,7 +121,7 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # also creates var/ for the SQLite file
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -170,6 +170,9 @@ SPECTACULAR_SETTINGS = {
         "HouseholdStatusEnum": "households.choices.HouseholdStatus",
         "MemberStatusEnum": "households.choices.MemberStatus",
         "RoleEnum": "config.access.Role",
+        "DuplicateReasonEnum": "households.choices.DuplicateReason",
+        "DuplicateStatusEnum": "households.choices.DuplicateStatus",
+        "SourceEnum": "households.choices.Source",
     },
 }
 

@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
-from django.db.models import F
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.access import access_for
@@ -143,7 +142,6 @@ class HouseholdAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
             obj.code = services.next_household_code(obj.commune)
             obj.source = "admin"
         else:
-            Household.objects.filter(pk=obj.pk).update(version=F("version") + 1)
             obj.version += 1
         super().save_model(request, obj, form, change)
 

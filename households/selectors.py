@@ -42,13 +42,29 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _merged_family(household: Household) -> set[Any]:
+    """The household and every household merged into it (directly or through others)."""
+    ids, frontier = {household.pk}, {household.pk}
+    while frontier:
+        frontier = (
+            set(Household.objects.filter(merged_into__in=frontier).values_list("pk", flat=True))
+            - ids
+        )
+        ids |= frontier
+    return ids
+
+
 def household_history(household: Household) -> list[dict[str, Any]]:
-    """Every recorded change to the household and to anyone who was ever its member, newest
-    first, each with who, when, channel, reason and old → new per field."""
+    """Every recorded change to the household, to the households merged into it, and to
+    anyone while they were a member of one of them; newest first, each with who, when,
+    channel, reason and old → new per field."""
+    household_ids = _merged_family(household)
     entries: list[dict[str, Any]] = []
-    member_ids = set(Member.history.filter(household_id=household.pk).values_list("id", flat=True))
+    member_ids = set(
+        Member.history.filter(household_id__in=household_ids).values_list("id", flat=True)
+    )
     sources = [
-        ("household", Household.history.filter(id=household.pk)),
+        ("household", Household.history.filter(id__in=household_ids)),
         ("member", Member.history.filter(id__in=member_ids)),
     ]
     for object_type, records in sources:
@@ -60,8 +76,8 @@ def household_history(household: Household) -> list[dict[str, Any]]:
             previous[record.id] = record
             if (
                 object_type == "member"
-                and record.household_id != household.pk
-                and (old is None or old.household_id != household.pk)
+                and record.household_id not in household_ids
+                and (old is None or old.household_id not in household_ids)
             ):
                 continue  # a change made while the person lived in another household
             entries.append(

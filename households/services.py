@@ -145,6 +145,14 @@ def refresh_search_text(household: Household) -> None:
     household.search_text = text
 
 
+def _touch(household: Household) -> None:
+    """A change to a member is a change to its household: new version, fresh search text."""
+    Household.objects.filter(pk=household.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    refresh_search_text(household)
+
+
 def next_household_code(commune: Commune) -> str:
     locked = Commune.objects.select_for_update().get(pk=commune.pk)
     Commune.objects.filter(pk=commune.pk).update(household_seq=F("household_seq") + 1)
@@ -360,9 +368,7 @@ def member_add(*, household: Household, values: dict[str, Any]) -> Member:
         {member.pk: (values.get("relationship"), values.get("status", MemberStatus.PRESENT))},
     )
     member = _save_member(member, values, "")
-    household.version += 1
-    household.save(update_fields=["version", "updated_at"])
-    refresh_search_text(household)
+    _touch(household)
     detect_duplicates([member])
     return member
 
@@ -390,7 +396,7 @@ def member_update(
     )
     member.version += 1
     _save_member(member, values, "")
-    refresh_search_text(member.household)
+    _touch(member.household)
     detect_duplicates([member])
     return member
 
@@ -429,10 +435,7 @@ def member_move(
     )
     member.save()
     for h in (origin, to):
-        Household.objects.filter(pk=h.pk).update(
-            version=F("version") + 1, updated_at=timezone.now()
-        )
-        refresh_search_text(h)
+        _touch(h)
     detect_duplicates([member])
     return member
 

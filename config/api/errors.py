@@ -14,7 +14,7 @@ from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from config.errors import DomainError, StaleVersion
+from config.errors import Conflict, DomainError, StaleVersion
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://poverty.quangninh.gov.vn/problems/"
@@ -54,13 +54,11 @@ class ProblemExceptionHandler(ExceptionHandler):
             return exceptions.ValidationError(detail)
         if isinstance(exc, IntegrityError):
             # A race lost against a unique or check constraint: a conflict, not a crash.
-            return DomainAPIException(
-                DomainError(
-                    "The change conflicts with existing data; nothing was written.",
-                    code="integrity_conflict",
-                ),
-                status.HTTP_409_CONFLICT,
+            error = Conflict(
+                "The change conflicts with existing data; nothing was written.",
+                code="integrity_conflict",
             )
+            return DomainAPIException(error, error.status)
         return super().convert_known_exceptions(exc)
 
     def get_response(self, exc: exceptions.APIException, data: dict) -> Response:

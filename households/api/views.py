@@ -82,7 +82,7 @@ class VillageViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return self.scope(Village.objects.all())
+        return self.scope(Village.objects.select_related("commune"))
 
     def perform_create(self, serializer):
         _require_area(self.access, serializer.validated_data["commune"])
@@ -125,10 +125,13 @@ class HouseholdViewSet(
     def get_queryset(self):
         return self.scope(s.household_queryset())
 
-    def _respond(self, household: Household, code: int = status.HTTP_200_OK) -> Response:
-        fresh = s.household_queryset().get(pk=household.pk)
-        data = s.HouseholdSerializer(fresh, context=self.get_serializer_context()).data
-        return Response(data, status=code, headers={"ETag": f'"{fresh.version}"'})
+    def _respond(
+        self, household: Household, code: int = status.HTTP_200_OK, fresh: bool = True
+    ) -> Response:
+        if fresh:
+            household = s.household_queryset().get(pk=household.pk)
+        data = s.HouseholdSerializer(household, context=self.get_serializer_context()).data
+        return Response(data, status=code, headers={"ETag": f'"{household.version}"'})
 
     def _input(self, serializer) -> services.HouseholdInput:
         values = dict(serializer.validated_data)
@@ -145,7 +148,7 @@ class HouseholdViewSet(
         )
 
     def retrieve(self, request, *args, **kwargs):
-        return self._respond(self.get_object())
+        return self._respond(self.get_object(), fresh=False)
 
     def create(self, request, *args, **kwargs):
         serializer = s.HouseholdWriteSerializer(data=request.data)
@@ -225,7 +228,8 @@ class HouseholdViewSet(
     @extend_schema(responses=s.HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def history(self, request, pk=None):
-        """Every change to the household and its members: who, when, channel, old → new.
+        """Every change to the household, households merged into it, and their members:
+        who, when, channel, old → new.
         Newest first; the whole history of one household (not paginated)."""
         household = self.get_object()
         return Response(s.HistoryEntrySerializer(household_history(household), many=True).data)
@@ -254,13 +258,14 @@ class MemberViewSet(
     def get_queryset(self):
         return self.scope(s.member_queryset())
 
-    def _respond(self, member, code=status.HTTP_200_OK) -> Response:
-        fresh = s.member_queryset().get(pk=member.pk)
-        data = s.MemberSerializer(fresh, context=self.get_serializer_context()).data
-        return Response(data, status=code, headers={"ETag": f'"{fresh.version}"'})
+    def _respond(self, member, code=status.HTTP_200_OK, fresh: bool = True) -> Response:
+        if fresh:
+            member = s.member_queryset().get(pk=member.pk)
+        data = s.MemberSerializer(member, context=self.get_serializer_context()).data
+        return Response(data, status=code, headers={"ETag": f'"{member.version}"'})
 
     def retrieve(self, request, *args, **kwargs):
-        return self._respond(self.get_object())
+        return self._respond(self.get_object(), fresh=False)
 
     def _household_in_area(self, household: Household) -> Household:
         _require_area(self.access, household.commune, household.village)

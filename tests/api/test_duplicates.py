@@ -1,0 +1,90 @@
+"""Possible duplicates: detected on write, listed, dismissed, resolved by merging."""
+
+from datetime import date
+
+import pytest
+
+from households.models import DuplicateCandidate, Household
+from households.services import detect_all_duplicates
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+DOB = date(1975, 3, 9)
+
+
+@pytest.fixture
+def pair(ward):
+    a = f.household(ward, members=[f.member("Hoàng Văn Đông", dob=DOB)])
+    b = f.household(ward, members=[f.member("HOANG VAN DONG", dob=DOB, with_citizen_id=False)])
+    return a, b
+
+
+def test_same_folded_name_and_birth_date_in_commune_is_reported(api, pair):
+    a, b = pair
+    r = api.get("/api/v1/duplicates/").json()["results"]
+    assert len(r) == 1
+    d = r[0]
+    assert d["reason"] == "name_birth_date" and d["status"] == "open"
+    assert {d["member_a"]["household"], d["member_b"]["household"]} == {str(a.id), str(b.id)}
+    # reported on the household and on the member too
+    assert api.get(f"/api/v1/households/{a.id}/").json()["has_possible_duplicates"] is True
+    assert api.get("/api/v1/households/", {"household": str(a.id)}).status_code == 200
+    member = api.get("/api/v1/members/", {"household": str(b.id)}).json()["results"][0]
+    assert member["has_possible_duplicates"] is True
+    assert len(api.get("/api/v1/duplicates/", {"household": str(a.id)}).json()["results"]) == 1
+
+
+def test_different_commune_or_birth_date_is_not_a_duplicate(api, ward, rural):
+    f.household(ward, members=[f.member("Hoàng Văn Đông", dob=DOB)])
+    f.household(rural, members=[f.member("Hoàng Văn Đông", dob=DOB, with_citizen_id=False)])
+    f.household(
+        ward, members=[f.member("Hoàng Văn Đông", dob=date(1975, 3, 10), with_citizen_id=False)]
+    )
+    assert api.get("/api/v1/duplicates/").json()["results"] == []
+    assert detect_all_duplicates() == 0
+
+
+def test_set_based_scan_finds_the_same_pairs(pair):
+    DuplicateCandidate.objects.all().delete()
+    assert detect_all_duplicates() == 1
+    assert detect_all_duplicates() == 0  # idempotent
+
+
+def test_dismiss(api, pair, province_officer):
+    d = api.get("/api/v1/duplicates/").json()["results"][0]
+    r = api.post(f"/api/v1/duplicates/{d['id']}/dismiss/", {"note": "Two different people"})
+    assert r.status_code == 200 and r.json()["status"] == "dismissed"
+    assert r.json()["resolved_by"] == province_officer.username
+    assert api.get("/api/v1/duplicates/", {"status": "open"}).json()["results"] == []
+    assert api.post(f"/api/v1/duplicates/{d['id']}/dismiss/", {"note": "again"}).status_code == 409
+    assert api.get(f"/api/v1/households/{pair[0].id}/").json()["has_possible_duplicates"] is False
+
+
+def test_merge_keeps_both_histories(api, pair):
+    a, b = pair
+    api.patch(f"/api/v1/households/{b.id}/", {"address": "Before merge"}, HTTP_IF_MATCH='"1"')
+    r = api.post(
+        f"/api/v1/households/{b.id}/merge/",
+        {"into": str(a.id), "reason": "Registered twice", "date": "2026-11-01", "version": 2},
+    )
+    assert r.status_code == 200, r.json()
+    assert len(r.json()["members"]) == 2
+    b.refresh_from_db()
+    assert b.status == "merged" and b.merged_into_id == a.id
+    # the merged-away household and its history remain readable
+    history_b = api.get(f"/api/v1/households/{b.id}/history/").json()
+    assert any(c["new"] == "Before merge" for e in history_b for c in e["changes"])
+    assert any(
+        c["field"] == "status" and c["new"] == "merged" for e in history_b for c in e["changes"]
+    )
+    # the moved member's whole history (from before the merge) is on the target household
+    history_a = api.get(f"/api/v1/households/{a.id}/history/").json()
+    moved = b.members.model.objects.get(full_name="HOANG VAN DONG")
+    assert any(e["object_id"] == str(moved.id) and e["change"] == "created" for e in history_a)
+    assert any(
+        e["object_id"] == str(moved.id) and e["reason"].startswith("Merged from") for e in history_a
+    )
+    d = DuplicateCandidate.objects.get()
+    assert d.status == "merged"
+    assert Household.objects.get(pk=a.pk).members.filter(relationship="head").count() == 1

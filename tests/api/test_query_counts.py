@@ -1,0 +1,55 @@
+"""List endpoints run a fixed number of queries, however many rows the page holds."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from households.models import Village
+from households.services import detect_all_duplicates
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = [
+    "/api/v1/households/",
+    "/api/v1/households/?q=nguyen",
+    "/api/v1/members/",
+    "/api/v1/villages/",
+    "/api/v1/duplicates/",
+    "/api/v1/communes/",
+]
+
+
+def add_rows(commune, n: int) -> None:
+    for i in range(n):
+        v = Village.objects.create(commune=commune, name=f"Thôn {Village.objects.count() + 1}")
+        f.household(
+            commune,
+            village=v,
+            members=[
+                f.member("Nguyễn Văn Trùng", with_citizen_id=False),
+                f.member(f"Nguyễn Thị {i}", relationship="spouse", sex="female"),
+            ],
+        )
+    detect_all_duplicates()
+
+
+def count_queries(api, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_query_count_flat_as_rows_grow(ward_api, ward, url):
+    add_rows(ward, 2)
+    small = count_queries(ward_api, url)
+    add_rows(ward, 12)
+    large = count_queries(ward_api, url)
+    assert large == small
+    assert small <= 8, f"{url}: {small} queries"
+
+
+def test_detail_query_count(ward_api, ward):
+    h = f.household(ward, members=[f.member(), f.member("B", relationship="child")])
+    assert count_queries(ward_api, f"/api/v1/households/{h.id}/") <= 8
