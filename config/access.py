@@ -15,6 +15,7 @@ from django.db.models import Q
 
 class Role(models.TextChoices):
     PROVINCE_OFFICER = "province_officer", "Province officer"
+    COMMUNE_LEADER = "commune_leader", "Commune chairperson (approves lists)"
     COMMUNE_OFFICER = "commune_officer", "Commune officer"
     FIELD_ENUMERATOR = "field_enumerator", "Field enumerator"
     REGISTRY_SYSTEM = "registry_system", "Home Affairs registry (system)"
@@ -29,17 +30,33 @@ class Perm(StrEnum):
     REGISTRY_LIFECYCLE = "registry_lifecycle"  # close, merge households; move members
     DUPLICATES_REVIEW = "duplicates_review"  # dismiss possible duplicates
     VILLAGES_MANAGE = "villages_manage"  # create and edit villages
+    SURVEY_SUBMIT = "survey_submit"  # post household surveys
+    ASSESSMENT_REVIEW = "assessment_review"  # record meetings, postings, complaints
+    ASSESSMENT_APPROVE = "assessment_approve"  # approve / reject (commune decision)
+    STANDARDS_MANAGE = "standards_manage"  # draft and publish poverty standards
+    ROUNDS_MANAGE = "rounds_manage"  # open review rounds
+    WHAT_IF = "what_if"  # run what-if re-assessments
 
+
+_COMMUNE_WORK = frozenset(Perm) - {
+    Perm.ASSESSMENT_APPROVE,
+    Perm.STANDARDS_MANAGE,
+    Perm.ROUNDS_MANAGE,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.PROVINCE_OFFICER: frozenset(Perm),
-    Role.COMMUNE_OFFICER: frozenset(Perm),
-    Role.FIELD_ENUMERATOR: frozenset({Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT}),
+    # The province manages standards and rounds; communes decide their own lists.
+    Role.PROVINCE_OFFICER: frozenset(Perm) - {Perm.ASSESSMENT_APPROVE},
+    Role.COMMUNE_LEADER: _COMMUNE_WORK | {Perm.ASSESSMENT_APPROVE},
+    Role.COMMUNE_OFFICER: _COMMUNE_WORK,
+    Role.FIELD_ENUMERATOR: frozenset(
+        {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.SURVEY_SUBMIT}
+    ),
     Role.REGISTRY_SYSTEM: frozenset(
         {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.REGISTRY_LIFECYCLE}
     ),
     Role.AUDITOR: frozenset({Perm.VIEW, Perm.VIEW_PERSONAL}),
-    Role.ANALYST: frozenset({Perm.VIEW}),
+    Role.ANALYST: frozenset({Perm.VIEW, Perm.WHAT_IF}),
 }
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "simple_history",
     "config",
     "households",
+    "poverty",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.drop_storage_limits",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "households.choices.Sex",
         "HouseholdStatusEnum": "households.choices.HouseholdStatus",
@@ -173,6 +178,9 @@ SPECTACULAR_SETTINGS = {
         "DuplicateReasonEnum": "households.choices.DuplicateReason",
         "DuplicateStatusEnum": "households.choices.DuplicateStatus",
         "SourceEnum": "households.choices.Source",
+        "WorkflowStateEnum": "poverty.models.WorkflowState",
+        "MaterialEnum": "poverty.choices.Material",
+        "ClassificationEnum": "poverty.choices.Classification",
     },
 }
 
@@ -182,3 +190,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+POVERTY_RELAPSE_YEARS = int(os.environ.get("POVERTY_RELAPSE_YEARS", "3"))  # relapse window

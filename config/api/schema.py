@@ -48,3 +48,27 @@ class AutoSchema(BaseAutoSchema):
                 ),
             )
         return responses
+
+
+_STORAGE_LIMITS = {32767, 2147483647, 9223372036854775807}
+
+
+def drop_storage_limits(result, generator, request, public):
+    """Integer bounds that only reflect the database's column size (they differ between
+    SQLite and PostgreSQL) are not API rules: leave them out so the schema is one document."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "integer" and node.get("maximum") in _STORAGE_LIMITS:
+                node.pop("maximum")
+                node.pop("format", None)
+                if node.get("minimum") in {-m - 1 for m in _STORAGE_LIMITS}:
+                    node.pop("minimum")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result)
+    return result

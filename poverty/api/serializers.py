@@ -1,0 +1,366 @@
+from rest_framework import serializers
+
+from households.models import Commune, Household, Member, Province
+from poverty.choices import Device
+from poverty.models import (
+    Application,
+    Assessment,
+    AssessmentStep,
+    Complaint,
+    Indicator,
+    OfficialStatus,
+    PovertyStandard,
+    ReviewRound,
+    Survey,
+    SurveyMember,
+    WhatIfChange,
+    WhatIfRun,
+)
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = [
+            "code",
+            "position",
+            "dimension",
+            "name_vi",
+            "name_en",
+            "rule",
+            "params",
+            "to_confirm",
+            "notes",
+        ]
+        extra_kwargs = {"position": {"required": False}}
+
+
+class StandardSerializer(serializers.ModelSerializer):
+    province = serializers.SlugRelatedField(
+        slug_field="code", queryset=Province.objects.all(), required=False, allow_null=True
+    )
+    indicators = IndicatorSerializer(many=True)
+
+    class Meta:
+        model = PovertyStandard
+        fields = [
+            "id",
+            "code",
+            "revision",
+            "name",
+            "legal_basis",
+            "scope",
+            "province",
+            "valid_from",
+            "valid_to",
+            "rural_line",
+            "urban_line",
+            "rural_average_max",
+            "urban_average_max",
+            "min_deprivations",
+            "status",
+            "published_at",
+            "supersedes",
+            "notes",
+            "indicators",
+            "created_at",
+        ]
+        read_only_fields = ["id", "revision", "status", "published_at", "supersedes", "created_at"]
+
+
+class ReviewRoundSerializer(serializers.ModelSerializer):
+    province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all())
+
+    class Meta:
+        model = ReviewRound
+        fields = ["id", "province", "kind", "year", "month", "opens", "closes", "name"]
+        read_only_fields = ["id"]
+        extra_kwargs = {
+            "opens": {"required": False},
+            "closes": {"required": False},
+            "name": {"required": False},
+        }
+        validators = []  # uniqueness is reported by the service as a 409
+
+
+class SurveyMemberSerializer(serializers.ModelSerializer):
+    member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.all())
+
+    class Meta:
+        model = SurveyMember
+        fields = [
+            "member",
+            "has_health_insurance",
+            "schooling",
+            "education_level",
+            "employment",
+            "receives_social_allowance",
+            "nutrition",
+        ]
+
+
+class SurveySerializer(serializers.ModelSerializer):
+    """A household survey (Form B2 facts). Posting one assesses the household under every
+    standard in force on the survey date."""
+
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    members = SurveyMemberSerializer(many=True)
+    devices = serializers.ListField(
+        child=serializers.ChoiceField(choices=Device.choices), required=False, allow_empty=True
+    )
+    review_round = serializers.PrimaryKeyRelatedField(
+        queryset=ReviewRound.objects.all(), required=False, allow_null=True, write_only=True
+    )
+    application = serializers.ChoiceField(
+        choices=Application.choices, required=False, write_only=True
+    )
+    annual_income = serializers.IntegerField(read_only=True)
+    assessments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Survey
+        fields = [
+            "id",
+            "household",
+            "survey_date",
+            "form",
+            "enumerator",
+            "enumerator_name",
+            "income_wages",
+            "income_agriculture",
+            "income_business",
+            "income_allowances",
+            "income_other",
+            "annual_income",
+            "wall_material",
+            "frame_material",
+            "roof_material",
+            "floor_area_m2",
+            "water_source",
+            "latrine",
+            "uses_internet",
+            "devices",
+            "waste_treatment",
+            "members",
+            "review_round",
+            "application",
+            "is_latest",
+            "assessments",
+            "created_at",
+        ]
+        read_only_fields = ["id", "enumerator", "is_latest", "created_at"]
+
+    def get_assessments(self, obj) -> list[str]:
+        return [str(a.pk) for a in obj.assessments.all()]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = AssessmentStep
+        fields = ["action", "from_state", "to_state", "actor", "at", "notes", "attachments", "data"]
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "assessment",
+            "lodged_by",
+            "lodged_on",
+            "text",
+            "status",
+            "resolution",
+            "resolved_by",
+            "resolved_at",
+        ]
+        read_only_fields = [
+            "id",
+            "assessment",
+            "status",
+            "resolution",
+            "resolved_by",
+            "resolved_at",
+        ]
+
+
+class IndicatorResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    deprived = serializers.BooleanField()
+    reason_vi = serializers.CharField()
+    reason_en = serializers.CharField()
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    standard_code = serializers.CharField(source="standard.code", read_only=True)
+    commune = serializers.CharField(source="household.commune_id", read_only=True)
+    survey_date = serializers.DateField(source="survey.survey_date", read_only=True)
+    indicators = IndicatorResultSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "household",
+            "commune",
+            "survey",
+            "survey_date",
+            "standard",
+            "standard_code",
+            "engine_version",
+            "review_round",
+            "application",
+            "is_urban",
+            "household_size",
+            "income_per_person_month",
+            "line",
+            "deprivation_count",
+            "classification",
+            "indicators",
+            "explanation_vi",
+            "explanation_en",
+            "state",
+            "meeting_date",
+            "meeting_attendees",
+            "meeting_agreeing",
+            "posted_from",
+            "posted_to",
+            "decision_number",
+            "decision_date",
+            "certificate_number",
+            "rejection_reason",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class AssessmentDetailSerializer(AssessmentSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+    complaints = ComplaintSerializer(many=True, read_only=True)
+
+    class Meta(AssessmentSerializer.Meta):
+        fields = [*AssessmentSerializer.Meta.fields, "steps", "complaints"]
+
+
+class _ActionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Version the step is based on (or If-Match)."
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    attachments = serializers.ListField(
+        child=serializers.CharField(max_length=500),
+        required=False,
+        default=list,
+        help_text="References to minutes, photos or documents kept elsewhere.",
+    )
+
+
+class MeetingSerializer(_ActionSerializer):
+    meeting_date = serializers.DateField()
+    attendees = serializers.IntegerField(min_value=1)
+    agreeing = serializers.IntegerField(min_value=0)
+
+
+class PostingSerializer(_ActionSerializer):
+    posted_from = serializers.DateField()
+    posted_to = serializers.DateField()
+
+
+class ApproveSerializer(_ActionSerializer):
+    decision_number = serializers.CharField(max_length=60)
+    decision_date = serializers.DateField()
+    certificate_number = serializers.CharField(
+        max_length=60, required=False, default="", allow_blank=True
+    )
+
+
+class RejectSerializer(_ActionSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class ComplaintResolveSerializer(serializers.Serializer):
+    upheld = serializers.BooleanField(help_text="Upheld: the assessment returns to survey.")
+    resolution = serializers.CharField()
+
+
+class OfficialStatusSerializer(serializers.ModelSerializer):
+    standard_code = serializers.CharField(source="standard.code", read_only=True)
+
+    class Meta:
+        model = OfficialStatus
+        fields = [
+            "id",
+            "standard",
+            "standard_code",
+            "classification",
+            "valid_from",
+            "valid_to",
+            "event",
+            "assessment",
+        ]
+
+
+class WatchlistEntrySerializer(serializers.Serializer):
+    household = serializers.UUIDField()
+    household_code = serializers.CharField()
+    commune = serializers.CharField()
+    escaped_on = serializers.DateField()
+    standard_code = serializers.CharField()
+    income_per_person_month = serializers.IntegerField()
+    line = serializers.IntegerField()
+    income_margin = serializers.FloatField(help_text="Income above the line, as a share of it.")
+    deprivation_count = serializers.IntegerField()
+    min_deprivations = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class WhatIfRequestSerializer(serializers.Serializer):
+    standard = serializers.PrimaryKeyRelatedField(queryset=PovertyStandard.objects.all())
+    baseline = serializers.PrimaryKeyRelatedField(
+        queryset=PovertyStandard.objects.all(),
+        required=False,
+        help_text="Compare with (default: the national standard in force today).",
+    )
+    commune = serializers.SlugRelatedField(
+        slug_field="code", queryset=Commune.objects.all(), required=False, allow_null=True
+    )
+
+
+class TransitionSerializer(serializers.Serializer):
+    commune = serializers.CharField()
+    from_class = serializers.CharField()
+    to_class = serializers.CharField()
+    households = serializers.IntegerField()
+
+
+class WhatIfRunSerializer(serializers.ModelSerializer):
+    summary = TransitionSerializer(many=True, read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = WhatIfRun
+        fields = [
+            "id",
+            "standard",
+            "baseline",
+            "commune",
+            "requested_by",
+            "created_at",
+            "households",
+            "changed",
+            "seconds",
+            "summary",
+        ]
+
+
+class WhatIfChangeSerializer(serializers.ModelSerializer):
+    household_code = serializers.CharField(source="household.code", read_only=True)
+
+    class Meta:
+        model = WhatIfChange
+        fields = ["household", "household_code", "commune", "from_class", "to_class"]

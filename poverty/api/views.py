@@ -1,0 +1,486 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.access import Perm, access_for
+from config.api.views import AreaScopedMixin, AuditedViewSetMixin, expected_version
+from config.errors import InvalidInput, NotAllowed
+from households.models import Household
+from poverty import rules, selectors, services
+from poverty.choices import Scope
+from poverty.filtersets import (
+    AssessmentFilter,
+    OfficialStatusFilter,
+    ReviewRoundFilter,
+    StandardFilter,
+    SurveyFilter,
+    WhatIfChangeFilter,
+)
+from poverty.models import (
+    Assessment,
+    Complaint,
+    OfficialStatus,
+    PovertyStandard,
+    ReviewRound,
+    Survey,
+    WhatIfRun,
+)
+
+from . import serializers as s
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='Version the step is based on, as an ETag (`"3"`); or send `version`.',
+)
+
+
+def _require_province(access, province_code: str | None) -> None:
+    if province_code is None:
+        if not access.everywhere:
+            raise NotAllowed(
+                "Only national administrators manage national data.", code="outside_area"
+            )
+    elif not (access.everywhere or province_code in access.province_codes):
+        raise NotAllowed(f"Province {province_code} is outside your area.", code="outside_area")
+
+
+@extend_schema_view(create=extend_schema(responses={201: s.StandardSerializer}))
+class StandardViewSet(
+    AuditedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Poverty standards as versioned data. Drafts are editable; published revisions are
+    immutable — publish a correction as a new revision."""
+
+    queryset = PovertyStandard.objects.select_related("province").prefetch_related("indicators")
+    serializer_class = s.StandardSerializer
+    filterset_class = StandardFilter
+    ordering = "created_at"
+    write_perm = Perm.STANDARDS_MANAGE
+    action_perms = {"publish": Perm.STANDARDS_MANAGE, "new_revision": Perm.STANDARDS_MANAGE}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def _split(self, serializer):
+        values = dict(serializer.validated_data)
+        indicators = values.pop("indicators", None)
+        province = values.get("province", getattr(serializer.instance, "province", None))
+        scope = values.get("scope", getattr(serializer.instance, "scope", None))
+        _require_province(
+            self.access, province.code if province and scope == Scope.PROVINCIAL else None
+        )
+        return values, indicators
+
+    @property
+    def access(self):
+        return access_for(self.request.user)
+
+    def perform_create(self, serializer):
+        values, indicators = self._split(serializer)
+        serializer.instance = services.standard_create(values=values, indicators=indicators)
+
+    def perform_update(self, serializer):
+        values, indicators = self._split(serializer)
+        serializer.instance = services.standard_update(
+            standard=serializer.instance, values=values, indicators=indicators
+        )
+
+    def _respond(self, standard, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=standard.pk)
+        return Response(s.StandardSerializer(fresh).data, status=code)
+
+    @extend_schema(request=None, responses=s.StandardSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish a draft: from now on it is immutable and used for assessments."""
+        standard = self.get_object()
+        _require_province(self.access, standard.province_id)
+        return self._respond(services.standard_publish(standard=standard))
+
+    @extend_schema(request=None, responses={201: s.StandardSerializer})
+    @action(detail=True, methods=["post"], url_path="new-revision")
+    def new_revision(self, request, pk=None):
+        """A draft copy of this standard to correct and publish as the next revision."""
+        standard = self.get_object()
+        _require_province(self.access, standard.province_id)
+        return self._respond(
+            services.standard_new_revision(standard=standard), status.HTTP_201_CREATED
+        )
+
+
+class ReviewRoundViewSet(
+    AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Review rounds: the annual periodic review (1 Sep – 14 Dec) and monthly regular ones."""
+
+    queryset = ReviewRound.objects.all()
+    serializer_class = s.ReviewRoundSerializer
+    filterset_class = ReviewRoundFilter
+    ordering = "id"
+    write_perm = Perm.ROUNDS_MANAGE
+
+    def perform_create(self, serializer):
+        values = dict(serializer.validated_data)
+        _require_province(access_for(self.request.user), values["province"].code)
+        serializer.instance = services.review_round_create(values=values)
+
+
+class SurveyViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Household surveys. Posting one stores it as submitted and assesses the household under
+    every standard in force on the survey date."""
+
+    serializer_class = s.SurveySerializer
+    filterset_class = SurveyFilter
+    ordering = "id"
+    area_paths = ("household__commune", "household__village")
+    write_perm = Perm.SURVEY_SUBMIT
+
+    def get_queryset(self):
+        return self.scope(
+            Survey.objects.prefetch_related(
+                "members", Prefetch("assessments", queryset=Assessment.objects.only("id", "survey"))
+            )
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        household = values.pop("household")
+        if not self.access.covers(
+            household.commune_id, household.commune.province_id, household.village_id
+        ):
+            raise NotAllowed("The household is outside your area.", code="outside_area")
+        members = values.pop("members")
+        survey = services.survey_submit(
+            household=household,
+            values=values,
+            members=members,
+            enumerator=request.user,
+            submitted=request.data,
+            review_round=values.pop("review_round", None),
+            application=values.pop("application", "none"),
+        )
+        data = s.SurveySerializer(self.get_queryset().get(pk=survey.pk)).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class AssessmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Assessments of surveys under standards, with the reasons for each decision, and the
+    review workflow as explicit actions."""
+
+    filterset_class = AssessmentFilter
+    ordering = "id"
+    area_paths = ("household__commune", "household__village")
+    action_perms = {
+        "village_meeting": Perm.ASSESSMENT_REVIEW,
+        "post": Perm.ASSESSMENT_REVIEW,
+        "complaints": Perm.ASSESSMENT_REVIEW,
+        "approve": Perm.ASSESSMENT_APPROVE,
+        "reject": Perm.ASSESSMENT_APPROVE,
+    }
+
+    def get_queryset(self):
+        qs = Assessment.objects.select_related("standard", "household", "survey")
+        if self.action != "list":
+            qs = qs.prefetch_related("steps__actor", "complaints__resolved_by")
+        return self.scope(qs)
+
+    def get_serializer_class(self):
+        return s.AssessmentSerializer if self.action == "list" else s.AssessmentDetailSerializer
+
+    def _respond(self, assessment, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=assessment.pk)
+        return Response(
+            s.AssessmentDetailSerializer(fresh).data,
+            status=code,
+            headers={"ETag": f'"{fresh.version}"'},
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        a = self.get_object()
+        return Response(s.AssessmentDetailSerializer(a).data, headers={"ETag": f'"{a.version}"'})
+
+    def _run(self, serializer_class, step, **extra):
+        assessment = self.get_object()
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        result = step(
+            assessment=assessment,
+            expected_version=expected_version(self.request),
+            actor=self.request.user,
+            **data,
+            **extra,
+        )
+        return self._respond(result)
+
+    @extend_schema(
+        request=s.MeetingSerializer, responses=s.AssessmentDetailSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"], url_path="village-meeting")
+    def village_meeting(self, request, pk=None):
+        """Record the village meeting; below 50% agreeing sends the assessment back to survey."""
+        return self._run(s.MeetingSerializer, services.assessment_record_meeting)
+
+    @extend_schema(
+        request=s.PostingSerializer, responses=s.AssessmentDetailSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"])
+    def post(self, request, pk=None):
+        """Record the public posting of the result and its period."""
+        return self._run(s.PostingSerializer, services.assessment_post)
+
+    @extend_schema(
+        request=s.ApproveSerializer, responses=s.AssessmentDetailSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """The commune's decision (commune chairperson of the area): sets official status."""
+        return self._run(s.ApproveSerializer, services.assessment_approve)
+
+    @extend_schema(
+        request=s.RejectSerializer, responses=s.AssessmentDetailSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._run(s.RejectSerializer, services.assessment_reject)
+
+    @extend_schema(request=s.ComplaintSerializer, responses={201: s.ComplaintSerializer})
+    @action(detail=True, methods=["post"])
+    def complaints(self, request, pk=None):
+        """Lodge a complaint while the result is posted."""
+        assessment = self.get_object()
+        serializer = s.ComplaintSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        complaint = services.complaint_lodge(
+            assessment=assessment, actor=request.user, **serializer.validated_data
+        )
+        return Response(s.ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.AssessmentSerializer)
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def reproduce(self, request, pk=None):
+        """Re-run the engine on the stored survey and standard: the same inputs give the same
+        answer (`identical`), or the difference is shown."""
+        a = self.get_object()
+        result = rules.assess(
+            services.survey_facts_for(a.survey), services.standard_spec(a.standard)
+        )
+        identical = (
+            result.classification == a.classification
+            and result.deprivation_count == a.deprivation_count
+            and result.income_per_person_month == a.income_per_person_month
+            and [i.deprived for i in result.indicators] == [i["deprived"] for i in a.indicators]
+        )
+        return Response(
+            {
+                "identical": identical,
+                "stored_engine_version": a.engine_version,
+                "engine_version": result.engine_version,
+                "classification": result.classification,
+                "deprivation_count": result.deprivation_count,
+                "income_per_person_month": result.income_per_person_month,
+            }
+        )
+
+
+class ComplaintViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.ComplaintSerializer
+    ordering = "id"
+    area_paths = ("assessment__household__commune", "assessment__household__village")
+    action_perms = {"resolve": Perm.ASSESSMENT_REVIEW}
+    filterset_fields = ["assessment", "status"]
+
+    def get_queryset(self):
+        return self.scope(Complaint.objects.select_related("resolved_by"))
+
+    @extend_schema(request=s.ComplaintResolveSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Record the commune's re-check: upheld (back to survey) or dismissed."""
+        complaint = self.get_object()
+        serializer = s.ComplaintResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        complaint = services.complaint_resolve(
+            complaint=complaint, actor=request.user, **serializer.validated_data
+        )
+        return Response(s.ComplaintSerializer(complaint).data)
+
+
+class PovertyStatusView(AreaScopedMixin, generics.ListAPIView):
+    """A household's official status periods, per standard, oldest first; the current period
+    has no `valid_to`. Each names the approved assessment that decided it and its event."""
+
+    serializer_class = s.OfficialStatusSerializer
+    filterset_class = OfficialStatusFilter
+    ordering = ("standard_id", "valid_from")
+    pagination_class = None
+    area_paths = ("household__commune", "household__village")
+
+    queryset = OfficialStatus.objects.none()  # for the schema; rows come from get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        household = get_object_or_404(self.scope_household(), pk=self.kwargs["pk"])
+        return (
+            OfficialStatus.objects.filter(household=household)
+            .select_related("standard")
+            .order_by("standard__code", "valid_from")
+        )
+
+    def scope_household(self):
+        return Household.objects.filter(self.access.area_q("commune", "village"))
+
+
+class WatchlistParams(serializers.Serializer):
+    years = serializers.IntegerField(min_value=1, max_value=20, default=3)
+    income_margin = serializers.FloatField(min_value=0, max_value=2, default=0.2)
+    deprivation_margin = serializers.IntegerField(min_value=0, max_value=5, default=1)
+    standard = serializers.UUIDField(required=False)
+    commune = serializers.CharField(required=False)
+
+
+class RelapseWatchlistView(AreaScopedMixin, generics.ListAPIView):
+    """Households that escaped poverty in the last `years` whose latest facts are close to
+    the line: income within `income_margin` above it, or deprivations within
+    `deprivation_margin` of the poverty threshold."""
+
+    serializer_class = s.WatchlistEntrySerializer
+    ordering = "id"
+    area_paths = ("household__commune", "household__village")
+
+    @extend_schema(parameters=[WatchlistParams])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = WatchlistParams(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        self._params = p
+        return selectors.relapse_watchlist(
+            area=self.access.area_q(*self.area_paths),
+            on=timezone.localdate(),
+            years=p["years"],
+            income_margin=p["income_margin"],
+            deprivation_margin=p["deprivation_margin"],
+            standard_id=p.get("standard"),
+            commune=p.get("commune"),
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = [self._entry(st) for st in page]
+        return self.get_paginated_response(s.WatchlistEntrySerializer(rows, many=True).data)
+
+    def _entry(self, st) -> dict:
+        margin = (st.latest_income - st.latest_line) / st.latest_line
+        reasons = []
+        if margin <= self._params["income_margin"]:
+            reasons.append(
+                f"income {st.latest_income:,} VND is within "
+                f"{self._params['income_margin']:.0%} of the line {st.latest_line:,}"
+            )
+        if st.latest_deprivations >= st.min_deprivations - self._params["deprivation_margin"]:
+            reasons.append(
+                f"{st.latest_deprivations} deprivations (poor from {st.min_deprivations})"
+            )
+        return {
+            "household": st.household_id,
+            "household_code": st.household.code,
+            "commune": st.household.commune_id,
+            "escaped_on": st.valid_from,
+            "standard_code": st.standard.code,
+            "income_per_person_month": st.latest_income,
+            "line": st.latest_line,
+            "income_margin": round(margin, 4),
+            "deprivation_count": st.latest_deprivations,
+            "min_deprivations": st.min_deprivations,
+            "reasons": reasons,
+        }
+
+
+class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """What-if re-assessment: the latest survey of every household in your area (or one
+    commune) under another standard, official statuses untouched."""
+
+    serializer_class = s.WhatIfRunSerializer
+    filterset_class = None
+    ordering = "id"
+    write_perm = Perm.WHAT_IF
+    area_paths = ("commune", None)
+
+    queryset = WhatIfRun.objects.none()  # for the schema; rows come from get_queryset
+
+    def get_queryset(self):
+        runs = WhatIfRun.objects.select_related("requested_by")
+        if self.access.everywhere or getattr(self, "swagger_fake_view", False):
+            return runs
+        return runs.filter(requested_by=self.request.user)
+
+    @extend_schema(request=s.WhatIfRequestSerializer, responses={201: s.WhatIfRunSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = s.WhatIfRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        baseline = d.get("baseline") or self._national_today()
+        commune = d.get("commune")
+        if commune is not None and not self.access.covers(commune.code, commune.province_id):
+            raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
+        run = services.whatif_run(
+            standard=d["standard"],
+            baseline=baseline,
+            commune=commune,
+            user=request.user,
+            area=self.access.area_q("household__commune", "household__village"),
+        )
+        return Response(s.WhatIfRunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    def _national_today(self) -> PovertyStandard:
+        today = timezone.localdate()
+        standard = (
+            PovertyStandard.objects.filter(
+                scope=Scope.NATIONAL, status="published", valid_from__lte=today
+            )
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+            .order_by("-revision")
+            .first()
+        )
+        if standard is None:
+            raise InvalidInput(
+                "No national standard is in force today; name a baseline.",
+                fields={"baseline": "Required."},
+            )
+        return standard
+
+    @extend_schema(
+        responses=s.WhatIfChangeSerializer(many=True),
+        parameters=[
+            OpenApiParameter(name, str, description=f"Filter by {name}.")
+            for name in WhatIfChangeFilter.Meta.fields
+        ],
+    )
+    @action(detail=True, methods=["get"])
+    def changes(self, request, pk=None):
+        """The households that would change class, filterable by commune and transition."""
+        run = get_object_or_404(self.get_queryset(), pk=pk)
+        changes = WhatIfChangeFilter(
+            request.query_params, request=request, queryset=run.changes.select_related("household")
+        )
+        if not changes.is_valid():
+            raise serializers.ValidationError(changes.errors)
+        page = self.paginate_queryset(changes.qs)
+        return self.get_paginated_response(s.WhatIfChangeSerializer(page, many=True).data)

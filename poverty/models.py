@@ -1,0 +1,459 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from config.audit import AuditedHistory, history_user
+from households.models import Household, Member, Province
+
+from .choices import (
+    Classification,
+    Dimension,
+    EducationLevel,
+    Employment,
+    Latrine,
+    Material,
+    Nutrition,
+    Rule,
+    Schooling,
+    Scope,
+    StandardStatus,
+    WasteTreatment,
+    WaterSource,
+)
+
+
+class PovertyStandard(models.Model):
+    """A poverty standard as versioned data. Published revisions are immutable; a correction
+    is a new revision of the same code."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(max_length=40, help_text="e.g. VN-ND07-2021")
+    revision = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(max_length=200)
+    legal_basis = models.CharField(max_length=300)
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    rural_line = models.PositiveBigIntegerField(help_text="VND per person per month.")
+    urban_line = models.PositiveBigIntegerField(help_text="VND per person per month.")
+    rural_average_max = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Top of the average-living-standard band (rural)."
+    )
+    urban_average_max = models.PositiveBigIntegerField(null=True, blank=True)
+    min_deprivations = models.PositiveSmallIntegerField(default=3)
+    status = models.CharField(
+        max_length=10, choices=StandardStatus.choices, default=StandardStatus.DRAFT
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    notes = models.TextField(blank=True, help_text="Sources, and what is still to be verified.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+
+    class Meta:
+        ordering = ["valid_from", "code", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "revision"], name="standard_code_revision"),
+            models.CheckConstraint(
+                condition=Q(scope=Scope.NATIONAL, province__isnull=True)
+                | Q(scope=Scope.PROVINCIAL, province__isnull=False),
+                name="standard_province_iff_provincial",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="standard_valid_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} r{self.revision}"
+
+
+class Indicator(models.Model):
+    standard = models.ForeignKey(
+        PovertyStandard, on_delete=models.CASCADE, related_name="indicators"
+    )
+    code = models.CharField(max_length=40)
+    position = models.PositiveSmallIntegerField(default=0)
+    dimension = models.CharField(max_length=20, choices=Dimension.choices)
+    name_vi = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    rule = models.CharField(max_length=20, choices=Rule.choices)
+    params = models.JSONField(default=dict, blank=True)
+    to_confirm = models.BooleanField(
+        default=False, help_text="Wording or threshold still to be verified against the text."
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["standard", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "code"], name="indicator_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.standard})"
+
+
+class ReviewKind(models.TextChoices):
+    PERIODIC = "periodic", "Annual periodic review (1 Sep – 14 Dec)"
+    REGULAR = "regular", "Monthly regular review (on application)"
+
+
+class ReviewRound(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=ReviewKind.choices)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField(null=True, blank=True)
+    opens = models.DateField()
+    closes = models.DateField()
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["-opens", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "kind", "year", "month"],
+                name="review_round_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(closes__gte=models.F("opens")), name="review_round_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=ReviewKind.PERIODIC, month__isnull=True)
+                | Q(kind=ReviewKind.REGULAR, month__gte=1, month__lte=12),
+                name="review_round_month_iff_regular",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Survey(models.Model):
+    """A household survey, kept as submitted (`submitted`) and normalised (the columns)."""
+
+    class Form(models.TextChoices):
+        B1 = "b1", "B1 quick screen"
+        B2 = "b2", "B2 full survey"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="surveys")
+    survey_date = models.DateField()
+    form = models.CharField(max_length=2, choices=Form.choices, default=Form.B2)
+    enumerator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    enumerator_name = models.CharField(max_length=150, blank=True)
+    income_wages = models.PositiveBigIntegerField(default=0)
+    income_agriculture = models.PositiveBigIntegerField(default=0)
+    income_business = models.PositiveBigIntegerField(default=0)
+    income_allowances = models.PositiveBigIntegerField(default=0)
+    income_other = models.PositiveBigIntegerField(default=0)
+    wall_material = models.CharField(max_length=16, choices=Material.choices)
+    frame_material = models.CharField(max_length=16, choices=Material.choices)
+    roof_material = models.CharField(max_length=16, choices=Material.choices)
+    floor_area_m2 = models.DecimalField(
+        max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    water_source = models.CharField(max_length=20, choices=WaterSource.choices)
+    latrine = models.CharField(max_length=16, choices=Latrine.choices)
+    uses_internet = models.BooleanField()
+    devices = models.JSONField(default=list, blank=True)
+    waste_treatment = models.CharField(
+        max_length=20, choices=WasteTreatment.choices, null=True, blank=True
+    )
+    submitted = models.JSONField(default=dict, blank=True, help_text="The body as submitted.")
+    is_latest = models.BooleanField(default=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+
+    class Meta:
+        ordering = ["-survey_date", "id"]
+        indexes = [
+            models.Index(fields=["household", "survey_date"]),
+            models.Index(fields=["survey_date"]),
+            models.Index(fields=["household"], condition=Q(is_latest=True), name="survey_latest"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(floor_area_m2__gt=0), name="survey_area_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Survey {self.survey_date} of {self.household_id}"
+
+    @property
+    def annual_income(self) -> int:
+        return (
+            self.income_wages
+            + self.income_agriculture
+            + self.income_business
+            + self.income_allowances
+            + self.income_other
+        )
+
+
+class SurveyMember(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="members")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    has_health_insurance = models.BooleanField()
+    schooling = models.CharField(max_length=16, choices=Schooling.choices, null=True, blank=True)
+    education_level = models.CharField(
+        max_length=16, choices=EducationLevel.choices, default=EducationLevel.NONE
+    )
+    employment = models.CharField(
+        max_length=20, choices=Employment.choices, default=Employment.NOT_IN_LABOUR_FORCE
+    )
+    receives_social_allowance = models.BooleanField(default=False)
+    nutrition = models.CharField(max_length=12, choices=Nutrition.choices, null=True, blank=True)
+
+    class Meta:
+        ordering = ["survey", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "member"], name="survey_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} in survey {self.survey_id}"
+
+
+class Application(models.TextChoices):
+    NONE = "none", "Periodic review (no application)"
+    ENTER = "enter", "Application to be recognised poor / near-poor"
+    EXIT = "exit", "Application to be recognised as having escaped"
+    VOLUNTARY_EXIT = "voluntary_exit", "Voluntary exit"
+
+
+class WorkflowState(models.TextChoices):
+    SURVEYED = "surveyed", "Surveyed and classified"
+    VILLAGE_AGREED = "village_agreed", "Agreed at the village meeting"
+    POSTED = "posted", "Publicly posted"
+    APPROVED = "approved", "Approved by the commune"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Returned to survey"
+
+
+class Assessment(models.Model):
+    """The classification of one survey under one standard, and its review workflow."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="assessments")
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="assessments")
+    standard = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="+")
+    engine_version = models.CharField(max_length=20)
+    review_round = models.ForeignKey(
+        ReviewRound, on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
+    )
+    application = models.CharField(
+        max_length=16, choices=Application.choices, default=Application.NONE
+    )
+    is_urban = models.BooleanField()
+    household_size = models.PositiveSmallIntegerField()
+    income_per_person_month = models.BigIntegerField()
+    line = models.PositiveBigIntegerField()
+    deprivation_count = models.PositiveSmallIntegerField()
+    classification = models.CharField(max_length=10, choices=Classification.choices)
+    indicators = models.JSONField(help_text="Each indicator: code, deprived, reasons.")
+    explanation_vi = models.TextField()
+    explanation_en = models.TextField()
+    state = models.CharField(
+        max_length=16, choices=WorkflowState.choices, default=WorkflowState.SURVEYED
+    )
+    meeting_date = models.DateField(null=True, blank=True)
+    meeting_attendees = models.PositiveIntegerField(null=True, blank=True)
+    meeting_agreeing = models.PositiveIntegerField(null=True, blank=True)
+    posted_from = models.DateField(null=True, blank=True)
+    posted_to = models.DateField(null=True, blank=True)
+    decision_number = models.CharField(max_length=60, blank=True)
+    decision_date = models.DateField(null=True, blank=True)
+    certificate_number = models.CharField(max_length=60, blank=True)
+    rejection_reason = models.CharField(max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(
+        bases=[AuditedHistory],
+        get_user=history_user,
+        excluded_fields=["indicators", "explanation_vi", "explanation_en"],
+    )
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["standard", "classification"]),
+            models.Index(fields=["household", "standard"]),
+            models.Index(fields=["state"]),
+            models.Index(fields=["review_round", "state"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "standard"], name="assessment_unique"),
+            models.CheckConstraint(
+                condition=Q(meeting_agreeing__isnull=True)
+                | Q(meeting_agreeing__lte=models.F("meeting_attendees")),
+                name="assessment_agreeing_le_attendees",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.standard_id} {self.classification}"
+
+
+class AssessmentStep(models.Model):
+    """One recorded step of the review: who, when, what, notes and attachment references."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=16, choices=WorkflowState.choices)
+    to_state = models.CharField(max_length=16, choices=WorkflowState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    notes = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["assessment", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state} → {self.to_state}"
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    UPHELD = "upheld", "Upheld (assessment returned to survey)"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class Complaint(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="complaints")
+    lodged_by = models.CharField(max_length=150)
+    lodged_on = models.DateField()
+    text = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
+    )
+    resolution = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["lodged_on", "id"]
+
+    def __str__(self) -> str:
+        return f"Complaint by {self.lodged_by} ({self.status})"
+
+
+class StatusEvent(models.TextChoices):
+    FIRST = "first_recognised", "First recognised"
+    NEWLY_POOR = "newly_poor", "Newly poor"
+    ESCAPED = "escaped", "Escaped poverty"
+    RELAPSED = "relapsed", "Relapsed into poverty"
+    VOLUNTARY_EXIT = "voluntary_exit", "Voluntarily exited"
+    RECLASSIFIED = "reclassified", "Reclassified"
+    CONFIRMED = "confirmed", "Confirmed (unchanged)"
+
+
+class OfficialStatus(models.Model):
+    """A period of official status of a household under one standard, decided by an
+    approved assessment. The current period has no end date."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="official_statuses"
+    )
+    standard = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="+")
+    classification = models.CharField(max_length=10, choices=Classification.choices)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.PROTECT, related_name="official_status"
+    )
+    event = models.CharField(max_length=20, choices=StatusEvent.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["household", "standard", "valid_from"]
+        indexes = [
+            models.Index(
+                fields=["standard", "classification"],
+                condition=Q(valid_to__isnull=True),
+                name="official_current",
+            ),
+            models.Index(fields=["event", "valid_from"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "standard"],
+                condition=Q(valid_to__isnull=True),
+                name="official_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.classification} from {self.valid_from}"
+
+
+class WhatIfRun(models.Model):
+    """Re-assessment of the latest surveys under another standard, official statuses
+    untouched: who would change class."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    standard = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="+")
+    baseline = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(
+        "households.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    households = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    summary = models.JSONField(default=list, help_text="Counts by commune and transition.")
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"What-if {self.standard_id} vs {self.baseline_id} ({self.created_at:%Y-%m-%d})"
+
+
+class WhatIfChange(models.Model):
+    run = models.ForeignKey(WhatIfRun, on_delete=models.CASCADE, related_name="changes")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    commune = models.ForeignKey("households.Commune", on_delete=models.PROTECT, related_name="+")
+    from_class = models.CharField(max_length=10, choices=Classification.choices)
+    to_class = models.CharField(max_length=10, choices=Classification.choices)
+
+    class Meta:
+        ordering = ["run", "id"]
+        indexes = [models.Index(fields=["run", "commune", "from_class", "to_class"])]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.from_class} → {self.to_class}"

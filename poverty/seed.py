@@ -1,0 +1,197 @@
+"""The standards shipped with the product, as data (domain.md §4). Loaded by a data
+migration; administrators correct them by publishing new revisions, never by editing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+_SAFE_WATER = ["tap", "borehole", "protected_well", "protected_spring", "rainwater", "bottled"]
+_HYGIENIC = ["septic", "semi_septic", "pour_flush", "ventilated_pit", "double_vault"]
+_NON_DURABLE = ["timber", "bamboo", "mud", "leaves_straw", "tarpaulin", "other"]
+_DEVICES = ["tv", "radio", "computer", "smartphone", "tablet", "loudspeaker"]
+_VERIFY = "Threshold wording from secondary sources (domain.md §4.2): verify against the text."
+_RETIREMENT = (
+    "Working age is 15 to under the statutory retirement age, which rises yearly (Labour Code "
+    "2019, Decree 135/2020): set for 2026 in whole years; verify."
+)
+
+
+def _indicator(
+    code: str,
+    dimension: str,
+    name_vi: str,
+    name_en: str,
+    params: dict[str, Any],
+    notes: str = _VERIFY,
+    to_confirm: bool = True,
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "dimension": dimension,
+        "name_vi": name_vi,
+        "name_en": name_en,
+        "rule": code,
+        "params": params,
+        "to_confirm": to_confirm,
+        "notes": notes,
+    }
+
+
+DECREE_07_INDICATORS = [
+    _indicator(
+        "employment",
+        "employment",
+        "Việc làm",
+        "Employment",
+        {"min_age": 15, "max_age_male": 61, "max_age_female": 56},
+        _RETIREMENT,
+    ),
+    _indicator(
+        "dependents",
+        "employment",
+        "Người phụ thuộc trong hộ gia đình",
+        "Dependents in the household",
+        {"child_age": 16, "max_share": 0.5},
+    ),
+    _indicator("nutrition", "health", "Dinh dưỡng", "Nutrition", {"child_age": 16}),
+    _indicator("health_insurance", "health", "Bảo hiểm y tế", "Health insurance", {"min_age": 6}),
+    _indicator(
+        "adult_education",
+        "education",
+        "Trình độ giáo dục của người lớn",
+        "Adult education",
+        {"min_age": 16, "upper_age": 18, "max_age": 30},
+    ),
+    _indicator(
+        "child_schooling",
+        "education",
+        "Tình trạng đi học của trẻ em",
+        "Children's school attendance",
+        {"min_age": 3, "max_age": 16},
+    ),
+    _indicator(
+        "housing_quality",
+        "housing",
+        "Chất lượng nhà ở",
+        "Housing quality",
+        {"non_durable_materials": _NON_DURABLE, "min_non_durable_parts": 2},
+    ),
+    _indicator(
+        "housing_area",
+        "housing",
+        "Diện tích nhà ở bình quân đầu người",
+        "Housing area per person",
+        {"min_m2_per_person": 8},
+    ),
+    _indicator(
+        "domestic_water",
+        "water_sanitation",
+        "Nguồn nước sinh hoạt",
+        "Domestic water source",
+        {"safe_sources": _SAFE_WATER},
+    ),
+    _indicator(
+        "latrine",
+        "water_sanitation",
+        "Nhà tiêu hợp vệ sinh",
+        "Hygienic latrine",
+        {"hygienic": _HYGIENIC},
+    ),
+    _indicator(
+        "telecom",
+        "information",
+        "Sử dụng dịch vụ viễn thông",
+        "Use of telecommunication services",
+        {},
+    ),
+    _indicator(
+        "info_devices",
+        "information",
+        "Phương tiện phục vụ tiếp cận thông tin",
+        "Means of accessing information",
+        {"devices": _DEVICES},
+    ),
+]
+
+# Decree 351/2025: 6 dimensions, 12 indicators; drafts dropped information devices and added
+# waste treatment under a widened water-sanitation-environment dimension (to be confirmed).
+DECREE_351_INDICATORS = [i for i in DECREE_07_INDICATORS if i["code"] != "info_devices"] + [
+    _indicator(
+        "waste",
+        "water_sanitation",
+        "Thu gom, xử lý rác thải sinh hoạt",
+        "Household waste treatment",
+        {"acceptable": ["collected", "composted_sorted", "buried"]},
+        "Added in drafts of Decree 351/2025; verify against the final text.",
+    ),
+]
+
+STANDARDS: list[dict[str, Any]] = [
+    {
+        "code": "VN-ND07-2021",
+        "name": "Chuẩn nghèo đa chiều quốc gia giai đoạn 2022–2025",
+        "legal_basis": "Nghị định 07/2021/NĐ-CP; kept for 2026 by Nghị định 351/2025/NĐ-CP",
+        "scope": "national",
+        "province": None,
+        "valid_from": date(2022, 1, 1),
+        "valid_to": date(2026, 12, 31),
+        "rural_line": 1_500_000,
+        "urban_line": 2_000_000,
+        "rural_average_max": 2_250_000,
+        "urban_average_max": 3_000_000,
+        "min_deprivations": 3,
+        "indicators": DECREE_07_INDICATORS,
+        "notes": "Poor: income ≤ line AND ≥ 3 deprivations; near-poor: income ≤ line AND < 3.",
+    },
+    {
+        "code": "VN-ND351-2025",
+        "name": "Chuẩn nghèo đa chiều quốc gia giai đoạn 2027–2030",
+        "legal_basis": "Nghị định 351/2025/NĐ-CP",
+        "scope": "national",
+        "province": None,
+        "valid_from": date(2027, 1, 1),
+        "valid_to": date(2030, 12, 31),
+        "rural_line": 2_200_000,
+        "urban_line": 2_800_000,
+        "rural_average_max": None,
+        "urban_average_max": None,
+        "min_deprivations": 3,
+        "indicators": DECREE_351_INDICATORS,
+        "notes": "Average-living-standard band not known yet; indicator list to be confirmed.",
+    },
+    {
+        "code": "QN-NQ13-2023",
+        "name": "Chuẩn nghèo đa chiều tỉnh Quảng Ninh giai đoạn 2023–2025",
+        "legal_basis": "Nghị quyết 13/2023/NQ-HĐND tỉnh Quảng Ninh",
+        "scope": "provincial",
+        "province": "22",
+        "valid_from": date(2023, 1, 1),
+        "valid_to": date(2025, 12, 31),
+        "rural_line": 2_100_000,
+        "urban_line": 2_600_000,
+        "rural_average_max": None,
+        "urban_average_max": None,
+        "min_deprivations": 3,
+        "indicators": DECREE_07_INDICATORS,
+        "notes": "Same rule and indicators as the national standard, higher income lines.",
+    },
+]
+
+
+def load_standards(standard_model, indicator_model, now) -> int:
+    """Create the shipped standards (published) where their code is not present yet."""
+    created = 0
+    for spec in STANDARDS:
+        if standard_model.objects.filter(code=spec["code"]).exists():
+            continue
+        values = {k: v for k, v in spec.items() if k not in ("indicators", "province")}
+        standard = standard_model.objects.create(
+            **values, province_id=spec["province"], status="published", published_at=now
+        )
+        indicator_model.objects.bulk_create(
+            indicator_model(standard=standard, position=i, **ind)
+            for i, ind in enumerate(spec["indicators"], start=1)
+        )
+        created += 1
+    return created

@@ -1,0 +1,940 @@
+"""Eligibility use cases: standards, surveys, assessments, the review workflow, official
+statuses and what-if re-assessment. Rules live in poverty.rules (pure); this is the I/O."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from config.errors import Conflict, InvalidInput, NotAllowed, StaleVersion, VersionRequired
+from households.choices import HouseholdStatus, MemberStatus
+from households.models import Commune, Household, Member
+
+from . import rules, timeline
+from .choices import Classification, Scope, StandardStatus
+from .models import (
+    Application,
+    Assessment,
+    AssessmentStep,
+    Complaint,
+    ComplaintStatus,
+    Indicator,
+    OfficialStatus,
+    PovertyStandard,
+    ReviewKind,
+    ReviewRound,
+    StatusEvent,
+    Survey,
+    SurveyMember,
+    WhatIfChange,
+    WhatIfRun,
+    WorkflowState,
+)
+
+INCOME_FIELDS = (
+    "income_wages",
+    "income_agriculture",
+    "income_business",
+    "income_allowances",
+    "income_other",
+)
+HOUSEHOLD_FACT_FIELDS = (
+    "wall_material",
+    "frame_material",
+    "roof_material",
+    "floor_area_m2",
+    "water_source",
+    "latrine",
+    "uses_internet",
+    "devices",
+    "waste_treatment",
+)
+MEMBER_FACT_FIELDS = (
+    "has_health_insurance",
+    "schooling",
+    "education_level",
+    "employment",
+    "receives_social_allowance",
+    "nutrition",
+)
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+# ---------------------------------------------------------------------------- standards
+
+
+_SPEC_CACHE: dict[Any, rules.StandardSpec] = {}
+
+
+def standard_spec(standard: PovertyStandard) -> rules.StandardSpec:
+    """The engine's view of a standard. Published standards never change, so it is cached."""
+    if standard.status == StandardStatus.PUBLISHED and standard.pk in _SPEC_CACHE:
+        return _SPEC_CACHE[standard.pk]
+    spec = rules.StandardSpec(
+        code=standard.code,
+        rural_line=standard.rural_line,
+        urban_line=standard.urban_line,
+        rural_average_max=standard.rural_average_max,
+        urban_average_max=standard.urban_average_max,
+        min_deprivations=standard.min_deprivations,
+        indicators=tuple(
+            rules.IndicatorSpec(
+                code=i.code,
+                dimension=i.dimension,
+                name_vi=i.name_vi,
+                name_en=i.name_en,
+                rule=i.rule,
+                params=i.params,
+            )
+            for i in standard.indicators.order_by("position", "code")
+        ),
+    )
+    if standard.status == StandardStatus.PUBLISHED:
+        _SPEC_CACHE[standard.pk] = spec
+    return spec
+
+
+def applicable_standards(*, province_code: str, on: date) -> list[PovertyStandard]:
+    """Published standards in force on the date for a household of the province: the
+    national one and any provincial one, each at its latest published revision."""
+    candidates = (
+        PovertyStandard.objects.filter(
+            Q(scope=Scope.NATIONAL) | Q(scope=Scope.PROVINCIAL, province_id=province_code),
+            status=StandardStatus.PUBLISHED,
+            valid_from__lte=on,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("code", "-revision")
+    )
+    latest: dict[str, PovertyStandard] = {}
+    for standard in candidates:
+        latest.setdefault(standard.code, standard)
+    return list(latest.values())
+
+
+def _require_draft(standard: PovertyStandard) -> None:
+    if standard.status != StandardStatus.DRAFT:
+        raise Conflict(
+            f"Standard {standard} is published and immutable; publish a correction as a new "
+            "revision instead.",
+            code="standard_published",
+        )
+
+
+@transaction.atomic
+def standard_create(
+    *, values: dict[str, Any], indicators: Sequence[dict[str, Any]]
+) -> PovertyStandard:
+    _validate_standard(values, indicators)
+    revision = (
+        PovertyStandard.objects.filter(code=values["code"])
+        .order_by("-revision")
+        .values_list("revision", flat=True)
+        .first()
+        or 0
+    ) + 1
+    standard = PovertyStandard.objects.create(
+        revision=revision, status=StandardStatus.DRAFT, **values
+    )
+    _write_indicators(standard, indicators)
+    return standard
+
+
+@transaction.atomic
+def standard_update(
+    *,
+    standard: PovertyStandard,
+    values: dict[str, Any],
+    indicators: Sequence[dict[str, Any]] | None,
+) -> PovertyStandard:
+    standard = PovertyStandard.objects.select_for_update().get(pk=standard.pk)
+    _require_draft(standard)
+    merged = {
+        f: getattr(standard, f)
+        for f in (
+            "scope",
+            "province",
+            "valid_from",
+            "valid_to",
+            "rural_line",
+            "urban_line",
+            "rural_average_max",
+            "urban_average_max",
+        )
+    }
+    merged.update(values)
+    _validate_standard(merged, indicators)
+    for name, value in values.items():
+        setattr(standard, name, value)
+    standard.save()
+    if indicators is not None:
+        standard.indicators.all().delete()
+        _write_indicators(standard, indicators)
+    return standard
+
+
+@transaction.atomic
+def standard_publish(*, standard: PovertyStandard) -> PovertyStandard:
+    standard = PovertyStandard.objects.select_for_update().get(pk=standard.pk)
+    _require_draft(standard)
+    if not standard.indicators.exists():
+        raise InvalidInput(
+            "A standard needs at least one indicator before it is published.",
+            fields={"indicators": "No indicators."},
+        )
+    standard.status = StandardStatus.PUBLISHED
+    standard.published_at = timezone.now()
+    standard.save()
+    return standard
+
+
+@transaction.atomic
+def standard_new_revision(*, standard: PovertyStandard) -> PovertyStandard:
+    """A draft copy of a standard (indicators included) to correct and publish; the new
+    revision supersedes the old one from publication on."""
+    latest = PovertyStandard.objects.filter(code=standard.code).order_by("-revision").first()
+    copy = PovertyStandard.objects.get(pk=standard.pk)
+    copy.pk = None
+    copy.id = None
+    copy._state.adding = True
+    copy.revision = latest.revision + 1
+    copy.status = StandardStatus.DRAFT
+    copy.published_at = None
+    copy.supersedes = standard
+    copy.save()
+    Indicator.objects.bulk_create(
+        Indicator(
+            standard=copy,
+            code=i.code,
+            position=i.position,
+            dimension=i.dimension,
+            name_vi=i.name_vi,
+            name_en=i.name_en,
+            rule=i.rule,
+            params=i.params,
+            to_confirm=i.to_confirm,
+            notes=i.notes,
+        )
+        for i in standard.indicators.all()
+    )
+    return copy
+
+
+def _validate_standard(values: Mapping[str, Any], indicators) -> None:
+    errors: dict[str, str] = {}
+    if values.get("scope") == Scope.PROVINCIAL and not values.get("province"):
+        errors["province"] = "A provincial standard names its province."
+    if values.get("scope") == Scope.NATIONAL and values.get("province"):
+        errors["province"] = "A national standard has no province."
+    if values.get("valid_to") and values["valid_to"] < values["valid_from"]:
+        errors["valid_to"] = "Ends before it starts."
+    for area in ("rural", "urban"):
+        top = values.get(f"{area}_average_max")
+        if top is not None and top <= values[f"{area}_line"]:
+            errors[f"{area}_average_max"] = "The average band's top must be above the line."
+    if indicators is not None:
+        codes = [i["code"] for i in indicators]
+        if len(codes) != len(set(codes)):
+            errors["indicators"] = "Indicator codes must be unique within a standard."
+    if errors:
+        raise InvalidInput(
+            "The standard is not consistent: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            fields=errors,
+        )
+
+
+def _write_indicators(standard: PovertyStandard, indicators: Sequence[dict[str, Any]]) -> None:
+    Indicator.objects.bulk_create(
+        Indicator(
+            standard=standard,
+            position=i.get("position") or n,
+            **{k: v for k, v in i.items() if k != "position"},
+        )
+        for n, i in enumerate(indicators, start=1)
+    )
+    _SPEC_CACHE.pop(standard.pk, None)
+
+
+# ---------------------------------------------------------------------------- surveys
+
+
+def member_facts(row: Mapping[str, Any], survey_date: date) -> rules.MemberFacts:
+    return rules.MemberFacts(
+        age=age_on(row["date_of_birth"], survey_date),
+        sex=row["sex"],
+        **{name: row[name] for name in MEMBER_FACT_FIELDS},
+    )
+
+
+def household_facts(
+    survey: Mapping[str, Any], members: Iterable[rules.MemberFacts], is_urban: bool
+) -> rules.HouseholdFacts:
+    return rules.HouseholdFacts(
+        is_urban=is_urban,
+        annual_income=sum(survey[f] for f in INCOME_FIELDS),
+        members=tuple(members),
+        wall_material=survey["wall_material"],
+        frame_material=survey["frame_material"],
+        roof_material=survey["roof_material"],
+        floor_area_m2=float(survey["floor_area_m2"]),
+        water_source=survey["water_source"],
+        latrine=survey["latrine"],
+        uses_internet=survey["uses_internet"],
+        devices=frozenset(survey["devices"] or ()),
+        waste_treatment=survey["waste_treatment"],
+    )
+
+
+def _validate_survey(
+    household: Household, values: Mapping[str, Any], members: Sequence[Mapping[str, Any]]
+) -> dict[Any, Member]:
+    if household.status != HouseholdStatus.ACTIVE:
+        raise Conflict(
+            f"Household {household.code} is {household.status}; only active "
+            "households are surveyed.",
+            code="not_active",
+        )
+    day: date = values["survey_date"]
+    if day > timezone.localdate():
+        raise InvalidInput(
+            "A survey cannot be dated in the future.", fields={"survey_date": "In the future."}
+        )
+    present = {m.pk: m for m in household.members.filter(status=MemberStatus.PRESENT)}
+    errors: dict[str, list[str]] = {}
+    seen = set()
+    for index, row in enumerate(members):
+        member = row["member"]
+        prefix = f"members.{index}."
+        if member.pk not in present:
+            errors[f"{prefix}member"] = [
+                f"{member.pk} is not a present member of household {household.code}."
+            ]
+            continue
+        if member.pk in seen:
+            errors[f"{prefix}member"] = ["Listed twice."]
+        seen.add(member.pk)
+        age = age_on(member.date_of_birth, day)
+        if row.get("nutrition") and age >= 16:
+            errors[f"{prefix}nutrition"] = [
+                f"Nutrition status is recorded for children under 16; this member is {age}."
+            ]
+        if row.get("schooling") and age < 3:
+            errors[f"{prefix}schooling"] = [f"Schooling is not recorded under age 3 ({age})."]
+    missing = [m for pk, m in present.items() if pk not in seen]
+    if missing and not errors:
+        errors["members"] = [
+            "Every present member is surveyed; missing: "
+            + ", ".join(f"{m.full_name} ({m.pk})" for m in missing)
+        ]
+    if errors:
+        raise InvalidInput(
+            "The survey is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()),
+            fields=errors,
+        )
+    return present
+
+
+def _validate_round(
+    review_round: ReviewRound | None, household: Household, day: date, application: str
+) -> None:
+    if review_round is None:
+        if application != Application.NONE:
+            raise InvalidInput(
+                "An application is reviewed in a regular review round.",
+                fields={"review_round": "Required with an application."},
+            )
+        return
+    if review_round.province_id != household.commune.province_id:
+        raise InvalidInput(
+            "The review round belongs to another province.",
+            fields={"review_round": "Another province's round."},
+        )
+    if not review_round.opens <= day <= review_round.closes:
+        raise InvalidInput(
+            f"The survey date {day} is outside the round ({review_round.opens} – "
+            f"{review_round.closes}).",
+            fields={"survey_date": "Outside the review round."},
+        )
+    if review_round.kind == ReviewKind.PERIODIC and application != Application.NONE:
+        raise InvalidInput(
+            "Applications (Form 04) go to a regular (monthly) review round.",
+            fields={"application": "Not in a periodic round."},
+        )
+
+
+@transaction.atomic
+def survey_submit(
+    *,
+    household: Household,
+    values: dict[str, Any],
+    members: Sequence[dict[str, Any]],
+    enumerator=None,
+    submitted: Mapping[str, Any] | None = None,
+    review_round: ReviewRound | None = None,
+    application: str = Application.NONE,
+) -> Survey:
+    """Record a survey and assess it under every standard that applies on its date."""
+    household = Household.objects.select_related("commune").get(pk=household.pk)
+    _validate_survey(household, values, members)
+    _validate_round(review_round, household, values["survey_date"], application)
+    survey = Survey.objects.create(
+        household=household, enumerator=enumerator, submitted=dict(submitted or {}), **values
+    )
+    SurveyMember.objects.bulk_create(
+        SurveyMember(
+            survey=survey,
+            member=row["member"],
+            **{k: v for k, v in row.items() if k in MEMBER_FACT_FIELDS},
+        )
+        for row in members
+    )
+    _assess_new_survey(survey, household, review_round, application)
+    return survey
+
+
+def survey_check(
+    *, household: Household, survey_date: date, members: Sequence[Mapping[str, Any]]
+) -> None:
+    """The survey's validation on its own, for forms that save it themselves (the admin)."""
+    household = Household.objects.select_related("commune").get(pk=household.pk)
+    _validate_survey(household, {"survey_date": survey_date}, members)
+    if not applicable_standards(province_code=household.commune.province_id, on=survey_date):
+        raise InvalidInput(
+            f"No published poverty standard applies on {survey_date}.",
+            fields={"survey_date": "No standard in force."},
+            code="no_standard",
+        )
+
+
+@transaction.atomic
+def survey_assess_saved(*, survey: Survey) -> Survey:
+    """Assess a survey saved with its members outside the API (checked by survey_check)."""
+    household = Household.objects.select_related("commune").get(pk=survey.household_id)
+    _assess_new_survey(survey, household, None, Application.NONE)
+    return survey
+
+
+def _assess_new_survey(
+    survey: Survey, household: Household, review_round: ReviewRound | None, application: str
+) -> None:
+    day = survey.survey_date
+    standards = applicable_standards(province_code=household.commune.province_id, on=day)
+    if not standards:
+        raise InvalidInput(
+            f"No published poverty standard applies on {day}.",
+            fields={"survey_date": "No standard in force."},
+            code="no_standard",
+        )
+    newer = Survey.objects.filter(household=household, survey_date__gt=day).exists()
+    Survey.objects.filter(household=household, is_latest=True).exclude(pk=survey.pk).filter(
+        survey_date__lte=day
+    ).update(is_latest=False)
+    if newer:
+        Survey.objects.filter(pk=survey.pk).update(is_latest=False)
+        survey.is_latest = False
+    facts = survey_facts_for(survey)
+    for standard in standards:
+        _store_assessment(survey, standard, facts, review_round, application)
+
+
+def _store_assessment(
+    survey: Survey,
+    standard: PovertyStandard,
+    facts: rules.HouseholdFacts,
+    review_round: ReviewRound | None,
+    application: str,
+) -> Assessment:
+    result = rules.assess(facts, standard_spec(standard))
+    return Assessment.objects.create(
+        household_id=survey.household_id,
+        survey=survey,
+        standard=standard,
+        engine_version=result.engine_version,
+        review_round=review_round,
+        application=application,
+        is_urban=result.is_urban,
+        household_size=result.household_size,
+        income_per_person_month=result.income_per_person_month,
+        line=result.line,
+        deprivation_count=result.deprivation_count,
+        classification=result.classification,
+        indicators=[
+            {
+                "code": i.code,
+                "deprived": i.deprived,
+                "reason_vi": i.reason_vi,
+                "reason_en": i.reason_en,
+            }
+            for i in result.indicators
+        ],
+        explanation_vi=result.explanation_vi,
+        explanation_en=result.explanation_en,
+    )
+
+
+def survey_facts_for(survey: Survey) -> rules.HouseholdFacts:
+    """Rebuild the engine's input from a stored survey (to reproduce a decision)."""
+    rows = survey.members.select_related("member").order_by("id")
+    return household_facts(
+        {f: getattr(survey, f) for f in INCOME_FIELDS + HOUSEHOLD_FACT_FIELDS},
+        [
+            member_facts(
+                {
+                    "date_of_birth": r.member.date_of_birth,
+                    "sex": r.member.sex,
+                    **{k: getattr(r, k) for k in MEMBER_FACT_FIELDS},
+                },
+                survey.survey_date,
+            )
+            for r in rows
+        ],
+        survey.household.commune.is_urban,
+    )
+
+
+# ---------------------------------------------------------------------------- review rounds
+
+
+def review_round_create(*, values: dict[str, Any]) -> ReviewRound:
+    kind, year = values["kind"], values["year"]
+    errors = {}
+    if kind == ReviewKind.PERIODIC:
+        values.setdefault("opens", date(year, 9, 1))
+        values.setdefault("closes", date(year, 12, 14))
+        if values.get("month"):
+            errors["month"] = "A periodic round covers the year, not a month."
+        if values["opens"] < date(year, 9, 1) or values["closes"] > date(year, 12, 14):
+            errors["opens"] = "The periodic review runs within 1 September – 14 December."
+    else:
+        month = values.get("month")
+        if not month:
+            raise InvalidInput("A regular round names its month.", fields={"month": "Required."})
+        values.setdefault("opens", date(year, month, 15))
+        values.setdefault("closes", date(year + month // 12, month % 12 + 1, 14))
+    if values["closes"] < values["opens"]:
+        errors["closes"] = "Closes before it opens."
+    if errors:
+        raise InvalidInput("The review round is not valid.", fields=errors)
+    values.setdefault(
+        "name",
+        f"{ReviewKind(kind).label} {year}"
+        + (f"-{values['month']:02d}" if values.get("month") else ""),
+    )
+    if ReviewRound.objects.filter(
+        province=values["province"], kind=kind, year=year, month=values.get("month")
+    ).exists():
+        raise Conflict("That review round already exists.", code="round_exists")
+    return ReviewRound.objects.create(**values)
+
+
+# ---------------------------------------------------------------------------- workflow
+
+
+def _locked(assessment: Assessment, expected_version: int | None) -> Assessment:
+    locked = (
+        Assessment.objects.select_for_update().select_related("household").get(pk=assessment.pk)
+    )
+    if expected_version is None:
+        raise VersionRequired()
+    if locked.version != expected_version:
+        raise StaleVersion(expected=expected_version, current=locked.version)
+    return locked
+
+
+def _step(
+    assessment: Assessment,
+    *,
+    action: str,
+    to_state: str,
+    actor,
+    notes: str = "",
+    attachments: Sequence[str] = (),
+    data: Mapping[str, Any] | None = None,
+    allowed_from: Iterable[str],
+) -> Assessment:
+    allowed = set(allowed_from)
+    if assessment.state not in allowed:
+        raise Conflict(
+            f"Cannot {action.replace('_', ' ')} an assessment that is {assessment.state}; "
+            f"allowed from: {', '.join(sorted(allowed))}.",
+            code="illegal_transition",
+            fields={"state": f"Is {assessment.state}."},
+        )
+    AssessmentStep.objects.create(
+        assessment=assessment,
+        action=action,
+        from_state=assessment.state,
+        to_state=to_state,
+        actor=actor,
+        notes=notes,
+        attachments=list(attachments),
+        data={k: str(v) if isinstance(v, date) else v for k, v in (data or {}).items()},
+    )
+    assessment.state = to_state
+    assessment.version += 1
+    assessment._change_reason = action
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def assessment_record_meeting(
+    *,
+    assessment: Assessment,
+    expected_version: int | None,
+    actor,
+    meeting_date: date,
+    attendees: int,
+    agreeing: int,
+    notes: str = "",
+    attachments: Sequence[str] = (),
+) -> Assessment:
+    """The village meeting: agreed by at least half of attendees, or sent back to survey."""
+    a = _locked(assessment, expected_version)
+    if attendees < 1 or not 0 <= agreeing <= attendees:
+        raise InvalidInput(
+            "Agreeing votes must be between 0 and the number of attendees.",
+            fields={"agreeing": f"0 to {attendees}."},
+        )
+    if meeting_date < a.survey.survey_date:
+        raise InvalidInput(
+            "The meeting cannot be before the survey.",
+            fields={"meeting_date": "Before the survey date."},
+        )
+    a.meeting_date, a.meeting_attendees, a.meeting_agreeing = meeting_date, attendees, agreeing
+    agreed = agreeing * 2 >= attendees  # at least 50% of attendees
+    return _step(
+        a,
+        action="village_meeting",
+        actor=actor,
+        notes=notes,
+        attachments=attachments,
+        to_state=WorkflowState.VILLAGE_AGREED if agreed else WorkflowState.RETURNED,
+        data={
+            "meeting_date": meeting_date,
+            "attendees": attendees,
+            "agreeing": agreeing,
+            "share": round(agreeing / attendees, 4),
+        },
+        allowed_from=[WorkflowState.SURVEYED],
+    )
+
+
+@transaction.atomic
+def assessment_post(
+    *,
+    assessment: Assessment,
+    expected_version: int | None,
+    actor,
+    posted_from: date,
+    posted_to: date,
+    notes: str = "",
+    attachments: Sequence[str] = (),
+) -> Assessment:
+    a = _locked(assessment, expected_version)
+    if posted_to < posted_from:
+        raise InvalidInput(
+            "The posting period ends before it starts.", fields={"posted_to": "Before posted_from."}
+        )
+    if a.meeting_date and posted_from < a.meeting_date:
+        raise InvalidInput(
+            "Posting starts after the village meeting.",
+            fields={"posted_from": "Before the meeting."},
+        )
+    a.posted_from, a.posted_to = posted_from, posted_to
+    return _step(
+        a,
+        action="post",
+        actor=actor,
+        notes=notes,
+        attachments=attachments,
+        to_state=WorkflowState.POSTED,
+        data={"posted_from": posted_from, "posted_to": posted_to},
+        allowed_from=[WorkflowState.VILLAGE_AGREED],
+    )
+
+
+@transaction.atomic
+def complaint_lodge(
+    *, assessment: Assessment, lodged_by: str, lodged_on: date, text: str, actor
+) -> Complaint:
+    a = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if a.state != WorkflowState.POSTED:
+        raise Conflict(
+            "Complaints are lodged while the result is publicly posted.",
+            code="illegal_transition",
+            fields={"state": f"Is {a.state}."},
+        )
+    complaint = Complaint.objects.create(
+        assessment=a, lodged_by=lodged_by, lodged_on=lodged_on, text=text
+    )
+    AssessmentStep.objects.create(
+        assessment=a,
+        action="complaint",
+        from_state=a.state,
+        to_state=a.state,
+        actor=actor,
+        notes=text,
+        data={"complaint": str(complaint.pk), "lodged_by": lodged_by},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_resolve(*, complaint: Complaint, upheld: bool, resolution: str, actor) -> Complaint:
+    """Re-checked by the commune: an upheld complaint sends the assessment back to survey."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.status != ComplaintStatus.OPEN:
+        raise Conflict(f"The complaint is already {complaint.status}.", code="not_open")
+    complaint.status = ComplaintStatus.UPHELD if upheld else ComplaintStatus.DISMISSED
+    complaint.resolution, complaint.resolved_by = resolution, actor
+    complaint.resolved_at = timezone.now()
+    complaint.save()
+    a = Assessment.objects.select_for_update().get(pk=complaint.assessment_id)
+    if upheld:
+        _step(
+            a,
+            action="complaint_upheld",
+            actor=actor,
+            notes=resolution,
+            to_state=WorkflowState.RETURNED,
+            data={"complaint": str(complaint.pk)},
+            allowed_from=[WorkflowState.POSTED],
+        )
+    else:
+        AssessmentStep.objects.create(
+            assessment=a,
+            action="complaint_dismissed",
+            from_state=a.state,
+            to_state=a.state,
+            actor=actor,
+            notes=resolution,
+            data={"complaint": str(complaint.pk)},
+        )
+    return complaint
+
+
+@transaction.atomic
+def assessment_approve(
+    *,
+    assessment: Assessment,
+    expected_version: int | None,
+    actor,
+    decision_number: str,
+    decision_date: date,
+    certificate_number: str = "",
+    notes: str = "",
+    attachments: Sequence[str] = (),
+) -> Assessment:
+    """The commune's decision. Only now does the household's official status change."""
+    a = _locked(assessment, expected_version)
+    if a.state == WorkflowState.POSTED:
+        if a.complaints.filter(status=ComplaintStatus.OPEN).exists():
+            raise Conflict(
+                "Open complaints must be handled before approval.", code="open_complaints"
+            )
+        if decision_date <= a.posted_to:
+            raise InvalidInput(
+                f"The posting period runs until {a.posted_to}; approve after it.",
+                fields={"decision_date": "Within the posting period."},
+            )
+    a.decision_number, a.decision_date = decision_number, decision_date
+    a.certificate_number = certificate_number
+    _step(
+        a,
+        action="approve",
+        actor=actor,
+        notes=notes,
+        attachments=attachments,
+        to_state=WorkflowState.APPROVED,
+        allowed_from=[WorkflowState.POSTED],
+        data={
+            "decision_number": decision_number,
+            "decision_date": decision_date,
+            "certificate_number": certificate_number,
+        },
+    )
+    _apply_official_status(a)
+    return a
+
+
+@transaction.atomic
+def assessment_reject(
+    *,
+    assessment: Assessment,
+    expected_version: int | None,
+    actor,
+    reason: str,
+    notes: str = "",
+    attachments: Sequence[str] = (),
+) -> Assessment:
+    a = _locked(assessment, expected_version)
+    a.rejection_reason = reason
+    return _step(
+        a,
+        action="reject",
+        actor=actor,
+        notes="\n".join(filter(None, [reason, notes])),
+        attachments=attachments,
+        to_state=WorkflowState.REJECTED,
+        allowed_from=[WorkflowState.SURVEYED, WorkflowState.VILLAGE_AGREED, WorkflowState.POSTED],
+    )
+
+
+def _apply_official_status(a: Assessment) -> OfficialStatus:
+    on = a.decision_date
+    current = (
+        OfficialStatus.objects.select_for_update()
+        .filter(household_id=a.household_id, standard_id=a.standard_id, valid_to__isnull=True)
+        .first()
+    )
+    if current is not None and on <= current.valid_from:
+        raise Conflict(
+            f"A later decision ({current.valid_from}) already sets this household's "
+            "status under this standard.",
+            code="superseded",
+        )
+    voluntary = a.application == Application.VOLUNTARY_EXIT
+    new_class = Classification.NOT_POOR if voluntary else a.classification
+    window_start = timeline.years_before(on, settings.POVERTY_RELAPSE_YEARS)
+    escaped_recently = OfficialStatus.objects.filter(
+        household_id=a.household_id,
+        standard_id=a.standard_id,
+        event__in=[StatusEvent.ESCAPED, StatusEvent.VOLUNTARY_EXIT],
+        valid_from__gte=window_start,
+    ).exists()
+    event = timeline.status_event(
+        previous=current.classification if current else None,
+        new=new_class,
+        voluntary=voluntary,
+        escaped_within_window=escaped_recently,
+    )
+    if current is not None:
+        current.valid_to = on
+        current.save(update_fields=["valid_to"])
+    return OfficialStatus.objects.create(
+        household_id=a.household_id,
+        standard_id=a.standard_id,
+        classification=new_class,
+        valid_from=on,
+        assessment=a,
+        event=event,
+    )
+
+
+def require_area_role(access, perm, commune: Commune) -> None:
+    if not access.can(perm):
+        raise NotAllowed("Your role does not allow this step.")
+    if not access.covers(commune.code, commune.province_id):
+        raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
+
+
+# ---------------------------------------------------------------------------- what-if
+
+
+def _latest_survey_rows(commune: Commune | None, area: Q) -> tuple[Iterator, Iterator]:
+    surveys = Survey.objects.filter(area, is_latest=True, household__status=HouseholdStatus.ACTIVE)
+    if commune is not None:
+        surveys = surveys.filter(household__commune=commune)
+    survey_rows = (
+        surveys.order_by("id")
+        .values(
+            "id",
+            "household_id",
+            "survey_date",
+            "household__commune_id",
+            "household__commune__is_urban",
+            *INCOME_FIELDS,
+            *HOUSEHOLD_FACT_FIELDS,
+        )
+        .iterator(chunk_size=10_000)
+    )
+    member_rows = (
+        SurveyMember.objects.filter(survey__in=surveys.values("id"))
+        .order_by("survey_id")
+        .values("survey_id", "member__date_of_birth", "member__sex", *MEMBER_FACT_FIELDS)
+        .iterator(chunk_size=40_000)
+    )
+    return survey_rows, member_rows
+
+
+def latest_facts(
+    commune: Commune | None = None, area: Q | None = None
+) -> Iterator[tuple[dict, rules.HouseholdFacts]]:
+    """Stream (survey row, facts) for the latest survey of every active household (in the
+    commune and area): two queries merged in order, not one query per household."""
+    survey_rows, member_rows = _latest_survey_rows(commune, area or Q())
+    pending = next(member_rows, None)
+    for survey in survey_rows:
+        members = []
+        while pending is not None and pending["survey_id"] == survey["id"]:
+            members.append(
+                member_facts(
+                    {
+                        "date_of_birth": pending["member__date_of_birth"],
+                        "sex": pending["member__sex"],
+                        **{k: pending[k] for k in MEMBER_FACT_FIELDS},
+                    },
+                    survey["survey_date"],
+                )
+            )
+            pending = next(member_rows, None)
+        if members:
+            yield survey, household_facts(survey, members, survey["household__commune__is_urban"])
+
+
+@transaction.atomic
+def whatif_run(
+    *,
+    standard: PovertyStandard,
+    baseline: PovertyStandard,
+    commune: Commune | None = None,
+    area: Q | None = None,
+    user=None,
+) -> WhatIfRun:
+    """Classify every household's latest survey under `standard` and under `baseline`
+    (official statuses untouched) and record who would change class."""
+    started = time.perf_counter()
+    target_spec, baseline_spec = standard_spec(standard), standard_spec(baseline)
+    run = WhatIfRun.objects.create(
+        standard=standard, baseline=baseline, commune=commune, requested_by=user
+    )
+    counts: Counter[tuple[str, str, str]] = Counter()
+    changes: list[WhatIfChange] = []
+    total = 0
+    for survey, facts in latest_facts(commune, area):
+        total += 1
+        before = rules.assess(facts, baseline_spec).classification
+        after = rules.assess(facts, target_spec).classification
+        commune_code = survey["household__commune_id"]
+        counts[(commune_code, before, after)] += 1
+        if before != after:
+            changes.append(
+                WhatIfChange(
+                    run=run,
+                    household_id=survey["household_id"],
+                    commune_id=commune_code,
+                    from_class=before,
+                    to_class=after,
+                )
+            )
+    WhatIfChange.objects.bulk_create(changes, batch_size=5000)
+    run.households, run.changed = total, len(changes)
+    run.summary = [
+        {"commune": c, "from_class": f, "to_class": t, "households": n}
+        for (c, f, t), n in sorted(counts.items())
+    ]
+    run.seconds = round(time.perf_counter() - started, 3)
+    run.save()
+    return run

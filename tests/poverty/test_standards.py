@@ -1,0 +1,169 @@
+"""Standards as versioned data: shipped, drafted, published (immutable), revised."""
+
+import pytest
+
+from config.access import Role
+from poverty import services
+from poverty.models import PovertyStandard
+from tests import factories as f
+
+from .conftest import submit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_shipped_standards(api):
+    rows = {s["code"]: s for s in api.get("/api/v1/poverty-standards/").json()["results"]}
+    assert set(rows) == {"VN-ND07-2021", "VN-ND351-2025", "QN-NQ13-2023"}
+    d07, d351, qn = rows["VN-ND07-2021"], rows["VN-ND351-2025"], rows["QN-NQ13-2023"]
+    assert (d07["rural_line"], d07["urban_line"]) == (1_500_000, 2_000_000)
+    assert (d07["rural_average_max"], d07["urban_average_max"]) == (2_250_000, 3_000_000)
+    assert (d351["rural_line"], d351["urban_line"]) == (2_200_000, 2_800_000)
+    assert (qn["rural_line"], qn["urban_line"], qn["province"]) == (2_100_000, 2_600_000, "22")
+    assert len(d07["indicators"]) == 12 and len(d351["indicators"]) == 12
+    codes351 = {i["code"] for i in d351["indicators"]}
+    assert "waste" in codes351 and "info_devices" not in codes351
+    assert all(i["to_confirm"] for i in d351["indicators"])
+    assert {s["status"] for s in rows.values()} == {"published"}
+    valid = api.get("/api/v1/poverty-standards/", {"valid_on": "2027-06-01"}).json()["results"]
+    assert [s["code"] for s in valid] == ["VN-ND351-2025"]
+
+
+def _draft_body(**extra):
+    body = {
+        "code": "QN-TEST",
+        "name": "Test",
+        "legal_basis": "Nghị quyết thử",
+        "scope": "provincial",
+        "province": "22",
+        "valid_from": "2026-01-01",
+        "valid_to": "2026-12-31",
+        "rural_line": 2_300_000,
+        "urban_line": 2_900_000,
+        "min_deprivations": 3,
+        "indicators": [
+            {
+                "code": "health_insurance",
+                "dimension": "health",
+                "name_vi": "BHYT",
+                "name_en": "Health insurance",
+                "rule": "health_insurance",
+                "params": {"min_age": 6},
+            }
+        ],
+    }
+    body.update(extra)
+    return body
+
+
+def test_draft_publish_immutable_and_new_revision(api, family):
+    r = api.post("/api/v1/poverty-standards/", _draft_body())
+    assert r.status_code == 201, r.json()
+    sid = r.json()["id"]
+    assert r.json()["status"] == "draft" and r.json()["revision"] == 1
+    r = api.patch(f"/api/v1/poverty-standards/{sid}/", {"rural_line": 2_400_000})
+    assert r.status_code == 200 and r.json()["rural_line"] == 2_400_000
+    # drafts are not used for assessments
+    assert submit(family, day="2026-06-01").assessments.count() == 1
+    assert api.post(f"/api/v1/poverty-standards/{sid}/publish/").status_code == 200
+    r = api.patch(f"/api/v1/poverty-standards/{sid}/", {"rural_line": 1})
+    assert r.status_code == 409 and r.json()["code"] == "standard_published"
+    assert PovertyStandard.objects.get(pk=sid).rural_line == 2_400_000
+    assert {a.standard.code for a in submit(family, day="2026-06-02").assessments.all()} == {
+        "VN-ND07-2021",
+        "QN-TEST",
+    }
+    # a correction is a new revision; once published it replaces revision 1 for new surveys
+    r = api.post(f"/api/v1/poverty-standards/{sid}/new-revision/")
+    assert r.status_code == 201 and r.json()["revision"] == 2 and r.json()["supersedes"] == sid
+    rev2 = r.json()["id"]
+    api.patch(f"/api/v1/poverty-standards/{rev2}/", {"urban_line": 3_000_000})
+    api.post(f"/api/v1/poverty-standards/{rev2}/publish/")
+    used = submit(family, day="2026-06-03").assessments.get(standard__code="QN-TEST")
+    assert str(used.standard_id) == rev2 and used.line == 3_000_000
+    # the old decision still names revision 1 and reproduces exactly
+    old = PovertyStandard.objects.get(pk=sid)
+    assert old.rural_line == 2_400_000 and services.standard_spec(old).urban_line == 2_900_000
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"scope": "national", "province": "22"}, "province"),
+        ({"province": None}, "province"),
+        ({"valid_to": "2025-01-01"}, "valid_to"),
+        ({"rural_average_max": 1_000_000}, "rural_average_max"),
+        ({"rural_line": -5}, "rural_line"),
+        (
+            {
+                "indicators": [
+                    {
+                        "code": "x",
+                        "dimension": "health",
+                        "name_vi": "x",
+                        "name_en": "x",
+                        "rule": "nonsense",
+                    }
+                ]
+            },
+            "indicators.0.rule",
+        ),
+    ],
+)
+def test_inconsistent_standards_are_refused(extra, field):
+    api = f.client_for(f.user(None, superuser=True))
+    r = api.post("/api/v1/poverty-standards/", _draft_body(**extra))
+    assert r.status_code == 400, r.json()
+    assert field in {e["field"] for e in r.json()["errors"]}
+    assert not PovertyStandard.objects.filter(code="QN-TEST").exists()
+
+
+def test_only_province_officers_manage_their_standards(ward_api, api):
+    assert ward_api.post("/api/v1/poverty-standards/", _draft_body()).status_code == 403
+    other = f.client_for(f.user(Role.PROVINCE_OFFICER, provinces=["01"]))
+    assert other.post("/api/v1/poverty-standards/", _draft_body()).status_code == 403
+    national = _draft_body(scope="national", province=None)
+    assert api.post("/api/v1/poverty-standards/", national).status_code == 403
+
+
+def test_review_rounds(api, ward_api):
+    r = api.post("/api/v1/review-rounds/", {"province": "22", "kind": "periodic", "year": 2026})
+    assert r.status_code == 201, r.json()
+    assert (r.json()["opens"], r.json()["closes"]) == ("2026-09-01", "2026-12-14")
+    r = api.post("/api/v1/review-rounds/", {"province": "22", "kind": "periodic", "year": 2026})
+    assert r.status_code == 409
+    r = api.post(
+        "/api/v1/review-rounds/",
+        {"province": "22", "kind": "periodic", "year": 2027, "opens": "2027-08-01"},
+    )
+    assert r.status_code == 400
+    r = api.post(
+        "/api/v1/review-rounds/", {"province": "22", "kind": "regular", "year": 2026, "month": 12}
+    )
+    assert (r.json()["opens"], r.json()["closes"]) == ("2026-12-15", "2027-01-14")
+    assert (
+        ward_api.post(
+            "/api/v1/review-rounds/",
+            {"province": "22", "kind": "regular", "year": 2026, "month": 1},
+        ).status_code
+        == 403
+    )
+    assert len(ward_api.get("/api/v1/review-rounds/", {"year": 2026}).json()["results"]) == 2
+
+
+def test_survey_in_round_must_fall_in_its_period(ward_api, api, family):
+    from .conftest import survey_body
+
+    rnd = api.post(
+        "/api/v1/review-rounds/", {"province": "22", "kind": "periodic", "year": 2026}
+    ).json()
+    r = ward_api.post(
+        "/api/v1/surveys/", survey_body(family, day="2026-08-01", review_round=rnd["id"])
+    )
+    assert r.status_code == 400
+    r = ward_api.post(
+        "/api/v1/surveys/", survey_body(family, day="2026-09-02", review_round=rnd["id"])
+    )
+    assert r.status_code == 201
+    rows = ward_api.get("/api/v1/assessments/", {"review_round": rnd["id"]}).json()["results"]
+    assert len(rows) == 1

@@ -1,0 +1,96 @@
+"""What-if: who would change class under another standard, official statuses untouched."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from poverty.models import Assessment, OfficialStatus
+from tests import factories as f
+
+from .conftest import submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def register(ward, rural):
+    """Households whose class depends on the line: 1 person each, rural or urban."""
+
+    def make(commune, income, **kw):
+        h = f.household(commune, members=[f.member(with_citizen_id=False)])
+        submit(h, income=income, **kw)
+        return h
+
+    return {
+        # rural, 1.8 M/month: not poor under Decree 07 (1.5 M line, band to 2.25 M: average),
+        # near-poor under Decree 351 (2.2 M)
+        "rural_mid": make(rural, 1_800_000 * 12),
+        # urban, 2.5 M/month: average under 07 (2.0 M line), near-poor under 351 (2.8 M)
+        "urban_mid": make(ward, 2_500_000 * 12),
+        # rural, 1.8 M with poor housing and 6 deprivations: poor under 351
+        "rural_deprived": make(rural, 1_800_000 * 12, poor_housing=True),
+        # far above both lines: unchanged
+        "rich": make(ward, 10_000_000 * 12),
+    }
+
+
+def test_what_if_reports_transitions_by_commune(api, register, decree07, decree351, ward, rural):
+    before_assessments = Assessment.objects.count()
+    r = api.post("/api/v1/what-if/", {"standard": str(decree351.id), "baseline": str(decree07.id)})
+    assert r.status_code == 201, r.json()
+    run = r.json()
+    assert run["households"] == 4 and run["changed"] == 3
+    summary = {
+        (t["commune"], t["from_class"], t["to_class"]): t["households"] for t in run["summary"]
+    }
+    assert summary == {
+        (rural.code, "average", "near_poor"): 1,
+        (rural.code, "average", "poor"): 1,
+        (ward.code, "average", "near_poor"): 1,
+        (ward.code, "not_poor", "not_poor"): 1,
+    }
+    changes = api.get(f"/api/v1/what-if/{run['id']}/changes/", {"commune": rural.code}).json()
+    assert {c["household"] for c in changes["results"]} == {
+        str(register["rural_mid"].id),
+        str(register["rural_deprived"].id),
+    }
+    only_poor = api.get(f"/api/v1/what-if/{run['id']}/changes/", {"to_class": "poor"}).json()
+    assert [c["household"] for c in only_poor["results"]] == [str(register["rural_deprived"].id)]
+    # nothing official or stored was touched
+    assert Assessment.objects.count() == before_assessments
+    assert not OfficialStatus.objects.exists()
+
+
+def test_what_if_for_one_commune_and_default_baseline(ward_api, register, decree351, ward):
+    r = ward_api.post("/api/v1/what-if/", {"standard": str(decree351.id), "commune": ward.code})
+    assert r.status_code == 201, r.json()
+    assert r.json()["households"] == 2 and r.json()["changed"] == 1
+
+
+def test_what_if_stays_inside_the_area(ward_api, register, decree351, rural):
+    r = ward_api.post("/api/v1/what-if/", {"standard": str(decree351.id)})
+    assert r.json()["households"] == 2  # only the ward's households
+    r = ward_api.post("/api/v1/what-if/", {"standard": str(decree351.id), "commune": rural.code})
+    assert r.status_code == 403
+
+
+def test_what_if_query_count_is_flat(api, ward, decree351, decree07):
+    def run_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            api.post(
+                "/api/v1/what-if/", {"standard": str(decree351.id), "baseline": str(decree07.id)}
+            )
+        return len(ctx.captured_queries)
+
+    for i in range(2):
+        submit(
+            f.household(ward, members=[f.member(with_citizen_id=False)]),
+            income=(1_600_000 + i) * 12,
+        )
+    small = run_queries()
+    for i in range(10):
+        submit(
+            f.household(ward, members=[f.member(with_citizen_id=False)]),
+            income=(1_600_000 + i) * 12,
+        )
+    assert run_queries() == small
