@@ -36,18 +36,21 @@ class Perm(StrEnum):
     STANDARDS_MANAGE = "standards_manage"  # draft and publish poverty standards
     ROUNDS_MANAGE = "rounds_manage"  # open review rounds
     WHAT_IF = "what_if"  # run what-if re-assessments
+    SUPPORT_MANAGE = "support_manage"  # programs, allocations, packages, targets
+    ASSIGNMENT_PROPOSE = "assignment_propose"  # propose support, record deliveries
+    ASSIGNMENT_APPROVE = "assignment_approve"  # approve (commit budget), reject, cancel
+    LIVELIHOOD_MANAGE = "livelihood_manage"  # livelihood models and their participants
 
 
-_COMMUNE_WORK = frozenset(Perm) - {
-    Perm.ASSESSMENT_APPROVE,
-    Perm.STANDARDS_MANAGE,
-    Perm.ROUNDS_MANAGE,
-}
+# What only the province does, and what only the commune chairperson decides.
+_PROVINCE_ONLY = {Perm.STANDARDS_MANAGE, Perm.ROUNDS_MANAGE, Perm.SUPPORT_MANAGE}
+_COMMUNE_DECISIONS = {Perm.ASSESSMENT_APPROVE, Perm.ASSIGNMENT_APPROVE}
+_COMMUNE_WORK = frozenset(Perm) - _PROVINCE_ONLY - _COMMUNE_DECISIONS
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # The province manages standards and rounds; communes decide their own lists.
-    Role.PROVINCE_OFFICER: frozenset(Perm) - {Perm.ASSESSMENT_APPROVE},
-    Role.COMMUNE_LEADER: _COMMUNE_WORK | {Perm.ASSESSMENT_APPROVE},
+    Role.PROVINCE_OFFICER: frozenset(Perm) - _COMMUNE_DECISIONS,
+    Role.COMMUNE_LEADER: _COMMUNE_WORK | _COMMUNE_DECISIONS,
     Role.COMMUNE_OFFICER: _COMMUNE_WORK,
     Role.FIELD_ENUMERATOR: frozenset(
         {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.SURVEY_SUBMIT}

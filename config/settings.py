@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "config",
     "households",
     "poverty",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,8 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+# Every request is one transaction: a failed request writes nothing.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while one writer commits; a busy timeout instead of
     # immediate "database is locked" errors when two requests write at once.
@@ -181,6 +184,8 @@ SPECTACULAR_SETTINGS = {
         "WorkflowStateEnum": "poverty.models.WorkflowState",
         "MaterialEnum": "poverty.choices.Material",
         "ClassificationEnum": "poverty.choices.Classification",
+        "CapitalSourceEnum": "support.choices.CapitalSource",
+        "AssignmentStateEnum": "support.choices.AssignmentState",
     },
 }
 

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,6 +17,7 @@ def test_openapi_yaml_matches_code_and_generates_without_warnings(tmp_path):
     )
 
 
+@pytest.mark.django_db
 def test_docs_are_served(client):
     assert client.get("/api/docs/").status_code == 200
     assert client.get("/api/redoc/").status_code == 200

@@ -59,7 +59,7 @@ def test_stale_member_version_inside_household_update(api, ward):
     assert head.full_name == "New name"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_updates_exactly_one_wins(ward):
     if connection.vendor != "postgresql":
         pytest.skip("row locks: PostgreSQL (SQLite serialises writers)")

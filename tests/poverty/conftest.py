@@ -69,6 +69,34 @@ def submit(household, **kwargs):
     )
 
 
+def decide(household, actor, *, day: str, decision: str, **survey):
+    """Survey, meeting, posting and approval, as the commune would."""
+    a = submit(household, day=day, **survey).assessments.get(standard__code="VN-ND07-2021")
+    y, m, d = map(int, day.split("-"))
+    a = services.assessment_record_meeting(
+        assessment=a,
+        expected_version=1,
+        actor=actor,
+        meeting_date=date(y, m, d),
+        attendees=10,
+        agreeing=8,
+    )
+    a = services.assessment_post(
+        assessment=a,
+        expected_version=2,
+        actor=actor,
+        posted_from=date(y, m, d),
+        posted_to=date(y, m, d),
+    )
+    return services.assessment_approve(
+        assessment=a,
+        expected_version=3,
+        actor=actor,
+        decision_number="1/QĐ",
+        decision_date=date.fromisoformat(decision),
+    )
+
+
 @pytest.fixture
 def family(ward):
     """A ward household of two adults and a child."""

@@ -10,37 +10,9 @@ from poverty.models import OfficialStatus, ReviewRound
 from poverty.timeline import status_event
 from tests import factories as f
 
-from .conftest import submit
+from .conftest import decide, submit
 
 pytestmark = pytest.mark.django_db
-
-
-def decide(household, actor, *, day: str, decision: str, **survey):
-    """Survey, meeting, posting and approval, as the commune would."""
-    a = submit(household, day=day, **survey).assessments.get(standard__code="VN-ND07-2021")
-    y, m, d = map(int, day.split("-"))
-    a = services.assessment_record_meeting(
-        assessment=a,
-        expected_version=1,
-        actor=actor,
-        meeting_date=date(y, m, d),
-        attendees=10,
-        agreeing=8,
-    )
-    a = services.assessment_post(
-        assessment=a,
-        expected_version=2,
-        actor=actor,
-        posted_from=date(y, m, d),
-        posted_to=date(y, m, d),
-    )
-    return services.assessment_approve(
-        assessment=a,
-        expected_version=3,
-        actor=actor,
-        decision_number="1/QĐ",
-        decision_date=date.fromisoformat(decision),
-    )
 
 
 POOR = {"income": 10_000_000, "poor_housing": True}

@@ -1,0 +1,316 @@
+from rest_framework import serializers
+
+from households.models import Commune, Household, Province
+from support.models import (
+    Assignment,
+    AssignmentStep,
+    BudgetAllocation,
+    Disbursement,
+    LivelihoodModel,
+    PackageEligibility,
+    PackageFunding,
+    PackageRate,
+    Participation,
+    Program,
+    SupportPackage,
+    Target,
+)
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    PARENT_LEVEL = {"program": None, "project": "program", "sub_project": "project"}
+
+    class Meta:
+        model = Program
+        fields = ["id", "code", "name", "level", "parent", "legal_basis", "description"]
+        read_only_fields = ["id"]
+
+    def validate(self, attrs):
+        level = attrs.get("level", getattr(self.instance, "level", None))
+        parent = attrs.get("parent", getattr(self.instance, "parent", None))
+        wanted = self.PARENT_LEVEL[level]
+        if (parent.level if parent else None) != wanted:
+            raise serializers.ValidationError(
+                {
+                    "parent": f"A {level} sits under a {wanted}."
+                    if wanted
+                    else "A program has no parent."
+                }
+            )
+        return attrs
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all())
+    commune = serializers.SlugRelatedField(
+        slug_field="code", queryset=Commune.objects.all(), required=False, allow_null=True
+    )
+    available = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = BudgetAllocation
+        fields = [
+            "id",
+            "sub_project",
+            "source",
+            "year",
+            "province",
+            "commune",
+            "amount",
+            "committed",
+            "disbursed",
+            "available",
+            "notes",
+            "created_at",
+        ]
+        read_only_fields = ["id", "committed", "disbursed", "created_at"]
+        validators = []  # uniqueness answered by the view as a 409
+
+
+class EligibilitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PackageEligibility
+        fields = ["standard_code", "classification"]
+
+
+class RateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PackageRate
+        fields = ["base_amount", "valid_from", "valid_to", "legal_basis"]
+
+
+class FundingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PackageFunding
+        fields = ["source", "share_percent"]
+
+
+class PackageSerializer(serializers.ModelSerializer):
+    eligibility = EligibilitySerializer(many=True)
+    rates = RateSerializer(many=True)
+    funding = FundingSerializer(many=True)
+
+    class Meta:
+        model = SupportPackage
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "sub_project",
+            "description",
+            "criteria",
+            "multipliers",
+            "default_multiplier",
+            "limit_per_period",
+            "active",
+            "eligibility",
+            "rates",
+            "funding",
+        ]
+        read_only_fields = ["id"]
+
+
+class MatchSerializer(serializers.Serializer):
+    package = serializers.UUIDField()
+    package_code = serializers.CharField()
+    package_name = serializers.CharField()
+    kind = serializers.CharField()
+    eligible = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    base_amount = serializers.IntegerField(allow_null=True)
+    multiplier = serializers.DecimalField(max_digits=5, decimal_places=3, allow_null=True)
+    amount = serializers.IntegerField(allow_null=True)
+    explanation = serializers.CharField()
+
+
+class AssignmentStepSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = AssignmentStep
+        fields = ["action", "from_state", "to_state", "actor", "at", "notes"]
+
+
+class SplitSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    amount = serializers.IntegerField()
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    package_code = serializers.CharField(source="package.code", read_only=True)
+    household_code = serializers.CharField(source="household.code", read_only=True)
+    commune = serializers.CharField(source="household.commune_id", read_only=True)
+    split = SplitSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "household",
+            "household_code",
+            "commune",
+            "package",
+            "package_code",
+            "period",
+            "base_amount",
+            "multiplier",
+            "amount",
+            "explanation",
+            "split",
+            "state",
+            "reason",
+            "disbursed",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class AssignmentDetailSerializer(AssignmentSerializer):
+    steps = AssignmentStepSerializer(many=True, read_only=True)
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [*AssignmentSerializer.Meta.fields, "steps"]
+
+
+class ProposeSerializer(serializers.Serializer):
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
+    period = serializers.IntegerField(min_value=2000, max_value=2100)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BulkProposeSerializer(serializers.Serializer):
+    package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
+    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+    period = serializers.IntegerField(min_value=2000, max_value=2100)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    household = serializers.UUIDField()
+    household_code = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["proposed", "skipped", "rejected"])
+    assignment = serializers.UUIDField(allow_null=True)
+    detail = serializers.CharField()
+
+
+class _VersionedSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Version the step is based on (or If-Match)."
+    )
+
+
+class NotesSerializer(_VersionedSerializer):
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class ReasonSerializer(_VersionedSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class DisbursementSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Disbursement
+        fields = [
+            "id",
+            "assignment",
+            "date",
+            "amount",
+            "evidence_reference",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["id", "assignment", "created_by", "created_at"]
+
+
+class DisburseSerializer(_VersionedSerializer):
+    date = serializers.DateField()
+    amount = serializers.IntegerField(min_value=1)
+    evidence_reference = serializers.CharField(max_length=300)
+
+
+class ParticipationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Participation
+        fields = [
+            "id",
+            "household",
+            "joined_on",
+            "income_before",
+            "income_after",
+            "still_active",
+            "notes",
+        ]
+        read_only_fields = ["id"]
+
+
+class LivelihoodModelSerializer(serializers.ModelSerializer):
+    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+    participants = ParticipationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LivelihoodModel
+        fields = [
+            "id",
+            "name",
+            "type",
+            "commune",
+            "program",
+            "start_date",
+            "end_date",
+            "budget",
+            "description",
+            "participants",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Target
+        fields = [
+            "id",
+            "commune",
+            "year",
+            "standard_code",
+            "households_to_lift",
+            "poverty_rate_target",
+            "progress",
+        ]
+        read_only_fields = ["id"]
+        validators = []
+
+    def get_progress(self, obj) -> dict:
+        return self.context.get("progress", {}).get(obj.pk, {})
+
+
+class BudgetRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    allocated = serializers.IntegerField()
+    committed = serializers.IntegerField()
+    disbursed = serializers.IntegerField()
+    available = serializers.IntegerField()
+
+
+class CoverageRowSerializer(serializers.Serializer):
+    commune = serializers.CharField()
+    package = serializers.CharField()
+    eligible_households = serializers.IntegerField(
+        help_text="Poor / near-poor households of the package's classifications."
+    )
+    covered = serializers.IntegerField()
+    coverage = serializers.FloatField()
+
+
+class GapSerializer(serializers.Serializer):
+    household = serializers.UUIDField()
+    household_code = serializers.CharField()
+    commune = serializers.CharField()

@@ -1,0 +1,24 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.register("programs", views.ProgramViewSet, basename="program")
+router.register("budget-allocations", views.AllocationViewSet, basename="budget-allocation")
+router.register("support-packages", views.PackageViewSet, basename="support-package")
+router.register("assignments", views.AssignmentViewSet, basename="assignment")
+router.register("disbursements", views.DisbursementViewSet, basename="disbursement")
+router.register("livelihood-models", views.LivelihoodModelViewSet, basename="livelihood-model")
+router.register("targets", views.TargetViewSet, basename="target")
+
+urlpatterns = [
+    path(
+        "households/<uuid:pk>/eligible-packages/",
+        views.EligiblePackagesView.as_view(),
+        name="household-eligible-packages",
+    ),
+    path("reports/budget-execution/", views.BudgetExecutionView.as_view(), name="budget-execution"),
+    path("reports/coverage/", views.CoverageView.as_view(), name="coverage"),
+    *router.urls,
+]

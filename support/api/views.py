@@ -1,0 +1,567 @@
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.access import Perm
+from config.api.views import AreaScopedMixin, expected_version
+from config.errors import Conflict, NotAllowed
+from households.models import Commune, Household
+from support import services
+from support.filtersets import (
+    AllocationFilter,
+    AssignmentFilter,
+    DisbursementFilter,
+    LivelihoodModelFilter,
+    PackageFilter,
+    ProgramFilter,
+    TargetFilter,
+)
+from support.models import (
+    Assignment,
+    BudgetAllocation,
+    Disbursement,
+    LivelihoodModel,
+    Participation,
+    Program,
+    SupportPackage,
+    Target,
+)
+
+from . import serializers as s
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='Version the step is based on, as an ETag (`"3"`); or send `version`.',
+)
+
+
+def _require_province(access, province_code: str) -> None:
+    if not (access.everywhere or province_code in access.province_codes):
+        raise NotAllowed(f"Province {province_code} is outside your area.", code="outside_area")
+
+
+class ProgramViewSet(
+    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """The program tree: programs, component projects, sub-projects."""
+
+    queryset = Program.objects.all()
+    serializer_class = s.ProgramSerializer
+    filterset_class = ProgramFilter
+    ordering = "code"
+    write_perm = Perm.SUPPORT_MANAGE
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+def allocations_in_area(access):
+    """Allocations of the user's communes, and the province-wide ones that cover them."""
+    allocations = BudgetAllocation.objects.select_related("province", "commune")
+    if access.everywhere:
+        return allocations
+    provinces_of_communes = Commune.objects.filter(code__in=access.commune_codes).values(
+        "province_id"
+    )
+    return allocations.filter(
+        Q(commune_id__in=access.commune_codes)
+        | Q(province_id__in=access.province_codes)
+        | Q(commune__isnull=True, province_id__in=provinces_of_communes)
+    )
+
+
+class AllocationViewSet(
+    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Budget per sub-project, capital source, year and area, in integer VND. `committed`
+    and `disbursed` come from the ledger; `available` = allocated − committed."""
+
+    serializer_class = s.AllocationSerializer
+    filterset_class = AllocationFilter
+    ordering = "id"
+    write_perm = Perm.SUPPORT_MANAGE
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return allocations_in_area(self.access)
+
+    def perform_create(self, serializer):
+        _require_province(self.access, serializer.validated_data["province"].code)
+        commune = serializer.validated_data.get("commune")
+        if commune and commune.province_id != serializer.validated_data["province"].code:
+            raise serializers.ValidationError({"commune": "Not in the allocation's province."})
+        d = serializer.validated_data
+        # Checked here as well as by the unique constraint: SQLite treats NULL communes
+        # (province-wide allocations) as distinct.
+        if BudgetAllocation.objects.filter(
+            sub_project=d["sub_project"],
+            source=d["source"],
+            year=d["year"],
+            province=d["province"],
+            commune=commune,
+        ).exists():
+            raise Conflict(
+                "An allocation for this sub-project, source, year and area exists; "
+                "change its amount instead.",
+                code="allocation_exists",
+            )
+        serializer.save()
+
+    def perform_update(self, serializer):
+        _require_province(self.access, serializer.instance.province_id)
+        amount = serializer.validated_data.get("amount")
+        if amount is not None and amount < serializer.instance.committed:
+            raise Conflict(
+                f"{serializer.instance.committed:,} VND is already committed; the "
+                "allocation cannot go below it.",
+                code="below_committed",
+                fields={"amount": f"At least {serializer.instance.committed}."},
+            )
+        serializer.save()
+
+
+class PackageViewSet(
+    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """The support catalog: eligibility per standard and classification, extra criteria,
+    central base amounts with validity, provincial multipliers, funding split, limit."""
+
+    serializer_class = s.PackageSerializer
+    filterset_class = PackageFilter
+    ordering = "code"
+    write_perm = Perm.SUPPORT_MANAGE
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return SupportPackage.objects.prefetch_related("eligibility", "rates", "funding")
+
+    def _save(self, serializer, package):
+        values = dict(serializer.validated_data)
+        related = {k: values.pop(k, None) for k in ("eligibility", "rates", "funding")}
+        return services.package_save(package=package, values=values, **related)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        package = self._save(serializer, None)
+        return Response(
+            s.PackageSerializer(self.get_queryset().get(pk=package.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def update(self, request, *args, **kwargs):
+        package = self.get_object()
+        serializer = self.get_serializer(package, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        self._save(serializer, package)
+        return Response(s.PackageSerializer(self.get_queryset().get(pk=package.pk)).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", int, required=True),
+            OpenApiParameter("commune", str),
+        ],
+        responses=s.GapSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="coverage-gap",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def coverage_gap(self, request, pk=None):
+        """Households in your area that qualify for this package but have not received it in
+        the period."""
+        package = self.get_object()
+        params = _PeriodParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        households = services.coverage_gap(
+            package=package,
+            period=params.validated_data["period"],
+            area=self.access.area_q("commune", "village"),
+            commune=params.validated_data.get("commune"),
+        )
+        return Response(
+            s.GapSerializer(
+                [
+                    {"household": h.pk, "household_code": h.code, "commune": h.commune_id}
+                    for h in households
+                ],
+                many=True,
+            ).data
+        )
+
+
+class _PeriodParams(serializers.Serializer):
+    period = serializers.IntegerField(min_value=2000, max_value=2100)
+    commune = serializers.CharField(required=False)
+
+
+class AssignmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Support assignments: proposed → approved (commits budget) → delivered → completed, or
+    rejected / cancelled. Every transition is an explicit action."""
+
+    filterset_class = AssignmentFilter
+    ordering = "id"
+    area_paths = ("household__commune", "household__village")
+    action_perms = {
+        "create": Perm.ASSIGNMENT_PROPOSE,
+        "bulk_propose": Perm.ASSIGNMENT_PROPOSE,
+        "disburse": Perm.ASSIGNMENT_PROPOSE,
+        "complete": Perm.ASSIGNMENT_PROPOSE,
+        "approve": Perm.ASSIGNMENT_APPROVE,
+        "reject": Perm.ASSIGNMENT_APPROVE,
+        "cancel": Perm.ASSIGNMENT_APPROVE,
+    }
+
+    def get_queryset(self):
+        qs = Assignment.objects.select_related("package", "household")
+        if self.action != "list":
+            qs = qs.prefetch_related("steps__actor")
+        return self.scope(qs)
+
+    def get_serializer_class(self):
+        return s.AssignmentSerializer if self.action == "list" else s.AssignmentDetailSerializer
+
+    def _respond(self, assignment, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=assignment.pk)
+        return Response(
+            s.AssignmentDetailSerializer(fresh).data,
+            status=code,
+            headers={"ETag": f'"{fresh.version}"'},
+        )
+
+    def _household(self, household: Household) -> Household:
+        if not self.access.covers(
+            household.commune_id, household.commune.province_id, household.village_id
+        ):
+            raise NotAllowed("The household is outside your area.", code="outside_area")
+        return household
+
+    @extend_schema(request=s.ProposeSerializer, responses={201: s.AssignmentDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        """Propose a package for a household (amount computed and explained)."""
+        serializer = s.ProposeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        assignment = services.assignment_propose(
+            household=self._household(d["household"]),
+            package=d["package"],
+            period=d["period"],
+            actor=request.user,
+            notes=d["notes"],
+        )
+        return self._respond(assignment, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.BulkProposeSerializer, responses=s.BulkResultSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="bulk-propose")
+    def bulk_propose(self, request):
+        """Propose a package to every qualifying household of a commune; one result per
+        household (proposed, skipped because already assigned, or rejected with the reason).
+        Sending it again proposes nothing twice."""
+        serializer = s.BulkProposeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        commune: Commune = d["commune"]
+        if not self.access.covers(commune.code, commune.province_id):
+            raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
+        households = services.coverage_gap(
+            package=d["package"],
+            period=d["period"],
+            area=self.access.area_q("commune", "village"),
+            commune=commune.code,
+        )
+        already = list(  # read before proposing, so new proposals are not counted twice
+            Household.objects.filter(
+                self.access.area_q("commune", "village"),
+                commune=commune,
+                assignments__package=d["package"],
+                assignments__period=d["period"],
+                assignments__state__in=services.ACTIVE_STATES,
+            )
+            .distinct()
+            .order_by("code")
+        )
+        results = services.bulk_propose(
+            package=d["package"], households=households, period=d["period"], actor=request.user
+        )
+        results += [
+            {
+                "household": h.pk,
+                "household_code": h.code,
+                "outcome": "skipped",
+                "assignment": None,
+                "detail": "Already assigned in the period.",
+            }
+            for h in already
+        ]
+        return Response(s.BulkResultSerializer(results, many=True).data)
+
+    def _run(self, serializer_class, step, **extra):
+        assignment = self.get_object()
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        return step(
+            assignment=assignment,
+            expected_version=expected_version(self.request),
+            actor=self.request.user,
+            **data,
+            **extra,
+        )
+
+    @extend_schema(
+        request=s.NotesSerializer, responses=s.AssignmentDetailSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve: commits the amount against the budget by source, or 409 if the budget
+        cannot cover it (nothing is committed then)."""
+        return self._respond(self._run(s.NotesSerializer, services.assignment_approve))
+
+    @extend_schema(
+        request=s.ReasonSerializer, responses=s.AssignmentDetailSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._respond(self._run(s.ReasonSerializer, services.assignment_reject))
+
+    @extend_schema(
+        request=s.ReasonSerializer, responses=s.AssignmentDetailSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel; what was committed and not disbursed returns to the budget."""
+        return self._respond(self._run(s.ReasonSerializer, services.assignment_cancel))
+
+    @extend_schema(
+        request=s.NotesSerializer, responses=s.AssignmentDetailSerializer, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Close a partly delivered assignment, releasing what was not disbursed."""
+        return self._respond(self._run(s.NotesSerializer, services.assignment_complete))
+
+    @extend_schema(
+        request=s.DisburseSerializer,
+        responses={201: s.DisbursementSerializer},
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"])
+    def disburse(self, request, pk=None):
+        """Record a delivery (date, amount, evidence reference)."""
+        assignment = self.get_object()
+        serializer = s.DisburseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        disbursement = services.disbursement_record(
+            assignment=assignment,
+            expected_version=expected_version(request),
+            actor=request.user,
+            on=d["date"],
+            amount=d["amount"],
+            evidence_reference=d["evidence_reference"],
+        )
+        return Response(s.DisbursementSerializer(disbursement).data, status=status.HTTP_201_CREATED)
+
+
+class DisbursementViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.DisbursementSerializer
+    filterset_class = DisbursementFilter
+    ordering = "id"
+    area_paths = ("assignment__household__commune", "assignment__household__village")
+
+    def get_queryset(self):
+        return self.scope(Disbursement.objects.select_related("created_by"))
+
+
+class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
+    """For one household: every active package, whether it qualifies and why, and the
+    amount (central base × the provincial multiplier for this household)."""
+
+    serializer_class = s.MatchSerializer
+    pagination_class = None
+    queryset = Household.objects.none()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("period", int, description="Year (default: this year).")],
+        responses=s.MatchSerializer(many=True),
+    )
+    def get(self, request, pk):
+        household = get_object_or_404(
+            Household.objects.filter(self.access.area_q("commune", "village")).select_related(
+                "commune"
+            ),
+            pk=pk,
+        )
+        params = _PeriodParams(
+            data={"period": request.query_params.get("period", timezone.localdate().year)}
+        )
+        params.is_valid(raise_exception=True)
+        rows = [
+            {
+                "package": p.pk,
+                "package_code": p.code,
+                "package_name": p.name,
+                "kind": p.kind,
+                "eligible": m.eligible,
+                "reasons": list(m.reasons),
+                "base_amount": m.base_amount,
+                "multiplier": m.multiplier,
+                "amount": m.amount,
+                "explanation": m.explanation,
+            }
+            for p, m in services.eligible_packages(
+                household=household, period=params.validated_data["period"]
+            )
+        ]
+        return Response(s.MatchSerializer(rows, many=True).data)
+
+
+class LivelihoodModelViewSet(
+    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Production / livelihood models with their participating households and outcomes."""
+
+    serializer_class = s.LivelihoodModelSerializer
+    filterset_class = LivelihoodModelFilter
+    ordering = "id"
+    area_paths = ("commune", None)
+    write_perm = Perm.LIVELIHOOD_MANAGE
+    action_perms = {"participants": Perm.LIVELIHOOD_MANAGE}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return self.scope(
+            LivelihoodModel.objects.select_related("commune").prefetch_related("participants")
+        )
+
+    def perform_create(self, serializer):
+        commune = serializer.validated_data["commune"]
+        if not self.access.covers(commune.code, commune.province_id):
+            raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
+        serializer.save()
+
+    perform_update = perform_create
+
+    @extend_schema(request=s.ParticipationSerializer, responses={201: s.ParticipationSerializer})
+    @action(detail=True, methods=["post"])
+    def participants(self, request, pk=None):
+        """Add a participating household, or update its outcome when it is already in."""
+        model = self.get_object()
+        existing = Participation.objects.filter(
+            model=model, household_id=request.data.get("household")
+        ).first()
+        serializer = s.ParticipationSerializer(
+            existing, data=request.data, partial=existing is not None
+        )
+        serializer.is_valid(raise_exception=True)
+        household = serializer.validated_data.get("household") or existing.household
+        if household.commune_id != model.commune_id:
+            raise serializers.ValidationError(
+                {"household": f"Not a household of commune {model.commune_id}."}
+            )
+        participation = serializer.save(model=model)
+        return Response(
+            s.ParticipationSerializer(participation).data,
+            status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED,
+        )
+
+
+class TargetViewSet(
+    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Targets per commune and year, with progress computed from official statuses."""
+
+    serializer_class = s.TargetSerializer
+    filterset_class = TargetFilter
+    ordering = "id"
+    area_paths = ("commune", None)
+    write_perm = Perm.SUPPORT_MANAGE
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return self.scope(Target.objects.select_related("commune"))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {**self.get_serializer_context(), "progress": services.target_progress(page)}
+        return self.get_paginated_response(
+            s.TargetSerializer(page, many=True, context=context).data
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        target = self.get_object()
+        context = {**self.get_serializer_context(), "progress": services.target_progress([target])}
+        return Response(s.TargetSerializer(target, context=context).data)
+
+    def perform_create(self, serializer):
+        commune = serializer.validated_data["commune"]
+        if not self.access.covers(commune.code, commune.province_id):
+            raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            raise Conflict(
+                "A target for this commune, year and standard exists.", code="target_exists"
+            ) from None
+
+
+class BudgetExecutionParams(serializers.Serializer):
+    year = serializers.IntegerField(required=False)
+    group_by = serializers.ChoiceField(
+        choices=["program", "sub_project", "source", "commune"], default="program"
+    )
+
+
+class BudgetExecutionView(AreaScopedMixin, APIView):
+    """Budget execution: allocated, committed, disbursed and available, summed from the
+    ledger, grouped by program, sub-project, capital source or commune."""
+
+    @extend_schema(parameters=[BudgetExecutionParams], responses=s.BudgetRowSerializer(many=True))
+    def get(self, request):
+        params = BudgetExecutionParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        allocations = allocations_in_area(self.access)
+        if p.get("year"):
+            allocations = allocations.filter(year=p["year"])
+        rows = services.budget_execution(allocations=allocations, group_by=p["group_by"])
+        return Response(s.BudgetRowSerializer(rows, many=True).data)
+
+
+class CoverageView(AreaScopedMixin, APIView):
+    """Coverage of the households each package is for (current official status) by
+    commune: how many have an active assignment of it in the period."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", int, required=True),
+            OpenApiParameter("package", str),
+        ],
+        responses=s.CoverageRowSerializer(many=True),
+    )
+    def get(self, request):
+        params = _PeriodParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        packages = SupportPackage.objects.prefetch_related("eligibility").order_by("code")
+        if request.query_params.get("package"):
+            packages = packages.filter(code=request.query_params["package"])
+        rows = services.coverage(
+            area=self.access.area_q("household__commune", "household__village"),
+            period=params.validated_data["period"],
+            packages=packages,
+        )
+        return Response(s.CoverageRowSerializer(rows, many=True).data)

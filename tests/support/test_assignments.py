@@ -1,0 +1,258 @@
+"""Assignments through their states, against the commitment ledger."""
+
+import pytest
+
+from support.models import Assignment, BudgetAllocation, LedgerEntry
+from support.services import ledger_balances
+from tests import factories as f
+
+from .conftest import allocate
+
+pytestmark = pytest.mark.django_db
+
+
+def propose(client, household, package, period=2026):
+    return client.post(
+        "/api/v1/assignments/",
+        {"household": str(household.id), "package": str(package.id), "period": period},
+    )
+
+
+def act(client, assignment_id, action, body, version):
+    return client.post(
+        f"/api/v1/assignments/{assignment_id}/{action}/", body, HTTP_IF_MATCH=f'"{version}"'
+    )
+
+
+def balances():
+    rows = {(a.source, a.commune_id): a for a in BudgetAllocation.objects.all()}
+    ledger = ledger_balances(BudgetAllocation.objects.all())
+    for a in rows.values():  # the running totals always equal the ledger
+        assert (a.committed, a.disbursed) == (ledger[a.pk]["committed"], ledger[a.pk]["disbursed"])
+    return {k: (a.amount, a.committed, a.disbursed, a.available) for k, a in rows.items()}
+
+
+def test_eligible_packages_with_reasons_and_amount(ward_api, poor_household, housing_package):
+    rows = ward_api.get(
+        f"/api/v1/households/{poor_household.id}/eligible-packages/", {"period": 2026}
+    ).json()
+    [row] = rows
+    assert row["eligible"] is True and row["package_code"] == "NHA-O"
+    # the head is Tày (02): the ethnic-minority multiplier applies
+    assert row["base_amount"] == 40_000_000 and row["multiplier"] == "1.500"
+    assert row["amount"] == 60_000_000
+    assert row["explanation"] == "40,000,000 VND × 1.5 (ethnic-minority household) = 60,000,000 VND"
+    assert any("poor under VN-ND07-2021" in r for r in row["reasons"])
+
+
+def test_not_poor_household_does_not_qualify(ward_api, ward, housing_package):
+    h = f.household(ward)
+    [row] = ward_api.get(f"/api/v1/households/{h.id}/eligible-packages/").json()
+    assert row["eligible"] is False
+    r = propose(ward_api, h, housing_package)
+    assert r.status_code == 400 and r.json()["code"] == "not_eligible"
+    assert not Assignment.objects.exists()
+
+
+def test_full_lifecycle_balances_to_the_dong(
+    ward_api, leader_api, poor_household, housing_package, tree, ward
+):
+    allocate(tree, ward, central=100_000_000, local=50_000_000)
+    r = propose(ward_api, poor_household, housing_package)
+    assert r.status_code == 201, r.json()
+    a = r.json()
+    assert a["state"] == "proposed" and a["amount"] == 60_000_000
+    assert a["split"] == [
+        {"source": "central", "amount": 42_000_000},
+        {"source": "local", "amount": 18_000_000},
+    ]
+    assert balances()[("central", None)] == (100_000_000, 0, 0, 100_000_000)
+    # proposing the same again is refused
+    r = propose(ward_api, poor_household, housing_package)
+    assert r.status_code == 409 and r.json()["code"] == "duplicate_assignment"
+    # the commune officer cannot approve; the chairperson can
+    assert act(ward_api, a["id"], "approve", {}, 1).status_code == 403
+    r = act(leader_api, a["id"], "approve", {"notes": "QĐ 45"}, 1)
+    assert r.status_code == 200 and r.json()["state"] == "approved"
+    assert balances()[("central", None)] == (100_000_000, 42_000_000, 0, 58_000_000)
+    assert balances()[("local", None)] == (50_000_000, 18_000_000, 0, 32_000_000)
+    r = act(
+        ward_api,
+        a["id"],
+        "disburse",
+        {"date": "2026-11-01", "amount": 20_000_000, "evidence_reference": "PC-001"},
+        2,
+    )
+    assert r.status_code == 201, r.json()
+    assert Assignment.objects.get(pk=a["id"]).state == "delivered"
+    assert balances()[("central", None)] == (100_000_000, 42_000_000, 14_000_000, 58_000_000)
+    assert balances()[("local", None)] == (50_000_000, 18_000_000, 6_000_000, 32_000_000)
+    r = act(
+        ward_api,
+        a["id"],
+        "disburse",
+        {"date": "2026-11-02", "amount": 50_000_000, "evidence_reference": "PC-002"},
+        3,
+    )
+    assert r.status_code == 400  # more than is left
+    # completing early releases what was not disbursed
+    r = act(ward_api, a["id"], "complete", {}, 3)
+    assert r.json()["state"] == "completed"
+    assert balances()[("central", None)] == (100_000_000, 14_000_000, 14_000_000, 86_000_000)
+    assert balances()[("local", None)] == (50_000_000, 6_000_000, 6_000_000, 44_000_000)
+    steps = ward_api.get(f"/api/v1/assignments/{a['id']}/").json()["steps"]
+    assert [s["action"] for s in steps] == ["propose", "approve", "deliver", "complete"]
+    assert (
+        len(ward_api.get("/api/v1/disbursements/", {"assignment": a["id"]}).json()["results"]) == 1
+    )
+
+
+def test_full_disbursement_completes(
+    ward_api, leader_api, poor_household, housing_package, tree, ward
+):
+    allocate(tree, ward, central=42_000_000, local=18_000_000)
+    a = propose(ward_api, poor_household, housing_package).json()
+    act(leader_api, a["id"], "approve", {}, 1)
+    r = act(
+        ward_api,
+        a["id"],
+        "disburse",
+        {"date": "2026-11-01", "amount": 60_000_000, "evidence_reference": "PC-9"},
+        2,
+    )
+    assert r.status_code == 201
+    assert Assignment.objects.get(pk=a["id"]).state == "completed"
+    assert balances()[("central", None)] == (42_000_000, 42_000_000, 42_000_000, 0)
+
+
+def test_cancel_releases_and_reject(
+    ward_api, leader_api, poor_household, housing_package, tree, ward
+):
+    allocate(tree, ward, central=100_000_000, local=50_000_000)
+    a = propose(ward_api, poor_household, housing_package).json()
+    act(leader_api, a["id"], "approve", {}, 1)
+    r = act(leader_api, a["id"], "cancel", {"reason": "Household moved"}, 2)
+    assert r.json()["state"] == "cancelled" and r.json()["reason"] == "Household moved"
+    assert balances()[("central", None)] == (100_000_000, 0, 0, 100_000_000)
+    assert LedgerEntry.objects.filter(kind="release").count() == 2
+    # after cancelling, a new proposal is allowed; it can be rejected
+    b = propose(ward_api, poor_household, housing_package).json()
+    r = act(leader_api, b["id"], "reject", {"reason": "Not a priority"}, 1)
+    assert r.json()["state"] == "rejected"
+    assert act(leader_api, b["id"], "approve", {}, 2).status_code == 409
+
+
+def test_insufficient_budget_commits_nothing(
+    ward_api, leader_api, poor_household, housing_package, tree, ward
+):
+    allocate(tree, ward, central=100_000_000, local=10_000_000)  # local cannot cover 18 M
+    a = propose(ward_api, poor_household, housing_package).json()
+    r = act(leader_api, a["id"], "approve", {}, 1)
+    assert r.status_code == 409 and r.json()["code"] == "insufficient_budget"
+    assert balances()[("central", None)] == (100_000_000, 0, 0, 100_000_000)
+    assert Assignment.objects.get(pk=a["id"]).state == "proposed"
+    assert not LedgerEntry.objects.exists()
+
+
+def test_commune_allocation_is_used_before_province_wide(
+    ward_api, leader_api, poor_household, housing_package, tree, ward
+):
+    allocate(tree, ward, central=100_000_000, local=50_000_000)
+    allocate(tree, ward, central=42_000_000, local=18_000_000, commune=ward)
+    a = propose(ward_api, poor_household, housing_package).json()
+    act(leader_api, a["id"], "approve", {}, 1)
+    b = balances()
+    assert b[("central", ward.code)][1] == 42_000_000 and b[("central", None)][1] == 0
+
+
+def test_bulk_proposal_per_household_results(ward_api, ward, leader, housing_package):
+    from tests.poverty.conftest import decide
+
+    from .conftest import POOR
+
+    poor = [f.household(ward) for _ in range(3)]
+    for h in poor:
+        decide(h, leader, day="2026-10-01", decision="2026-10-10", **POOR)
+    propose(ward_api, poor[0], housing_package)
+    f.household(ward)  # not poor: not a candidate
+    r = ward_api.post(
+        "/api/v1/assignments/bulk-propose/",
+        {"package": str(housing_package.id), "commune": ward.code, "period": 2026},
+    )
+    assert r.status_code == 200, r.json()
+    outcomes = {row["household"]: row["outcome"] for row in r.json()}
+    assert outcomes == {
+        str(poor[0].id): "skipped",
+        str(poor[1].id): "proposed",
+        str(poor[2].id): "proposed",
+    }
+    again = ward_api.post(
+        "/api/v1/assignments/bulk-propose/",
+        {"package": str(housing_package.id), "commune": ward.code, "period": 2026},
+    ).json()
+    assert {row["outcome"] for row in again} == {"skipped"}
+    assert Assignment.objects.count() == 3
+
+
+def test_coverage_gap_and_reports(
+    ward_api, api, leader_api, poor_household, housing_package, tree, ward
+):
+    allocate(tree, ward, central=100_000_000, local=50_000_000)
+    gap = ward_api.get(
+        f"/api/v1/support-packages/{housing_package.id}/coverage-gap/", {"period": 2026}
+    ).json()
+    assert [g["household"] for g in gap] == [str(poor_household.id)]
+    a = propose(ward_api, poor_household, housing_package).json()
+    act(leader_api, a["id"], "approve", {}, 1)
+    assert (
+        ward_api.get(
+            f"/api/v1/support-packages/{housing_package.id}/coverage-gap/", {"period": 2026}
+        ).json()
+        == []
+    )
+    coverage = ward_api.get("/api/v1/reports/coverage/", {"period": 2026}).json()
+    assert coverage == [
+        {
+            "commune": ward.code,
+            "package": "NHA-O",
+            "eligible_households": 1,
+            "covered": 1,
+            "coverage": 1.0,
+        }
+    ]
+    by_source = {
+        r["key"]: r
+        for r in api.get(
+            "/api/v1/reports/budget-execution/", {"year": 2026, "group_by": "source"}
+        ).json()
+    }
+    assert by_source["central"] == {
+        "key": "central",
+        "allocated": 100_000_000,
+        "committed": 42_000_000,
+        "disbursed": 0,
+        "available": 58_000_000,
+    }
+    by_program = api.get("/api/v1/reports/budget-execution/", {"group_by": "program"}).json()
+    assert by_program == [
+        {
+            "key": "QN-GNBV",
+            "allocated": 150_000_000,
+            "committed": 60_000_000,
+            "disbursed": 0,
+            "available": 90_000_000,
+        }
+    ]
+
+
+def test_support_is_area_scoped(poor_household, housing_package, rural):
+    other = f.client_for(f.user("commune_officer", communes=[rural]))
+    assert (
+        other.get(f"/api/v1/households/{poor_household.id}/eligible-packages/").status_code == 404
+    )
+    r = other.post(
+        "/api/v1/assignments/",
+        {"household": str(poor_household.id), "package": str(housing_package.id), "period": 2026},
+    )
+    assert r.status_code == 403
+    assert other.get("/api/v1/reports/coverage/", {"period": 2026}).json() == []
