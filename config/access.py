@@ -71,7 +71,7 @@ class Access:
     perms: frozenset[Perm] = frozenset()
     everywhere: bool = False
     province_codes: frozenset[str] = frozenset()
-    commune_codes: frozenset[str] = frozenset()
+    commune_codes: frozenset[str] = frozenset()  # includes the communes of province grants
     village_ids: frozenset = field(default_factory=frozenset)
 
     def can(self, perm: Perm) -> bool:
@@ -81,9 +81,9 @@ class Access:
         """A filter restricting rows to the area; paths lead from the row to its units."""
         if self.everywhere:
             return Q()
+        # Province grants were resolved to their communes: `commune_id IN (...)` lets the
+        # database use the row's own commune index instead of joining to the units table.
         q = Q(pk__in=[])
-        if self.province_codes:
-            q |= Q(**{f"{commune_path}__province_id__in": sorted(self.province_codes)})
         if self.commune_codes:
             q |= Q(**{f"{commune_path}__in": sorted(self.commune_codes)})
         if self.village_ids and village_path:
@@ -117,7 +117,7 @@ def access_for(user) -> Access:
 
         grant = (
             UserAccess.objects.filter(user=user)
-            .prefetch_related("provinces", "communes", "villages")
+            .prefetch_related("provinces__communes", "communes", "villages")
             .first()
         )
         if grant is None:
@@ -127,7 +127,8 @@ def access_for(user) -> Access:
                 role=grant.role,
                 perms=ROLE_PERMISSIONS.get(grant.role, frozenset()),
                 province_codes=frozenset(p.code for p in grant.provinces.all()),
-                commune_codes=frozenset(c.code for c in grant.communes.all()),
+                commune_codes=frozenset(c.code for c in grant.communes.all())
+                | {c.code for p in grant.provinces.all() for c in p.communes.all()},
                 village_ids=frozenset(v.id for v in grant.villages.all()),
             )
     user._area_access = access

@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from rest_framework import serializers
 
 from households.choices import DuplicateStatus, HouseholdStatus
@@ -64,21 +64,30 @@ class VillageSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+def _open_duplicate(side_lookup: str) -> Exists:
+    """An open duplicate candidate with this row on one side. One EXISTS per side (not one
+    with an OR) so PostgreSQL can hash each subquery once for the whole page."""
+    return Exists(
+        DuplicateCandidate.objects.filter(
+            status=DuplicateStatus.OPEN, **{side_lookup: OuterRef("pk")}
+        )
+    )
+
+
 def member_queryset():
     """Members with their open-duplicate flag, for nesting and listing."""
-    open_dups = DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN).filter(
-        Q(member_a=OuterRef("pk")) | Q(member_b=OuterRef("pk"))
+    return Member.objects.annotate(
+        has_possible_duplicates=_open_duplicate("member_a") | _open_duplicate("member_b")
     )
-    return Member.objects.annotate(has_possible_duplicates=Exists(open_dups))
 
 
 def household_queryset():
-    open_dups = DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN).filter(
-        Q(member_a__household=OuterRef("pk")) | Q(member_b__household=OuterRef("pk"))
-    )
     return (
         Household.objects.select_related("commune")
-        .annotate(has_possible_duplicates=Exists(open_dups))
+        .annotate(
+            has_possible_duplicates=_open_duplicate("member_a__household")
+            | _open_duplicate("member_b__household")
+        )
         .prefetch_related(
             Prefetch(
                 "members",

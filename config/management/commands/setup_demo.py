@@ -1,10 +1,12 @@
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from config.access import Role
 from households.models import Commune, Household, UserAccess
+from support import demo as support_demo
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -21,6 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, households: int, **options):
         if not Household.objects.exists():
             call_command("generate_demo_data", households=households, stdout=self.stdout)
+            call_command("generate_demo_surveys", assess=True, stdout=self.stdout)
+        support_demo.load(timezone.localdate().year)
         User = get_user_model()
         admin, created = User.objects.get_or_create(
             username="admin",
@@ -33,6 +37,7 @@ class Command(BaseCommand):
         rows = [("admin", "superuser", "whole country")]
         for username, role, area in [
             ("province", Role.PROVINCE_OFFICER, "province"),
+            ("leader", Role.COMMUNE_LEADER, "commune"),
             ("commune", Role.COMMUNE_OFFICER, "commune"),
             ("enumerator", Role.FIELD_ENUMERATOR, "commune"),
             ("auditor", Role.AUDITOR, "province"),

@@ -1,0 +1,56 @@
+"""Shared benchmark set-up: Django against a PostgreSQL bench database, topped up with
+synthetic households, and a Markdown table printer. Import this first."""
+
+# ruff: noqa: E402  (Django is set up before the imports that need it)
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+os.environ["ALLOW_INSECURE_SECRET_KEY"] = "1"
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+
+import django
+
+django.setup()
+
+import psycopg
+from django.conf import settings
+from django.core.management import call_command
+from psycopg import sql
+
+from households.models import Household
+
+
+def ensure_database() -> None:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (postgres://.../poverty_bench).")
+    params = {k.lower(): db[k] for k in ("USER", "PASSWORD", "HOST", "PORT") if db.get(k)}
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+        if exists.fetchone() is None:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+            print(f"Created database {db['NAME']}.")
+    call_command("migrate", verbosity=0)
+
+
+def top_up(households: int) -> None:
+    existing = Household.objects.count()
+    if existing >= households:
+        return
+    print(f"Generating {households - existing:,} households ...", flush=True)
+    started = time.perf_counter()
+    call_command("generate_demo_data", households=households - existing)
+    print(f"Generation took {time.perf_counter() - started:.1f} s (wall clock).")
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) + " |")

@@ -1,0 +1,86 @@
+"""What-if re-assessment throughput at province scale, beside the raw read of the same rows.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/poverty_bench \\
+        .venv/bin/python bench/whatif_throughput.py [--households 400000] [--runs 3]
+
+Tops the bench database up to the requested size (households, then one survey each with
+`generate_demo_surveys`), then, in the same run and on the same connection:
+- raw read: the two queries the what-if reads (latest surveys with their household's
+  commune, and their members' facts with birth date and sex), fetched to the last row;
+- what-if: `poverty.services.whatif_run` classifying every household's latest survey under
+  Decree 351/2025 and Decree 07/2021 and recording who changes class.
+Prints households/s for both; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from common import ensure_database, print_table, top_up
+from django.core.management import call_command
+from django.db import transaction
+
+from poverty import services
+from poverty.models import PovertyStandard, Survey, WhatIfRun
+
+
+def raw_read() -> int:
+    """Fetch the same rows the what-if reads, with nothing done to them."""
+    survey_rows, member_rows = services._latest_survey_rows(None, services.Q())
+    surveys = sum(1 for _ in survey_rows)
+    sum(1 for _ in member_rows)
+    return surveys
+
+
+def whatif(standard: PovertyStandard, baseline: PovertyStandard) -> WhatIfRun:
+    with transaction.atomic():
+        run = services.whatif_run(standard=standard, baseline=baseline)
+        transaction.set_rollback(True)  # leave the bench database as it was
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--households", type=int, default=400_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    ensure_database()
+    top_up(args.households)
+    if Survey.objects.filter(is_latest=True).count() < args.households:
+        started = time.perf_counter()
+        call_command("generate_demo_surveys")
+        print(f"Survey generation took {time.perf_counter() - started:.1f} s.")
+    d351 = PovertyStandard.objects.get(code="VN-ND351-2025")
+    d07 = PovertyStandard.objects.get(code="VN-ND07-2021")
+    raw_read()  # warm the cache once
+    reads, runs, last = [], [], None
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        households = raw_read()
+        reads.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        last = whatif(d351, d07)
+        runs.append(time.perf_counter() - started)
+    read_s, run_s = statistics.median(reads), statistics.median(runs)
+    print(f"\n{households:,} households with a latest survey; median of {args.runs} runs.\n")
+    print_table(
+        ("step", "seconds", "households/s"),
+        [
+            ("raw read of the survey rows", f"{read_s:.2f}", f"{households / read_s:,.0f}"),
+            (
+                "what-if: read + classify ×2 + record changes",
+                f"{run_s:.2f}",
+                f"{households / run_s:,.0f}",
+            ),
+        ],
+    )
+    print(
+        f"\nWhat-if vs raw read: {run_s / read_s:.1f}x the time. Last run: "
+        f"{last.changed:,} of {last.households:,} households would change class."
+    )
+
+
+if __name__ == "__main__":
+    main()
