@@ -200,3 +200,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 POVERTY_RELAPSE_YEARS = int(os.environ.get("POVERTY_RELAPSE_YEARS", "3"))  # relapse window
+
+# Background jobs: Celery on Redis when a broker is configured, inline otherwise (so the
+# embedded default runs everything in one process).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True  # a job whose worker dies is delivered again, and resumes
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True  # results live in the Job table
+MEDIA_ROOT = BASE_DIR / "var" / "files"  # uploaded sync files, exports

@@ -2,10 +2,19 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from config.api.changes import ChangesView
+from config.api.jobs import JobViewSet
+
+jobs_router = SimpleRouter()
+jobs_router.register("jobs", JobViewSet, basename="job")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/changes/", ChangesView.as_view(), name="changes"),
+    path("api/v1/", include(jobs_router.urls)),
     path("api/v1/", include("households.api.urls")),
     path("api/v1/", include("poverty.api.urls")),
     path("api/v1/", include("support.api.urls")),

@@ -395,6 +395,7 @@ class OfficialStatus(models.Model):
     )
     event = models.CharField(max_length=20, choices=StatusEvent.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
 
     class Meta:
         ordering = ["household", "standard", "valid_from"]

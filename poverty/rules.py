@@ -7,7 +7,9 @@ ENGINE_VERSION is stored with each result so old decisions can be reproduced.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -173,6 +175,7 @@ def _set_param(params: Mapping[str, Any], rule: str, name: str) -> frozenset[str
     return frozenset(value)
 
 
+@functools.lru_cache(maxsize=8192)
 def _num(
     value: Decimal | Fraction | float | int,
     vi: bool,
@@ -691,3 +694,49 @@ def _explain(
         f"(standard {standard.code})."
     )
     return vi, en
+
+
+@dataclass(frozen=True)
+class BulkPlan:
+    """Several standards prepared for bulk classification: an indicator that two standards
+    share (same rule, same parameters) is evaluated once per household."""
+
+    standards: tuple[StandardSpec, ...]
+    unique: tuple[IndicatorSpec, ...]
+    uses: tuple[tuple[int, ...], ...]  # per standard: positions in `unique`
+
+
+def bulk_plan(standards: Sequence[StandardSpec]) -> BulkPlan:
+    keys: dict[tuple[str, str], int] = {}
+    unique: list[IndicatorSpec] = []
+    uses = []
+    for standard in standards:
+        positions = []
+        for spec in standard.indicators:
+            if spec.rule not in RULES:
+                raise ValueError(f"unknown indicator rule {spec.rule!r}")
+            key = (spec.rule, json.dumps(spec.params, sort_keys=True, default=sorted))
+            if key not in keys:
+                keys[key] = len(unique)
+                unique.append(spec)
+            positions.append(keys[key])
+        uses.append(tuple(positions))
+    return BulkPlan(tuple(standards), tuple(unique), tuple(uses))
+
+
+def classify_bulk(plan: BulkPlan, facts: HouseholdFacts) -> tuple[str, ...]:
+    """The class under each standard of the plan; the same answer as ``assess`` gives, without
+    keeping reasons or explanations (for re-assessing a whole province)."""
+    size = len(facts.members)
+    if size < 1:
+        raise ValueError("a household must have at least one member to be assessed")
+    deprived = [RULES[spec.rule](facts, spec.params)[0] for spec in plan.unique]
+    classes = []
+    for standard, positions in zip(plan.standards, plan.uses, strict=True):
+        line = standard.urban_line if facts.is_urban else standard.rural_line
+        band_top = standard.urban_average_max if facts.is_urban else standard.rural_average_max
+        count = sum(deprived[i] for i in positions)
+        classes.append(
+            classify(facts.annual_income, size, line, band_top, count, standard.min_deprivations)
+        )
+    return tuple(classes)

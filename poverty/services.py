@@ -843,55 +843,82 @@ def require_area_role(access, perm, commune: Commune) -> None:
 # ---------------------------------------------------------------------------- what-if
 
 
-def _latest_survey_rows(commune: Commune | None, area: Q) -> tuple[Iterator, Iterator]:
-    surveys = Survey.objects.filter(area, is_latest=True, household__status=HouseholdStatus.ACTIVE)
+SURVEY_ROW = (
+    "id",
+    "household_id",
+    "survey_date",
+    "household__commune_id",
+    "household__commune__is_urban",
+    *INCOME_FIELDS,
+    *HOUSEHOLD_FACT_FIELDS,
+)
+MEMBER_ROW = ("survey_id", "member__date_of_birth", "member__sex", *MEMBER_FACT_FIELDS)
+
+
+def latest_survey_querysets(commune: Commune | None = None, area: Q | None = None):
+    """The latest surveys of active households (in the commune and area), and their members'
+    facts, both ordered by survey id, as value tuples (SURVEY_ROW, MEMBER_ROW)."""
+    surveys = Survey.objects.filter(
+        area or Q(), is_latest=True, household__status=HouseholdStatus.ACTIVE
+    )
     if commune is not None:
         surveys = surveys.filter(household__commune=commune)
-    survey_rows = (
-        surveys.order_by("id")
-        .values(
-            "id",
-            "household_id",
-            "survey_date",
-            "household__commune_id",
-            "household__commune__is_urban",
-            *INCOME_FIELDS,
-            *HOUSEHOLD_FACT_FIELDS,
-        )
-        .iterator(chunk_size=10_000)
+    members = SurveyMember.objects.filter(survey__in=surveys.values("id"))
+    return (
+        surveys.order_by("id").values_list(*SURVEY_ROW),
+        members.order_by("survey_id").values_list(*MEMBER_ROW),
     )
-    member_rows = (
-        SurveyMember.objects.filter(survey__in=surveys.values("id"))
-        .order_by("survey_id")
-        .values("survey_id", "member__date_of_birth", "member__sex", *MEMBER_FACT_FIELDS)
-        .iterator(chunk_size=40_000)
-    )
-    return survey_rows, member_rows
+
+
+FACTS_CHUNK = 20_000
 
 
 def latest_facts(
     commune: Commune | None = None, area: Q | None = None
 ) -> Iterator[tuple[dict, rules.HouseholdFacts]]:
-    """Stream (survey row, facts) for the latest survey of every active household (in the
-    commune and area): two queries merged in order, not one query per household."""
-    survey_rows, member_rows = _latest_survey_rows(commune, area or Q())
-    pending = next(member_rows, None)
-    for survey in survey_rows:
-        members = []
-        while pending is not None and pending["survey_id"] == survey["id"]:
-            members.append(
-                member_facts(
-                    {
-                        "date_of_birth": pending["member__date_of_birth"],
-                        "sex": pending["member__sex"],
-                        **{k: pending[k] for k in MEMBER_FACT_FIELDS},
-                    },
-                    survey["survey_date"],
-                )
-            )
-            pending = next(member_rows, None)
-        if members:
-            yield survey, household_facts(survey, members, survey["household__commune__is_urban"])
+    """Stream (survey, facts) for the latest survey of every active household (in the commune
+    and area). Reads in chunks of surveys by id (two queries a chunk, never one per
+    household), with plain client-side fetches: much faster than a server-side cursor."""
+    surveys, members = latest_survey_querysets(commune, area)
+    n_income = len(INCOME_FIELDS)
+    last = None
+    while True:
+        chunk = list((surveys if last is None else surveys.filter(id__gt=last))[:FACTS_CHUNK])
+        if not chunk:
+            return
+        first, last = chunk[0][0], chunk[-1][0]
+        member_rows = iter(members.filter(survey_id__gte=first, survey_id__lte=last))
+        pending = next(member_rows, None)
+        for row in chunk:
+            survey_id, household_id, day, commune_code, is_urban = row[:5]
+            people = []
+            while pending is not None and pending[0] == survey_id:
+                _, birth, sex, insured, schooling, education, employment, allowance, food = pending
+                people.append(
+                    rules.MemberFacts(
+                        age=age_on(birth, day), sex=sex, has_health_insurance=insured,
+                        schooling=schooling, education_level=education, employment=employment,
+                        receives_social_allowance=allowance, nutrition=food,
+                    )
+                )  # fmt: skip
+                pending = next(member_rows, None)
+            if not people:
+                continue
+            walls, frame, roof, area_m2, water, latrine, internet, devices, waste = row[
+                5 + n_income :
+            ]
+            facts = rules.HouseholdFacts(
+                is_urban=is_urban, annual_income=sum(row[5 : 5 + n_income]),
+                members=tuple(people), wall_material=walls, frame_material=frame,
+                roof_material=roof, floor_area_m2=float(area_m2), water_source=water,
+                latrine=latrine, uses_internet=internet, devices=frozenset(devices or ()),
+                waste_treatment=waste,
+            )  # fmt: skip
+            yield (
+                {"id": survey_id, "household_id": household_id, "survey_date": day,
+                 "household__commune_id": commune_code},
+                facts,
+            )  # fmt: skip
 
 
 @transaction.atomic
@@ -913,10 +940,10 @@ def whatif_run(
     counts: Counter[tuple[str, str, str]] = Counter()
     changes: list[WhatIfChange] = []
     total = 0
+    plan = rules.bulk_plan([baseline_spec, target_spec])
     for survey, facts in latest_facts(commune, area):
         total += 1
-        before = rules.assess(facts, baseline_spec).classification
-        after = rules.assess(facts, target_spec).classification
+        before, after = rules.classify_bulk(plan, facts)
         commune_code = survey["household__commune_id"]
         counts[(commune_code, before, after)] += 1
         if before != after:

@@ -304,6 +304,7 @@ class Disbursement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
 
     class Meta:
         ordering = ["date", "id"]

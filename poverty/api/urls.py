@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from . import views
 
-router = DefaultRouter(trailing_slash=True)
+router = SimpleRouter(trailing_slash=True)
 router.register("poverty-standards", views.StandardViewSet, basename="poverty-standard")
 router.register("review-rounds", views.ReviewRoundViewSet, basename="review-round")
 router.register("surveys", views.SurveyViewSet, basename="survey")

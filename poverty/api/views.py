@@ -8,7 +8,9 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config import jobs
 from config.access import Perm, access_for
+from config.api.jobs import JobSerializer
 from config.api.views import AreaScopedMixin, AuditedViewSetMixin, expected_version
 from config.errors import InvalidInput, NotAllowed
 from households.models import Household
@@ -431,8 +433,10 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
             return runs
         return runs.filter(requested_by=self.request.user)
 
-    @extend_schema(request=s.WhatIfRequestSerializer, responses={201: s.WhatIfRunSerializer})
+    @extend_schema(request=s.WhatIfRequestSerializer, responses={202: JobSerializer})
     def create(self, request, *args, **kwargs):
+        """Start a what-if as a background job (inline when no broker is configured); the
+        job's report names the run (`what_if_run`)."""
         serializer = s.WhatIfRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
@@ -440,14 +444,16 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
         commune = d.get("commune")
         if commune is not None and not self.access.covers(commune.code, commune.province_id):
             raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
-        run = services.whatif_run(
-            standard=d["standard"],
-            baseline=baseline,
-            commune=commune,
+        job = jobs.enqueue(
+            "what_if",
+            {
+                "standard": str(d["standard"].pk),
+                "baseline": str(baseline.pk),
+                "commune": commune.code if commune else None,
+            },
             user=request.user,
-            area=self.access.area_q("household__commune", "household__village"),
         )
-        return Response(s.WhatIfRunSerializer(run).data, status=status.HTTP_201_CREATED)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     def _national_today(self) -> PovertyStandard:
         today = timezone.localdate()

@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from . import views
 
-router = DefaultRouter(trailing_slash=True)
+router = SimpleRouter(trailing_slash=True)
 router.register("programs", views.ProgramViewSet, basename="program")
 router.register("budget-allocations", views.AllocationViewSet, basename="budget-allocation")
 router.register("support-packages", views.PackageViewSet, basename="support-package")

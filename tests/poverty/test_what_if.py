@@ -34,11 +34,23 @@ def register(ward, rural):
     }
 
 
+def start(client, body):
+    """POST /what-if/ starts a job (inline here); returns the run it produced."""
+    r = client.post("/api/v1/what-if/", body)
+    assert r.status_code == 202, r.json()
+    job = r.json()
+    assert job["status"] == "succeeded" and job["kind"] == "what_if"
+    run = client.get(f"/api/v1/what-if/{job['report']['what_if_run']}/")
+    assert (
+        client.get(f"/api/v1/jobs/{job['id']}/").json()["counts"]["households"]
+        == run.json()["households"]
+    )
+    return run
+
+
 def test_what_if_reports_transitions_by_commune(api, register, decree07, decree351, ward, rural):
     before_assessments = Assessment.objects.count()
-    r = api.post("/api/v1/what-if/", {"standard": str(decree351.id), "baseline": str(decree07.id)})
-    assert r.status_code == 201, r.json()
-    run = r.json()
+    run = start(api, {"standard": str(decree351.id), "baseline": str(decree07.id)}).json()
     assert run["households"] == 4 and run["changed"] == 3
     summary = {
         (t["commune"], t["from_class"], t["to_class"]): t["households"] for t in run["summary"]
@@ -62,13 +74,12 @@ def test_what_if_reports_transitions_by_commune(api, register, decree07, decree3
 
 
 def test_what_if_for_one_commune_and_default_baseline(ward_api, register, decree351, ward):
-    r = ward_api.post("/api/v1/what-if/", {"standard": str(decree351.id), "commune": ward.code})
-    assert r.status_code == 201, r.json()
+    r = start(ward_api, {"standard": str(decree351.id), "commune": ward.code})
     assert r.json()["households"] == 2 and r.json()["changed"] == 1
 
 
 def test_what_if_stays_inside_the_area(ward_api, register, decree351, rural):
-    r = ward_api.post("/api/v1/what-if/", {"standard": str(decree351.id)})
+    r = start(ward_api, {"standard": str(decree351.id)})
     assert r.json()["households"] == 2  # only the ward's households
     r = ward_api.post("/api/v1/what-if/", {"standard": str(decree351.id), "commune": rural.code})
     assert r.status_code == 403

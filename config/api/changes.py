@@ -1,0 +1,101 @@
+"""GET /api/v1/changes/?after=<seq>: the change feed, area-scoped."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.access import Perm, access_for
+from config.models import ChangeEvent
+
+ENTITIES = [
+    "household",
+    "member",
+    "survey",
+    "assessment",
+    "official_status",
+    "assignment",
+    "disbursement",
+]
+# Payload fields hidden from roles without personal-data rights.
+PERSONAL = {"full_name", "date_of_birth", "citizen_id", "address", "phone", "latitude", "longitude"}
+
+
+class ChangesParams(serializers.Serializer):
+    after = serializers.IntegerField(
+        min_value=0, default=0, help_text="The `next_after` of your previous read."
+    )
+    types = serializers.MultipleChoiceField(choices=ENTITIES, required=False)
+    commune = serializers.CharField(required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=500)
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChangeEvent
+        fields = [
+            "seq",
+            "at",
+            "entity",
+            "entity_id",
+            "action",
+            "commune",
+            "village",
+            "previous_commune",
+            "previous_village",
+            "channel",
+            "user",
+            "payload",
+        ]
+
+
+class ChangePageSerializer(serializers.Serializer):
+    results = ChangeSerializer(many=True)
+    next_after = serializers.IntegerField(help_text="Store it; pass it as `after` next time.")
+    has_more = serializers.BooleanField()
+
+
+class ChangesView(APIView):
+    """Every create/update/delete of households, members, surveys, assessments, official
+    statuses, assignments and disbursements, in commit order. Resume from the `next_after`
+    you stored: no gaps and no duplicates, also while others write. A change that moved a
+    record out of your area is shown to you too (`previous_commune`)."""
+
+    @extend_schema(parameters=[ChangesParams], responses=ChangePageSerializer)
+    def get(self, request):
+        access = access_for(request.user)
+        params = ChangesParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        events = ChangeEvent.objects.filter(seq__gt=p["after"])
+        if not access.everywhere:
+            codes, villages = sorted(access.commune_codes), sorted(access.village_ids)
+            events = events.filter(
+                Q(commune__in=codes)
+                | Q(previous_commune__in=codes)
+                | Q(village__in=villages)
+                | Q(previous_village__in=villages)
+            )
+        if p.get("types"):
+            events = events.filter(entity__in=p["types"])
+        if p.get("commune"):
+            events = events.filter(Q(commune=p["commune"]) | Q(previous_commune=p["commune"]))
+        page = list(events.order_by("seq")[: p["limit"] + 1])
+        has_more = len(page) > p["limit"]
+        page = page[: p["limit"]]
+        rows = ChangeSerializer(page, many=True).data
+        if not access.can(Perm.VIEW_PERSONAL):
+            for row in rows:
+                row["payload"] = {
+                    k: (None if k in PERSONAL else v) for k, v in row["payload"].items()
+                }
+        return Response(
+            {
+                "results": rows,
+                "has_more": has_more,
+                "next_after": page[-1].seq if page else p["after"],
+            }
+        )

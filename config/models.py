@@ -1,0 +1,80 @@
+"""Cross-cutting tables: the change feed and background jobs."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class FeedCounter(models.Model):
+    """One row: the last change-feed sequence number handed out. Writers take it with a row
+    lock held to their commit, so sequence numbers follow commit order (config.feed)."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class ChangeEvent(models.Model):
+    """A create/update/delete of a household, member, survey, assessment, official status,
+    assignment or disbursement, in commit order (`seq`)."""
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    entity = models.CharField(max_length=20)
+    entity_id = models.UUIDField()
+    action = models.CharField(max_length=8)  # created | updated | deleted
+    commune = models.CharField(max_length=5)
+    village = models.UUIDField(null=True)
+    previous_commune = models.CharField(max_length=5, null=True)
+    previous_village = models.UUIDField(null=True)
+    channel = models.CharField(max_length=20)
+    user = models.CharField(max_length=150, blank=True)
+    payload = models.JSONField()
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [
+            models.Index(fields=["commune", "seq"]),
+            models.Index(fields=["entity", "seq"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.entity} {self.entity_id} {self.action}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class Job(models.Model):
+    """Background work (registry sync, what-if, exports): state, progress, counts, report.
+    A job that stopped part-way resumes from `checkpoint`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=30)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    params = models.JSONField(default=dict)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict)
+    report = models.JSONField(default=dict)
+    checkpoint = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} ({self.status})"
