@@ -190,6 +190,8 @@ SPECTACULAR_SETTINGS = {
         "ClassificationEnum": "poverty.choices.Classification",
         "CapitalSourceEnum": "support.choices.CapitalSource",
         "AssignmentStateEnum": "support.choices.AssignmentState",
+        "UploadKindEnum": "poverty.models.UploadKind",
+        "PackageKindEnum": "support.choices.PackageKind",
     },
 }
 

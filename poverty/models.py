@@ -180,6 +180,9 @@ class Survey(models.Model):
         max_length=20, choices=WasteTreatment.choices, null=True, blank=True
     )
     submitted = models.JSONField(default=dict, blank=True, help_text="The body as submitted.")
+    captured_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the device captured it (offline apps send later)."
+    )
     is_latest = models.BooleanField(default=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
@@ -458,3 +461,50 @@ class WhatIfChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.from_class} → {self.to_class}"
+
+
+class UploadKind(models.TextChoices):
+    SURVEY = "survey", "Household survey"
+    HOUSEHOLD_EDIT = "household_edit", "Household edit"
+    MEMBER_EDIT = "member_edit", "Member edit"
+
+
+class UploadStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    CONFLICT = "conflict", "Kept: the household changed meanwhile (an officer resolves it)"
+    REJECTED = "rejected", "Rejected (invalid)"
+    RESOLVED_APPLIED = "resolved_applied", "Conflict resolved: applied"
+    RESOLVED_DISCARDED = "resolved_discarded", "Conflict resolved: discarded"
+
+
+class FieldUpload(models.Model):
+    """One item sent by a field app, keyed by the UUID the device generated: posting it again
+    returns the original result; the same UUID with another body is refused."""
+
+    id = models.UUIDField(primary_key=True, help_text="Client-generated UUID.")
+    kind = models.CharField(max_length=16, choices=UploadKind.choices)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    based_on_version = models.PositiveIntegerField()
+    body = models.JSONField()
+    body_hash = models.CharField(max_length=64)
+    captured_at = models.DateTimeField(help_text="Device capture time.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=UploadStatus.choices)
+    result = models.JSONField(default=dict)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["captured_at", "id"]
+        indexes = [models.Index(fields=["status", "captured_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} ({self.status})"

@@ -870,7 +870,7 @@ def latest_survey_querysets(commune: Commune | None = None, area: Q | None = Non
     )
 
 
-FACTS_CHUNK = 20_000
+FACTS_CHUNK = 10_000
 
 
 def latest_facts(
@@ -879,15 +879,19 @@ def latest_facts(
     """Stream (survey, facts) for the latest survey of every active household (in the commune
     and area). Reads in chunks of surveys by id (two queries a chunk, never one per
     household), with plain client-side fetches: much faster than a server-side cursor."""
-    surveys, members = latest_survey_querysets(commune, area)
+    surveys, _ = latest_survey_querysets(commune, area)
     n_income = len(INCOME_FIELDS)
     last = None
     while True:
         chunk = list((surveys if last is None else surveys.filter(id__gt=last))[:FACTS_CHUNK])
         if not chunk:
             return
-        first, last = chunk[0][0], chunk[-1][0]
-        member_rows = iter(members.filter(survey_id__gte=first, survey_id__lte=last))
+        last = chunk[-1][0]
+        member_rows = iter(
+            SurveyMember.objects.filter(survey_id__in=[row[0] for row in chunk])
+            .order_by("survey_id")
+            .values_list(*MEMBER_ROW)
+        )
         pending = next(member_rows, None)
         for row in chunk:
             survey_id, household_id, day, commune_code, is_urban = row[:5]

@@ -1,0 +1,351 @@
+"""The field-app protocol: idempotent uploads keyed by client UUIDs, kept as conflicts when
+the household changed meanwhile, and a download of the area's households.
+
+Upload (`POST /field/uploads/`, `POST /field/uploads/batch/`): each item names the version
+of the household it was based on. Posting the same item again returns the original result;
+the same UUID with a different body is a 409. If the household changed since that version,
+the item is kept with status `conflict` for an officer (`POST /field/uploads/{id}/resolve/`),
+never applied over newer data and never dropped.
+
+Download (`GET /field/households/`): the area's households with members and latest survey,
+and `changes_after`, the change-feed cursor to follow afterwards with
+`GET /changes/?after=…&types=household,member,survey` (moves and deletions included).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from config.access import Access, Perm
+from config.api.views import AreaScopedMixin
+from config.errors import Conflict, DomainError, NotAllowed
+from config.models import ChangeEvent
+from households import services as registry
+from households.api import serializers as hs
+from households.models import Household, Member
+from poverty import services
+from poverty.models import FieldUpload, Survey, UploadKind, UploadStatus
+
+from . import serializers as ps
+
+
+class UploadSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField(help_text="Generated on the device; the idempotency key.")
+    kind = serializers.ChoiceField(choices=UploadKind.choices)
+    based_on_version = serializers.IntegerField(
+        min_value=1, help_text="Household version the edit saw."
+    )
+    captured_at = serializers.DateTimeField(help_text="When the device captured it.")
+    body = serializers.JSONField(
+        help_text="survey: a survey as for POST /surveys/; "
+        "household_edit: {household, ...fields}; member_edit: "
+        "{member, version, ...fields}."
+    )
+
+
+class UploadResultSerializer(serializers.ModelSerializer):
+    client_id = serializers.UUIDField(source="id")
+
+    class Meta:
+        model = FieldUpload
+        fields = [
+            "client_id",
+            "kind",
+            "household",
+            "based_on_version",
+            "captured_at",
+            "received_at",
+            "status",
+            "result",
+            "resolved_at",
+            "resolution_note",
+        ]
+
+
+class BatchSerializer(serializers.Serializer):
+    items = UploadSerializer(many=True, allow_empty=False)
+
+    def validate_items(self, items):
+        if len(items) > 1000:
+            raise ValidationError("At most 1,000 items a batch.")
+        return items
+
+
+class ResolveSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["apply", "discard"])
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+def _hash(item: dict[str, Any]) -> str:
+    canonical = json.dumps(
+        [item["kind"], item["based_on_version"], item["body"]], sort_keys=True, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _household_of(kind: str, body: Any) -> Household:
+    if not isinstance(body, dict):
+        raise ValidationError({"body": "Must be an object."})
+    try:
+        if kind == UploadKind.MEMBER_EDIT:
+            return (
+                Member.objects.select_related("household__commune")
+                .get(pk=body.get("member"))
+                .household
+            )
+        return Household.objects.select_related("commune").get(pk=body.get("household"))
+    except (Member.DoesNotExist, Household.DoesNotExist, ValueError, TypeError) as exc:
+        field = "body.member" if kind == UploadKind.MEMBER_EDIT else "body.household"
+        raise ValidationError({field: "Unknown or missing."}) from exc
+
+
+def apply(upload: FieldUpload, *, version: int) -> dict[str, Any]:
+    """Apply the upload's body to the household as of `version`; returns the result."""
+    body, user = upload.body, upload.user
+    if upload.kind == UploadKind.SURVEY:
+        serializer = ps.SurveySerializer(data=body)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        household = values.pop("household")
+        members = values.pop("members")
+        review_round = values.pop("review_round", None)
+        application = values.pop("application", "none")
+        survey = services.survey_submit(
+            household=household,
+            values={**values, "captured_at": upload.captured_at},
+            members=members,
+            enumerator=user,
+            submitted=body,
+            review_round=review_round,
+            application=application,
+        )
+        return {
+            "survey": str(survey.pk),
+            "assessments": [str(a) for a in survey.assessments.values_list("pk", flat=True)],
+        }
+    if upload.kind == UploadKind.HOUSEHOLD_EDIT:
+        household = upload.household
+        serializer = hs.HouseholdWriteSerializer(household, data=body, partial=True)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        values.pop("version", None)
+        members = values.pop("members", None)
+        household = registry.household_update(
+            household=household,
+            expected_version=version,
+            data=registry.HouseholdInput(
+                values=values,
+                members=None
+                if members is None
+                else [
+                    registry.MemberInput(
+                        id=m.pop("id", None), version=m.pop("version", None), values=m
+                    )
+                    for m in members
+                ],
+            ),
+        )
+        return {"household": str(household.pk), "version": household.version}
+    member = Member.objects.get(pk=body["member"])
+    serializer = hs.MemberWriteSerializer(member, data=body, partial=True)
+    serializer.is_valid(raise_exception=True)
+    values = dict(serializer.validated_data)
+    values.pop("id", None)
+    member_version = values.pop("version", member.version)
+    member = registry.member_update(member=member, expected_version=member_version, values=values)
+    return {"member": str(member.pk), "version": member.version}
+
+
+def _errors(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, DomainError):
+        return {"code": exc.code, "detail": exc.detail, "fields": exc.fields}
+    return {"code": "validation_error", "detail": "Invalid upload.", "fields": exc.detail}
+
+
+def receive(item: dict[str, Any], *, user, access: Access) -> tuple[FieldUpload, bool]:
+    """Store and (when the household has not changed) apply one upload. Returns the upload
+    and whether it is new. Replays return the stored upload untouched."""
+    digest = _hash(item)
+    existing = FieldUpload.objects.filter(pk=item["client_id"]).first()
+    if existing is not None:
+        if existing.body_hash != digest:
+            raise Conflict(
+                "This client_id was already used for a different upload.",
+                fields={"client_id": "Already used with another body."},
+                code="client_id_reused",
+            )
+        return existing, False
+    household = _household_of(item["kind"], item["body"])
+    if not access.covers(household.commune_id, household.commune.province_id, household.village_id):
+        raise NotAllowed("The household is outside your area.", code="outside_area")
+    upload = FieldUpload(
+        id=item["client_id"],
+        kind=item["kind"],
+        household=household,
+        based_on_version=item["based_on_version"],
+        body=item["body"],
+        body_hash=digest,
+        captured_at=item["captured_at"],
+        user=user,
+    )
+    try:
+        with transaction.atomic():
+            if household.version != item["based_on_version"]:
+                upload.status = UploadStatus.CONFLICT
+                upload.result = {
+                    "detail": f"The household is at version {household.version}; "
+                    f"this upload was based on {item['based_on_version']}.",
+                    "current_version": household.version,
+                }
+            else:
+                try:
+                    with transaction.atomic():
+                        upload.result = apply(upload, version=household.version)
+                        upload.status = UploadStatus.APPLIED
+                except (DomainError, ValidationError) as exc:
+                    upload.status, upload.result = UploadStatus.REJECTED, _errors(exc)
+            upload.save(force_insert=True)
+    except IntegrityError:  # the same item arrived twice at the same moment
+        return receive(item, user=user, access=access)
+    return upload, True
+
+
+HTTP_STATUS = {
+    UploadStatus.APPLIED: status.HTTP_201_CREATED,
+    UploadStatus.CONFLICT: status.HTTP_202_ACCEPTED,
+    UploadStatus.REJECTED: status.HTTP_400_BAD_REQUEST,
+}
+
+
+class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Uploads from field apps (surveys, household and member edits)."""
+
+    serializer_class = UploadResultSerializer
+    ordering = "id"
+    area_paths = ("household__commune", "household__village")
+    write_perm = Perm.SURVEY_SUBMIT
+    action_perms = {"batch": Perm.SURVEY_SUBMIT, "resolve": Perm.REGISTRY_EDIT}
+    filterset_fields = ["status", "kind", "household"]
+
+    def get_queryset(self):
+        return self.scope(FieldUpload.objects.all())
+
+    @extend_schema(
+        request=UploadSerializer,
+        responses={
+            201: UploadResultSerializer,
+            200: UploadResultSerializer,
+            202: UploadResultSerializer,
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """201 applied; 202 kept as a conflict; 200 a replay (the original result); 409 the
+        same client_id with another body; 400 invalid (also on replay)."""
+        serializer = UploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload, new = receive(serializer.validated_data, user=request.user, access=self.access)
+        code = (
+            HTTP_STATUS[upload.status]
+            if new or upload.status == UploadStatus.REJECTED
+            else status.HTTP_200_OK
+        )
+        return Response(UploadResultSerializer(upload).data, status=code)
+
+    @extend_schema(request=BatchSerializer, responses=UploadResultSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        """Many uploads at once (a day's work): one result per item, each on its own."""
+        serializer = BatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        results = []
+        for item in serializer.validated_data["items"]:
+            try:
+                upload, new = receive(item, user=request.user, access=self.access)
+                row = UploadResultSerializer(upload).data
+                row["replayed"] = not new
+            except (DomainError, ValidationError) as exc:
+                row = {
+                    "client_id": str(item["client_id"]),
+                    "kind": item["kind"],
+                    "status": "refused",
+                    "result": _errors(exc),
+                    "replayed": False,
+                }
+            results.append(row)
+        return Response(results)
+
+    @extend_schema(request=ResolveSerializer, responses=UploadResultSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """An officer applies a conflicting upload to the current household, or discards it."""
+        upload = self.get_object()
+        serializer = ResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if upload.status != UploadStatus.CONFLICT:
+            raise Conflict(f"The upload is {upload.status}, not a conflict.", code="not_conflict")
+        if serializer.validated_data["action"] == "apply":
+            household = Household.objects.get(pk=upload.household_id)
+            upload.result = apply(upload, version=household.version)
+            upload.status = UploadStatus.RESOLVED_APPLIED
+        else:
+            upload.status = UploadStatus.RESOLVED_DISCARDED
+        upload.resolved_by, upload.resolved_at = request.user, timezone.now()
+        upload.resolution_note = serializer.validated_data["note"]
+        upload.save()
+        return Response(UploadResultSerializer(upload).data)
+
+
+class FieldHouseholdSerializer(hs.HouseholdSerializer):
+    latest_survey = serializers.SerializerMethodField()
+
+    class Meta(hs.HouseholdSerializer.Meta):
+        fields = [*hs.HouseholdSerializer.Meta.fields, "latest_survey"]
+
+    @extend_schema_field(ps.SurveySerializer(allow_null=True))
+    def get_latest_survey(self, obj):
+        latest = obj.latest_surveys
+        return ps.SurveySerializer(latest[0]).data if latest else None
+
+
+class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
+    """Download for field apps: your area's households with members and latest survey."""
+
+    serializer_class = FieldHouseholdSerializer
+    ordering = "code"
+    filterset_class = None
+
+    def get_queryset(self):
+        latest = Survey.objects.filter(is_latest=True).prefetch_related("members", "assessments")
+        return self.scope(
+            hs.household_queryset().prefetch_related(
+                Prefetch("surveys", queryset=latest, to_attr="latest_surveys")
+            )
+        )
+
+    @extend_schema(responses=FieldHouseholdSerializer(many=True))
+    def list(self, request):
+        """Pages of households (cursor pagination). `changes_after` is the change-feed
+        position when the download started: follow `/changes/?after=` from there."""
+        changes_after = request.query_params.get("changes_after")
+        if changes_after is None:
+            changes_after = ChangeEvent.objects.aggregate(m=Max("seq"))["m"] or 0
+        page = self.paginate_queryset(self.get_queryset())
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response.data["changes_after"] = int(changes_after)
+        if response.data.get("next"):
+            response.data["next"] = replace_query_param(
+                response.data["next"], "changes_after", changes_after
+            )
+        return response

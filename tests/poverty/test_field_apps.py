@@ -1,0 +1,119 @@
+"""Field apps: idempotent uploads, conflicts kept for an officer, offline capture time,
+download with a change-feed cursor."""
+
+import uuid
+
+import pytest
+
+from config.access import Role
+from poverty.models import FieldUpload, Survey
+from tests import factories as f
+
+from .conftest import survey_body
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enumerator(ward):
+    return f.client_for(f.user(Role.FIELD_ENUMERATOR, communes=[ward]))
+
+
+def item(household, kind="survey", body=None, version=1, **extra):
+    return {
+        "client_id": str(extra.pop("client_id", uuid.uuid4())),
+        "kind": kind,
+        "based_on_version": version,
+        "captured_at": "2026-10-01T08:30:00+07:00",
+        "body": body if body is not None else survey_body(household),
+        **extra,
+    }
+
+
+def test_survey_upload_is_idempotent(enumerator, family):
+    upload = item(family)
+    r = enumerator.post("/api/v1/field/uploads/", upload)
+    assert r.status_code == 201, r.json()
+    first = r.json()
+    assert first["status"] == "applied" and first["result"]["survey"]
+    survey = Survey.objects.get(pk=first["result"]["survey"])
+    assert survey.captured_at.isoformat() == "2026-10-01T01:30:00+00:00"  # stored in UTC
+    assert survey.created_at > survey.captured_at  # received later than captured
+    r = enumerator.post("/api/v1/field/uploads/", upload)  # the phone retries
+    assert r.status_code == 200 and r.json() == first
+    assert Survey.objects.count() == 1
+    changed = {**upload, "body": survey_body(family, income=1)}
+    r = enumerator.post("/api/v1/field/uploads/", changed)
+    assert r.status_code == 409 and r.json()["code"] == "client_id_reused"
+    assert Survey.objects.count() == 1
+
+
+def test_upload_based_on_an_old_version_is_kept_as_a_conflict(enumerator, api, family):
+    api.patch(f"/api/v1/households/{family.id}/", {"phone": "0900000000"}, HTTP_IF_MATCH='"1"')
+    edit = item(
+        family,
+        kind="household_edit",
+        body={"household": str(family.id), "address": "Số 99"},
+        version=1,
+    )
+    r = enumerator.post("/api/v1/field/uploads/", edit)
+    assert r.status_code == 202 and r.json()["status"] == "conflict"
+    family.refresh_from_db()
+    assert family.address == "Thôn 1" and family.phone == "0900000000"  # nothing overwritten
+    conflicts = api.get("/api/v1/field/uploads/", {"status": "conflict"}).json()["results"]
+    assert [c["client_id"] for c in conflicts] == [edit["client_id"]]
+    r = api.post(
+        f"/api/v1/field/uploads/{edit['client_id']}/resolve/",
+        {"action": "apply", "note": "Checked with the family"},
+    )
+    assert r.status_code == 200 and r.json()["status"] == "resolved_applied"
+    family.refresh_from_db()
+    assert family.address == "Số 99" and family.phone == "0900000000"
+
+
+def test_batch_of_a_days_work(enumerator, family, ward):
+    other = f.household(ward)
+    head = other.members.get()
+    items = [
+        item(family),
+        item(
+            other,
+            kind="member_edit",
+            version=1,
+            body={"member": str(head.id), "version": 1, "full_name": "Tên Mới"},
+        ),
+        item(family, body=survey_body(family, income=-5)),  # invalid
+    ]
+    r = enumerator.post("/api/v1/field/uploads/batch/", {"items": items}, format="json")
+    assert r.status_code == 200, r.json()
+    assert [row["status"] for row in r.json()] == ["applied", "applied", "rejected"]
+    assert r.json()[2]["result"]["fields"]["income_wages"]
+    again = enumerator.post("/api/v1/field/uploads/batch/", {"items": items}, format="json")
+    assert [row["replayed"] for row in again.json()] == [True, True, True]
+    assert Survey.objects.count() == 1 and FieldUpload.objects.count() == 3
+    head.refresh_from_db()
+    assert head.full_name == "Tên Mới"
+
+
+def test_uploads_outside_the_area_are_refused(enumerator, rural):
+    theirs = f.household(rural)
+    r = enumerator.post("/api/v1/field/uploads/", item(theirs))
+    assert r.status_code == 403
+    assert not FieldUpload.objects.exists()
+
+
+def test_download_then_follow_changes(enumerator, api, family, ward, rural):
+    f.household(rural)
+    r = enumerator.get("/api/v1/field/households/")
+    assert r.status_code == 200
+    page = r.json()
+    assert [h["id"] for h in page["results"]] == [str(family.id)]
+    assert page["results"][0]["latest_survey"] is None
+    cursor = page["changes_after"]
+    api.patch(f"/api/v1/households/{family.id}/", {"address": "Số 1"}, HTTP_IF_MATCH='"1"')
+    changes = enumerator.get(
+        "/api/v1/changes/", {"after": cursor, "types": ["household", "member", "survey"]}
+    ).json()
+    assert [(c["entity"], c["entity_id"]) for c in changes["results"]] == [
+        ("household", str(family.id))
+    ]
