@@ -191,6 +191,12 @@ def _num(
     return text.replace(".", ",") if vi else text
 
 
+@functools.lru_cache(maxsize=256)
+def _fraction(text: str) -> Fraction:
+    return Fraction(text)
+
+
+@functools.lru_cache(maxsize=4096)
 def _percent(value: Fraction, vi: bool) -> str:
     return _num(value * 100, vi, "0.1", ROUND_HALF_UP) + "%"
 
@@ -265,7 +271,7 @@ def dependents(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
     """Dependents (children under child_age, or members receiving the monthly social allowance)
     are more than ``max_share`` of the members; exactly the share is not deprived."""
     child_age = int(_param(params, "dependents", "child_age"))
-    max_share = Fraction(str(_param(params, "dependents", "max_share")))
+    max_share = _fraction(str(_param(params, "dependents", "max_share")))
     n = len(facts.members)
     if n == 0:
         return False, "Hộ không có thành viên", "The household has no members"
