@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -41,12 +46,41 @@ class JobSerializer(serializers.ModelSerializer):
         return round(obj.done / obj.total, 4) if obj.total else None
 
 
-class JobViewSet(viewsets.ReadOnlyModelViewSet):
-    """Your background jobs (all jobs for national administrators)."""
+class ExportRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["export_households"])
+    commune = serializers.CharField(required=False, help_text="Limit to one commune.")
+
+
+class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Your background jobs (all jobs for national administrators). POST starts an export
+    (`export_households`: CSV of the area's present members with their household); what-if
+    and registry sync start theirs from their own endpoints."""
 
     serializer_class = JobSerializer
     ordering = "id"
-    action_perms = {"resume": Perm.VIEW}
+    write_perm = Perm.VIEW
+    action_perms = {"resume": Perm.VIEW, "download": Perm.VIEW}
+
+    @extend_schema(request=ExportRequestSerializer, responses={202: JobSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ExportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        job = jobs.enqueue(d["kind"], {"commune": d.get("commune")}, user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The file a finished export produced."""
+        job = self.get_object()
+        name = (job.report or {}).get("file")
+        if job.status != JobStatus.SUCCEEDED or not name:
+            raise Conflict("This job has no file to download (yet).", code="no_file")
+        path = Path(settings.MEDIA_ROOT) / "exports" / Path(name).name
+        return FileResponse(
+            path.open("rb"), as_attachment=True, filename=path.name, content_type="text/csv"
+        )
 
     queryset = Job.objects.none()  # for the schema; rows come from get_queryset
 

@@ -1,0 +1,91 @@
+"""CSV export of the register (a background job): one row per present member with the
+household's columns, for the requester's area; personal fields blank without the right."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from django.conf import settings
+
+from config import jobs
+from config.access import Perm, access_for
+from config.models import Job
+
+from .choices import MemberStatus
+from .models import Household, Member
+
+COLUMNS = [
+    "household_code",
+    "household_id",
+    "external_id",
+    "commune",
+    "village",
+    "address",
+    "household_status",
+    "member_id",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "relationship",
+    "citizen_id",
+]
+PERSONAL = {"address", "full_name", "date_of_birth", "citizen_id"}
+CHUNK = 20_000
+
+
+def export_path(job: Job) -> Path:
+    return Path(settings.MEDIA_ROOT) / "exports" / f"{job.pk}.csv"
+
+
+def run_job(job: Job) -> None:
+    access = access_for(job.created_by)
+    households = Household.objects.filter(access.area_q("commune", "village"))
+    if job.params.get("commune"):
+        households = households.filter(commune_id=job.params["commune"])
+    members = (
+        Member.objects.filter(household__in=households.values("pk"), status=MemberStatus.PRESENT)
+        .order_by("household__code", "id")
+        .values_list(
+            "household__code",
+            "household_id",
+            "household__external_id",
+            "household__commune_id",
+            "household__village__name",
+            "household__address",
+            "household__status",
+            "id",
+            "full_name",
+            "date_of_birth",
+            "sex",
+            "ethnicity_id",
+            "relationship",
+            "citizen_id",
+        )
+    )
+    hidden = set() if access.can(Perm.VIEW_PERSONAL) else PERSONAL
+    path = export_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    total = members.count()
+    jobs.progress(job, total=total, done=0)
+    written = 0
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for row in members.iterator(chunk_size=CHUNK):
+            writer.writerow(
+                [
+                    "" if col in hidden else ("" if v is None else v)
+                    for col, v in zip(COLUMNS, row, strict=True)
+                ]
+            )
+            written += 1
+            if written % CHUNK == 0:
+                jobs.progress(job, done=written)
+    jobs.progress(
+        job,
+        done=written,
+        counts={"rows": written},
+        report={"file": path.name, "personal_data": not hidden},
+    )
