@@ -72,3 +72,11 @@ class StaleVersion(Conflict):
             fields={"version": f"Current version is {current}."},
         )
         self.current = current
+
+
+def check_version(current: int, expected: int | None) -> None:
+    """Optimistic concurrency: every update names the version it was based on."""
+    if expected is None:
+        raise VersionRequired()
+    if current != expected:
+        raise StaleVersion(expected=expected, current=current)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.errors import Conflict, InvalidInput, StaleVersion, VersionRequired
+from config.errors import Conflict, InvalidInput, check_version
 
 from .choices import DuplicateReason, DuplicateStatus, HouseholdStatus, MemberStatus, Relationship
 from .identity import citizen_id_errors, fold
@@ -58,13 +58,6 @@ class HouseholdInput:
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _check_version(obj: Household | Member, expected_version: int | None) -> None:
-    if expected_version is None:
-        raise VersionRequired()
-    if obj.version != expected_version:
-        raise StaleVersion(expected=expected_version, current=obj.version)
 
 
 def _validate_village(commune: Commune, village: Village | None) -> None:
@@ -216,7 +209,7 @@ def _apply_members(household: Household, members: Sequence[MemberInput]) -> list
                     code="not_a_member",
                 )
             if item.version is not None:
-                _check_version(member, item.version)
+                check_version(member.version, item.version)
             member.version += 1
         planned.append((member, item.values, prefix))
     final = {
@@ -259,7 +252,7 @@ def household_update(
     *, household: Household, expected_version: int | None, data: HouseholdInput
 ) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _check_version(household, expected_version)
+    check_version(household.version, expected_version)
     values = {k: v for k, v in data.values.items() if k in HOUSEHOLD_FIELDS}
     commune = values.get("commune", household.commune)
     village = values.get("village", household.village if "commune" not in values else None)
@@ -283,7 +276,7 @@ def household_close(
 ) -> Household:
     """End an active household: moved out of the area, or dissolved."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _check_version(household, expected_version)
+    check_version(household.version, expected_version)
     if status not in (HouseholdStatus.MOVED_OUT, HouseholdStatus.DISSOLVED):
         raise InvalidInput(
             "A household is closed as moved_out or dissolved; use merge to merge.",
@@ -318,7 +311,7 @@ def household_merge(
         .order_by("pk")
     }
     source, target = locked[source.pk], locked[target.pk]
-    _check_version(source, expected_version)
+    check_version(source.version, expected_version)
     for h in (source, target):
         if h.status != HouseholdStatus.ACTIVE:
             raise Conflict(
@@ -378,7 +371,7 @@ def member_update(
     *, member: Member, expected_version: int | None, values: dict[str, Any]
 ) -> Member:
     member = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
-    _check_version(member, expected_version)
+    check_version(member.version, expected_version)
     if "household" in values and values["household"] != member.household:
         raise InvalidInput(
             "Use the move action to move a member to another household.",
@@ -412,7 +405,7 @@ def member_move(
 ) -> Member:
     """Move a member to another household; the member keeps its identity and history."""
     member = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
-    _check_version(member, expected_version)
+    check_version(member.version, expected_version)
     origin = member.household
     if to.pk == origin.pk:
         raise InvalidInput(

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.errors import Conflict, InvalidInput, NotAllowed, StaleVersion, VersionRequired
+from config.errors import Conflict, InvalidInput, NotAllowed, check_version
 from households.choices import HouseholdStatus, MemberStatus
 from households.models import Commune, Household, Member
 
@@ -545,10 +545,7 @@ def _locked(assessment: Assessment, expected_version: int | None) -> Assessment:
     locked = (
         Assessment.objects.select_for_update().select_related("household").get(pk=assessment.pk)
     )
-    if expected_version is None:
-        raise VersionRequired()
-    if locked.version != expected_version:
-        raise StaleVersion(expected=expected_version, current=locked.version)
+    check_version(locked.version, expected_version)
     return locked
 
 

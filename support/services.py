@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from config.errors import Conflict, InvalidInput, StaleVersion, VersionRequired
+from config.errors import Conflict, InvalidInput, check_version
 from households.choices import HouseholdStatus, MemberStatus, Relationship
 from households.models import Household
 from poverty.models import OfficialStatus
@@ -177,10 +177,7 @@ def _locked(assignment: Assignment, expected_version: int | None) -> Assignment:
         .select_related("package", "household")
         .get(pk=assignment.pk)
     )
-    if expected_version is None:
-        raise VersionRequired()
-    if locked.version != expected_version:
-        raise StaleVersion(expected=expected_version, current=locked.version)
+    check_version(locked.version, expected_version)
     return locked
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rest_framework import viewsets
+from rest_framework import status, viewsets
+from rest_framework.response import Response
 
 from config import audit
 from config.access import Access, Perm, Role, access_for
@@ -69,3 +70,35 @@ def expected_version(request) -> int | None:
 
 class ScopedModelViewSet(AreaScopedMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+class VersionedResponsesMixin:
+    """Detail responses carry the record's version as an ETag; state changes are explicit
+    POST actions whose body is validated, then handed to a service step with the version
+    the client based it on and the acting user."""
+
+    detail_serializer_class: type | None = None
+    step_subject = "instance"  # the keyword the services take the record under
+
+    def respond(self, obj, code: int = status.HTTP_200_OK, fresh: bool = True) -> Response:
+        if fresh:
+            obj = self.get_queryset().get(pk=obj.pk)
+        serializer = self.detail_serializer_class(obj, context=self.get_serializer_context())
+        return Response(serializer.data, status=code, headers={"ETag": f'"{obj.version}"'})
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.respond(self.get_object(), fresh=False)
+
+    def run_step(self, serializer_class, step):
+        obj = self.get_object()
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        result = step(
+            **{self.step_subject: obj},
+            expected_version=expected_version(self.request),
+            actor=self.request.user,
+            **data,
+        )
+        return self.respond(result)

@@ -7,7 +7,12 @@ from rest_framework.response import Response
 
 from config import audit
 from config.access import Perm
-from config.api.views import AreaScopedMixin, AuditedViewSetMixin, expected_version
+from config.api.views import (
+    AreaScopedMixin,
+    AuditedViewSetMixin,
+    VersionedResponsesMixin,
+    expected_version,
+)
 from config.errors import NotAllowed
 from households import services
 from households.choices import Source
@@ -107,11 +112,16 @@ class VillageViewSet(
     ),
 )
 class HouseholdViewSet(
-    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    VersionedResponsesMixin,
+    AreaScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Households with their members. Updates require the version they are based on."""
 
     serializer_class = s.HouseholdSerializer
+    detail_serializer_class = s.HouseholdSerializer
     filterset_class = HouseholdFilter
     ordering = "code"
     write_perm = Perm.REGISTRY_EDIT
@@ -124,14 +134,6 @@ class HouseholdViewSet(
 
     def get_queryset(self):
         return self.scope(s.household_queryset())
-
-    def _respond(
-        self, household: Household, code: int = status.HTTP_200_OK, fresh: bool = True
-    ) -> Response:
-        if fresh:
-            household = s.household_queryset().get(pk=household.pk)
-        data = s.HouseholdSerializer(household, context=self.get_serializer_context()).data
-        return Response(data, status=code, headers={"ETag": f'"{household.version}"'})
 
     def _input(self, serializer) -> services.HouseholdInput:
         values = dict(serializer.validated_data)
@@ -147,9 +149,6 @@ class HouseholdViewSet(
             ],
         )
 
-    def retrieve(self, request, *args, **kwargs):
-        return self._respond(self.get_object(), fresh=False)
-
     def create(self, request, *args, **kwargs):
         serializer = s.HouseholdWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -159,7 +158,7 @@ class HouseholdViewSet(
             data=self._input(serializer),
             source=SOURCE_BY_CHANNEL.get(audit.current().channel, Source.API),
         )
-        return self._respond(household, status.HTTP_201_CREATED)
+        return self.respond(household, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         household = self.get_object()
@@ -178,7 +177,7 @@ class HouseholdViewSet(
             expected_version=expected_version(request),
             data=self._input(serializer),
         )
-        return self._respond(household)
+        return self.respond(household)
 
     @extend_schema(
         request=s.HouseholdCloseSerializer, responses=s.HouseholdSerializer, parameters=[IF_MATCH]
@@ -197,7 +196,7 @@ class HouseholdViewSet(
             reason=d["reason"],
             on=d["date"],
         )
-        return self._respond(household)
+        return self.respond(household)
 
     @extend_schema(
         request=s.HouseholdMergeSerializer, responses=s.HouseholdSerializer, parameters=[IF_MATCH]
@@ -223,7 +222,7 @@ class HouseholdViewSet(
             reason=d["reason"],
             on=d["date"],
         )
-        return self._respond(target)
+        return self.respond(target)
 
     @extend_schema(responses=s.HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -245,9 +244,14 @@ class HouseholdViewSet(
     ),
 )
 class MemberViewSet(
-    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    VersionedResponsesMixin,
+    AreaScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     serializer_class = s.MemberSerializer
+    detail_serializer_class = s.MemberSerializer
     filterset_class = MemberFilter
     ordering = "id"
     area_paths = ("household__commune", "household__village")
@@ -257,15 +261,6 @@ class MemberViewSet(
 
     def get_queryset(self):
         return self.scope(s.member_queryset())
-
-    def _respond(self, member, code=status.HTTP_200_OK, fresh: bool = True) -> Response:
-        if fresh:
-            member = s.member_queryset().get(pk=member.pk)
-        data = s.MemberSerializer(member, context=self.get_serializer_context()).data
-        return Response(data, status=code, headers={"ETag": f'"{member.version}"'})
-
-    def retrieve(self, request, *args, **kwargs):
-        return self._respond(self.get_object(), fresh=False)
 
     def _household_in_area(self, household: Household) -> Household:
         _require_area(self.access, household.commune, household.village)
@@ -277,7 +272,7 @@ class MemberViewSet(
         values = dict(serializer.validated_data)
         household = self._household_in_area(values.pop("household"))
         member = services.member_add(household=household, values=values)
-        return self._respond(member, status.HTTP_201_CREATED)
+        return self.respond(member, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         member = self.get_object()
@@ -291,7 +286,7 @@ class MemberViewSet(
         member = services.member_update(
             member=member, expected_version=expected_version(request), values=values
         )
-        return self._respond(member)
+        return self.respond(member)
 
     @extend_schema(
         request=s.MemberMoveSerializer, responses=s.MemberSerializer, parameters=[IF_MATCH]
@@ -310,7 +305,7 @@ class MemberViewSet(
             relationship=d["relationship"],
             reason=d.get("reason", ""),
         )
-        return self._respond(member)
+        return self.respond(member)
 
 
 class DuplicateViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):

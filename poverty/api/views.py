@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from config import jobs
 from config.access import Perm, access_for
 from config.api.jobs import JobSerializer
-from config.api.views import AreaScopedMixin, AuditedViewSetMixin, expected_version
+from config.api.views import AreaScopedMixin, AuditedViewSetMixin, VersionedResponsesMixin
 from config.errors import InvalidInput, NotAllowed
 from households.models import Household
 from poverty import rules, selectors, services
@@ -177,11 +177,13 @@ class SurveyViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class AssessmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
+class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Assessments of surveys under standards, with the reasons for each decision, and the
     review workflow as explicit actions."""
 
     filterset_class = AssessmentFilter
+    detail_serializer_class = s.AssessmentDetailSerializer
+    step_subject = "assessment"
     ordering = "id"
     area_paths = ("household__commune", "household__village")
     action_perms = {
@@ -201,40 +203,13 @@ class AssessmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return s.AssessmentSerializer if self.action == "list" else s.AssessmentDetailSerializer
 
-    def _respond(self, assessment, code=status.HTTP_200_OK):
-        fresh = self.get_queryset().get(pk=assessment.pk)
-        return Response(
-            s.AssessmentDetailSerializer(fresh).data,
-            status=code,
-            headers={"ETag": f'"{fresh.version}"'},
-        )
-
-    def retrieve(self, request, *args, **kwargs):
-        a = self.get_object()
-        return Response(s.AssessmentDetailSerializer(a).data, headers={"ETag": f'"{a.version}"'})
-
-    def _run(self, serializer_class, step, **extra):
-        assessment = self.get_object()
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        result = step(
-            assessment=assessment,
-            expected_version=expected_version(self.request),
-            actor=self.request.user,
-            **data,
-            **extra,
-        )
-        return self._respond(result)
-
     @extend_schema(
         request=s.MeetingSerializer, responses=s.AssessmentDetailSerializer, parameters=[IF_MATCH]
     )
     @action(detail=True, methods=["post"], url_path="village-meeting")
     def village_meeting(self, request, pk=None):
         """Record the village meeting; below 50% agreeing sends the assessment back to survey."""
-        return self._run(s.MeetingSerializer, services.assessment_record_meeting)
+        return self.run_step(s.MeetingSerializer, services.assessment_record_meeting)
 
     @extend_schema(
         request=s.PostingSerializer, responses=s.AssessmentDetailSerializer, parameters=[IF_MATCH]
@@ -242,7 +217,7 @@ class AssessmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def post(self, request, pk=None):
         """Record the public posting of the result and its period."""
-        return self._run(s.PostingSerializer, services.assessment_post)
+        return self.run_step(s.PostingSerializer, services.assessment_post)
 
     @extend_schema(
         request=s.ApproveSerializer, responses=s.AssessmentDetailSerializer, parameters=[IF_MATCH]
@@ -250,14 +225,14 @@ class AssessmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """The commune's decision (commune chairperson of the area): sets official status."""
-        return self._run(s.ApproveSerializer, services.assessment_approve)
+        return self.run_step(s.ApproveSerializer, services.assessment_approve)
 
     @extend_schema(
         request=s.RejectSerializer, responses=s.AssessmentDetailSerializer, parameters=[IF_MATCH]
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._run(s.RejectSerializer, services.assessment_reject)
+        return self.run_step(s.RejectSerializer, services.assessment_reject)
 
     @extend_schema(request=s.ComplaintSerializer, responses={201: s.ComplaintSerializer})
     @action(detail=True, methods=["post"])

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.access import Perm
-from config.api.views import AreaScopedMixin, expected_version
+from config.api.views import AreaScopedMixin, VersionedResponsesMixin, expected_version
 from config.errors import Conflict, NotAllowed
 from households.models import Commune, Household
 from support import services
@@ -207,11 +207,13 @@ class _PeriodParams(serializers.Serializer):
     commune = serializers.CharField(required=False)
 
 
-class AssignmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
+class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Support assignments: proposed → approved (commits budget) → delivered → completed, or
     rejected / cancelled. Every transition is an explicit action."""
 
     filterset_class = AssignmentFilter
+    detail_serializer_class = s.AssignmentDetailSerializer
+    step_subject = "assignment"
     ordering = "id"
     area_paths = ("household__commune", "household__village")
     action_perms = {
@@ -233,14 +235,6 @@ class AssignmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return s.AssignmentSerializer if self.action == "list" else s.AssignmentDetailSerializer
 
-    def _respond(self, assignment, code=status.HTTP_200_OK):
-        fresh = self.get_queryset().get(pk=assignment.pk)
-        return Response(
-            s.AssignmentDetailSerializer(fresh).data,
-            status=code,
-            headers={"ETag": f'"{fresh.version}"'},
-        )
-
     def _household(self, household: Household) -> Household:
         if not self.access.covers(
             household.commune_id, household.commune.province_id, household.village_id
@@ -261,7 +255,7 @@ class AssignmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
             actor=request.user,
             notes=d["notes"],
         )
-        return self._respond(assignment, status.HTTP_201_CREATED)
+        return self.respond(assignment, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.BulkProposeSerializer, responses=s.BulkResultSerializer(many=True))
     @action(detail=False, methods=["post"], url_path="bulk-propose")
@@ -307,20 +301,6 @@ class AssignmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
         ]
         return Response(s.BulkResultSerializer(results, many=True).data)
 
-    def _run(self, serializer_class, step, **extra):
-        assignment = self.get_object()
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        return step(
-            assignment=assignment,
-            expected_version=expected_version(self.request),
-            actor=self.request.user,
-            **data,
-            **extra,
-        )
-
     @extend_schema(
         request=s.NotesSerializer, responses=s.AssignmentDetailSerializer, parameters=[IF_MATCH]
     )
@@ -328,14 +308,14 @@ class AssignmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     def approve(self, request, pk=None):
         """Approve: commits the amount against the budget by source, or 409 if the budget
         cannot cover it (nothing is committed then)."""
-        return self._respond(self._run(s.NotesSerializer, services.assignment_approve))
+        return self.run_step(s.NotesSerializer, services.assignment_approve)
 
     @extend_schema(
         request=s.ReasonSerializer, responses=s.AssignmentDetailSerializer, parameters=[IF_MATCH]
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._respond(self._run(s.ReasonSerializer, services.assignment_reject))
+        return self.run_step(s.ReasonSerializer, services.assignment_reject)
 
     @extend_schema(
         request=s.ReasonSerializer, responses=s.AssignmentDetailSerializer, parameters=[IF_MATCH]
@@ -343,7 +323,7 @@ class AssignmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel; what was committed and not disbursed returns to the budget."""
-        return self._respond(self._run(s.ReasonSerializer, services.assignment_cancel))
+        return self.run_step(s.ReasonSerializer, services.assignment_cancel)
 
     @extend_schema(
         request=s.NotesSerializer, responses=s.AssignmentDetailSerializer, parameters=[IF_MATCH]
@@ -351,7 +331,7 @@ class AssignmentViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Close a partly delivered assignment, releasing what was not disbursed."""
-        return self._respond(self._run(s.NotesSerializer, services.assignment_complete))
+        return self.run_step(s.NotesSerializer, services.assignment_complete)
 
     @extend_schema(
         request=s.DisburseSerializer,
