@@ -150,10 +150,20 @@ class Household(models.Model):
         default="",
         help_text="Folded code, address, member names and citizen IDs, for search.",
     )
+    registry_snapshot = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The registry-owned values (commune, address) the Home Affairs registry sent "
+        "last; a sync compares them with the current values to tell local edits apart "
+        "(households.sync).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(
-        bases=[AuditedHistory], get_user=history_user, excluded_fields=["search_text"]
+        bases=[AuditedHistory],
+        get_user=history_user,
+        excluded_fields=["search_text", "registry_snapshot"],
     )
 
     class Meta:
@@ -203,11 +213,27 @@ class Member(models.Model):
         max_length=10, choices=MemberStatus.choices, default=MemberStatus.PRESENT
     )
     status_date = models.DateField(null=True, blank=True)
+    external_id = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The Home Affairs registry's person ID.",
+    )
+    registry_snapshot = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The registry-owned values (identity, relationship, household) the Home "
+        "Affairs registry sent last (households.sync).",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(
-        bases=[AuditedHistory], get_user=history_user, excluded_fields=["name_folded"]
+        bases=[AuditedHistory],
+        get_user=history_user,
+        excluded_fields=["name_folded", "registry_snapshot"],
     )
 
     class Meta:

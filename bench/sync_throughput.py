@@ -1,0 +1,332 @@
+"""Registry sync throughput at province scale, beside raw COPY of the same rows.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/poverty_sync_bench \\
+        .venv/bin/python bench/sync_throughput.py [--households 400000] [--seed 1]
+
+In one run, on a dedicated database (its name must end in `sync_bench`: the register is
+emptied first):
+1. builds a province-size registry file (NDJSON, one household per line) with the demo
+   generator (households.demo: Vietnamese names, families, valid citizen IDs, ~3.7 people per
+   household), keeping the same rows in memory as the register would store them;
+2. (a) raw COPY: those household and member rows, COPYed from memory (psycopg `cursor.copy`,
+   as config.bulk.write_rows) into UNLOGGED copies of the two tables' columns with no index,
+   then again into copies with the real tables' indexes (trigram GIN included), one
+   transaction each;
+3. (b) sync of the file into the empty register (every household created): reading and
+   parsing the file, validation, planning, COPY to staging, INSERT … SELECT, history rows, one
+   change-feed event per row, the duplicate scan, chunk by chunk (5,000 records, one commit each);
+4. (c) the same file again (every household unchanged: nothing written);
+5. with --compare-feed, (b') the sync into an emptied register again, with the change-feed
+   events written by COPY instead of config.feed.publish_rows' bulk_create (same numbering:
+   one config.feed.reserve per chunk), to show what that function costs.
+Prints households/s side by side and the ratio to raw COPY; asserts only the outcome counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from random import Random
+
+from common import ensure_database, print_table
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from config import feed
+from config.access import Role
+from config.bulk import write_rows
+from config.models import ChangeEvent
+from households import demo, sync
+from households.models import Commune, EthnicGroup, Household, Member, UserAccess
+
+ROOT = Path(__file__).resolve().parent.parent
+# The generator's member tuple (demo.MEMBER_COLUMNS) plus the registry's person ID.
+MEMBER_COLUMNS = (*demo.MEMBER_COLUMNS, "external_id")
+
+
+class SqlTimer:
+    """A database execute wrapper: time spent in SQL statements (COPY excluded)."""
+
+    def __init__(self) -> None:
+        self.seconds, self.count = 0.0, 0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.count += 1
+
+
+def empty_register() -> None:
+    name = settings.DATABASES["default"]["NAME"]
+    if not name.endswith("sync_bench"):
+        raise SystemExit(f"Refusing to empty {name}: use a database named *sync_bench.")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE households_household, households_member, households_historicalhousehold,"
+            " households_historicalmember, households_duplicatecandidate, config_changeevent "
+            "CASCADE"
+        )
+        cursor.execute("UPDATE households_commune SET household_seq = 0")
+        cursor.execute("ANALYZE households_household")
+        cursor.execute("ANALYZE households_member")
+
+
+def bench_user():
+    user, _ = get_user_model().objects.get_or_create(username="bench-registry-sync")
+    grant, _ = UserAccess.objects.get_or_create(user=user, defaults={"role": Role.PROVINCE_OFFICER})
+    grant.provinces.set(["22"])
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def generate(households: int, seed: int) -> tuple[list[tuple], list[tuple]]:
+    """Household and member rows (as stored), from the demo generator, numbered 1.. per
+    commune: the codes the sync will issue into the empty register."""
+    ethnic_codes = dict(
+        EthnicGroup.objects.filter(name__in=[demo.KINH, *demo.MINORITY_GROUPS]).values_list(
+            "name", "code"
+        )
+    )
+    communes = list(Commune.objects.filter(province_id=demo.PROVINCE).order_by("code"))
+    villages, _ = demo.ensure_villages(communes, demo.DEFAULT_VILLAGES_PER_COMMUNE)
+    profiles = demo.commune_profiles(communes, villages)
+    rng = Random(seed)
+    per_commune = Counter(rng.choices(profiles, [p.weight for p in profiles], k=households))
+    generator = demo.RegisterGenerator(rng, ethnic_codes, timezone.localdate())
+    household_rows, member_rows = [], []
+    for profile in profiles:
+        for household, members in generator.households(profile, 1, per_commune[profile]):
+            # every household and person is known to the registry; no village (ours)
+            household = list(household)
+            household[2] = f"HK-{household[1]}"
+            household[4] = None
+            household[9] = "registry_sync"
+            household_rows.append(tuple(household))
+            member_rows.extend((*m, f"CD-{m[0][:20]}") for m in members)
+    return household_rows, member_rows
+
+
+def write_file(path: Path, households: list[tuple], members: list[tuple]) -> None:
+    """One registry record per household, members in the order the generator made them."""
+    by_household: dict[str, list[tuple]] = {}
+    for m in members:
+        by_household.setdefault(m[1], []).append(m)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as stream:
+        for h in households:
+            record = {
+                "external_id": h[2],
+                "commune": h[3],
+                "address": h[5],
+                "members": [
+                    {
+                        "external_id": m[14],
+                        "full_name": m[2],
+                        "date_of_birth": m[4],
+                        "sex": m[5],
+                        "ethnicity": m[6],
+                        "relationship": m[7],
+                        "citizen_id": m[8],
+                    }
+                    for m in by_household[h[0]]
+                ],
+            }
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def raw_copy(households: list[tuple], members: list[tuple], *, indexes: bool) -> float:
+    """COPY the rows into unlogged copies of the real tables (columns only, or with their
+    indexes); returns the seconds from the first row to the commit."""
+    like = "INCLUDING INDEXES" if indexes else ""
+    names = {
+        "households_household": "bench_copy_household",
+        "households_member": "bench_copy_member",
+    }
+    with connection.cursor() as cursor:
+        for table, copy in names.items():
+            cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+            cursor.execute(f"CREATE UNLOGGED TABLE {copy} (LIKE {table} {like})")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, columns, rows in (
+            ("bench_copy_household", demo.HOUSEHOLD_COLUMNS, households),
+            ("bench_copy_member", MEMBER_COLUMNS, members),
+        ):
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        for copy in names.values():
+            cursor.execute(f"DROP TABLE {copy}")
+    return seconds
+
+
+FEED_COLUMNS = (
+    "seq",
+    "at",
+    "entity",
+    "entity_id",
+    "action",
+    "commune",
+    "village",
+    "previous_commune",
+    "previous_village",
+    "channel",
+    "user",
+    "payload",
+)
+
+
+def publish_rows_by_copy(rows) -> None:
+    """What config.feed.publish_rows could do: the same single reservation (the counter row
+    locked to the commit), the events written with COPY (config.bulk.write_rows)."""
+    if not rows:
+        return
+    first = feed.reserve(len(rows))
+    now = timezone.now()
+    write_rows(
+        ChangeEvent,
+        FEED_COLUMNS,
+        (
+            (
+                first + i,
+                row.get("at", now),
+                row["entity"],
+                row["entity_id"],
+                row["action"],
+                row["commune"],
+                row["village"],
+                row["previous_commune"],
+                row["previous_village"],
+                row["channel"],
+                row["user"],
+                json.dumps(row["payload"], ensure_ascii=False),
+            )
+            for i, row in enumerate(rows)
+        ),
+    )
+
+
+def run_sync(path: Path, user, expected: str, total: int) -> tuple[float, float, Counter]:
+    counts: Counter = Counter()
+    timer = SqlTimer()
+    last = [time.perf_counter()]
+
+    def on_chunk(outcomes, next_index, chunk_counts):
+        counts.update(chunk_counts)
+        if next_index % 50_000 == 0 or next_index == total:
+            now = time.perf_counter()
+            print(f"  {next_index:>9,} records ({now - last[0]:.1f} s)", flush=True)
+            last[0] = now
+
+    started = time.perf_counter()
+    with connection.execute_wrapper(timer):
+        sync.sync_records(
+            sync.read_records(path, "ndjson"),
+            actor=user,
+            on_chunk=on_chunk,
+            keep_outcomes=False,
+        )
+    seconds = time.perf_counter() - started
+    if counts[expected] != total:
+        raise SystemExit(f"Expected {total:,} {expected}, got {dict(counts)}")
+    return seconds, timer.seconds, counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--households", type=int, default=400_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--compare-feed",
+        action="store_true",
+        help="Also run (b) with the change-feed events written by COPY.",
+    )
+    args = parser.parse_args()
+    n = args.households
+
+    ensure_database()
+    empty_register()
+    user = bench_user()
+    print(f"Generating {n:,} registry households ...", flush=True)
+    started = time.perf_counter()
+    households, members = generate(n, args.seed)
+    path = ROOT / "var" / "bench" / f"registry-{n}.ndjson"
+    write_file(path, households, members)
+    print(
+        f"{len(households):,} households, {len(members):,} members, "
+        f"{path.stat().st_size / 1e6:,.0f} MB NDJSON in {time.perf_counter() - started:.1f} s."
+    )
+
+    print("(a) raw COPY ...", flush=True)
+    copy_plain = raw_copy(households, members, indexes=False)
+    copy_indexed = raw_copy(households, members, indexes=True)
+    member_count = len(members)
+    del households, members
+
+    print("(b) sync into the empty register ...", flush=True)
+    created, created_sql, _ = run_sync(path, user, sync.CREATED, n)
+    assert Household.objects.count() == n and Member.objects.count() == member_count
+    events = ChangeEvent.objects.count()
+    history = Household.history.count() + Member.history.count()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print("(c) the same file again ...", flush=True)
+    unchanged, unchanged_sql, _ = run_sync(path, user, sync.UNCHANGED, n)
+    assert ChangeEvent.objects.count() == events
+    assert Household.history.count() + Member.history.count() == history
+    by_copy = None
+    if args.compare_feed:
+        print("(b') sync into the emptied register, feed events by COPY ...", flush=True)
+        empty_register()
+        published = sync.publish_rows
+        sync.publish_rows = publish_rows_by_copy
+        try:
+            by_copy = run_sync(path, user, sync.CREATED, n)
+        finally:
+            sync.publish_rows = published
+        assert ChangeEvent.objects.count() == events
+
+    def row(name: str, seconds: float, sql: float | None = None) -> tuple[str, ...]:
+        return (
+            name,
+            f"{seconds:.1f}",
+            f"{n / seconds:,.0f}",
+            f"{(n / seconds) / (n / copy_plain):.2f}",
+            f"{(n / seconds) / (n / copy_indexed):.2f}",
+            "" if sql is None else f"{sql:.1f}",
+        )
+
+    print(
+        f"\n{n:,} households, {member_count:,} members; chunks of {sync.CHUNK_SIZE:,} records; "
+        f"{events:,} change events and {history:,} history rows written by (b).\n"
+    )
+    print_table(
+        (
+            "run",
+            "seconds",
+            "households/s",
+            "vs raw COPY",
+            "vs COPY with indexes",
+            "of which SQL statements (s)",
+        ),
+        [
+            row("(a) raw COPY, no indexes", copy_plain),
+            row("(a') raw COPY, the real tables' indexes", copy_indexed),
+            row("(b) sync, all created", created, created_sql),
+            row("(c) sync again, all unchanged", unchanged, unchanged_sql),
+            *([row("(b') as (b), feed events by COPY", by_copy[0], by_copy[1])] if by_copy else []),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()

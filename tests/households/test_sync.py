@@ -1,0 +1,725 @@
+"""Home Affairs registry sync: outcomes, idempotency, ownership, history, feed, jobs, API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zlib
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from config import jobs
+from config.access import Role
+from config.models import ChangeEvent, Job, JobStatus
+from households import services, sync
+from households.choices import MemberStatus, Source
+from households.identity import fold
+from households.models import Commune, DuplicateCandidate, Household, Member, Village
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def citizen_id(ext: str, dob: str, sex: str) -> str:
+    """A valid citizen ID that is the same every time for the same person."""
+    year = int(dob[:4])
+    century_sex = (year // 100 - 19) * 2 + (0 if sex == "male" else 1)
+    return f"034{century_sex}{year % 100:02d}{zlib.crc32(ext.encode()) % 1_000_000:06d}"
+
+
+def person(ext, name, dob="1980-05-01", sex="male", relationship="head", *, cid=True, eth="01"):
+    return {
+        "external_id": ext,
+        "full_name": name,
+        "date_of_birth": dob,
+        "sex": sex,
+        "ethnicity": eth,
+        "relationship": relationship,
+        "citizen_id": citizen_id(ext, dob, sex) if cid is True else cid,
+    }
+
+
+def record(ext, commune, *members, address="Số 1, Tổ 1"):
+    return {"external_id": ext, "commune": commune.code, "address": address, "members": [*members]}
+
+
+def family(ext, commune, surname="Nguyễn", address="Số 1, Tổ 1"):
+    return record(
+        ext,
+        commune,
+        person(f"{ext}-1", f"{surname} Văn An"),
+        person(f"{ext}-2", f"Trần Thị {surname[:2]}a", "1982-03-04", "female", "spouse"),
+        person(f"{ext}-3", f"{surname} Minh Khôi", "2010-07-08", "male", "child", cid=None),
+        address=address,
+    )
+
+
+def outcomes(report):
+    return [o.outcome for o in report.outcomes]
+
+
+def counts():
+    return (
+        Household.history.count(),
+        Member.history.count(),
+        ChangeEvent.objects.count(),
+    )
+
+
+def expected_search_text(household: Household) -> str:
+    parts = [household.code, household.external_id or "", household.address, household.phone]
+    for name, citizen_id in household.members.order_by("id").values_list("full_name", "citizen_id"):
+        parts.extend([name, citizen_id or ""])
+    return fold(" ".join(p for p in parts if p))
+
+
+@pytest.fixture
+def officer(province_officer):
+    return province_officer
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+# ---------------------------------------------------------------------------- outcomes
+
+
+def test_mixed_batch_outcomes(officer, ward, rural):
+    first = [family("HK-A", ward), family("HK-B", ward, "Lê")]
+    assert outcomes(sync.sync_records(first, actor=officer)) == ["created", "created"]
+    changed = family("HK-B", ward, "Lê", address="Số 9, Tổ 2")
+    changed["members"][1]["full_name"] = "Trần Thị Lệ"
+    invalid = family("HK-D", rural)
+    invalid["members"][1]["citizen_id"] = "022099000001"  # says 1999 and male: both wrong
+    batch = [family("HK-A", ward), changed, family("HK-C", rural, "Phạm"), invalid]
+
+    report = sync.sync_records(batch, actor=officer)
+
+    assert outcomes(report) == ["unchanged", "updated", "created", "rejected"]
+    assert report.counts == {"created": 1, "updated": 1, "unchanged": 1, "rejected": 1}
+    [error] = report.outcomes[3].errors
+    assert error["field"] == "members.1.citizen_id" and error["code"] == "invalid_citizen_id"
+    assert "female" in error["reason"] and "1982" in error["reason"]
+    # nothing of the rejected record was written
+    assert not Household.objects.filter(external_id="HK-D").exists()
+    assert not Member.objects.filter(external_id__startswith="HK-D").exists()
+    # the update
+    b = Household.objects.get(external_id="HK-B")
+    assert (b.address, b.version) == ("Số 9, Tổ 2", 2)
+    spouse = Member.objects.get(external_id="HK-B-2")
+    assert (spouse.full_name, spouse.name_folded, spouse.version) == (
+        "Trần Thị Lệ",
+        "tran thi le",
+        2,
+    )
+    assert Member.objects.get(external_id="HK-B-1").version == 1  # untouched member
+    assert b.search_text == expected_search_text(b)
+    # the creation: code from the commune's sequence, derived columns as the services write
+    c = Household.objects.get(external_id="HK-C")
+    assert report.outcomes[2].code == c.code and report.outcomes[2].household == str(c.id)
+    assert c.code == f"{rural.code}-{Commune.objects.get(pk=rural.pk).household_seq:06d}"
+    assert (c.source, c.status, c.version, c.phone, c.village_id) == (
+        Source.REGISTRY_SYNC,
+        "active",
+        1,
+        "",
+        None,
+    )
+    assert c.search_text == expected_search_text(c)
+    assert c.members.count() == 3
+    assert all(m.name_folded == fold(m.full_name) for m in c.members.all())
+    assert c.members.get(relationship="head").full_name == "Phạm Văn An"
+    a = Household.objects.get(external_id="HK-A")
+    assert a.version == 1
+
+
+def test_replay_changes_nothing(officer, ward):
+    batch = [family(f"HK-{i}", ward) for i in range(4)]
+    sync.sync_records(batch, actor=officer)
+    before = counts()
+    versions = dict(Household.objects.values_list("external_id", "version"))
+    report = sync.sync_records(batch, actor=officer)
+    assert outcomes(report) == ["unchanged"] * 4
+    assert counts() == before
+    assert dict(Household.objects.values_list("external_id", "version")) == versions
+
+
+def test_validation_errors_report_field_paths(officer, ward):
+    future = date.today().replace(year=date.today().year + 1).isoformat()
+    bad = [
+        "not an object",
+        record("HK-1", ward),  # no members
+        {**family("HK-2", ward), "commune": "99999"},
+        record("HK-3", ward, person("P-3a", "A B", relationship="spouse")),  # no head
+        record("HK-4", ward, person("P-4", "A B", dob="2001-02-30", cid=None)),
+        record("HK-5", ward, person("P-5", "A B", dob=future, cid=None)),
+        record("HK-6", ward, {**person("P-6", "A B"), "sex": "x", "ethnicity": "77"}),
+        record(
+            "HK-7", ward, person("P-7", "A B"), person("P-7", "C D", relationship="child", cid=None)
+        ),
+    ]
+    report = sync.sync_records(bad, actor=officer)
+    assert outcomes(report) == ["rejected"] * len(bad)
+    fields = [sorted(e["field"] for e in o.errors) for o in report.outcomes]
+    assert fields == [
+        ["record"],
+        ["members"],
+        ["commune"],
+        ["members"],
+        ["members.0.date_of_birth"],
+        ["members.0.date_of_birth"],
+        ["members.0.ethnicity", "members.0.sex"],
+        ["members.1.external_id"],
+    ]
+    assert report.outcomes[5].errors[0]["code"] == "future_date"
+    assert not Household.objects.exists()
+
+
+def test_citizen_id_held_by_another_person_is_rejected(officer, ward):
+    local = f.household(ward, members=[f.member("Hà Văn Một")])
+    held = local.members.get().citizen_id
+    taken = family("HK-X", ward)
+    taken["members"][0]["citizen_id"] = held
+    report = sync.sync_records([taken, family("HK-Y", ward)], actor=officer)
+    assert outcomes(report) == ["rejected", "created"]
+    [error] = report.outcomes[0].errors
+    assert (error["field"], error["code"]) == ("members.0.citizen_id", "duplicate_citizen_id")
+    assert local.code in error["reason"]
+
+
+def test_ids_repeated_in_a_chunk_reject_the_later_record(officer, ward):
+    report = sync.sync_records([family("HK-1", ward), family("HK-1", ward)], actor=officer)
+    assert outcomes(report) == ["created", "rejected"]
+    assert report.outcomes[1].errors[0]["code"] == "duplicate_in_batch"
+
+
+# ---------------------------------------------------------------------------- ownership
+
+
+def test_sync_never_overwrites_local_fields(officer, ward):
+    sync.sync_records([family("HK-1", ward)], actor=officer)
+    household = Household.objects.get(external_id="HK-1")
+    village = Village.objects.create(commune=ward, name="Khu 7")
+    services.household_update(
+        household=household,
+        expected_version=1,
+        data=services.HouseholdInput(values={"phone": "0912345678", "village": village}),
+    )
+    moved = family("HK-1", ward, address="Số 99, Tổ 9")
+    report = sync.sync_records([moved], actor=officer)
+    assert outcomes(report) == ["updated"] and report.outcomes[0].conflicts == []
+    household.refresh_from_db()
+    assert (household.phone, household.village_id, household.address) == (
+        "0912345678",
+        village.id,
+        "Số 99, Tổ 9",
+    )
+    assert household.search_text == expected_search_text(household)
+
+
+def test_local_edit_of_registry_field_conflict_and_three_way_merge(officer, ward):
+    sync.sync_records([family("HK-1", ward)], actor=officer)
+    household = Household.objects.get(external_id="HK-1")
+    head = household.members.get(relationship="head")
+    services.household_update(
+        household=household,
+        expected_version=1,
+        data=services.HouseholdInput(values={"address": "Số 5 (sửa tại xã)"}),
+    )
+    services.member_update(member=head, expected_version=1, values={"full_name": "Nguyễn Văn Ân"})
+
+    # The registry sends what it sent before: the local edits stand.
+    report = sync.sync_records([family("HK-1", ward)], actor=officer)
+    assert outcomes(report) == ["unchanged"] and report.outcomes[0].conflicts == []
+    household.refresh_from_db()
+    head.refresh_from_db()
+    assert (household.address, head.full_name) == ("Số 5 (sửa tại xã)", "Nguyễn Văn Ân")
+
+    # The registry changes both: its values apply, the local ones are reported.
+    changed = family("HK-1", ward, address="Số 7, Tổ 1")
+    changed["members"][0]["full_name"] = "Nguyễn Văn Anh"
+    report = sync.sync_records([changed], actor=officer)
+    assert outcomes(report) == ["updated"]
+    assert report.outcomes[0].conflicts == [
+        {
+            "field": "address",
+            "local": "Số 5 (sửa tại xã)",
+            "registry": "Số 7, Tổ 1",
+            "previous_registry": "Số 1, Tổ 1",
+        },
+        {
+            "field": "members.0.full_name",
+            "local": "Nguyễn Văn Ân",
+            "registry": "Nguyễn Văn Anh",
+            "previous_registry": "Nguyễn Văn An",
+        },
+    ]
+    household.refresh_from_db()
+    head.refresh_from_db()
+    assert (household.address, head.full_name) == ("Số 7, Tổ 1", "Nguyễn Văn Anh")
+
+
+def test_membership_moves_heads_and_absent_people(officer, ward):
+    a, b = family("HK-A", ward), family("HK-B", ward, "Lê")
+    sync.sync_records([a, b], actor=officer)
+    # The registry: A's child leaves (not listed any more), B's head moves to A as a
+    # grandparent, B's spouse becomes B's head, A's spouse becomes A's head.
+    mover = b["members"][0]
+    a2 = record(
+        "HK-A",
+        ward,
+        {**a["members"][0], "relationship": "spouse"},
+        {**a["members"][1], "relationship": "head"},
+        {**mover, "relationship": "grandparent"},
+    )
+    b2 = record("HK-B", ward, {**b["members"][1], "relationship": "head"}, b["members"][2])
+    report = sync.sync_records([a2, b2], actor=officer)
+    assert outcomes(report) == ["updated", "updated"]
+    child = Member.objects.get(external_id="HK-A-3")
+    assert (child.status, child.status_date) == (MemberStatus.MOVED_OUT, date.today())
+    moved = Member.objects.get(external_id=mover["external_id"])
+    household_a = Household.objects.get(external_id="HK-A")
+    assert (moved.household_id, moved.relationship) == (household_a.id, "grandparent")
+    for ext in ("HK-A", "HK-B"):
+        heads = Member.objects.filter(
+            household__external_id=ext, relationship="head", status="present"
+        )
+        assert heads.count() == 1
+    assert any("moved here" in n for n in report.outcomes[0].notes)
+    assert any("moved out" in n for n in report.outcomes[0].notes)
+    history = moved.history.order_by("-history_id").first()
+    assert history.history_change_reason.startswith("Moved from household")
+    event = ChangeEvent.objects.filter(entity_id=moved.id).order_by("-seq").first()
+    assert event.action == "updated" and event.payload["household_id"] == str(household_a.id)
+    # replayed: nothing moves again
+    before = counts()
+    assert outcomes(sync.sync_records([a2, b2], actor=officer)) == ["unchanged", "unchanged"]
+    assert counts() == before
+
+
+def test_locally_registered_people_are_adopted_by_citizen_id(officer, ward):
+    local = f.household(
+        ward,
+        members=[f.member("Hoàng Văn Lâm", dob=date(1970, 1, 2))],
+        external_id="HK-L",
+    )
+    head = local.members.get()
+    incoming = record(
+        "HK-L",
+        ward,
+        person("P-L1", "Hoàng Văn Lâm", "1970-01-02", cid=head.citizen_id),
+        person("P-L2", "Vi Thị Hoa", "1972-02-03", "female", "spouse"),
+        address=local.address,
+    )
+    report = sync.sync_records([incoming], actor=officer)
+    assert outcomes(report) == ["updated"]
+    head.refresh_from_db()
+    assert head.external_id == "P-L1" and local.members.count() == 2
+
+
+def test_a_second_head_registered_locally_rejects_the_record(officer, ward):
+    sync.sync_records([family("HK-1", ward)], actor=officer)
+    household = Household.objects.get(external_id="HK-1")
+    head = household.members.get(relationship="head")
+    # locally the spouse became head and the head a parent
+    services.household_update(
+        household=household,
+        expected_version=1,
+        data=services.HouseholdInput(
+            values={},
+            members=[
+                services.MemberInput(id=head.id, values={"relationship": "parent"}),
+                services.MemberInput(
+                    id=household.members.get(relationship="spouse").id,
+                    values={"relationship": "head"},
+                ),
+            ],
+        ),
+    )
+    # the registry now says a third person is the head (both local and registry changed)
+    changed = family("HK-1", ward)
+    changed["members"][0]["relationship"] = "spouse"
+    changed["members"][2]["relationship"] = "head"
+    report = sync.sync_records([changed, family("HK-2", ward)], actor=officer)
+    assert outcomes(report) == ["rejected", "created"]
+    assert report.outcomes[0].errors[0]["code"] == "one_head_required"
+
+
+# ---------------------------------------------------------------------------- dry run
+
+
+def test_dry_run_writes_nothing(officer, ward):
+    sync.sync_records([family("HK-1", ward)], actor=officer)
+    before = (*counts(), Household.objects.count(), Member.objects.count())
+    seq = Commune.objects.get(pk=ward.pk).household_seq
+    batch = [family("HK-1", ward, address="Số 2"), family("HK-2", ward), {"bad": 1}]
+    report = sync.sync_records(batch, actor=officer, dry_run=True)
+    assert report.dry_run and outcomes(report) == ["updated", "created", "rejected"]
+    assert report.outcomes[1].code is None
+    assert (*counts(), Household.objects.count(), Member.objects.count()) == before
+    assert Household.objects.get(external_id="HK-1").address == "Số 1, Tổ 1"
+    assert Commune.objects.get(pk=ward.pk).household_seq == seq
+
+
+# ---------------------------------------------------------------------------- history, feed
+
+
+def test_history_feed_and_duplicates(officer, ward, api):
+    local = f.household(ward, members=[f.member("Nguyễn Văn An", dob=date(1980, 5, 1))])
+    sync.sync_records([family("HK-1", ward)], actor=officer)
+    household = Household.objects.get(external_id="HK-1")
+    rows = household.history.all()
+    assert [(r.history_type, r.history_channel, r.history_user_id) for r in rows] == [
+        ("+", "registry_sync", officer.id)
+    ]
+    assert rows[0].code == household.code and rows[0].address == household.address
+    members = Member.history.filter(household_id=household.id)
+    assert members.count() == 3 and {m.history_type for m in members} == {"+"}
+    events = ChangeEvent.objects.filter(channel="registry_sync").order_by("seq")
+    assert [(e.entity, e.action) for e in events] == [("household", "created")] + [
+        ("member", "created")
+    ] * 3
+    assert events[0].commune == ward.code and events[0].user == officer.username
+    assert events[0].payload["code"] == household.code
+    assert events[0].payload["address"] == "Số 1, Tổ 1"
+    assert {e.payload["external_id"] for e in events[1:]} == {"HK-1-1", "HK-1-2", "HK-1-3"}
+    # same name and birth date as a member registered locally in the same commune
+    new_head = household.members.get(relationship="head")
+    [candidate] = DuplicateCandidate.objects.all()
+    assert {candidate.member_a_id, candidate.member_b_id} == {new_head.id, local.members.get().id}
+
+    sync.sync_records([family("HK-1", ward, address="Số 3")], actor=officer)
+    entries = api.get(f"/api/v1/households/{household.id}/history/").json()
+    latest = entries[0]
+    assert (latest["change"], latest["channel"], latest["user"]) == (
+        "changed",
+        "registry_sync",
+        officer.username,
+    )
+    assert {"field": "address", "old": "Số 1, Tổ 1", "new": "Số 3"} in latest["changes"]
+    assert ChangeEvent.objects.filter(channel="registry_sync").count() == 5
+    assert DuplicateCandidate.objects.count() == 1
+
+
+# ---------------------------------------------------------------------------- area
+
+
+def test_registry_user_of_one_commune_cannot_sync_another(ward, rural, officer):
+    sync.sync_records([family("HK-R", rural)], actor=officer)
+    registry = f.user(Role.REGISTRY_SYSTEM, communes=[ward])
+    moved_in = family("HK-R", ward)  # an existing household of the rural commune
+    report = sync.sync_records(
+        [family("HK-W", ward), family("HK-R2", rural), moved_in], actor=registry
+    )
+    assert outcomes(report) == ["created", "rejected", "rejected"]
+    assert report.outcomes[1].errors[0] == {
+        "field": "commune",
+        "code": "outside_area",
+        "reason": f"Commune {rural.code} is outside your area.",
+    }
+    assert report.outcomes[2].errors[0]["field"] == "external_id"
+    assert Household.objects.get(external_id="HK-R").commune_id == rural.code
+
+
+# ---------------------------------------------------------------------------- API
+
+
+def test_api_inline_json_and_ndjson(ward):
+    registry = f.user(Role.REGISTRY_SYSTEM, communes=[ward])
+    client = f.client_for(registry)
+    r = client.post("/api/v1/registry-sync/", [family("HK-1", ward)], format="json")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert body["records"][0]["code"].startswith(ward.code)
+    lines = "\n".join(json.dumps(x) for x in [family("HK-1", ward), family("HK-2", ward)])
+    r = client.post(
+        "/api/v1/registry-sync/?dry_run=true", lines, content_type="application/x-ndjson"
+    )
+    assert r.status_code == 200, r.content
+    assert [x["outcome"] for x in r.json()["records"]] == ["unchanged", "created"]
+    assert r.json()["dry_run"] is True and not Household.objects.filter(external_id="HK-2")
+    household = Household.objects.get(external_id="HK-1")
+    assert household.history.get().history_channel == "registry_sync"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('[{"external_id": ', "application/json"),
+        ('{"external_id": "HK-1"}', "application/json"),
+        ('{"external_id": "HK-1"}\n{not json\n', "application/x-ndjson"),
+    ],
+)
+def test_api_bad_bodies_are_400_problems(api, body, content_type):
+    r = api.post("/api/v1/registry-sync/", body, content_type=content_type)
+    assert r.status_code == 400
+    assert r["Content-Type"] == "application/problem+json"
+
+
+def test_api_body_limits(api, ward, media, monkeypatch):
+    from households.api import sync as view
+
+    monkeypatch.setattr(view, "INLINE_LIMIT", 1)
+    monkeypatch.setattr(view, "BODY_LIMIT", 2)
+    r = api.post("/api/v1/registry-sync/", [family(f"HK-{i}", ward) for i in range(3)])
+    assert r.status_code == 400 and r.json()["code"] == "too_many_records"
+    r = api.post("/api/v1/registry-sync/", [family(f"HK-{i}", ward) for i in range(2)])
+    assert r.status_code == 202, r.content
+    assert r.json()["status"] == "succeeded" and r.json()["counts"]["created"] == 2
+
+
+def test_api_needs_registry_edit(ward):
+    for role in (Role.AUDITOR, Role.ANALYST):
+        client = f.client_for(f.user(role, communes=[ward]))
+        r = client.post("/api/v1/registry-sync/", [family("HK-1", ward)], format="json")
+        assert r.status_code == 403
+    assert not Household.objects.exists()
+
+
+def csv_file(records, name="registry.csv") -> SimpleUploadedFile:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(sync.CSV_COLUMNS)
+    for rec in records:
+        for m in rec["members"]:
+            writer.writerow(
+                [
+                    rec["external_id"],
+                    rec["commune"],
+                    rec["address"],
+                    m["external_id"],
+                    m["full_name"],
+                    m["date_of_birth"],
+                    m["sex"],
+                    m["ethnicity"],
+                    m["relationship"],
+                    m["citizen_id"] or "",
+                ]
+            )
+    return SimpleUploadedFile(name, out.getvalue().encode(), content_type="text/csv")
+
+
+def test_api_csv_file_job_and_rejected_csv(api, ward, media):
+    bad = family("HK-3", ward)
+    bad["members"][0]["date_of_birth"] = "1980-13-01"
+    records = [family("HK-1", ward), family("HK-2", ward), bad]
+    r = api.post("/api/v1/registry-sync/", {"file": csv_file(records)}, format="multipart")
+    assert r.status_code == 202, r.content
+    job = r.json()
+    assert (job["status"], job["kind"], job["done"], job["total"]) == (
+        "succeeded",
+        "registry_sync",
+        3,
+        3,
+    )
+    assert job["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert job["report"]["rejected_total"] == 1
+    assert job["report"]["rejected"][0]["errors"][0]["field"] == "members.0.date_of_birth"
+    assert (media / job["params"]["path"]).exists()
+    created = Household.objects.get(external_id="HK-2")
+    assert created.members.count() == 3 and created.search_text == expected_search_text(created)
+    assert created.members.filter(citizen_id__isnull=True).count() == 1
+
+    r = api.get(f"/api/v1/registry-sync/{job['id']}/rejected.csv")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode())))
+    assert rows[0] == list(sync_view_columns())
+    assert rows[1][:4] == ["2", "HK-3", "members.0.date_of_birth", "invalid_date"]
+    other = f.client_for(f.user(Role.COMMUNE_OFFICER, communes=[ward]))
+    assert other.get(f"/api/v1/registry-sync/{job['id']}/rejected.csv").status_code == 404
+
+
+def sync_view_columns():
+    from households.api.sync import REJECTED_CSV_COLUMNS
+
+    return REJECTED_CSV_COLUMNS
+
+
+def test_csv_rows_of_a_household_must_agree(officer, ward, media):
+    path = media / "x.csv"
+    content = csv_file([family("HK-1", ward)]).read().decode()
+    path.write_text(content.replace("Số 1, Tổ 1", "Elsewhere", 1), encoding="utf-8")
+    report = sync.sync_records(sync.read_records(path, "csv"), actor=officer)
+    assert outcomes(report) == ["rejected"]
+    assert report.outcomes[0].errors[0]["code"] == "inconsistent_rows"
+
+
+def test_json_array_file_streaming(officer, ward, media):
+    path = media / "batch.json"
+    path.write_text(
+        json.dumps([family(f"HK-{i}", ward) for i in range(5)], ensure_ascii=False, indent=1)
+    )
+    with open(path, encoding="utf-8") as stream:
+        records = list(sync.iter_json_array(stream, bufsize=64))
+    assert [r["external_id"] for r in records] == [f"HK-{i}" for i in range(5)]
+    path.write_text('[{"a": 1}, oops]')
+    with pytest.raises(sync.MalformedFile):
+        list(sync.read_records(path, "json"))
+
+
+def ndjson_job(media, records, user, **params) -> Job:
+    (media / "registry-sync").mkdir(exist_ok=True)
+    path = media / "registry-sync" / "upload.ndjson"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    return Job.objects.create(
+        kind="registry_sync",
+        params={"path": "registry-sync/upload.ndjson", "format": "ndjson", **params},
+        created_by=user,
+    )
+
+
+def test_killed_job_resumes_without_duplicates(api, officer, ward, media, monkeypatch):
+    monkeypatch.setattr(sync, "CHUNK_SIZE", 2)
+    records = [family(f"HK-{i}", ward) for i in range(5)]
+    records[3]["members"][0]["sex"] = "?"
+    job = ndjson_job(media, records, officer)
+    real_progress = jobs.progress
+    calls = []
+
+    def dying_progress(job, **fields):
+        if "checkpoint" in fields:
+            calls.append(fields["checkpoint"])
+            if len(calls) == 2:  # the worker dies while the second chunk is being committed
+                raise RuntimeError("worker lost")
+        real_progress(job, **fields)
+
+    monkeypatch.setattr(jobs, "progress", dying_progress)
+    jobs.execute(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.checkpoint == {"next_record": 2}
+    assert job.counts == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert Household.objects.count() == 2  # the second chunk was rolled back
+
+    r = api.post(f"/api/v1/jobs/{job.pk}/resume/")
+    assert r.status_code == 200 and r.json()["status"] == "succeeded", r.content
+    job.refresh_from_db()
+    assert job.counts == {"created": 4, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert job.done == job.total == 5 and job.attempts == 2
+    assert Household.objects.count() == 4
+    assert Member.objects.count() == 12
+    assert Member.objects.values("external_id").distinct().count() == 12
+    assert [r["index"] for r in sync.read_report(job)] == [3]
+
+    # A checkpoint lost entirely: the whole file again is harmless.
+    before = counts()
+    replay = ndjson_job(media, records, officer)
+    jobs.execute(replay.pk)
+    replay.refresh_from_db()
+    assert replay.counts == {"created": 0, "updated": 0, "unchanged": 4, "rejected": 1}
+    assert counts() == before
+
+
+# ---------------------------------------------------------------------------- races
+
+
+def test_a_race_lost_on_a_unique_constraint_rejects_only_that_record(officer, ward, monkeypatch):
+    """Another writer takes a citizen ID between the chunk's read and its write (simulated: the
+    read does not see the holder): the database refuses the chunk, which is split until the
+    record at fault is found; the others are written."""
+    taken = family("HK-2", ward)
+    citizen_id = taken["members"][0]["citizen_id"]
+    f.household(ward, members=[f.member("Người Khác", citizen_id=citizen_id)])
+    real_load = sync._State.load
+
+    def load_missing_the_holder(records):
+        state = real_load(records)
+        state.member_by_citizen_id.pop(citizen_id, None)
+        return state
+
+    monkeypatch.setattr(sync._State, "load", staticmethod(load_missing_the_holder))
+    batch = [family("HK-1", ward), taken, family("HK-3", ward)]
+    report = sync.sync_records(batch, actor=officer)
+    assert outcomes(report) == ["created", "rejected", "created"]
+    assert report.outcomes[1].errors[0]["code"] == "integrity_conflict"
+    assert not Household.objects.filter(external_id="HK-2").exists()
+    assert Member.objects.filter(household__external_id__in=["HK-1", "HK-3"]).count() == 6
+
+
+def test_a_concurrent_edit_makes_the_chunk_start_again(officer, ward, monkeypatch):
+    """The household changed after the chunk read it (simulated: the first read is stale):
+    the version guard refuses the write and the chunk starts again from a fresh read."""
+    sync.sync_records([family("HK-1", ward)], actor=officer)
+    household = Household.objects.get(external_id="HK-1")
+    services.household_update(
+        household=household,
+        expected_version=1,
+        data=services.HouseholdInput(values={"phone": "0987654321"}),
+    )
+    real_load = sync._State.load
+    reads = []
+
+    def stale_first_read(records):
+        state = real_load(records)
+        reads.append(1)
+        if len(reads) == 1:
+            state.households[household.id].update(version=1, phone="")
+        return state
+
+    monkeypatch.setattr(sync._State, "load", staticmethod(stale_first_read))
+    report = sync.sync_records([family("HK-1", ward, address="Số 4")], actor=officer)
+    assert outcomes(report) == ["updated"] and len(reads) == 2
+    household.refresh_from_db()
+    assert (household.address, household.phone, household.version) == ("Số 4", "0987654321", 3)
+    assert household.search_text == expected_search_text(household)
+
+
+# ---------------------------------------------------------------------------- lifecycle
+
+
+def test_closed_households_and_deceased_people_are_left_to_officers(officer, ward):
+    batch = [family("HK-1", ward), family("HK-2", ward)]
+    sync.sync_records(batch, actor=officer)
+    closed = Household.objects.get(external_id="HK-1")
+    services.household_close(
+        household=closed, expected_version=1, status="dissolved", reason="x", on=date.today()
+    )
+    child = Member.objects.get(external_id="HK-2-3")
+    services.member_update(
+        member=child, expected_version=1, values={"status": "deceased", "status_date": date.today()}
+    )
+    # The registry drops the child, then lists it again; HK-1 keeps coming.
+    without_child = record("HK-2", ward, *batch[1]["members"][:2])
+    report = sync.sync_records([batch[0], without_child], actor=officer)
+    assert outcomes(report) == ["rejected", "unchanged"]
+    assert report.outcomes[0].errors[0]["code"] == "household_not_active"
+    report = sync.sync_records([batch[1]], actor=officer)
+    assert outcomes(report) == ["unchanged"]
+    [conflict] = report.outcomes[0].conflicts
+    assert conflict["field"] == "members.2.household"
+    assert conflict["local"]["status"] == "deceased"
+    assert any("deceased" in note for note in report.outcomes[0].notes)
+    child.refresh_from_db()
+    assert child.status == "deceased"
+
+
+def test_registry_moves_a_household_to_another_commune(officer, ward, rural):
+    sync.sync_records([family("HK-1", ward)], actor=officer)
+    household = Household.objects.get(external_id="HK-1")
+    village = Village.objects.create(commune=ward, name="Khu 3")
+    services.household_update(
+        household=household,
+        expected_version=1,
+        data=services.HouseholdInput(values={"village": village}),
+    )
+    report = sync.sync_records([family("HK-1", rural, address="Thôn 5")], actor=officer)
+    assert outcomes(report) == ["updated"]
+    assert any("Village cleared" in note for note in report.outcomes[0].notes)
+    household.refresh_from_db()
+    assert (household.commune_id, household.village_id, household.version) == (rural.code, None, 3)
+    assert household.code.startswith(ward.code)  # a household keeps its code
+    event = ChangeEvent.objects.filter(entity="household").order_by("-seq").first()
+    assert (event.commune, event.previous_commune, event.previous_village) == (
+        rural.code,
+        ward.code,
+        village.id,
+    )
