@@ -12,7 +12,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-os.environ["ALLOW_INSECURE_SECRET_KEY"] = "1"
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
 
 import django
