@@ -15,10 +15,7 @@ emptied first):
 3. (b) sync of the file into the empty register (every household created): reading and
    parsing the file, validation, planning, COPY to staging, INSERT … SELECT, history rows, one
    change-feed event per row, the duplicate scan, chunk by chunk (5,000 records, one commit each);
-4. (c) the same file again (every household unchanged: nothing written);
-5. with --compare-feed, (b') the sync into an emptied register again, with the change-feed
-   events written by COPY instead of config.feed.publish_rows' bulk_create (same numbering:
-   one config.feed.reserve per chunk), to show what that function costs.
+4. (c) the same file again (every household unchanged: nothing written).
 Prints households/s side by side and the ratio to raw COPY; asserts only the outcome counts.
 """
 
@@ -26,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -37,9 +35,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config import feed
 from config.access import Role
-from config.bulk import write_rows
 from config.models import ChangeEvent
 from households import demo, sync
 from households.models import Commune, EthnicGroup, Household, Member, UserAccess
@@ -169,52 +165,6 @@ def raw_copy(households: list[tuple], members: list[tuple], *, indexes: bool) ->
     return seconds
 
 
-FEED_COLUMNS = (
-    "seq",
-    "at",
-    "entity",
-    "entity_id",
-    "action",
-    "commune",
-    "village",
-    "previous_commune",
-    "previous_village",
-    "channel",
-    "user",
-    "payload",
-)
-
-
-def publish_rows_by_copy(rows) -> None:
-    """What config.feed.publish_rows could do: the same single reservation (the counter row
-    locked to the commit), the events written with COPY (config.bulk.write_rows)."""
-    if not rows:
-        return
-    first = feed.reserve(len(rows))
-    now = timezone.now()
-    write_rows(
-        ChangeEvent,
-        FEED_COLUMNS,
-        (
-            (
-                first + i,
-                row.get("at", now),
-                row["entity"],
-                row["entity_id"],
-                row["action"],
-                row["commune"],
-                row["village"],
-                row["previous_commune"],
-                row["previous_village"],
-                row["channel"],
-                row["user"],
-                json.dumps(row["payload"], ensure_ascii=False),
-            )
-            for i, row in enumerate(rows)
-        ),
-    )
-
-
 def run_sync(path: Path, user, expected: str, total: int) -> tuple[float, float, Counter]:
     counts: Counter = Counter()
     timer = SqlTimer()
@@ -245,14 +195,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--households", type=int, default=400_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--compare-feed",
-        action="store_true",
-        help="Also run (b) with the change-feed events written by COPY.",
-    )
     args = parser.parse_args()
     n = args.households
 
+    load_before = os.getloadavg()[0]
     ensure_database()
     empty_register()
     user = bench_user()
@@ -283,17 +229,6 @@ def main() -> None:
     unchanged, unchanged_sql, _ = run_sync(path, user, sync.UNCHANGED, n)
     assert ChangeEvent.objects.count() == events
     assert Household.history.count() + Member.history.count() == history
-    by_copy = None
-    if args.compare_feed:
-        print("(b') sync into the emptied register, feed events by COPY ...", flush=True)
-        empty_register()
-        published = sync.publish_rows
-        sync.publish_rows = publish_rows_by_copy
-        try:
-            by_copy = run_sync(path, user, sync.CREATED, n)
-        finally:
-            sync.publish_rows = published
-        assert ChangeEvent.objects.count() == events
 
     def row(name: str, seconds: float, sql: float | None = None) -> tuple[str, ...]:
         return (
@@ -307,7 +242,8 @@ def main() -> None:
 
     print(
         f"\n{n:,} households, {member_count:,} members; chunks of {sync.CHUNK_SIZE:,} records; "
-        f"{events:,} change events and {history:,} history rows written by (b).\n"
+        f"{events:,} change events and {history:,} history rows written by (b). Load average "
+        f"(1 min) {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end.\n"
     )
     print_table(
         (
@@ -323,7 +259,6 @@ def main() -> None:
             row("(a') raw COPY, the real tables' indexes", copy_indexed),
             row("(b) sync, all created", created, created_sql),
             row("(c) sync again, all unchanged", unchanged, unchanged_sql),
-            *([row("(b') as (b), feed events by COPY", by_copy[0], by_copy[1])] if by_copy else []),
         ],
     )
 

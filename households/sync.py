@@ -39,7 +39,9 @@ person the registry stops listing in a household is marked moved out (today), as
 starts listing (again) is marked present there, moved from another household if need be (both
 merged like the other fields, below). People we registered ourselves (no external_id) are never
 touched. Members are matched by external_id, then, in a household the registry already knows,
-by citizen ID among members without an external_id (they are adopted: given the registry's ID).
+among members without an external_id: by citizen ID, or else the only one with the same
+folded name and date of birth and no other citizen ID (they are adopted: given the registry's
+ID, their later changes merged like the others).
 
 Local edits: each household and member keeps, in `registry_snapshot`, the values the registry
 sent last. Each registry-owned field is merged three ways (current, last sent, now sent):
@@ -1179,10 +1181,9 @@ class _Planner:
             self.listed[current["id"]] = (record, m.pos)
             return
         adopted = False
-        if current is None and m.citizen_id and hid in state.households:
-            holder = state.member_by_citizen_id.get(m.citizen_id)
-            if holder and holder["household_id"] == hid and holder["external_id"] is None:
-                current, adopted = holder, True
+        if current is None and hid in state.households:
+            current = self.local_match(hid, m)
+            adopted = current is not None
         if current is None:
             mid = self.new_id(record.index, m.pos)
             self.members[mid] = {
@@ -1229,8 +1230,8 @@ class _Planner:
         if adopted:
             row["external_id"] = m.external_id
             outcome.notes.append(
-                f"Member {current['full_name']} matched by citizen ID: given registry ID "
-                f"{m.external_id}."
+                f"Member {current['full_name']}, registered locally, is registry person "
+                f"{m.external_id} (same citizen ID, or same name and date of birth)."
             )
         # Membership: present in this household, merged like the other owned values.
         origin_row = state.households[origin]
@@ -1300,6 +1301,27 @@ class _Planner:
                     + " ".join(problems),
                 )
         row["registry_snapshot"] = m.snapshot
+
+    def local_match(self, hid, m: InMember) -> dict[str, Any] | None:
+        """A person we registered ourselves in this household (no registry ID yet, not
+        matched to another listed person) who is this registry person: the same citizen ID,
+        or else the only one with the same folded name and date of birth and no other
+        citizen ID."""
+        holder = self.state.member_by_citizen_id.get(m.citizen_id) if m.citizen_id else None
+        if holder is not None:
+            local = holder["household_id"] == hid and holder["external_id"] is None
+            return holder if local and holder["id"] not in self.listed else None
+        candidates = [
+            row
+            for mid in self.state.members_of.get(hid, ())
+            for row in (self.state.members[mid],)
+            if row["external_id"] is None
+            and mid not in self.listed
+            and row["date_of_birth"] == m.date_of_birth
+            and _fold_name(row["full_name"]) == m.name_folded
+            and (row["citizen_id"] is None or row["citizen_id"] == m.citizen_id)
+        ]
+        return candidates[0] if len(candidates) == 1 else None
 
     def plan_absent(self, record: InHousehold) -> None:
         """People the registry knows in this household but no longer lists: moved out."""

@@ -326,6 +326,34 @@ def test_locally_registered_people_are_adopted_by_citizen_id(officer, ward):
     assert head.external_id == "P-L1" and local.members.count() == 2
 
 
+def test_locally_registered_people_without_citizen_id_are_adopted_by_name_and_birth(officer, ward):
+    local = f.household(
+        ward,
+        members=[
+            f.member("Hoàng Văn Lâm", dob=date(1970, 1, 2)),
+            f.member(
+                "Hoàng Minh Đức", relationship="child", dob=date(2015, 6, 7), with_citizen_id=False
+            ),
+        ],
+        external_id="HK-L",
+    )
+    head = local.members.get(relationship="head")
+    incoming = record(
+        "HK-L",
+        ward,
+        person("P-L1", "Hoàng Văn Lâm", "1970-01-02", cid=head.citizen_id),
+        person("P-L2", "HOÀNG Minh Đức", "2015-06-07", relationship="child", cid=None),
+        address=local.address,
+    )
+    report = sync.sync_records([incoming], actor=officer)
+    assert outcomes(report) == ["updated"]
+    assert local.members.count() == 2
+    child = local.members.get(relationship="child")
+    assert (child.external_id, child.full_name) == ("P-L2", "HOÀNG Minh Đức")
+    assert [c["field"] for c in report.outcomes[0].conflicts] == ["members.1.full_name"]
+    assert not DuplicateCandidate.objects.exists()
+
+
 def test_a_second_head_registered_locally_rejects_the_record(officer, ward):
     sync.sync_records([family("HK-1", ward)], actor=officer)
     household = Household.objects.get(external_id="HK-1")
