@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -867,7 +867,10 @@ def latest_survey_querysets(commune: Commune | None = None, area: Q | None = Non
     )
 
 
-FACTS_CHUNK = 10_000
+def _facts_chunk() -> int:
+    """Surveys read per chunk: large on PostgreSQL (each chunk's member query scans), small
+    on SQLite (its IN lists are limited to 32,766 parameters)."""
+    return 50_000 if connection.vendor == "postgresql" else 5_000
 
 
 def latest_facts(
@@ -880,7 +883,7 @@ def latest_facts(
     n_income = len(INCOME_FIELDS)
     last = None
     while True:
-        chunk = list((surveys if last is None else surveys.filter(id__gt=last))[:FACTS_CHUNK])
+        chunk = list((surveys if last is None else surveys.filter(id__gt=last))[: _facts_chunk()])
         if not chunk:
             return
         last = chunk[-1][0]
