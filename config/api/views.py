@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from config import audit
 from config.access import Access, Perm, Role, access_for
-from config.errors import InvalidInput
+from config.errors import InvalidInput, NotAllowed
 
 CHANNEL_BY_ROLE = {
     Role.FIELD_ENUMERATOR: audit.Channel.FIELD_APP,
@@ -17,6 +17,10 @@ CHANNEL_BY_ROLE = {
 
 class AuditedViewSetMixin:
     """Every change made during the request is recorded with its user and channel."""
+
+    @property
+    def access(self) -> Access:
+        return access_for(self.request.user)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -40,10 +44,6 @@ class AreaScopedMixin(AuditedViewSetMixin):
 
     area_paths: tuple[str, str | None] = ("commune", "village")
 
-    @property
-    def access(self) -> Access:
-        return access_for(self.request.user)
-
     def scope(self, queryset):
         commune_path, village_path = self.area_paths
         return queryset.filter(self.access.area_q(commune_path, village_path))
@@ -52,6 +52,16 @@ class AreaScopedMixin(AuditedViewSetMixin):
         context = super().get_serializer_context()
         context["show_personal"] = self.access.can(Perm.VIEW_PERSONAL)
         return context
+
+
+def require_province(access: Access, province_code: str | None) -> None:
+    """Province-level data (standards, rounds, budgets) is managed by that province's officers;
+    national data (no province) only by national administrators."""
+    if access.everywhere or (province_code is not None and province_code in access.province_codes):
+        return
+    if province_code is None:
+        raise NotAllowed("Only national administrators manage national data.", code="outside_area")
+    raise NotAllowed(f"Province {province_code} is outside your area.", code="outside_area")
 
 
 def expected_version(request) -> int | None:

@@ -9,9 +9,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config import jobs
-from config.access import Perm, access_for
+from config.access import Perm
 from config.api.jobs import JobSerializer
-from config.api.views import AreaScopedMixin, AuditedViewSetMixin, VersionedResponsesMixin
+from config.api.views import (
+    AreaScopedMixin,
+    AuditedViewSetMixin,
+    VersionedResponsesMixin,
+    require_province,
+)
 from config.errors import InvalidInput, NotAllowed
 from households.models import Household
 from poverty import rules, selectors, services
@@ -45,16 +50,6 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def _require_province(access, province_code: str | None) -> None:
-    if province_code is None:
-        if not access.everywhere:
-            raise NotAllowed(
-                "Only national administrators manage national data.", code="outside_area"
-            )
-    elif not (access.everywhere or province_code in access.province_codes):
-        raise NotAllowed(f"Province {province_code} is outside your area.", code="outside_area")
-
-
 @extend_schema_view(create=extend_schema(responses={201: s.StandardSerializer}))
 class StandardViewSet(
     AuditedViewSetMixin,
@@ -78,14 +73,10 @@ class StandardViewSet(
         indicators = values.pop("indicators", None)
         province = values.get("province", getattr(serializer.instance, "province", None))
         scope = values.get("scope", getattr(serializer.instance, "scope", None))
-        _require_province(
+        require_province(
             self.access, province.code if province and scope == Scope.PROVINCIAL else None
         )
         return values, indicators
-
-    @property
-    def access(self):
-        return access_for(self.request.user)
 
     def perform_create(self, serializer):
         values, indicators = self._split(serializer)
@@ -106,7 +97,7 @@ class StandardViewSet(
     def publish(self, request, pk=None):
         """Publish a draft: from now on it is immutable and used for assessments."""
         standard = self.get_object()
-        _require_province(self.access, standard.province_id)
+        require_province(self.access, standard.province_id)
         return self._respond(services.standard_publish(standard=standard))
 
     @extend_schema(request=None, responses={201: s.StandardSerializer})
@@ -114,7 +105,7 @@ class StandardViewSet(
     def new_revision(self, request, pk=None):
         """A draft copy of this standard to correct and publish as the next revision."""
         standard = self.get_object()
-        _require_province(self.access, standard.province_id)
+        require_province(self.access, standard.province_id)
         return self._respond(
             services.standard_new_revision(standard=standard), status.HTTP_201_CREATED
         )
@@ -133,7 +124,7 @@ class ReviewRoundViewSet(
 
     def perform_create(self, serializer):
         values = dict(serializer.validated_data)
-        _require_province(access_for(self.request.user), values["province"].code)
+        require_province(self.access, values["province"].code)
         serializer.instance = services.review_round_create(values=values)
 
 

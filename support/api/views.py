@@ -11,7 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.access import Perm
-from config.api.views import AreaScopedMixin, VersionedResponsesMixin, expected_version
+from config.api.views import (
+    AreaScopedMixin,
+    VersionedResponsesMixin,
+    expected_version,
+    require_province,
+)
 from config.errors import Conflict, NotAllowed
 from households.models import Commune, Household
 from support import services
@@ -44,11 +49,6 @@ IF_MATCH = OpenApiParameter(
     required=False,
     description='Version the step is based on, as an ETag (`"3"`); or send `version`.',
 )
-
-
-def _require_province(access, province_code: str) -> None:
-    if not (access.everywhere or province_code in access.province_codes):
-        raise NotAllowed(f"Province {province_code} is outside your area.", code="outside_area")
 
 
 class ProgramViewSet(
@@ -95,7 +95,7 @@ class AllocationViewSet(
         return allocations_in_area(self.access)
 
     def perform_create(self, serializer):
-        _require_province(self.access, serializer.validated_data["province"].code)
+        require_province(self.access, serializer.validated_data["province"].code)
         commune = serializer.validated_data.get("commune")
         if commune and commune.province_id != serializer.validated_data["province"].code:
             raise serializers.ValidationError({"commune": "Not in the allocation's province."})
@@ -117,7 +117,7 @@ class AllocationViewSet(
         serializer.save()
 
     def perform_update(self, serializer):
-        _require_province(self.access, serializer.instance.province_id)
+        require_province(self.access, serializer.instance.province_id)
         amount = serializer.validated_data.get("amount")
         if amount is not None and amount < serializer.instance.committed:
             raise Conflict(
