@@ -186,6 +186,7 @@ def _flush(surveys: list[tuple], members: list[tuple]) -> int:
     return len(surveys)
 
 
+@transaction.atomic
 def assess_and_approve(*, approve_share: float = 0.8, seed: int = 1) -> tuple[int, int]:
     """Assess every latest survey without an assessment under the standards in force on its
     date; approve a share of the poor and near-poor ones (demo decisions) so that households
@@ -196,9 +197,10 @@ def assess_and_approve(*, approve_share: float = 0.8, seed: int = 1) -> tuple[in
     assessments, statuses = [], []
     assessed = set(Assessment.objects.values_list("survey_id", flat=True))
     for survey, facts in services.latest_facts():
-        if survey["id"] in assessed:
+        survey_id, household_id = uuid.UUID(survey.id), uuid.UUID(survey.household_id)
+        if survey_id in assessed:
             continue
-        day = survey["survey_date"]
+        day = survey.survey_date
         if day not in standards_on:
             standards_on[day] = [
                 (s, services.standard_spec(s))
@@ -212,7 +214,7 @@ def assess_and_approve(*, approve_share: float = 0.8, seed: int = 1) -> tuple[in
             assessment_id = uuid.uuid4()
             decided = day + timedelta(days=21)
             assessments.append((
-                assessment_id.hex, survey["household_id"].hex, survey["id"].hex,
+                assessment_id.hex, household_id.hex, survey_id.hex,
                 standard.pk.hex, result.engine_version, "none", result.is_urban,
                 result.household_size, result.income_per_person_month, result.line,
                 result.deprivation_count, result.classification,
@@ -233,7 +235,7 @@ def assess_and_approve(*, approve_share: float = 0.8, seed: int = 1) -> tuple[in
                 statuses.append(
                     (
                         uuid.uuid4().hex,
-                        survey["household_id"].hex,
+                        household_id.hex,
                         standard.pk.hex,
                         result.classification,
                         decided,
@@ -242,9 +244,8 @@ def assess_and_approve(*, approve_share: float = 0.8, seed: int = 1) -> tuple[in
                         now,
                     )
                 )
-    with transaction.atomic():
-        write_rows(Assessment, ASSESSMENT_COLUMNS, assessments)
-        write_rows(OfficialStatus, STATUS_COLUMNS, statuses)
+    write_rows(Assessment, ASSESSMENT_COLUMNS, assessments)
+    write_rows(OfficialStatus, STATUS_COLUMNS, statuses)
     analyze(Assessment, OfficialStatus)
     return len(assessments), len(statuses)
 

@@ -1,6 +1,6 @@
 """The assessment engine: pure functions from survey facts and one standard to a decision.
 
-No Django imports. Dataclasses in, dataclasses out. Every decision carries its reason in
+No Django imports. Immutable facts in, immutable results out. Every decision carries its reason in
 Vietnamese and English so it can be explained to the household and the village meeting, and
 ENGINE_VERSION is stored with each result so old decisions can be reproduced.
 """
@@ -13,14 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 ENGINE_VERSION = "1.0.0"
 
 
-@dataclass(frozen=True)
-class MemberFacts:
-    """One member on the survey date (age in whole years at the survey date)."""
+class MemberFacts(NamedTuple):
+    """One member on the survey date (age in whole years at the survey date). Facts are named
+    tuples: immutable, and cheap to build by the million for a what-if."""
 
     age: int
     sex: str  # "male" | "female"
@@ -32,8 +32,7 @@ class MemberFacts:
     nutrition: str | None = None  # poverty.choices.Nutrition, children under 16 only
 
 
-@dataclass(frozen=True)
-class HouseholdFacts:
+class HouseholdFacts(NamedTuple):
     is_urban: bool
     annual_income: int  # VND over the last 12 months, all sources
     members: tuple[MemberFacts, ...]
@@ -56,6 +55,11 @@ class IndicatorSpec:
     name_en: str
     rule: str  # poverty.choices.Rule value, a key of RULES
     params: Mapping[str, Any] = field(default_factory=dict)
+
+    @functools.cached_property
+    def check(self) -> Check:
+        """The rule compiled with these params (once per spec; specs are immutable)."""
+        return RULES[self.rule](self.params)
 
 
 @dataclass(frozen=True)
@@ -90,9 +94,6 @@ class AssessmentResult:
     indicators: tuple[IndicatorResult, ...]
     explanation_vi: str
     explanation_en: str
-
-
-RuleFn = Callable[[HouseholdFacts, Mapping[str, Any]], tuple[bool, str, str]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,33 +206,50 @@ def _listing(values: frozenset[str]) -> str:
     return ", ".join(sorted(values))
 
 
+@dataclass(frozen=True)
+class Check:
+    """One indicator rule with its parameters applied. ``deprived`` decides (what bulk
+    re-assessment calls); ``reasons`` takes the same decision and says why, in Vietnamese and
+    English (what ``assess`` calls). Both read the parameters parsed once, when compiled."""
+
+    deprived: Callable[[HouseholdFacts], bool]
+    reasons: Callable[[HouseholdFacts], Reasons]
+
+
 def _member_rule(
-    facts: HouseholdFacts,
     matches: Callable[[MemberFacts], bool],
     found: tuple[str, str],
     none: tuple[str, str],
     detail: Callable[[MemberFacts], tuple[str, str]],
-) -> Reasons:
+) -> Check:
     """Deprived when at least one member matches; the reason names every matching member.
 
     ``found`` is the (vi, en) sentence start when deprived, ``none`` the (vi, en) sentence when
     not, ``detail`` describes one matching member (vi, en).
     """
-    hits = [(i, m) for i, m in enumerate(facts.members, start=1) if matches(m)]
-    if not hits:
-        return False, none[0], none[1]
-    vi = "; ".join(
-        f"thành viên {i} ({m.age} tuổi, {_SEX_VI.get(m.sex, m.sex)}): {detail(m)[0]}"
-        for i, m in hits
-    )
-    en = "; ".join(f"member {i} (age {m.age}, {m.sex}): {detail(m)[1]}" for i, m in hits)
-    return True, f"{found[0]}: {vi}", f"{found[1]}: {en}"
+
+    def deprived(facts: HouseholdFacts) -> bool:
+        return any(map(matches, facts.members))
+
+    def reasons(facts: HouseholdFacts) -> Reasons:
+        hits = [(i, m) for i, m in enumerate(facts.members, start=1) if matches(m)]
+        if not hits:
+            return False, none[0], none[1]
+        vi = "; ".join(
+            f"thành viên {i} ({m.age} tuổi, {_SEX_VI.get(m.sex, m.sex)}): {detail(m)[0]}"
+            for i, m in hits
+        )
+        en = "; ".join(f"member {i} (age {m.age}, {m.sex}): {detail(m)[1]}" for i, m in hits)
+        return True, f"{found[0]}: {vi}", f"{found[1]}: {en}"
+
+    return Check(deprived, reasons)
 
 
 # ------------------------------------------------------------------------------ the 13 rules
+# Each takes a standard's indicator params and returns its Check.
 
 
-def employment(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def employment(params: Mapping[str, Any]) -> Check:
     """≥1 member of working age (min_age..retirement age by sex, inclusive) with a status in
     ``statuses`` (no job although able and wanting to work, or wage work without a contract)."""
     lo = int(_param(params, "employment", "min_age"))
@@ -240,13 +258,11 @@ def employment(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
     statuses = _set_param(params, "employment", "statuses")
 
     def matches(m: MemberFacts) -> bool:
-        hi = hi_f if m.sex == "female" else hi_m
-        return lo <= m.age <= hi and m.employment in statuses
+        return m.employment in statuses and lo <= m.age <= (hi_f if m.sex == "female" else hi_m)
 
     ages_vi = f"nam {lo}–{hi_m}, nữ {lo}–{hi_f} tuổi"
     ages_en = f"men {lo}–{hi_m}, women {lo}–{hi_f}"
     return _member_rule(
-        facts,
         matches,
         found=(
             f"Có thành viên trong độ tuổi lao động ({ages_vi}) không có việc làm hoặc làm công "
@@ -267,41 +283,57 @@ def employment(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
     )
 
 
-def dependents(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def dependents(params: Mapping[str, Any]) -> Check:
     """Dependents (children under child_age, or members receiving the monthly social allowance)
     are more than ``max_share`` of the members; exactly the share is not deprived."""
     child_age = int(_param(params, "dependents", "child_age"))
     max_share = _fraction(str(_param(params, "dependents", "max_share")))
-    n = len(facts.members)
-    if n == 0:
-        return False, "Hộ không có thành viên", "The household has no members"
-    children = sum(1 for m in facts.members if m.age < child_age)
-    allowance = sum(1 for m in facts.members if m.age >= child_age and m.receives_social_allowance)
-    count = children + allowance
-    share = Fraction(count, n)
-    deprived = share > max_share
-    vi = (
-        f"Người phụ thuộc {count}/{n} thành viên ({_percent(share, True)}; trẻ em dưới "
-        f"{child_age} tuổi: {children}, người hưởng trợ cấp xã hội hằng tháng: {allowance}), "
-        + ("vượt quá " if deprived else "không vượt quá ")
-        + _percent(max_share, True)
-    )
-    en = (
-        f"Dependents are {count} of {n} members ({_percent(share, False)}; children under "
-        f"{child_age}: {children}, receiving the monthly social allowance: {allowance}), "
-        + ("more than " if deprived else "not more than ")
-        + _percent(max_share, False)
-    )
-    return deprived, vi, en
+
+    def counts(facts: HouseholdFacts) -> tuple[int, int]:
+        children = allowance = 0
+        for m in facts.members:
+            if m.age < child_age:
+                children += 1
+            elif m.receives_social_allowance:
+                allowance += 1
+        return children, allowance
+
+    def deprived(facts: HouseholdFacts) -> bool:
+        n = len(facts.members)
+        # count / n > max_share, in whole numbers
+        return n > 0 and sum(counts(facts)) * max_share.denominator > max_share.numerator * n
+
+    def reasons(facts: HouseholdFacts) -> Reasons:
+        n = len(facts.members)
+        if n == 0:
+            return False, "Hộ không có thành viên", "The household has no members"
+        children, allowance = counts(facts)
+        count = children + allowance
+        share = Fraction(count, n)
+        is_deprived = deprived(facts)
+        vi = (
+            f"Người phụ thuộc {count}/{n} thành viên ({_percent(share, True)}; trẻ em dưới "
+            f"{child_age} tuổi: {children}, người hưởng trợ cấp xã hội hằng tháng: {allowance}), "
+            + ("vượt quá " if is_deprived else "không vượt quá ")
+            + _percent(max_share, True)
+        )
+        en = (
+            f"Dependents are {count} of {n} members ({_percent(share, False)}; children under "
+            f"{child_age}: {children}, receiving the monthly social allowance: {allowance}), "
+            + ("more than " if is_deprived else "not more than ")
+            + _percent(max_share, False)
+        )
+        return is_deprived, vi, en
+
+    return Check(deprived, reasons)
 
 
-def nutrition(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def nutrition(params: Mapping[str, Any]) -> Check:
     """≥1 child under child_age whose nutrition status is in ``statuses``."""
     child_age = int(_param(params, "nutrition", "child_age"))
     statuses = _set_param(params, "nutrition", "statuses")
     return _member_rule(
-        facts,
-        lambda m: m.age < child_age and m.nutrition in statuses,
+        lambda m: m.nutrition in statuses and m.age < child_age,
         found=(
             f"Có trẻ em dưới {child_age} tuổi suy dinh dưỡng",
             f"Child under {child_age} malnourished",
@@ -314,12 +346,11 @@ def nutrition(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
     )
 
 
-def health_insurance(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def health_insurance(params: Mapping[str, Any]) -> Check:
     """≥1 member aged min_age or over without health insurance."""
     min_age = int(_param(params, "health_insurance", "min_age"))
     return _member_rule(
-        facts,
-        lambda m: m.age >= min_age and not m.has_health_insurance,
+        lambda m: not m.has_health_insurance and m.age >= min_age,
         found=(
             f"Có thành viên từ {min_age} tuổi trở lên không có bảo hiểm y tế",
             f"Member aged {min_age} or over without health insurance",
@@ -332,7 +363,7 @@ def health_insurance(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reason
     )
 
 
-def adult_education(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def adult_education(params: Mapping[str, Any]) -> Check:
     """≥1 member aged min_age..max_age (inclusive) not in school or training (schooling None or
     "not_attending") whose education level is in ``lacking_below_upper_age`` (min_age <= age <
     upper_age: no lower secondary) or ``lacking_from_upper_age`` (upper_age <= age <= max_age:
@@ -361,7 +392,6 @@ def adult_education(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons
         )
 
     return _member_rule(
-        facts,
         matches,
         found=(
             f"Có thành viên {lo}–{hi} tuổi không đi học và chưa đạt trình độ theo độ tuổi",
@@ -377,13 +407,12 @@ def adult_education(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons
     )
 
 
-def child_schooling(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def child_schooling(params: Mapping[str, Any]) -> Check:
     """≥1 child aged min_age to under max_age whose schooling is not "attending" (not attending,
     attending below the level for the age, or not recorded)."""
     lo = int(_param(params, "child_schooling", "min_age"))
     hi = int(_param(params, "child_schooling", "max_age"))
     return _member_rule(
-        facts,
         lambda m: lo <= m.age < hi and m.schooling != "attending",
         found=(
             f"Có trẻ em từ {lo} đến dưới {hi} tuổi không được đi học đúng bậc, cấp học",
@@ -400,145 +429,204 @@ def child_schooling(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons
     )
 
 
-def housing_quality(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def housing_quality(params: Mapping[str, Any]) -> Check:
     """At least min_non_durable_parts of walls, frame/columns and roof are of a material in
     ``non_durable_materials``."""
     non_durable = _set_param(params, "housing_quality", "non_durable_materials")
     minimum = int(_param(params, "housing_quality", "min_non_durable_parts"))
-    parts = (
-        ("tường", "walls", facts.wall_material),
-        ("khung/cột", "frame", facts.frame_material),
-        ("mái", "roof", facts.roof_material),
-    )
-    bad = [(vi, en, mat) for vi, en, mat in parts if mat in non_durable]
-    k = len(bad)
-    list_vi = ", ".join(f"{vi} ({mat})" for vi, _, mat in bad)
-    list_en = ", ".join(f"{en} ({mat})" for _, en, mat in bad)
-    if k >= minimum:
-        return (
-            True,
-            f"{k}/3 kết cấu chính của nhà không bền chắc: {list_vi}",
-            f"{k} of 3 main parts of the house are non-durable: {list_en}",
+
+    def deprived(facts: HouseholdFacts) -> bool:
+        parts = (facts.wall_material, facts.frame_material, facts.roof_material)
+        return sum(part in non_durable for part in parts) >= minimum
+
+    def reasons(facts: HouseholdFacts) -> Reasons:
+        parts = (
+            ("tường", "walls", facts.wall_material),
+            ("khung/cột", "frame", facts.frame_material),
+            ("mái", "roof", facts.roof_material),
         )
-    if k == 0:
+        bad = [(vi, en, mat) for vi, en, mat in parts if mat in non_durable]
+        k = len(bad)
+        list_vi = ", ".join(f"{vi} ({mat})" for vi, _, mat in bad)
+        list_en = ", ".join(f"{en} ({mat})" for _, en, mat in bad)
+        if deprived(facts):
+            return (
+                True,
+                f"{k}/3 kết cấu chính của nhà không bền chắc: {list_vi}",
+                f"{k} of 3 main parts of the house are non-durable: {list_en}",
+            )
+        if k == 0:
+            return (
+                False,
+                "Cả 3 kết cấu chính của nhà (tường, khung/cột, mái) đều bền chắc",
+                "All 3 main parts of the house (walls, frame, roof) are durable",
+            )
         return (
             False,
-            "Cả 3 kết cấu chính của nhà (tường, khung/cột, mái) đều bền chắc",
-            "All 3 main parts of the house (walls, frame, roof) are durable",
+            f"Chỉ {k}/3 kết cấu chính của nhà không bền chắc ({list_vi}), dưới mức {minimum}/3",
+            f"Only {k} of 3 main parts of the house {'is' if k == 1 else 'are'} non-durable "
+            f"({list_en}), fewer than {minimum}",
         )
-    return (
-        False,
-        f"Chỉ {k}/3 kết cấu chính của nhà không bền chắc ({list_vi}), dưới mức {minimum}/3",
-        f"Only {k} of 3 main parts of the house {'is' if k == 1 else 'are'} non-durable "
-        f"({list_en}), fewer than {minimum}",
-    )
+
+    return Check(deprived, reasons)
 
 
-def housing_area(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def housing_area(params: Mapping[str, Any]) -> Check:
     """Floor area per person below min_m2_per_person (exact decimal comparison)."""
     minimum = Decimal(str(_param(params, "housing_area", "min_m2_per_person")))
-    n = len(facts.members)
-    if n == 0:
-        return False, "Hộ không có thành viên", "The household has no members"
-    area = Decimal(str(facts.floor_area_m2))
-    per_person = area / n
-    deprived = area < minimum * n
-    vi = (
-        f"Diện tích ở bình quân {_num(per_person, True)} m²/người ({_num(area, True)} m², "
-        f"{n} người), " + ("dưới " if deprived else "không dưới ") + f"{_num(minimum, True)} m²"
-    )
-    en = (
-        f"Floor area per person {_num(per_person, False)} m² ({_num(area, False)} m² for {n} "
-        "members), " + ("below " if deprived else "at least ") + f"{_num(minimum, False)} m²"
-    )
-    return deprived, vi, en
+
+    def deprived(facts: HouseholdFacts) -> bool:
+        n = len(facts.members)
+        return n > 0 and Decimal(str(facts.floor_area_m2)) < minimum * n
+
+    def reasons(facts: HouseholdFacts) -> Reasons:
+        n = len(facts.members)
+        if n == 0:
+            return False, "Hộ không có thành viên", "The household has no members"
+        area = Decimal(str(facts.floor_area_m2))
+        per_person = area / n
+        is_deprived = deprived(facts)
+        vi = (
+            f"Diện tích ở bình quân {_num(per_person, True)} m²/người ({_num(area, True)} m², "
+            f"{n} người), "
+            + ("dưới " if is_deprived else "không dưới ")
+            + f"{_num(minimum, True)} m²"
+        )
+        en = (
+            f"Floor area per person {_num(per_person, False)} m² ({_num(area, False)} m² for "
+            f"{n} members), "
+            + ("below " if is_deprived else "at least ")
+            + f"{_num(minimum, False)} m²"
+        )
+        return is_deprived, vi, en
+
+    return Check(deprived, reasons)
 
 
-def domestic_water(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def domestic_water(params: Mapping[str, Any]) -> Check:
     """The main water source is not in ``safe_sources``."""
-    src = facts.water_source
-    if src in _set_param(params, "domestic_water", "safe_sources"):
+    safe = _set_param(params, "domestic_water", "safe_sources")
+
+    def deprived(facts: HouseholdFacts) -> bool:
+        return facts.water_source not in safe
+
+    def reasons(facts: HouseholdFacts) -> Reasons:
+        src = facts.water_source
+        if deprived(facts):
+            return (
+                True,
+                f"Nguồn nước sinh hoạt ({src}) không phải nguồn nước an toàn",
+                f"Domestic water source ({src}) is not a safe source",
+            )
         return (
             False,
             f"Nguồn nước sinh hoạt ({src}) là nguồn nước an toàn",
             f"Domestic water source ({src}) is safe",
         )
-    return (
-        True,
-        f"Nguồn nước sinh hoạt ({src}) không phải nguồn nước an toàn",
-        f"Domestic water source ({src}) is not a safe source",
-    )
+
+    return Check(deprived, reasons)
 
 
-def latrine(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def latrine(params: Mapping[str, Any]) -> Check:
     """The latrine type is not in ``hygienic``."""
-    kind = facts.latrine
-    if kind in _set_param(params, "latrine", "hygienic"):
-        return (
-            False,
-            f"Nhà tiêu ({kind}) hợp vệ sinh",
-            f"The latrine ({kind}) is hygienic",
-        )
-    return (
-        True,
-        f"Hộ không có nhà tiêu hợp vệ sinh (hiện có: {kind})",
-        f"The household has no hygienic latrine (has: {kind})",
-    )
+    hygienic = _set_param(params, "latrine", "hygienic")
+
+    def deprived(facts: HouseholdFacts) -> bool:
+        return facts.latrine not in hygienic
+
+    def reasons(facts: HouseholdFacts) -> Reasons:
+        kind = facts.latrine
+        if deprived(facts):
+            return (
+                True,
+                f"Hộ không có nhà tiêu hợp vệ sinh (hiện có: {kind})",
+                f"The household has no hygienic latrine (has: {kind})",
+            )
+        return False, f"Nhà tiêu ({kind}) hợp vệ sinh", f"The latrine ({kind}) is hygienic"
+
+    return Check(deprived, reasons)
 
 
-def telecom(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def telecom(params: Mapping[str, Any]) -> Check:
     """No member uses internet services."""
-    if facts.uses_internet:
+
+    def deprived(facts: HouseholdFacts) -> bool:
+        return not facts.uses_internet
+
+    def reasons(facts: HouseholdFacts) -> Reasons:
+        if deprived(facts):
+            return (
+                True,
+                "Không có thành viên nào sử dụng dịch vụ internet",
+                "No member uses internet services",
+            )
         return (
             False,
             "Có thành viên sử dụng dịch vụ internet",
             "At least one member uses internet services",
         )
-    return (
-        True,
-        "Không có thành viên nào sử dụng dịch vụ internet",
-        "No member uses internet services",
-    )
+
+    return Check(deprived, reasons)
 
 
-def info_devices(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def info_devices(params: Mapping[str, Any]) -> Check:
     """The household has none of ``devices``."""
     listed = _set_param(params, "info_devices", "devices")
-    owned = frozenset(facts.devices) & listed
-    if owned:
+
+    def deprived(facts: HouseholdFacts) -> bool:
+        return listed.isdisjoint(facts.devices)
+
+    def reasons(facts: HouseholdFacts) -> Reasons:
+        if deprived(facts):
+            return (
+                True,
+                f"Hộ không có phương tiện tiếp cận thông tin nào trong danh mục "
+                f"({_listing(listed)})",
+                f"The household has none of the means of accessing information "
+                f"({_listing(listed)})",
+            )
+        owned = listed.intersection(facts.devices)
         return (
             False,
             f"Hộ có phương tiện tiếp cận thông tin: {_listing(owned)}",
             f"The household has means of accessing information: {_listing(owned)}",
         )
-    return (
-        True,
-        f"Hộ không có phương tiện tiếp cận thông tin nào trong danh mục ({_listing(listed)})",
-        f"The household has none of the means of accessing information ({_listing(listed)})",
-    )
+
+    return Check(deprived, reasons)
 
 
-def waste(facts: HouseholdFacts, params: Mapping[str, Any]) -> Reasons:
+def waste(params: Mapping[str, Any]) -> Check:
     """Waste treatment not in ``acceptable``; not recorded (None) counts as deprived."""
-    treatment = facts.waste_treatment
-    if treatment is None:
-        return (
-            True,
-            "Chưa ghi nhận cách xử lý rác thải sinh hoạt trong phiếu khảo sát, tính là thiếu hụt",
-            "Waste treatment was not recorded in the survey; counted as deprived",
-        )
-    if treatment in _set_param(params, "waste", "acceptable"):
+    acceptable = _set_param(params, "waste", "acceptable")
+
+    def deprived(facts: HouseholdFacts) -> bool:
+        return facts.waste_treatment not in acceptable  # None is never acceptable
+
+    def reasons(facts: HouseholdFacts) -> Reasons:
+        treatment = facts.waste_treatment
+        if treatment is None:
+            return (
+                True,
+                "Chưa ghi nhận cách xử lý rác thải sinh hoạt trong phiếu khảo sát, tính là "
+                "thiếu hụt",
+                "Waste treatment was not recorded in the survey; counted as deprived",
+            )
+        if deprived(facts):
+            return (
+                True,
+                f"Rác thải sinh hoạt không được xử lý hợp vệ sinh ({treatment})",
+                f"Household waste is not treated properly ({treatment})",
+            )
         return (
             False,
             f"Rác thải sinh hoạt được xử lý hợp vệ sinh ({treatment})",
             f"Household waste is treated properly ({treatment})",
         )
-    return (
-        True,
-        f"Rác thải sinh hoạt không được xử lý hợp vệ sinh ({treatment})",
-        f"Household waste is not treated properly ({treatment})",
-    )
 
+    return Check(deprived, reasons)
+
+
+RuleFn = Callable[[Mapping[str, Any]], Check]
 
 RULES: dict[str, RuleFn] = {
     "employment": employment,
@@ -584,6 +672,12 @@ def format_vnd(amount: int, vi: bool) -> str:
     return text.replace(",", ".") + " đồng" if vi else text + " VND"
 
 
+def within_line(annual_income: int, household_size: int, line: int) -> bool:
+    """Income at or below the line, compared exactly on annual totals. Only then do the
+    deprivations matter to the class."""
+    return annual_income <= line * 12 * household_size
+
+
 def classify(
     annual_income: int,
     household_size: int,
@@ -592,13 +686,12 @@ def classify(
     deprivation_count: int,
     min_deprivations: int,
 ) -> str:
-    """Decree 07/351 rule, compared exactly on annual totals: income <= line AND deprivations
-    >= min is poor; income <= line with fewer is near-poor; line < income <= band top is
-    average; otherwise not poor."""
-    months = 12 * household_size
-    if annual_income <= line * months:
+    """Decree 07/351 rule: income <= line AND deprivations >= min is poor; income <= line with
+    fewer is near-poor; line < income <= band top is average; otherwise not poor. The
+    deprivation count is not read when income is above the line."""
+    if within_line(annual_income, household_size, line):
         return POOR if deprivation_count >= min_deprivations else NEAR_POOR
-    if average_max is not None and annual_income <= average_max * months:
+    if average_max is not None and annual_income <= average_max * 12 * household_size:
         return AVERAGE
     return NOT_POOR
 
@@ -615,7 +708,7 @@ def assess(facts: HouseholdFacts, standard: StandardSpec) -> AssessmentResult:
     results: list[IndicatorResult] = []
     deprived_specs: list[IndicatorSpec] = []
     for spec in standard.indicators:
-        deprived, reason_vi, reason_en = RULES[spec.rule](facts, spec.params)
+        deprived, reason_vi, reason_en = spec.check.reasons(facts)
         results.append(IndicatorResult(spec.code, deprived, reason_vi, reason_en))
         if deprived:
             deprived_specs.append(spec)
@@ -655,7 +748,7 @@ def _explain(
 ) -> tuple[str, str]:
     months = 12 * size
     per_person, remainder = divmod(facts.annual_income, months)
-    at_or_below = facts.annual_income <= line * months
+    at_or_below = within_line(facts.annual_income, size, line)
     area_vi = "thành thị" if facts.is_urban else "nông thôn"
     area_en = "urban" if facts.is_urban else "rural"
     rounded_vi = " (làm tròn xuống)" if remainder else ""
@@ -732,17 +825,22 @@ def bulk_plan(standards: Sequence[StandardSpec]) -> BulkPlan:
 
 def classify_bulk(plan: BulkPlan, facts: HouseholdFacts) -> tuple[str, ...]:
     """The class under each standard of the plan; the same answer as ``assess`` gives, without
-    keeping reasons or explanations (for re-assessing a whole province)."""
+    reasons or explanations (for re-assessing a whole province). Indicators are evaluated only
+    for a standard whose income line the household is within, each at most once."""
     size = len(facts.members)
     if size < 1:
         raise ValueError("a household must have at least one member to be assessed")
-    deprived = [RULES[spec.rule](facts, spec.params)[0] for spec in plan.unique]
+    income, urban = facts.annual_income, facts.is_urban
+    known: dict[int, bool] = {}
     classes = []
     for standard, positions in zip(plan.standards, plan.uses, strict=True):
-        line = standard.urban_line if facts.is_urban else standard.rural_line
-        band_top = standard.urban_average_max if facts.is_urban else standard.rural_average_max
-        count = sum(deprived[i] for i in positions)
-        classes.append(
-            classify(facts.annual_income, size, line, band_top, count, standard.min_deprivations)
-        )
+        line = standard.urban_line if urban else standard.rural_line
+        count = 0
+        if within_line(income, size, line):
+            for i in positions:
+                if i not in known:
+                    known[i] = plan.unique[i].check.deprived(facts)
+                count += known[i]
+        band_top = standard.urban_average_max if urban else standard.rural_average_max
+        classes.append(classify(income, size, line, band_top, count, standard.min_deprivations))
     return tuple(classes)

@@ -4,14 +4,16 @@ statuses and what-if re-assessment. Rules live in poverty.rules (pure); this is 
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from config.errors import Conflict, InvalidInput, NotAllowed, check_version
@@ -841,20 +843,21 @@ def require_area_role(access, perm, commune: Commune) -> None:
 
 
 SURVEY_ROW = (
-    "id",
-    "household_id",
     "survey_date",
     "household__commune_id",
     "household__commune__is_urban",
     *INCOME_FIELDS,
     *HOUSEHOLD_FACT_FIELDS,
 )
-MEMBER_ROW = ("survey_id", "member__date_of_birth", "member__sex", *MEMBER_FACT_FIELDS)
+MEMBER_ROW = ("member__date_of_birth", "member__sex", *MEMBER_FACT_FIELDS)
+FACTS_CHUNK = 20_000  # rows fetched at a time from each stream
 
 
 def latest_survey_querysets(commune: Commune | None = None, area: Q | None = None):
     """The latest surveys of active households (in the commune and area), and their members'
-    facts, both ordered by survey id, as value tuples (SURVEY_ROW, MEMBER_ROW)."""
+    facts, both ordered by survey id, as value tuples: (survey id, household id, *SURVEY_ROW)
+    and (survey id, *MEMBER_ROW). Ids come as text, which loads several times faster than
+    UUIDs; a caller parses the few it keeps."""
     surveys = Survey.objects.filter(
         area or Q(), is_latest=True, household__status=HouseholdStatus.ACTIVE
     )
@@ -862,67 +865,67 @@ def latest_survey_querysets(commune: Commune | None = None, area: Q | None = Non
         surveys = surveys.filter(household__commune=commune)
     members = SurveyMember.objects.filter(survey__in=surveys.values("id"))
     return (
-        surveys.order_by("id").values_list(*SURVEY_ROW),
-        members.order_by("survey_id").values_list(*MEMBER_ROW),
+        surveys.order_by("id").values_list(
+            Cast("id", CharField()), Cast("household_id", CharField()), *SURVEY_ROW
+        ),
+        members.order_by("survey_id", "id").values_list(
+            Cast("survey_id", CharField()), *MEMBER_ROW
+        ),
     )
 
 
-def _facts_chunk() -> int:
-    """Surveys read per chunk: large on PostgreSQL (each chunk's member query scans), small
-    on SQLite (its IN lists are limited to 32,766 parameters)."""
-    return 50_000 if connection.vendor == "postgresql" else 5_000
+class LatestSurvey(NamedTuple):
+    id: str  # ids as text (hex, with or without dashes): uuid.UUID(text) parses either
+    household_id: str
+    survey_date: date
+    commune_id: str
 
 
 def latest_facts(
     commune: Commune | None = None, area: Q | None = None
-) -> Iterator[tuple[dict, rules.HouseholdFacts]]:
+) -> Iterator[tuple[LatestSurvey, rules.HouseholdFacts]]:
     """Stream (survey, facts) for the latest survey of every active household (in the commune
-    and area). Reads in chunks of surveys by id (two queries a chunk, never one per
-    household), with plain client-side fetches: much faster than a server-side cursor."""
-    surveys, _ = latest_survey_querysets(commune, area)
+    and area). Two queries, each run once and read side by side as ordered streams (surveys
+    by id, members by survey id; server-side cursors on PostgreSQL), never one per household.
+    Must run inside a transaction (the cursors live in it)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("latest_facts() reads through cursors that need a transaction")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # PostgreSQL plans a cursor for its first 10% of rows by default (nested loops
+            # over indexes); every row is read here, so plan for all of them (hash joins).
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+    surveys, members = latest_survey_querysets(commune, area)
     n_income = len(INCOME_FIELDS)
-    last = None
-    while True:
-        chunk = list((surveys if last is None else surveys.filter(id__gt=last))[: _facts_chunk()])
-        if not chunk:
-            return
-        last = chunk[-1][0]
-        member_rows = iter(
-            SurveyMember.objects.filter(survey_id__in=[row[0] for row in chunk])
-            .order_by("survey_id")
-            .values_list(*MEMBER_ROW)
-        )
-        pending = next(member_rows, None)
-        for row in chunk:
-            survey_id, household_id, day, commune_code, is_urban = row[:5]
-            people = []
-            while pending is not None and pending[0] == survey_id:
-                _, birth, sex, insured, schooling, education, employment, allowance, food = pending
-                people.append(
-                    rules.MemberFacts(
-                        age=age_on(birth, day), sex=sex, has_health_insurance=insured,
-                        schooling=schooling, education_level=education, employment=employment,
-                        receives_social_allowance=allowance, nutrition=food,
-                    )
-                )  # fmt: skip
-                pending = next(member_rows, None)
-            if not people:
-                continue
-            walls, frame, roof, area_m2, water, latrine, internet, devices, waste = row[
-                5 + n_income :
-            ]
-            facts = rules.HouseholdFacts(
-                is_urban=is_urban, annual_income=sum(row[5 : 5 + n_income]),
-                members=tuple(people), wall_material=walls, frame_material=frame,
-                roof_material=roof, floor_area_m2=float(area_m2), water_source=water,
-                latrine=latrine, uses_internet=internet, devices=frozenset(devices or ()),
-                waste_treatment=waste,
+    member_rows = members.iterator(chunk_size=FACTS_CHUNK)
+    pending = next(member_rows, None)
+    for row in surveys.iterator(chunk_size=FACTS_CHUNK):
+        survey_id, household_id, day, commune_code, is_urban = row[:5]
+        # Members of a survey that is not in the survey stream (committed between the two
+        # queries' snapshots) are skipped, never attached to the next survey.
+        while pending is not None and pending[0] < survey_id:
+            pending = next(member_rows, None)
+        people = []
+        while pending is not None and pending[0] == survey_id:
+            _, birth, sex, insured, schooling, education, employment, allowance, food = pending
+            people.append(
+                rules.MemberFacts(
+                    age_on(birth, day), sex, insured, schooling, education, employment,
+                    allowance, food,
+                )
             )  # fmt: skip
-            yield (
-                {"id": survey_id, "household_id": household_id, "survey_date": day,
-                 "household__commune_id": commune_code},
-                facts,
-            )  # fmt: skip
+            pending = next(member_rows, None)
+        if not people:
+            continue
+        walls, frame, roof, area_m2, water, latrine, internet, devices, waste = row[5 + n_income :]
+        facts = rules.HouseholdFacts(
+            is_urban=is_urban, annual_income=sum(row[5 : 5 + n_income]),
+            members=tuple(people), wall_material=walls, frame_material=frame,
+            roof_material=roof, floor_area_m2=float(area_m2), water_source=water,
+            latrine=latrine, uses_internet=internet, devices=frozenset(devices or ()),
+            waste_treatment=waste,
+        )  # fmt: skip
+        yield LatestSurvey(survey_id, household_id, day, commune_code), facts
 
 
 @transaction.atomic
@@ -948,14 +951,13 @@ def whatif_run(
     for survey, facts in latest_facts(commune, area):
         total += 1
         before, after = rules.classify_bulk(plan, facts)
-        commune_code = survey["household__commune_id"]
-        counts[(commune_code, before, after)] += 1
+        counts[(survey.commune_id, before, after)] += 1
         if before != after:
             changes.append(
                 WhatIfChange(
                     run=run,
-                    household_id=survey["household_id"],
-                    commune_id=commune_code,
+                    household_id=uuid.UUID(survey.household_id),
+                    commune_id=survey.commune_id,
                     from_class=before,
                     to_class=after,
                 )

@@ -69,3 +69,17 @@ def test_bulk_classes_equal_assess_classes():
         assert rules.classify_bulk(plan, facts) == expected
         seen.update(expected)
     assert seen == {"poor", "near_poor", "average", "not_poor"}
+
+
+def test_fast_decisions_equal_explained_decisions():
+    """Each indicator's fast decision (what-if) is the decision its reasons give (assess)."""
+    plan = rules.bulk_plan([spec("VN-ND07-2021"), spec("VN-ND351-2025"), spec("QN-NQ13-2023")])
+    rng = Random(11)
+    outcomes = set()
+    for _ in range(2000):
+        facts = random_facts(rng)
+        for indicator in plan.unique:
+            decided = indicator.check.deprived(facts)
+            assert decided is indicator.check.reasons(facts)[0], (indicator.code, facts)
+            outcomes.add((indicator.code, decided))
+    assert len(outcomes) == 2 * len(plan.unique)  # every indicator seen both ways

@@ -1,10 +1,16 @@
 """What-if: who would change class under another standard, official statuses untouched."""
 
+import uuid
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from poverty.models import Assessment, OfficialStatus
+from households.choices import HouseholdStatus
+from households.services import household_close
+from poverty import services
+from poverty.models import Assessment, OfficialStatus, Survey
 from tests import factories as f
 
 from .conftest import submit
@@ -106,3 +112,37 @@ def test_what_if_query_count_is_flat(api, ward, decree351, decree07):
             income=(1_600_000 + i) * 12,
         )
     assert run_queries() == small
+
+
+def test_latest_facts_are_each_latest_survey_with_its_own_members(ward, rural):
+    """The what-if reads surveys and members as two ordered streams; each household gets
+    exactly the facts its latest survey gives when rebuilt alone (as a reproduction does)."""
+    homes = []
+    for i in range(6):
+        people = [f.member(f"Chủ hộ {i}", dob=date(1970 + i, 1, 2))]
+        people += [
+            f.member(f"Con {i}-{k}", relationship="child", dob=date(2012 + k, 3, 4),
+                     sex="female" if k % 2 else "male", with_citizen_id=False)
+            for k in range(i % 3)
+        ]  # fmt: skip
+        home = f.household(ward if i % 2 else rural, members=people)
+        submit(home, income=(1_000_000 + 300_000 * i) * 12, poor_housing=i % 3 == 0)
+        homes.append(home)
+    submit(homes[0], day="2026-11-01", income=99_000_000)  # a newer survey replaces the first
+    household_close(
+        household=homes[1], expected_version=homes[1].version, status=HouseholdStatus.MOVED_OUT,
+        reason="moved", on=date(2026, 11, 2),
+    )  # fmt: skip
+
+    streamed = {uuid.UUID(s.household_id): (s, facts) for s, facts in services.latest_facts()}
+
+    assert set(streamed) == {h.id for h in homes} - {homes[1].id}
+    for home in homes[:1] + homes[2:]:
+        latest = Survey.objects.get(household=home, is_latest=True)
+        survey, facts = streamed[home.id]
+        assert uuid.UUID(survey.id) == latest.id and survey.commune_id == home.commune_id
+        assert facts == services.survey_facts_for(latest)
+    assert streamed[homes[0].id][1].annual_income == 99_000_000
+    assert [len(streamed[h.id][1].members) for h in homes[2:]] == [3, 1, 2, 3]
+    in_ward = {uuid.UUID(s.household_id) for s, _ in services.latest_facts(commune=ward)}
+    assert in_ward == {homes[3].id, homes[5].id}
