@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Channel(models.TextChoices):
@@ -87,3 +88,26 @@ class ChannelMiddleware:
             with acting(request.user, Channel.ADMIN):
                 return self.get_response(request)
         return self.get_response(request)
+
+
+class AuditedRecords(HistoricalRecords):
+    """simple-history's records with our channel column and acting user, indexed only where
+    history is read: by the tracked row's id, plus the fields named in `indexed`.
+
+    simple-history copies every index of the tracked model (foreign keys, unique fields) into
+    its history table; each would be written on every change and read by no query here
+    (history is always looked up by row: households.selectors.household_history).
+    """
+
+    def __init__(self, *, indexed: tuple[str, ...] = (), **kwargs):
+        kwargs.setdefault("bases", [AuditedHistory])
+        kwargs.setdefault("get_user", history_user)
+        super().__init__(**kwargs)
+        self.indexed = {"id", *indexed}
+
+    def copy_fields(self, model):
+        fields = super().copy_fields(model)
+        for name, field in fields.items():
+            if name not in self.indexed:
+                field.db_index = False
+        return fields

@@ -1,9 +1,9 @@
 """Cross-cutting tables: the change feed and background jobs."""
 
-import uuid
-
 from django.conf import settings
 from django.db import models
+
+from config.ids import new_id
 
 
 class FeedCounter(models.Model):
@@ -55,7 +55,7 @@ class Job(models.Model):
     """Background work (registry sync, what-if, exports): state, progress, counts, report.
     A job that stopped part-way resumes from `checkpoint`."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     kind = models.CharField(max_length=30)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     params = models.JSONField(default=dict)

@@ -16,7 +16,6 @@ import bisect
 import functools
 import itertools
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.bulk import analyze, write_rows
+from config.ids import new_id
 
 from .choices import HouseholdStatus, MemberStatus, Relationship, Sex, Source, UnitKind, VillageKind
 from .identity import fold
@@ -392,7 +392,7 @@ class RegisterGenerator:
         )  # fmt: skip
 
     def _uuid(self) -> str:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
+        return new_id().hex  # time-ordered, as the register's own ids (config.ids)
 
     def _phone(self) -> str:
         return f"{self.rng.choice(MOBILE_PREFIXES)}{self.rng.randint(0, 9_999_999):07d}"

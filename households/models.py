@@ -1,14 +1,12 @@
-import uuid
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
-from simple_history.models import HistoricalRecords
 
 from config.access import Role
-from config.audit import AuditedHistory, history_user
+from config.audit import AuditedRecords
+from config.ids import new_id
 
 from .choices import (
     DuplicateReason,
@@ -82,13 +80,13 @@ class EthnicGroup(models.Model):
 class Village(models.Model):
     """Village or residential group (thôn, bản, khu phố, tổ dân phố) of a commune."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="villages")
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=12, choices=VillageKind.choices, default=VillageKind.THON)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["commune_id", "name"]
@@ -101,7 +99,7 @@ class Village(models.Model):
 
 
 class Household(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     code = models.CharField(
         max_length=16,
         unique=True,
@@ -112,12 +110,19 @@ class Household(models.Model):
         max_length=64,
         null=True,
         blank=True,
-        unique=True,
-        help_text="The Home Affairs registry's household ID.",
+        help_text="The Home Affairs registry's household ID (unique when present).",
     )
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="households")
+    # Looked up through the (commune, code) and (village, code) indexes below.
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="households", db_index=False
+    )
     village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="households"
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="households",
+        db_index=False,
     )
     address = models.CharField(max_length=255)
     phone = models.CharField(max_length=20, blank=True)
@@ -142,7 +147,12 @@ class Household(models.Model):
     status_reason = models.CharField(max_length=255, blank=True)
     status_date = models.DateField(null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        db_index=False,  # a partial index below: only merged households have one
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     search_text = models.TextField(
@@ -160,20 +170,28 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(
-        bases=[AuditedHistory],
-        get_user=history_user,
+    history = AuditedRecords(
         excluded_fields=["search_text", "registry_snapshot"],
     )
 
+    # Indexes are written on every insert (a province's registry sync writes 400,000 rows):
+    # each one here is read by a query, and unique keys that are only matched exactly are
+    # constraints, which PostgreSQL indexes without the extra LIKE index Django adds to a
+    # unique CharField (`code` keeps it: the code filter matches by prefix).
     class Meta:
         ordering = ["code"]
         indexes = [
             models.Index(fields=["commune", "code"]),
             models.Index(fields=["village", "code"]),
             models.Index(fields=["updated_at"]),
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="household_merged_into",
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="household_unique_external_id"),
             models.CheckConstraint(
                 condition=Q(status=HouseholdStatus.MERGED, merged_into__isnull=False)
                 | (~Q(status=HouseholdStatus.MERGED) & Q(merged_into__isnull=True)),
@@ -194,13 +212,19 @@ class Household(models.Model):
 
 
 class Member(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    household = models.ForeignKey(  # looked up through the (household, relationship) index
+        Household, on_delete=models.PROTECT, related_name="members", db_index=False
+    )
     full_name = models.CharField(max_length=150)
     name_folded = models.CharField(max_length=150, editable=False, db_index=False)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=6, choices=Sex.choices)
-    ethnicity = models.ForeignKey(EthnicGroup, on_delete=models.PROTECT, related_name="+")
+    # Not indexed: nothing looks members up by ethnic group, and the 54 groups are reference
+    # data that is never deleted (the only use such an index would have).
+    ethnicity = models.ForeignKey(
+        EthnicGroup, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     relationship = models.CharField(max_length=16, choices=Relationship.choices)
     citizen_id = models.CharField(
         max_length=12,
@@ -217,8 +241,7 @@ class Member(models.Model):
         max_length=64,
         null=True,
         blank=True,
-        unique=True,
-        help_text="The Home Affairs registry's person ID.",
+        help_text="The Home Affairs registry's person ID (unique when present).",
     )
     registry_snapshot = models.JSONField(
         null=True,
@@ -230,10 +253,9 @@ class Member(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(
-        bases=[AuditedHistory],
-        get_user=history_user,
+    history = AuditedRecords(
         excluded_fields=["name_folded", "registry_snapshot"],
+        indexed=("household",),  # a household's history includes its members'
     )
 
     class Meta:
@@ -244,6 +266,7 @@ class Member(models.Model):
             models.Index(fields=["updated_at"]),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="member_unique_external_id"),
             models.UniqueConstraint(
                 fields=["household"],
                 condition=Q(relationship=Relationship.HEAD, status=MemberStatus.PRESENT),
@@ -262,7 +285,7 @@ class Member(models.Model):
 class DuplicateCandidate(models.Model):
     """Two members that may be the same person, for an officer to review."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     member_a = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
     member_b = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
@@ -300,9 +323,7 @@ class UserAccess(models.Model):
     provinces = models.ManyToManyField(Province, blank=True, related_name="+")
     communes = models.ManyToManyField(Commune, blank=True, related_name="+")
     villages = models.ManyToManyField(Village, blank=True, related_name="+")
-    history = HistoricalRecords(
-        bases=[AuditedHistory],
-        get_user=history_user,
+    history = AuditedRecords(
         m2m_fields=[
             provinces,
             communes,

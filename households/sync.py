@@ -104,6 +104,7 @@ from config.access import Access, access_for
 from config.audit import Channel
 from config.errors import Conflict, InvalidInput
 from config.feed import publish_rows
+from config.ids import new_id
 from config.models import Job
 
 from .choices import (
@@ -1050,7 +1051,7 @@ class _Planner:
         """The same new ID for the same record (or member) when the chunk is planned again."""
         found = self.ids.get(key)
         if found is None:
-            found = self.ids[key] = uuid.uuid4()
+            found = self.ids[key] = new_id()
         return found
 
     def household_row(self, hid: uuid.UUID) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from config.bulk import analyze, write_rows
+from config.ids import new_id
 from households.choices import HouseholdStatus, MemberStatus, Relationship
 from households.models import Household, Member
 
@@ -211,7 +212,7 @@ def assess_and_approve(*, approve_share: float = 0.8, seed: int = 1) -> tuple[in
             approved = (
                 result.classification in ("poor", "near_poor") and rng.random() < approve_share
             )
-            assessment_id = uuid.uuid4()
+            assessment_id = new_id()
             decided = day + timedelta(days=21)
             assessments.append((
                 assessment_id.hex, household_id.hex, survey_id.hex,
@@ -234,7 +235,7 @@ def assess_and_approve(*, approve_share: float = 0.8, seed: int = 1) -> tuple[in
                 )
                 statuses.append(
                     (
-                        uuid.uuid4().hex,
+                        new_id().hex,
                         household_id.hex,
                         standard.pk.hex,
                         result.classification,

@@ -1,13 +1,12 @@
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
-from config.audit import AuditedHistory, history_user
+from config.audit import AuditedRecords
+from config.ids import new_id
 from households.models import Household, Member, Province
 
 from .choices import (
@@ -31,7 +30,7 @@ class PovertyStandard(models.Model):
     """A poverty standard as versioned data. Published revisions are immutable; a correction
     is a new revision of the same code."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     code = models.CharField(max_length=40, help_text="e.g. VN-ND07-2021")
     revision = models.PositiveSmallIntegerField(default=1)
     name = models.CharField(max_length=200)
@@ -58,7 +57,7 @@ class PovertyStandard(models.Model):
     )
     notes = models.TextField(blank=True, help_text="Sources, and what is still to be verified.")
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["valid_from", "code", "revision"]
@@ -111,7 +110,7 @@ class ReviewKind(models.TextChoices):
 
 
 class ReviewRound(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=ReviewKind.choices)
     year = models.PositiveSmallIntegerField()
@@ -149,7 +148,7 @@ class Survey(models.Model):
         B1 = "b1", "B1 quick screen"
         B2 = "b2", "B2 full survey"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="surveys")
     survey_date = models.DateField()
     form = models.CharField(max_length=2, choices=Form.choices, default=Form.B2)
@@ -185,7 +184,7 @@ class Survey(models.Model):
     )
     is_latest = models.BooleanField(default=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["-survey_date", "id"]
@@ -255,7 +254,7 @@ class WorkflowState(models.TextChoices):
 class Assessment(models.Model):
     """The classification of one survey under one standard, and its review workflow."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="assessments")
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="assessments")
     standard = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="+")
@@ -290,9 +289,7 @@ class Assessment(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(
-        bases=[AuditedHistory],
-        get_user=history_user,
+    history = AuditedRecords(
         excluded_fields=["indicators", "explanation_vi", "explanation_en"],
     )
 
@@ -346,7 +343,7 @@ class ComplaintStatus(models.TextChoices):
 
 
 class Complaint(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="complaints")
     lodged_by = models.CharField(max_length=150)
     lodged_on = models.DateField()
@@ -385,7 +382,7 @@ class OfficialStatus(models.Model):
     """A period of official status of a household under one standard, decided by an
     approved assessment. The current period has no end date."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="official_statuses"
     )
@@ -398,7 +395,7 @@ class OfficialStatus(models.Model):
     )
     event = models.CharField(max_length=20, choices=StatusEvent.choices)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["household", "standard", "valid_from"]
@@ -426,7 +423,7 @@ class WhatIfRun(models.Model):
     """Re-assessment of the latest surveys under another standard, official statuses
     untouched: who would change class."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     standard = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="+")
     baseline = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="+")
     commune = models.ForeignKey(

@@ -1,13 +1,12 @@
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
-from config.audit import AuditedHistory, history_user
+from config.audit import AuditedRecords
+from config.ids import new_id
 from households.models import Commune, Household, Province
 
 from .choices import (
@@ -24,7 +23,7 @@ from .choices import (
 class Program(models.Model):
     """A node of the program tree: program → component project → sub-project."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=300)
     level = models.CharField(max_length=12, choices=ProgramLevel.choices)
@@ -56,7 +55,7 @@ class BudgetAllocation(models.Model):
     than allocated, or more disbursed than committed.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     sub_project = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="allocations")
     source = models.CharField(max_length=16, choices=CapitalSource.choices)
     year = models.PositiveSmallIntegerField()
@@ -74,7 +73,7 @@ class BudgetAllocation(models.Model):
     disbursed = models.PositiveBigIntegerField(default=0, editable=False)
     notes = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["year", "sub_project", "source", "id"]
@@ -103,7 +102,7 @@ class BudgetAllocation(models.Model):
 
 
 class SupportPackage(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=PackageKind.choices)
@@ -133,7 +132,7 @@ class SupportPackage(models.Model):
         help_text="Assignments a household may receive per period (year).",
     )
     active = models.BooleanField(default=True)
-    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["code"]
@@ -208,7 +207,7 @@ class PackageFunding(models.Model):
 class Assignment(models.Model):
     """Household × package × period: the case's support plan line."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="assignments")
     package = models.ForeignKey(
         SupportPackage, on_delete=models.PROTECT, related_name="assignments"
@@ -227,7 +226,7 @@ class Assignment(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -293,7 +292,7 @@ class LedgerEntry(models.Model):
 
 
 class Disbursement(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     assignment = models.ForeignKey(
         Assignment, on_delete=models.PROTECT, related_name="disbursements"
     )
@@ -304,7 +303,7 @@ class Disbursement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["date", "id"]
@@ -314,7 +313,7 @@ class Disbursement(models.Model):
 
 
 class LivelihoodModel(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     name = models.CharField(max_length=200)
     type = models.CharField(max_length=20, choices=ModelType.choices)
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
@@ -327,7 +326,7 @@ class LivelihoodModel(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["-start_date", "id"]
@@ -343,7 +342,7 @@ class LivelihoodModel(models.Model):
 
 
 class Participation(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     model = models.ForeignKey(
         LivelihoodModel, on_delete=models.CASCADE, related_name="participants"
     )
@@ -355,7 +354,7 @@ class Participation(models.Model):
     income_after = models.PositiveBigIntegerField(null=True, blank=True)
     still_active = models.BooleanField(default=True)
     notes = models.CharField(max_length=300, blank=True)
-    history = HistoricalRecords(bases=[AuditedHistory], get_user=history_user)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["model", "joined_on", "id"]
@@ -370,7 +369,7 @@ class Participation(models.Model):
 class Target(models.Model):
     """A commune's target for a year, measured against official statuses under a standard."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
     standard_code = models.CharField(max_length=40, default="VN-ND07-2021")
