@@ -105,7 +105,7 @@ def generate(households: int, seed: int) -> tuple[list[tuple], list[tuple]]:
             household[4] = None
             household[9] = "registry_sync"
             household_rows.append(tuple(household))
-            member_rows.extend((*m, f"CD-{m[0][:20]}") for m in members)
+            member_rows.extend((*m, f"CD-{m[0]}") for m in members)
     return household_rows, member_rows
 
 
