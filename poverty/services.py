@@ -16,7 +16,7 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from config.errors import Conflict, InvalidInput, NotAllowed, check_version
+from config.errors import Conflict, InvalidInput, check_version
 from households.choices import HouseholdStatus, MemberStatus
 from households.models import Commune, Household, Member
 
@@ -830,13 +830,6 @@ def _apply_official_status(a: Assessment) -> OfficialStatus:
         assessment=a,
         event=event,
     )
-
-
-def require_area_role(access, perm, commune: Commune) -> None:
-    if not access.can(perm):
-        raise NotAllowed("Your role does not allow this step.")
-    if not access.covers(commune.code, commune.province_id):
-        raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
 
 
 # ---------------------------------------------------------------------------- what-if

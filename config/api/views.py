@@ -54,6 +54,23 @@ class AreaScopedMixin(AuditedViewSetMixin):
         return context
 
 
+def require_area(access: Access, commune, village=None) -> None:
+    """A write aimed at a commune (and village) outside the user's area is refused (403)."""
+    if not access.covers(commune.code, commune.province_id, village.pk if village else None):
+        raise NotAllowed(
+            f"Commune {commune.code} is outside your area.",
+            fields={"commune": "Outside your area."},
+            code="outside_area",
+        )
+
+
+def require_household_in_area(access: Access, household):
+    """The household, if it is inside the user's area; refused (403) otherwise."""
+    if not access.covers(household.commune_id, household.commune.province_id, household.village_id):
+        raise NotAllowed("The household is outside your area.", code="outside_area")
+    return household
+
+
 def require_province(access: Access, province_code: str | None) -> None:
     """Province-level data (standards, rounds, budgets) is managed by that province's officers;
     national data (no province) only by national administrators."""

@@ -12,6 +12,8 @@ from config.api.views import (
     AuditedViewSetMixin,
     VersionedResponsesMixin,
     expected_version,
+    require_area,
+    require_household_in_area,
 )
 from config.errors import NotAllowed
 from households import services
@@ -67,15 +69,6 @@ class EthnicGroupViewSet(ReferenceViewSet):
     filterset_fields = ["code"]
 
 
-def _require_area(access, commune: Commune, village: Village | None = None) -> None:
-    if not access.covers(commune.code, commune.province_id, village.pk if village else None):
-        raise NotAllowed(
-            f"Commune {commune.code} is outside your area.",
-            fields={"commune": "Outside your area."},
-            code="outside_area",
-        )
-
-
 class VillageViewSet(
     AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
@@ -90,11 +83,11 @@ class VillageViewSet(
         return self.scope(Village.objects.select_related("commune"))
 
     def perform_create(self, serializer):
-        _require_area(self.access, serializer.validated_data["commune"])
+        require_area(self.access, serializer.validated_data["commune"])
         serializer.save()
 
     def perform_update(self, serializer):
-        _require_area(
+        require_area(
             self.access, serializer.validated_data.get("commune", serializer.instance.commune)
         )
         serializer.save()
@@ -153,7 +146,7 @@ class HouseholdViewSet(
         serializer = s.HouseholdWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        _require_area(self.access, data["commune"], data.get("village"))
+        require_area(self.access, data["commune"], data.get("village"))
         household = services.household_register(
             data=self._input(serializer),
             source=SOURCE_BY_CHANNEL.get(audit.current().channel, Source.API),
@@ -167,7 +160,7 @@ class HouseholdViewSet(
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        _require_area(
+        require_area(
             self.access,
             data.get("commune", household.commune),
             data.get("village", household.village),
@@ -263,8 +256,7 @@ class MemberViewSet(
         return self.scope(s.member_queryset())
 
     def _household_in_area(self, household: Household) -> Household:
-        _require_area(self.access, household.commune, household.village)
-        return household
+        return require_household_in_area(self.access, household)
 
     def create(self, request, *args, **kwargs):
         serializer = s.MemberCreateSerializer(data=request.data)

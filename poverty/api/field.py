@@ -29,8 +29,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from config.access import Access, Perm
-from config.api.views import AreaScopedMixin
-from config.errors import Conflict, DomainError, NotAllowed
+from config.api.views import AreaScopedMixin, require_household_in_area
+from config.errors import Conflict, DomainError
 from config.models import ChangeEvent
 from households import services as registry
 from households.api import serializers as hs
@@ -188,8 +188,7 @@ def receive(item: dict[str, Any], *, user, access: Access) -> tuple[FieldUpload,
             )
         return existing, False
     household = _household_of(item["kind"], item["body"])
-    if not access.covers(household.commune_id, household.commune.province_id, household.village_id):
-        raise NotAllowed("The household is outside your area.", code="outside_area")
+    require_household_in_area(access, household)
     upload = FieldUpload(
         id=item["client_id"],
         kind=item["kind"],

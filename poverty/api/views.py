@@ -15,9 +15,11 @@ from config.api.views import (
     AreaScopedMixin,
     AuditedViewSetMixin,
     VersionedResponsesMixin,
+    require_area,
+    require_household_in_area,
     require_province,
 )
-from config.errors import InvalidInput, NotAllowed
+from config.errors import InvalidInput
 from households.models import Household
 from poverty import rules, selectors, services
 from poverty.choices import Scope
@@ -150,10 +152,7 @@ class SurveyViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         household = values.pop("household")
-        if not self.access.covers(
-            household.commune_id, household.commune.province_id, household.village_id
-        ):
-            raise NotAllowed("The household is outside your area.", code="outside_area")
+        require_household_in_area(self.access, household)
         members = values.pop("members")
         survey = services.survey_submit(
             household=household,
@@ -408,8 +407,8 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
         d = serializer.validated_data
         baseline = d.get("baseline") or self._national_today()
         commune = d.get("commune")
-        if commune is not None and not self.access.covers(commune.code, commune.province_id):
-            raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
+        if commune is not None:
+            require_area(self.access, commune)
         job = jobs.enqueue(
             "what_if",
             {

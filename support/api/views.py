@@ -15,9 +15,11 @@ from config.api.views import (
     AreaScopedMixin,
     VersionedResponsesMixin,
     expected_version,
+    require_area,
+    require_household_in_area,
     require_province,
 )
-from config.errors import Conflict, NotAllowed
+from config.errors import Conflict
 from households.models import Commune, Household
 from support import services
 from support.filtersets import (
@@ -236,11 +238,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         return s.AssignmentSerializer if self.action == "list" else s.AssignmentDetailSerializer
 
     def _household(self, household: Household) -> Household:
-        if not self.access.covers(
-            household.commune_id, household.commune.province_id, household.village_id
-        ):
-            raise NotAllowed("The household is outside your area.", code="outside_area")
-        return household
+        return require_household_in_area(self.access, household)
 
     @extend_schema(request=s.ProposeSerializer, responses={201: s.AssignmentDetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -267,8 +265,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         commune: Commune = d["commune"]
-        if not self.access.covers(commune.code, commune.province_id):
-            raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
+        require_area(self.access, commune)
         households = services.coverage_gap(
             package=d["package"],
             period=d["period"],
@@ -429,8 +426,7 @@ class LivelihoodModelViewSet(
 
     def perform_create(self, serializer):
         commune = serializer.validated_data["commune"]
-        if not self.access.covers(commune.code, commune.province_id):
-            raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
+        require_area(self.access, commune)
         serializer.save()
 
     perform_update = perform_create
@@ -488,8 +484,7 @@ class TargetViewSet(
 
     def perform_create(self, serializer):
         commune = serializer.validated_data["commune"]
-        if not self.access.covers(commune.code, commune.province_id):
-            raise NotAllowed(f"Commune {commune.code} is outside your area.", code="outside_area")
+        require_area(self.access, commune)
         try:
             with transaction.atomic():
                 serializer.save()
