@@ -28,7 +28,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.bulk import analyze, write_rows
-from config.ids import new_id
 
 from .choices import HouseholdStatus, MemberStatus, Relationship, Sex, Source, UnitKind, VillageKind
 from .identity import fold
@@ -337,6 +336,7 @@ class RegisterGenerator:
         self.birth_province = Weighted(BIRTH_PROVINCE)
         self.now = connection.ops.adapt_datetimefield_value(timezone.now())
         self.fold_name = functools.lru_cache(maxsize=100_000)(fold)
+        self.id_ms = (today - date(1970, 1, 1)).days * 86_400_000  # ids' clock: today, 00:00
 
     def households(self, profile: CommuneProfile, first: int, count: int) -> Iterator[tuple]:
         """(household row, member rows) for households numbered first .. first+count-1."""
@@ -392,7 +392,15 @@ class RegisterGenerator:
         )  # fmt: skip
 
     def _uuid(self) -> str:
-        return new_id().hex  # time-ordered, as the register's own ids (config.ids)
+        """A UUIDv7, time-ordered like the register's own ids (config.ids), but drawn from the
+        seeded generator: its clock counts a millisecond an id from the start of `today`, so
+        the same seed gives the same ids."""
+        self.id_ms += 1
+        rng = self.rng
+        value = (
+            self.id_ms << 80 | 0x7 << 76 | rng.getrandbits(12) << 64 | 0b10 << 62
+        ) | rng.getrandbits(62)
+        return f"{value:032x}"
 
     def _phone(self) -> str:
         return f"{self.rng.choice(MOBILE_PREFIXES)}{self.rng.randint(0, 9_999_999):07d}"
