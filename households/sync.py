@@ -93,19 +93,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from config import jobs
 from config.access import Access, access_for
 from config.audit import Channel
 from config.errors import Conflict, InvalidInput
-from config.feed import publish_rows
+from config.feed import ACTIONS, payload_sql, reserve
 from config.ids import new_id
-from config.models import Job
+from config.models import ChangeEvent, Job
 
 from .choices import (
     DuplicateReason,
@@ -165,7 +162,6 @@ _HISTORY_META = {
     "history_user",
     "history_channel",
 }
-_FEED_SKIP = {"search_text", "name_folded", "registry_snapshot"}
 REASON = "Home Affairs registry sync"
 _NO_SNAPSHOT = object()  # "last sent" when the registry never sent this row
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -775,8 +771,18 @@ _PLAN_EXTRA = [
     ("history_type", "varchar(1)", "text"),
     ("reason", "varchar(100)", "text"),
     ("old_version", "integer", "integer"),
+    # where an updated row was before, when the update moved it (its change-feed event says so)
+    ("prev_commune", "varchar(5)", "varchar(5)"),
+    ("prev_village", "uuid", "char(32)"),
 ]
-_MEMBER_PLAN_EXTRA = [*_PLAN_EXTRA, ("promote", "boolean", "bool"), ("dup", "boolean", "bool")]
+_MEMBER_PLAN_EXTRA = [
+    *_PLAN_EXTRA,
+    ("promote", "boolean", "bool"),
+    ("dup", "boolean", "bool"),
+    # the member's household's commune and village after the chunk
+    ("area_commune", "varchar(5)", "varchar(5)"),
+    ("area_village", "uuid", "char(32)"),
+]
 
 
 def _tracked_columns(model) -> list[str]:
@@ -784,40 +790,6 @@ def _tracked_columns(model) -> list[str]:
     return [
         f.column for f in model.history.model._meta.concrete_fields if f.name not in _HISTORY_META
     ]
-
-
-_encoder = DjangoJSONEncoder()
-_encode_datetime = functools.lru_cache(maxsize=1024)(_encoder.default)
-
-
-def _payload_fields(model) -> list[tuple[str, Callable[[Any], Any]]]:
-    """The change-feed payload: the fields config.feed.payload_of gives for a change made
-    through the model, each with its conversion to a JSON value (as DjangoJSONEncoder)."""
-    fields = []
-    for f in model.history.model._meta.concrete_fields:
-        if f.name in _HISTORY_META or f.attname in _FEED_SKIP:
-            continue
-        kind = (f.target_field if f.is_relation else f).get_internal_type()
-        if kind == "UUIDField":
-            convert = str
-        elif kind == "DateField":
-            convert = date.isoformat
-        elif kind == "DateTimeField":
-            convert = _encode_datetime  # most are the chunk's own time: cached
-        elif kind == "DecimalField":
-            convert = _encoder.default
-        else:
-            convert = None
-        fields.append((f.attname, convert))
-    return fields
-
-
-def _payload(row: dict[str, Any], fields: list[tuple[str, Any]]) -> dict[str, Any]:
-    return {
-        name: value if convert is None or value is None else convert(value)
-        for name, convert in fields
-        for value in (row[name],)
-    }
 
 
 class _PlanTable:
@@ -865,7 +837,8 @@ class _PlanTable:
                 for row in rows:
                     copy.write_row(values(row))
             return
-        adapters = [_sqlite_adapter(f) for f in self.fields] + [None] * len(self.extra)
+        adapters = [_sqlite_adapter(f) for f in self.fields]
+        adapters += [_UUID_HEX if lite == "char(32)" else None for _, _, lite in self.extra]
         tuples = [
             [
                 v if a is None or v is None else a(v)
@@ -877,10 +850,13 @@ class _PlanTable:
         cursor.executemany(f"INSERT INTO {self.name} ({columns}) VALUES ({marks})", tuples)
 
 
+_UUID_HEX = operator.attrgetter("hex")
+
+
 def _sqlite_adapter(f) -> Callable[[Any], Any] | None:
     kind = (f.target_field if f.is_relation else f).get_internal_type()
     if kind == "UUIDField":
-        return operator.attrgetter("hex")
+        return _UUID_HEX
     if f.get_internal_type() == "DateTimeField":
         return connection.ops.adapt_datetimefield_value
     if f.get_internal_type() == "DateField":
@@ -1067,6 +1043,22 @@ class _Planner:
             row["name_folded"] = _fold_name(row["full_name"])
         return row
 
+    def area(self, hid: uuid.UUID) -> tuple[str, Any]:
+        """A household's (commune, village) after the chunk."""
+        row = self.households.get(hid) or self.state.households[hid]
+        return row["commune_id"], row["village_id"]
+
+    def previous_area(self, kind: str, row: dict[str, Any]) -> tuple[str | None, Any]:
+        """Where an updated household or member was before, if the update moved it."""
+        if kind == "household":
+            before = self.state.households[row["id"]]
+            here = (row["commune_id"], row["village_id"])
+            previous = (before["commune_id"], before["village_id"])
+        else:
+            here = self.area(row["household_id"])
+            previous = self.area(self.state.members[row["id"]]["household_id"])
+        return previous if previous != here else (None, None)
+
     def label(self, hid: uuid.UUID) -> str:
         row = self.households.get(hid) or self.state.households.get(hid)
         if row is None:
@@ -1147,6 +1139,8 @@ class _Planner:
                 "history_type": "+",
                 "reason": REASON,
                 "old_version": None,
+                "prev_commune": None,
+                "prev_village": None,
                 "_new": True,
             }
             outcome.outcome, outcome.household = CREATED, str(hid)
@@ -1208,6 +1202,8 @@ class _Planner:
                 "history_type": "+",
                 "reason": REASON,
                 "old_version": None,
+                "prev_commune": None,
+                "prev_village": None,
                 "promote": False,
                 "dup": True,
                 "_new": True,
@@ -1463,6 +1459,9 @@ class _Planner:
             else:
                 row["op"] = None
             row["old_version"] = before["version"]
+            row["prev_commune"], row["prev_village"] = (
+                self.previous_area("member", row) if row["op"] == "update" else (None, None)
+            )
             row["promote"] = (
                 row["op"] is not None
                 and row["relationship"] == Relationship.HEAD
@@ -1489,6 +1488,9 @@ class _Planner:
             else:
                 row["op"] = None
             row["old_version"] = before["version"]
+            row["prev_commune"], row["prev_village"] = (
+                self.previous_area("household", row) if row["op"] == "update" else (None, None)
+            )
             if row["op"] in ("update", "touch"):
                 row.update(version=before["version"] + 1, updated_at=now)
             else:
@@ -1570,6 +1572,8 @@ def _write(planner: _Planner, ctx: _Context) -> None:
         if _is_pg():
             # Fewer, larger merges of the trigram indexes' pending lists (as the demo load).
             cursor.execute("SET LOCAL gin_pending_list_limit = '64MB'")
+        for row in members:
+            row["area_commune"], row["area_village"] = planner.area(row["household_id"])
         H_PLAN.create(cursor)
         M_PLAN.create(cursor)
         H_PLAN.write(cursor, households)
@@ -1613,24 +1617,70 @@ def _write(planner: _Planner, ctx: _Context) -> None:
         cursor.execute(
             f"INSERT INTO {m} ({m_cols}) SELECT {m_cols} FROM {M_PLAN.name} WHERE op = 'create'"
         )
+        # History rows: new rows as planned, updated ones as they now are.
         for model, plan in ((Household, H_PLAN), (Member, M_PLAN)):
             columns = _tracked_columns(model)
-            cursor.execute(
-                f"""INSERT INTO {_q(model.history.model._meta.db_table)}
-                    ({", ".join(_q(c) for c in columns)}, history_date, history_change_reason,
-                     history_type, history_user_id, history_channel)
-                SELECT {", ".join("t." + _q(c) for c in columns)}, %s, p.reason,
-                    p.history_type, %s, %s
-                FROM {_q(model._meta.db_table)} AS t JOIN {plan.name} AS p ON p.id = t.id
-                WHERE p.history_type IS NOT NULL""",
-                [now, user_id, Channel.REGISTRY_SYNC],
-            )
+            for history_type, source, alias in (("+", "", "p"), ("~", _live_join(model), "t")):
+                cursor.execute(
+                    f"""INSERT INTO {_q(model.history.model._meta.db_table)}
+                        ({", ".join(_q(c) for c in columns)}, history_date,
+                         history_change_reason, history_type, history_user_id, history_channel)
+                    SELECT {", ".join(f"{alias}.{_q(c)}" for c in columns)}, %s, p.reason,
+                        p.history_type, %s, %s
+                    FROM {plan.name} AS p {source} WHERE p.history_type = %s""",
+                    [now, user_id, Channel.REGISTRY_SYNC, history_type],
+                )
         _record_duplicates(cursor)
-        feed = _feed_rows(planner, households, members, ctx)
+        # Last, so that the feed's counter row (config.feed) is held only to the commit.
+        _publish_events(cursor, planner, ctx, households, members)
         H_PLAN.drop(cursor)
         M_PLAN.drop(cursor)
-    # Last, so that the feed's counter row (config.feed) is held only to the commit.
-    publish_rows(feed)
+
+
+def _live_join(model) -> str:
+    """The rows a plan updates, as they are after the update (`t`)."""
+    return f"JOIN {_q(model._meta.db_table)} AS t ON t.id = p.id"
+
+
+def _publish_events(cursor, planner: _Planner, ctx: _Context, households, members) -> None:
+    """One change-feed event per created or updated household and member, numbered in one
+    reservation (config.feed.reserve) and written by INSERT … SELECT, with the payload
+    config.feed.payload_of gives for a change made through the models: new rows as planned,
+    updated ones as they now are. A member's area is its household's; a move gives the area
+    it left (_Planner.previous_area)."""
+    parts = [
+        (kind, model, plan, history_type, sum(1 for r in rows if r["history_type"] == history_type))
+        for kind, model, plan, rows in (
+            ("household", Household, H_PLAN, households),
+            ("member", Member, M_PLAN, members),
+        )
+        for history_type in ("+", "~")
+    ]
+    total = sum(part[-1] for part in parts)
+    if not total:
+        return
+    seq = reserve(total)
+    e = _q(ChangeEvent._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(planner.now)
+    user = getattr(ctx.actor, "username", "") or ""
+    for kind, model, plan, history_type, count in parts:
+        if not count:
+            continue
+        source, alias = ("", "p") if history_type == "+" else (_live_join(model), "t")
+        area = (
+            "p.commune_id, p.village_id"
+            if kind == "household"
+            else "p.area_commune, p.area_village"
+        )
+        cursor.execute(
+            f"""INSERT INTO {e} (seq, at, entity, entity_id, action, commune, village,
+                previous_commune, previous_village, channel, {_q("user")}, payload)
+            SELECT %s + row_number() OVER (), %s, %s, p.id, %s, {area},
+                p.prev_commune, p.prev_village, %s, %s, {payload_sql(model, alias)}
+            FROM {plan.name} AS p {source} WHERE p.history_type = %s""",
+            [seq - 1, at, kind, ACTIONS[history_type], Channel.REGISTRY_SYNC, user, history_type],
+        )
+        seq += count
 
 
 def _record_duplicates(cursor) -> None:
@@ -1645,15 +1695,13 @@ def _record_duplicates(cursor) -> None:
         SELECT {new_id}, x.a, x.b, x.commune_id, %s, %s, %s, ''
         FROM (
             SELECT DISTINCT
-                CASE WHEN t.id < o.id THEN t.id ELSE o.id END AS a,
-                CASE WHEN t.id < o.id THEN o.id ELSE t.id END AS b,
-                th.commune_id AS commune_id
+                CASE WHEN p.id < o.id THEN p.id ELSE o.id END AS a,
+                CASE WHEN p.id < o.id THEN o.id ELSE p.id END AS b,
+                p.area_commune AS commune_id
             FROM {M_PLAN.name} AS p
-            JOIN {m} AS t ON t.id = p.id
-            JOIN {h} AS th ON th.id = t.household_id
-            JOIN {m} AS o ON o.name_folded = t.name_folded
-                AND o.date_of_birth = t.date_of_birth AND o.id <> t.id
-            JOIN {h} AS oh ON oh.id = o.household_id AND oh.commune_id = th.commune_id
+            JOIN {m} AS o ON o.name_folded = p.name_folded
+                AND o.date_of_birth = p.date_of_birth AND o.id <> p.id
+            JOIN {h} AS oh ON oh.id = o.household_id AND oh.commune_id = p.area_commune
             WHERE p.dup
         ) AS x
         WHERE NOT EXISTS (
@@ -1666,65 +1714,6 @@ def _record_duplicates(cursor) -> None:
             DuplicateReason.NAME_BIRTH_DATE,
         ],
     )
-
-
-_H_PAYLOAD = _payload_fields(Household)
-_M_PAYLOAD = _payload_fields(Member)
-
-
-def _feed_rows(planner: _Planner, households, members, ctx: _Context) -> list[dict[str, Any]]:
-    """One change-feed event per created or updated household and member, with the payload
-    config.feed.payload_of gives for changes made through the models: built from the planned
-    values for new rows, read back (one query per table) for updated ones."""
-    user = getattr(ctx.actor, "username", "") or ""
-    state = planner.state
-
-    def area(hid) -> tuple[str, Any]:
-        row = planner.households.get(hid) or state.households[hid]
-        return row["commune_id"], row["village_id"]
-
-    def read_back(model, rows, fields) -> dict[uuid.UUID, dict[str, Any]]:
-        ids = [r["id"] for r in rows if r["history_type"] == "~"]
-        if not ids:
-            return {}
-        condition = RawSQL(*_any("id", ids, "uuid"), output_field=BooleanField())
-        names = [name for name, _ in fields]
-        return {row["id"]: row for row in model.objects.filter(condition).values(*names)}
-
-    events: list[dict[str, Any]] = []
-    for kind, rows, fields, model in (
-        ("household", households, _H_PAYLOAD, Household),
-        ("member", members, _M_PAYLOAD, Member),
-    ):
-        stored = read_back(model, rows, fields)
-        for row in rows:
-            if row["history_type"] is None:
-                continue
-            if kind == "household":
-                before = state.households.get(row["id"])
-                here = (row["commune_id"], row["village_id"])
-                previous = (before["commune_id"], before["village_id"]) if before else None
-            else:
-                before = state.members.get(row["id"])
-                here = area(row["household_id"])
-                previous = area(before["household_id"]) if before else None
-            moved = previous is not None and previous != here
-            events.append(
-                {
-                    "entity": kind,
-                    "entity_id": row["id"],
-                    "action": "created" if row["history_type"] == "+" else "updated",
-                    "commune": here[0],
-                    "village": here[1],
-                    "previous_commune": previous[0] if moved else None,
-                    "previous_village": previous[1] if moved else None,
-                    "channel": Channel.REGISTRY_SYNC,
-                    "user": user,
-                    "payload": _payload(stored.get(row["id"], row), fields),
-                    "at": planner.now,
-                }
-            )
-    return events
 
 
 def _sync_chunk(records: list[InHousehold], ctx: _Context, dry_run: bool) -> list[Outcome]:

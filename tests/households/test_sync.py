@@ -6,13 +6,15 @@ import csv
 import io
 import json
 import zlib
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from config import jobs
 from config.access import Role
+from config.feed import payload_of
 from config.models import ChangeEvent, Job, JobStatus
 from households import services, sync
 from households.choices import MemberStatus, Source
@@ -439,6 +441,60 @@ def test_history_feed_and_duplicates(officer, ward, api):
 
 
 # ---------------------------------------------------------------------------- area
+
+
+def test_feed_events_carry_the_payload_of_a_change_made_through_the_models(officer, ward, rural):
+    """The sync writes its events set-based (config.feed.payload_sql): each must say what
+    config.feed.payload_of says of the same change, whatever the values' types."""
+    a, b = family("HK-A", ward), family("HK-B", ward, "Lê")
+    sync.sync_records([a, b], actor=officer)
+    village = Village.objects.create(commune=ward, name="Khu 3")
+    Household.objects.filter(external_id="HK-B").update(
+        village=village,
+        latitude=Decimal("21.1"),
+        longitude=Decimal("107.123456"),
+        created_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),  # no fraction of a second
+    )
+    for ext, micro in (("HK-B-2", 500), ("HK-B-3", 999_999)):
+        Member.objects.filter(external_id=ext).update(
+            created_at=datetime(2025, 1, 2, 3, 4, 5, micro, tzinfo=UTC)
+        )
+    mover, *rest = b["members"]
+    a2 = record("HK-A", ward, *a["members"], {**mover, "relationship": "grandparent"})
+    b2 = record(
+        "HK-B",
+        rural,
+        {**rest[0], "relationship": "head"},
+        {**rest[1], "full_name": "Lê Minh Khang"},
+        address="Thôn 5",
+    )
+    assert outcomes(sync.sync_records([a2, b2], actor=officer)) == ["updated", "updated"]
+
+    events = list(ChangeEvent.objects.filter(channel="registry_sync").order_by("seq"))
+    assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + len(events)))
+    assert len(events) == 8 + 4  # 2 households and 6 people created; then B, B's 3 people
+    for event in events:
+        model = Household if event.entity == "household" else Member
+        change = model.history.get(id=event.entity_id, history_date=event.at)
+        assert event.payload == payload_of(change)
+        assert event.action == {"+": "created", "~": "updated"}[change.history_type]
+    by_id = {(e.entity_id, e.action): e for e in events}
+    household_b = Household.objects.get(external_id="HK-B")
+    moved = by_id[(household_b.id, "updated")]
+    assert moved.payload["latitude"] == "21.100000" and moved.payload["created_at"] == (
+        "2025-01-02T03:04:05Z"
+    )
+    assert (moved.commune, moved.village, moved.previous_commune, moved.previous_village) == (
+        rural.code,
+        None,
+        ward.code,
+        village.id,
+    )
+    renamed = by_id[(Member.objects.get(external_id="HK-B-3").id, "updated")]
+    assert renamed.payload["created_at"] == "2025-01-02T03:04:05.999Z"
+    assert (renamed.commune, renamed.previous_commune) == (rural.code, None)
+    grandparent = by_id[(Member.objects.get(external_id=mover["external_id"]).id, "updated")]
+    assert (grandparent.commune, grandparent.previous_commune) == (ward.code, rural.code)
 
 
 def test_registry_user_of_one_commune_cannot_sync_another(ward, rural, officer):
