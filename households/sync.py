@@ -69,11 +69,13 @@ per chunk (the chunk's households, their members; two more only for people or ci
 found elsewhere), the records planned in Python against them, then the planned rows written to
 two temporary tables (COPY on PostgreSQL, executemany on SQLite) and applied with one INSERT …
 SELECT and one UPDATE … FROM per table (two for members, so that a new head is set only after
-the old one stepped down), history rows with INSERT … SELECT from the live tables, one
-change-feed event per created/updated row (config.feed.publish_rows), and a set-based scan for
-possible duplicates of the members written. Updates are guarded by the version that was read
-(optimistic locking): a concurrent change makes the chunk start again. Unchanged records
-write nothing: a replayed batch leaves no trace.
+the old one stepped down), then history rows and one change-feed event per created or updated
+row (payload by config.feed.payload_sql), each by INSERT … SELECT from the plan (new rows) or
+from the rows just updated, and a set-based scan for possible duplicates of the members
+written. No statement scans a whole table of the register: each reads the chunk's rows by
+key, so a chunk costs the same in an empty register as in a full one. Updates are guarded by
+the version that was read (optimistic locking): a concurrent change makes the chunk start
+again. Unchanged records write nothing: a replayed batch leaves no trace.
 """
 
 from __future__ import annotations
