@@ -80,6 +80,7 @@ again. Unchanged records write nothing: a replayed batch leaves no trace.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import itertools
@@ -713,6 +714,23 @@ def _select(model, columns: tuple[str, ...], where: tuple[str, list]) -> list[di
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
+@contextlib.contextmanager
+def _index_lookups() -> Iterator[None]:
+    """Reads by key that go through the indexes. A chunk looks up thousands of keys at once,
+    most of which match nothing (new people); PostgreSQL, expecting a row for each, would
+    rather read the whole table, once per chunk: a cost that grows with the register."""
+    if not _is_pg():
+        yield
+        return
+    # Local to the chunk's transaction (a savepoint): an error rolls the setting back too.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan')")
+        before = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('enable_seqscan', 'off', true)")
+        yield
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
+
+
 _json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -889,6 +907,11 @@ class _State:
         """The chunk's households and all their members; then, only for the person IDs and
         citizen IDs not found there (new people, moves, IDs held elsewhere), those people,
         their households and those households' members. A replayed chunk costs two reads."""
+        with _index_lookups():
+            return cls._load(records)
+
+    @classmethod
+    def _load(cls, records: list[InHousehold]) -> _State:
         household_ids = [r.external_id for r in records]
         households = {
             row["id"]: row

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from config import jobs
 from config.access import Role
@@ -701,6 +702,26 @@ def test_killed_job_resumes_without_duplicates(api, officer, ward, media, monkey
     replay.refresh_from_db()
     assert replay.counts == {"created": 0, "updated": 0, "unchanged": 4, "rejected": 1}
     assert counts() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_a_chunk_looks_its_people_up_through_the_indexes(officer, ward):
+    """A chunk of new people looks up thousands of IDs that match nothing; left to itself
+    PostgreSQL reads the whole member table for that, once per chunk."""
+    sync.sync_records([family(f"HK-{i}", ward) for i in range(30)], actor=officer)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE households_member")
+    people = [f"CD-new-{i}" for i in range(5000)]
+    citizen_ids = [citizen_id(p, "1990-01-01", "male") for p in people]
+    where, params = sync._or(sync._any("external_id", people), sync._any("citizen_id", citizen_ids))
+    explain = f"EXPLAIN SELECT id FROM households_member WHERE {where}"
+    with connection.cursor() as cursor:
+        cursor.execute(explain, params)
+        assert "Seq Scan" in str(cursor.fetchall())  # what the guard is for
+        with sync._index_lookups():
+            cursor.execute(explain, params)
+            plan = str(cursor.fetchall())
+    assert "Seq Scan" not in plan and "Index Scan on member_unique_external_id" in plan
 
 
 # ---------------------------------------------------------------------------- races
