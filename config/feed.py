@@ -111,13 +111,7 @@ _AS_STORED = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", 
 def _json_value_sql(field: Field, column: str) -> str:
     kind = (field.target_field if field.is_relation else field).get_internal_type()
     pg = connection.vendor == "postgresql"
-    if kind in (
-        "CharField",
-        "TextField",
-        "IntegerField",
-        "PositiveIntegerField",
-        "BigIntegerField",
-    ):
+    if kind in _AS_STORED:
         return column
     if kind == "UUIDField":  # stored as 32 hex digits on SQLite
         if pg:

@@ -72,10 +72,10 @@ SELECT and one UPDATE … FROM per table (two for members, so that a new head is
 the old one stepped down), then history rows and one change-feed event per created or updated
 row (payload by config.feed.payload_sql), each by INSERT … SELECT from the plan (new rows) or
 from the rows just updated, and a set-based scan for possible duplicates of the members
-written. No statement scans a whole table of the register: each reads the chunk's rows by
-key, so a chunk costs the same in an empty register as in a full one. Updates are guarded by
-the version that was read (optimistic locking): a concurrent change makes the chunk start
-again. Unchanged records write nothing: a replayed batch leaves no trace.
+written. No statement scans a whole table of the register: each reaches the chunk's rows by
+key (the chunk's lookups are made to: _index_lookups). Updates are guarded by the version
+that was read (optimistic locking): a concurrent change makes the chunk start again.
+Unchanged records write nothing: a replayed batch leaves no trace.
 """
 
 from __future__ import annotations
