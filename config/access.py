@@ -2,6 +2,11 @@
 
 One place for every role. Later capabilities add permissions and roles here; the mechanism
 (role → permissions, grant → area filter) stays the same.
+
+The services call `require(actor, perm, ...)` before they write, whichever door the write came
+in by (API, admin, field upload, registry sync, command): the check lives with the write, not
+with the door. Commands and data loaders act as `SYSTEM`, which may do everything everywhere;
+an actor is always named, so a forgotten check cannot default to "allowed".
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class Perm(StrEnum):
     ASSIGNMENT_PROPOSE = "assignment_propose"  # propose support, record deliveries
     ASSIGNMENT_APPROVE = "assignment_approve"  # approve (commit budget), reject, cancel
     LIVELIHOOD_MANAGE = "livelihood_manage"  # livelihood models and their participants
+    UPLOAD_RESOLVE = "upload_resolve"  # apply or discard a field upload kept as a conflict
 
 
 # What only the province does, and what only the commune chairperson decides.
@@ -101,17 +107,41 @@ class Access:
 
 
 NO_ACCESS = Access()
+FULL_ACCESS = Access(perms=frozenset(Perm), everywhere=True)
+
+
+class _System:
+    """The actor of commands, data loaders and migrations: every right, everywhere. Not a
+    user: history records it with no user and the `system` channel."""
+
+    pk = None
+    username = ""
+    is_authenticated = False
+    is_active = True
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = _System()
+
+
+def user_of(actor):
+    """The user to record as having acted (None for SYSTEM)."""
+    return None if actor is SYSTEM else actor
 
 
 def access_for(user) -> Access:
     """The user's access, computed once per request and cached on the user object."""
+    if user is SYSTEM:
+        return FULL_ACCESS
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_ACCESS
     cached = getattr(user, "_area_access", None)
     if cached is not None:
         return cached
     if user.is_superuser:
-        access = Access(perms=frozenset(Perm), everywhere=True)
+        access = FULL_ACCESS
     else:
         from households.models import UserAccess
 
@@ -133,3 +163,52 @@ def access_for(user) -> Access:
             )
     user._area_access = access
     return access
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def _refuse(detail: str, **fields: str):
+    from config.errors import NotAllowed
+
+    return NotAllowed(detail, fields=fields or None, code="outside_area")
+
+
+def require(actor, perm: Perm) -> Access:
+    """The actor's access, if their role has `perm`; refused (403) otherwise."""
+    access = access_for(actor)
+    if not access.can(perm):
+        from config.errors import NotAllowed
+
+        raise NotAllowed(f"Your role does not allow this ({perm}).")
+    return access
+
+
+def require_area(access: Access, commune, village=None) -> None:
+    """A write aimed at a commune (and village) outside the area is refused (403). The
+    message names only what the caller sent."""
+    if not access.covers(commune.code, commune.province_id, village.pk if village else None):
+        raise _refuse(f"Commune {commune.code} is outside your area.", commune="Outside your area.")
+
+
+def require_household(access: Access, household) -> None:
+    """A write to a household outside the area is refused (403)."""
+    if not covers_household(access, household):
+        raise _refuse("The household is outside your area.")
+
+
+def require_province(access: Access, province_code: str | None) -> None:
+    """Province-level data (standards, rounds, budgets) is managed by that province's officers;
+    national data (no province) only by national administrators."""
+    if access.everywhere or (province_code is not None and province_code in access.province_codes):
+        return
+    if province_code is None:
+        raise _refuse("Only national administrators manage national data.")
+    raise _refuse(f"Province {province_code} is outside your area.")
+
+
+def covers_household(access: Access, household) -> bool:
+    """True when the household is inside the area (its commune: select_related it)."""
+    return access.everywhere or access.covers(
+        household.commune_id, household.commune.province_id, household.village_id
+    )

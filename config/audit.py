@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from config.access import Perm, access_for
+from config.personal import showing
+
 
 class Channel(models.TextChoices):
     ADMIN = "admin", "Admin site"
@@ -78,14 +81,16 @@ class AuditedHistory(models.Model):
 
 
 class ChannelMiddleware:
-    """Marks changes made through the admin site with the admin channel and user."""
+    """Marks changes made through the admin site with the admin channel and user, and lets
+    admin pages show personal data only to roles that may read it (config.personal)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if request.path.startswith("/admin/"):
-            with acting(request.user, Channel.ADMIN):
+            personal = access_for(request.user).can(Perm.VIEW_PERSONAL)
+            with acting(request.user, Channel.ADMIN), showing(personal):
                 return self.get_response(request)
         return self.get_response(request)
 

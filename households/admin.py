@@ -1,16 +1,14 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db import transaction
-from simple_history.admin import SimpleHistoryAdmin
 
-from config.access import access_for
-from config.errors import DomainError
+from config.access import Perm
+from config.admin import RoleAdmin, RoleHistoryAdmin, RoleInline, VersionedForm, changed, cleaned
 
 from . import services
-from .choices import DuplicateStatus, MemberStatus, Relationship
-from .identity import citizen_id_errors, fold
+from .choices import DuplicateStatus, MemberStatus, Relationship, Source
+from .identity import citizen_id_errors
 from .models import (
     Commune,
     DuplicateCandidate,
@@ -23,53 +21,69 @@ from .models import (
 )
 
 
-class AreaScopedAdmin(admin.ModelAdmin):
-    """Staff who are not superusers see only their area, as in the API."""
-
-    area_paths: tuple[str, str | None] = ("commune", "village")
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs.filter(access_for(request.user).area_q(*self.area_paths))
-
-
 @admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
+class ProvinceAdmin(RoleAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name", "codename"]
 
 
 @admin.register(Commune)
-class CommuneAdmin(admin.ModelAdmin):
+class CommuneAdmin(RoleAdmin):
+    """Units are reference data; a province sets whether its đặc khu are urban (the income
+    line they use)."""
+
     list_display = ["code", "name", "kind", "is_urban", "province"]
     list_filter = ["province", "kind", "is_urban"]
     list_editable = ["is_urban"]
     search_fields = ["code", "name", "codename"]
     readonly_fields = ["code", "province", "name", "codename", "kind", "household_seq"]
+    change_perm = Perm.STANDARDS_MANAGE
+
+    def write(self, request, form, formsets, change):
+        return services.commune_set_urban(
+            actor=request.user, commune=form.instance, is_urban=form.cleaned_data["is_urban"]
+        )
 
 
 @admin.register(EthnicGroup)
-class EthnicGroupAdmin(admin.ModelAdmin):
+class EthnicGroupAdmin(RoleAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Village)
-class VillageAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
+class VillageAdmin(RoleHistoryAdmin):
     list_display = ["name", "kind", "commune"]
     list_filter = ["kind", "commune__province"]
     search_fields = ["name", "commune__name", "commune__code"]
     autocomplete_fields = ["commune"]
     area_paths = ("commune", "pk")
+    add_perm = change_perm = Perm.VILLAGES_MANAGE
+
+    def write(self, request, form, formsets, change):
+        return services.village_save(
+            actor=request.user,
+            village=form.instance if change else None,
+            values=cleaned(form, services.VILLAGE_FIELDS),
+        )
+
+
+class MemberInlineForm(VersionedForm):
+    class Meta:
+        model = Member
+        fields = "__all__"
 
 
 class MemberInlineFormSet(forms.BaseInlineFormSet):
+    """Early, per-row errors for what the service will check again: one present head, and
+    citizen IDs consistent with sex and birth date."""
+
     def clean(self):
         super().clean()
         heads = 0
         for form in self.forms:
             data = getattr(form, "cleaned_data", None) or {}
-            if not data or data.get("DELETE"):
+            if not data:
                 continue
             if (
                 data.get("relationship") == Relationship.HEAD
@@ -88,22 +102,35 @@ class MemberInlineFormSet(forms.BaseInlineFormSet):
             )
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(RoleInline, admin.TabularInline):
     model = Member
+    form = MemberInlineForm
     formset = MemberInlineFormSet
     extra = 0
-    fields = [
-        "full_name",
-        "date_of_birth",
-        "sex",
-        "ethnicity",
-        "relationship",
-        "citizen_id",
-        "status",
-        "status_date",
-    ]
-    can_delete = False
+    fields = [*services.MEMBER_FIELDS, "based_on_version"]
     show_change_link = True
+    add_perm = change_perm = Perm.REGISTRY_EDIT
+
+
+def _member_inputs(formsets) -> list[services.MemberInput]:
+    """The inline rows as the service takes them: new members whole, changed ones by id with
+    the version they were based on and only what changed."""
+    members = []
+    for formset in formsets:
+        for form in formset.forms:
+            if not form.has_changed() or not getattr(form, "cleaned_data", None):
+                continue
+            if form.instance._state.adding:
+                members.append(services.MemberInput(values=cleaned(form, services.MEMBER_FIELDS)))
+            else:
+                members.append(
+                    services.MemberInput(
+                        id=form.instance.pk,
+                        version=form.cleaned_data.get("based_on_version"),
+                        values=changed(form, services.MEMBER_FIELDS),
+                    )
+                )
+    return members
 
 
 class UrbanFilter(admin.SimpleListFilter):
@@ -119,51 +146,74 @@ class UrbanFilter(admin.SimpleListFilter):
         return queryset
 
 
+class HouseholdForm(VersionedForm):
+    class Meta:
+        model = Household
+        fields = "__all__"
+
+
 @admin.register(Household)
-class HouseholdAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
+class HouseholdAdmin(RoleHistoryAdmin):
+    form = HouseholdForm
     list_display = ["code", "commune", "village", "address", "status", "source", "updated_at"]
     list_filter = [UrbanFilter, "status", "source", "commune"]
     list_select_related = ["commune", "village"]
     search_fields = ["code"]
     search_help_text = "Code, address, member name or citizen ID; diacritics optional."
-    readonly_fields = ["code", "source", "version", "merged_into", "created_at", "updated_at"]
+    readonly_fields = [
+        "code",
+        "source",
+        "status",
+        "status_reason",
+        "status_date",
+        "version",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    ]
     autocomplete_fields = ["commune", "village"]
     inlines = [MemberInline]
-    show_full_result_count = False
+    area_paths = ("commune", "village")
+    add_perm = change_perm = Perm.REGISTRY_EDIT
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term:
             return queryset, False
+        if self.hidden(request):  # no search by names or IDs without personal-data rights
+            return queryset.filter(code__startswith=search_term.strip()), False
         return services.household_queryset_search(queryset, search_term), False
 
-    @transaction.atomic
-    def save_model(self, request, obj, form, change):
+    def write(self, request, form, formsets, change):
+        members = _member_inputs(formsets)
         if not change:
-            obj.code = services.next_household_code(obj.commune)
-            obj.source = "admin"
-        else:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+            return services.household_register(
+                actor=request.user,
+                data=services.HouseholdInput(
+                    values=cleaned(form, services.HOUSEHOLD_FIELDS), members=members
+                ),
+                source=Source.ADMIN,
+            )
+        return services.household_update(
+            actor=request.user,
+            household=form.instance,
+            expected_version=form.cleaned_data.get("based_on_version"),
+            data=services.HouseholdInput(
+                values=changed(form, services.HOUSEHOLD_FIELDS), members=members or None
+            ),
+        )
 
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        try:
-            for member in instances:
-                if member.citizen_id == "":
-                    member.citizen_id = None
-                member.name_folded = fold(member.full_name)
-                if member.pk and not member._state.adding:
-                    member.version += 1
-                member.save()
-        except DomainError as exc:  # pragma: no cover - formset validation runs first
-            messages.error(request, exc.detail)
-            raise
-        services.refresh_search_text(form.instance)
-        services.detect_duplicates(instances)
+
+class MemberForm(VersionedForm):
+    class Meta:
+        model = Member
+        fields = "__all__"
 
 
 @admin.register(Member)
-class MemberAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
+class MemberAdmin(RoleHistoryAdmin):
+    """Members are added with their household (the household's page); changed here."""
+
+    form = MemberForm
     list_display = [
         "full_name",
         "date_of_birth",
@@ -176,49 +226,45 @@ class MemberAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
     list_filter = ["status", "sex", "relationship", "ethnicity"]
     list_select_related = ["household", "ethnicity"]
     search_fields = ["citizen_id"]
-    readonly_fields = ["household", "version", "created_at", "updated_at"]
+    readonly_fields = ["household", "external_id", "version", "created_at", "updated_at"]
     area_paths = ("household__commune", "household__village")
-    show_full_result_count = False
+    change_perm = Perm.REGISTRY_EDIT
 
     def get_search_results(self, request, queryset, search_term):
-        if not search_term:
+        if not search_term or self.hidden(request):
             return queryset, False
         return services.member_queryset_search(queryset, search_term), False
 
-    def save_model(self, request, obj, form, change):
-        obj.name_folded = fold(obj.full_name)
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-        services.refresh_search_text(obj.household)
+    def write(self, request, form, formsets, change):
+        return services.member_update(
+            actor=request.user,
+            member=form.instance,
+            expected_version=form.cleaned_data.get("based_on_version"),
+            values=changed(form, services.MEMBER_FIELDS),
+        )
 
 
 @admin.register(DuplicateCandidate)
-class DuplicateCandidateAdmin(AreaScopedAdmin):
+class DuplicateCandidateAdmin(RoleAdmin):
+    """Read here; dismissed with the action (resolved by merging households in the API)."""
+
     list_display = ["member_a", "member_b", "commune", "reason", "status", "detected_at"]
     list_filter = ["status", "reason"]
     list_select_related = ["member_a", "member_b", "commune"]
-    readonly_fields = [
-        "member_a",
-        "member_b",
-        "commune",
-        "reason",
-        "detected_at",
-        "resolved_at",
-        "resolved_by",
-    ]
     area_paths = ("commune", None)
+    view_perm = Perm.VIEW_PERSONAL  # the pair is two people's names side by side
     actions = ["dismiss"]
 
     @admin.action(description="Dismiss: not the same person")
     def dismiss(self, request, queryset):
-        done = 0
-        for candidate in queryset.filter(status=DuplicateStatus.OPEN):
-            services.duplicate_dismiss(
-                candidate=candidate, user=request.user, note="Dismissed in the admin"
-            )
-            done += 1
-        self.message_user(request, f"{done} candidate(s) dismissed.")
+        self.run_each(
+            request,
+            queryset.filter(status=DuplicateStatus.OPEN),
+            lambda c: services.duplicate_dismiss(
+                actor=request.user, candidate=c, note="Dismissed in the admin"
+            ),
+            done="dismissed",
+        )
 
 
 class UserAccessInline(admin.StackedInline):
@@ -234,8 +280,19 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class UserWithAccessAdmin(UserAdmin):
+    """Users, their role and their area: the keys to everything else, so only superusers
+    (national administrators) hand them out."""
+
     inlines = [*UserAdmin.inlines, UserAccessInline]
     list_display = [*UserAdmin.list_display, "role"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 
     @admin.display(description="role")
     def role(self, obj):

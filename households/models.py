@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 
+from config import personal
 from config.access import Role
 from config.audit import AuditedRecords
 from config.ids import new_id
@@ -278,7 +279,7 @@ class Member(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.full_name
+        return self.full_name if personal.shown() else f"member {str(self.pk)[:8]}"
 
 
 class DuplicateCandidate(models.Model):

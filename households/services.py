@@ -1,7 +1,9 @@
-"""Registry use cases. Every write to households and members goes through here.
+"""Registry use cases. Every write to households, members, villages and duplicates goes
+through here, whichever door it came in by (API, admin, field upload, command).
 
 Each function is transactional: it either applies the whole change or raises a DomainError
-and changes nothing. Updates take the version they were based on.
+and changes nothing. Each takes the acting user (`actor`; `config.access.SYSTEM` for commands)
+and checks their role and area before it writes; updates take the version they were based on.
 """
 
 from __future__ import annotations
@@ -11,10 +13,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.access import (
+    Access,
+    Perm,
+    covers_household,
+    require,
+    require_area,
+    require_household,
+    require_province,
+)
 from config.errors import Conflict, InvalidInput, check_version
 
 from .choices import DuplicateReason, DuplicateStatus, HouseholdStatus, MemberStatus, Relationship
@@ -68,7 +79,7 @@ def _validate_village(commune: Commune, village: Village | None) -> None:
         )
 
 
-def _validate_member(values: dict[str, Any], prefix: str, exclude_id=None) -> None:
+def _validate_member(values: dict[str, Any], prefix: str, access: Access, exclude_id=None) -> None:
     citizen_id = values.get("citizen_id")
     dob: date | None = values.get("date_of_birth")
     if dob and dob > timezone.localdate():
@@ -84,19 +95,31 @@ def _validate_member(values: dict[str, Any], prefix: str, exclude_id=None) -> No
                 fields={f"{prefix}citizen_id": errors},
                 code="invalid_citizen_id",
             )
-        existing = (
+        holder = (
             Member.objects.filter(citizen_id=citizen_id)
             .exclude(pk=exclude_id)
-            .values_list("household__code", flat=True)
+            .select_related("household__commune")
             .first()
         )
-        if existing:
-            raise Conflict(
-                f"Citizen ID {citizen_id} is already registered in household {existing}: "
-                "this is the same person. Move the member instead of registering them again.",
-                fields={f"{prefix}citizen_id": f"Already registered in household {existing}."},
-                code="duplicate_citizen_id",
-            )
+        if holder is not None:
+            raise duplicate_citizen_id(citizen_id, holder.household, f"{prefix}citizen_id", access)
+
+
+def duplicate_citizen_id(citizen_id: str, holder: Household, path: str, access: Access) -> Conflict:
+    """The refusal of a citizen ID someone else holds. It names the holder's household only
+    when the caller may read that household; otherwise it says no more than "elsewhere"."""
+    if covers_household(access, holder):
+        return Conflict(
+            f"Citizen ID {citizen_id} is already registered in household {holder.code}: "
+            "this is the same person. Move the member instead of registering them again.",
+            fields={path: f"Already registered in household {holder.code}."},
+            code="duplicate_citizen_id",
+        )
+    return Conflict(
+        f"Citizen ID {citizen_id} is already registered elsewhere; the province can resolve it.",
+        fields={path: "Already registered elsewhere; the province can resolve it."},
+        code="duplicate_citizen_id",
+    )
 
 
 def _assert_one_head(household: Household, changes: dict[Any, tuple[str, str] | None]) -> None:
@@ -152,11 +175,11 @@ def next_household_code(commune: Commune) -> str:
     return f"{commune.code}-{locked.household_seq + 1:06d}"
 
 
-def _save_member(member: Member, values: dict[str, Any], prefix: str) -> Member:
+def _save_member(member: Member, values: dict[str, Any], prefix: str, access: Access) -> Member:
     merged = {f: values.get(f, getattr(member, f, None)) for f in MEMBER_FIELDS}
     if "ethnicity" not in values and member.pk and member.ethnicity_id:
         merged["ethnicity"] = member.ethnicity
-    _validate_member(merged, prefix, exclude_id=member.pk)
+    _validate_member(merged, prefix, access, exclude_id=member.pk)
     for name, value in values.items():
         setattr(member, name, value)
     if member.citizen_id == "":
@@ -193,7 +216,9 @@ def detect_duplicates(members: Iterable[Member]) -> int:
     return created
 
 
-def _apply_members(household: Household, members: Sequence[MemberInput]) -> list[Member]:
+def _apply_members(
+    household: Household, members: Sequence[MemberInput], access: Access
+) -> list[Member]:
     existing = {m.pk: m for m in household.members.all()} if household.pk else {}
     planned: list[tuple[Member, dict[str, Any], str]] = []
     for index, item in enumerate(members):
@@ -219,17 +244,19 @@ def _apply_members(household: Household, members: Sequence[MemberInput]) -> list
     _assert_one_head(household, final)
     # Whoever stops being head is written first, so the one-head constraint holds throughout.
     planned.sort(key=lambda p: p[1].get("relationship", p[0].relationship) == Relationship.HEAD)
-    return [_save_member(member, values, prefix) for member, values, prefix in planned]
+    return [_save_member(member, values, prefix, access) for member, values, prefix in planned]
 
 
 # ---------------------------------------------------------------------------- households
 
 
 @transaction.atomic
-def household_register(*, data: HouseholdInput, source: str) -> Household:
+def household_register(*, actor, data: HouseholdInput, source: str) -> Household:
+    access = require(actor, Perm.REGISTRY_EDIT)
     values = data.values
     commune: Commune = values["commune"]
     _validate_village(commune, values.get("village"))
+    require_area(access, commune, values.get("village"))
     if not data.members:
         raise InvalidInput(
             "A household is registered with its members (at least the head).",
@@ -241,7 +268,9 @@ def household_register(*, data: HouseholdInput, source: str) -> Household:
         **{k: v for k, v in values.items() if k in HOUSEHOLD_FIELDS},
     )
     household.save()
-    members = _apply_members(household, [MemberInput(values=m.values) for m in data.members])
+    members = _apply_members(
+        household, [MemberInput(values=m.values) for m in data.members], access
+    )
     refresh_search_text(household)
     detect_duplicates(members)
     return household
@@ -249,22 +278,26 @@ def household_register(*, data: HouseholdInput, source: str) -> Household:
 
 @transaction.atomic
 def household_update(
-    *, household: Household, expected_version: int | None, data: HouseholdInput
+    *, actor, household: Household, expected_version: int | None, data: HouseholdInput
 ) -> Household:
-    household = Household.objects.select_for_update().get(pk=household.pk)
+    """Change a household and its members. A move to another commune or village must land
+    inside the actor's area too."""
+    access = require(actor, Perm.REGISTRY_EDIT)
+    household = _locked_household(household, access)
     check_version(household.version, expected_version)
     values = {k: v for k, v in data.values.items() if k in HOUSEHOLD_FIELDS}
     commune = values.get("commune", household.commune)
     village = values.get("village", household.village if "commune" not in values else None)
     if "village" in values or "commune" in values:
         _validate_village(commune, village)
+        require_area(access, commune, village)
     for name, value in values.items():
         setattr(household, name, value)
     household.version += 1
     household.save()
     members: list[Member] = []
     if data.members:
-        members = _apply_members(household, data.members)
+        members = _apply_members(household, data.members, access)
     refresh_search_text(household)
     detect_duplicates(members or household.members.all())
     return household
@@ -272,10 +305,16 @@ def household_update(
 
 @transaction.atomic
 def household_close(
-    *, household: Household, expected_version: int | None, status: str, reason: str, on: date
+    *,
+    actor,
+    household: Household,
+    expected_version: int | None,
+    status: str,
+    reason: str,
+    on: date,
 ) -> Household:
     """End an active household: moved out of the area, or dissolved."""
-    household = Household.objects.select_for_update().get(pk=household.pk)
+    household = _locked_household(household, require(actor, Perm.REGISTRY_LIFECYCLE))
     check_version(household.version, expected_version)
     if status not in (HouseholdStatus.MOVED_OUT, HouseholdStatus.DISSOLVED):
         raise InvalidInput(
@@ -294,7 +333,13 @@ def household_close(
 
 @transaction.atomic
 def household_merge(
-    *, source: Household, target: Household, expected_version: int | None, reason: str, on: date
+    *,
+    actor,
+    source: Household,
+    target: Household,
+    expected_version: int | None,
+    reason: str,
+    on: date,
 ) -> Household:
     """Merge `source` into `target`: its members move to the target (each keeping its own
     history), the source is kept with status merged and a link to the target, and open
@@ -304,13 +349,17 @@ def household_merge(
             "A household cannot be merged into itself.",
             fields={"into": "Choose another household."},
         )
+    access = require(actor, Perm.REGISTRY_LIFECYCLE)
     locked = {
         h.pk: h
         for h in Household.objects.select_for_update()
+        .select_related("commune")
         .filter(pk__in=[source.pk, target.pk])
         .order_by("pk")
     }
     source, target = locked[source.pk], locked[target.pk]
+    require_household(access, source)
+    require_household(access, target)
     check_version(source.version, expected_version)
     for h in (source, target):
         if h.status != HouseholdStatus.ACTIVE:
@@ -351,8 +400,9 @@ def household_merge(
 
 
 @transaction.atomic
-def member_add(*, household: Household, values: dict[str, Any]) -> Member:
-    household = Household.objects.select_for_update().get(pk=household.pk)
+def member_add(*, actor, household: Household, values: dict[str, Any]) -> Member:
+    access = require(actor, Perm.REGISTRY_EDIT)
+    household = _locked_household(household, access)
     if household.status != HouseholdStatus.ACTIVE:
         raise Conflict(f"Household {household.code} is {household.status}.", code="not_active")
     member = Member(household=household)
@@ -360,17 +410,32 @@ def member_add(*, household: Household, values: dict[str, Any]) -> Member:
         household,
         {member.pk: (values.get("relationship"), values.get("status", MemberStatus.PRESENT))},
     )
-    member = _save_member(member, values, "")
+    member = _save_member(member, values, "", access)
     _touch(household)
     detect_duplicates([member])
     return member
 
 
+def _locked_member(member: Member, access: Access) -> Member:
+    member = (
+        Member.objects.select_for_update().select_related("household__commune").get(pk=member.pk)
+    )
+    require_household(access, member.household)
+    return member
+
+
+def _locked_household(household: Household, access: Access) -> Household:
+    household = Household.objects.select_for_update().select_related("commune").get(pk=household.pk)
+    require_household(access, household)
+    return household
+
+
 @transaction.atomic
 def member_update(
-    *, member: Member, expected_version: int | None, values: dict[str, Any]
+    *, actor, member: Member, expected_version: int | None, values: dict[str, Any]
 ) -> Member:
-    member = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
+    access = require(actor, Perm.REGISTRY_EDIT)
+    member = _locked_member(member, access)
     check_version(member.version, expected_version)
     if "household" in values and values["household"] != member.household:
         raise InvalidInput(
@@ -388,7 +453,7 @@ def member_update(
         },
     )
     member.version += 1
-    _save_member(member, values, "")
+    _save_member(member, values, "", access)
     _touch(member.household)
     detect_duplicates([member])
     return member
@@ -397,6 +462,7 @@ def member_update(
 @transaction.atomic
 def member_move(
     *,
+    actor,
     member: Member,
     expected_version: int | None,
     to: Household,
@@ -404,8 +470,11 @@ def member_move(
     reason: str = "",
 ) -> Member:
     """Move a member to another household; the member keeps its identity and history."""
-    member = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
+    access = require(actor, Perm.REGISTRY_LIFECYCLE)
+    member = _locked_member(member, access)
     check_version(member.version, expected_version)
+    to = Household.objects.select_related("commune").get(pk=to.pk)
+    require_household(access, to)
     origin = member.household
     if to.pk == origin.pk:
         raise InvalidInput(
@@ -433,16 +502,74 @@ def member_move(
     return member
 
 
+# ---------------------------------------------------------------------------- units
+
+
+@transaction.atomic
+def commune_set_urban(*, actor, commune: Commune, is_urban: bool) -> Commune:
+    """Whether a unit uses the urban income line: set by its province (đặc khu especially)."""
+    access = require(actor, Perm.STANDARDS_MANAGE)
+    commune = Commune.objects.select_for_update().get(pk=commune.pk)
+    require_province(access, commune.province_id)
+    commune.is_urban = is_urban
+    commune.save(update_fields=["is_urban"])
+    return commune
+
+
+# ---------------------------------------------------------------------------- villages
+
+VILLAGE_FIELDS = ("commune", "name", "kind")
+
+
+@transaction.atomic
+def village_save(*, actor, village: Village | None, values: dict[str, Any]) -> Village:
+    """Create (`village` None) or change a village; its commune (old and new) must be in the
+    actor's area. Names are unique within a commune."""
+    access = require(actor, Perm.VILLAGES_MANAGE)
+    if village is None:
+        village = Village()
+    else:
+        village = Village.objects.select_for_update().select_related("commune").get(pk=village.pk)
+        require_area(access, village.commune, village)
+        moved = "commune" in values and values["commune"].code != village.commune_id
+        if moved and village.households.exists():
+            raise Conflict(
+                "A village with households cannot move to another commune.",
+                fields={"commune": "The village has households."},
+                code="village_in_use",
+            )
+    for name in VILLAGE_FIELDS:
+        if name in values:
+            setattr(village, name, values[name])
+    require_area(access, village.commune, None if village._state.adding else village)
+    try:
+        with transaction.atomic():
+            village.save()
+    except IntegrityError:
+        raise Conflict(
+            f"Commune {village.commune_id} already has a village named {village.name}.",
+            fields={"name": "Already used in this commune."},
+            code="village_exists",
+        ) from None
+    return village
+
+
 # ---------------------------------------------------------------------------- duplicates
 
 
 @transaction.atomic
-def duplicate_dismiss(*, candidate: DuplicateCandidate, user, note: str) -> DuplicateCandidate:
-    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+def duplicate_dismiss(*, actor, candidate: DuplicateCandidate, note: str) -> DuplicateCandidate:
+    access = require(actor, Perm.DUPLICATES_REVIEW)
+    candidate = (
+        DuplicateCandidate.objects.select_for_update()
+        .select_related("commune")
+        .get(pk=candidate.pk)
+    )
+    require_area(access, candidate.commune)
     if candidate.status != DuplicateStatus.OPEN:
         raise Conflict(f"This candidate is already {candidate.status}.", code="not_open")
     candidate.status = DuplicateStatus.DISMISSED
-    candidate.resolved_by = user
+    candidate.resolved_by = actor if getattr(actor, "pk", None) else None
     candidate.resolved_at = timezone.now()
     candidate.resolution_note = note
     candidate.save()

@@ -100,7 +100,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from config import jobs
-from config.access import Access, access_for
+from config.access import Access, Perm, require
 from config.audit import Channel
 from config.errors import Conflict, InvalidInput
 from config.feed import ACTIONS, payload_sql, reserve
@@ -166,6 +166,7 @@ _HISTORY_META = {
     "history_channel",
 }
 REASON = "Home Affairs registry sync"
+ELSEWHERE = "the province can resolve it."  # what a caller is told of data outside their area
 _NO_SNAPSHOT = object()  # "last sent" when the registry never sent this row
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MIN_BIRTH_DATE = date(1900, 1, 1)
@@ -433,7 +434,7 @@ class _Context:
     def build(cls, actor) -> _Context:
         return cls(
             actor=actor,
-            access=access_for(actor),
+            access=require(actor, Perm.REGISTRY_EDIT),
             communes=dict(Commune.objects.values_list("code", "province_id")),
             ethnicities=frozenset(EthnicGroup.objects.values_list("code", flat=True)),
             today=timezone.localdate(),
@@ -1111,24 +1112,21 @@ class _Planner:
         current = self.state.household_by_ext.get(record.external_id)
         if current is not None:
             hid = current["id"]
-            if current["status"] != HouseholdStatus.ACTIVE:
-                into = current["merged_into_id"]
-                self.reject(
-                    record,
-                    "external_id",
-                    "household_not_active",
-                    f"Household {current['code']} is {current['status']}"
-                    + (f" (into {self.label(into)})" if into else "")
-                    + "; the registry record was not applied.",
-                )
-                return
             if not ctx.covers(current["commune_id"]):
                 self.reject(
                     record,
                     "external_id",
                     "outside_area",
-                    f"Household {current['code']} is in commune {current['commune_id']}, "
-                    "outside your area.",
+                    f"Household {record.external_id} is registered outside your area; " + ELSEWHERE,
+                )
+                return
+            if current["status"] != HouseholdStatus.ACTIVE:
+                self.reject(
+                    record,
+                    "external_id",
+                    "household_not_active",
+                    f"Household {current['code']} is {current['status']}; the registry record "
+                    "was not applied.",
                 )
                 return
             outcome.household, outcome.code = str(hid), current["code"]
@@ -1243,8 +1241,7 @@ class _Planner:
                 record,
                 p + "external_id",
                 "outside_area",
-                f"Person {m.external_id} is registered in household {self.label(origin)}, "
-                "outside your area.",
+                f"Person {m.external_id} is registered outside your area; " + ELSEWHERE,
             )
             return
         row = self.member_row(mid)
@@ -1450,13 +1447,14 @@ class _Planner:
             holder = self.state.member_by_citizen_id.get(citizen_id)
             if holder is not None and holder["id"] != mid:
                 record, pos = self.listed[mid]
+                where = self.state.households[holder["household_id"]]
                 self.reject(
                     record,
                     f"members.{pos}.citizen_id",
                     "duplicate_citizen_id",
-                    f"Citizen ID {citizen_id} is already registered in household "
-                    f"{self.label(holder['household_id'])} (person "
-                    f"{holder['external_id'] or holder['full_name']}).",
+                    f"Citizen ID {citizen_id} is already registered in household {where['code']}."
+                    if self.ctx.covers(where["commune_id"])
+                    else f"Citizen ID {citizen_id} is already registered elsewhere; " + ELSEWHERE,
                 )
 
     def decide_ops(self) -> None:

@@ -1,7 +1,8 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from config.access import Perm, access_for
+from config.access import Perm
+from config.admin import RoleAdmin, RoleInline, changed, cleaned
 from config.errors import DomainError
 
 from . import services
@@ -19,31 +20,66 @@ from .models import (
     WhatIfRun,
 )
 
+STANDARD_FIELDS = (
+    "code",
+    "name",
+    "legal_basis",
+    "scope",
+    "province",
+    "valid_from",
+    "valid_to",
+    "rural_line",
+    "urban_line",
+    "rural_average_max",
+    "urban_average_max",
+    "min_deprivations",
+    "notes",
+)
+INDICATOR_FIELDS = (
+    "position",
+    "code",
+    "dimension",
+    "name_vi",
+    "name_en",
+    "rule",
+    "params",
+    "to_confirm",
+    "notes",
+)
 
-class IndicatorInline(admin.TabularInline):
+
+def _is_draft(obj) -> bool:
+    return obj is None or obj.status == StandardStatus.DRAFT
+
+
+class IndicatorInline(RoleInline, admin.TabularInline):
     model = Indicator
     extra = 0
-    fields = [
-        "position",
-        "code",
-        "dimension",
-        "name_vi",
-        "name_en",
-        "rule",
-        "params",
-        "to_confirm",
-        "notes",
-    ]
+    fields = list(INDICATOR_FIELDS)
+    add_perm = change_perm = Perm.STANDARDS_MANAGE
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status == StandardStatus.DRAFT
+        return super().has_change_permission(request, obj) and _is_draft(obj)
 
-    has_add_permission = has_change_permission
-    has_delete_permission = has_change_permission
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and _is_draft(obj)
+
+    def has_delete_permission(self, request, obj=None):  # a draft's indicator list is edited
+        return self.has_change_permission(request, obj)
+
+
+def _rows(formsets, names) -> list[dict]:
+    """The rows of the (only) inline, as cleaned data, without those marked for deletion."""
+    return [
+        cleaned(form, names)
+        for formset in formsets
+        for form in formset.forms
+        if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]
 
 
 @admin.register(PovertyStandard)
-class PovertyStandardAdmin(admin.ModelAdmin):
+class PovertyStandardAdmin(RoleAdmin):
     """Drafts are edited here; a published standard is read-only (make a new revision)."""
 
     list_display = [
@@ -62,103 +98,117 @@ class PovertyStandardAdmin(admin.ModelAdmin):
     inlines = [IndicatorInline]
     actions = ["publish", "new_revision"]
     readonly_fields = ["revision", "status", "published_at", "supersedes"]
+    add_perm = change_perm = Perm.STANDARDS_MANAGE
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status == StandardStatus.PUBLISHED:
-            return [f.name for f in obj._meta.fields]
-        return self.readonly_fields
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and _is_draft(obj)
 
-    def has_delete_permission(self, request, obj=None):
-        return obj is not None and obj.status == StandardStatus.DRAFT
+    def write(self, request, form, formsets, change):
+        indicators = _rows(formsets, INDICATOR_FIELDS)
+        if not change:
+            return services.standard_create(
+                actor=request.user, values=cleaned(form, STANDARD_FIELDS), indicators=indicators
+            )
+        return services.standard_update(
+            actor=request.user,
+            standard=form.instance,
+            values=changed(form, STANDARD_FIELDS),
+            indicators=indicators,
+        )
 
     @admin.action(description="Publish (becomes immutable)")
     def publish(self, request, queryset):
-        self._each(request, queryset, lambda st: services.standard_publish(standard=st))
+        self.run_each(
+            request, queryset, lambda st: services.standard_publish(actor=request.user, standard=st)
+        )
 
     @admin.action(description="New revision (a draft copy to correct)")
     def new_revision(self, request, queryset):
-        self._each(request, queryset, lambda st: services.standard_new_revision(standard=st))
-
-    def _each(self, request, queryset, fn):
-        for standard in queryset:
-            try:
-                fn(standard)
-            except DomainError as exc:
-                messages.error(request, f"{standard}: {exc.detail}")
-            else:
-                messages.success(request, f"{standard}: done.")
-
-
-@admin.register(ReviewRound)
-class ReviewRoundAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "province", "year", "month", "opens", "closes"]
-    list_filter = ["kind", "year"]
-
-
-class ScopedAdmin(admin.ModelAdmin):
-    area_paths = ("household__commune", "household__village")
-
-    def get_queryset(self, request):
-        return (
-            super().get_queryset(request).filter(access_for(request.user).area_q(*self.area_paths))
+        self.run_each(
+            request,
+            queryset,
+            lambda st: services.standard_new_revision(actor=request.user, standard=st),
         )
 
 
+@admin.register(ReviewRound)
+class ReviewRoundAdmin(RoleAdmin):
+    """Rounds are opened here; once open they are not edited."""
+
+    list_display = ["name", "kind", "province", "year", "month", "opens", "closes"]
+    list_filter = ["kind", "year"]
+    add_perm = Perm.ROUNDS_MANAGE
+
+    def write(self, request, form, formsets, change):
+        values = cleaned(form, ("province", "kind", "year", "month", "opens", "closes", "name"))
+        return services.review_round_create(
+            actor=request.user, values={k: v for k, v in values.items() if v not in (None, "")}
+        )
+
+
+MEMBER_FACTS = ("member", *services.MEMBER_FACT_FIELDS)
+SURVEY_FIELDS = (
+    "survey_date",
+    "form",
+    "enumerator_name",
+    *services.INCOME_FIELDS,
+    *services.HOUSEHOLD_FACT_FIELDS,
+)
+
+
 class SurveyMemberFormSet(forms.BaseInlineFormSet):
+    """Early errors for the member rows (the service checks them again on save)."""
+
     def clean(self):
         super().clean()
         survey = self.instance
         if any(self.errors) or not survey.household_id or not survey.survey_date:
             return
-        rows = [
-            form.cleaned_data
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
         try:
             services.survey_check(
-                household=survey.household, survey_date=survey.survey_date, members=rows
+                household=survey.household,
+                survey_date=survey.survey_date,
+                members=_rows([self], MEMBER_FACTS),
             )
         except DomainError as exc:
             raise forms.ValidationError(exc.detail) from exc
 
 
-class SurveyMemberInline(admin.TabularInline):
+class SurveyMemberInline(RoleInline, admin.TabularInline):
     model = SurveyMember
     formset = SurveyMemberFormSet
     extra = 0
     raw_id_fields = ["member"]
+    add_perm = Perm.SURVEY_SUBMIT
 
 
 @admin.register(Survey)
-class SurveyAdmin(ScopedAdmin):
-    """Surveys are entered here by household; saving assesses them as the API does."""
+class SurveyAdmin(RoleAdmin):
+    """Surveys are entered here by household and assessed as the API does; a survey is kept
+    as submitted (never edited)."""
 
     list_display = ["household", "survey_date", "form", "is_latest", "created_at"]
     list_filter = ["form", "is_latest"]
-    raw_id_fields = ["household", "enumerator"]
-    readonly_fields = ["is_latest", "submitted"]
+    raw_id_fields = ["household"]
+    readonly_fields = ["enumerator", "is_latest", "submitted", "captured_at"]
     inlines = [SurveyMemberInline]
     date_hierarchy = "survey_date"
-    show_full_result_count = False
+    area_paths = ("household__commune", "household__village")
+    add_perm = Perm.SURVEY_SUBMIT
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None  # surveys are kept as submitted
-
-    def save_model(self, request, obj, form, change):
-        obj.enumerator = obj.enumerator or request.user
-        super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        services.survey_assess_saved(survey=form.instance)
+    def write(self, request, form, formsets, change):
+        return services.survey_submit(
+            actor=request.user,
+            household=form.cleaned_data["household"],
+            values=cleaned(form, SURVEY_FIELDS),
+            members=_rows(formsets, MEMBER_FACTS),
+        )
 
 
-class StepInline(admin.TabularInline):
+class StepInline(RoleInline, admin.TabularInline):
     model = AssessmentStep
     extra = 0
-    can_delete = False
-    readonly_fields = [
+    fields = readonly_fields = [
         "action",
         "from_state",
         "to_state",
@@ -169,18 +219,26 @@ class StepInline(admin.TabularInline):
         "data",
     ]
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class ComplaintInline(admin.TabularInline):
+class ComplaintInline(RoleInline, admin.TabularInline):
     model = Complaint
     extra = 0
-    readonly_fields = ["status", "resolution", "resolved_by", "resolved_at"]
+    fields = readonly_fields = [
+        "lodged_by",
+        "lodged_on",
+        "text",
+        "status",
+        "resolution",
+        "resolved_by",
+        "resolved_at",
+    ]
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ScopedAdmin):
+class AssessmentAdmin(RoleAdmin):
+    """Assessments change only through their workflow steps (the API); here they are read, and
+    a commune chairperson may reject undecided ones."""
+
     list_display = [
         "household",
         "standard",
@@ -196,40 +254,37 @@ class AssessmentAdmin(ScopedAdmin):
     readonly_fields = [f.name for f in Assessment._meta.fields]
     inlines = [StepInline, ComplaintInline]
     actions = ["reject_selected"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
+    area_paths = ("household__commune", "household__village")
 
     @admin.action(description="Reject (reason: rejected in the admin)")
     def reject_selected(self, request, queryset):
-        if not access_for(request.user).can(Perm.ASSESSMENT_APPROVE):
-            messages.error(request, "Your role does not approve or reject.")
-            return
-        for a in queryset:
-            try:
-                services.assessment_reject(
-                    assessment=a,
-                    expected_version=a.version,
-                    actor=request.user,
-                    reason="Rejected in the admin",
-                )
-            except DomainError as exc:
-                messages.error(request, f"{a}: {exc.detail}")
+        self.run_each(
+            request,
+            queryset,
+            lambda a: services.assessment_reject(
+                assessment=a,
+                expected_version=a.version,
+                actor=request.user,
+                reason="Rejected in the admin",
+            ),
+            done="rejected",
+        )
 
 
 @admin.register(OfficialStatus)
-class OfficialStatusAdmin(ScopedAdmin):
+class OfficialStatusAdmin(RoleAdmin):
+    """Set only by approvals: read-only."""
+
     list_display = ["household", "standard", "classification", "valid_from", "valid_to", "event"]
     list_filter = ["standard", "classification", "event"]
     readonly_fields = [f.name for f in OfficialStatus._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
+    area_paths = ("household__commune", "household__village")
 
 
 @admin.register(WhatIfRun)
-class WhatIfRunAdmin(admin.ModelAdmin):
+class WhatIfRunAdmin(RoleAdmin):
+    """What-if runs: each user sees their own (national administrators all)."""
+
     list_display = [
         "created_at",
         "standard",
@@ -240,3 +295,9 @@ class WhatIfRunAdmin(admin.ModelAdmin):
         "seconds",
     ]
     readonly_fields = [f.name for f in WhatIfRun._meta.fields]
+
+    def get_queryset(self, request):
+        runs = super().get_queryset(request)
+        if self.access(request).everywhere:
+            return runs
+        return runs.filter(requested_by=request.user)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from config import jobs
-from config.access import access_for
 from config.models import Job
 from households.models import Commune
 
@@ -14,14 +13,12 @@ from .models import PovertyStandard
 def run_what_if(job: Job) -> None:
     """What-if for the job's requester, within their area."""
     params = job.params
-    access = access_for(job.created_by)
     commune = Commune.objects.get(pk=params["commune"]) if params.get("commune") else None
     run = services.whatif_run(
+        actor=job.created_by,
         standard=PovertyStandard.objects.get(pk=params["standard"]),
         baseline=PovertyStandard.objects.get(pk=params["baseline"]),
         commune=commune,
-        user=job.created_by,
-        area=access.area_q("household__commune", "household__village"),
     )
     jobs.progress(
         job,

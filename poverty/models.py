@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from config import personal
 from config.audit import AuditedRecords
 from config.ids import new_id
 from households.models import Household, Member, Province
@@ -365,7 +366,8 @@ class Complaint(models.Model):
         ordering = ["lodged_on", "id"]
 
     def __str__(self) -> str:
-        return f"Complaint by {self.lodged_by} ({self.status})"
+        by = self.lodged_by if personal.shown() else "a resident"
+        return f"Complaint by {by} ({self.status})"
 
 
 class StatusEvent(models.TextChoices):

@@ -1,5 +1,8 @@
 """Eligibility use cases: standards, surveys, assessments, the review workflow, official
-statuses and what-if re-assessment. Rules live in poverty.rules (pure); this is the I/O."""
+statuses and what-if re-assessment. Rules live in poverty.rules (pure); this is the I/O.
+
+Every write takes the acting user (`actor`; `config.access.SYSTEM` for commands) and checks
+their role and area itself, whichever door it came in by (API, admin, field upload)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,15 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from config.access import (
+    Access,
+    Perm,
+    require,
+    require_area,
+    require_household,
+    require_province,
+    user_of,
+)
 from config.errors import Conflict, InvalidInput, check_version
 from households.choices import HouseholdStatus, MemberStatus
 from households.models import Commune, Household, Member
@@ -134,10 +146,23 @@ def _require_draft(standard: PovertyStandard) -> None:
         )
 
 
+def _standard_province(values: Mapping[str, Any]) -> str | None:
+    province = values.get("province")
+    return province.code if province and values.get("scope") == Scope.PROVINCIAL else None
+
+
+def _require_standards(actor, standard: PovertyStandard | None = None) -> Access:
+    access = require(actor, Perm.STANDARDS_MANAGE)
+    if standard is not None:
+        require_province(access, standard.province_id)
+    return access
+
+
 @transaction.atomic
 def standard_create(
-    *, values: dict[str, Any], indicators: Sequence[dict[str, Any]]
+    *, actor, values: dict[str, Any], indicators: Sequence[dict[str, Any]]
 ) -> PovertyStandard:
+    require_province(_require_standards(actor), _standard_province(values))
     _validate_standard(values, indicators)
     revision = (
         PovertyStandard.objects.filter(code=values["code"])
@@ -156,11 +181,13 @@ def standard_create(
 @transaction.atomic
 def standard_update(
     *,
+    actor,
     standard: PovertyStandard,
     values: dict[str, Any],
     indicators: Sequence[dict[str, Any]] | None,
 ) -> PovertyStandard:
     standard = PovertyStandard.objects.select_for_update().get(pk=standard.pk)
+    access = _require_standards(actor, standard)
     _require_draft(standard)
     merged = {
         f: getattr(standard, f)
@@ -176,6 +203,7 @@ def standard_update(
         )
     }
     merged.update(values)
+    require_province(access, _standard_province(merged))
     _validate_standard(merged, indicators)
     for name, value in values.items():
         setattr(standard, name, value)
@@ -187,8 +215,9 @@ def standard_update(
 
 
 @transaction.atomic
-def standard_publish(*, standard: PovertyStandard) -> PovertyStandard:
+def standard_publish(*, actor, standard: PovertyStandard) -> PovertyStandard:
     standard = PovertyStandard.objects.select_for_update().get(pk=standard.pk)
+    _require_standards(actor, standard)
     _require_draft(standard)
     if not standard.indicators.exists():
         raise InvalidInput(
@@ -202,9 +231,10 @@ def standard_publish(*, standard: PovertyStandard) -> PovertyStandard:
 
 
 @transaction.atomic
-def standard_new_revision(*, standard: PovertyStandard) -> PovertyStandard:
+def standard_new_revision(*, actor, standard: PovertyStandard) -> PovertyStandard:
     """A draft copy of a standard (indicators included) to correct and publish; the new
     revision supersedes the old one from publication on."""
+    _require_standards(actor, standard)
     latest = PovertyStandard.objects.filter(code=standard.code).order_by("-revision").first()
     copy = PovertyStandard.objects.get(pk=standard.pk)
     copy.pk = None
@@ -378,6 +408,7 @@ def _validate_round(
 @transaction.atomic
 def survey_submit(
     *,
+    actor,
     household: Household,
     values: dict[str, Any],
     members: Sequence[dict[str, Any]],
@@ -386,8 +417,13 @@ def survey_submit(
     review_round: ReviewRound | None = None,
     application: str = Application.NONE,
 ) -> Survey:
-    """Record a survey and assess it under every standard that applies on its date."""
+    """Record a survey and assess it under every standard that applies on its date. The
+    enumerator who surveyed defaults to the actor who submits."""
+    access = require(actor, Perm.SURVEY_SUBMIT)
     household = Household.objects.select_related("commune").get(pk=household.pk)
+    require_household(access, household)
+    if enumerator is None:
+        enumerator = user_of(actor)
     _validate_survey(household, values, members)
     _validate_round(review_round, household, values["survey_date"], application)
     survey = Survey.objects.create(
@@ -417,14 +453,6 @@ def survey_check(
             fields={"survey_date": "No standard in force."},
             code="no_standard",
         )
-
-
-@transaction.atomic
-def survey_assess_saved(*, survey: Survey) -> Survey:
-    """Assess a survey saved with its members outside the API (checked by survey_check)."""
-    household = Household.objects.select_related("commune").get(pk=survey.household_id)
-    _assess_new_survey(survey, household, None, Application.NONE)
-    return survey
 
 
 def _assess_new_survey(
@@ -508,7 +536,8 @@ def survey_facts_for(survey: Survey) -> rules.HouseholdFacts:
 # ---------------------------------------------------------------------------- review rounds
 
 
-def review_round_create(*, values: dict[str, Any]) -> ReviewRound:
+def review_round_create(*, actor, values: dict[str, Any]) -> ReviewRound:
+    require_province(require(actor, Perm.ROUNDS_MANAGE), values["province"].code)
     kind, year = values["kind"], values["year"]
     errors = {}
     if kind == ReviewKind.PERIODIC:
@@ -543,11 +572,20 @@ def review_round_create(*, values: dict[str, Any]) -> ReviewRound:
 # ---------------------------------------------------------------------------- workflow
 
 
-def _locked(assessment: Assessment, expected_version: int | None) -> Assessment:
+_UNVERSIONED: Any = object()  # complaints are lodged and resolved without naming a version
+
+
+def _locked(assessment: Assessment, expected_version: int | None, actor, perm: Perm) -> Assessment:
+    """The assessment, locked, once the actor's role and area allow `perm` on it."""
+    access = require(actor, perm)
     locked = (
-        Assessment.objects.select_for_update().select_related("household").get(pk=assessment.pk)
+        Assessment.objects.select_for_update()
+        .select_related("household__commune")
+        .get(pk=assessment.pk)
     )
-    check_version(locked.version, expected_version)
+    require_household(access, locked.household)
+    if expected_version is not _UNVERSIONED:
+        check_version(locked.version, expected_version)
     return locked
 
 
@@ -575,7 +613,7 @@ def _step(
         action=action,
         from_state=assessment.state,
         to_state=to_state,
-        actor=actor,
+        actor=user_of(actor),
         notes=notes,
         attachments=list(attachments),
         data={k: str(v) if isinstance(v, date) else v for k, v in (data or {}).items()},
@@ -600,7 +638,7 @@ def assessment_record_meeting(
     attachments: Sequence[str] = (),
 ) -> Assessment:
     """The village meeting: agreed by at least half of attendees, or sent back to survey."""
-    a = _locked(assessment, expected_version)
+    a = _locked(assessment, expected_version, actor, Perm.ASSESSMENT_REVIEW)
     if attendees < 1 or not 0 <= agreeing <= attendees:
         raise InvalidInput(
             "Agreeing votes must be between 0 and the number of attendees.",
@@ -641,7 +679,7 @@ def assessment_post(
     notes: str = "",
     attachments: Sequence[str] = (),
 ) -> Assessment:
-    a = _locked(assessment, expected_version)
+    a = _locked(assessment, expected_version, actor, Perm.ASSESSMENT_REVIEW)
     if posted_to < posted_from:
         raise InvalidInput(
             "The posting period ends before it starts.", fields={"posted_to": "Before posted_from."}
@@ -668,7 +706,7 @@ def assessment_post(
 def complaint_lodge(
     *, assessment: Assessment, lodged_by: str, lodged_on: date, text: str, actor
 ) -> Complaint:
-    a = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    a = _locked(assessment, _UNVERSIONED, actor, Perm.ASSESSMENT_REVIEW)
     if a.state != WorkflowState.POSTED:
         raise Conflict(
             "Complaints are lodged while the result is publicly posted.",
@@ -683,9 +721,8 @@ def complaint_lodge(
         action="complaint",
         from_state=a.state,
         to_state=a.state,
-        actor=actor,
-        notes=text,
-        data={"complaint": str(complaint.pk), "lodged_by": lodged_by},
+        actor=user_of(actor),
+        data={"complaint": str(complaint.pk)},  # who and what: on the complaint (personal)
     )
     return complaint
 
@@ -693,14 +730,14 @@ def complaint_lodge(
 @transaction.atomic
 def complaint_resolve(*, complaint: Complaint, upheld: bool, resolution: str, actor) -> Complaint:
     """Re-checked by the commune: an upheld complaint sends the assessment back to survey."""
+    a = _locked(complaint.assessment, _UNVERSIONED, actor, Perm.ASSESSMENT_REVIEW)
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.status != ComplaintStatus.OPEN:
         raise Conflict(f"The complaint is already {complaint.status}.", code="not_open")
     complaint.status = ComplaintStatus.UPHELD if upheld else ComplaintStatus.DISMISSED
-    complaint.resolution, complaint.resolved_by = resolution, actor
+    complaint.resolution, complaint.resolved_by = resolution, user_of(actor)
     complaint.resolved_at = timezone.now()
     complaint.save()
-    a = Assessment.objects.select_for_update().get(pk=complaint.assessment_id)
     if upheld:
         _step(
             a,
@@ -717,7 +754,7 @@ def complaint_resolve(*, complaint: Complaint, upheld: bool, resolution: str, ac
             action="complaint_dismissed",
             from_state=a.state,
             to_state=a.state,
-            actor=actor,
+            actor=user_of(actor),
             notes=resolution,
             data={"complaint": str(complaint.pk)},
         )
@@ -737,7 +774,7 @@ def assessment_approve(
     attachments: Sequence[str] = (),
 ) -> Assessment:
     """The commune's decision. Only now does the household's official status change."""
-    a = _locked(assessment, expected_version)
+    a = _locked(assessment, expected_version, actor, Perm.ASSESSMENT_APPROVE)
     if a.state == WorkflowState.POSTED:
         if a.complaints.filter(status=ComplaintStatus.OPEN).exists():
             raise Conflict(
@@ -778,7 +815,7 @@ def assessment_reject(
     notes: str = "",
     attachments: Sequence[str] = (),
 ) -> Assessment:
-    a = _locked(assessment, expected_version)
+    a = _locked(assessment, expected_version, actor, Perm.ASSESSMENT_APPROVE)
     a.rejection_reason = reason
     return _step(
         a,
@@ -924,18 +961,25 @@ def latest_facts(
 @transaction.atomic
 def whatif_run(
     *,
+    actor,
     standard: PovertyStandard,
     baseline: PovertyStandard,
     commune: Commune | None = None,
-    area: Q | None = None,
-    user=None,
 ) -> WhatIfRun:
-    """Classify every household's latest survey under `standard` and under `baseline`
-    (official statuses untouched) and record who would change class."""
+    """Classify the latest survey of every household in the actor's area (or one commune of
+    it) under `standard` and under `baseline` (official statuses untouched) and record who
+    would change class."""
+    access = require(actor, Perm.WHAT_IF)
+    if commune is not None:
+        require_area(access, commune)
+    area = None if access.everywhere else access.area_q("household__commune", "household__village")
     started = time.perf_counter()
     target_spec, baseline_spec = standard_spec(standard), standard_spec(baseline)
     run = WhatIfRun.objects.create(
-        standard=standard, baseline=baseline, commune=commune, requested_by=user
+        standard=standard,
+        baseline=baseline,
+        commune=commune,
+        requested_by=user_of(actor),
     )
     counts: Counter[tuple[str, str, str]] = Counter()
     changes: list[WhatIfChange] = []

@@ -1,7 +1,7 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from config.access import Perm, access_for
-from config.errors import DomainError
+from config.access import Perm
+from config.admin import RoleAdmin, RoleInline, cleaned
 
 from . import services
 from .models import (
@@ -19,17 +19,44 @@ from .models import (
     SupportPackage,
     Target,
 )
+from .selectors import allocations_in_area
+
+
+def _fields(model, *skip: str) -> tuple[str, ...]:
+    return tuple(
+        f.name
+        for f in model._meta.fields
+        if f.editable and not f.primary_key and f.name not in skip
+    )
+
+
+def _rows(formset) -> list[dict]:
+    return [
+        cleaned(form, _fields(formset.model, "package", "model"))
+        for form in formset.forms
+        if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(RoleAdmin):
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
+    add_perm = change_perm = Perm.SUPPORT_MANAGE
+
+    def write(self, request, form, formsets, change):
+        return services.program_save(
+            actor=request.user,
+            program=form.instance if change else None,
+            values=cleaned(form, _fields(Program)),
+        )
 
 
 @admin.register(BudgetAllocation)
-class BudgetAllocationAdmin(admin.ModelAdmin):
+class BudgetAllocationAdmin(RoleAdmin):
+    """Allocated amounts are set here; committed and disbursed come from the ledger."""
+
     list_display = [
         "sub_project",
         "source",
@@ -44,25 +71,38 @@ class BudgetAllocationAdmin(admin.ModelAdmin):
     list_filter = ["year", "source", "province"]
     list_select_related = ["sub_project", "province", "commune"]
     readonly_fields = ["committed", "disbursed"]
+    add_perm = change_perm = Perm.SUPPORT_MANAGE
+
+    def get_queryset(self, request):
+        return allocations_in_area(self.access(request))
+
+    def write(self, request, form, formsets, change):
+        return services.allocation_save(
+            actor=request.user,
+            allocation=form.instance if change else None,
+            values=cleaned(form, _fields(BudgetAllocation)),
+        )
 
 
-class EligibilityInline(admin.TabularInline):
+class EligibilityInline(RoleInline, admin.TabularInline):
     model = PackageEligibility
     extra = 0
+    add_perm = change_perm = Perm.SUPPORT_MANAGE
+
+    def has_delete_permission(self, request, obj=None):  # the package's lists are edited whole
+        return self.has_change_permission(request, obj)
 
 
-class RateInline(admin.TabularInline):
+class RateInline(EligibilityInline):
     model = PackageRate
-    extra = 0
 
 
-class FundingInline(admin.TabularInline):
+class FundingInline(EligibilityInline):
     model = PackageFunding
-    extra = 0
 
 
 @admin.register(SupportPackage)
-class SupportPackageAdmin(admin.ModelAdmin):
+class SupportPackageAdmin(RoleAdmin):
     list_display = [
         "code",
         "name",
@@ -75,30 +115,43 @@ class SupportPackageAdmin(admin.ModelAdmin):
     list_filter = ["kind", "active"]
     search_fields = ["code", "name"]
     inlines = [EligibilityInline, RateInline, FundingInline]
+    add_perm = change_perm = Perm.SUPPORT_MANAGE
+
+    def write(self, request, form, formsets, change):
+        related = {
+            name: _rows(fs)
+            for fs in formsets
+            for name, model in (
+                ("eligibility", PackageEligibility),
+                ("rates", PackageRate),
+                ("funding", PackageFunding),
+            )
+            if fs.model is model
+        }
+        return services.package_save(
+            actor=request.user,
+            package=form.instance if change else None,
+            values=cleaned(form, _fields(SupportPackage)),
+            eligibility=related.get("eligibility"),
+            rates=related.get("rates"),
+            funding=related.get("funding"),
+        )
 
 
-class StepInline(admin.TabularInline):
+class StepInline(RoleInline, admin.TabularInline):
     model = AssignmentStep
     extra = 0
-    can_delete = False
-    readonly_fields = ["action", "from_state", "to_state", "actor", "at", "notes"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = readonly_fields = ["action", "from_state", "to_state", "actor", "at", "notes"]
 
 
-class DisbursementInline(admin.TabularInline):
+class DisbursementInline(RoleInline, admin.TabularInline):
     model = Disbursement
     extra = 0
-    can_delete = False
-    readonly_fields = ["date", "amount", "evidence_reference", "created_by", "created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = readonly_fields = ["date", "amount", "evidence_reference", "created_by", "created_at"]
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(RoleAdmin):
     """Assignments change state only through actions, which go through the ledger."""
 
     list_display = ["package", "household", "period", "amount", "disbursed", "state", "updated_at"]
@@ -107,33 +160,11 @@ class AssignmentAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Assignment._meta.fields]
     inlines = [StepInline, DisbursementInline]
     actions = ["approve", "cancel"]
-    show_full_result_count = False
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(access_for(request.user).area_q("household__commune", "household__village"))
-        )
-
-    def has_add_permission(self, request):
-        return False
-
-    def _each(self, request, queryset, fn):
-        if not access_for(request.user).can(Perm.ASSIGNMENT_APPROVE):
-            messages.error(request, "Your role does not approve or cancel support.")
-            return
-        for a in queryset:
-            try:
-                fn(a)
-            except DomainError as exc:
-                messages.error(request, f"{a}: {exc.detail}")
-            else:
-                messages.success(request, f"{a}: done.")
+    area_paths = ("household__commune", "household__village")
 
     @admin.action(description="Approve (commit budget)")
     def approve(self, request, queryset):
-        self._each(
+        self.run_each(
             request,
             queryset,
             lambda a: services.assignment_approve(
@@ -143,7 +174,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel (release what was not disbursed)")
     def cancel(self, request, queryset):
-        self._each(
+        self.run_each(
             request,
             queryset,
             lambda a: services.assignment_cancel(
@@ -156,32 +187,66 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(RoleAdmin):
+    """The ledger is written only by assignment steps: read-only."""
+
     list_display = ["at", "kind", "amount", "allocation", "assignment", "actor"]
     list_filter = ["kind"]
     readonly_fields = [f.name for f in LedgerEntry._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(allocation__in=allocations_in_area(self.access(request)).values("pk"))
+        )
 
-    def has_delete_permission(self, request, obj=None):
-        return False
 
-
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(RoleInline, admin.TabularInline):
     model = Participation
     extra = 0
     raw_id_fields = ["household"]
+    add_perm = change_perm = Perm.LIVELIHOOD_MANAGE
 
 
 @admin.register(LivelihoodModel)
-class LivelihoodModelAdmin(admin.ModelAdmin):
+class LivelihoodModelAdmin(RoleAdmin):
     list_display = ["name", "type", "commune", "start_date", "end_date", "budget"]
     list_filter = ["type"]
     inlines = [ParticipationInline]
+    area_paths = ("commune", None)
+    add_perm = change_perm = Perm.LIVELIHOOD_MANAGE
+
+    def write(self, request, form, formsets, change):
+        model = services.livelihood_model_save(
+            actor=request.user,
+            model=form.instance if change else None,
+            values=cleaned(form, _fields(LivelihoodModel)),
+        )
+        for formset in formsets:
+            for form_ in formset.forms:
+                if not form_.has_changed() or not getattr(form_, "cleaned_data", None):
+                    continue
+                values = cleaned(form_, _fields(Participation, "model"))
+                services.participation_save(
+                    actor=request.user,
+                    model=model,
+                    household=values.pop("household"),
+                    values=values,
+                )
+        return model
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(RoleAdmin):
     list_display = ["commune", "year", "standard_code", "households_to_lift", "poverty_rate_target"]
     list_filter = ["year"]
+    area_paths = ("commune", None)
+    add_perm = change_perm = Perm.SUPPORT_MANAGE
+
+    def write(self, request, form, formsets, change):
+        return services.target_save(
+            actor=request.user,
+            target=form.instance if change else None,
+            values=cleaned(form, _fields(Target)),
+        )

@@ -6,6 +6,8 @@ from datetime import date
 
 from django.db import transaction
 
+from config.access import SYSTEM
+
 from . import services
 from .models import BudgetAllocation, Program, SupportPackage
 
@@ -75,6 +77,7 @@ def load(year: int) -> int:
         if SupportPackage.objects.filter(code=spec["code"]).exists():
             continue
         services.package_save(
+            actor=SYSTEM,
             package=None,
             values={
                 "code": spec["code"],

@@ -1,5 +1,8 @@
 """Support use cases: eligibility, assignments through their states, and the commitment
-ledger. Money moves only here, inside transactions that lock budget rows in one order."""
+ledger. Money moves only here, inside transactions that lock budget rows in one order.
+
+Every write takes the acting user (`actor`; `config.access.SYSTEM` for commands) and checks
+their role and area itself, whichever door it came in by (API, admin, command)."""
 
 from __future__ import annotations
 
@@ -10,26 +13,39 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from config.errors import Conflict, InvalidInput, check_version
+from config.access import (
+    Access,
+    Perm,
+    require,
+    require_area,
+    require_household,
+    require_province,
+    user_of,
+)
+from config.errors import Conflict, InvalidInput, NotAllowed, check_version
 from households.choices import HouseholdStatus, MemberStatus, Relationship
-from households.models import Household
+from households.models import Commune, Household
 from poverty.models import OfficialStatus
 from poverty.services import age_on
 
 from . import rules
-from .choices import ACTIVE_STATES, AssignmentState, LedgerKind
+from .choices import ACTIVE_STATES, AssignmentState, LedgerKind, ProgramLevel
 from .models import (
     Assignment,
     AssignmentStep,
     BudgetAllocation,
     Disbursement,
     LedgerEntry,
+    LivelihoodModel,
     PackageEligibility,
+    Participation,
+    Program,
     SupportPackage,
+    Target,
 )
 
 # ---------------------------------------------------------------------------- eligibility
@@ -165,18 +181,21 @@ def _step(assignment: Assignment, action: str, to_state: str, actor, notes: str 
         action=action,
         from_state=assignment.state if action != "propose" else "",
         to_state=to_state,
-        actor=actor,
+        actor=user_of(actor),
         notes=notes,
     )
     assignment.state = to_state
 
 
-def _locked(assignment: Assignment, expected_version: int | None) -> Assignment:
+def _locked(assignment: Assignment, expected_version: int | None, actor, perm: Perm) -> Assignment:
+    """The assignment, locked, once the actor's role and area allow `perm` on it."""
+    access = require(actor, perm)
     locked = (
         Assignment.objects.select_for_update()
-        .select_related("package", "household")
+        .select_related("package", "household__commune")
         .get(pk=assignment.pk)
     )
+    require_household(access, locked.household)
     check_version(locked.version, expected_version)
     return locked
 
@@ -204,9 +223,11 @@ def assignment_propose(
 ) -> Assignment:
     """Propose a package for a household. Refused when the household does not qualify or
     already has as many as the package allows in the period (a repeated request too)."""
+    access = require(actor, Perm.ASSIGNMENT_PROPOSE)
     household = (
         Household.objects.select_for_update().select_related("commune").get(pk=household.pk)
     )  # one proposer per household at a time
+    require_household(access, household)
     if household.status != HouseholdStatus.ACTIVE:
         raise Conflict(f"Household {household.code} is {household.status}.", code="not_active")
     package = packages_with_terms().get(pk=package.pk)
@@ -267,9 +288,15 @@ def assignment_approve(
 ) -> Assignment:
     """Approve and commit the amount against the budget, split by source. Allocation rows
     are locked in primary-key order; if any source cannot cover its part nothing is
-    committed and the answer is 409."""
-    a = _locked(assignment, expected_version)
+    committed and the answer is 409. Whoever proposed it cannot approve it (four eyes)."""
+    a = _locked(assignment, expected_version, actor, Perm.ASSIGNMENT_APPROVE)
     _require(a, "approve", AssignmentState.PROPOSED)
+    proposer = a.steps.filter(action="propose").values_list("actor_id", flat=True).first()
+    if proposer is not None and proposer == getattr(actor, "pk", None):
+        raise NotAllowed(
+            "You proposed this assignment; another person with the right must approve it.",
+            code="proposer_cannot_approve",
+        )
     parts: list[tuple[BudgetAllocation, int]] = []
     for part in a.split:
         allocation = _allocation_for(a, part["source"])
@@ -298,7 +325,11 @@ def assignment_approve(
     for allocation, amount in parts:
         BudgetAllocation.objects.filter(pk=allocation.pk).update(committed=F("committed") + amount)
         LedgerEntry.objects.create(
-            allocation=allocation, assignment=a, kind=LedgerKind.COMMIT, amount=amount, actor=actor
+            allocation=allocation,
+            assignment=a,
+            kind=LedgerKind.COMMIT,
+            amount=amount,
+            actor=user_of(actor),
         )
     _step(a, "approve", AssignmentState.APPROVED, actor, notes)
     return _save(a, "approve")
@@ -328,7 +359,7 @@ def _release(assignment: Assignment, actor) -> int:
             assignment=assignment,
             kind=LedgerKind.RELEASE,
             amount=amount,
-            actor=actor,
+            actor=user_of(actor),
         )
     return sum(outstanding.values())
 
@@ -344,7 +375,7 @@ def disbursement_record(
     evidence_reference: str,
 ) -> Disbursement:
     """Record money or goods delivered; the assignment completes when fully delivered."""
-    a = _locked(assignment, expected_version)
+    a = _locked(assignment, expected_version, actor, Perm.ASSIGNMENT_PROPOSE)
     _require(a, "deliver", AssignmentState.APPROVED, AssignmentState.DELIVERED)
     remaining = a.amount - a.disbursed
     if amount > remaining:
@@ -371,14 +402,14 @@ def disbursement_record(
                 assignment=a,
                 kind=LedgerKind.DISBURSE,
                 amount=part,
-                actor=actor,
+                actor=user_of(actor),
             )
     disbursement = Disbursement.objects.create(
         assignment=a,
         date=on,
         amount=amount,
         evidence_reference=evidence_reference,
-        created_by=actor,
+        created_by=user_of(actor),
     )
     a.disbursed += amount
     done = a.disbursed == a.amount
@@ -398,7 +429,7 @@ def assignment_complete(
     *, assignment: Assignment, expected_version: int | None, actor, notes: str = ""
 ) -> Assignment:
     """Close a partly delivered assignment; what was not disbursed returns to the budget."""
-    a = _locked(assignment, expected_version)
+    a = _locked(assignment, expected_version, actor, Perm.ASSIGNMENT_PROPOSE)
     _require(a, "complete", AssignmentState.DELIVERED)
     released = _release(a, actor)
     _step(
@@ -415,7 +446,7 @@ def assignment_complete(
 def assignment_reject(
     *, assignment: Assignment, expected_version: int | None, actor, reason: str
 ) -> Assignment:
-    a = _locked(assignment, expected_version)
+    a = _locked(assignment, expected_version, actor, Perm.ASSIGNMENT_APPROVE)
     _require(a, "reject", AssignmentState.PROPOSED)
     a.reason = reason
     _step(a, "reject", AssignmentState.REJECTED, actor, reason)
@@ -427,7 +458,7 @@ def assignment_cancel(
     *, assignment: Assignment, expected_version: int | None, actor, reason: str
 ) -> Assignment:
     """Cancel; any committed amount not yet disbursed is released to the budget."""
-    a = _locked(assignment, expected_version)
+    a = _locked(assignment, expected_version, actor, Perm.ASSIGNMENT_APPROVE)
     _require(
         a, "cancel", AssignmentState.PROPOSED, AssignmentState.APPROVED, AssignmentState.DELIVERED
     )
@@ -444,9 +475,26 @@ def assignment_cancel(
 
 
 def bulk_propose(
-    *, package: SupportPackage, households: Sequence[Household], period: int, actor
+    *, actor, package: SupportPackage, commune: Commune, period: int
 ) -> list[dict[str, Any]]:
-    """Propose the package to each household; each succeeds or fails on its own."""
+    """Propose the package to every qualifying household of the commune (in the actor's
+    area) that has none in the period; one result per household: proposed, skipped (already
+    assigned in the period) or rejected with the reason. Sending it again proposes nothing."""
+    access = require(actor, Perm.ASSIGNMENT_PROPOSE)
+    require_area(access, commune)
+    area = access.area_q("commune", "village")
+    households = coverage_gap(package=package, period=period, area=area, commune=commune.code)
+    already = list(  # read before proposing, so new proposals are not counted twice
+        Household.objects.filter(
+            area,
+            commune=commune,
+            assignments__package=package,
+            assignments__period=period,
+            assignments__state__in=ACTIVE_STATES,
+        )
+        .distinct()
+        .order_by("code")
+    )
     results = []
     for household in households:
         try:
@@ -471,6 +519,16 @@ def bulk_propose(
                     "detail": a.explanation,
                 }
             )
+    results += [
+        {
+            "household": h.pk,
+            "household_code": h.code,
+            "outcome": "skipped",
+            "assignment": None,
+            "detail": "Already assigned in the period.",
+        }
+        for h in already
+    ]
     return results
 
 
@@ -530,6 +588,7 @@ def budget_execution(*, allocations, group_by: str) -> list[dict[str, Any]]:
 @transaction.atomic
 def package_save(
     *,
+    actor,
     package: SupportPackage | None,
     values: dict[str, Any],
     eligibility: Sequence[dict] | None,
@@ -539,6 +598,7 @@ def package_save(
     """Create or change a package with its eligibility, base rates and funding split."""
     from .models import PackageFunding, PackageRate
 
+    require(actor, Perm.SUPPORT_MANAGE)
     errors: dict[str, str] = {}
     if funding is not None:
         total = sum(Decimal(f["share_percent"]) for f in funding)
@@ -575,6 +635,141 @@ def package_save(
             getattr(package, related).all().delete()
             model.objects.bulk_create(model(package=package, **row) for row in rows)
     return package
+
+
+def _save_unique(obj, conflict: Conflict):
+    """Save `obj`; a unique constraint it breaks is the given 409, not a crash."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise conflict from None
+    return obj
+
+
+def _assign(obj, values: dict[str, Any]):
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return obj
+
+
+@transaction.atomic
+def program_save(*, actor, program: Program | None, values: dict[str, Any]) -> Program:
+    """Create or change a node of the program tree (program → component → sub-project)."""
+    require(actor, Perm.SUPPORT_MANAGE)
+    program = _assign(program or Program(), values)
+    if (program.level == ProgramLevel.PROGRAM) != (program.parent_id is None):
+        raise InvalidInput(
+            "A program has no parent; a component project or sub-project has one.",
+            fields={"parent": "Required below the program level, empty at it."},
+        )
+    return _save_unique(program, Conflict(f"Code {program.code} is taken.", code="program_exists"))
+
+
+@transaction.atomic
+def allocation_save(
+    *, actor, allocation: BudgetAllocation | None, values: dict[str, Any]
+) -> BudgetAllocation:
+    """Create or change a budget allocation of the actor's province. The amount never goes
+    below what is already committed; one allocation per sub-project, source, year and area."""
+    access = require(actor, Perm.SUPPORT_MANAGE)
+    if allocation is not None:
+        allocation = BudgetAllocation.objects.select_for_update().get(pk=allocation.pk)
+        require_province(access, allocation.province_id)
+    allocation = _assign(allocation or BudgetAllocation(), values)
+    require_province(access, allocation.province_id)
+    if allocation.commune_id and allocation.commune.province_id != allocation.province_id:
+        raise InvalidInput(
+            "The commune is not in the allocation's province.",
+            fields={"commune": "Not in the allocation's province."},
+        )
+    if allocation.amount < allocation.committed:
+        raise Conflict(
+            f"{allocation.committed:,} VND is already committed; the allocation cannot go "
+            "below it.",
+            code="below_committed",
+            fields={"amount": f"At least {allocation.committed}."},
+        )
+    # Checked here as well as by the unique constraint: SQLite treats NULL communes
+    # (province-wide allocations) as distinct.
+    exists = Conflict(
+        "An allocation for this sub-project, source, year and area exists; change its amount "
+        "instead.",
+        code="allocation_exists",
+    )
+    if (
+        BudgetAllocation.objects.filter(
+            sub_project=allocation.sub_project_id,
+            source=allocation.source,
+            year=allocation.year,
+            province=allocation.province_id,
+            commune=allocation.commune_id,
+        )
+        .exclude(pk=allocation.pk)
+        .exists()
+    ):
+        raise exists
+    return _save_unique(allocation, exists)
+
+
+def _require_model_area(access: Access, model: LivelihoodModel) -> None:
+    require_area(access, Commune.objects.get(pk=model.commune_id))
+
+
+@transaction.atomic
+def livelihood_model_save(
+    *, actor, model: LivelihoodModel | None, values: dict[str, Any]
+) -> LivelihoodModel:
+    """Create or change a livelihood model of a commune in the actor's area."""
+    access = require(actor, Perm.LIVELIHOOD_MANAGE)
+    if model is not None:
+        model = LivelihoodModel.objects.select_for_update().get(pk=model.pk)
+        _require_model_area(access, model)
+    model = _assign(model or LivelihoodModel(), values)
+    _require_model_area(access, model)
+    if model.end_date and model.end_date < model.start_date:
+        raise InvalidInput(
+            "The model ends before it starts.", fields={"end_date": "Before start_date."}
+        )
+    model.save()
+    return model
+
+
+@transaction.atomic
+def participation_save(
+    *, actor, model: LivelihoodModel, household: Household | None, values: dict[str, Any]
+) -> tuple[Participation, bool]:
+    """Add a household of the model's commune to a livelihood model, or update its outcome
+    when it is already in. Returns the participation and whether it is new."""
+    access = require(actor, Perm.LIVELIHOOD_MANAGE)
+    model = LivelihoodModel.objects.select_for_update().get(pk=model.pk)
+    _require_model_area(access, model)
+    existing = Participation.objects.filter(model=model, household=household).first()
+    if existing is None and household is None:
+        raise InvalidInput("Name the participating household.", fields={"household": "Required."})
+    if household is not None and household.commune_id != model.commune_id:
+        raise InvalidInput(
+            f"Not a household of commune {model.commune_id}.",
+            fields={"household": f"Not a household of commune {model.commune_id}."},
+        )
+    participation = _assign(existing or Participation(model=model, household=household), values)
+    participation.save()
+    return participation, existing is None
+
+
+@transaction.atomic
+def target_save(*, actor, target: Target | None, values: dict[str, Any]) -> Target:
+    """Create or change a commune's target for a year (one per commune, year and standard)."""
+    access = require(actor, Perm.SUPPORT_MANAGE)
+    if target is not None:
+        target = Target.objects.select_for_update().select_related("commune").get(pk=target.pk)
+        require_area(access, target.commune)
+    target = _assign(target or Target(), values)
+    require_area(access, target.commune)
+    return _save_unique(
+        target,
+        Conflict("A target for this commune, year and standard exists.", code="target_exists"),
+    )
 
 
 # ---------------------------------------------------------------------------- progress

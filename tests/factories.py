@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from config.access import SYSTEM
 from households import services
 from households.choices import Source
 from households.models import Commune, EthnicGroup, Household, UserAccess, Village
@@ -60,7 +61,7 @@ def household(
         values={"commune": commune, "village": village, "address": address, **extra},
         members=[services.MemberInput(values=m) for m in members],
     )
-    return services.household_register(data=data, source=Source.ADMIN)
+    return services.household_register(actor=SYSTEM, data=data, source=Source.ADMIN)
 
 
 def user(

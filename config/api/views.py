@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from config import audit
 from config.access import Access, Perm, Role, access_for
-from config.errors import InvalidInput, NotAllowed
+from config.errors import InvalidInput
 
 CHANNEL_BY_ROLE = {
     Role.FIELD_ENUMERATOR: audit.Channel.FIELD_APP,
@@ -50,35 +50,9 @@ class AreaScopedMixin(AuditedViewSetMixin):
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
+        context["access"] = self.access
         context["show_personal"] = self.access.can(Perm.VIEW_PERSONAL)
         return context
-
-
-def require_area(access: Access, commune, village=None) -> None:
-    """A write aimed at a commune (and village) outside the user's area is refused (403)."""
-    if not access.covers(commune.code, commune.province_id, village.pk if village else None):
-        raise NotAllowed(
-            f"Commune {commune.code} is outside your area.",
-            fields={"commune": "Outside your area."},
-            code="outside_area",
-        )
-
-
-def require_household_in_area(access: Access, household):
-    """The household, if it is inside the user's area; refused (403) otherwise."""
-    if not access.covers(household.commune_id, household.commune.province_id, household.village_id):
-        raise NotAllowed("The household is outside your area.", code="outside_area")
-    return household
-
-
-def require_province(access: Access, province_code: str | None) -> None:
-    """Province-level data (standards, rounds, budgets) is managed by that province's officers;
-    national data (no province) only by national administrators."""
-    if access.everywhere or (province_code is not None and province_code in access.province_codes):
-        return
-    if province_code is None:
-        raise NotAllowed("Only national administrators manage national data.", code="outside_area")
-    raise NotAllowed(f"Province {province_code} is outside your area.", code="outside_area")
 
 
 def expected_version(request) -> int | None:

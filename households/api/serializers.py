@@ -1,6 +1,7 @@
 from django.db.models import Exists, OuterRef, Prefetch
 from rest_framework import serializers
 
+from config.api.relations import InAreaRelatedField
 from households.choices import DuplicateStatus, HouseholdStatus
 from households.models import (
     Commune,
@@ -160,7 +161,7 @@ class MemberWriteSerializer(serializers.ModelSerializer):
 
 
 class MemberCreateSerializer(MemberWriteSerializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    household = InAreaRelatedField(queryset=Household.objects.all())
 
     class Meta(MemberWriteSerializer.Meta):
         fields = [
@@ -170,7 +171,7 @@ class MemberCreateSerializer(MemberWriteSerializer):
 
 
 class MemberMoveSerializer(serializers.Serializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    household = InAreaRelatedField(queryset=Household.objects.all())
     relationship = serializers.ChoiceField(choices=Member._meta.get_field("relationship").choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
     version = serializers.IntegerField(required=False, min_value=1)
@@ -250,7 +251,7 @@ class HouseholdCloseSerializer(serializers.Serializer):
 
 
 class HouseholdMergeSerializer(serializers.Serializer):
-    into = serializers.PrimaryKeyRelatedField(
+    into = InAreaRelatedField(
         queryset=Household.objects.all(), help_text="The household that remains."
     )
     reason = serializers.CharField(max_length=255)

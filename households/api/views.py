@@ -12,10 +12,7 @@ from config.api.views import (
     AuditedViewSetMixin,
     VersionedResponsesMixin,
     expected_version,
-    require_area,
-    require_household_in_area,
 )
-from config.errors import NotAllowed
 from households import services
 from households.choices import Source
 from households.filtersets import (
@@ -25,7 +22,7 @@ from households.filtersets import (
     MemberFilter,
     VillageFilter,
 )
-from households.models import Commune, DuplicateCandidate, EthnicGroup, Household, Province, Village
+from households.models import Commune, DuplicateCandidate, EthnicGroup, Province, Village
 from households.selectors import household_history
 
 from . import serializers as s
@@ -83,14 +80,14 @@ class VillageViewSet(
         return self.scope(Village.objects.select_related("commune"))
 
     def perform_create(self, serializer):
-        require_area(self.access, serializer.validated_data["commune"])
-        serializer.save()
+        serializer.instance = services.village_save(
+            actor=self.request.user, village=None, values=serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        require_area(
-            self.access, serializer.validated_data.get("commune", serializer.instance.commune)
+        serializer.instance = services.village_save(
+            actor=self.request.user, village=serializer.instance, values=serializer.validated_data
         )
-        serializer.save()
 
 
 @extend_schema_view(
@@ -145,9 +142,8 @@ class HouseholdViewSet(
     def create(self, request, *args, **kwargs):
         serializer = s.HouseholdWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        require_area(self.access, data["commune"], data.get("village"))
         household = services.household_register(
+            actor=request.user,
             data=self._input(serializer),
             source=SOURCE_BY_CHANNEL.get(audit.current().channel, Source.API),
         )
@@ -159,13 +155,8 @@ class HouseholdViewSet(
             household, data=request.data, partial=kwargs.get("partial", False)
         )
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        require_area(
-            self.access,
-            data.get("commune", household.commune),
-            data.get("village", household.village),
-        )
         household = services.household_update(
+            actor=request.user,
             household=household,
             expected_version=expected_version(request),
             data=self._input(serializer),
@@ -183,6 +174,7 @@ class HouseholdViewSet(
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         household = services.household_close(
+            actor=request.user,
             household=household,
             expected_version=expected_version(request),
             status=d["status"],
@@ -198,19 +190,15 @@ class HouseholdViewSet(
     def merge(self, request, pk=None):
         """Merge this household into another (a duplicate): members move, histories stay."""
         source = self.get_object()
-        serializer = s.HouseholdMergeSerializer(data=request.data)
+        serializer = s.HouseholdMergeSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        target = self.get_queryset().filter(pk=d["into"].pk).first()
-        if target is None:
-            raise NotAllowed(
-                "The target household is outside your area.",
-                fields={"into": "Outside your area."},
-                code="outside_area",
-            )
         target = services.household_merge(
+            actor=request.user,
             source=source,
-            target=target,
+            target=d["into"],
             expected_version=expected_version(request),
             reason=d["reason"],
             on=d["date"],
@@ -255,15 +243,15 @@ class MemberViewSet(
     def get_queryset(self):
         return self.scope(s.member_queryset())
 
-    def _household_in_area(self, household: Household) -> Household:
-        return require_household_in_area(self.access, household)
-
     def create(self, request, *args, **kwargs):
-        serializer = s.MemberCreateSerializer(data=request.data)
+        serializer = s.MemberCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
-        household = self._household_in_area(values.pop("household"))
-        member = services.member_add(household=household, values=values)
+        member = services.member_add(
+            actor=request.user, household=values.pop("household"), values=values
+        )
         return self.respond(member, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -276,7 +264,10 @@ class MemberViewSet(
         values.pop("id", None)
         values.pop("version", None)
         member = services.member_update(
-            member=member, expected_version=expected_version(request), values=values
+            actor=request.user,
+            member=member,
+            expected_version=expected_version(request),
+            values=values,
         )
         return self.respond(member)
 
@@ -287,13 +278,16 @@ class MemberViewSet(
     def move(self, request, pk=None):
         """Move the member to another household; identity and history are kept."""
         member = self.get_object()
-        serializer = s.MemberMoveSerializer(data=request.data)
+        serializer = s.MemberMoveSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         member = services.member_move(
+            actor=request.user,
             member=member,
             expected_version=expected_version(request),
-            to=self._household_in_area(d["household"]),
+            to=d["household"],
             relationship=d["relationship"],
             reason=d.get("reason", ""),
         )
@@ -326,7 +320,7 @@ class DuplicateViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
         serializer = s.DuplicateDismissSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         candidate = services.duplicate_dismiss(
-            candidate=candidate, user=request.user, note=serializer.validated_data["note"]
+            actor=request.user, candidate=candidate, note=serializer.validated_data["note"]
         )
         return Response(
             s.DuplicateSerializer(candidate, context=self.get_serializer_context()).data

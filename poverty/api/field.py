@@ -28,9 +28,16 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from config.access import Access, Perm
-from config.api.views import AreaScopedMixin, require_household_in_area
-from config.errors import Conflict, DomainError
+from config.access import (
+    Access,
+    Perm,
+    access_for,
+    covers_household,
+    require,
+    require_household,
+)
+from config.api.views import AreaScopedMixin
+from config.errors import Conflict, DomainError, NotAllowed
 from config.models import ChangeEvent
 from households import services as registry
 from households.api import serializers as hs
@@ -95,27 +102,36 @@ def _hash(item: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _household_of(kind: str, body: Any) -> Household:
+def _household_of(kind: str, body: Any, access: Access) -> Household:
+    """The household the upload is about, if it is in the uploader's area (one outside it is
+    "unknown", as it would be to a GET)."""
     if not isinstance(body, dict):
         raise ValidationError({"body": "Must be an object."})
+    field = "body.member" if kind == UploadKind.MEMBER_EDIT else "body.household"
     try:
         if kind == UploadKind.MEMBER_EDIT:
-            return (
+            household = (
                 Member.objects.select_related("household__commune")
                 .get(pk=body.get("member"))
                 .household
             )
-        return Household.objects.select_related("commune").get(pk=body.get("household"))
+        else:
+            household = Household.objects.select_related("commune").get(pk=body.get("household"))
     except (Member.DoesNotExist, Household.DoesNotExist, ValueError, TypeError) as exc:
-        field = "body.member" if kind == UploadKind.MEMBER_EDIT else "body.household"
         raise ValidationError({field: "Unknown or missing."}) from exc
+    if not covers_household(access, household):
+        raise ValidationError({field: "Unknown or missing."})
+    return household
 
 
-def apply(upload: FieldUpload, *, version: int) -> dict[str, Any]:
-    """Apply the upload's body to the household as of `version`; returns the result."""
-    body, user = upload.body, upload.user
+def apply(upload: FieldUpload, *, version: int, actor) -> dict[str, Any]:
+    """Apply the upload's body to the household as of `version`, as `actor` (the uploader,
+    or the officer who resolves a conflict): the services check the actor's role and area,
+    for where the household is and for where an edit would move it."""
+    body = upload.body
+    context = {"access": access_for(actor)}
     if upload.kind == UploadKind.SURVEY:
-        serializer = ps.SurveySerializer(data=body)
+        serializer = ps.SurveySerializer(data=body, context=context)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         household = values.pop("household")
@@ -123,10 +139,11 @@ def apply(upload: FieldUpload, *, version: int) -> dict[str, Any]:
         review_round = values.pop("review_round", None)
         application = values.pop("application", "none")
         survey = services.survey_submit(
+            actor=actor,
             household=household,
             values={**values, "captured_at": upload.captured_at},
             members=members,
-            enumerator=user,
+            enumerator=upload.user,
             submitted=body,
             review_round=review_round,
             application=application,
@@ -143,6 +160,7 @@ def apply(upload: FieldUpload, *, version: int) -> dict[str, Any]:
         values.pop("version", None)
         members = values.pop("members", None)
         household = registry.household_update(
+            actor=actor,
             household=household,
             expected_version=version,
             data=registry.HouseholdInput(
@@ -164,7 +182,9 @@ def apply(upload: FieldUpload, *, version: int) -> dict[str, Any]:
     values = dict(serializer.validated_data)
     values.pop("id", None)
     member_version = values.pop("version", member.version)
-    member = registry.member_update(member=member, expected_version=member_version, values=values)
+    member = registry.member_update(
+        actor=actor, member=member, expected_version=member_version, values=values
+    )
     return {"member": str(member.pk), "version": member.version}
 
 
@@ -174,21 +194,21 @@ def _errors(exc: Exception) -> dict[str, Any]:
     return {"code": "validation_error", "detail": "Invalid upload.", "fields": exc.detail}
 
 
-def receive(item: dict[str, Any], *, user, access: Access) -> tuple[FieldUpload, bool]:
+def receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bool]:
     """Store and (when the household has not changed) apply one upload. Returns the upload
-    and whether it is new. Replays return the stored upload untouched."""
+    and whether it is new. Replays (same uploader, same body) return the stored upload."""
+    access = require(user, Perm.SURVEY_SUBMIT)
     digest = _hash(item)
     existing = FieldUpload.objects.filter(pk=item["client_id"]).first()
     if existing is not None:
-        if existing.body_hash != digest:
+        if existing.body_hash != digest or existing.user_id != user.pk:
             raise Conflict(
                 "This client_id was already used for a different upload.",
                 fields={"client_id": "Already used with another body."},
                 code="client_id_reused",
             )
         return existing, False
-    household = _household_of(item["kind"], item["body"])
-    require_household_in_area(access, household)
+    household = _household_of(item["kind"], item["body"], access)
     upload = FieldUpload(
         id=item["client_id"],
         kind=item["kind"],
@@ -211,14 +231,44 @@ def receive(item: dict[str, Any], *, user, access: Access) -> tuple[FieldUpload,
             else:
                 try:
                     with transaction.atomic():
-                        upload.result = apply(upload, version=household.version)
+                        upload.result = apply(upload, version=household.version, actor=user)
                         upload.status = UploadStatus.APPLIED
                 except (DomainError, ValidationError) as exc:
                     upload.status, upload.result = UploadStatus.REJECTED, _errors(exc)
             upload.save(force_insert=True)
     except IntegrityError:  # the same item arrived twice at the same moment
-        return receive(item, user=user, access=access)
+        return receive(item, user=user)
     return upload, True
+
+
+@transaction.atomic
+def resolve(*, actor, upload: FieldUpload, action: str, note: str) -> FieldUpload:
+    """An officer applies a conflicting upload to the current household, or discards it.
+    Never the person who uploaded it: a conflict means someone else changed the household
+    meanwhile, and that is for another pair of eyes to weigh."""
+    access = require(actor, Perm.UPLOAD_RESOLVE)
+    upload = (
+        FieldUpload.objects.select_for_update()
+        .select_related("household__commune")
+        .get(pk=upload.pk)
+    )
+    require_household(access, upload.household)
+    if upload.user_id == actor.pk:
+        raise NotAllowed(
+            "You uploaded this; another officer must resolve the conflict.",
+            code="own_upload",
+        )
+    if upload.status != UploadStatus.CONFLICT:
+        raise Conflict(f"The upload is {upload.status}, not a conflict.", code="not_conflict")
+    if action == "apply":
+        upload.result = apply(upload, version=upload.household.version, actor=actor)
+        upload.status = UploadStatus.RESOLVED_APPLIED
+    else:
+        upload.status = UploadStatus.RESOLVED_DISCARDED
+    upload.resolved_by, upload.resolved_at = actor, timezone.now()
+    upload.resolution_note = note
+    upload.save()
+    return upload
 
 
 HTTP_STATUS = {
@@ -235,7 +285,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
     ordering = "id"
     area_paths = ("household__commune", "household__village")
     write_perm = Perm.SURVEY_SUBMIT
-    action_perms = {"batch": Perm.SURVEY_SUBMIT, "resolve": Perm.REGISTRY_EDIT}
+    action_perms = {"batch": Perm.SURVEY_SUBMIT, "resolve": Perm.UPLOAD_RESOLVE}
     filterset_fields = ["status", "kind", "household"]
 
     def get_queryset(self):
@@ -254,7 +304,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
         same client_id with another body; 400 invalid (also on replay)."""
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        upload, new = receive(serializer.validated_data, user=request.user, access=self.access)
+        upload, new = receive(serializer.validated_data, user=request.user)
         code = (
             HTTP_STATUS[upload.status]
             if new or upload.status == UploadStatus.REJECTED
@@ -271,7 +321,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
         results = []
         for item in serializer.validated_data["items"]:
             try:
-                upload, new = receive(item, user=request.user, access=self.access)
+                upload, new = receive(item, user=request.user)
                 row = UploadResultSerializer(upload).data
                 row["replayed"] = not new
             except (DomainError, ValidationError) as exc:
@@ -292,17 +342,12 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
         upload = self.get_object()
         serializer = ResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if upload.status != UploadStatus.CONFLICT:
-            raise Conflict(f"The upload is {upload.status}, not a conflict.", code="not_conflict")
-        if serializer.validated_data["action"] == "apply":
-            household = Household.objects.get(pk=upload.household_id)
-            upload.result = apply(upload, version=household.version)
-            upload.status = UploadStatus.RESOLVED_APPLIED
-        else:
-            upload.status = UploadStatus.RESOLVED_DISCARDED
-        upload.resolved_by, upload.resolved_at = request.user, timezone.now()
-        upload.resolution_note = serializer.validated_data["note"]
-        upload.save()
+        upload = resolve(
+            actor=request.user,
+            upload=upload,
+            action=serializer.validated_data["action"],
+            note=serializer.validated_data["note"],
+        )
         return Response(UploadResultSerializer(upload).data)
 
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from config.api.relations import InAreaRelatedField
 from households.models import Commune, Household, Member, Province
 from poverty.choices import Device
 from poverty.models import (
@@ -103,7 +104,7 @@ class SurveySerializer(serializers.ModelSerializer):
     """A household survey (Form B2 facts). Posting one assesses the household under every
     standard in force on the survey date."""
 
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    household = InAreaRelatedField(queryset=Household.objects.all())
     members = SurveyMemberSerializer(many=True)
     devices = serializers.ListField(
         child=serializers.ChoiceField(choices=Device.choices), required=False, allow_empty=True

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from config.api.relations import InAreaRelatedField
 from households.models import Commune, Household, Province
 from support.models import (
     Assignment,
@@ -175,7 +176,7 @@ class AssignmentDetailSerializer(AssignmentSerializer):
 
 
 class ProposeSerializer(serializers.Serializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    household = InAreaRelatedField(queryset=Household.objects.all())
     package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
     period = serializers.IntegerField(min_value=2000, max_value=2100)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -233,6 +234,8 @@ class DisburseSerializer(_VersionedSerializer):
 
 
 class ParticipationSerializer(serializers.ModelSerializer):
+    household = InAreaRelatedField(queryset=Household.objects.all())
+
     class Meta:
         model = Participation
         fields = [

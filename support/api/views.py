@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,16 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.access import Perm
-from config.api.views import (
-    AreaScopedMixin,
-    VersionedResponsesMixin,
-    expected_version,
-    require_area,
-    require_household_in_area,
-    require_province,
-)
-from config.errors import Conflict
-from households.models import Commune, Household
+from config.api.views import AreaScopedMixin, VersionedResponsesMixin, expected_version
+from households.models import Household
 from support import services
 from support.filtersets import (
     AllocationFilter,
@@ -33,14 +23,13 @@ from support.filtersets import (
 )
 from support.models import (
     Assignment,
-    BudgetAllocation,
     Disbursement,
     LivelihoodModel,
-    Participation,
     Program,
     SupportPackage,
     Target,
 )
+from support.selectors import allocations_in_area
 
 from . import serializers as s
 
@@ -65,20 +54,15 @@ class ProgramViewSet(
     write_perm = Perm.SUPPORT_MANAGE
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def perform_create(self, serializer):
+        serializer.instance = services.program_save(
+            actor=self.request.user, program=None, values=serializer.validated_data
+        )
 
-def allocations_in_area(access):
-    """Allocations of the user's communes, and the province-wide ones that cover them."""
-    allocations = BudgetAllocation.objects.select_related("province", "commune")
-    if access.everywhere:
-        return allocations
-    provinces_of_communes = Commune.objects.filter(code__in=access.commune_codes).values(
-        "province_id"
-    )
-    return allocations.filter(
-        Q(commune_id__in=access.commune_codes)
-        | Q(province_id__in=access.province_codes)
-        | Q(commune__isnull=True, province_id__in=provinces_of_communes)
-    )
+    def perform_update(self, serializer):
+        serializer.instance = services.program_save(
+            actor=self.request.user, program=serializer.instance, values=serializer.validated_data
+        )
 
 
 class AllocationViewSet(
@@ -97,38 +81,16 @@ class AllocationViewSet(
         return allocations_in_area(self.access)
 
     def perform_create(self, serializer):
-        require_province(self.access, serializer.validated_data["province"].code)
-        commune = serializer.validated_data.get("commune")
-        if commune and commune.province_id != serializer.validated_data["province"].code:
-            raise serializers.ValidationError({"commune": "Not in the allocation's province."})
-        d = serializer.validated_data
-        # Checked here as well as by the unique constraint: SQLite treats NULL communes
-        # (province-wide allocations) as distinct.
-        if BudgetAllocation.objects.filter(
-            sub_project=d["sub_project"],
-            source=d["source"],
-            year=d["year"],
-            province=d["province"],
-            commune=commune,
-        ).exists():
-            raise Conflict(
-                "An allocation for this sub-project, source, year and area exists; "
-                "change its amount instead.",
-                code="allocation_exists",
-            )
-        serializer.save()
+        serializer.instance = services.allocation_save(
+            actor=self.request.user, allocation=None, values=serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        require_province(self.access, serializer.instance.province_id)
-        amount = serializer.validated_data.get("amount")
-        if amount is not None and amount < serializer.instance.committed:
-            raise Conflict(
-                f"{serializer.instance.committed:,} VND is already committed; the "
-                "allocation cannot go below it.",
-                code="below_committed",
-                fields={"amount": f"At least {serializer.instance.committed}."},
-            )
-        serializer.save()
+        serializer.instance = services.allocation_save(
+            actor=self.request.user,
+            allocation=serializer.instance,
+            values=serializer.validated_data,
+        )
 
 
 class PackageViewSet(
@@ -149,7 +111,9 @@ class PackageViewSet(
     def _save(self, serializer, package):
         values = dict(serializer.validated_data)
         related = {k: values.pop(k, None) for k in ("eligibility", "rates", "funding")}
-        return services.package_save(package=package, values=values, **related)
+        return services.package_save(
+            actor=self.request.user, package=package, values=values, **related
+        )
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -237,17 +201,14 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     def get_serializer_class(self):
         return s.AssignmentSerializer if self.action == "list" else s.AssignmentDetailSerializer
 
-    def _household(self, household: Household) -> Household:
-        return require_household_in_area(self.access, household)
-
     @extend_schema(request=s.ProposeSerializer, responses={201: s.AssignmentDetailSerializer})
     def create(self, request, *args, **kwargs):
         """Propose a package for a household (amount computed and explained)."""
-        serializer = s.ProposeSerializer(data=request.data)
+        serializer = s.ProposeSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         assignment = services.assignment_propose(
-            household=self._household(d["household"]),
+            household=d["household"],
             package=d["package"],
             period=d["period"],
             actor=request.user,
@@ -264,38 +225,9 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         serializer = s.BulkProposeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        commune: Commune = d["commune"]
-        require_area(self.access, commune)
-        households = services.coverage_gap(
-            package=d["package"],
-            period=d["period"],
-            area=self.access.area_q("commune", "village"),
-            commune=commune.code,
-        )
-        already = list(  # read before proposing, so new proposals are not counted twice
-            Household.objects.filter(
-                self.access.area_q("commune", "village"),
-                commune=commune,
-                assignments__package=d["package"],
-                assignments__period=d["period"],
-                assignments__state__in=services.ACTIVE_STATES,
-            )
-            .distinct()
-            .order_by("code")
-        )
         results = services.bulk_propose(
-            package=d["package"], households=households, period=d["period"], actor=request.user
+            actor=request.user, package=d["package"], commune=d["commune"], period=d["period"]
         )
-        results += [
-            {
-                "household": h.pk,
-                "household_code": h.code,
-                "outcome": "skipped",
-                "assignment": None,
-                "detail": "Already assigned in the period.",
-            }
-            for h in already
-        ]
         return Response(s.BulkResultSerializer(results, many=True).data)
 
     @extend_schema(
@@ -425,33 +357,31 @@ class LivelihoodModelViewSet(
         )
 
     def perform_create(self, serializer):
-        commune = serializer.validated_data["commune"]
-        require_area(self.access, commune)
-        serializer.save()
+        serializer.instance = services.livelihood_model_save(
+            actor=self.request.user, model=None, values=serializer.validated_data
+        )
 
-    perform_update = perform_create
+    def perform_update(self, serializer):
+        serializer.instance = services.livelihood_model_save(
+            actor=self.request.user, model=serializer.instance, values=serializer.validated_data
+        )
 
     @extend_schema(request=s.ParticipationSerializer, responses={201: s.ParticipationSerializer})
     @action(detail=True, methods=["post"])
     def participants(self, request, pk=None):
         """Add a participating household, or update its outcome when it is already in."""
         model = self.get_object()
-        existing = Participation.objects.filter(
-            model=model, household_id=request.data.get("household")
-        ).first()
         serializer = s.ParticipationSerializer(
-            existing, data=request.data, partial=existing is not None
+            data=request.data, partial=True, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        household = serializer.validated_data.get("household") or existing.household
-        if household.commune_id != model.commune_id:
-            raise serializers.ValidationError(
-                {"household": f"Not a household of commune {model.commune_id}."}
-            )
-        participation = serializer.save(model=model)
+        values = dict(serializer.validated_data)
+        participation, new = services.participation_save(
+            actor=request.user, model=model, household=values.pop("household", None), values=values
+        )
         return Response(
-            s.ParticipationSerializer(participation).data,
-            status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED,
+            s.ParticipationSerializer(participation, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if new else status.HTTP_200_OK,
         )
 
 
@@ -483,15 +413,14 @@ class TargetViewSet(
         return Response(s.TargetSerializer(target, context=context).data)
 
     def perform_create(self, serializer):
-        commune = serializer.validated_data["commune"]
-        require_area(self.access, commune)
-        try:
-            with transaction.atomic():
-                serializer.save()
-        except IntegrityError:
-            raise Conflict(
-                "A target for this commune, year and standard exists.", code="target_exists"
-            ) from None
+        serializer.instance = services.target_save(
+            actor=self.request.user, target=None, values=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.target_save(
+            actor=self.request.user, target=serializer.instance, values=serializer.validated_data
+        )
 
 
 class BudgetExecutionParams(serializers.Serializer):

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connection
 
-from config.access import Role
+from config.access import SYSTEM, Role
 from config.models import ChangeEvent
 from households import services
 from tests import factories as f
@@ -71,6 +71,7 @@ def test_feed_is_area_scoped_and_reports_moves_out(ward, rural):
     # the head moves to the rural household; the spouse becomes head first
     spouse = mine.members.get(full_name="Người Ở")
     services.household_update(
+        actor=SYSTEM,
         household=mine,
         expected_version=1,
         data=services.HouseholdInput(
@@ -83,7 +84,11 @@ def test_feed_is_area_scoped_and_reports_moves_out(ward, rural):
     )
     mover.refresh_from_db()
     services.member_move(
-        member=mover, expected_version=mover.version, to=theirs, relationship="other_relative"
+        actor=SYSTEM,
+        member=mover,
+        expected_version=mover.version,
+        to=theirs,
+        relationship="other_relative",
     )
     events, _ = read_all(officer, after=cursor)
     moved = [e for e in events if e["entity_id"] == str(mover.id)][-1]
@@ -107,6 +112,7 @@ def test_consumer_reading_during_concurrent_writes_sees_every_change_once(ward):
         try:
             for i in range(1, 11):
                 services.household_update(
+                    actor=SYSTEM,
                     household=h,
                     expected_version=i,
                     data=services.HouseholdInput(values={"address": str(i)}),

@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
+from config.access import SYSTEM
 from config.errors import StaleVersion
 from households import services
 from households.models import Household
@@ -71,6 +72,7 @@ def test_concurrent_updates_exactly_one_wins(ward):
         barrier.wait()
         try:
             services.household_update(
+                actor=SYSTEM,
                 household=h,
                 expected_version=1,
                 data=services.HouseholdInput(values={"address": f"w{i}"}),

@@ -61,6 +61,8 @@ def test_household_change_page_history_and_edit(admin_client, ward):
         "members-0-citizen_id": head.citizen_id,
         "members-0-status": "present",
         "members-0-status_date": "",
+        "members-0-based_on_version": "1",
+        "based_on_version": "1",
     }
     r = admin_client.post(f"/admin/households/household/{h.pk}/change/", data)
     assert r.status_code == 302, r.context["adminform"].errors if r.context else r
@@ -80,6 +82,7 @@ def test_household_change_page_history_and_edit(admin_client, ward):
             "members-1-status": "present",
             "members-1-household": str(h.pk),
             "address": "Không lưu",
+            "based_on_version": "2",
         }
     )
     r = admin_client.post(f"/admin/households/household/{h.pk}/change/", data)

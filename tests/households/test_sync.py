@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from config import jobs
-from config.access import Role
+from config.access import SYSTEM, Role
 from config.feed import payload_of
 from config.models import ChangeEvent, Job, JobStatus
 from households import services, sync
@@ -213,6 +213,7 @@ def test_sync_never_overwrites_local_fields(officer, ward):
     household = Household.objects.get(external_id="HK-1")
     village = Village.objects.create(commune=ward, name="Khu 7")
     services.household_update(
+        actor=SYSTEM,
         household=household,
         expected_version=1,
         data=services.HouseholdInput(values={"phone": "0912345678", "village": village}),
@@ -234,11 +235,14 @@ def test_local_edit_of_registry_field_conflict_and_three_way_merge(officer, ward
     household = Household.objects.get(external_id="HK-1")
     head = household.members.get(relationship="head")
     services.household_update(
+        actor=SYSTEM,
         household=household,
         expected_version=1,
         data=services.HouseholdInput(values={"address": "Số 5 (sửa tại xã)"}),
     )
-    services.member_update(member=head, expected_version=1, values={"full_name": "Nguyễn Văn Ân"})
+    services.member_update(
+        actor=SYSTEM, member=head, expected_version=1, values={"full_name": "Nguyễn Văn Ân"}
+    )
 
     # The registry sends what it sent before: the local edits stand.
     report = sync.sync_records([family("HK-1", ward)], actor=officer)
@@ -363,6 +367,7 @@ def test_a_second_head_registered_locally_rejects_the_record(officer, ward):
     head = household.members.get(relationship="head")
     # locally the spouse became head and the head a parent
     services.household_update(
+        actor=SYSTEM,
         household=household,
         expected_version=1,
         data=services.HouseholdInput(
@@ -756,6 +761,7 @@ def test_a_concurrent_edit_makes_the_chunk_start_again(officer, ward, monkeypatc
     sync.sync_records([family("HK-1", ward)], actor=officer)
     household = Household.objects.get(external_id="HK-1")
     services.household_update(
+        actor=SYSTEM,
         household=household,
         expected_version=1,
         data=services.HouseholdInput(values={"phone": "0987654321"}),
@@ -786,11 +792,19 @@ def test_closed_households_and_deceased_people_are_left_to_officers(officer, war
     sync.sync_records(batch, actor=officer)
     closed = Household.objects.get(external_id="HK-1")
     services.household_close(
-        household=closed, expected_version=1, status="dissolved", reason="x", on=date.today()
+        actor=SYSTEM,
+        household=closed,
+        expected_version=1,
+        status="dissolved",
+        reason="x",
+        on=date.today(),
     )
     child = Member.objects.get(external_id="HK-2-3")
     services.member_update(
-        member=child, expected_version=1, values={"status": "deceased", "status_date": date.today()}
+        actor=SYSTEM,
+        member=child,
+        expected_version=1,
+        values={"status": "deceased", "status_date": date.today()},
     )
     # The registry drops the child, then lists it again; HK-1 keeps coming.
     without_child = record("HK-2", ward, *batch[1]["members"][:2])
@@ -812,6 +826,7 @@ def test_registry_moves_a_household_to_another_commune(officer, ward, rural):
     household = Household.objects.get(external_id="HK-1")
     village = Village.objects.create(commune=ward, name="Khu 3")
     services.household_update(
+        actor=SYSTEM,
         household=household,
         expected_version=1,
         data=services.HouseholdInput(values={"village": village}),

@@ -98,7 +98,11 @@ def test_batch_of_a_days_work(enumerator, family, ward):
 def test_uploads_outside_the_area_are_refused(enumerator, rural):
     theirs = f.household(rural)
     r = enumerator.post("/api/v1/field/uploads/", item(theirs))
-    assert r.status_code == 403
+    # as if the household did not exist: the answer names no one and tells nothing
+    assert r.status_code == 400
+    assert r.json()["errors"] == [
+        {"field": "body.household", "code": "invalid", "reason": "Unknown or missing."}
+    ]
     assert not FieldUpload.objects.exists()
 
 

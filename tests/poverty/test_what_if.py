@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from config.access import SYSTEM
 from households.choices import HouseholdStatus
 from households.services import household_close
 from poverty import services
@@ -130,6 +131,7 @@ def test_latest_facts_are_each_latest_survey_with_its_own_members(ward, rural):
         homes.append(home)
     submit(homes[0], day="2026-11-01", income=99_000_000)  # a newer survey replaces the first
     household_close(
+        actor=SYSTEM,
         household=homes[1], expected_version=homes[1].version, status=HouseholdStatus.MOVED_OUT,
         reason="moved", on=date(2026, 11, 2),
     )  # fmt: skip

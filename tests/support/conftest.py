@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from config.access import Role
+from config.access import SYSTEM, Role
 from support import services
 from support.models import BudgetAllocation, Program
 from tests import factories as f
@@ -28,6 +28,7 @@ def tree(db):
 @pytest.fixture
 def housing_package(tree):
     return services.package_save(
+        actor=SYSTEM,
         package=None,
         values={
             "code": "NHA-O",

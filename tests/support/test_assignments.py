@@ -254,5 +254,6 @@ def test_support_is_area_scoped(poor_household, housing_package, rural):
         "/api/v1/assignments/",
         {"household": str(poor_household.id), "package": str(housing_package.id), "period": 2026},
     )
-    assert r.status_code == 403
+    assert r.status_code == 400  # as if the household did not exist
+    assert "does not exist" in r.json()["errors"][0]["reason"]
     assert other.get("/api/v1/reports/coverage/", {"period": 2026}).json() == []

@@ -20,12 +20,13 @@ AFFORDABLE = 7
 def test_parallel_approvals_commit_exactly_what_the_budget_covers(
     ward, leader, leader_api, housing_package, tree
 ):
+    proposer = f.user("commune_officer", communes=[ward])  # the leader may not approve their own
     assignments = []
     for _ in range(APPROVALS):
         h = f.household(ward)  # Kinh head: ×1.3 → 52,000,000 = 36,400,000 central + 15,600,000
         decide(h, leader, day="2026-10-01", decision="2026-10-10", **POOR)
         assignments.append(
-            assignment_propose(household=h, package=housing_package, period=2026, actor=leader)
+            assignment_propose(household=h, package=housing_package, period=2026, actor=proposer)
         )
     central = 36_400_000 * AFFORDABLE + 36_399_999  # one dong short of an eighth
     allocate(tree, ward, central=central, local=10**12)
