@@ -46,16 +46,18 @@ class Perm(StrEnum):
     ASSIGNMENT_APPROVE = "assignment_approve"  # approve (commit budget), reject, cancel
     LIVELIHOOD_MANAGE = "livelihood_manage"  # livelihood models and their participants
     UPLOAD_RESOLVE = "upload_resolve"  # apply or discard a field upload kept as a conflict
+    AUDIT_READS = "audit_reads"  # see who read personal data in bulk (the auditor's)
 
 
 # What only the province does, and what only the commune chairperson decides.
 _PROVINCE_ONLY = {Perm.STANDARDS_MANAGE, Perm.ROUNDS_MANAGE, Perm.SUPPORT_MANAGE}
 _COMMUNE_DECISIONS = {Perm.ASSESSMENT_APPROVE, Perm.ASSIGNMENT_APPROVE}
-_COMMUNE_WORK = frozenset(Perm) - _PROVINCE_ONLY - _COMMUNE_DECISIONS
+_AUDIT = {Perm.AUDIT_READS}
+_COMMUNE_WORK = frozenset(Perm) - _PROVINCE_ONLY - _COMMUNE_DECISIONS - _AUDIT
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # The province manages standards and rounds; communes decide their own lists.
-    Role.PROVINCE_OFFICER: frozenset(Perm) - _COMMUNE_DECISIONS,
+    Role.PROVINCE_OFFICER: frozenset(Perm) - _COMMUNE_DECISIONS - _AUDIT,
     Role.COMMUNE_LEADER: _COMMUNE_WORK | _COMMUNE_DECISIONS,
     Role.COMMUNE_OFFICER: _COMMUNE_WORK,
     Role.FIELD_ENUMERATOR: frozenset(
@@ -64,7 +66,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGISTRY_SYSTEM: frozenset(
         {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.REGISTRY_LIFECYCLE}
     ),
-    Role.AUDITOR: frozenset({Perm.VIEW, Perm.VIEW_PERSONAL}),
+    Role.AUDITOR: frozenset({Perm.VIEW, Perm.VIEW_PERSONAL, Perm.AUDIT_READS}),
     Role.ANALYST: frozenset({Perm.VIEW, Perm.WHAT_IF}),
 }
 

@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.access import Access, Perm, access_for
 from config.errors import DomainError
+from config.models import PersonalDataRead
 from config.personal import personal_fields
 
 
@@ -188,3 +189,16 @@ def changed(form, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
 def cleaned(form, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """The cleaned values of the fields among `names` present in the form."""
     return {k: form.cleaned_data[k] for k in names if k in form.cleaned_data}
+
+
+@admin.register(PersonalDataRead)
+class PersonalDataReadAdmin(RoleAdmin):
+    """Who read personal data in bulk (lists, feed, exports): for auditors, read-only."""
+
+    list_display = ["at", "user", "channel", "resource", "query", "records"]
+    list_filter = ["channel"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "resource"]
+    readonly_fields = [f.name for f in PersonalDataRead._meta.fields]
+    date_hierarchy = "at"
+    view_perm = Perm.AUDIT_READS

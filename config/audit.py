@@ -58,6 +58,16 @@ def end(token) -> None:
     _current.reset(token)
 
 
+def record_personal_read(user, channel: str, resource: str, records: int, query: str = "") -> None:
+    """Note that `user` read `records` records with personal data unmasked, in bulk."""
+    from config.models import PersonalDataRead
+
+    if records and getattr(user, "pk", None):
+        PersonalDataRead.objects.create(
+            user=user, channel=channel, resource=resource[:200], query=query[:500], records=records
+        )
+
+
 def history_user(instance, request, **kwargs):
     """simple-history's `get_user`: the acting user of the current context."""
     explicit = getattr(instance, "_history_user", None)

@@ -78,3 +78,28 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.status})"
+
+
+class PersonalDataRead(models.Model):
+    """Who read unmasked personal data in bulk, when, through what and how many records: list
+    pages of the API, the change feed and exports (config.api.views, config.api.changes,
+    households.exports). Single records are not logged; every change is (history)."""
+
+    class Channel(models.TextChoices):
+        LIST = "list", "API list"
+        FEED = "feed", "Change feed"
+        EXPORT = "export", "Export"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    resource = models.CharField(max_length=200, help_text="The path read, or the export kind.")
+    query = models.CharField(max_length=500, blank=True, help_text="Its filters.")
+    records = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.records} via {self.channel} at {self.at:%Y-%m-%d %H:%M}"

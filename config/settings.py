@@ -179,6 +179,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.drop_storage_limits",
+        "config.api.serializers.mark_masked_nullable",
     ],
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "households.choices.Sex",

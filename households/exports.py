@@ -4,34 +4,38 @@ household's columns, for the requester's area; personal fields blank without the
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from django.conf import settings
 
-from config import jobs
+from config import audit, jobs
 from config.access import Perm, access_for
 from config.models import Job
+from config.personal import personal_fields
 
 from .choices import MemberStatus
 from .models import Household, Member
 
-COLUMNS = [
-    "household_code",
-    "household_id",
-    "external_id",
-    "commune",
-    "village",
-    "address",
-    "household_status",
-    "member_id",
-    "full_name",
-    "date_of_birth",
-    "sex",
-    "ethnicity",
-    "relationship",
-    "citizen_id",
+# (column, model, field): the field decides whether the column is personal (config.personal).
+SOURCES = [
+    ("household_code", Household, "code"),
+    ("household_id", Household, "id"),
+    ("external_id", Household, "external_id"),
+    ("commune", Household, "commune"),
+    ("village", Household, "village"),
+    ("address", Household, "address"),
+    ("household_status", Household, "status"),
+    ("member_id", Member, "id"),
+    ("full_name", Member, "full_name"),
+    ("date_of_birth", Member, "date_of_birth"),
+    ("sex", Member, "sex"),
+    ("ethnicity", Member, "ethnicity"),
+    ("relationship", Member, "relationship"),
+    ("citizen_id", Member, "citizen_id"),
 ]
-PERSONAL = {"address", "full_name", "date_of_birth", "citizen_id"}
+COLUMNS = [column for column, _, _ in SOURCES]
+PERSONAL = {column for column, model, name in SOURCES if name in personal_fields(model)}
 CHUNK = 20_000
 
 
@@ -83,6 +87,10 @@ def run_job(job: Job) -> None:
             written += 1
             if written % CHUNK == 0:
                 jobs.progress(job, done=written)
+    if not hidden:
+        audit.record_personal_read(
+            job.created_by, "export", job.kind, written, json.dumps(job.params, sort_keys=True)
+        )
     jobs.progress(
         job,
         done=written,

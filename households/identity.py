@@ -29,7 +29,22 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", stripped).strip().lower()
 
 
-CITIZEN_ID_PATTERN = re.compile(r"^\d{12}$")
+# Identifiers are ASCII: `\d` would also take Arabic-Indic (٠-٩), Devanagari (०-९) and
+# fullwidth (０-９) digits, and the same person could be registered twice under two spellings
+# that neither search nor matching would see as one. `\Z` (not `$`) so that a trailing newline
+# is no digit either; PostgreSQL reads the same patterns (the CHECK constraints on the tables).
+CITIZEN_ID = "[0-9]{12}"
+PHONE = "[0-9]{8,15}"
+EXTERNAL_ID = "[!-~]{1,64}"  # visible ASCII, no spaces
+CITIZEN_ID_PATTERN = re.compile(rf"^{CITIZEN_ID}\Z")
+PHONE_PATTERN = re.compile(rf"^{PHONE}\Z")
+EXTERNAL_ID_PATTERN = re.compile(rf"^{EXTERNAL_ID}\Z")
+
+
+def api_pattern(fragment: str) -> str:
+    """The same rule for an API field (its OpenAPI pattern is ECMA-262, which has no \\Z;
+    the serializer trims whitespace first, so `$` cannot let a newline through)."""
+    return f"^{fragment}$"
 
 
 def citizen_id_errors(
@@ -43,7 +58,7 @@ def citizen_id_errors(
     or birth year is reported.
     """
     if not CITIZEN_ID_PATTERN.match(citizen_id or ""):
-        return ["A citizen ID has exactly 12 digits."]
+        return ["A citizen ID is exactly 12 ASCII digits (0-9)."]
     errors: list[str] = []
     if citizen_id[:3] == "000":
         errors.append("Digits 1-3 (place of birth registration) cannot be 000.")

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length
 
 from config import personal
 from config.access import Role
@@ -20,8 +19,7 @@ from .choices import (
     UnitKind,
     VillageKind,
 )
-
-models.CharField.register_lookup(Length)  # `citizen_id__length` in the constraint below
+from .identity import CITIZEN_ID_PATTERN, EXTERNAL_ID_PATTERN, PHONE_PATTERN
 
 
 class Province(models.Model):
@@ -194,6 +192,15 @@ class Household(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["external_id"], name="household_unique_external_id"),
             models.CheckConstraint(
+                condition=Q(external_id__isnull=True)
+                | Q(external_id__regex=EXTERNAL_ID_PATTERN.pattern),
+                name="household_external_id_ascii",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=PHONE_PATTERN.pattern),
+                name="household_phone_ascii_digits",
+            ),
+            models.CheckConstraint(
                 condition=Q(status=HouseholdStatus.MERGED, merged_into__isnull=False)
                 | (~Q(status=HouseholdStatus.MERGED) & Q(merged_into__isnull=True)),
                 name="household_merged_into_iff_merged",
@@ -273,8 +280,14 @@ class Member(models.Model):
                 name="member_one_present_head",
             ),
             models.CheckConstraint(
-                condition=Q(citizen_id__isnull=True) | Q(citizen_id__length=12),
-                name="member_citizen_id_12_chars",
+                condition=Q(citizen_id__isnull=True)
+                | Q(citizen_id__regex=CITIZEN_ID_PATTERN.pattern),
+                name="member_citizen_id_ascii_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(external_id__isnull=True)
+                | Q(external_id__regex=EXTERNAL_ID_PATTERN.pattern),
+                name="member_external_id_ascii",
             ),
         ]
 

@@ -116,7 +116,7 @@ from .choices import (
     Sex,
     Source,
 )
-from .identity import citizen_id_errors, fold
+from .identity import EXTERNAL_ID_PATTERN, citizen_id_errors, fold
 from .models import Commune, DuplicateCandidate, EthnicGroup, Household, Member
 
 CHUNK_SIZE = 5000
@@ -168,7 +168,7 @@ _HISTORY_META = {
 REASON = "Home Affairs registry sync"
 ELSEWHERE = "the province can resolve it."  # what a caller is told of data outside their area
 _NO_SNAPSHOT = object()  # "last sent" when the registry never sent this row
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 MIN_BIRTH_DATE = date(1900, 1, 1)
 SEXES = frozenset(Sex.values)
 RELATIONSHIPS = frozenset(Relationship.values)
@@ -460,6 +460,14 @@ def _text(value: Any, path: str, errors: list, *, max_length: int) -> str | None
     return value
 
 
+def _external_id(value: Any, path: str, errors: list) -> str | None:
+    value = _text(value, path, errors, max_length=64)
+    if value is not None and not EXTERNAL_ID_PATTERN.match(value):
+        errors.append(_error(path, "invalid", "Visible ASCII characters only (no spaces)."))
+        return None
+    return value
+
+
 def _birth_date(value: Any, path: str, errors: list, today: date) -> date | None:
     if not isinstance(value, str) or not _DATE.match(value):
         errors.append(_error(path, "invalid_date", "A date as YYYY-MM-DD is required."))
@@ -484,7 +492,7 @@ def _member(raw: Any, pos: int, ctx: _Context, errors: list) -> InMember | None:
         errors.append(_error(f"members.{pos}", "invalid", "A member is a JSON object."))
         return None
     before = len(errors)
-    external_id = _text(raw.get("external_id"), p + "external_id", errors, max_length=64)
+    external_id = _external_id(raw.get("external_id"), p + "external_id", errors)
     full_name = _text(raw.get("full_name"), p + "full_name", errors, max_length=150)
     dob = _birth_date(raw.get("date_of_birth"), p + "date_of_birth", errors, ctx.today)
     sex = raw.get("sex")
@@ -528,7 +536,7 @@ def validate_record(raw: Any, index: int, ctx: _Context) -> InHousehold | list[d
     if not isinstance(raw, dict):
         return [_error("record", "invalid", "A record is a JSON object.")]
     errors: list[dict[str, str]] = []
-    external_id = _text(raw.get("external_id"), "external_id", errors, max_length=64)
+    external_id = _external_id(raw.get("external_id"), "external_id", errors)
     commune = raw.get("commune")
     if not isinstance(commune, str) or commune not in ctx.communes:
         errors.append(_error("commune", "unknown_commune", f"No commune with code {commune!r}."))

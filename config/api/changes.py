@@ -8,20 +8,15 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import audit
 from config.access import Perm, access_for
+from config.feed import FEED
 from config.models import ChangeEvent
+from config.personal import mask, personal_fields
 
-ENTITIES = [
-    "household",
-    "member",
-    "survey",
-    "assessment",
-    "official_status",
-    "assignment",
-    "disbursement",
-]
-# Payload fields hidden from roles without personal-data rights.
-PERSONAL = {"full_name", "date_of_birth", "citizen_id", "address", "phone", "latitude", "longitude"}
+ENTITIES = [entity for entity, _ in FEED.values()]
+# The model of each entity's payload, for masking (config.personal).
+MODEL_OF = {entity: label for label, (entity, _) in FEED.items()}
 
 
 class ChangesParams(serializers.Serializer):
@@ -89,9 +84,15 @@ class ChangesView(APIView):
         rows = ChangeSerializer(page, many=True).data
         if not access.can(Perm.VIEW_PERSONAL):
             for row in rows:
-                row["payload"] = {
-                    k: (None if k in PERSONAL else v) for k, v in row["payload"].items()
-                }
+                row["payload"] = mask(MODEL_OF[row["entity"]], row["payload"])
+        else:
+            audit.record_personal_read(
+                request.user,
+                "feed",
+                request.path,
+                sum(1 for row in rows if personal_fields(MODEL_OF[row["entity"]])),
+                request.META.get("QUERY_STRING", ""),
+            )
         return Response(
             {
                 "results": rows,

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from config import audit
 from config.access import Access, Perm, Role, access_for
 from config.errors import InvalidInput
+from config.personal import personal_fields
 
 CHANNEL_BY_ROLE = {
     Role.FIELD_ENUMERATOR: audit.Channel.FIELD_APP,
@@ -32,7 +33,31 @@ class AuditedViewSetMixin:
         if token is not None:
             audit.end(token)
             self._audit_token = None
+            self._record_bulk_read(request, response)
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def _record_bulk_read(self, request, response) -> None:
+        """A list page that showed personal data is recorded: who read how many, and how."""
+        if request.method != "GET" or response.status_code != 200:
+            return
+        data = getattr(response, "data", None)  # a file download has none
+        rows = data.get("results") if isinstance(data, dict) else data
+        if not isinstance(rows, list) or not rows or not self.access.can(Perm.VIEW_PERSONAL):
+            return
+        serializer_class = (
+            self.get_serializer_class() if hasattr(self, "get_serializer_class") else None
+        )
+        model = getattr(serializer_class, "personal_model", None) or getattr(
+            getattr(serializer_class, "Meta", None), "model", None
+        )
+        if model is not None and personal_fields(model):
+            audit.record_personal_read(
+                request.user,
+                "list",
+                request.path,
+                len(rows),
+                request.META.get("QUERY_STRING", ""),
+            )
 
 
 class AreaScopedMixin(AuditedViewSetMixin):

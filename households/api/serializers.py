@@ -2,7 +2,9 @@ from django.db.models import Exists, OuterRef, Prefetch
 from rest_framework import serializers
 
 from config.api.relations import InAreaRelatedField
+from config.api.serializers import PersonalDataMixin
 from households.choices import DuplicateStatus, HouseholdStatus
+from households.identity import CITIZEN_ID, EXTERNAL_ID, PHONE, api_pattern
 from households.models import (
     Commune,
     DuplicateCandidate,
@@ -12,28 +14,6 @@ from households.models import (
     Province,
     Village,
 )
-
-# Fields hidden from roles without personal-data rights (config.access.Perm.VIEW_PERSONAL).
-PERSONAL_FIELDS = {
-    "full_name",
-    "date_of_birth",
-    "citizen_id",
-    "address",
-    "phone",
-    "latitude",
-    "longitude",
-}
-
-
-class PersonalDataMixin:
-    """Blanks personal fields for users whose role does not need them."""
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if not self.context.get("show_personal", False):
-            for name in PERSONAL_FIELDS & data.keys():
-                data[name] = None
-        return data
 
 
 class ProvinceSerializer(serializers.ModelSerializer):
@@ -123,7 +103,6 @@ class MemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {name: {"allow_null": True} for name in PERSONAL_FIELDS}
 
     def get_birth_year(self, obj) -> int:
         return obj.date_of_birth.year
@@ -137,11 +116,13 @@ class MemberWriteSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(required=False, min_value=1)
     ethnicity = serializers.SlugRelatedField(slug_field="code", queryset=EthnicGroup.objects.all())
     citizen_id = serializers.RegexField(
-        r"^\d{12}$",
+        api_pattern(CITIZEN_ID),
         required=False,
         allow_null=True,
         allow_blank=True,
-        error_messages={"invalid": "A citizen ID has exactly 12 digits."},
+        help_text="12 ASCII digits (0-9): province of birth registration (3), century and sex "
+        "(1), birth year (2), serial (6); must agree with sex and date of birth. Optional.",
+        error_messages={"invalid": "A citizen ID is exactly 12 ASCII digits (0-9)."},
     )
 
     class Meta:
@@ -207,7 +188,6 @@ class HouseholdSerializer(PersonalDataMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {name: {"allow_null": True} for name in PERSONAL_FIELDS}
 
 
 class HouseholdWriteSerializer(serializers.ModelSerializer):
@@ -223,6 +203,21 @@ class HouseholdWriteSerializer(serializers.ModelSerializer):
     members = MemberWriteSerializer(many=True, required=False)
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="Version the update is based on (or If-Match)."
+    )
+    external_id = serializers.RegexField(
+        api_pattern(EXTERNAL_ID),
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="The Home Affairs registry's household ID (visible ASCII, up to 64).",
+        error_messages={"invalid": "Visible ASCII characters only (no spaces), up to 64."},
+    )
+    phone = serializers.RegexField(
+        api_pattern(PHONE),
+        required=False,
+        allow_blank=True,
+        help_text="8 to 15 ASCII digits (0-9), no spaces or signs, e.g. 0912345678.",
+        error_messages={"invalid": "8 to 15 ASCII digits (0-9), no spaces or signs."},
     )
 
     class Meta:
@@ -293,7 +288,6 @@ class DuplicateMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
             "citizen_id",
             "status",
         ]
-        extra_kwargs = {name: {"allow_null": True} for name in PERSONAL_FIELDS}
 
 
 class DuplicateSerializer(serializers.ModelSerializer):

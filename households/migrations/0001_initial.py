@@ -6,6 +6,10 @@ import simple_history.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models.functions import Length
+
+# The citizen-ID constraint below (replaced in 0009) uses `citizen_id__length`.
+models.CharField.register_lookup(Length)
 
 
 class Migration(migrations.Migration):

@@ -36,6 +36,7 @@ from config.access import (
     require,
     require_household,
 )
+from config.api.serializers import PersonalDataMixin
 from config.api.views import AreaScopedMixin
 from config.errors import Conflict, DomainError, NotAllowed
 from config.models import ChangeEvent
@@ -62,7 +63,7 @@ class UploadSerializer(serializers.Serializer):
     )
 
 
-class UploadResultSerializer(serializers.ModelSerializer):
+class UploadResultSerializer(PersonalDataMixin, serializers.ModelSerializer):
     client_id = serializers.UUIDField(source="id")
 
     class Meta:
@@ -310,7 +311,10 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
             if new or upload.status == UploadStatus.REJECTED
             else status.HTTP_200_OK
         )
-        return Response(UploadResultSerializer(upload).data, status=code)
+        return Response(
+            UploadResultSerializer(upload, context=self.get_serializer_context()).data,
+            status=code,
+        )
 
     @extend_schema(request=BatchSerializer, responses=UploadResultSerializer(many=True))
     @action(detail=False, methods=["post"])
@@ -322,7 +326,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
         for item in serializer.validated_data["items"]:
             try:
                 upload, new = receive(item, user=request.user)
-                row = UploadResultSerializer(upload).data
+                row = UploadResultSerializer(upload, context=self.get_serializer_context()).data
                 row["replayed"] = not new
             except (DomainError, ValidationError) as exc:
                 row = {
@@ -348,7 +352,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
             action=serializer.validated_data["action"],
             note=serializer.validated_data["note"],
         )
-        return Response(UploadResultSerializer(upload).data)
+        return Response(UploadResultSerializer(upload, context=self.get_serializer_context()).data)
 
 
 class FieldHouseholdSerializer(hs.HouseholdSerializer):
@@ -360,7 +364,7 @@ class FieldHouseholdSerializer(hs.HouseholdSerializer):
     @extend_schema_field(ps.SurveySerializer(allow_null=True))
     def get_latest_survey(self, obj):
         latest = obj.latest_surveys
-        return ps.SurveySerializer(latest[0]).data if latest else None
+        return ps.SurveySerializer(latest[0], context=self.context).data if latest else None
 
 
 class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):

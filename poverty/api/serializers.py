@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from config.api.relations import InAreaRelatedField
+from config.api.serializers import PersonalDataMixin
 from households.models import Commune, Household, Member, Province
 from poverty.choices import Device
 from poverty.models import (
@@ -100,7 +101,7 @@ class SurveyMemberSerializer(serializers.ModelSerializer):
         ]
 
 
-class SurveySerializer(serializers.ModelSerializer):
+class SurveySerializer(PersonalDataMixin, serializers.ModelSerializer):
     """A household survey (Form B2 facts). Posting one assesses the household under every
     standard in force on the survey date."""
 
@@ -155,7 +156,7 @@ class SurveySerializer(serializers.ModelSerializer):
         return [str(a.pk) for a in obj.assessments.all()]
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(PersonalDataMixin, serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -163,7 +164,7 @@ class StepSerializer(serializers.ModelSerializer):
         fields = ["action", "from_state", "to_state", "actor", "at", "notes", "attachments", "data"]
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(PersonalDataMixin, serializers.ModelSerializer):
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -196,7 +197,7 @@ class IndicatorResultSerializer(serializers.Serializer):
     reason_en = serializers.CharField()
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(PersonalDataMixin, serializers.ModelSerializer):
     standard_code = serializers.CharField(source="standard.code", read_only=True)
     commune = serializers.CharField(source="household.commune_id", read_only=True)
     survey_date = serializers.DateField(source="survey.survey_date", read_only=True)
@@ -306,7 +307,9 @@ class OfficialStatusSerializer(serializers.ModelSerializer):
         ]
 
 
-class WatchlistEntrySerializer(serializers.Serializer):
+class WatchlistEntrySerializer(PersonalDataMixin, serializers.Serializer):
+    personal_model = Assessment
+
     household = serializers.UUIDField()
     household_code = serializers.CharField()
     commune = serializers.CharField()

@@ -13,6 +13,7 @@ from config.access import Perm, require_area
 from config.api.jobs import JobSerializer
 from config.api.views import AreaScopedMixin, AuditedViewSetMixin, VersionedResponsesMixin
 from config.errors import InvalidInput
+from config.personal import mask
 from households.models import Household
 from poverty import rules, selectors, services
 from poverty.choices import Scope
@@ -153,7 +154,9 @@ class SurveyViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
             review_round=values.pop("review_round", None),
             application=values.pop("application", "none"),
         )
-        data = s.SurveySerializer(self.get_queryset().get(pk=survey.pk)).data
+        data = s.SurveySerializer(
+            self.get_queryset().get(pk=survey.pk), context=self.get_serializer_context()
+        ).data
         return Response(data, status=status.HTTP_201_CREATED)
 
 
@@ -224,7 +227,10 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         complaint = services.complaint_lodge(
             assessment=assessment, actor=request.user, **serializer.validated_data
         )
-        return Response(s.ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.ComplaintSerializer(complaint, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(responses=s.AssessmentSerializer)
     @action(detail=True, methods=["get"], filterset_class=None)
@@ -241,16 +247,15 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
             and result.income_per_person_month == a.income_per_person_month
             and [i.deprived for i in result.indicators] == [i["deprived"] for i in a.indicators]
         )
-        return Response(
-            {
-                "identical": identical,
-                "stored_engine_version": a.engine_version,
-                "engine_version": result.engine_version,
-                "classification": result.classification,
-                "deprivation_count": result.deprivation_count,
-                "income_per_person_month": result.income_per_person_month,
-            }
-        )
+        data = {
+            "identical": identical,
+            "stored_engine_version": a.engine_version,
+            "engine_version": result.engine_version,
+            "classification": result.classification,
+            "deprivation_count": result.deprivation_count,
+            "income_per_person_month": result.income_per_person_month,
+        }
+        return Response(data if self.access.can(Perm.VIEW_PERSONAL) else mask(Assessment, data))
 
 
 class ComplaintViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
@@ -273,7 +278,9 @@ class ComplaintViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
         complaint = services.complaint_resolve(
             complaint=complaint, actor=request.user, **serializer.validated_data
         )
-        return Response(s.ComplaintSerializer(complaint).data)
+        return Response(
+            s.ComplaintSerializer(complaint, context=self.get_serializer_context()).data
+        )
 
 
 class PovertyStatusView(AreaScopedMixin, generics.ListAPIView):
@@ -341,7 +348,9 @@ class RelapseWatchlistView(AreaScopedMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         rows = [self._entry(st) for st in page]
-        return self.get_paginated_response(s.WatchlistEntrySerializer(rows, many=True).data)
+        return self.get_paginated_response(
+            s.WatchlistEntrySerializer(rows, many=True, context=self.get_serializer_context()).data
+        )
 
     def _entry(self, st) -> dict:
         margin = (st.latest_income - st.latest_line) / st.latest_line

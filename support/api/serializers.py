@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from config.api.relations import InAreaRelatedField
+from config.api.serializers import PersonalDataMixin
 from households.models import Commune, Household, Province
 from support.models import (
     Assignment,
@@ -233,7 +234,7 @@ class DisburseSerializer(_VersionedSerializer):
     evidence_reference = serializers.CharField(max_length=300)
 
 
-class ParticipationSerializer(serializers.ModelSerializer):
+class ParticipationSerializer(PersonalDataMixin, serializers.ModelSerializer):
     household = InAreaRelatedField(queryset=Household.objects.all())
 
     class Meta:

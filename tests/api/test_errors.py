@@ -38,8 +38,8 @@ def assert_problem(r, status, field=None, code=None):
 @pytest.mark.parametrize(
     ("citizen_id", "reason"),
     [
-        ("02218500012", "exactly 12 digits"),
-        ("abcdefghijkl", "exactly 12 digits"),
+        ("02218500012", "exactly 12 ASCII digits"),
+        ("abcdefghijkl", "exactly 12 ASCII digits"),
         ("022085000123", "sex male"),  # the member is female
         ("022186000123", "birth year 1986"),  # born 1985
     ],

@@ -139,3 +139,148 @@ def test_duplicates_review_and_user_areas(admin_client, ward):
     r = admin_client.get(f"/admin/auth/user/{officer.pk}/change/")
     assert r.status_code == 200 and b"area and role" in r.content.lower()
     assert admin_client.get("/admin/auth/user/").status_code == 200
+
+
+def staff(role, **area):
+    u = f.user(role, **area)
+    u.is_staff = True
+    u.save()
+    return u
+
+
+@pytest.fixture
+def logged_in(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def _household_form(h, head, **changes):
+    data = {
+        "commune": h.commune_id,
+        "village": "",
+        "address": h.address,
+        "phone": "",
+        "external_id": "",
+        "latitude": "",
+        "longitude": "",
+        "based_on_version": str(h.version),
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "1",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+        "members-0-id": str(head.pk),
+        "members-0-household": str(h.pk),
+        "members-0-full_name": head.full_name,
+        "members-0-date_of_birth": head.date_of_birth.isoformat(),
+        "members-0-sex": head.sex,
+        "members-0-ethnicity": head.ethnicity_id,
+        "members-0-relationship": head.relationship,
+        "members-0-citizen_id": head.citizen_id or "",
+        "members-0-status": head.status,
+        "members-0-status_date": "",
+        "members-0-based_on_version": str(head.version),
+    }
+    data.update(changes)
+    return data
+
+
+def test_area_limited_staff_see_and_change_only_their_area(logged_in, ward, rural):
+    mine = f.household(ward, members=[f.member("Vũ Văn Mình")])
+    theirs = f.household(rural, members=[f.member("Vũ Văn Người")])
+    client = logged_in(staff("commune_officer", communes=[ward]))
+    r = client.get("/admin/households/household/")
+    assert r.status_code == 200 and r.context["cl"].result_count == 1
+    assert theirs.code not in r.content.decode()
+    # another commune's household, its history and its members: as if they did not exist
+    r = client.get(f"/admin/households/household/{theirs.pk}/change/")
+    assert r.status_code == 302 and theirs.code not in r.content.decode()
+    assert client.get(f"/admin/households/household/{theirs.pk}/history/").status_code == 404
+    member = theirs.members.get()
+    assert client.get(f"/admin/households/member/{member.pk}/history/").status_code == 404
+    assert client.get(f"/admin/households/member/{member.pk}/change/").status_code == 302
+    # a write into another commune is refused with a message; nothing is saved
+    head = mine.members.get()
+    r = client.post(
+        f"/admin/households/household/{mine.pk}/change/",
+        _household_form(mine, head, commune=rural.code),
+    )
+    assert r.status_code == 302
+    mine.refresh_from_db()
+    assert mine.commune_id == ward.code and mine.version == 1
+    messages = [str(m) for m in r.wsgi_request._messages]
+    assert any("outside your area" in m for m in messages)
+    # and users, their roles and areas are for superusers only
+    assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_the_admin_checks_the_version_the_form_was_based_on(admin_client, ward):
+    h = f.household(ward)
+    head = h.members.get()
+    form = _household_form(h, head, address="Sửa ở trang quản trị")
+    services_update = {"address": "Sửa qua API"}
+    api = f.client_for(f.user(None, superuser=True))
+    r = api.patch(f"/api/v1/households/{h.pk}/", services_update, HTTP_IF_MATCH='"1"')
+    assert r.status_code == 200
+    r = admin_client.post(f"/admin/households/household/{h.pk}/change/", form)
+    assert r.status_code == 302
+    h.refresh_from_db()
+    assert h.address == "Sửa qua API" and h.version == 2  # the admin did not overwrite it
+    assert any("version" in str(m) for m in r.wsgi_request._messages)
+
+
+def test_a_duplicate_citizen_id_in_the_admin_is_a_message_not_a_500(admin_client, ward):
+    holder = f.household(ward).members.get()
+    h = f.household(ward, members=[f.member("Đỗ Văn Hai", dob=holder.date_of_birth)])
+    head = h.members.get()
+    r = admin_client.post(
+        f"/admin/households/household/{h.pk}/change/",
+        _household_form(h, head, **{"members-0-citizen_id": holder.citizen_id}),
+    )
+    assert r.status_code == 200  # the form again, with the error on the row
+    assert "already exists" in r.content.decode()
+    head.refresh_from_db()
+    assert head.citizen_id != holder.citizen_id
+
+
+def test_an_analyst_sees_no_personal_data_in_the_admin(logged_in, ward):
+    h = f.household(ward, members=[f.member("Tạ Thị Riêng", sex="female")], address="Số 9 Ngõ 3")
+    head = h.members.get()
+    client = logged_in(staff("analyst", provinces=["22"]))
+    pages = [
+        "/admin/households/household/",
+        f"/admin/households/household/{h.pk}/change/",
+        "/admin/households/member/",
+        f"/admin/households/member/{head.pk}/change/",
+    ]
+    for url in pages:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        body = r.content.decode()
+        for secret in (head.full_name, head.citizen_id, h.address):
+            assert secret not in body, (url, secret)
+    assert client.get(f"/admin/households/household/{h.pk}/history/").status_code == 403
+    assert client.get("/admin/households/duplicatecandidate/").status_code == 403
+    # searching by a name finds nothing for a role that may not search by names
+    r = client.get("/admin/households/household/", {"q": "ta thi rieng"})
+    assert r.context["cl"].result_count == 0
+    # and reading is all it may do
+    r = client.post(
+        f"/admin/households/household/{h.pk}/change/", _household_form(h, head, address="x")
+    )
+    assert r.status_code == 403
+
+
+def test_workflow_records_are_read_only_in_the_admin(admin_client, ward):
+    from poverty.models import OfficialStatus
+    from support.models import LedgerEntry
+
+    assert admin_client.get("/admin/poverty/officialstatus/add/").status_code == 403
+    assert admin_client.get("/admin/support/ledgerentry/add/").status_code == 403
+    assert admin_client.get("/admin/poverty/assessment/add/").status_code == 403
+    for model in (OfficialStatus, LedgerEntry):
+        admin = __import__("django.contrib.admin", fromlist=["site"]).site._registry[model]
+        request = type("R", (), {"user": f.user(None, superuser=True)})()
+        assert not admin.has_change_permission(request) and not admin.has_delete_permission(request)

@@ -121,3 +121,58 @@ def test_download_then_follow_changes(enumerator, api, family, ward, rural):
     assert [(c["entity"], c["entity_id"]) for c in changes["results"]] == [
         ("household", str(family.id))
     ]
+
+
+def test_a_household_edit_cannot_move_the_household_out_of_the_area(enumerator, family, rural):
+    """The upload path checks the new commune as PATCH /households/ does."""
+    edit = item(
+        family, kind="household_edit", body={"household": str(family.id), "commune": rural.code}
+    )
+    r = enumerator.post("/api/v1/field/uploads/", edit)
+    assert r.status_code == 400 and r.json()["status"] == "rejected"
+    assert r.json()["result"]["code"] == "outside_area"
+    family.refresh_from_db()
+    assert family.commune_id != rural.code and family.version == 1
+
+
+def test_only_another_officer_resolves_a_conflict(ward, family, api):
+    enumerator_user = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
+    officer_user = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    api.patch(f"/api/v1/households/{family.id}/", {"phone": "0900000000"}, HTTP_IF_MATCH='"1"')
+
+    def conflict(uploader) -> str:
+        edit = item(
+            family, kind="household_edit", body={"household": str(family.id), "address": "Số 7"}
+        )
+        r = f.client_for(uploader).post("/api/v1/field/uploads/", edit)
+        assert r.json()["status"] == "conflict"
+        return edit["client_id"]
+
+    # an enumerator's role does not resolve conflicts, their own or anyone's
+    mine = conflict(enumerator_user)
+    r = f.client_for(enumerator_user).post(
+        f"/api/v1/field/uploads/{mine}/resolve/", {"action": "apply"}
+    )
+    assert r.status_code == 403
+    # an officer does not resolve the conflict they uploaded themselves
+    theirs = conflict(officer_user)
+    r = f.client_for(officer_user).post(
+        f"/api/v1/field/uploads/{theirs}/resolve/", {"action": "apply"}
+    )
+    assert r.status_code == 403 and r.json()["code"] == "own_upload"
+    family.refresh_from_db()
+    assert family.address == "Thôn 1"
+    # another officer does
+    r = api.post(f"/api/v1/field/uploads/{theirs}/resolve/", {"action": "apply"})
+    assert r.status_code == 200 and r.json()["status"] == "resolved_applied"
+    family.refresh_from_db()
+    assert family.address == "Số 7"
+
+
+def test_a_client_id_of_another_user_is_not_replayed(enumerator, family, ward):
+    upload = item(family)
+    assert enumerator.post("/api/v1/field/uploads/", upload).status_code == 201
+    other = f.client_for(f.user(Role.FIELD_ENUMERATOR, communes=[ward]))
+    r = other.post("/api/v1/field/uploads/", upload)
+    assert r.status_code == 409 and r.json()["code"] == "client_id_reused"
+    assert "result" not in r.json()

@@ -1,6 +1,7 @@
 """Assignments through their states, against the commitment ledger."""
 
 import pytest
+from django.test import Client
 
 from support.models import Assignment, BudgetAllocation, LedgerEntry
 from support.services import ledger_balances
@@ -257,3 +258,27 @@ def test_support_is_area_scoped(poor_household, housing_package, rural):
     assert r.status_code == 400  # as if the household did not exist
     assert "does not exist" in r.json()["errors"][0]["reason"]
     assert other.get("/api/v1/reports/coverage/", {"period": 2026}).json() == []
+
+
+def test_the_proposer_cannot_approve_their_own_proposal(
+    leader_api, poor_household, housing_package, tree, ward
+):
+    """Four eyes: a chairperson who proposes support needs another to approve it, in the API
+    and in the admin alike."""
+    allocate(tree, ward, central=100_000_000, local=50_000_000)
+    a = propose(leader_api, poor_household, housing_package).json()
+    r = act(leader_api, a["id"], "approve", {}, 1)
+    assert r.status_code == 403 and r.json()["code"] == "proposer_cannot_approve"
+    assert balances()[("central", None)] == (100_000_000, 0, 0, 100_000_000)
+    leader = Assignment.objects.get(pk=a["id"]).steps.get().actor
+    leader.is_staff = True
+    leader.save()
+    admin = Client()  # same user, the other door
+    admin.force_login(leader)
+    r = admin.post(
+        "/admin/support/assignment/", {"action": "approve", "_selected_action": [a["id"]]}
+    )
+    assert r.status_code == 302
+    assert Assignment.objects.get(pk=a["id"]).state == "proposed"
+    other = f.client_for(f.user("commune_leader", communes=[ward]))
+    assert act(other, a["id"], "approve", {}, 1).json()["state"] == "approved"
