@@ -40,10 +40,12 @@ class Perm(StrEnum):
     ASSIGNMENT_PROPOSE = "assignment_propose"  # propose support, record deliveries
     ASSIGNMENT_APPROVE = "assignment_approve"  # approve (commit budget), reject, cancel
     LIVELIHOOD_MANAGE = "livelihood_manage"  # livelihood models and their participants
+    TOKENS_MANAGE = "tokens_manage"  # issue and revoke API tokens of users inside the area
 
 
 # What only the province does, and what only the commune chairperson decides.
 _PROVINCE_ONLY = {Perm.STANDARDS_MANAGE, Perm.ROUNDS_MANAGE, Perm.SUPPORT_MANAGE}
+_PROVINCE_ONLY |= {Perm.TOKENS_MANAGE}  # API tokens are issued by the province
 _COMMUNE_DECISIONS = {Perm.ASSESSMENT_APPROVE, Perm.ASSIGNMENT_APPROVE}
 _COMMUNE_WORK = frozenset(Perm) - _PROVINCE_ONLY - _COMMUNE_DECISIONS
 
