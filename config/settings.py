@@ -5,6 +5,7 @@ and hosts are restricted. With no DATABASE_URL the embedded SQLite database is u
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.audit.ChannelMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a login refused by axes into a 429 page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,6 +113,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite ignores NULLS NOT DISTINCT (review rounds without a month, province-wide budget
 # allocations): the services check those duplicates themselves.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
+
+# Client addresses: the number of reverse proxies in front of the app that append the address
+# they received to X-Forwarded-For. 0: clients connect directly, their address is REMOTE_ADDR
+# (X-Forwarded-For is ignored: a client could write anything there).
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+# Password logins (admin, browsable API at api-auth/) are refused for a cool-off period after
+# LOGIN_FAILURE_LIMIT failures for one username, and after as many from one client address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_VERBOSE = False  # no start-up banner in every command's output; lockouts are still logged
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
