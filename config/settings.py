@@ -22,6 +22,17 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> str | None:
+    """A throttle rate such as `600/minute` (per second, minute, hour or day); empty: off."""
+    rate = os.environ.get(name, default).strip()
+    if not rate:
+        return None
+    number, _, period = rate.partition("/")
+    if not number.isdigit() or not period or period[0] not in "smhd":
+        raise ImproperlyConfigured(f"{name}={rate!r}: expected e.g. 600/minute, 20/second.")
+    return rate
+
+
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -119,6 +130,26 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"]
 # (X-Forwarded-For is ignored: a client could write anything there).
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
+# The cache holds the API throttle counts, so every gunicorn worker process must see the same
+# one. Embedded default: a directory of files on this machine (outside any database
+# transaction: a request that fails and rolls back still counts, and the serialised SQLite
+# writer gets no extra write per request). With more than one machine: Redis (CACHE_URL).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a Redis URL (redis://host:6379/1).")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": BASE_DIR / "var" / "cache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+
 # Password logins (admin, browsable API at api-auth/) are refused for a cool-off period after
 # LOGIN_FAILURE_LIMIT failures for one username, and after as many from one client address.
 AUTHENTICATION_BACKENDS = [
@@ -172,6 +203,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.api.throttling.ClientRateThrottle",
+        "config.api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "client": env_rate("API_THROTTLE_RATE", "600/minute"),  # per token or browser session
+        "anon": env_rate("API_ANON_THROTTLE_RATE", "60/minute"),  # per address (schema, docs)
+    },
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
