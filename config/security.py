@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -17,3 +21,21 @@ def client_ip(request: HttpRequest) -> str:
         if addresses:
             return addresses[-min(settings.PROXY_COUNT, len(addresses))]
     return remote
+
+
+class NoStoreMiddleware:
+    """Responses that may carry personal data are never stored by browsers or proxies:
+    `Cache-Control: no-store` on every response to an authenticated request (API token or
+    session) and on everything under the admin."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # DRF sets the token's user here too
+        if (user is not None and user.is_authenticated) or request.path.startswith(
+            reverse("admin:index")
+        ):
+            patch_cache_control(response, no_store=True)
+        return response
