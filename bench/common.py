@@ -13,6 +13,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+# The benches send thousands of requests as one client: no API throttling (API_THROTTLE_RATE).
+os.environ.setdefault("API_THROTTLE_RATE", "")
 
 import django
 

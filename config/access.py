@@ -47,10 +47,17 @@ class Perm(StrEnum):
     LIVELIHOOD_MANAGE = "livelihood_manage"  # livelihood models and their participants
     UPLOAD_RESOLVE = "upload_resolve"  # apply or discard a field upload kept as a conflict
     AUDIT_READS = "audit_reads"  # see who read personal data in bulk (the auditor's)
+    TOKENS_MANAGE = "tokens_manage"  # issue and revoke API tokens of users inside the area
 
 
 # What only the province does, and what only the commune chairperson decides.
-_PROVINCE_ONLY = {Perm.STANDARDS_MANAGE, Perm.ROUNDS_MANAGE, Perm.SUPPORT_MANAGE}
+# API tokens are issued by the province.
+_PROVINCE_ONLY = {
+    Perm.STANDARDS_MANAGE,
+    Perm.ROUNDS_MANAGE,
+    Perm.SUPPORT_MANAGE,
+    Perm.TOKENS_MANAGE,
+}
 _COMMUNE_DECISIONS = {Perm.ASSESSMENT_APPROVE, Perm.ASSIGNMENT_APPROVE}
 _AUDIT = {Perm.AUDIT_READS}
 _COMMUNE_WORK = frozenset(Perm) - _PROVINCE_ONLY - _COMMUNE_DECISIONS - _AUDIT

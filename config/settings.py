@@ -5,6 +5,7 @@ and hosts are restricted. With no DATABASE_URL the embedded SQLite database is u
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -19,6 +20,17 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A throttle rate such as `600/minute` (per second, minute, hour or day); empty: off."""
+    rate = os.environ.get(name, default).strip()
+    if not rate:
+        return None
+    number, _, period = rate.partition("/")
+    if not number.isdigit() or not period or period[0] not in "smhd":
+        raise ImproperlyConfigured(f"{name}={rate!r}: expected e.g. 600/minute, 20/second.")
+    return rate
 
 
 DEBUG = env_bool("DEBUG")
@@ -43,14 +55,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "simple_history",
     "config",
+    "accounts",
     "households",
     "poverty",
     "support",
@@ -63,10 +76,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.security.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.audit.ChannelMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a login refused by axes into a 429 page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,6 +126,43 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # allocations): the services check those duplicates themselves.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
 
+# Client addresses: the number of reverse proxies in front of the app that append the address
+# they received to X-Forwarded-For. 0: clients connect directly, their address is REMOTE_ADDR
+# (X-Forwarded-For is ignored: a client could write anything there).
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+# The cache holds the API throttle counts, so every gunicorn worker process must see the same
+# one. Embedded default: a directory of files on this machine (outside any database
+# transaction: a request that fails and rolls back still counts, and the serialised SQLite
+# writer gets no extra write per request). With more than one machine: Redis (CACHE_URL).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a Redis URL (redis://host:6379/1).")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": BASE_DIR / "var" / "cache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+
+# Password logins (admin, browsable API at api-auth/) are refused for a cool-off period after
+# LOGIN_FAILURE_LIMIT failures for one username, and after as many from one client address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_VERBOSE = False  # no start-up banner in every command's output; lockouts are still logged
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -134,21 +186,44 @@ STORAGES = {
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and env_bool("HTTPS"))
+# HTTPS=1: the site is served over TLS only. Plain-HTTP requests are redirected, browsers are
+# told to use HTTPS only (HSTS) and cookies are sent over TLS only. Behind a TLS-terminating
+# proxy (PROXY_COUNT >= 1), the proxy must set X-Forwarded-Proto, replacing any value a client
+# sent: it is how the app knows the request came over HTTPS.
+HTTPS = env_bool("HTTPS")
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+    if PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# API tokens (accounts.ApiToken): how long a new token lives unless its issuer says otherwise.
+API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "180"))
 
 # History is read by row id (config.audit.AuditedRecords), never across rows by date.
 SIMPLE_HISTORY_DATE_INDEX = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.AreaRolePermission"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.api.throttling.ClientRateThrottle",
+        "config.api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "client": env_rate("API_THROTTLE_RATE", "600/minute"),  # per token or browser session
+        "anon": env_rate("API_ANON_THROTTLE_RATE", "60/minute"),  # per address (schema, docs)
+    },
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,

@@ -1,9 +1,32 @@
 import pytest
+from django.core.cache import cache
 
 from config.access import Role
 from households.models import Commune
 
 from . import factories
+
+
+@pytest.fixture(scope="session")
+def _cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _throttling_for_tests(settings, _cache_dir):
+    """Throttling runs in every test at rates no test reaches, on a cache of this test process
+    alone (its own directory, emptied before each test); throttling tests lower the rates."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(_cache_dir),
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"client": "100000/minute", "anon": "100000/minute"},
+    }
+    cache.clear()
 
 
 @pytest.fixture

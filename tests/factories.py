@@ -6,9 +6,10 @@ import itertools
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import services as token_services
+from accounts.choices import TokenPurpose
 from config.access import SYSTEM
 from households import services
 from households.choices import Source
@@ -87,8 +88,14 @@ def user(
     return u
 
 
+def auth_header(u, **token_fields) -> str:
+    """`Token <key>` for a newly issued token of the user (one per call)."""
+    fields = {"name": f"test client {next(_seq)}", "purpose": TokenPurpose.OTHER, **token_fields}
+    _token, key = token_services.token_issue(user=u, **fields)
+    return f"Token {key}"
+
+
 def client_for(u) -> APIClient:
-    token, _ = Token.objects.get_or_create(user=u)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=auth_header(u))
     return client

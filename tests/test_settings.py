@@ -28,3 +28,84 @@ def test_wsgi_refuses_to_start_without_a_secret_key():
     env["SECRET_KEY"] = "a-real-key-for-this-test-only-0123456789"
     ok = import_wsgi(env)
     assert ok.returncode == 0, ok.stderr
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECURE_COOKIES")}
+    return {**env, "SECRET_KEY": "k3y-for-this-test-only-" + "x7Qp2" * 8, **extra}
+
+
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_deploy_checks_are_clean_in_production_over_https():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production_env(HTTPS="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+TRANSPORT = """
+import django
+django.setup()
+from django.test import Client
+plain = Client().get("/api/docs/", HTTP_X_FORWARDED_PROTO="https")
+secure = Client().get("/api/docs/", secure=True)
+print(plain.status_code, plain.get("Location"))
+print(secure.status_code, secure.get("Strict-Transport-Security"))
+"""
+
+
+def test_https_redirects_plain_requests_and_sends_hsts():
+    env = production_env(HTTPS="1", DATABASE_URL="sqlite:///:memory:", ALLOWED_HOSTS="testserver")
+    result = run_python(TRANSPORT, env)
+    assert result.returncode == 0, result.stderr
+    plain, secure = result.stdout.splitlines()[-2:]
+    # A client's own X-Forwarded-Proto is not trusted with no proxy in front.
+    assert plain == "301 https://testserver/api/docs/"
+    assert secure == "200 max-age=31536000; includeSubDomains; preload"
+    # Behind a TLS proxy (PROXY_COUNT=1) the proxy's X-Forwarded-Proto says it was HTTPS.
+    result = run_python(TRANSPORT, {**env, "PROXY_COUNT": "1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2].startswith("200 ")
+
+
+SHOW_SETTINGS = """
+import django
+django.setup()
+from django.conf import settings as s
+print(s.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME,
+      s.API_TOKEN_LIFETIME_DAYS, s.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1])
+"""
+
+
+def test_limits_come_from_the_environment():
+    env = production_env(
+        API_THROTTLE_RATE="20/second",
+        API_ANON_THROTTLE_RATE="",
+        LOGIN_FAILURE_LIMIT="4",
+        LOGIN_LOCKOUT_MINUTES="90",
+        API_TOKEN_LIFETIME_DAYS="30",
+        CACHE_URL="redis://127.0.0.1:6379/1",
+    )
+    result = run_python(SHOW_SETTINGS, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "{'client': '20/second', 'anon': None} 4 1:30:00 30 RedisCache"
+    )
+    bad = run_python(SHOW_SETTINGS, {**env, "API_THROTTLE_RATE": "lots"})
+    assert bad.returncode != 0 and "API_THROTTLE_RATE='lots'" in bad.stderr

@@ -12,6 +12,7 @@ from django.db import IntegrityError
 from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from config.errors import Conflict, DomainError, StaleVersion
@@ -64,6 +65,12 @@ class ProblemExceptionHandler(ExceptionHandler):
     def get_response(self, exc: exceptions.APIException, data: dict) -> Response:
         response = super().get_response(exc, data)
         response.content_type = PROBLEM_CONTENT_TYPE
+        request = self.context.get("request")
+        if request is not None:
+            # The body is JSON whatever the view renders (the schema view renders YAML, the
+            # docs HTML): DRF renders the response with the request's renderer.
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = PROBLEM_CONTENT_TYPE
         if isinstance(exc, DomainAPIException) and isinstance(exc.domain_error, StaleVersion):
             response["ETag"] = f'"{exc.domain_error.current}"'
         return response

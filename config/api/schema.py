@@ -24,9 +24,15 @@ class ProblemSerializer(serializers.Serializer):
     errors = FieldErrorSerializer(many=True, required=False)
 
 
+RETRY_AFTER = {
+    "description": "Seconds until the client may send requests again.",
+    "schema": {"type": "integer"},
+}
+
+
 class AutoSchema(BaseAutoSchema):
     def _error_codes(self) -> list[str]:
-        codes = ["401", "403"]
+        codes = ["401", "403", "429"]
         method = self.method.upper()
         if self._is_list_view() is False or method != "GET":
             codes.append("404")
@@ -41,12 +47,13 @@ class AutoSchema(BaseAutoSchema):
         if direction != "response":
             return responses
         for code in self._error_codes():
-            responses.setdefault(
-                code,
-                self._get_response_for_code(
-                    ProblemSerializer, code, media_types=["application/problem+json"]
-                ),
+            response = self._get_response_for_code(
+                ProblemSerializer, code, media_types=["application/problem+json"]
             )
+            if code == "429":
+                response["description"] = "Too many requests from this client; retry later."
+                response["headers"] = {"Retry-After": RETRY_AFTER}
+            responses.setdefault(code, response)
         return responses
 
 

@@ -20,6 +20,7 @@ LISTS = [
 
 
 def _queries(api, url) -> int:
+    assert api.get(url).status_code == 200  # a token's first request records its last use
     with CaptureQueriesContext(connection) as ctx:
         assert api.get(url).status_code == 200
     return len(ctx.captured_queries)

@@ -2,19 +2,23 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts.choices import TokenPurpose
+from accounts.models import ApiToken
+from accounts.services import token_issue, token_revoke
 from config.access import Role
 from households.models import Commune, Household, UserAccess
 from support import demo as support_demo
 
 DEMO_PASSWORD = "demo-password-2026"
+DEMO_CLIENT = "demo (setup_demo)"  # the client name of the demo tokens
 
 
 class Command(BaseCommand):
     help = (
         "Demo set-up (idempotent): a synthetic Quảng Ninh register if the database has no "
-        "households, a demo admin and one demo user per role, with API tokens."
+        "households, a demo admin and one demo user per role, with API tokens. Keys are "
+        "stored hashed, so each run revokes the previous demo tokens and prints fresh ones."
     )
 
     def add_arguments(self, parser):
@@ -58,5 +62,10 @@ class Command(BaseCommand):
                 rows.append((username, role, f"{ward.code} {ward.name}"))
         self.stdout.write(f"Demo users (password {DEMO_PASSWORD!r}), API tokens:")
         for username, role, area in rows:
-            token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
-            self.stdout.write(f"  {username:<11} {role:<17} {area:<28} Token {token.key}")
+            user = User.objects.get(username=username)
+            for old in ApiToken.objects.filter(
+                user=user, name=DEMO_CLIENT, revoked_at__isnull=True
+            ):
+                token_revoke(token=old, actor=None)
+            _token, key = token_issue(user=user, name=DEMO_CLIENT, purpose=TokenPurpose.OTHER)
+            self.stdout.write(f"  {username:<11} {role:<17} {area:<28} Token {key}")

@@ -1,0 +1,154 @@
+"""Officers issue and revoke API tokens here. The key is shown once, in a message; neither the
+key nor its digest is ever shown afterwards. Who may: superusers, and users whose role has
+`tokens_manage` (config.access), for users inside their area."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils import timezone
+
+from config.access import Perm, access_for
+
+from . import selectors, services
+from .models import ApiToken
+
+DETAIL_FIELDS = [
+    "user",
+    "name",
+    "purpose",
+    "prefix",
+    "state",
+    "created_at",
+    "created_by",
+    "expires_at",
+    "last_used_at",
+    "revoked_at",
+    "revoked_by",
+]
+
+
+class TokenIssueForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "purpose", "expires_at"]
+
+    def clean(self):
+        data = super().clean()
+        live = ApiToken.objects.filter(
+            user=data.get("user"),
+            name=(data.get("name") or "").strip(),
+            purpose=data.get("purpose"),
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        if live.exists():
+            self.add_error("name", "This client already has a live token for this purpose.")
+        expires_at = data.get("expires_at")
+        if expires_at and expires_at <= timezone.now():
+            self.add_error("expires_at", "Must be in the future.")
+        return data
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        live = Q(revoked_at__isnull=True)
+        return {
+            "active": queryset.filter(live, expires_at__gt=now),
+            "expired": queryset.filter(live, expires_at__lte=now),
+            "revoked": queryset.filter(revoked_at__isnull=False),
+        }.get(self.value(), queryset)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    form = TokenIssueForm
+    list_display = ["prefix", "user", "name", "purpose", "state", "expires_at", "last_used_at"]
+    list_filter = [StateFilter, "purpose"]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "name", "user__username"]
+    actions = ["revoke"]
+
+    # Permissions come from the role table, not Django's per-model permissions.
+    def _access(self, request):
+        return access_for(request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return self._access(request).can(Perm.TOKENS_MANAGE)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a token is revoked and a new one issued, never edited
+
+    def has_revoke_permission(self, request) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser  # officers revoke; rows stay as the record
+
+    def get_queryset(self, request):
+        users = selectors.users_in_area(self._access(request))
+        return (
+            super()
+            .get_queryset(request)
+            .filter(user__in=users)
+            .select_related("user", "created_by", "revoked_by")
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = selectors.users_token_issuable(self._access(request)).order_by(
+                "username"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        return {"expires_at": services.default_expiry(), **initial}
+
+    def get_fields(self, request, obj=None):
+        return DETAIL_FIELDS if obj else TokenIssueForm.Meta.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return DETAIL_FIELDS if obj else []
+
+    @admin.display(description="state")
+    def state(self, obj: ApiToken) -> str:
+        return obj.state()
+
+    def save_model(self, request, obj, form, change):
+        token, key = services.token_issue(
+            user=obj.user,
+            name=obj.name,
+            purpose=obj.purpose,
+            expires_at=obj.expires_at,
+            issued_by=request.user,
+        )
+        obj.pk, obj.prefix = token.pk, token.prefix  # the admin logs and links the new row
+        messages.warning(
+            request,
+            f"Key of the new token for {token.user} ({token.name}, "
+            f"{token.get_purpose_display()}): {key} — copy it into the client now. "
+            "It is not stored and will not be shown again.",
+        )
+
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
+    def revoke(self, request, queryset):
+        done = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.token_revoke(token=token, actor=request.user)
+            done += 1
+        self.message_user(request, f"{done} token(s) revoked.")

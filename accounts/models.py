@@ -1,0 +1,90 @@
+"""API tokens: one per client (a device or a system) and purpose, stored hashed.
+
+The key is shown once, when the token is issued. The database keeps only the SHA-256 digest
+of the key (a 256-bit random secret, so a plain hash is enough: there is nothing to guess)
+and its first characters, which tell an officer which token is which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .choices import TokenPurpose
+
+KEY_MARKER = "pvk_"  # makes a leaked key recognisable to secret scanners and people
+PREFIX_LENGTH = len(KEY_MARKER) + 8  # kept in clear: the marker and 8 random characters
+
+
+def new_key() -> str:
+    """A fresh key: the marker and 256 random bits, URL-safe (no spaces: header-friendly)."""
+    return KEY_MARKER + secrets.token_urlsafe(32)
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(
+        "client",
+        max_length=100,
+        help_text="The device or system that uses the token, e.g. “Tablet 07, Hà Lầm”.",
+    )
+    purpose = models.CharField(max_length=20, choices=TokenPurpose.choices)
+    prefix = models.CharField("key prefix", max_length=PREFIX_LENGTH, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField("expires")
+    last_used_at = models.DateTimeField("last used", null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField("revoked", null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name", "purpose"],
+                condition=Q(revoked_at__isnull=True),
+                name="accounts_one_token_per_client_and_purpose",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")),
+                name="accounts_token_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.name} ({self.get_purpose_display()})"
+
+    def state(self, now: datetime | None = None) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "active"

@@ -1,0 +1,84 @@
+"""Token use cases: issue, revoke, record use. Every door (admin, commands) comes through here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import Conflict, InvalidInput
+
+from .models import PREFIX_LENGTH, ApiToken, key_digest, new_key
+
+# Last use is recorded at most this often per token: not a write on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def default_expiry(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) + timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+
+
+@transaction.atomic
+def token_issue(
+    *,
+    user,
+    name: str,
+    purpose: str,
+    expires_at: datetime | None = None,
+    issued_by=None,
+) -> tuple[ApiToken, str]:
+    """A new token for one client and purpose, and its key (shown once; only its digest is
+    kept). A client holds one live token per purpose: a live one must be revoked first; an
+    expired one is revoked here."""
+    now = timezone.now()
+    name = name.strip()
+    if not name:
+        raise InvalidInput("Name the client (device or system).", fields={"name": "Required."})
+    expires_at = expires_at or default_expiry(now)
+    if expires_at <= now:
+        raise InvalidInput(
+            "The expiry must be in the future.", fields={"expires_at": "Must be in the future."}
+        )
+    current = ApiToken.objects.select_for_update().filter(
+        user=user, name=name, purpose=purpose, revoked_at__isnull=True
+    )
+    for token in current:
+        if token.expires_at > now:
+            raise Conflict(
+                f"{user} already has a live {token.get_purpose_display()} token for {name} "
+                f"({token.prefix}…): revoke it first.",
+                fields={"name": "This client already has a live token for this purpose."},
+                code="token_exists",
+            )
+        token_revoke(token=token, actor=issued_by)
+    key = new_key()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        purpose=purpose,
+        prefix=key[:PREFIX_LENGTH],
+        digest=key_digest(key),
+        created_at=now,
+        created_by=issued_by,
+        expires_at=expires_at,
+    )
+    return token, key
+
+
+def token_revoke(*, token: ApiToken, actor) -> ApiToken:
+    """Revoke the token (idempotent: a revoked token keeps its first revocation)."""
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor
+    )
+    token.refresh_from_db()
+    return token
+
+
+def token_mark_used(token: ApiToken, now: datetime) -> None:
+    """Record that the token was used, at most once per LAST_USED_RESOLUTION."""
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now

@@ -1,0 +1,158 @@
+"""Officers manage API tokens in the admin: issue (key shown once), revoke, see expiry and
+last use; only for users inside their area; never the key or its digest afterwards."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts import services
+from accounts.choices import TokenPurpose
+from accounts.models import ApiToken
+from config.access import Role
+from households.models import Commune, Village
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/admin/accounts/apitoken/"
+ADD = "/admin/accounts/apitoken/add/"
+
+
+def staff(role, **area):
+    user = f.user(role, **area)
+    user.is_staff = True
+    user.save()
+    return user
+
+
+def browser(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def issue_form(user, name="Tablet 07", purpose=TokenPurpose.FIELD_APP, days=30):
+    expires = timezone.localtime() + timedelta(days=days)
+    return {
+        "user": user.pk,
+        "name": name,
+        "purpose": purpose,
+        "expires_at_0": expires.strftime("%Y-%m-%d"),
+        "expires_at_1": expires.strftime("%H:%M:%S"),
+    }
+
+
+def works(key: str) -> bool:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return api.get("/api/v1/communes/").status_code == 200
+
+
+@pytest.fixture
+def other_ward(ward):
+    return Commune.objects.filter(province_id="22").exclude(code=ward.code).order_by("code").first()
+
+
+@pytest.fixture
+def officer(db):
+    return staff(Role.PROVINCE_OFFICER, provinces=["22"])
+
+
+def test_an_officer_issues_a_token_and_sees_the_key_once(officer, ward):
+    enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
+    admin = browser(officer)
+    assert admin.get(ADD).status_code == 200
+    r = admin.post(ADD, issue_form(enumerator, days=30))
+    assert r.status_code == 302, r.context["adminform"].form.errors if r.context else r
+    token = ApiToken.objects.get(user=enumerator)
+    assert token.created_by == officer and token.purpose == TokenPurpose.FIELD_APP
+    assert timedelta(days=29) < token.expires_at - timezone.now() <= timedelta(days=30)
+    shown = " ".join(str(m) for m in get_messages(r.wsgi_request))
+    key = re.search(r"(pvk_[\w-]{43})\b", shown).group(1)
+    assert works(key)
+    assert key in admin.get(r.url).content.decode()  # the page after issuing shows it once
+    # Afterwards: expiry and last use, never the key or its digest.
+    for page in (LIST, f"{LIST}{token.pk}/change/"):
+        body = admin.get(page).content.decode()
+        assert token.prefix in body and token.name in body
+        assert key not in body and token.digest not in body
+    detail = admin.get(f"{LIST}{token.pk}/change/").content.decode()
+    assert "Last used" in detail and "Expires" in detail
+
+
+def test_a_second_live_token_for_the_same_client_and_purpose_is_refused(officer, ward):
+    enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
+    services.token_issue(user=enumerator, name="Tablet 07", purpose=TokenPurpose.FIELD_APP)
+    r = browser(officer).post(ADD, issue_form(enumerator))
+    assert r.status_code == 200
+    assert "already has a live token" in r.content.decode()
+    assert ApiToken.objects.filter(user=enumerator).count() == 1
+
+
+def test_an_officer_revokes_a_token(officer, ward):
+    enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
+    token, key = services.token_issue(user=enumerator, name="T", purpose=TokenPurpose.FIELD_APP)
+    r = browser(officer).post(LIST, {"action": "revoke", "_selected_action": [token.pk]})
+    assert r.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None and token.revoked_by == officer
+    assert not works(key)
+
+
+def test_officers_manage_only_users_inside_their_area(officer, ward, other_ward):
+    inside = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    village_user = f.user(
+        Role.FIELD_ENUMERATOR, villages=[Village.objects.create(commune=ward, name="Thôn 9")]
+    )
+    outside = f.user(Role.COMMUNE_OFFICER, provinces=["01"])
+    straddling = f.user(Role.COMMUNE_OFFICER, communes=[ward, Commune.objects.get(code="00004")])
+    superuser = f.user(None, superuser=True)
+    tokens = {
+        u.username: services.token_issue(user=u, name="x", purpose=TokenPurpose.OTHER)[0]
+        for u in (inside, village_user, outside, straddling, superuser)
+    }
+    # A ward officer's commune chairperson inside the area: visible, but no token issued for
+    # them (a token would lend the province officer the chairperson's decisions).
+    leader = f.user(Role.COMMUNE_LEADER, communes=[other_ward])
+    tokens[leader.username] = services.token_issue(user=leader, name="x", purpose="other")[0]
+
+    admin = browser(officer)
+    listed = {t.user.username for t in admin.get(LIST).context["cl"].result_list}
+    assert listed == {inside.username, village_user.username, leader.username}
+    for hidden in (outside, straddling, superuser):
+        assert admin.get(f"{LIST}{tokens[hidden.username].pk}/change/").status_code == 302
+
+    field = admin.get(ADD).context["adminform"].form.fields["user"]
+    choices = {value.value for value, _label in field.choices if value}
+    assert inside.pk in choices and village_user.pk in choices
+    assert not {outside.pk, straddling.pk, superuser.pk, leader.pk} & choices
+    for refused in (outside, superuser, leader):
+        r = admin.post(ADD, issue_form(refused, name="New"))
+        assert r.status_code == 200 and "user" in r.context["adminform"].form.errors
+    assert not ApiToken.objects.filter(name="New").exists()
+
+    # Revoking through a forged selection of a token outside the area does nothing.
+    admin.post(LIST, {"action": "revoke", "_selected_action": [tokens[outside.username].pk]})
+    assert ApiToken.objects.get(pk=tokens[outside.username].pk).revoked_at is None
+
+
+def test_superusers_manage_every_token(ward):
+    outside = f.user(Role.COMMUNE_OFFICER, provinces=["01"])
+    admin = browser(f.user(None, superuser=True))
+    assert admin.post(ADD, issue_form(outside)).status_code == 302
+    assert admin.get(LIST).context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize(
+    "role", [Role.COMMUNE_LEADER, Role.COMMUNE_OFFICER, Role.FIELD_ENUMERATOR, Role.AUDITOR]
+)
+def test_roles_without_the_permission_cannot_manage_tokens(role, ward):
+    admin = browser(staff(role, communes=[ward]))
+    assert admin.get(LIST).status_code == 403
+    assert admin.get(ADD).status_code == 403
+    assert "apitoken" not in admin.get("/admin/").content.decode()
