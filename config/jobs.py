@@ -40,6 +40,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from . import files
 from .ids import new_id
 from .models import Job, JobStatus
 
@@ -50,6 +51,7 @@ HANDLERS = {
     "registry_sync": "households.sync.run_job",
     "export_households": "households.exports.run_job",
 }
+CLEANUP_EVERY = timedelta(hours=1)  # the polling worker's file cleanup (config.files)
 MAX_RUNS = 5  # a job whose workers died this often fails instead of being taken over again
 
 
@@ -244,12 +246,16 @@ class _Heartbeat:
 def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False) -> int:
     """The polling worker (`manage.py run_worker`): claim the oldest waiting job, run it,
     again, until asked to stop (`request_stop`) or, with `until_empty`, until no job is
-    waiting. Returns the number of runs."""
+    waiting. Removes expired files every CLEANUP_EVERY. Returns the number of runs."""
     runs = 0
+    next_cleanup = timezone.now()
     while not _stopping.is_set():
         if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
             close_old_connections()
         try:
+            if not until_empty and timezone.now() >= next_cleanup:
+                files.cleanup()
+                next_cleanup = timezone.now() + CLEANUP_EVERY
             job = claim()
         except DatabaseError:
             if until_empty:

@@ -220,5 +220,7 @@ CELERY_TASK_IGNORE_RESULT = True  # results live in the Job table
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Uploaded sync files, reports and exports: private to the server's user (0600 files, 0700
-# directories).
+# directories), removed FILE_RETENTION_HOURS after their job finished (`manage.py
+# cleanup_files`, also run by the worker).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "files"))
+FILE_RETENTION_HOURS = float(os.environ.get("FILE_RETENTION_HOURS", "72"))

@@ -1,6 +1,6 @@
 """GET /api/v1/jobs/{id}: state, progress, counts and report of a background job; POST
 /jobs/ starts an export, /jobs/{id}/resume/ queues a failed or abandoned job again,
-/jobs/{id}/download/ hands out an export's file."""
+/jobs/{id}/download/ hands out an export's file (410 once expired)."""
 
 from __future__ import annotations
 
@@ -71,12 +71,13 @@ class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        """The file a finished export produced."""
+        """The file a finished export produced (410 once it expired: FILE_RETENTION_HOURS
+        after the job finished)."""
         job = self.get_object()
         name = (job.report or {}).get("file")
         if job.status != JobStatus.SUCCEEDED or not name:
             raise Conflict("This job has no file to download (yet).", code="no_file")
-        path = files.media_path(name)
+        path = files.job_file(job, files.media_path(name))
         return FileResponse(
             path.open("rb"),
             as_attachment=True,
@@ -97,10 +98,11 @@ class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def resume(self, request, pk=None):
         """Queue a failed job, or one whose worker stopped answering (its lease expired),
         again: it continues from its last checkpoint. 409 while a worker holds it or once it
-        succeeded."""
+        succeeded; 410 when its files expired."""
         job = self.get_object()
         if job.status == JobStatus.SUCCEEDED:
             raise Conflict("The job has already succeeded.", code="job_done")
+        files.require_kept(job)
         if not jobs.requeue(job):
             raise Conflict(
                 "A worker is running this job; follow it at GET /jobs/{id}/.", code="job_running"

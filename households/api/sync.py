@@ -233,6 +233,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
             access_for(request.user).everywhere or job.created_by_id == request.user.pk
         ):
             raise NotFound("No such registry sync job.")
+        files.job_file(job, sync.report_path(job))  # 410 once expired
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="registry-sync-{job.pk}-rejected.csv"'

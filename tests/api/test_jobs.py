@@ -1,4 +1,4 @@
-"""Background jobs through the API: exports, progress and report, download, resume."""
+"""Background jobs through the API: exports, progress and report, download, expiry, resume."""
 
 import csv
 import io
@@ -71,6 +71,16 @@ def test_export_of_the_area_with_progress_and_download(ward_api, ward, rural, me
     assert analyst.get(f"/api/v1/jobs/{job['id']}/").status_code == 404
 
 
+def test_an_expired_export_is_gone(ward_api, ward, settings):
+    f.household(ward)
+    job = export(ward_api)
+    settings.FILE_RETENTION_HOURS = 24
+    Job.objects.filter(pk=job["id"]).update(finished_at=timezone.now() - timedelta(hours=25))
+    r = ward_api.get(f"/api/v1/jobs/{job['id']}/download/")
+    assert r.status_code == 410 and r["Content-Type"] == "application/problem+json"
+    assert r.json()["code"] == "file_expired" and r.json()["status"] == 410
+
+
 def test_failed_job_is_queued_again_and_resumes(ward_api, ward, ward_officer):
     f.household(ward)
     job = Job.objects.create(
@@ -111,3 +121,16 @@ def test_resume_never_starts_a_second_run(ward_api, ward_officer):
     # the first run, alive after all, can no longer write to the job
     with pytest.raises(jobs.LeaseLost):
         jobs.progress(running, done=1)
+
+
+def test_resume_after_the_files_expired_is_gone(ward_api, ward_officer, settings):
+    job = Job.objects.create(
+        kind="registry_sync",
+        params={"path": "registry-sync/gone.ndjson", "format": "ndjson"},
+        created_by=ward_officer,
+        status="failed",
+        finished_at=timezone.now() - timedelta(hours=settings.FILE_RETENTION_HOURS + 1),
+    )
+    r = ward_api.post(f"/api/v1/jobs/{job.pk}/resume/")
+    assert r.status_code == 410 and r.json()["code"] == "file_expired"
+    assert Job.objects.get(pk=job.pk).status == JobStatus.FAILED

@@ -9,9 +9,9 @@ from config import jobs
 class Command(BaseCommand):
     help = (
         "The background-job worker without a broker: polls the Job table, runs one job at a "
-        "time (claimed under a lease: several workers may run side by side). SIGTERM or "
-        "SIGINT: stops after the record in hand; a job in progress goes back to the queue at "
-        "its last checkpoint."
+        "time (claimed under a lease: several workers may run side by side), removes expired "
+        "files every hour. SIGTERM or SIGINT: stops after the record in hand; a job in "
+        "progress goes back to the queue at its last checkpoint."
     )
 
     def add_arguments(self, parser):
