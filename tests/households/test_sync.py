@@ -624,7 +624,8 @@ def test_api_csv_file_job_and_rejected_csv(api, ward, media):
 
     r = api.get(f"/api/v1/registry-sync/{job['id']}/rejected.csv")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(r.content.decode())))
+    assert r.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM, for spreadsheets
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0] == list(sync_view_columns())
     assert rows[1][:4] == ["2", "HK-3", "members.0.date_of_birth", "invalid_date"]
     other = f.client_for(f.user(Role.COMMUNE_OFFICER, communes=[ward]))
