@@ -98,10 +98,9 @@ def wake(job: Job) -> None:
 def requeue(job: Job) -> bool:
     """Put a failed job, or one whose worker's lease expired, back in the queue (it resumes
     from its checkpoint). False when a live run holds it or it already succeeded."""
-    now = timezone.now()
     requeued = (
         Job.objects.filter(pk=job.pk)
-        .filter(Q(status=JobStatus.FAILED) | Q(status=JobStatus.RUNNING, lease_expires_at__lt=now))
+        .filter(Q(status=JobStatus.FAILED) | _abandoned(timezone.now()))
         .update(status=JobStatus.QUEUED, lease_owner="", lease_expires_at=None, finished_at=None)
     )
     job.refresh_from_db()
@@ -114,35 +113,30 @@ def requeue(job: Job) -> bool:
 # ---------------------------------------------------------------------------- running
 
 
-def _claimable(now) -> Q:
-    return Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
+def _abandoned(now) -> Q:
+    """Running, but its worker stopped renewing the lease."""
+    return Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
 
 
 def claim(job_id=None, *, owner: str | None = None) -> Job | None:
     """Take a job for one run: the given one, or the oldest waiting. One conditional UPDATE
-    (queued, or running with an expired lease), so two workers never both get it."""
-    now = timezone.now()
+    (queued, or abandoned by its worker), so two workers never both get it. A job whose
+    workers died MAX_RUNS times (out of memory?) fails instead, not to block the queue."""
     owner = owner or new_owner()
-    # A job that keeps killing its workers (out of memory?) must not block the queue.
-    Job.objects.filter(
-        status=JobStatus.RUNNING, lease_expires_at__lt=now, attempts__gte=MAX_RUNS
-    ).update(
-        status=JobStatus.FAILED,
-        error=f"Its worker stopped answering {MAX_RUNS} times; resume it to try again.",
-        finished_at=now,
-        lease_owner="",
-        lease_expires_at=None,
-    )
+    waiting = Job.objects.filter(Q(status=JobStatus.QUEUED) | _abandoned(timezone.now()))
     if job_id is not None:
-        candidates = [job_id]
-    else:
-        candidates = list(
-            Job.objects.filter(_claimable(now))
-            .order_by("created_at", "id")
-            .values_list("pk", flat=True)[:10]
-        )
-    for pk in candidates:
-        taken = Job.objects.filter(_claimable(now), pk=pk).update(
+        waiting = waiting.filter(pk=job_id)
+    for pk in list(waiting.order_by("created_at", "id").values_list("pk", flat=True)[:10]):
+        now = timezone.now()
+        if Job.objects.filter(_abandoned(now), pk=pk, attempts__gte=MAX_RUNS).update(
+            status=JobStatus.FAILED,
+            error=f"Its worker stopped answering {MAX_RUNS} times; resume it to try again.",
+            finished_at=now,
+            lease_owner="",
+            lease_expires_at=None,
+        ):
+            continue
+        taken = Job.objects.filter(Q(status=JobStatus.QUEUED) | _abandoned(now), pk=pk).update(
             status=JobStatus.RUNNING,
             lease_owner=owner,
             lease_expires_at=now + lease(),
