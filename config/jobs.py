@@ -75,6 +75,11 @@ def new_owner() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
+def _abandoned(now) -> Q:
+    """Running, but its worker stopped renewing the lease."""
+    return Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
+
+
 # ---------------------------------------------------------------------------- queueing
 
 
@@ -111,11 +116,6 @@ def requeue(job: Job) -> bool:
 
 
 # ---------------------------------------------------------------------------- running
-
-
-def _abandoned(now) -> Q:
-    """Running, but its worker stopped renewing the lease."""
-    return Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
 
 
 def claim(job_id=None, *, owner: str | None = None) -> Job | None:
@@ -246,10 +246,13 @@ def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False
     while not _stopping.is_set():
         if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
             close_old_connections()
-        try:
-            if not until_empty and timezone.now() >= next_cleanup:
+        if not until_empty and timezone.now() >= next_cleanup:
+            next_cleanup = timezone.now() + CLEANUP_EVERY
+            try:
                 files.cleanup()
-                next_cleanup = timezone.now() + CLEANUP_EVERY
+            except Exception:
+                log.exception("worker: the file cleanup failed; next time in an hour")
+        try:
             job = claim()
         except DatabaseError:
             if until_empty:

@@ -189,6 +189,9 @@ def test_a_running_sync_does_not_hold_up_other_writes(ward, media, monkeypatch):
     finally:
         go_on.set()
         thread.join()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.counts["created"] == 8
     assert Household.objects.get(pk=household.pk).address == "Thôn 2"
