@@ -45,7 +45,7 @@ def celery(settings):
     yield
     app.conf.update(before)
     workers.kill_all()
-    client.delete(QUEUE)
+    client.delete(QUEUE, f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
     for tag, message in client.hgetall("unacked").items():  # a killed worker's message
         if QUEUE.encode() in message:
             client.hdel("unacked", tag)
