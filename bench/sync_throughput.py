@@ -12,11 +12,11 @@ emptied first):
    as config.bulk.write_rows) into UNLOGGED copies of the two tables' columns with no index,
    then again into copies with the real tables' indexes (trigram GIN included), one
    transaction each;
-3. (b) sync of the file into the empty register (every household created), as the
-   background job runs it (config.jobs.execute, inline): counting the records, then reading
-   and parsing the file, validation, planning, COPY to staging, INSERT … SELECT, history rows,
-   one change-feed event per row, the duplicate scan, chunk by chunk (5,000 records, each
-   committed with the job's checkpoint);
+3. (b) sync of the file into the empty register (every household created), as a worker
+   runs the background job (config.jobs.claim and execute, in this process): counting the
+   records, then reading and parsing the file, validation, planning, COPY to staging,
+   INSERT … SELECT, history rows, one change-feed event per row, the duplicate scan, chunk
+   by chunk (5,000 records, each committed with the job's checkpoint);
 4. (c) the same file again (every household unchanged: nothing written).
 Prints households/s side by side and the ratio to raw COPY, with the CPU seconds spent by the
 database backend (read from /proc: the database must run on this host) and by this process in
@@ -189,16 +189,16 @@ def raw_copy(households: list[tuple], members: list[tuple], *, indexes: bool) ->
 
 
 def run_sync(path: Path, user, expected: str, total: int) -> Measure:
-    """The file synced as a background job runs it (config.jobs.execute, inline): counting
-    its records, then households.sync.run_job chunk by chunk, each chunk committed with its
-    checkpoint and report lines."""
+    """The file synced as a worker runs the background job (config.jobs.claim and execute,
+    in this process): counting its records, then households.sync.run_job chunk by chunk,
+    each chunk committed with its checkpoint and report lines."""
     settings.MEDIA_ROOT = path.parent
     job = Job.objects.create(
         kind="registry_sync", params={"path": path.name, "format": "ndjson"}, created_by=user
     )
     measure = Measure()
     with measure.run():
-        jobs.execute(job.pk)
+        jobs.execute(jobs.claim(job.pk))
     job.refresh_from_db()
     if job.status != JobStatus.SUCCEEDED or job.counts[expected] != total:
         raise SystemExit(f"Expected {total:,} {expected}, got {job.status} {job.counts}")

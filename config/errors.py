@@ -80,3 +80,11 @@ def check_version(current: int, expected: int | None) -> None:
         raise VersionRequired()
     if current != expected:
         raise StaleVersion(expected=expected, current=current)
+
+
+class Gone(DomainError):
+    """The resource existed but is kept no longer, e.g. an expired export (410)."""
+
+    status = 410
+    code = "gone"
+    title = "Gone"

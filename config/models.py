@@ -53,7 +53,11 @@ class JobStatus(models.TextChoices):
 
 class Job(models.Model):
     """Background work (registry sync, what-if, exports): state, progress, counts, report.
-    A job that stopped part-way resumes from `checkpoint`."""
+    A job that stopped part-way resumes from `checkpoint`.
+
+    A running job is leased (config.jobs): `lease_owner` is the one worker run allowed to
+    write it, until `lease_expires_at` (renewed while it works); after that another worker
+    may take it over."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     kind = models.CharField(max_length=30)
@@ -66,6 +70,8 @@ class Job(models.Model):
     checkpoint = models.JSONField(default=dict)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -75,6 +81,14 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
+        indexes = [
+            # The workers' claim: the few jobs waiting or running, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="job_claimable",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.status})"

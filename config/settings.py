@@ -282,13 +282,21 @@ LOGGING = {
 }
 POVERTY_RELAPSE_YEARS = int(os.environ.get("POVERTY_RELAPSE_YEARS", "3"))  # relapse window
 
-# Background jobs: Celery on Redis when a broker is configured, inline otherwise (so the
-# embedded default runs everything in one process).
+# Background jobs (config.jobs) never run inside a request. A worker takes them from the Job
+# table: `manage.py run_worker` (started by `./dev serve`), or Celery on Redis when a broker
+# is configured. A running job holds a lease renewed while it works; a worker that died
+# loses its job to another one this long after its last sign of life.
+JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "60"))
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True  # a job whose worker dies is delivered again, and resumes
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True  # results live in the Job table
-MEDIA_ROOT = BASE_DIR / "var" / "files"  # uploaded sync files, exports
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Uploaded sync files, reports and exports: private to the server's user (0600 files, 0700
+# directories), removed FILE_RETENTION_HOURS after their job finished (`manage.py
+# cleanup_files`, also run by the worker).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "files"))
+FILE_RETENTION_HOURS = float(os.environ.get("FILE_RETENTION_HOURS", "72"))

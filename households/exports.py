@@ -1,15 +1,17 @@
 """CSV export of the register (a background job): one row per present member with the
-household's columns, for the requester's area; personal fields blank without the right."""
+household's columns, for the requester's area; personal fields blank without the right.
+Written as config.spreadsheet writes CSV (formula cells neutralised, UTF-8 with a BOM), to a
+file of the run's own that replaces the export when the run's lease still holds."""
 
 from __future__ import annotations
 
-import csv
 import json
+import uuid
 from pathlib import Path
 
-from django.conf import settings
+from django.db import transaction
 
-from config import audit, jobs
+from config import audit, files, jobs, spreadsheet
 from config.access import Perm, access_for
 from config.models import Job
 from config.personal import personal_fields
@@ -40,7 +42,7 @@ CHUNK = 20_000
 
 
 def export_path(job: Job) -> Path:
-    return Path(settings.MEDIA_ROOT) / "exports" / f"{job.pk}.csv"
+    return files.media_path(f"exports/{job.pk}.csv")
 
 
 def run_job(job: Job) -> None:
@@ -70,30 +72,33 @@ def run_job(job: Job) -> None:
     )
     hidden = set() if access.can(Perm.VIEW_PERSONAL) else PERSONAL
     path = export_path(job)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")  # this run's own
     total = members.count()
     jobs.progress(job, total=total, done=0)
     written = 0
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        for row in members.iterator(chunk_size=CHUNK):
-            writer.writerow(
-                [
-                    "" if col in hidden else ("" if v is None else v)
-                    for col, v in zip(COLUMNS, row, strict=True)
-                ]
+    try:
+        with files.open_private(part, "w", newline="", encoding="utf-8") as out:
+            writer = spreadsheet.writer(out)
+            writer.writerow(COLUMNS)
+            for row in members.iterator(chunk_size=CHUNK):
+                writer.writerow(
+                    [None if col in hidden else v for col, v in zip(COLUMNS, row, strict=True)]
+                )
+                written += 1
+                if written % CHUNK == 0:
+                    jobs.progress(job, done=written)
+                    jobs.check_stop()
+        with transaction.atomic():
+            jobs.progress(
+                job,
+                done=written,
+                counts={"rows": written},
+                report={"file": files.relative(path), "personal_data": not hidden},
             )
-            written += 1
-            if written % CHUNK == 0:
-                jobs.progress(job, done=written)
-    if not hidden:
-        audit.record_personal_read(
-            job.created_by, "export", job.kind, written, json.dumps(job.params, sort_keys=True)
-        )
-    jobs.progress(
-        job,
-        done=written,
-        counts={"rows": written},
-        report={"file": path.name, "personal_data": not hidden},
-    )
+            if not hidden:
+                audit.record_personal_read(
+                    job.created_by, "export", job.kind, written, json.dumps(job.params)
+                )
+            part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)

@@ -95,11 +95,10 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from config import jobs
+from config import files, jobs
 from config.access import Access, Perm, require
 from config.audit import Channel
 from config.errors import Conflict, InvalidInput
@@ -1849,27 +1848,22 @@ def sync_records(
     return report
 
 
-def media_path(relative: str) -> Path:
-    root = Path(settings.MEDIA_ROOT).resolve()
-    path = (root / relative).resolve()
-    if root not in path.parents:
-        raise MalformedFile(f"{relative} is not under MEDIA_ROOT.")
-    return path
+def upload_path(job_id, fmt: str) -> str:
+    """Where an uploaded registry file is kept (under MEDIA_ROOT), named after its job."""
+    return f"{MEDIA_DIR}/{job_id}.{fmt}"
 
 
 def report_path(job: Job) -> Path:
     """The job's report (NDJSON: every rejected record, and every record with conflicts or
     notes), next to the uploaded file."""
-    return media_path(f"{MEDIA_DIR}/{job.pk}.report.ndjson")
+    return files.media_path(f"{MEDIA_DIR}/{job.pk}.report.ndjson")
 
 
 def _keep_report_lines_before(path: Path, next_record: int) -> None:
     """On resume: drop what a chunk that did not commit had written to the report."""
-    if not path.exists():
-        return
     with open(path, encoding="utf-8") as stream:
         kept = [line for line in stream if line.strip() and json.loads(line)["index"] < next_record]
-    with open(path, "w", encoding="utf-8") as stream:
+    with files.open_private(path, "w", encoding="utf-8") as stream:
         stream.writelines(kept)
 
 
@@ -1885,9 +1879,13 @@ def read_report(job: Job) -> Iterator[dict[str, Any]]:
 
 def run_job(job: Job) -> None:
     """config.jobs handler for "registry_sync": params {path (under MEDIA_ROOT), format
-    (json | ndjson | csv), dry_run}. Resumes from checkpoint["next_record"]."""
+    (json | ndjson | csv), dry_run, chunk_size (default CHUNK_SIZE)}. Resumes from
+    checkpoint["next_record"]. Each chunk commits on its own with its checkpoint (fenced by
+    the job's lease: a run that lost it rolls the chunk back and stops); the chunk's report
+    lines are appended once the checkpoint is saved, and a resumed run first drops the lines
+    of a chunk that never committed."""
     params = job.params
-    path = media_path(params["path"])
+    path = files.media_path(params["path"])
     fmt = params.get("format") or detect_format(path.name)
     dry_run = bool(params.get("dry_run"))
     start = int((job.checkpoint or {}).get("next_record", 0))
@@ -1897,20 +1895,12 @@ def run_job(job: Job) -> None:
         total = count_records(path, fmt)
         jobs.progress(job, total=total)
     report_file = report_path(job)
-    report_file.parent.mkdir(parents=True, exist_ok=True)
+    files.open_private(report_file, "a").close()
     _keep_report_lines_before(report_file, start)
 
     def on_chunk(outcomes: list[Outcome], next_index: int, chunk_counts: dict[str, int]) -> None:
         for name, value in chunk_counts.items():
             counts[name] += value
-        lines = [
-            json.dumps(o.as_dict(), ensure_ascii=False, default=str) + "\n"
-            for o in outcomes
-            if o.outcome == REJECTED or o.conflicts or o.notes
-        ]
-        if lines:
-            with open(report_file, "a", encoding="utf-8") as stream:
-                stream.writelines(lines)
         jobs.progress(
             job,
             done=next_index,
@@ -1918,12 +1908,25 @@ def run_job(job: Job) -> None:
             counts=dict(counts),
             checkpoint={"next_record": next_index},
         )
+        lines = [
+            json.dumps(o.as_dict(), ensure_ascii=False, default=str) + "\n"
+            for o in outcomes
+            if o.outcome == REJECTED or o.conflicts or o.notes
+        ]
+        if lines:
+            with files.open_private(report_file, "a", encoding="utf-8") as stream:
+                stream.writelines(lines)
 
-    records = itertools.islice(read_records(path, fmt), start, None)
+    def records() -> Iterator[Any]:
+        for record in itertools.islice(read_records(path, fmt), start, None):
+            jobs.check_stop()  # between records: outside the chunks' transactions
+            yield record
+
     sync_records(
-        records,
+        records(),
         actor=job.created_by,
         dry_run=dry_run,
+        chunk_size=params.get("chunk_size"),
         start=start,
         on_chunk=on_chunk,
         keep_outcomes=False,
@@ -1940,7 +1943,7 @@ def run_job(job: Job) -> None:
             "rejected_total": len(rejected),
             "rejected": rejected[:REPORT_SAMPLE],
             "records_with_conflicts": conflicts,
-            "report_file": str(report_file.relative_to(Path(settings.MEDIA_ROOT).resolve())),
+            "report_file": files.relative(report_file),
             "rejected_csv": f"/api/v1/registry-sync/{job.pk}/rejected.csv",
         },
     )

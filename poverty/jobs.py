@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from config import jobs
 from config.models import Job
 from households.models import Commune
@@ -10,8 +12,10 @@ from . import services
 from .models import PovertyStandard
 
 
+@transaction.atomic
 def run_what_if(job: Job) -> None:
-    """What-if for the job's requester, within their area."""
+    """What-if for the job's requester, within their area: the run and the job's result
+    commit together, only while the job's lease holds (config.jobs.progress)."""
     params = job.params
     commune = Commune.objects.get(pk=params["commune"]) if params.get("commune") else None
     run = services.whatif_run(

@@ -1,10 +1,9 @@
-"""GET /api/v1/jobs/{id}: state, progress, counts and report of a background job."""
+"""GET /api/v1/jobs/{id}: state, progress, counts and report of a background job; POST
+/jobs/ starts an export, /jobs/{id}/resume/ queues a failed or abandoned job again,
+/jobs/{id}/download/ hands out an export's file (410 once expired)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -12,7 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config import jobs
+from config import files, jobs, spreadsheet
 from config.access import Perm, access_for
 from config.errors import Conflict
 from config.models import Job, JobStatus
@@ -72,14 +71,18 @@ class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        """The file a finished export produced."""
+        """The file a finished export produced (410 once it expired: FILE_RETENTION_HOURS
+        after the job finished)."""
         job = self.get_object()
         name = (job.report or {}).get("file")
         if job.status != JobStatus.SUCCEEDED or not name:
             raise Conflict("This job has no file to download (yet).", code="no_file")
-        path = Path(settings.MEDIA_ROOT) / "exports" / Path(name).name
+        path = files.job_file(job, files.media_path(name))
         return FileResponse(
-            path.open("rb"), as_attachment=True, filename=path.name, content_type="text/csv"
+            path.open("rb"),
+            as_attachment=True,
+            filename=path.name,
+            content_type=spreadsheet.CONTENT_TYPE,
         )
 
     queryset = Job.objects.none()  # for the schema; rows come from get_queryset
@@ -90,13 +93,18 @@ class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return qs
         return qs.filter(created_by=self.request.user)
 
-    @extend_schema(request=None, responses=JobSerializer)
+    @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        """Run a failed or interrupted job again from its last checkpoint."""
+        """Queue a failed job, or one whose worker stopped answering (its lease expired),
+        again: it continues from its last checkpoint. 409 while a worker holds it or once it
+        succeeded; 410 when its files expired."""
         job = self.get_object()
         if job.status == JobStatus.SUCCEEDED:
             raise Conflict("The job has already succeeded.", code="job_done")
-        jobs.start(job)
-        job.refresh_from_db()
-        return Response(JobSerializer(job).data)
+        files.require_kept(job)
+        if not jobs.requeue(job):
+            raise Conflict(
+                "A worker is running this job; follow it at GET /jobs/{id}/.", code="job_running"
+            )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

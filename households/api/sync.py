@@ -14,9 +14,7 @@
 from __future__ import annotations
 
 import codecs
-import csv
 import json
-import uuid
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -26,11 +24,12 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from config import jobs
+from config import files, jobs, spreadsheet
 from config.access import Perm, access_for
 from config.api.jobs import JobSerializer
 from config.api.views import AuditedViewSetMixin
 from config.errors import InvalidInput
+from config.ids import new_id
 from config.models import Job
 from households import sync
 from households.choices import Relationship, Sex
@@ -208,18 +207,16 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
         return self._enqueue(request, upload.chunks(), fmt, dry_run)
 
     def _enqueue(self, request, content, fmt: str, dry_run: bool) -> Response:
-        # Named by a fresh ID: with no broker the job runs inside enqueue(), before its own ID
-        # could name the file.
-        relative = f"{sync.MEDIA_DIR}/{uuid.uuid4()}.{fmt}"
-        path = sync.media_path(relative)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as stream:
+        job_id = new_id()  # the file is named after its job (config.files)
+        relative = sync.upload_path(job_id, fmt)
+        with files.open_private(files.media_path(relative), "wb") as stream:
             for part in [content] if isinstance(content, bytes) else content:
                 stream.write(part)
         job = jobs.enqueue(
             "registry_sync",
             {"path": relative, "format": fmt, "dry_run": dry_run},
             request.user,
+            job_id=job_id,
         )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
@@ -235,11 +232,12 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
             access_for(request.user).everywhere or job.created_by_id == request.user.pk
         ):
             raise NotFound("No such registry sync job.")
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        files.job_file(job, sync.report_path(job))  # 410 once expired
+        response = HttpResponse(content_type=spreadsheet.CONTENT_TYPE)
         response["Content-Disposition"] = (
             f'attachment; filename="registry-sync-{job.pk}-rejected.csv"'
         )
-        writer = csv.writer(response)
+        writer = spreadsheet.writer(response)
         writer.writerow(REJECTED_CSV_COLUMNS)
         for outcome in sync.read_report(job):
             if outcome["outcome"] != sync.REJECTED:
@@ -248,7 +246,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
                 writer.writerow(
                     [
                         outcome["index"],
-                        outcome["external_id"] or "",
+                        outcome["external_id"],
                         error["field"],
                         error["code"],
                         error["reason"],

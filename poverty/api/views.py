@@ -399,8 +399,8 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
 
     @extend_schema(request=s.WhatIfRequestSerializer, responses={202: JobSerializer})
     def create(self, request, *args, **kwargs):
-        """Start a what-if as a background job (inline when no broker is configured); the
-        job's report names the run (`what_if_run`)."""
+        """Start a what-if as a background job: 202 with the queued job (`GET /jobs/{id}/`);
+        the finished job's report names the run (`what_if_run`)."""
         serializer = s.WhatIfRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data

@@ -22,6 +22,7 @@ from households.choices import MemberStatus, Source
 from households.identity import fold
 from households.models import Commune, DuplicateCandidate, Household, Member, Village
 from tests import factories as f
+from tests.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -565,7 +566,10 @@ def test_api_body_limits(api, ward, media, monkeypatch):
     assert r.status_code == 400 and r.json()["code"] == "too_many_records"
     r = api.post("/api/v1/registry-sync/", [family(f"HK-{i}", ward) for i in range(2)])
     assert r.status_code == 202, r.content
-    assert r.json()["status"] == "succeeded" and r.json()["counts"]["created"] == 2
+    assert r.json()["status"] == "queued" and not Household.objects.exists()
+    run_jobs()
+    job = api.get(f"/api/v1/jobs/{r.json()['id']}/").json()
+    assert job["status"] == "succeeded" and job["counts"]["created"] == 2
 
 
 def test_api_needs_registry_edit(ward):
@@ -605,7 +609,9 @@ def test_api_csv_file_job_and_rejected_csv(api, ward, media):
     records = [family("HK-1", ward), family("HK-2", ward), bad]
     r = api.post("/api/v1/registry-sync/", {"file": csv_file(records)}, format="multipart")
     assert r.status_code == 202, r.content
-    job = r.json()
+    assert (r.json()["status"], r.json()["done"], r.json()["total"]) == ("queued", 0, None)
+    run_jobs()
+    job = api.get(f"/api/v1/jobs/{r.json()['id']}/").json()
     assert (job["status"], job["kind"], job["done"], job["total"]) == (
         "succeeded",
         "registry_sync",
@@ -615,14 +621,16 @@ def test_api_csv_file_job_and_rejected_csv(api, ward, media):
     assert job["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
     assert job["report"]["rejected_total"] == 1
     assert job["report"]["rejected"][0]["errors"][0]["field"] == "members.0.date_of_birth"
-    assert (media / job["params"]["path"]).exists()
+    upload = media / job["params"]["path"]
+    assert upload.name == f"{job['id']}.csv" and upload.stat().st_mode & 0o777 == 0o600
     created = Household.objects.get(external_id="HK-2")
     assert created.members.count() == 3 and created.search_text == expected_search_text(created)
     assert created.members.filter(citizen_id__isnull=True).count() == 1
 
     r = api.get(f"/api/v1/registry-sync/{job['id']}/rejected.csv")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(r.content.decode())))
+    assert r.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM, for spreadsheets
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0] == list(sync_view_columns())
     assert rows[1][:4] == ["2", "HK-3", "members.0.date_of_birth", "invalid_date"]
     other = f.client_for(f.user(Role.COMMUNE_OFFICER, communes=[ward]))
@@ -668,31 +676,34 @@ def ndjson_job(media, records, user, **params) -> Job:
     )
 
 
-def test_killed_job_resumes_without_duplicates(api, officer, ward, media, monkeypatch):
-    monkeypatch.setattr(sync, "CHUNK_SIZE", 2)
+def test_failed_job_resumes_without_duplicates(api, officer, ward, media, monkeypatch):
     records = [family(f"HK-{i}", ward) for i in range(5)]
     records[3]["members"][0]["sex"] = "?"
-    job = ndjson_job(media, records, officer)
+    job = ndjson_job(media, records, officer, chunk_size=2)
     real_progress = jobs.progress
     calls = []
 
-    def dying_progress(job, **fields):
+    def failing_progress(job, **fields):
         if "checkpoint" in fields:
             calls.append(fields["checkpoint"])
-            if len(calls) == 2:  # the worker dies while the second chunk is being committed
-                raise RuntimeError("worker lost")
+            if len(calls) == 2:  # the second chunk fails while being committed
+                raise RuntimeError("disk full")
         real_progress(job, **fields)
 
-    monkeypatch.setattr(jobs, "progress", dying_progress)
-    jobs.execute(job.pk)
+    monkeypatch.setattr(jobs, "progress", failing_progress)
+    run_jobs()
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.checkpoint == {"next_record": 2}
+    assert job.error == "disk full" and job.lease_owner == ""
     assert job.counts == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
     assert Household.objects.count() == 2  # the second chunk was rolled back
+    monkeypatch.setattr(jobs, "progress", real_progress)
 
     r = api.post(f"/api/v1/jobs/{job.pk}/resume/")
-    assert r.status_code == 200 and r.json()["status"] == "succeeded", r.content
+    assert r.status_code == 202 and r.json()["status"] == "queued", r.content
+    run_jobs()
     job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
     assert job.counts == {"created": 4, "updated": 0, "unchanged": 0, "rejected": 1}
     assert job.done == job.total == 5 and job.attempts == 2
     assert Household.objects.count() == 4
@@ -703,7 +714,7 @@ def test_killed_job_resumes_without_duplicates(api, officer, ward, media, monkey
     # A checkpoint lost entirely: the whole file again is harmless.
     before = counts()
     replay = ndjson_job(media, records, officer)
-    jobs.execute(replay.pk)
+    run_jobs()
     replay.refresh_from_db()
     assert replay.counts == {"created": 0, "updated": 0, "unchanged": 4, "rejected": 1}
     assert counts() == before

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('config', '0003_time_ordered_ids'),
+        ('config', '0004_job_lease'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
