@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 
 from config.access import Perm
 from config.admin import RoleAdmin, RoleHistoryAdmin, RoleInline, VersionedForm, changed, cleaned
@@ -276,6 +277,7 @@ class UserAccessInline(admin.StackedInline):
 
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)  # rights come from roles (config.access), not Django's groups
 
 
 @admin.register(User)

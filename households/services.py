@@ -115,8 +115,8 @@ def duplicate_citizen_id(citizen_id: str, holder: Household, path: str, access: 
             fields={path: f"Already registered in household {holder.code}."},
             code="duplicate_citizen_id",
         )
-    return Conflict(
-        f"Citizen ID {citizen_id} is already registered elsewhere; the province can resolve it.",
+    return Conflict(  # not even the number: the answer tells nothing the caller did not know
+        "This citizen ID is already registered elsewhere; the province can resolve it.",
         fields={path: "Already registered elsewhere; the province can resolve it."},
         code="duplicate_citizen_id",
     )

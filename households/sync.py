@@ -1461,7 +1461,7 @@ class _Planner:
                     "duplicate_citizen_id",
                     f"Citizen ID {citizen_id} is already registered in household {where['code']}."
                     if self.ctx.covers(where["commune_id"])
-                    else f"Citizen ID {citizen_id} is already registered elsewhere; " + ELSEWHERE,
+                    else "This citizen ID is already registered elsewhere; " + ELSEWHERE,
                 )
 
     def decide_ops(self) -> None:
