@@ -22,6 +22,7 @@ from django.db.models import Model
 from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
+from config import audit
 from config.access import Access, Perm, access_for
 from config.errors import DomainError
 from config.models import PersonalDataRead
@@ -144,10 +145,20 @@ class RoleAdmin(RoleRights, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         try:
-            return super().changelist_view(request, extra_context)
+            response = super().changelist_view(request, extra_context)
         except DomainError as exc:
             self.message_user(request, refused(exc), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None and personal_fields(self.model) and not self.hidden(request):
+            audit.record_personal_read(
+                request.user,
+                "admin",
+                request.path,
+                len(changelist.result_list),
+                request.META.get("QUERY_STRING", ""),
+            )
+        return response
 
     def run_each(self, request, queryset, step, done: str = "done") -> None:
         """An admin action: `step(row)` through a service for each selected row, each on its

@@ -96,13 +96,15 @@ class Job(models.Model):
 
 class PersonalDataRead(models.Model):
     """Who read unmasked personal data in bulk, when, through what and how many records: list
-    pages of the API, the change feed and exports (config.api.views, config.api.changes,
-    households.exports). Single records are not logged; every change is (history)."""
+    pages of the API and the admin, the change feed and exports (config.api.views,
+    config.admin, config.api.changes, households.exports). Single records are not logged;
+    every change is (history)."""
 
     class Channel(models.TextChoices):
         LIST = "list", "API list"
         FEED = "feed", "Change feed"
         EXPORT = "export", "Export"
+        ADMIN = "admin", "Admin list"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

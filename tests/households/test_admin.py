@@ -284,3 +284,19 @@ def test_workflow_records_are_read_only_in_the_admin(admin_client, ward):
         admin = __import__("django.contrib.admin", fromlist=["site"]).site._registry[model]
         request = type("R", (), {"user": f.user(None, superuser=True)})()
         assert not admin.has_change_permission(request) and not admin.has_delete_permission(request)
+
+
+def test_admin_lists_with_personal_data_are_recorded(logged_in, ward):
+    from config.models import PersonalDataRead
+
+    f.household(ward)
+    officer = staff("commune_officer", communes=[ward])
+    logged_in(officer).get("/admin/households/household/", {"status": "active"})
+    logged_in(staff("analyst", communes=[ward])).get("/admin/households/household/")
+    [read] = PersonalDataRead.objects.all()
+    assert (read.user, read.channel, read.records, read.query) == (
+        officer,
+        "admin",
+        1,
+        "status=active",
+    )
