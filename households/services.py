@@ -102,17 +102,22 @@ def _validate_member(values: dict[str, Any], prefix: str, access: Access, exclud
             .first()
         )
         if holder is not None:
-            raise duplicate_citizen_id(citizen_id, holder.household, f"{prefix}citizen_id", access)
+            raise citizen_id_taken(
+                citizen_id,
+                holder.household.code if covers_household(access, holder.household) else None,
+                f"{prefix}citizen_id",
+            )
 
 
-def duplicate_citizen_id(citizen_id: str, holder: Household, path: str, access: Access) -> Conflict:
-    """The refusal of a citizen ID someone else holds. It names the holder's household only
-    when the caller may read that household; otherwise it says no more than "elsewhere"."""
-    if covers_household(access, holder):
+def citizen_id_taken(citizen_id: str, holder_code: str | None, path: str) -> Conflict:
+    """The refusal of a citizen ID someone else holds, for every door (API, admin, registry
+    sync). It names the holder's household only when the caller may read it (`holder_code`
+    given); otherwise it says no more than "elsewhere"."""
+    if holder_code is not None:
         return Conflict(
-            f"Citizen ID {citizen_id} is already registered in household {holder.code}: "
+            f"Citizen ID {citizen_id} is already registered in household {holder_code}: "
             "this is the same person. Move the member instead of registering them again.",
-            fields={path: f"Already registered in household {holder.code}."},
+            fields={path: f"Already registered in household {holder_code}."},
             code="duplicate_citizen_id",
         )
     return Conflict(  # not even the number: the answer tells nothing the caller did not know

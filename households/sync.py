@@ -117,6 +117,7 @@ from .choices import (
 )
 from .identity import EXTERNAL_ID_PATTERN, citizen_id_errors, fold
 from .models import Commune, DuplicateCandidate, EthnicGroup, Household, Member
+from .services import citizen_id_taken
 
 CHUNK_SIZE = 5000
 MAX_ATTEMPTS = 3  # a chunk that met a concurrent change is started again this often
@@ -1455,14 +1456,13 @@ class _Planner:
             if holder is not None and holder["id"] != mid:
                 record, pos = self.listed[mid]
                 where = self.state.households[holder["household_id"]]
-                self.reject(
-                    record,
-                    f"members.{pos}.citizen_id",
-                    "duplicate_citizen_id",
-                    f"Citizen ID {citizen_id} is already registered in household {where['code']}."
-                    if self.ctx.covers(where["commune_id"])
-                    else "This citizen ID is already registered elsewhere; " + ELSEWHERE,
+                path = f"members.{pos}.citizen_id"
+                refusal = citizen_id_taken(
+                    citizen_id,
+                    where["code"] if self.ctx.covers(where["commune_id"]) else None,
+                    path,
                 )
+                self.reject(record, path, refusal.code, refusal.detail)
 
     def decide_ops(self) -> None:
         now = self.now
