@@ -55,3 +55,15 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) + " |")
+
+
+def fresh_token(user) -> str:
+    """A new API key for `user` (the bench's previous ones revoked: keys are kept hashed)."""
+    from accounts.choices import TokenPurpose
+    from accounts.models import ApiToken
+    from accounts.services import token_issue, token_revoke
+
+    for old in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+        token_revoke(token=old, actor=None)
+    _token, key = token_issue(user=user, name="bench", purpose=TokenPurpose.OTHER)
+    return key

@@ -19,15 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from random import Random
 
-from common import ensure_database, print_table, top_up
+from common import ensure_database, fresh_token, print_table, top_up
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from rest_framework.test import APIClient
 
-from accounts.choices import TokenPurpose
-from accounts.models import ApiToken
-from accounts.services import token_issue, token_revoke
 from config.access import Role
 from households.identity import fold
 from households.models import Commune, DuplicateCandidate, Household, Member, UserAccess
@@ -59,11 +56,8 @@ def officer_client() -> APIClient:
     user, _ = get_user_model().objects.get_or_create(username="bench-province-officer")
     grant, _ = UserAccess.objects.get_or_create(user=user, defaults={"role": Role.PROVINCE_OFFICER})
     grant.provinces.set(["22"])
-    for old in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
-        token_revoke(token=old, actor=None)
-    _token, key = token_issue(user=user, name="bench", purpose=TokenPurpose.OTHER)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {fresh_token(user)}")
     return client
 
 

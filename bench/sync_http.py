@@ -42,10 +42,9 @@ BENCH = ROOT / "var" / "bench"
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{BENCH / 'sync_http.sqlite3'}")
 BENCH.mkdir(parents=True, exist_ok=True)
 
-from common import ensure_database, print_table
+from common import ensure_database, fresh_token, print_table
 from django.core.management import call_command
 from django.db import connection, transaction
-from rest_framework.authtoken.models import Token
 from sync_throughput import MEMBER_COLUMNS, bench_user, empty_register, generate, raw_copy
 from sync_throughput import write_file as write_registry_file
 
@@ -189,7 +188,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     prepare_database()
     user = bench_user()
-    token = Token.objects.get_or_create(user=user)[0].key
+    token = fresh_token(user)
     print(f"Database {connection.vendor} {db}. Generating {n:,} registry households ...")
     households, members = generate(n, args.seed)
     path = BENCH / f"registry-{n}.ndjson"
