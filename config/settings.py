@@ -17,6 +17,10 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -61,6 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.api.limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -148,7 +153,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.AreaRolePermission"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.parsers.JSONParser",
+        "config.api.parsers.FormParser",
+        "config.api.parsers.MultiPartParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["config.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
@@ -178,7 +188,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.schema.drop_storage_limits",
     ],
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "households.choices.Sex",
@@ -216,3 +225,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True  # results live in the Job table
 MEDIA_ROOT = BASE_DIR / "var" / "files"  # uploaded sync files, exports
+
+# Request limits (config.api.limits, config.api.parsers): a larger body is answered 413 before
+# it is read. Bodies are parsed in memory; files are streamed to disk (FILE_UPLOAD_TEMP_DIR)
+# beyond FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 2**20)  # any JSON or form body
+# POST /registry-sync/ with a JSON or NDJSON body (up to 50,000 records of about 1 KB).
+REGISTRY_SYNC_MAX_BODY_BYTES = env_int("REGISTRY_SYNC_MAX_BODY_BYTES", 100 * 2**20)
+# POST /registry-sync/ with a file (multipart/form-data): a province's register.
+REGISTRY_SYNC_MAX_FILE_BYTES = env_int("REGISTRY_SYNC_MAX_FILE_BYTES", 2 * 2**30)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)  # nesting levels of a JSON body
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES  # form fields (files excluded), in memory
