@@ -11,6 +11,9 @@ from rest_framework.views import APIView
 from config.access import Perm, access_for
 from config.models import ChangeEvent
 
+from .fields import INT64_MAX, IntegerField
+from .serializers import ModelSerializer
+
 ENTITIES = [
     "household",
     "member",
@@ -25,15 +28,18 @@ PERSONAL = {"full_name", "date_of_birth", "citizen_id", "address", "phone", "lat
 
 
 class ChangesParams(serializers.Serializer):
-    after = serializers.IntegerField(
-        min_value=0, default=0, help_text="The `next_after` of your previous read."
+    after = IntegerField(
+        min_value=0,
+        max_value=INT64_MAX,
+        default=0,
+        help_text="The `next_after` of your previous read.",
     )
     types = serializers.MultipleChoiceField(choices=ENTITIES, required=False)
     commune = serializers.CharField(required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=1000, default=500)
+    limit = IntegerField(min_value=1, max_value=1000, default=500)
 
 
-class ChangeSerializer(serializers.ModelSerializer):
+class ChangeSerializer(ModelSerializer):
     class Meta:
         model = ChangeEvent
         fields = [

@@ -17,8 +17,10 @@ from config.access import Perm, access_for
 from config.errors import Conflict
 from config.models import Job, JobStatus
 
+from .serializers import ModelSerializer
 
-class JobSerializer(serializers.ModelSerializer):
+
+class JobSerializer(ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     progress = serializers.SerializerMethodField()
 

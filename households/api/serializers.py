@@ -1,6 +1,8 @@
 from django.db.models import Exists, OuterRef, Prefetch
 from rest_framework import serializers
 
+from config.api.fields import DateField, IntegerField
+from config.api.serializers import ModelSerializer
 from households.choices import DuplicateStatus, HouseholdStatus
 from households.models import (
     Commune,
@@ -35,19 +37,19 @@ class PersonalDataMixin:
         return data
 
 
-class ProvinceSerializer(serializers.ModelSerializer):
+class ProvinceSerializer(ModelSerializer):
     class Meta:
         model = Province
         fields = ["code", "name", "codename"]
 
 
-class CommuneSerializer(serializers.ModelSerializer):
+class CommuneSerializer(ModelSerializer):
     class Meta:
         model = Commune
         fields = ["code", "name", "codename", "kind", "is_urban", "province"]
 
 
-class EthnicGroupSerializer(serializers.ModelSerializer):
+class EthnicGroupSerializer(ModelSerializer):
     is_minority = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -55,7 +57,7 @@ class EthnicGroupSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "is_minority"]
 
 
-class VillageSerializer(serializers.ModelSerializer):
+class VillageSerializer(ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
 
     class Meta:
@@ -97,7 +99,7 @@ def household_queryset():
     )
 
 
-class MemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class MemberSerializer(PersonalDataMixin, ModelSerializer):
     """A member as read. `household` is the household's id."""
 
     birth_year = serializers.SerializerMethodField()
@@ -128,12 +130,12 @@ class MemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
         return obj.date_of_birth.year
 
 
-class MemberWriteSerializer(serializers.ModelSerializer):
+class MemberWriteSerializer(ModelSerializer):
     """A member as written. Nested in a household, `id` (and `version`) select an existing
     member to change; without `id` a new member is added."""
 
     id = serializers.UUIDField(required=False)
-    version = serializers.IntegerField(required=False, min_value=1)
+    version = IntegerField(required=False, min_value=1)
     ethnicity = serializers.SlugRelatedField(slug_field="code", queryset=EthnicGroup.objects.all())
     citizen_id = serializers.RegexField(
         r"^\d{12}$",
@@ -157,6 +159,7 @@ class MemberWriteSerializer(serializers.ModelSerializer):
             "status",
             "status_date",
         ]
+        extra_kwargs = {"date_of_birth": {"not_future": True}, "status_date": {"not_future": True}}
 
 
 class MemberCreateSerializer(MemberWriteSerializer):
@@ -173,10 +176,10 @@ class MemberMoveSerializer(serializers.Serializer):
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
     relationship = serializers.ChoiceField(choices=Member._meta.get_field("relationship").choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    version = serializers.IntegerField(required=False, min_value=1)
+    version = IntegerField(required=False, min_value=1)
 
 
-class HouseholdSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class HouseholdSerializer(PersonalDataMixin, ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", read_only=True)
     is_urban = serializers.BooleanField(source="commune.is_urban", read_only=True)
     members = MemberSerializer(many=True, read_only=True)
@@ -209,7 +212,7 @@ class HouseholdSerializer(PersonalDataMixin, serializers.ModelSerializer):
         extra_kwargs = {name: {"allow_null": True} for name in PERSONAL_FIELDS}
 
 
-class HouseholdWriteSerializer(serializers.ModelSerializer):
+class HouseholdWriteSerializer(ModelSerializer):
     """Register a household with its members, or change it. On update, listed members are
     changed (with `id`) or added (without); to end a membership set its `status`."""
 
@@ -220,7 +223,7 @@ class HouseholdWriteSerializer(serializers.ModelSerializer):
         queryset=Village.objects.all(), required=False, allow_null=True
     )
     members = MemberWriteSerializer(many=True, required=False)
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False, min_value=1, help_text="Version the update is based on (or If-Match)."
     )
 
@@ -245,8 +248,8 @@ class HouseholdWriteSerializer(serializers.ModelSerializer):
 class HouseholdCloseSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[HouseholdStatus.MOVED_OUT, HouseholdStatus.DISSOLVED])
     reason = serializers.CharField(max_length=255)
-    date = serializers.DateField()
-    version = serializers.IntegerField(required=False, min_value=1)
+    date = DateField(not_future=True)
+    version = IntegerField(required=False, min_value=1)
 
 
 class HouseholdMergeSerializer(serializers.Serializer):
@@ -254,8 +257,8 @@ class HouseholdMergeSerializer(serializers.Serializer):
         queryset=Household.objects.all(), help_text="The household that remains."
     )
     reason = serializers.CharField(max_length=255)
-    date = serializers.DateField()
-    version = serializers.IntegerField(
+    date = DateField(not_future=True)
+    version = IntegerField(
         required=False, min_value=1, help_text="Version of the household being merged away."
     )
 
@@ -277,7 +280,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = FieldChangeSerializer(many=True)
 
 
-class DuplicateMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class DuplicateMemberSerializer(PersonalDataMixin, ModelSerializer):
     household_code = serializers.CharField(source="household.code", read_only=True)
 
     class Meta:
@@ -295,7 +298,7 @@ class DuplicateMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
         extra_kwargs = {name: {"allow_null": True} for name in PERSONAL_FIELDS}
 
 
-class DuplicateSerializer(serializers.ModelSerializer):
+class DuplicateSerializer(ModelSerializer):
     member_a = DuplicateMemberSerializer(read_only=True)
     member_b = DuplicateMemberSerializer(read_only=True)
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from config.api.fields import DateField, IntegerField
+from config.api.serializers import ModelSerializer
 from households.models import Commune, Household, Member, Province
 from poverty.choices import Device
 from poverty.models import (
@@ -18,7 +20,7 @@ from poverty.models import (
 )
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(ModelSerializer):
     class Meta:
         model = Indicator
         fields = [
@@ -35,7 +37,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
         extra_kwargs = {"position": {"required": False}}
 
 
-class StandardSerializer(serializers.ModelSerializer):
+class StandardSerializer(ModelSerializer):
     province = serializers.SlugRelatedField(
         slug_field="code", queryset=Province.objects.all(), required=False, allow_null=True
     )
@@ -68,7 +70,7 @@ class StandardSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "revision", "status", "published_at", "supersedes", "created_at"]
 
 
-class ReviewRoundSerializer(serializers.ModelSerializer):
+class ReviewRoundSerializer(ModelSerializer):
     province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all())
 
     class Meta:
@@ -83,7 +85,7 @@ class ReviewRoundSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness is reported by the service as a 409
 
 
-class SurveyMemberSerializer(serializers.ModelSerializer):
+class SurveyMemberSerializer(ModelSerializer):
     member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.all())
 
     class Meta:
@@ -99,7 +101,7 @@ class SurveyMemberSerializer(serializers.ModelSerializer):
         ]
 
 
-class SurveySerializer(serializers.ModelSerializer):
+class SurveySerializer(ModelSerializer):
     """A household survey (Form B2 facts). Posting one assesses the household under every
     standard in force on the survey date."""
 
@@ -149,12 +151,13 @@ class SurveySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "enumerator", "is_latest", "created_at"]
+        extra_kwargs = {"survey_date": {"not_future": True}}
 
     def get_assessments(self, obj) -> list[str]:
         return [str(a.pk) for a in obj.assessments.all()]
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -162,7 +165,7 @@ class StepSerializer(serializers.ModelSerializer):
         fields = ["action", "from_state", "to_state", "actor", "at", "notes", "attachments", "data"]
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(ModelSerializer):
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -186,6 +189,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "resolved_by",
             "resolved_at",
         ]
+        extra_kwargs = {"lodged_on": {"not_future": True}}
 
 
 class IndicatorResultSerializer(serializers.Serializer):
@@ -195,7 +199,7 @@ class IndicatorResultSerializer(serializers.Serializer):
     reason_en = serializers.CharField()
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ModelSerializer):
     standard_code = serializers.CharField(source="standard.code", read_only=True)
     commune = serializers.CharField(source="household.commune_id", read_only=True)
     survey_date = serializers.DateField(source="survey.survey_date", read_only=True)
@@ -248,7 +252,7 @@ class AssessmentDetailSerializer(AssessmentSerializer):
 
 
 class _ActionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False, min_value=1, help_text="Version the step is based on (or If-Match)."
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -261,19 +265,19 @@ class _ActionSerializer(serializers.Serializer):
 
 
 class MeetingSerializer(_ActionSerializer):
-    meeting_date = serializers.DateField()
-    attendees = serializers.IntegerField(min_value=1)
-    agreeing = serializers.IntegerField(min_value=0)
+    meeting_date = DateField(not_future=True)
+    attendees = IntegerField(min_value=1)
+    agreeing = IntegerField(min_value=0)
 
 
 class PostingSerializer(_ActionSerializer):
-    posted_from = serializers.DateField()
-    posted_to = serializers.DateField()
+    posted_from = DateField()
+    posted_to = DateField()
 
 
 class ApproveSerializer(_ActionSerializer):
     decision_number = serializers.CharField(max_length=60)
-    decision_date = serializers.DateField()
+    decision_date = DateField(not_future=True)
     certificate_number = serializers.CharField(
         max_length=60, required=False, default="", allow_blank=True
     )
@@ -288,7 +292,7 @@ class ComplaintResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField()
 
 
-class OfficialStatusSerializer(serializers.ModelSerializer):
+class OfficialStatusSerializer(ModelSerializer):
     standard_code = serializers.CharField(source="standard.code", read_only=True)
 
     class Meta:
@@ -338,7 +342,7 @@ class TransitionSerializer(serializers.Serializer):
     households = serializers.IntegerField()
 
 
-class WhatIfRunSerializer(serializers.ModelSerializer):
+class WhatIfRunSerializer(ModelSerializer):
     summary = TransitionSerializer(many=True, read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -358,7 +362,7 @@ class WhatIfRunSerializer(serializers.ModelSerializer):
         ]
 
 
-class WhatIfChangeSerializer(serializers.ModelSerializer):
+class WhatIfChangeSerializer(ModelSerializer):
     household_code = serializers.CharField(source="household.code", read_only=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from config import jobs
 from config.access import Perm
+from config.api.fields import IntegerField
 from config.api.jobs import JobSerializer
 from config.api.views import (
     AreaScopedMixin,
@@ -313,9 +314,9 @@ class PovertyStatusView(AreaScopedMixin, generics.ListAPIView):
 
 
 class WatchlistParams(serializers.Serializer):
-    years = serializers.IntegerField(min_value=1, max_value=20, default=3)
+    years = IntegerField(min_value=1, max_value=20, default=3)
     income_margin = serializers.FloatField(min_value=0, max_value=2, default=0.2)
-    deprivation_margin = serializers.IntegerField(min_value=0, max_value=5, default=1)
+    deprivation_margin = IntegerField(min_value=0, max_value=5, default=1)
     standard = serializers.UUIDField(required=False)
     commune = serializers.CharField(required=False)
 

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from config.api.fields import MAX_BIG, DateField, IntegerField
+from config.api.serializers import ModelSerializer
 from households.models import Commune, Household, Province
 from support.models import (
     Assignment,
@@ -17,7 +19,7 @@ from support.models import (
 )
 
 
-class ProgramSerializer(serializers.ModelSerializer):
+class ProgramSerializer(ModelSerializer):
     PARENT_LEVEL = {"program": None, "project": "program", "sub_project": "project"}
 
     class Meta:
@@ -40,7 +42,7 @@ class ProgramSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class AllocationSerializer(serializers.ModelSerializer):
+class AllocationSerializer(ModelSerializer):
     province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all())
     commune = serializers.SlugRelatedField(
         slug_field="code", queryset=Commune.objects.all(), required=False, allow_null=True
@@ -67,25 +69,25 @@ class AllocationSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness answered by the view as a 409
 
 
-class EligibilitySerializer(serializers.ModelSerializer):
+class EligibilitySerializer(ModelSerializer):
     class Meta:
         model = PackageEligibility
         fields = ["standard_code", "classification"]
 
 
-class RateSerializer(serializers.ModelSerializer):
+class RateSerializer(ModelSerializer):
     class Meta:
         model = PackageRate
         fields = ["base_amount", "valid_from", "valid_to", "legal_basis"]
 
 
-class FundingSerializer(serializers.ModelSerializer):
+class FundingSerializer(ModelSerializer):
     class Meta:
         model = PackageFunding
         fields = ["source", "share_percent"]
 
 
-class PackageSerializer(serializers.ModelSerializer):
+class PackageSerializer(ModelSerializer):
     eligibility = EligibilitySerializer(many=True)
     rates = RateSerializer(many=True)
     funding = FundingSerializer(many=True)
@@ -124,7 +126,7 @@ class MatchSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
-class AssignmentStepSerializer(serializers.ModelSerializer):
+class AssignmentStepSerializer(ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -137,7 +139,7 @@ class SplitSerializer(serializers.Serializer):
     amount = serializers.IntegerField()
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(ModelSerializer):
     package_code = serializers.CharField(source="package.code", read_only=True)
     household_code = serializers.CharField(source="household.code", read_only=True)
     commune = serializers.CharField(source="household.commune_id", read_only=True)
@@ -177,14 +179,14 @@ class AssignmentDetailSerializer(AssignmentSerializer):
 class ProposeSerializer(serializers.Serializer):
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
     package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
-    period = serializers.IntegerField(min_value=2000, max_value=2100)
+    period = IntegerField(min_value=2000, max_value=2100)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class BulkProposeSerializer(serializers.Serializer):
     package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
-    period = serializers.IntegerField(min_value=2000, max_value=2100)
+    period = IntegerField(min_value=2000, max_value=2100)
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -196,7 +198,7 @@ class BulkResultSerializer(serializers.Serializer):
 
 
 class _VersionedSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False, min_value=1, help_text="Version the step is based on (or If-Match)."
     )
 
@@ -209,7 +211,7 @@ class ReasonSerializer(_VersionedSerializer):
     reason = serializers.CharField(max_length=500)
 
 
-class DisbursementSerializer(serializers.ModelSerializer):
+class DisbursementSerializer(ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -227,12 +229,12 @@ class DisbursementSerializer(serializers.ModelSerializer):
 
 
 class DisburseSerializer(_VersionedSerializer):
-    date = serializers.DateField()
-    amount = serializers.IntegerField(min_value=1)
+    date = DateField(not_future=True)
+    amount = IntegerField(min_value=1, max_value=MAX_BIG)
     evidence_reference = serializers.CharField(max_length=300)
 
 
-class ParticipationSerializer(serializers.ModelSerializer):
+class ParticipationSerializer(ModelSerializer):
     class Meta:
         model = Participation
         fields = [
@@ -245,9 +247,10 @@ class ParticipationSerializer(serializers.ModelSerializer):
             "notes",
         ]
         read_only_fields = ["id"]
+        extra_kwargs = {"joined_on": {"not_future": True}}
 
 
-class LivelihoodModelSerializer(serializers.ModelSerializer):
+class LivelihoodModelSerializer(ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
     participants = ParticipationSerializer(many=True, read_only=True)
 
@@ -270,7 +273,7 @@ class LivelihoodModelSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
     progress = serializers.SerializerMethodField()
 

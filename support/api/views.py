@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.access import Perm
+from config.api.fields import IntegerField
 from config.api.views import (
     AreaScopedMixin,
     VersionedResponsesMixin,
@@ -205,7 +206,7 @@ class PackageViewSet(
 
 
 class _PeriodParams(serializers.Serializer):
-    period = serializers.IntegerField(min_value=2000, max_value=2100)
+    period = IntegerField(min_value=2000, max_value=2100)
     commune = serializers.CharField(required=False)
 
 
@@ -495,7 +496,7 @@ class TargetViewSet(
 
 
 class BudgetExecutionParams(serializers.Serializer):
-    year = serializers.IntegerField(required=False)
+    year = IntegerField(required=False, min_value=2000, max_value=2100)
     group_by = serializers.ChoiceField(
         choices=["program", "sub_project", "source", "commune"], default="program"
     )
