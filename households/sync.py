@@ -106,6 +106,7 @@ from config.errors import Conflict, InvalidInput
 from config.feed import ACTIONS, payload_sql, reserve
 from config.ids import new_id
 from config.models import ChangeEvent, Job
+from config.text import printable, text_problem
 
 from .choices import (
     DuplicateReason,
@@ -290,6 +291,7 @@ def iter_json_array(stream: IO[str], bufsize: int = 1 << 20) -> Iterator[Any]:
     pos += 1
     if peek() == "]":
         return
+    index = -1
     while True:
         if peek() == "":
             raise MalformedFile("Invalid JSON: the array is not closed.")
@@ -301,11 +303,16 @@ def iter_json_array(stream: IO[str], bufsize: int = 1 << 20) -> Iterator[Any]:
                     raise MalformedFile(f"Invalid JSON: {exc}") from None
                 more()
                 continue
+            except RecursionError:  # where such a record ends is not known: the file stops
+                raise MalformedFile(
+                    f"Invalid JSON: record {index + 1} is nested too deeply."
+                ) from None
             if end >= len(buf) and not eof:  # a number or literal may go on in the next read
                 more()
                 continue
             break
         pos = end
+        index += 1
         yield item
         separator = peek()
         pos += 1
@@ -323,6 +330,8 @@ def iter_ndjson(stream: IO[str]) -> Iterator[Any]:
             yield json.loads(line)
         except json.JSONDecodeError as exc:
             yield ParseProblem(f"Line {number} is not valid JSON: {exc.msg}.")
+        except RecursionError:
+            yield ParseProblem(f"Line {number} is nested too deeply.")
 
 
 def iter_csv(stream: IO[str]) -> Iterator[Any]:
@@ -342,7 +351,7 @@ def iter_csv(stream: IO[str]) -> Iterator[Any]:
             yield ParseProblem(
                 f"The rows of household {key} differ in {', '.join(differing)}.",
                 field=differing[0],
-                external_id=key or None,
+                external_id=printable(key) or None,
                 code="inconsistent_rows",
             )
             continue
@@ -365,10 +374,15 @@ def iter_csv(stream: IO[str]) -> Iterator[Any]:
         }
 
 
+# Files are UTF-8; bytes that are not are kept (as lone surrogates) so that the record holding
+# them is rejected with the field's path (config.text) and the others go on.
+_TEXT = {"encoding": "utf-8-sig", "errors": "surrogateescape"}
+
+
 def read_records(path: Path, fmt: str) -> Iterator[Any]:
     if fmt not in FORMATS:
         raise MalformedFile(f"Unknown format {fmt!r}; one of {', '.join(FORMATS)}.")
-    with open(path, encoding="utf-8-sig", newline="" if fmt == "csv" else None) as stream:
+    with open(path, **_TEXT, newline="" if fmt == "csv" else None) as stream:
         if fmt == "json":
             yield from iter_json_array(stream)
         elif fmt == "ndjson":
@@ -379,7 +393,7 @@ def read_records(path: Path, fmt: str) -> Iterator[Any]:
 
 def count_records(path: Path, fmt: str) -> int:
     if fmt == "ndjson":
-        with open(path, encoding="utf-8-sig") as stream:
+        with open(path, **_TEXT) as stream:
             return sum(1 for line in stream if line.strip())
     return sum(1 for _ in read_records(path, fmt))
 
@@ -455,6 +469,9 @@ def _text(value: Any, path: str, errors: list, *, max_length: int) -> str | None
         return None
     if len(value) > max_length:
         errors.append(_error(path, "too_long", f"At most {max_length} characters."))
+        return None
+    if problem := text_problem(value):
+        errors.append(_error(path, *problem))
         return None
     return value
 
@@ -578,7 +595,7 @@ def _external_id_of(raw: Any) -> str | None:
     if isinstance(raw, ParseProblem):
         return raw.external_id
     value = raw.get("external_id") if isinstance(raw, dict) else None
-    return value if isinstance(value, str) else None
+    return printable(value) if isinstance(value, str) else None
 
 
 def _prepare(items: list[tuple[int, Any]], ctx: _Context) -> tuple[list[InHousehold], list]:

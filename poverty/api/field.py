@@ -18,6 +18,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
@@ -29,9 +30,13 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from config.access import Access, Perm
+from config.api.fields import CLOCK_SKEW, DateTimeField, IntegerField
+from config.api.parsers import ItemsJSONParser, check_text
+from config.api.serializers import ModelSerializer
 from config.api.views import AreaScopedMixin, require_household_in_area
 from config.errors import Conflict, DomainError
 from config.models import ChangeEvent
+from config.text import text_problem
 from households import services as registry
 from households.api import serializers as hs
 from households.models import Household, Member
@@ -44,10 +49,11 @@ from . import serializers as ps
 class UploadSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(help_text="Generated on the device; the idempotency key.")
     kind = serializers.ChoiceField(choices=UploadKind.choices)
-    based_on_version = serializers.IntegerField(
-        min_value=1, help_text="Household version the edit saw."
+    based_on_version = IntegerField(min_value=1, help_text="Household version the edit saw.")
+    captured_at = DateTimeField(
+        max_ahead=CLOCK_SKEW,
+        help_text="When the device captured it (at most a few minutes ahead of the server).",
     )
-    captured_at = serializers.DateTimeField(help_text="When the device captured it.")
     body = serializers.JSONField(
         help_text="survey: a survey as for POST /surveys/; "
         "household_edit: {household, ...fields}; member_edit: "
@@ -55,7 +61,7 @@ class UploadSerializer(serializers.Serializer):
     )
 
 
-class UploadResultSerializer(serializers.ModelSerializer):
+class UploadResultSerializer(ModelSerializer):
     client_id = serializers.UUIDField(source="id")
 
     class Meta:
@@ -74,13 +80,17 @@ class UploadResultSerializer(serializers.ModelSerializer):
         ]
 
 
-class BatchSerializer(serializers.Serializer):
-    items = UploadSerializer(many=True, allow_empty=False)
+BATCH_LIMIT = 1000
 
-    def validate_items(self, items):
-        if len(items) > 1000:
-            raise ValidationError("At most 1,000 items a batch.")
-        return items
+
+class BatchSerializer(serializers.Serializer):
+    # The batch as documented; its items are validated one by one (_BatchEnvelope), so that
+    # a bad item is refused on its own.
+    items = UploadSerializer(many=True, allow_empty=False, max_length=BATCH_LIMIT)
+
+
+class _BatchEnvelope(serializers.Serializer):
+    items = serializers.ListField(allow_empty=False, max_length=BATCH_LIMIT)
 
 
 class ResolveSerializer(serializers.Serializer):
@@ -106,7 +116,13 @@ def _household_of(kind: str, body: Any) -> Household:
                 .household
             )
         return Household.objects.select_related("commune").get(pk=body.get("household"))
-    except (Member.DoesNotExist, Household.DoesNotExist, ValueError, TypeError) as exc:
+    except (
+        Member.DoesNotExist,
+        Household.DoesNotExist,
+        DjangoValidationError,
+        ValueError,
+        TypeError,
+    ) as exc:
         field = "body.member" if kind == UploadKind.MEMBER_EDIT else "body.household"
         raise ValidationError({field: "Unknown or missing."}) from exc
 
@@ -172,6 +188,12 @@ def _errors(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, DomainError):
         return {"code": exc.code, "detail": exc.detail, "fields": exc.fields}
     return {"code": "validation_error", "detail": "Invalid upload.", "fields": exc.detail}
+
+
+def _echo(raw: Any, name: str) -> str | None:
+    """A refused item's own value, when it is text that can be answered."""
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value if isinstance(value, str) and text_problem(value) is None else None
 
 
 def receive(item: dict[str, Any], *, user, access: Access) -> tuple[FieldUpload, bool]:
@@ -263,21 +285,27 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
         return Response(UploadResultSerializer(upload).data, status=code)
 
     @extend_schema(request=BatchSerializer, responses=UploadResultSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], parser_classes=[ItemsJSONParser])
     def batch(self, request):
-        """Many uploads at once (a day's work): one result per item, each on its own."""
-        serializer = BatchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        """Many uploads at once (a day's work): one result per item, in order, each on its
+        own: an invalid item is `refused` with its errors and the others go on."""
+        envelope = _BatchEnvelope(data=request.data)
+        envelope.is_valid(raise_exception=True)
         results = []
-        for item in serializer.validated_data["items"]:
+        for raw in envelope.validated_data["items"]:
             try:
-                upload, new = receive(item, user=request.user, access=self.access)
+                check_text(raw)
+                serializer = UploadSerializer(data=raw)
+                serializer.is_valid(raise_exception=True)
+                upload, new = receive(
+                    serializer.validated_data, user=request.user, access=self.access
+                )
                 row = UploadResultSerializer(upload).data
                 row["replayed"] = not new
             except (DomainError, ValidationError) as exc:
                 row = {
-                    "client_id": str(item["client_id"]),
-                    "kind": item["kind"],
+                    "client_id": _echo(raw, "client_id"),
+                    "kind": _echo(raw, "kind"),
                     "status": "refused",
                     "result": _errors(exc),
                     "replayed": False,
