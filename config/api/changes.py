@@ -11,8 +11,7 @@ from rest_framework.views import APIView
 from config.access import Perm, access_for
 from config.models import ChangeEvent
 
-from .fields import INT64_MAX, IntegerField
-from .serializers import ModelSerializer
+from .fields import INT64_MAX, IntegerField, ModelSerializer
 
 ENTITIES = [
     "household",

@@ -8,8 +8,9 @@
   exists; PostgreSQL refuses some), and no future where the future is impossible
   (`not_future` dates; device times at most `CLOCK_SKEW` ahead of the server).
 
-`config.api.serializers.ModelSerializer` maps model fields to these; plain serializers use
-them explicitly; `config.api.filters` applies the same rules to query parameters.
+`ModelSerializer` (the base of every model serializer) maps model fields to these; plain
+serializers use them explicitly; `config.api.filters` applies the same rules to query
+parameters.
 """
 
 from __future__ import annotations
@@ -102,3 +103,32 @@ class DateTimeField(serializers.DateTimeField):
         if problem:
             raise serializers.ValidationError(problem, code="invalid_datetime")
         return super().enforce_timezone(value)
+
+
+def _mapped(field_class: type) -> type:
+    return {
+        serializers.IntegerField: IntegerField,
+        serializers.DateField: DateField,
+        serializers.DateTimeField: DateTimeField,
+    }.get(field_class, field_class)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    # (Comments, not a docstring: the schema would show it for every serializer.) Integer
+    # columns take the values their type holds on every database: the same bounds on SQLite
+    # as on PostgreSQL, and in the schema. Dates and times are parsed strictly; a date that
+    # cannot be in the future says so in `extra_kwargs` (`{"not_future": True}`).
+
+    serializer_field_mapping = {
+        model_field: _mapped(field_class)
+        for model_field, field_class in serializers.ModelSerializer.serializer_field_mapping.items()
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.IntegerField) and not kwargs.get("read_only"):
+            low, high = integer_range(model_field)
+            given_low, given_high = kwargs.get("min_value"), kwargs.get("max_value")
+            kwargs["min_value"] = low if given_low is None else max(low, given_low)
+            kwargs["max_value"] = high if given_high is None else min(high, given_high)
+        return field_class, kwargs

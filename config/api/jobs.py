@@ -17,7 +17,7 @@ from config.access import Perm, access_for
 from config.errors import Conflict
 from config.models import Job, JobStatus
 
-from .serializers import ModelSerializer
+from .fields import ModelSerializer
 
 
 class JobSerializer(ModelSerializer):

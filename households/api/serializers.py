@@ -1,8 +1,7 @@
 from django.db.models import Exists, OuterRef, Prefetch
 from rest_framework import serializers
 
-from config.api.fields import DateField, IntegerField
-from config.api.serializers import ModelSerializer
+from config.api.fields import DateField, IntegerField, ModelSerializer
 from households.choices import DuplicateStatus, HouseholdStatus
 from households.models import (
     Commune,

@@ -30,9 +30,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from config.access import Access, Perm
-from config.api.fields import CLOCK_SKEW, DateTimeField, IntegerField
+from config.api.fields import CLOCK_SKEW, DateTimeField, IntegerField, ModelSerializer
 from config.api.parsers import ItemsJSONParser, check_text
-from config.api.serializers import ModelSerializer
 from config.api.views import AreaScopedMixin, require_household_in_area
 from config.errors import Conflict, DomainError
 from config.models import ChangeEvent

@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
-from config.api.fields import DateField, IntegerField
-from config.api.serializers import ModelSerializer
+from config.api.fields import DateField, IntegerField, ModelSerializer
 from households.models import Commune, Household, Member, Province
 from poverty.choices import Device
 from poverty.models import (

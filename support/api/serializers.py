@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
-from config.api.fields import MAX_BIG, DateField, IntegerField
-from config.api.serializers import ModelSerializer
+from config.api.fields import MAX_BIG, DateField, IntegerField, ModelSerializer
 from households.models import Commune, Household, Province
 from support.models import (
     Assignment,
