@@ -504,14 +504,14 @@ def _member(raw: Any, pos: int, ctx: _Context, errors: list) -> InMember | None:
     full_name = _text(raw.get("full_name"), p + "full_name", errors, max_length=150)
     dob = _birth_date(raw.get("date_of_birth"), p + "date_of_birth", errors, ctx.today)
     sex = raw.get("sex")
-    if sex not in SEXES:
+    if not isinstance(sex, str) or sex not in SEXES:
         errors.append(_error(p + "sex", "invalid_choice", "One of male, female."))
         sex = None
     ethnicity = raw.get("ethnicity")
     if not isinstance(ethnicity, str) or ethnicity not in ctx.ethnicities:
         errors.append(_error(p + "ethnicity", "invalid_choice", f"No ethnic group {ethnicity!r}."))
     relationship = raw.get("relationship")
-    if relationship not in RELATIONSHIPS:
+    if not isinstance(relationship, str) or relationship not in RELATIONSHIPS:
         errors.append(
             _error(p + "relationship", "invalid_choice", f"Not a relationship: {relationship!r}.")
         )

@@ -86,8 +86,14 @@ def user(
     return u
 
 
-def client_for(u) -> APIClient:
+def auth_header(u) -> str:
+    """The `Authorization` header value that authenticates `u` (the one place that knows
+    how tokens are made)."""
     token, _ = Token.objects.get_or_create(user=u)
+    return f"Token {token.key}"
+
+
+def client_for(u) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=auth_header(u))
     return client

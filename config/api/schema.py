@@ -39,9 +39,14 @@ class AutoSchema(BaseAutoSchema):
             codes.add("409")
         if method in {"POST", "PUT", "PATCH"}:
             codes.add("413")
-        if method in {"PUT", "PATCH"}:
+        if method in {"PUT", "PATCH"} or self._takes_version():
             codes |= {"412", "428"}
         return sorted(codes)
+
+    def _takes_version(self) -> bool:
+        """A state change that names the version it is based on (If-Match or `version`)."""
+        parameters = self.get_override_parameters()
+        return any(getattr(p, "name", None) == "If-Match" for p in parameters)
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction=direction)

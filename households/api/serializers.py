@@ -300,7 +300,9 @@ class DuplicateMemberSerializer(PersonalDataMixin, ModelSerializer):
 class DuplicateSerializer(ModelSerializer):
     member_a = DuplicateMemberSerializer(read_only=True)
     member_b = DuplicateMemberSerializer(read_only=True)
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    resolved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = DuplicateCandidate

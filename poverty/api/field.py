@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,7 +31,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from config.access import Access, Perm
-from config.api.fields import CLOCK_SKEW, DateTimeField, IntegerField, ModelSerializer
+from config.api.fields import CLOCK_SKEW, INT64_MAX, DateTimeField, IntegerField, ModelSerializer
 from config.api.parsers import ItemsJSONParser, check_text
 from config.api.views import AreaScopedMixin, require_household_in_area
 from config.errors import Conflict, DomainError
@@ -90,6 +91,29 @@ class BatchSerializer(serializers.Serializer):
 
 class _BatchEnvelope(serializers.Serializer):
     items = serializers.ListField(allow_empty=False, max_length=BATCH_LIMIT)
+
+
+class BatchRowSerializer(UploadResultSerializer):
+    """One item of a batch: the upload's result, or `refused` (an invalid item, nothing
+    stored: `result` says why; the fields it could not give are null)."""
+
+    client_id = serializers.UUIDField(source="id", allow_null=True)
+    kind = serializers.CharField(allow_null=True)
+    status = serializers.CharField(help_text="applied, conflict, rejected or refused.")
+    replayed = serializers.BooleanField(help_text="The item had been received before.")
+
+    class Meta(UploadResultSerializer.Meta):
+        fields = [*UploadResultSerializer.Meta.fields, "replayed"]
+        extra_kwargs = {
+            name: {"allow_null": True}
+            for name in (
+                "household",
+                "based_on_version",
+                "captured_at",
+                "received_at",
+                "resolution_note",
+            )
+        }
 
 
 class ResolveSerializer(serializers.Serializer):
@@ -195,6 +219,14 @@ def _echo(raw: Any, name: str) -> str | None:
     return value if isinstance(value, str) and text_problem(value) is None else None
 
 
+def _client_id(raw: Any) -> str | None:
+    """A refused item's client_id, when it is one."""
+    try:
+        return str(uuid.UUID(_echo(raw, "client_id") or ""))
+    except ValueError:
+        return None
+
+
 def receive(item: dict[str, Any], *, user, access: Access) -> tuple[FieldUpload, bool]:
     """Store and (when the household has not changed) apply one upload. Returns the upload
     and whether it is new. Replays return the stored upload untouched."""
@@ -283,8 +315,8 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
         )
         return Response(UploadResultSerializer(upload).data, status=code)
 
-    @extend_schema(request=BatchSerializer, responses=UploadResultSerializer(many=True))
-    @action(detail=False, methods=["post"], parser_classes=[ItemsJSONParser])
+    @extend_schema(request=BatchSerializer, responses=BatchRowSerializer(many=True))
+    @action(detail=False, methods=["post"], parser_classes=[ItemsJSONParser], pagination_class=None)
     def batch(self, request):
         """Many uploads at once (a day's work): one result per item, in order, each on its
         own: an invalid item is `refused` with its errors and the others go on."""
@@ -303,7 +335,8 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
                 row["replayed"] = not new
             except (DomainError, ValidationError) as exc:
                 row = {
-                    "client_id": _echo(raw, "client_id"),
+                    **dict.fromkeys(BatchRowSerializer.Meta.fields),
+                    "client_id": _client_id(raw),
                     "kind": _echo(raw, "kind"),
                     "status": "refused",
                     "result": _errors(exc),
@@ -345,6 +378,15 @@ class FieldHouseholdSerializer(hs.HouseholdSerializer):
         return ps.SurveySerializer(latest[0]).data if latest else None
 
 
+class DownloadParams(serializers.Serializer):
+    changes_after = IntegerField(
+        min_value=0,
+        max_value=INT64_MAX,
+        required=False,
+        help_text="Set in `next`: the change-feed position when the download started.",
+    )
+
+
 class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
     """Download for field apps: your area's households with members and latest survey."""
 
@@ -360,16 +402,18 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
             )
         )
 
-    @extend_schema(responses=FieldHouseholdSerializer(many=True))
+    @extend_schema(parameters=[DownloadParams], responses=FieldHouseholdSerializer(many=True))
     def list(self, request):
         """Pages of households (cursor pagination). `changes_after` is the change-feed
         position when the download started: follow `/changes/?after=` from there."""
-        changes_after = request.query_params.get("changes_after")
+        params = DownloadParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        changes_after = params.validated_data.get("changes_after")
         if changes_after is None:
             changes_after = ChangeEvent.objects.aggregate(m=Max("seq"))["m"] or 0
         page = self.paginate_queryset(self.get_queryset())
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        response.data["changes_after"] = int(changes_after)
+        response.data["changes_after"] = changes_after
         if response.data.get("next"):
             response.data["next"] = replace_query_param(
                 response.data["next"], "changes_after", changes_after

@@ -157,7 +157,7 @@ class SurveySerializer(ModelSerializer):
 
 
 class StepSerializer(ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AssessmentStep
@@ -165,7 +165,9 @@ class StepSerializer(ModelSerializer):
 
 
 class ComplaintSerializer(ModelSerializer):
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    resolved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Complaint
@@ -240,6 +242,15 @@ class AssessmentSerializer(ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class ReproduceSerializer(serializers.Serializer):
+    identical = serializers.BooleanField(help_text="The engine gives the stored answer again.")
+    stored_engine_version = serializers.CharField()
+    engine_version = serializers.CharField()
+    classification = serializers.CharField()
+    deprivation_count = serializers.IntegerField()
+    income_per_person_month = serializers.IntegerField()
 
 
 class AssessmentDetailSerializer(AssessmentSerializer):
@@ -343,7 +354,9 @@ class TransitionSerializer(serializers.Serializer):
 
 class WhatIfRunSerializer(ModelSerializer):
     summary = TransitionSerializer(many=True, read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = WhatIfRun

@@ -237,7 +237,7 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         )
         return Response(s.ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=s.AssessmentSerializer)
+    @extend_schema(responses=s.ReproduceSerializer)
     @action(detail=True, methods=["get"], filterset_class=None)
     def reproduce(self, request, pk=None):
         """Re-run the engine on the stored survey and standard: the same inputs give the same

@@ -126,7 +126,7 @@ class MatchSerializer(serializers.Serializer):
 
 
 class AssignmentStepSerializer(ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AssignmentStep
@@ -211,7 +211,9 @@ class ReasonSerializer(_VersionedSerializer):
 
 
 class DisbursementSerializer(ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Disbursement

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import contextlib
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -132,6 +135,15 @@ class AllocationViewSet(
         serializer.save()
 
 
+def _period(**kwargs) -> IntegerField:
+    return IntegerField(min_value=2000, max_value=2100, **kwargs)
+
+
+class _PeriodParams(serializers.Serializer):
+    period = _period(help_text="Year.")
+    commune = serializers.CharField(required=False)
+
+
 class PackageViewSet(
     AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
@@ -169,10 +181,7 @@ class PackageViewSet(
         return Response(s.PackageSerializer(self.get_queryset().get(pk=package.pk)).data)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("period", int, required=True),
-            OpenApiParameter("commune", str),
-        ],
+        parameters=[_PeriodParams],
         responses=s.GapSerializer(many=True),
     )
     @action(
@@ -203,11 +212,6 @@ class PackageViewSet(
                 many=True,
             ).data
         )
-
-
-class _PeriodParams(serializers.Serializer):
-    period = IntegerField(min_value=2000, max_value=2100)
-    commune = serializers.CharField(required=False)
 
 
 class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
@@ -364,6 +368,10 @@ class DisbursementViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
         return self.scope(Disbursement.objects.select_related("created_by"))
 
 
+class _EligibleParams(serializers.Serializer):
+    period = _period(required=False, help_text="Year (default: this year).")
+
+
 class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
     """For one household: every active package, whether it qualifies and why, and the
     amount (central base × the provincial multiplier for this household)."""
@@ -373,7 +381,7 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
     queryset = Household.objects.none()
 
     @extend_schema(
-        parameters=[OpenApiParameter("period", int, description="Year (default: this year).")],
+        parameters=[_EligibleParams],
         responses=s.MatchSerializer(many=True),
     )
     def get(self, request, pk):
@@ -383,10 +391,9 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
             ),
             pk=pk,
         )
-        params = _PeriodParams(
-            data={"period": request.query_params.get("period", timezone.localdate().year)}
-        )
+        params = _EligibleParams(data=request.query_params)
         params.is_valid(raise_exception=True)
+        period = params.validated_data.get("period", timezone.localdate().year)
         rows = [
             {
                 "package": p.pk,
@@ -400,9 +407,7 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
                 "amount": m.amount,
                 "explanation": m.explanation,
             }
-            for p, m in services.eligible_packages(
-                household=household, period=params.validated_data["period"]
-            )
+            for p, m in services.eligible_packages(household=household, period=period)
         ]
         return Response(s.MatchSerializer(rows, many=True).data)
 
@@ -426,20 +431,27 @@ class LivelihoodModelViewSet(
         )
 
     def perform_create(self, serializer):
-        commune = serializer.validated_data["commune"]
+        require_area(self.access, serializer.validated_data["commune"])
+        serializer.save()
+
+    def perform_update(self, serializer):
+        commune = serializer.validated_data.get("commune", serializer.instance.commune)
         require_area(self.access, commune)
         serializer.save()
 
-    perform_update = perform_create
-
-    @extend_schema(request=s.ParticipationSerializer, responses={201: s.ParticipationSerializer})
+    @extend_schema(
+        request=s.ParticipationSerializer,
+        responses={201: s.ParticipationSerializer, 200: s.ParticipationSerializer},
+    )
     @action(detail=True, methods=["post"])
     def participants(self, request, pk=None):
-        """Add a participating household, or update its outcome when it is already in."""
+        """Add a participating household (201), or update its outcome when it is already in
+        (200)."""
         model = self.get_object()
-        existing = Participation.objects.filter(
-            model=model, household_id=request.data.get("household")
-        ).first()
+        household = request.data.get("household") if isinstance(request.data, dict) else None
+        existing = None
+        with contextlib.suppress(DjangoValidationError):  # not an id: the serializer says so
+            existing = Participation.objects.filter(model=model, household_id=household).first()
         serializer = s.ParticipationSerializer(
             existing, data=request.data, partial=existing is not None
         )
@@ -518,23 +530,25 @@ class BudgetExecutionView(AreaScopedMixin, APIView):
         return Response(s.BudgetRowSerializer(rows, many=True).data)
 
 
+class _CoverageParams(serializers.Serializer):
+    period = _period(help_text="Year.")
+    package = serializers.CharField(required=False, help_text="A package code.")
+
+
 class CoverageView(AreaScopedMixin, APIView):
     """Coverage of the households each package is for (current official status) by
     commune: how many have an active assignment of it in the period."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("period", int, required=True),
-            OpenApiParameter("package", str),
-        ],
+        parameters=[_CoverageParams],
         responses=s.CoverageRowSerializer(many=True),
     )
     def get(self, request):
-        params = _PeriodParams(data=request.query_params)
+        params = _CoverageParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         packages = SupportPackage.objects.prefetch_related("eligibility").order_by("code")
-        if request.query_params.get("package"):
-            packages = packages.filter(code=request.query_params["package"])
+        if params.validated_data.get("package"):
+            packages = packages.filter(code=params.validated_data["package"])
         rows = services.coverage(
             area=self.access.area_q("household__commune", "household__village"),
             period=params.validated_data["period"],

@@ -138,3 +138,14 @@ def officer_records_path(media, ward, province_officer):
     path = media / "deep.ndjson"
     path.write_text("[" * 100_000 + "]" * 100_000 + "\n" + json.dumps(family("HK-1", ward)))
     return path, province_officer
+
+
+def test_values_of_the_wrong_type_are_rejected_with_their_path(registry, ward):
+    bad = family("HK-BAD", ward)
+    bad["members"][0]["relationship"] = {}
+    bad["members"][1]["sex"] = ["female"]
+    r = registry.post("/api/v1/registry-sync/", [bad, family("HK-1", ward)], format="json")
+    assert r.status_code == 200, r.content
+    first, second = r.json()["records"]
+    assert {e["field"] for e in first["errors"]} == {"members.0.relationship", "members.1.sex"}
+    assert second["outcome"] == "created"

@@ -157,3 +157,11 @@ def test_a_batch_over_its_limit_is_refused_whole(enumerator, family):
     r = enumerator.post("/api/v1/field/uploads/batch/", {"items": items}, format="json")
     assert_problem(r, 400, field="items")
     assert not FieldUpload.objects.exists()
+
+
+def test_the_download_cursor_of_the_change_feed_is_range_checked(enumerator, family):
+    for value in ("abc", "-1", str(2**63)):
+        r = enumerator.get("/api/v1/field/households/", {"changes_after": value})
+        assert_problem(r, 400, field="changes_after")
+    r = enumerator.get("/api/v1/field/households/", {"changes_after": "5"})
+    assert r.status_code == 200 and r.json()["changes_after"] == 5

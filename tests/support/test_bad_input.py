@@ -89,3 +89,12 @@ def test_livelihood_outcomes_are_range_checked(api, ward, poor_household):
     assert_problem(r2, 400, field="income_before")
     r2 = api.post(url, {**participant, "joined_on": TOMORROW, "income_before": 1})
     assert_problem(r2, 400, field="joined_on")
+
+
+def test_participants_with_a_body_that_is_not_an_object_or_an_id_are_400(api, ward):
+    model = {"name": "Gà", "type": "livestock", "commune": ward.code, "start_date": "2026-01-01"}
+    url = f"/api/v1/livelihood-models/{api.post('/api/v1/livelihood-models/', model).json()['id']}"
+    r = api.post(f"{url}/participants/", [], format="json")
+    assert_problem(r, 400, field="non_field_errors")
+    r = api.post(f"{url}/participants/", {"household": "abc", "joined_on": "2026-02-01"})
+    assert_problem(r, 400, field="household")
