@@ -50,17 +50,17 @@ def decode(raw: bytes) -> str:
 
 def loads(text: str) -> Any:
     """Parsed JSON, its nesting capped at API_MAX_JSON_DEPTH levels."""
+    too_deep = ParseError(
+        f"JSON nested deeper than {max_depth()} levels.", code="too_deeply_nested"
+    )
     try:
         data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
-    except RecursionError:
-        data = None
-        depth = max_depth() + 1
+    except RecursionError:  # nested a thousand levels or so
+        raise too_deep from None
     except ValueError as exc:
         raise ParseError(f"JSON parse error - {printable(str(exc))}") from None
-    else:
-        depth = _depth(data)
-    if depth > max_depth():
-        raise ParseError(f"JSON nested deeper than {max_depth()} levels.", code="too_deeply_nested")
+    if _depth(data) > max_depth():
+        raise too_deep
     return data
 
 
@@ -108,8 +108,8 @@ def text_errors(value: Any, path: str = "") -> dict[str, list[ErrorDetail]]:
     return errors
 
 
-def check_text(value: Any, path: str = "") -> None:
-    errors = text_errors(value, path)
+def check_text(value: Any) -> None:
+    errors = text_errors(value)
     if errors:
         raise ValidationError(errors)
 

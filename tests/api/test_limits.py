@@ -149,6 +149,13 @@ def test_nul_and_invalid_utf8_in_form_fields_are_400_naming_the_field(api, ward,
     assert not Village.objects.exists()
 
 
+def test_too_many_query_parameters_or_form_fields_are_400(api):
+    fields = "&".join(f"x{i}=1" for i in range(1_001))  # DATA_UPLOAD_MAX_NUMBER_FIELDS
+    assert_problem(api.get(f"/api/v1/households/?{fields}"), 400)
+    form = "application/x-www-form-urlencoded"
+    assert_problem(api.post("/api/v1/villages/", fields, content_type=form), 400)
+
+
 def test_a_nul_in_a_header_is_400(api):
     assert_problem(api.get("/api/v1/households/", HTTP_X_TRACE="a\x00b"), 400, field="X-Trace")
 

@@ -1,12 +1,12 @@
 """Schemathesis over every operation of the committed openapi.yaml, against the WSGI app as
-served: no server error, and status codes and content types as documented.
+served: no server error; status codes, content types and response bodies as documented.
 
-Each operation is a test with its own seeded data (households, a decided poor household,
-surveys, assessments in review, a complaint, duplicates, programs, a package, budgets, an
-assignment, a livelihood model, a target, a review round, jobs, a what-if run). Ids in paths
-are drawn from those rows as often as generated, so that actions reach real objects.
-Requests alternate between a province officer of Quảng Ninh (22) and a superuser.
-Examples per operation: SCHEMATHESIS_MAX_EXAMPLES (default 15).
+Each operation is a test that starts from the same seeded rows (households, a decided poor
+household, surveys, assessments in review, a complaint, duplicates, programs, a package,
+budgets, an assignment, a livelihood model, a target, a review round, jobs, a what-if run).
+Ids in paths are drawn from those rows as often as generated, so that actions reach real
+objects. Requests alternate between a province officer of Quảng Ninh (22) and a superuser.
+Random requests per operation: SCHEMATHESIS_MAX_EXAMPLES (default 15), positive and negative.
 """
 
 from __future__ import annotations
