@@ -18,6 +18,10 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -74,6 +78,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.api.limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.security.NoStoreMiddleware",
@@ -215,7 +220,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.AreaRolePermission"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.parsers.JSONParser",
+        "config.api.parsers.FormParser",
+        "config.api.parsers.MultiPartParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["config.api.filters.FilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         "config.api.throttling.ClientRateThrottle",
         "config.api.throttling.AnonRateThrottle",
@@ -253,7 +263,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.schema.drop_storage_limits",
         "config.api.serializers.mark_masked_nullable",
     ],
     "ENUM_NAME_OVERRIDES": {
@@ -300,3 +309,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # cleanup_files`, also run by the worker).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "files"))
 FILE_RETENTION_HOURS = float(os.environ.get("FILE_RETENTION_HOURS", "72"))
+
+# Request limits (config.api.limits, config.api.parsers): a larger body is answered 413 before
+# it is read. Bodies are parsed in memory; files are streamed to disk (FILE_UPLOAD_TEMP_DIR)
+# beyond FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 2**20)  # any JSON or form body
+# POST /registry-sync/ with a JSON or NDJSON body (up to 50,000 records of about 1 KB).
+REGISTRY_SYNC_MAX_BODY_BYTES = env_int("REGISTRY_SYNC_MAX_BODY_BYTES", 100 * 2**20)
+# POST /registry-sync/ with a file (multipart/form-data): a province's register.
+REGISTRY_SYNC_MAX_FILE_BYTES = env_int("REGISTRY_SYNC_MAX_FILE_BYTES", 2 * 2**30)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)  # nesting levels of a JSON body
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES  # form fields (files excluded), in memory

@@ -7,6 +7,10 @@ from rest_framework.routers import SimpleRouter
 from config.api.changes import ChangesView
 from config.api.jobs import JobViewSet
 
+handler400 = "config.api.errors.bad_request"
+handler404 = "config.api.errors.not_found"
+handler500 = "config.api.errors.server_error"
+
 jobs_router = SimpleRouter()
 jobs_router.register("jobs", JobViewSet, basename="job")
 

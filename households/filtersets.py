@@ -2,6 +2,7 @@ import django_filters as filters
 from django.db.models import Exists, OuterRef
 
 from config.access import Perm, access_for
+from config.api.filters import FilterSet, IsoDateTimeFilter
 
 from .choices import (
     DuplicateReason,
@@ -20,7 +21,7 @@ def _may_search_personal(request) -> bool:
     return access_for(request.user).can(Perm.VIEW_PERSONAL)
 
 
-class CommuneFilter(filters.FilterSet):
+class CommuneFilter(FilterSet):
     province = filters.CharFilter(field_name="province_id")
     kind = filters.ChoiceFilter(choices=UnitKind.choices)
     is_urban = filters.BooleanFilter()
@@ -37,16 +38,16 @@ class CommuneFilter(filters.FilterSet):
         return queryset.filter(code__in=matches)
 
 
-class VillageFilter(filters.FilterSet):
+class VillageFilter(FilterSet):
     commune = filters.CharFilter(field_name="commune_id")
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Village
         fields = ["commune", "kind", "updated_since"]
 
 
-class HouseholdFilter(filters.FilterSet):
+class HouseholdFilter(FilterSet):
     commune = filters.CharFilter(field_name="commune_id", help_text="Commune code (5 digits).")
     province = filters.CharFilter(field_name="commune__province_id")
     village = filters.UUIDFilter(field_name="village_id")
@@ -56,7 +57,7 @@ class HouseholdFilter(filters.FilterSet):
     )
     status = filters.MultipleChoiceFilter(choices=HouseholdStatus.choices)
     external_id = filters.CharFilter()
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     q = filters.CharFilter(
         method="filter_q",
         help_text=(
@@ -94,7 +95,7 @@ class HouseholdFilter(filters.FilterSet):
         return household_queryset_search(queryset, value)
 
 
-class MemberFilter(filters.FilterSet):
+class MemberFilter(FilterSet):
     household = filters.UUIDFilter(field_name="household_id")
     commune = filters.CharFilter(field_name="household__commune_id")
     village = filters.UUIDFilter(field_name="household__village_id")
@@ -106,7 +107,7 @@ class MemberFilter(filters.FilterSet):
     household_status = filters.MultipleChoiceFilter(
         field_name="household__status", choices=HouseholdStatus.choices
     )
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     q = filters.CharFilter(
         method="filter_q",
         help_text=(
@@ -136,7 +137,7 @@ class MemberFilter(filters.FilterSet):
         return member_queryset_search(queryset, value)
 
 
-class DuplicateFilter(filters.FilterSet):
+class DuplicateFilter(FilterSet):
     commune = filters.CharFilter(field_name="commune_id")
     status = filters.MultipleChoiceFilter(choices=DuplicateStatus.choices)
     reason = filters.ChoiceFilter(choices=DuplicateReason.choices)

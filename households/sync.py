@@ -105,6 +105,7 @@ from config.errors import Conflict, InvalidInput
 from config.feed import ACTIONS, payload_sql, reserve
 from config.ids import new_id
 from config.models import ChangeEvent, Job
+from config.text import printable, text_problem
 
 from .choices import (
     DuplicateReason,
@@ -291,6 +292,7 @@ def iter_json_array(stream: IO[str], bufsize: int = 1 << 20) -> Iterator[Any]:
     pos += 1
     if peek() == "]":
         return
+    index = -1
     while True:
         if peek() == "":
             raise MalformedFile("Invalid JSON: the array is not closed.")
@@ -302,11 +304,16 @@ def iter_json_array(stream: IO[str], bufsize: int = 1 << 20) -> Iterator[Any]:
                     raise MalformedFile(f"Invalid JSON: {exc}") from None
                 more()
                 continue
+            except RecursionError:  # where such a record ends is not known: the file stops
+                raise MalformedFile(
+                    f"Invalid JSON: record {index + 1} is nested too deeply."
+                ) from None
             if end >= len(buf) and not eof:  # a number or literal may go on in the next read
                 more()
                 continue
             break
         pos = end
+        index += 1
         yield item
         separator = peek()
         pos += 1
@@ -324,6 +331,8 @@ def iter_ndjson(stream: IO[str]) -> Iterator[Any]:
             yield json.loads(line)
         except json.JSONDecodeError as exc:
             yield ParseProblem(f"Line {number} is not valid JSON: {exc.msg}.")
+        except RecursionError:
+            yield ParseProblem(f"Line {number} is nested too deeply.")
 
 
 def iter_csv(stream: IO[str]) -> Iterator[Any]:
@@ -343,7 +352,7 @@ def iter_csv(stream: IO[str]) -> Iterator[Any]:
             yield ParseProblem(
                 f"The rows of household {key} differ in {', '.join(differing)}.",
                 field=differing[0],
-                external_id=key or None,
+                external_id=printable(key) or None,
                 code="inconsistent_rows",
             )
             continue
@@ -366,10 +375,15 @@ def iter_csv(stream: IO[str]) -> Iterator[Any]:
         }
 
 
+# Files are UTF-8; bytes that are not are kept (as lone surrogates) so that the record holding
+# them is rejected with the field's path (config.text) and the others go on.
+_TEXT = {"encoding": "utf-8-sig", "errors": "surrogateescape"}
+
+
 def read_records(path: Path, fmt: str) -> Iterator[Any]:
     if fmt not in FORMATS:
         raise MalformedFile(f"Unknown format {fmt!r}; one of {', '.join(FORMATS)}.")
-    with open(path, encoding="utf-8-sig", newline="" if fmt == "csv" else None) as stream:
+    with open(path, **_TEXT, newline="" if fmt == "csv" else None) as stream:
         if fmt == "json":
             yield from iter_json_array(stream)
         elif fmt == "ndjson":
@@ -380,7 +394,7 @@ def read_records(path: Path, fmt: str) -> Iterator[Any]:
 
 def count_records(path: Path, fmt: str) -> int:
     if fmt == "ndjson":
-        with open(path, encoding="utf-8-sig") as stream:
+        with open(path, **_TEXT) as stream:
             return sum(1 for line in stream if line.strip())
     return sum(1 for _ in read_records(path, fmt))
 
@@ -457,6 +471,9 @@ def _text(value: Any, path: str, errors: list, *, max_length: int) -> str | None
     if len(value) > max_length:
         errors.append(_error(path, "too_long", f"At most {max_length} characters."))
         return None
+    if problem := text_problem(value):
+        errors.append(_error(path, *problem))
+        return None
     return value
 
 
@@ -496,14 +513,14 @@ def _member(raw: Any, pos: int, ctx: _Context, errors: list) -> InMember | None:
     full_name = _text(raw.get("full_name"), p + "full_name", errors, max_length=150)
     dob = _birth_date(raw.get("date_of_birth"), p + "date_of_birth", errors, ctx.today)
     sex = raw.get("sex")
-    if sex not in SEXES:
+    if not isinstance(sex, str) or sex not in SEXES:
         errors.append(_error(p + "sex", "invalid_choice", "One of male, female."))
         sex = None
     ethnicity = raw.get("ethnicity")
     if not isinstance(ethnicity, str) or ethnicity not in ctx.ethnicities:
         errors.append(_error(p + "ethnicity", "invalid_choice", f"No ethnic group {ethnicity!r}."))
     relationship = raw.get("relationship")
-    if relationship not in RELATIONSHIPS:
+    if not isinstance(relationship, str) or relationship not in RELATIONSHIPS:
         errors.append(
             _error(p + "relationship", "invalid_choice", f"Not a relationship: {relationship!r}.")
         )
@@ -587,7 +604,7 @@ def _external_id_of(raw: Any) -> str | None:
     if isinstance(raw, ParseProblem):
         return raw.external_id
     value = raw.get("external_id") if isinstance(raw, dict) else None
-    return value if isinstance(value, str) else None
+    return printable(value) if isinstance(value, str) else None
 
 
 def _prepare(items: list[tuple[int, Any]], ctx: _Context) -> tuple[list[InHousehold], list]:

@@ -1,5 +1,7 @@
 import django_filters as filters
 
+from config.api.filters import DateFilter, FilterSet
+
 from .choices import Classification, Scope, StandardStatus
 from .models import (
     Application,
@@ -14,11 +16,11 @@ from .models import (
 )
 
 
-class StandardFilter(filters.FilterSet):
+class StandardFilter(FilterSet):
     scope = filters.ChoiceFilter(choices=Scope.choices)
     status = filters.ChoiceFilter(choices=StandardStatus.choices)
     province = filters.CharFilter(field_name="province_id")
-    valid_on = filters.DateFilter(method="filter_valid_on", help_text="In force on this date.")
+    valid_on = DateFilter(method="filter_valid_on", help_text="In force on this date.")
 
     class Meta:
         model = PovertyStandard
@@ -28,7 +30,7 @@ class StandardFilter(filters.FilterSet):
         return queryset.filter(valid_from__lte=value).exclude(valid_to__lt=value)
 
 
-class ReviewRoundFilter(filters.FilterSet):
+class ReviewRoundFilter(FilterSet):
     province = filters.CharFilter(field_name="province_id")
     kind = filters.ChoiceFilter(choices=ReviewKind.choices)
 
@@ -37,12 +39,12 @@ class ReviewRoundFilter(filters.FilterSet):
         fields = ["province", "kind", "year", "month"]
 
 
-class SurveyFilter(filters.FilterSet):
+class SurveyFilter(FilterSet):
     household = filters.UUIDFilter(field_name="household_id")
     commune = filters.CharFilter(field_name="household__commune_id")
     village = filters.UUIDFilter(field_name="household__village_id")
-    date_from = filters.DateFilter(field_name="survey_date", lookup_expr="gte")
-    date_to = filters.DateFilter(field_name="survey_date", lookup_expr="lte")
+    date_from = DateFilter(field_name="survey_date", lookup_expr="gte")
+    date_to = DateFilter(field_name="survey_date", lookup_expr="lte")
     latest = filters.BooleanFilter(field_name="is_latest")
 
     class Meta:
@@ -50,7 +52,7 @@ class SurveyFilter(filters.FilterSet):
         fields = ["household", "commune", "village", "date_from", "date_to", "latest", "form"]
 
 
-class AssessmentFilter(filters.FilterSet):
+class AssessmentFilter(FilterSet):
     household = filters.UUIDFilter(field_name="household_id")
     commune = filters.CharFilter(field_name="household__commune_id")
     village = filters.UUIDFilter(field_name="household__village_id")
@@ -60,8 +62,8 @@ class AssessmentFilter(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=WorkflowState.choices)
     review_round = filters.UUIDFilter(field_name="review_round_id")
     application = filters.ChoiceFilter(choices=Application.choices)
-    date_from = filters.DateFilter(field_name="survey__survey_date", lookup_expr="gte")
-    date_to = filters.DateFilter(field_name="survey__survey_date", lookup_expr="lte")
+    date_from = DateFilter(field_name="survey__survey_date", lookup_expr="gte")
+    date_to = DateFilter(field_name="survey__survey_date", lookup_expr="lte")
 
     class Meta:
         model = Assessment
@@ -80,7 +82,7 @@ class AssessmentFilter(filters.FilterSet):
         ]
 
 
-class OfficialStatusFilter(filters.FilterSet):
+class OfficialStatusFilter(FilterSet):
     standard = filters.UUIDFilter(field_name="standard_id")
 
     class Meta:
@@ -88,7 +90,7 @@ class OfficialStatusFilter(filters.FilterSet):
         fields = ["standard"]
 
 
-class WhatIfChangeFilter(filters.FilterSet):
+class WhatIfChangeFilter(FilterSet):
     commune = filters.CharFilter(field_name="commune_id")
     from_class = filters.ChoiceFilter(choices=Classification.choices)
     to_class = filters.ChoiceFilter(choices=Classification.choices)

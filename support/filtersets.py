@@ -1,5 +1,7 @@
 import django_filters as filters
 
+from config.api.filters import DateFilter, FilterSet
+
 from .choices import AssignmentState, CapitalSource, ModelType, PackageKind, ProgramLevel
 from .models import (
     Assignment,
@@ -12,7 +14,7 @@ from .models import (
 )
 
 
-class ProgramFilter(filters.FilterSet):
+class ProgramFilter(FilterSet):
     level = filters.ChoiceFilter(choices=ProgramLevel.choices)
     parent = filters.UUIDFilter(field_name="parent_id")
 
@@ -21,7 +23,7 @@ class ProgramFilter(filters.FilterSet):
         fields = ["level", "parent", "code"]
 
 
-class AllocationFilter(filters.FilterSet):
+class AllocationFilter(FilterSet):
     sub_project = filters.UUIDFilter(field_name="sub_project_id")
     source = filters.ChoiceFilter(choices=CapitalSource.choices)
     commune = filters.CharFilter(field_name="commune_id")
@@ -33,7 +35,7 @@ class AllocationFilter(filters.FilterSet):
         fields = ["sub_project", "source", "year", "commune", "province", "province_wide"]
 
 
-class PackageFilter(filters.FilterSet):
+class PackageFilter(FilterSet):
     kind = filters.ChoiceFilter(choices=PackageKind.choices)
 
     class Meta:
@@ -41,7 +43,7 @@ class PackageFilter(filters.FilterSet):
         fields = ["kind", "active", "code"]
 
 
-class AssignmentFilter(filters.FilterSet):
+class AssignmentFilter(FilterSet):
     household = filters.UUIDFilter(field_name="household_id")
     package = filters.UUIDFilter(field_name="package_id")
     commune = filters.CharFilter(field_name="household__commune_id")
@@ -53,18 +55,18 @@ class AssignmentFilter(filters.FilterSet):
         fields = ["household", "package", "commune", "village", "state", "period"]
 
 
-class DisbursementFilter(filters.FilterSet):
+class DisbursementFilter(FilterSet):
     assignment = filters.UUIDFilter(field_name="assignment_id")
     commune = filters.CharFilter(field_name="assignment__household__commune_id")
-    date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_to = filters.DateFilter(field_name="date", lookup_expr="lte")
+    date_from = DateFilter(field_name="date", lookup_expr="gte")
+    date_to = DateFilter(field_name="date", lookup_expr="lte")
 
     class Meta:
         model = Disbursement
         fields = ["assignment", "commune", "date_from", "date_to"]
 
 
-class LivelihoodModelFilter(filters.FilterSet):
+class LivelihoodModelFilter(FilterSet):
     commune = filters.CharFilter(field_name="commune_id")
     type = filters.ChoiceFilter(choices=ModelType.choices)
 
@@ -73,7 +75,7 @@ class LivelihoodModelFilter(filters.FilterSet):
         fields = ["commune", "type"]
 
 
-class TargetFilter(filters.FilterSet):
+class TargetFilter(FilterSet):
     commune = filters.CharFilter(field_name="commune_id")
 
     class Meta:

@@ -14,21 +14,26 @@ from config.feed import FEED
 from config.models import ChangeEvent
 from config.personal import mask, personal_fields
 
+from .fields import INT64_MAX, IntegerField, ModelSerializer
+
 ENTITIES = [entity for entity, _ in FEED.values()]
 # The model of each entity's payload, for masking (config.personal).
 MODEL_OF = {entity: label for label, (entity, _) in FEED.items()}
 
 
 class ChangesParams(serializers.Serializer):
-    after = serializers.IntegerField(
-        min_value=0, default=0, help_text="The `next_after` of your previous read."
+    after = IntegerField(
+        min_value=0,
+        max_value=INT64_MAX,
+        default=0,
+        help_text="The `next_after` of your previous read.",
     )
     types = serializers.MultipleChoiceField(choices=ENTITIES, required=False)
     commune = serializers.CharField(required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=1000, default=500)
+    limit = IntegerField(min_value=1, max_value=1000, default=500)
 
 
-class ChangeSerializer(serializers.ModelSerializer):
+class ChangeSerializer(ModelSerializer):
     class Meta:
         model = ChangeEvent
         fields = [

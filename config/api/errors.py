@@ -2,13 +2,21 @@
 
 drf-standardized-errors does the walking of DRF's nested validation errors; this module
 shapes the result as `application/problem+json` and maps domain errors and database
-integrity errors to 4xx answers.
+integrity errors to 4xx answers. Outside DRF's views (a path that matches no view, a body
+refused before a view reads it, an error in a middleware) `problem_response` answers in the
+same format for every path under /api/ (the `handler404`, `handler400` and `handler500` of
+config.urls).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
@@ -19,6 +27,92 @@ from config.errors import Conflict, DomainError, StaleVersion
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://poverty.quangninh.gov.vn/problems/"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "payload_too_large"
+
+
+def problem(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance is not None:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(request: HttpRequest, **fields: Any) -> JsonResponse:
+    """A problem-details answer made outside DRF (same shape as ProblemFormatter's)."""
+    body = problem(instance=request.get_full_path(), **fields)
+    return JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: a path under /api/ that names no resource (or an id that matches none)."""
+    if not is_api(request):
+        return defaults.page_not_found(request, exception)
+    return problem_response(
+        request,
+        status=404,
+        code="not_found",
+        title="Not found.",
+        detail="No such resource.",
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: Django refused the request (a SuspiciousOperation) outside DRF."""
+    if not is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return problem_response(
+            request,
+            status=413,
+            code=PayloadTooLarge.default_code,
+            title=str(PayloadTooLarge.default_detail),
+            detail="The form data is larger than the API takes.",
+        )
+    return problem_response(
+        request,
+        status=400,
+        code="bad_request",
+        title="Bad request.",
+        detail="The request could not be read.",
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an error outside DRF's exception handling."""
+    if not is_api(request):
+        return defaults.server_error(request)
+    return problem_response(
+        request,
+        status=500,
+        code="error",
+        title="A server error occurred.",
+        detail="A server error occurred.",
+    )
 
 
 class DomainAPIException(exceptions.APIException):
@@ -53,6 +147,10 @@ class ProblemExceptionHandler(ExceptionHandler):
                 else {"non_field_errors": exc.messages}
             )
             return exceptions.ValidationError(detail)
+        if isinstance(exc, RequestDataTooBig):  # form fields beyond DATA_UPLOAD_MAX_MEMORY_SIZE
+            return PayloadTooLarge("The form data is larger than the API takes.")
+        if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+            return exceptions.ParseError(str(exc))
         if isinstance(exc, IntegrityError):
             # A race lost against a unique or check constraint: a conflict, not a crash.
             error = Conflict(
@@ -93,21 +191,16 @@ class ProblemFormatter(ExceptionFormatter):
             code = errors[0].code if errors else getattr(exc.detail, "code", exc.default_code)
             title = str(exc.default_detail)
             detail = errors[0].detail if errors else str(exc.detail)
-        problem = {
-            "type": PROBLEM_TYPE_BASE + code,
-            "title": title,
-            "status": exc.status_code,
-            "detail": detail,
-            "code": code,
-        }
         request = self.context.get("request")
-        if request is not None:
-            problem["instance"] = request.get_full_path()
-        field_errors = [
-            {"field": e.attr or "non_field_errors", "code": e.code, "reason": e.detail}
-            for e in errors
-            if e.attr
-        ]
-        if field_errors:
-            problem["errors"] = field_errors
-        return problem
+        return problem(
+            status=exc.status_code,
+            code=code,
+            title=title,
+            detail=detail,
+            instance=request.get_full_path() if request is not None else None,
+            errors=[
+                {"field": e.attr or "non_field_errors", "code": e.code, "reason": e.detail}
+                for e in errors
+                if e.attr
+            ],
+        )

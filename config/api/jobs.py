@@ -16,9 +16,15 @@ from config.access import Perm, access_for
 from config.errors import Conflict
 from config.models import Job, JobStatus
 
+from .errors import PROBLEM_CONTENT_TYPE
+from .fields import ModelSerializer
+from .schema import ProblemSerializer
 
-class JobSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+class JobSerializer(ModelSerializer):
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -68,7 +74,12 @@ class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         job = jobs.enqueue(d["kind"], {"commune": d.get("commune")}, user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (409, PROBLEM_CONTENT_TYPE): ProblemSerializer,
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The file a finished export produced (410 once it expired: FILE_RETENTION_HOURS

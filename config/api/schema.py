@@ -1,7 +1,10 @@
 """OpenAPI: every operation documents its problem-details error responses."""
 
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from rest_framework import serializers
+
+from .filters import IntegerFilter
 
 
 class FieldErrorSerializer(serializers.Serializer):
@@ -32,15 +35,24 @@ RETRY_AFTER = {
 
 class AutoSchema(BaseAutoSchema):
     def _error_codes(self) -> list[str]:
-        codes = ["401", "403", "429"]
+        # 400: any query parameter (or body) may be invalid; 404: an id in the path may name
+        # nothing; 413: a body beyond the limits (config.api.limits); 429: throttled.
+        codes = {"400", "401", "403", "429"}
         method = self.method.upper()
-        if self._is_list_view() is False or method != "GET":
-            codes.append("404")
+        if "{" in self.path:
+            codes.add("404")
         if method in {"POST", "PUT", "PATCH", "DELETE"}:
-            codes += ["400", "409"]
-        if method in {"PUT", "PATCH"}:
-            codes += ["412", "428"]
-        return sorted(set(codes) - ({"404"} if self._is_create_operation() else set()))
+            codes.add("409")
+        if method in {"POST", "PUT", "PATCH"}:
+            codes.add("413")
+        if method in {"PUT", "PATCH"} or self._takes_version():
+            codes |= {"412", "428"}
+        return sorted(codes)
+
+    def _takes_version(self) -> bool:
+        """A state change that names the version it is based on (If-Match or `version`)."""
+        parameters = self.get_override_parameters()
+        return any(getattr(p, "name", None) == "If-Match" for p in parameters)
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction=direction)
@@ -57,25 +69,20 @@ class AutoSchema(BaseAutoSchema):
         return responses
 
 
-_STORAGE_LIMITS = {32767, 2147483647, 9223372036854775807}
+class FilterExtension(DjangoFilterExtension):
+    """Integer filters show their bounds (config.api.filters)."""
 
+    target_class = "config.api.filters.FilterBackend"
+    priority = 1
 
-def drop_storage_limits(result, generator, request, public):
-    """Integer bounds that only reflect the database's column size (they differ between
-    SQLite and PostgreSQL) are not API rules: leave them out so the schema is one document."""
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "integer" and node.get("maximum") in _STORAGE_LIMITS:
-                node.pop("maximum")
-                node.pop("format", None)
-                if node.get("minimum") in {-m - 1 for m in _STORAGE_LIMITS}:
-                    node.pop("minimum")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(result)
-    return result
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        if isinstance(filter_field, IntegerFilter):
+            for parameter in parameters:
+                parameter["schema"].update(
+                    minimum=filter_field.extra["min_value"],
+                    maximum=filter_field.extra["max_value"],
+                )
+        return parameters

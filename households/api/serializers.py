@@ -1,6 +1,7 @@
 from django.db.models import Exists, OuterRef, Prefetch
 from rest_framework import serializers
 
+from config.api.fields import DateField, IntegerField, ModelSerializer
 from config.api.relations import InAreaRelatedField
 from config.api.serializers import PersonalDataMixin
 from households.choices import DuplicateStatus, HouseholdStatus
@@ -16,19 +17,19 @@ from households.models import (
 )
 
 
-class ProvinceSerializer(serializers.ModelSerializer):
+class ProvinceSerializer(ModelSerializer):
     class Meta:
         model = Province
         fields = ["code", "name", "codename"]
 
 
-class CommuneSerializer(serializers.ModelSerializer):
+class CommuneSerializer(ModelSerializer):
     class Meta:
         model = Commune
         fields = ["code", "name", "codename", "kind", "is_urban", "province"]
 
 
-class EthnicGroupSerializer(serializers.ModelSerializer):
+class EthnicGroupSerializer(ModelSerializer):
     is_minority = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -36,7 +37,7 @@ class EthnicGroupSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "is_minority"]
 
 
-class VillageSerializer(serializers.ModelSerializer):
+class VillageSerializer(ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
 
     class Meta:
@@ -78,7 +79,7 @@ def household_queryset():
     )
 
 
-class MemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class MemberSerializer(PersonalDataMixin, ModelSerializer):
     """A member as read. `household` is the household's id."""
 
     birth_year = serializers.SerializerMethodField()
@@ -108,12 +109,12 @@ class MemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
         return obj.date_of_birth.year
 
 
-class MemberWriteSerializer(serializers.ModelSerializer):
+class MemberWriteSerializer(ModelSerializer):
     """A member as written. Nested in a household, `id` (and `version`) select an existing
     member to change; without `id` a new member is added."""
 
     id = serializers.UUIDField(required=False)
-    version = serializers.IntegerField(required=False, min_value=1)
+    version = IntegerField(required=False, min_value=1)
     ethnicity = serializers.SlugRelatedField(slug_field="code", queryset=EthnicGroup.objects.all())
     citizen_id = serializers.RegexField(
         api_pattern(CITIZEN_ID),
@@ -139,6 +140,7 @@ class MemberWriteSerializer(serializers.ModelSerializer):
             "status",
             "status_date",
         ]
+        extra_kwargs = {"date_of_birth": {"not_future": True}, "status_date": {"not_future": True}}
 
 
 class MemberCreateSerializer(MemberWriteSerializer):
@@ -155,10 +157,10 @@ class MemberMoveSerializer(serializers.Serializer):
     household = InAreaRelatedField(queryset=Household.objects.all())
     relationship = serializers.ChoiceField(choices=Member._meta.get_field("relationship").choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    version = serializers.IntegerField(required=False, min_value=1)
+    version = IntegerField(required=False, min_value=1)
 
 
-class HouseholdSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class HouseholdSerializer(PersonalDataMixin, ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", read_only=True)
     is_urban = serializers.BooleanField(source="commune.is_urban", read_only=True)
     members = MemberSerializer(many=True, read_only=True)
@@ -190,7 +192,7 @@ class HouseholdSerializer(PersonalDataMixin, serializers.ModelSerializer):
         ]
 
 
-class HouseholdWriteSerializer(serializers.ModelSerializer):
+class HouseholdWriteSerializer(ModelSerializer):
     """Register a household with its members, or change it. On update, listed members are
     changed (with `id`) or added (without); to end a membership set its `status`."""
 
@@ -201,7 +203,7 @@ class HouseholdWriteSerializer(serializers.ModelSerializer):
         queryset=Village.objects.all(), required=False, allow_null=True
     )
     members = MemberWriteSerializer(many=True, required=False)
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False, min_value=1, help_text="Version the update is based on (or If-Match)."
     )
     external_id = serializers.RegexField(
@@ -241,8 +243,8 @@ class HouseholdWriteSerializer(serializers.ModelSerializer):
 class HouseholdCloseSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[HouseholdStatus.MOVED_OUT, HouseholdStatus.DISSOLVED])
     reason = serializers.CharField(max_length=255)
-    date = serializers.DateField()
-    version = serializers.IntegerField(required=False, min_value=1)
+    date = DateField(not_future=True)
+    version = IntegerField(required=False, min_value=1)
 
 
 class HouseholdMergeSerializer(serializers.Serializer):
@@ -250,8 +252,8 @@ class HouseholdMergeSerializer(serializers.Serializer):
         queryset=Household.objects.all(), help_text="The household that remains."
     )
     reason = serializers.CharField(max_length=255)
-    date = serializers.DateField()
-    version = serializers.IntegerField(
+    date = DateField(not_future=True)
+    version = IntegerField(
         required=False, min_value=1, help_text="Version of the household being merged away."
     )
 
@@ -273,7 +275,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = FieldChangeSerializer(many=True)
 
 
-class DuplicateMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class DuplicateMemberSerializer(PersonalDataMixin, ModelSerializer):
     household_code = serializers.CharField(source="household.code", read_only=True)
 
     class Meta:
@@ -290,10 +292,12 @@ class DuplicateMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
         ]
 
 
-class DuplicateSerializer(serializers.ModelSerializer):
+class DuplicateSerializer(ModelSerializer):
     member_a = DuplicateMemberSerializer(read_only=True)
     member_b = DuplicateMemberSerializer(read_only=True)
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    resolved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = DuplicateCandidate

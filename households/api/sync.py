@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import codecs
 import json
 
 from django.http import HttpResponse
@@ -21,12 +20,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import NotFound, ParseError
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
 from config import files, jobs, spreadsheet
 from config.access import Perm, access_for
 from config.api.jobs import JobSerializer
+from config.api.parsers import ItemsJSONParser, MultiPartParser, decode, loads
 from config.api.views import AuditedViewSetMixin
 from config.errors import InvalidInput
 from config.ids import new_id
@@ -40,7 +40,8 @@ REJECTED_CSV_COLUMNS = ("record_index", "external_id", "field", "code", "reason"
 
 
 class NDJSONParser(BaseParser):
-    """`application/x-ndjson`: one JSON record per line (blank lines ignored)."""
+    """`application/x-ndjson`: one JSON record per line (blank lines ignored). Text that is
+    not valid UTF-8 is kept (as lone surrogates) for the record's validation to name."""
 
     media_type = "application/x-ndjson"
 
@@ -48,13 +49,13 @@ class NDJSONParser(BaseParser):
         if stream is None:
             return []
         records = []
-        for number, line in enumerate(codecs.getreader("utf-8")(stream), 1):
+        for number, line in enumerate(decode(stream.read()).split("\n"), 1):
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ParseError(f"Line {number} is not valid JSON: {exc.msg}.") from None
+                records.append(loads(line))
+            except ParseError as exc:
+                raise ParseError(f"Line {number}: {exc.detail}") from None
         return records
 
 
@@ -145,7 +146,13 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
     """Home Affairs registry sync: the registry owns identity and residence fields; local
     edits of them are reported as conflicts; everything else is never touched."""
 
-    parser_classes = [JSONParser, NDJSONParser, MultiPartParser]
+    # Records are checked one by one (a bad one is rejected, the others go on).
+    parser_classes = [ItemsJSONParser, NDJSONParser, MultiPartParser]
+    body_limits = {
+        "application/json": "REGISTRY_SYNC_MAX_BODY_BYTES",
+        "application/x-ndjson": "REGISTRY_SYNC_MAX_BODY_BYTES",
+        "multipart/form-data": "REGISTRY_SYNC_MAX_FILE_BYTES",
+    }
     write_perm = Perm.REGISTRY_EDIT
     action_perms = {"rejected": Perm.REGISTRY_EDIT}
 
@@ -188,7 +195,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
                 code="too_many_records",
             )
         if len(records) > INLINE_LIMIT:
-            content = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+            content = "".join(json.dumps(r) + "\n" for r in records)  # ASCII: bad text kept
             return self._enqueue(request, content.encode(), "ndjson", dry_run)
         report = sync.sync_records(records, actor=request.user, dry_run=dry_run)
         return Response(SyncReportSerializer(report.as_dict()).data)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
@@ -36,10 +38,13 @@ from config.access import (
     require,
     require_household,
 )
+from config.api.fields import CLOCK_SKEW, INT64_MAX, DateTimeField, IntegerField, ModelSerializer
+from config.api.parsers import ItemsJSONParser, check_text
 from config.api.serializers import PersonalDataMixin
 from config.api.views import AreaScopedMixin
 from config.errors import Conflict, DomainError, NotAllowed
 from config.models import ChangeEvent
+from config.text import text_problem
 from households import services as registry
 from households.api import serializers as hs
 from households.models import Household, Member
@@ -52,10 +57,11 @@ from . import serializers as ps
 class UploadSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(help_text="Generated on the device; the idempotency key.")
     kind = serializers.ChoiceField(choices=UploadKind.choices)
-    based_on_version = serializers.IntegerField(
-        min_value=1, help_text="Household version the edit saw."
+    based_on_version = IntegerField(min_value=1, help_text="Household version the edit saw.")
+    captured_at = DateTimeField(
+        max_ahead=CLOCK_SKEW,
+        help_text="When the device captured it (at most a few minutes ahead of the server).",
     )
-    captured_at = serializers.DateTimeField(help_text="When the device captured it.")
     body = serializers.JSONField(
         help_text="survey: a survey as for POST /surveys/; "
         "household_edit: {household, ...fields}; member_edit: "
@@ -63,7 +69,7 @@ class UploadSerializer(serializers.Serializer):
     )
 
 
-class UploadResultSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class UploadResultSerializer(PersonalDataMixin, ModelSerializer):
     client_id = serializers.UUIDField(source="id")
 
     class Meta:
@@ -82,13 +88,40 @@ class UploadResultSerializer(PersonalDataMixin, serializers.ModelSerializer):
         ]
 
 
-class BatchSerializer(serializers.Serializer):
-    items = UploadSerializer(many=True, allow_empty=False)
+BATCH_LIMIT = 1000
 
-    def validate_items(self, items):
-        if len(items) > 1000:
-            raise ValidationError("At most 1,000 items a batch.")
-        return items
+
+class BatchSerializer(serializers.Serializer):
+    # The batch as documented; its items are validated one by one (_BatchEnvelope), so that
+    # a bad item is refused on its own.
+    items = UploadSerializer(many=True, allow_empty=False, max_length=BATCH_LIMIT)
+
+
+class _BatchEnvelope(serializers.Serializer):
+    items = serializers.ListField(allow_empty=False, max_length=BATCH_LIMIT)
+
+
+class BatchRowSerializer(UploadResultSerializer):
+    """One item of a batch: the upload's result, or `refused` (an invalid item, nothing
+    stored: `result` says why; the fields it could not give are null)."""
+
+    client_id = serializers.UUIDField(source="id", allow_null=True)
+    kind = serializers.CharField(allow_null=True)
+    status = serializers.CharField(help_text="applied, conflict, rejected or refused.")
+    replayed = serializers.BooleanField(help_text="The item had been received before.")
+
+    class Meta(UploadResultSerializer.Meta):
+        fields = [*UploadResultSerializer.Meta.fields, "replayed"]
+        extra_kwargs = {
+            name: {"allow_null": True}
+            for name in (
+                "household",
+                "based_on_version",
+                "captured_at",
+                "received_at",
+                "resolution_note",
+            )
+        }
 
 
 class ResolveSerializer(serializers.Serializer):
@@ -118,7 +151,13 @@ def _household_of(kind: str, body: Any, access: Access) -> Household:
             )
         else:
             household = Household.objects.select_related("commune").get(pk=body.get("household"))
-    except (Member.DoesNotExist, Household.DoesNotExist, ValueError, TypeError) as exc:
+    except (
+        Member.DoesNotExist,
+        Household.DoesNotExist,
+        DjangoValidationError,
+        ValueError,
+        TypeError,
+    ) as exc:
         raise ValidationError({field: "Unknown or missing."}) from exc
     if not covers_household(access, household):
         raise ValidationError({field: "Unknown or missing."})
@@ -193,6 +232,20 @@ def _errors(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, DomainError):
         return {"code": exc.code, "detail": exc.detail, "fields": exc.fields}
     return {"code": "validation_error", "detail": "Invalid upload.", "fields": exc.detail}
+
+
+def _echo(raw: Any, name: str) -> str | None:
+    """A refused item's own value, when it is text that can be answered."""
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value if isinstance(value, str) and text_problem(value) is None else None
+
+
+def _client_id(raw: Any) -> str | None:
+    """A refused item's client_id, when it is one."""
+    try:
+        return str(uuid.UUID(_echo(raw, "client_id") or ""))
+    except ValueError:
+        return None
 
 
 def receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bool]:
@@ -316,22 +369,27 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
             status=code,
         )
 
-    @extend_schema(request=BatchSerializer, responses=UploadResultSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    @extend_schema(request=BatchSerializer, responses=BatchRowSerializer(many=True))
+    @action(detail=False, methods=["post"], parser_classes=[ItemsJSONParser], pagination_class=None)
     def batch(self, request):
-        """Many uploads at once (a day's work): one result per item, each on its own."""
-        serializer = BatchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        """Many uploads at once (a day's work): one result per item, in order, each on its
+        own: an invalid item is `refused` with its errors and the others go on."""
+        envelope = _BatchEnvelope(data=request.data)
+        envelope.is_valid(raise_exception=True)
         results = []
-        for item in serializer.validated_data["items"]:
+        for raw in envelope.validated_data["items"]:
             try:
-                upload, new = receive(item, user=request.user)
+                check_text(raw)
+                serializer = UploadSerializer(data=raw)
+                serializer.is_valid(raise_exception=True)
+                upload, new = receive(serializer.validated_data, user=request.user)
                 row = UploadResultSerializer(upload, context=self.get_serializer_context()).data
                 row["replayed"] = not new
             except (DomainError, ValidationError) as exc:
                 row = {
-                    "client_id": str(item["client_id"]),
-                    "kind": item["kind"],
+                    **dict.fromkeys(BatchRowSerializer.Meta.fields),
+                    "client_id": _client_id(raw),
+                    "kind": _echo(raw, "kind"),
                     "status": "refused",
                     "result": _errors(exc),
                     "replayed": False,
@@ -367,6 +425,15 @@ class FieldHouseholdSerializer(hs.HouseholdSerializer):
         return ps.SurveySerializer(latest[0], context=self.context).data if latest else None
 
 
+class DownloadParams(serializers.Serializer):
+    changes_after = IntegerField(
+        min_value=0,
+        max_value=INT64_MAX,
+        required=False,
+        help_text="Set in `next`: the change-feed position when the download started.",
+    )
+
+
 class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
     """Download for field apps: your area's households with members and latest survey."""
 
@@ -382,16 +449,18 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
             )
         )
 
-    @extend_schema(responses=FieldHouseholdSerializer(many=True))
+    @extend_schema(parameters=[DownloadParams], responses=FieldHouseholdSerializer(many=True))
     def list(self, request):
         """Pages of households (cursor pagination). `changes_after` is the change-feed
         position when the download started: follow `/changes/?after=` from there."""
-        changes_after = request.query_params.get("changes_after")
+        params = DownloadParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        changes_after = params.validated_data.get("changes_after")
         if changes_after is None:
             changes_after = ChangeEvent.objects.aggregate(m=Max("seq"))["m"] or 0
         page = self.paginate_queryset(self.get_queryset())
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        response.data["changes_after"] = int(changes_after)
+        response.data["changes_after"] = changes_after
         if response.data.get("next"):
             response.data["next"] = replace_query_param(
                 response.data["next"], "changes_after", changes_after

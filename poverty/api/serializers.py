@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from config.api.fields import DateField, IntegerField, ModelSerializer
 from config.api.relations import InAreaRelatedField
 from config.api.serializers import PersonalDataMixin
 from households.models import Commune, Household, Member, Province
@@ -20,7 +21,7 @@ from poverty.models import (
 )
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(ModelSerializer):
     class Meta:
         model = Indicator
         fields = [
@@ -37,7 +38,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
         extra_kwargs = {"position": {"required": False}}
 
 
-class StandardSerializer(serializers.ModelSerializer):
+class StandardSerializer(ModelSerializer):
     province = serializers.SlugRelatedField(
         slug_field="code", queryset=Province.objects.all(), required=False, allow_null=True
     )
@@ -70,7 +71,7 @@ class StandardSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "revision", "status", "published_at", "supersedes", "created_at"]
 
 
-class ReviewRoundSerializer(serializers.ModelSerializer):
+class ReviewRoundSerializer(ModelSerializer):
     province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all())
 
     class Meta:
@@ -85,7 +86,7 @@ class ReviewRoundSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness is reported by the service as a 409
 
 
-class SurveyMemberSerializer(serializers.ModelSerializer):
+class SurveyMemberSerializer(ModelSerializer):
     member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.all())
 
     class Meta:
@@ -101,7 +102,7 @@ class SurveyMemberSerializer(serializers.ModelSerializer):
         ]
 
 
-class SurveySerializer(PersonalDataMixin, serializers.ModelSerializer):
+class SurveySerializer(PersonalDataMixin, ModelSerializer):
     """A household survey (Form B2 facts). Posting one assesses the household under every
     standard in force on the survey date."""
 
@@ -151,21 +152,24 @@ class SurveySerializer(PersonalDataMixin, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "enumerator", "is_latest", "created_at"]
+        extra_kwargs = {"survey_date": {"not_future": True}}
 
     def get_assessments(self, obj) -> list[str]:
         return [str(a.pk) for a in obj.assessments.all()]
 
 
-class StepSerializer(PersonalDataMixin, serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+class StepSerializer(PersonalDataMixin, ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AssessmentStep
         fields = ["action", "from_state", "to_state", "actor", "at", "notes", "attachments", "data"]
 
 
-class ComplaintSerializer(PersonalDataMixin, serializers.ModelSerializer):
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+class ComplaintSerializer(PersonalDataMixin, ModelSerializer):
+    resolved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Complaint
@@ -188,6 +192,7 @@ class ComplaintSerializer(PersonalDataMixin, serializers.ModelSerializer):
             "resolved_by",
             "resolved_at",
         ]
+        extra_kwargs = {"lodged_on": {"not_future": True}}
 
 
 class IndicatorResultSerializer(serializers.Serializer):
@@ -197,7 +202,7 @@ class IndicatorResultSerializer(serializers.Serializer):
     reason_en = serializers.CharField()
 
 
-class AssessmentSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class AssessmentSerializer(PersonalDataMixin, ModelSerializer):
     standard_code = serializers.CharField(source="standard.code", read_only=True)
     commune = serializers.CharField(source="household.commune_id", read_only=True)
     survey_date = serializers.DateField(source="survey.survey_date", read_only=True)
@@ -241,6 +246,15 @@ class AssessmentSerializer(PersonalDataMixin, serializers.ModelSerializer):
         ]
 
 
+class ReproduceSerializer(serializers.Serializer):
+    identical = serializers.BooleanField(help_text="The engine gives the stored answer again.")
+    stored_engine_version = serializers.CharField()
+    engine_version = serializers.CharField()
+    classification = serializers.CharField()
+    deprivation_count = serializers.IntegerField()
+    income_per_person_month = serializers.IntegerField()
+
+
 class AssessmentDetailSerializer(AssessmentSerializer):
     steps = StepSerializer(many=True, read_only=True)
     complaints = ComplaintSerializer(many=True, read_only=True)
@@ -250,7 +264,7 @@ class AssessmentDetailSerializer(AssessmentSerializer):
 
 
 class _ActionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False, min_value=1, help_text="Version the step is based on (or If-Match)."
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -263,19 +277,19 @@ class _ActionSerializer(serializers.Serializer):
 
 
 class MeetingSerializer(_ActionSerializer):
-    meeting_date = serializers.DateField()
-    attendees = serializers.IntegerField(min_value=1)
-    agreeing = serializers.IntegerField(min_value=0)
+    meeting_date = DateField(not_future=True)
+    attendees = IntegerField(min_value=1)
+    agreeing = IntegerField(min_value=0)
 
 
 class PostingSerializer(_ActionSerializer):
-    posted_from = serializers.DateField()
-    posted_to = serializers.DateField()
+    posted_from = DateField()
+    posted_to = DateField()
 
 
 class ApproveSerializer(_ActionSerializer):
     decision_number = serializers.CharField(max_length=60)
-    decision_date = serializers.DateField()
+    decision_date = DateField(not_future=True)
     certificate_number = serializers.CharField(
         max_length=60, required=False, default="", allow_blank=True
     )
@@ -290,7 +304,7 @@ class ComplaintResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField()
 
 
-class OfficialStatusSerializer(serializers.ModelSerializer):
+class OfficialStatusSerializer(ModelSerializer):
     standard_code = serializers.CharField(source="standard.code", read_only=True)
 
     class Meta:
@@ -342,9 +356,11 @@ class TransitionSerializer(serializers.Serializer):
     households = serializers.IntegerField()
 
 
-class WhatIfRunSerializer(serializers.ModelSerializer):
+class WhatIfRunSerializer(ModelSerializer):
     summary = TransitionSerializer(many=True, read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = WhatIfRun
@@ -362,7 +378,7 @@ class WhatIfRunSerializer(serializers.ModelSerializer):
         ]
 
 
-class WhatIfChangeSerializer(serializers.ModelSerializer):
+class WhatIfChangeSerializer(ModelSerializer):
     household_code = serializers.CharField(source="household.code", read_only=True)
 
     class Meta:

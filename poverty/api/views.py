@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from config import jobs
 from config.access import Perm, require_area
+from config.api.fields import IntegerField
 from config.api.jobs import JobSerializer
 from config.api.views import AreaScopedMixin, AuditedViewSetMixin, VersionedResponsesMixin
 from config.errors import InvalidInput
@@ -232,7 +233,7 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(responses=s.AssessmentSerializer)
+    @extend_schema(responses=s.ReproduceSerializer)
     @action(detail=True, methods=["get"], filterset_class=None)
     def reproduce(self, request, pk=None):
         """Re-run the engine on the stored survey and standard: the same inputs give the same
@@ -310,9 +311,9 @@ class PovertyStatusView(AreaScopedMixin, generics.ListAPIView):
 
 
 class WatchlistParams(serializers.Serializer):
-    years = serializers.IntegerField(min_value=1, max_value=20, default=3)
+    years = IntegerField(min_value=1, max_value=20, default=3)
     income_margin = serializers.FloatField(min_value=0, max_value=2, default=0.2)
-    deprivation_margin = serializers.IntegerField(min_value=0, max_value=5, default=1)
+    deprivation_margin = IntegerField(min_value=0, max_value=5, default=1)
     standard = serializers.UUIDField(required=False)
     commune = serializers.CharField(required=False)
 

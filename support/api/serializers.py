@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from config.api.fields import MAX_BIG, DateField, IntegerField, ModelSerializer
 from config.api.relations import InAreaRelatedField
 from config.api.serializers import PersonalDataMixin
 from households.models import Commune, Household, Province
@@ -19,7 +20,7 @@ from support.models import (
 )
 
 
-class ProgramSerializer(serializers.ModelSerializer):
+class ProgramSerializer(ModelSerializer):
     PARENT_LEVEL = {"program": None, "project": "program", "sub_project": "project"}
 
     class Meta:
@@ -42,7 +43,7 @@ class ProgramSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class AllocationSerializer(serializers.ModelSerializer):
+class AllocationSerializer(ModelSerializer):
     province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all())
     commune = serializers.SlugRelatedField(
         slug_field="code", queryset=Commune.objects.all(), required=False, allow_null=True
@@ -69,25 +70,25 @@ class AllocationSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness answered by the view as a 409
 
 
-class EligibilitySerializer(serializers.ModelSerializer):
+class EligibilitySerializer(ModelSerializer):
     class Meta:
         model = PackageEligibility
         fields = ["standard_code", "classification"]
 
 
-class RateSerializer(serializers.ModelSerializer):
+class RateSerializer(ModelSerializer):
     class Meta:
         model = PackageRate
         fields = ["base_amount", "valid_from", "valid_to", "legal_basis"]
 
 
-class FundingSerializer(serializers.ModelSerializer):
+class FundingSerializer(ModelSerializer):
     class Meta:
         model = PackageFunding
         fields = ["source", "share_percent"]
 
 
-class PackageSerializer(serializers.ModelSerializer):
+class PackageSerializer(ModelSerializer):
     eligibility = EligibilitySerializer(many=True)
     rates = RateSerializer(many=True)
     funding = FundingSerializer(many=True)
@@ -126,8 +127,8 @@ class MatchSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
-class AssignmentStepSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+class AssignmentStepSerializer(ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AssignmentStep
@@ -139,7 +140,7 @@ class SplitSerializer(serializers.Serializer):
     amount = serializers.IntegerField()
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(ModelSerializer):
     package_code = serializers.CharField(source="package.code", read_only=True)
     household_code = serializers.CharField(source="household.code", read_only=True)
     commune = serializers.CharField(source="household.commune_id", read_only=True)
@@ -179,14 +180,14 @@ class AssignmentDetailSerializer(AssignmentSerializer):
 class ProposeSerializer(serializers.Serializer):
     household = InAreaRelatedField(queryset=Household.objects.all())
     package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
-    period = serializers.IntegerField(min_value=2000, max_value=2100)
+    period = IntegerField(min_value=2000, max_value=2100)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class BulkProposeSerializer(serializers.Serializer):
     package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
-    period = serializers.IntegerField(min_value=2000, max_value=2100)
+    period = IntegerField(min_value=2000, max_value=2100)
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -198,7 +199,7 @@ class BulkResultSerializer(serializers.Serializer):
 
 
 class _VersionedSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False, min_value=1, help_text="Version the step is based on (or If-Match)."
     )
 
@@ -211,8 +212,10 @@ class ReasonSerializer(_VersionedSerializer):
     reason = serializers.CharField(max_length=500)
 
 
-class DisbursementSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+class DisbursementSerializer(ModelSerializer):
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Disbursement
@@ -229,12 +232,12 @@ class DisbursementSerializer(serializers.ModelSerializer):
 
 
 class DisburseSerializer(_VersionedSerializer):
-    date = serializers.DateField()
-    amount = serializers.IntegerField(min_value=1)
+    date = DateField(not_future=True)
+    amount = IntegerField(min_value=1, max_value=MAX_BIG)
     evidence_reference = serializers.CharField(max_length=300)
 
 
-class ParticipationSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class ParticipationSerializer(PersonalDataMixin, ModelSerializer):
     household = InAreaRelatedField(queryset=Household.objects.all())
 
     class Meta:
@@ -249,9 +252,10 @@ class ParticipationSerializer(PersonalDataMixin, serializers.ModelSerializer):
             "notes",
         ]
         read_only_fields = ["id"]
+        extra_kwargs = {"joined_on": {"not_future": True}}
 
 
-class LivelihoodModelSerializer(serializers.ModelSerializer):
+class LivelihoodModelSerializer(ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
     participants = ParticipationSerializer(many=True, read_only=True)
 
@@ -274,7 +278,7 @@ class LivelihoodModelSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
     progress = serializers.SerializerMethodField()
 

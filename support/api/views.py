@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.access import Perm
+from config.api.fields import IntegerField
 from config.api.views import AreaScopedMixin, VersionedResponsesMixin, expected_version
 from households.models import Household
 from support import services
@@ -93,6 +94,15 @@ class AllocationViewSet(
         )
 
 
+def _period(**kwargs) -> IntegerField:
+    return IntegerField(min_value=2000, max_value=2100, **kwargs)
+
+
+class _PeriodParams(serializers.Serializer):
+    period = _period(help_text="Year.")
+    commune = serializers.CharField(required=False)
+
+
 class PackageViewSet(
     AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
@@ -132,10 +142,7 @@ class PackageViewSet(
         return Response(s.PackageSerializer(self.get_queryset().get(pk=package.pk)).data)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("period", int, required=True),
-            OpenApiParameter("commune", str),
-        ],
+        parameters=[_PeriodParams],
         responses=s.GapSerializer(many=True),
     )
     @action(
@@ -166,11 +173,6 @@ class PackageViewSet(
                 many=True,
             ).data
         )
-
-
-class _PeriodParams(serializers.Serializer):
-    period = serializers.IntegerField(min_value=2000, max_value=2100)
-    commune = serializers.CharField(required=False)
 
 
 class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
@@ -295,6 +297,10 @@ class DisbursementViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
         return self.scope(Disbursement.objects.select_related("created_by"))
 
 
+class _EligibleParams(serializers.Serializer):
+    period = _period(required=False, help_text="Year (default: this year).")
+
+
 class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
     """For one household: every active package, whether it qualifies and why, and the
     amount (central base × the provincial multiplier for this household)."""
@@ -304,7 +310,7 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
     queryset = Household.objects.none()
 
     @extend_schema(
-        parameters=[OpenApiParameter("period", int, description="Year (default: this year).")],
+        parameters=[_EligibleParams],
         responses=s.MatchSerializer(many=True),
     )
     def get(self, request, pk):
@@ -314,10 +320,9 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
             ),
             pk=pk,
         )
-        params = _PeriodParams(
-            data={"period": request.query_params.get("period", timezone.localdate().year)}
-        )
+        params = _EligibleParams(data=request.query_params)
         params.is_valid(raise_exception=True)
+        period = params.validated_data.get("period", timezone.localdate().year)
         rows = [
             {
                 "package": p.pk,
@@ -331,9 +336,7 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
                 "amount": m.amount,
                 "explanation": m.explanation,
             }
-            for p, m in services.eligible_packages(
-                household=household, period=params.validated_data["period"]
-            )
+            for p, m in services.eligible_packages(household=household, period=period)
         ]
         return Response(s.MatchSerializer(rows, many=True).data)
 
@@ -366,10 +369,14 @@ class LivelihoodModelViewSet(
             actor=self.request.user, model=serializer.instance, values=serializer.validated_data
         )
 
-    @extend_schema(request=s.ParticipationSerializer, responses={201: s.ParticipationSerializer})
+    @extend_schema(
+        request=s.ParticipationSerializer,
+        responses={201: s.ParticipationSerializer, 200: s.ParticipationSerializer},
+    )
     @action(detail=True, methods=["post"])
     def participants(self, request, pk=None):
-        """Add a participating household, or update its outcome when it is already in."""
+        """Add a participating household (201), or update its outcome when it is already in
+        (200)."""
         model = self.get_object()
         serializer = s.ParticipationSerializer(
             data=request.data, partial=True, context=self.get_serializer_context()
@@ -424,7 +431,7 @@ class TargetViewSet(
 
 
 class BudgetExecutionParams(serializers.Serializer):
-    year = serializers.IntegerField(required=False)
+    year = IntegerField(required=False, min_value=2000, max_value=2100)
     group_by = serializers.ChoiceField(
         choices=["program", "sub_project", "source", "commune"], default="program"
     )
@@ -446,23 +453,25 @@ class BudgetExecutionView(AreaScopedMixin, APIView):
         return Response(s.BudgetRowSerializer(rows, many=True).data)
 
 
+class _CoverageParams(serializers.Serializer):
+    period = _period(help_text="Year.")
+    package = serializers.CharField(required=False, help_text="A package code.")
+
+
 class CoverageView(AreaScopedMixin, APIView):
     """Coverage of the households each package is for (current official status) by
     commune: how many have an active assignment of it in the period."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("period", int, required=True),
-            OpenApiParameter("package", str),
-        ],
+        parameters=[_CoverageParams],
         responses=s.CoverageRowSerializer(many=True),
     )
     def get(self, request):
-        params = _PeriodParams(data=request.query_params)
+        params = _CoverageParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         packages = SupportPackage.objects.prefetch_related("eligibility").order_by("code")
-        if request.query_params.get("package"):
-            packages = packages.filter(code=request.query_params["package"])
+        if params.validated_data.get("package"):
+            packages = packages.filter(code=params.validated_data["package"])
         rows = services.coverage(
             area=self.access.area_q("household__commune", "household__village"),
             period=params.validated_data["period"],
