@@ -99,6 +99,11 @@ class RoleAdmin(RoleRights, admin.ModelAdmin):
 
     area_paths: tuple[str, str | None] | None = None
     show_full_result_count = False
+    # The service that writes a record of this page whole (form fields as `values`):
+    # save_service(actor=..., <instance_kwarg>=None or the record, values=...). Pages whose
+    # writes take more (inlines, versions) define `write` instead.
+    save_service: staticmethod | None = None
+    instance_kwarg = ""
 
     def has_module_permission(self, request) -> bool:
         return self.has_view_permission(request)
@@ -121,7 +126,13 @@ class RoleAdmin(RoleRights, admin.ModelAdmin):
 
     def write(self, request, form, formsets, change: bool) -> Model:
         """Write the change through a service and return the saved row."""
-        raise NotImplementedError(f"{type(self).__name__} writes nothing")
+        if self.save_service is None:
+            raise NotImplementedError(f"{type(self).__name__} writes nothing")
+        return self.save_service(
+            actor=request.user,
+            **{self.instance_kwarg: form.instance if change else None},
+            values=cleaned(form, editable_fields(self.model)),
+        )
 
     def save_model(self, request, obj, form, change) -> None:
         """Nothing here: the whole change (form and inlines) is one service call, in
@@ -190,6 +201,15 @@ class RoleHistoryAdmin(RoleAdmin, SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._require_history(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def editable_fields(model, *skip: str) -> tuple[str, ...]:
+    """The fields of `model` a form edits (not the key, not those named in `skip`)."""
+    return tuple(
+        f.name
+        for f in model._meta.fields
+        if f.editable and not f.primary_key and f.name not in skip
+    )
 
 
 def changed(form, names: tuple[str, ...] | list[str]) -> dict[str, Any]:

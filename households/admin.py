@@ -61,12 +61,8 @@ class VillageAdmin(RoleHistoryAdmin):
     area_paths = ("commune", "pk")
     add_perm = change_perm = Perm.VILLAGES_MANAGE
 
-    def write(self, request, form, formsets, change):
-        return services.village_save(
-            actor=request.user,
-            village=form.instance if change else None,
-            values=cleaned(form, services.VILLAGE_FIELDS),
-        )
+    save_service = staticmethod(services.village_save)
+    instance_kwarg = "village"
 
 
 class MemberInlineForm(VersionedForm):

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from config.access import Perm
-from config.admin import RoleAdmin, RoleInline, changed, cleaned
+from config.admin import RoleAdmin, RoleInline, changed, cleaned, editable_fields
 from config.errors import DomainError
 
 from . import services
@@ -20,32 +20,9 @@ from .models import (
     WhatIfRun,
 )
 
-STANDARD_FIELDS = (
-    "code",
-    "name",
-    "legal_basis",
-    "scope",
-    "province",
-    "valid_from",
-    "valid_to",
-    "rural_line",
-    "urban_line",
-    "rural_average_max",
-    "urban_average_max",
-    "min_deprivations",
-    "notes",
-)
-INDICATOR_FIELDS = (
-    "position",
-    "code",
-    "dimension",
-    "name_vi",
-    "name_en",
-    "rule",
-    "params",
-    "to_confirm",
-    "notes",
-)
+# What a form edits; the readonly fields are not in the form, so not in what is written.
+STANDARD_FIELDS = editable_fields(PovertyStandard)
+INDICATOR_FIELDS = editable_fields(Indicator, "standard")
 
 
 def _is_draft(obj) -> bool:
@@ -147,13 +124,7 @@ class ReviewRoundAdmin(RoleAdmin):
 
 
 MEMBER_FACTS = ("member", *services.MEMBER_FACT_FIELDS)
-SURVEY_FIELDS = (
-    "survey_date",
-    "form",
-    "enumerator_name",
-    *services.INCOME_FIELDS,
-    *services.HOUSEHOLD_FACT_FIELDS,
-)
+SURVEY_FIELDS = editable_fields(Survey, "household")
 
 
 class SurveyMemberFormSet(forms.BaseInlineFormSet):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from config.access import Perm
-from config.admin import RoleAdmin, RoleInline, cleaned
+from config.admin import RoleAdmin, RoleInline, cleaned, editable_fields
 
 from . import services
 from .models import (
@@ -22,17 +22,9 @@ from .models import (
 from .selectors import allocations_in_area
 
 
-def _fields(model, *skip: str) -> tuple[str, ...]:
-    return tuple(
-        f.name
-        for f in model._meta.fields
-        if f.editable and not f.primary_key and f.name not in skip
-    )
-
-
 def _rows(formset) -> list[dict]:
     return [
-        cleaned(form, _fields(formset.model, "package", "model"))
+        cleaned(form, editable_fields(formset.model, "package", "model"))
         for form in formset.forms
         if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
     ]
@@ -45,12 +37,8 @@ class ProgramAdmin(RoleAdmin):
     search_fields = ["code", "name"]
     add_perm = change_perm = Perm.SUPPORT_MANAGE
 
-    def write(self, request, form, formsets, change):
-        return services.program_save(
-            actor=request.user,
-            program=form.instance if change else None,
-            values=cleaned(form, _fields(Program)),
-        )
+    save_service = staticmethod(services.program_save)
+    instance_kwarg = "program"
 
 
 @admin.register(BudgetAllocation)
@@ -76,12 +64,8 @@ class BudgetAllocationAdmin(RoleAdmin):
     def get_queryset(self, request):
         return allocations_in_area(self.access(request))
 
-    def write(self, request, form, formsets, change):
-        return services.allocation_save(
-            actor=request.user,
-            allocation=form.instance if change else None,
-            values=cleaned(form, _fields(BudgetAllocation)),
-        )
+    save_service = staticmethod(services.allocation_save)
+    instance_kwarg = "allocation"
 
 
 class EligibilityInline(RoleInline, admin.TabularInline):
@@ -131,7 +115,7 @@ class SupportPackageAdmin(RoleAdmin):
         return services.package_save(
             actor=request.user,
             package=form.instance if change else None,
-            values=cleaned(form, _fields(SupportPackage)),
+            values=cleaned(form, editable_fields(SupportPackage)),
             eligibility=related.get("eligibility"),
             rates=related.get("rates"),
             funding=related.get("funding"),
@@ -221,13 +205,13 @@ class LivelihoodModelAdmin(RoleAdmin):
         model = services.livelihood_model_save(
             actor=request.user,
             model=form.instance if change else None,
-            values=cleaned(form, _fields(LivelihoodModel)),
+            values=cleaned(form, editable_fields(LivelihoodModel)),
         )
         for formset in formsets:
             for form_ in formset.forms:
                 if not form_.has_changed() or not getattr(form_, "cleaned_data", None):
                     continue
-                values = cleaned(form_, _fields(Participation, "model"))
+                values = cleaned(form_, editable_fields(Participation, "model"))
                 services.participation_save(
                     actor=request.user,
                     model=model,
@@ -244,9 +228,5 @@ class TargetAdmin(RoleAdmin):
     area_paths = ("commune", None)
     add_perm = change_perm = Perm.SUPPORT_MANAGE
 
-    def write(self, request, form, formsets, change):
-        return services.target_save(
-            actor=request.user,
-            target=form.instance if change else None,
-            values=cleaned(form, _fields(Target)),
-        )
+    save_service = staticmethod(services.target_save)
+    instance_kwarg = "target"

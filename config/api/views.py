@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.response import Response
 
 from config import audit
@@ -94,8 +94,26 @@ def expected_version(request) -> int | None:
         ) from None
 
 
-class ScopedModelViewSet(AreaScopedMixin, viewsets.ModelViewSet):
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+class ServiceWritesMixin:
+    """Creates and updates of a record through its service, called as
+    `save_service(actor=<user>, <instance_kwarg>=None or the record, values=<validated data>)`:
+    the service checks role, area and domain rules."""
+
+    save_service: staticmethod
+    instance_kwarg: str
+
+    def perform_create(self, serializer):
+        self._save(serializer, None)
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+    def _save(self, serializer, instance) -> None:
+        serializer.instance = self.save_service(
+            actor=self.request.user,
+            **{self.instance_kwarg: instance},
+            values=dict(serializer.validated_data),
+        )
 
 
 class VersionedResponsesMixin:

@@ -10,6 +10,7 @@ from config.access import Perm
 from config.api.views import (
     AreaScopedMixin,
     AuditedViewSetMixin,
+    ServiceWritesMixin,
     VersionedResponsesMixin,
     expected_version,
 )
@@ -67,7 +68,11 @@ class EthnicGroupViewSet(ReferenceViewSet):
 
 
 class VillageViewSet(
-    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ServiceWritesMixin,
+    AreaScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     serializer_class = s.VillageSerializer
     filterset_class = VillageFilter
@@ -79,15 +84,8 @@ class VillageViewSet(
     def get_queryset(self):
         return self.scope(Village.objects.select_related("commune"))
 
-    def perform_create(self, serializer):
-        serializer.instance = services.village_save(
-            actor=self.request.user, village=None, values=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.village_save(
-            actor=self.request.user, village=serializer.instance, values=serializer.validated_data
-        )
+    save_service = staticmethod(services.village_save)
+    instance_kwarg = "village"
 
 
 @extend_schema_view(

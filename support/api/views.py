@@ -10,7 +10,12 @@ from rest_framework.views import APIView
 
 from config.access import Perm
 from config.api.fields import IntegerField
-from config.api.views import AreaScopedMixin, VersionedResponsesMixin, expected_version
+from config.api.views import (
+    AreaScopedMixin,
+    ServiceWritesMixin,
+    VersionedResponsesMixin,
+    expected_version,
+)
 from households.models import Household
 from support import services
 from support.filtersets import (
@@ -44,7 +49,11 @@ IF_MATCH = OpenApiParameter(
 
 
 class ProgramViewSet(
-    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ServiceWritesMixin,
+    AreaScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """The program tree: programs, component projects, sub-projects."""
 
@@ -55,19 +64,16 @@ class ProgramViewSet(
     write_perm = Perm.SUPPORT_MANAGE
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def perform_create(self, serializer):
-        serializer.instance = services.program_save(
-            actor=self.request.user, program=None, values=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.program_save(
-            actor=self.request.user, program=serializer.instance, values=serializer.validated_data
-        )
+    save_service = staticmethod(services.program_save)
+    instance_kwarg = "program"
 
 
 class AllocationViewSet(
-    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ServiceWritesMixin,
+    AreaScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Budget per sub-project, capital source, year and area, in integer VND. `committed`
     and `disbursed` come from the ledger; `available` = allocated − committed."""
@@ -81,17 +87,8 @@ class AllocationViewSet(
     def get_queryset(self):
         return allocations_in_area(self.access)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.allocation_save(
-            actor=self.request.user, allocation=None, values=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.allocation_save(
-            actor=self.request.user,
-            allocation=serializer.instance,
-            values=serializer.validated_data,
-        )
+    save_service = staticmethod(services.allocation_save)
+    instance_kwarg = "allocation"
 
 
 def _period(**kwargs) -> IntegerField:
@@ -104,7 +101,10 @@ class _PeriodParams(serializers.Serializer):
 
 
 class PackageViewSet(
-    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    AreaScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """The support catalog: eligibility per standard and classification, extra criteria,
     central base amounts with validity, provincial multipliers, funding split, limit."""
@@ -342,7 +342,11 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
 
 
 class LivelihoodModelViewSet(
-    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ServiceWritesMixin,
+    AreaScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Production / livelihood models with their participating households and outcomes."""
 
@@ -359,15 +363,8 @@ class LivelihoodModelViewSet(
             LivelihoodModel.objects.select_related("commune").prefetch_related("participants")
         )
 
-    def perform_create(self, serializer):
-        serializer.instance = services.livelihood_model_save(
-            actor=self.request.user, model=None, values=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.livelihood_model_save(
-            actor=self.request.user, model=serializer.instance, values=serializer.validated_data
-        )
+    save_service = staticmethod(services.livelihood_model_save)
+    instance_kwarg = "model"
 
     @extend_schema(
         request=s.ParticipationSerializer,
@@ -393,7 +390,11 @@ class LivelihoodModelViewSet(
 
 
 class TargetViewSet(
-    AreaScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ServiceWritesMixin,
+    AreaScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Targets per commune and year, with progress computed from official statuses."""
 
@@ -419,15 +420,8 @@ class TargetViewSet(
         context = {**self.get_serializer_context(), "progress": services.target_progress([target])}
         return Response(s.TargetSerializer(target, context=context).data)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.target_save(
-            actor=self.request.user, target=None, values=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.target_save(
-            actor=self.request.user, target=serializer.instance, values=serializer.validated_data
-        )
+    save_service = staticmethod(services.target_save)
+    instance_kwarg = "target"
 
 
 class BudgetExecutionParams(serializers.Serializer):
