@@ -131,11 +131,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         token, key = services.token_issue(
+            actor=request.user,
             user=obj.user,
             name=obj.name,
             purpose=obj.purpose,
             expires_at=obj.expires_at,
-            issued_by=request.user,
         )
         obj.pk, obj.prefix = token.pk, token.prefix  # the admin logs and links the new row
         messages.warning(

@@ -1,4 +1,6 @@
-"""Token use cases: issue, revoke, record use. Every door (admin, commands) comes through here."""
+"""Token use cases: issue, revoke, record use. Every door (admin, commands) comes through here,
+and here the actor's right is checked: `tokens_manage`, for users inside the actor's area whose
+role can do nothing the actor cannot (accounts.selectors); commands act as SYSTEM."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import Conflict, InvalidInput
+from config.access import Perm, require, user_of
+from config.errors import Conflict, InvalidInput, NotAllowed
 
 from .models import PREFIX_LENGTH, ApiToken, key_digest, new_key
+from .selectors import users_in_area, users_token_issuable
 
 # Last use is recorded at most this often per token: not a write on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -23,15 +27,22 @@ def default_expiry(now: datetime | None = None) -> datetime:
 @transaction.atomic
 def token_issue(
     *,
+    actor,
     user,
     name: str,
     purpose: str,
     expires_at: datetime | None = None,
-    issued_by=None,
 ) -> tuple[ApiToken, str]:
     """A new token for one client and purpose, and its key (shown once; only its digest is
     kept). A client holds one live token per purpose: a live one must be revoked first; an
     expired one is revoked here."""
+    access = require(actor, Perm.TOKENS_MANAGE)
+    if not users_token_issuable(access).filter(pk=user.pk).exists():
+        raise NotAllowed(
+            "You may issue tokens only to users inside your area whose role can do nothing "
+            "yours cannot.",
+            fields={"user": "Not one of yours."},
+        )
     now = timezone.now()
     name = name.strip()
     if not name:
@@ -52,7 +63,7 @@ def token_issue(
                 fields={"name": "This client already has a live token for this purpose."},
                 code="token_exists",
             )
-        token_revoke(token=token, actor=issued_by)
+        token_revoke(token=token, actor=actor)
     key = new_key()
     token = ApiToken.objects.create(
         user=user,
@@ -61,7 +72,7 @@ def token_issue(
         prefix=key[:PREFIX_LENGTH],
         digest=key_digest(key),
         created_at=now,
-        created_by=issued_by,
+        created_by=user_of(actor),
         expires_at=expires_at,
     )
     return token, key
@@ -69,8 +80,11 @@ def token_issue(
 
 def token_revoke(*, token: ApiToken, actor) -> ApiToken:
     """Revoke the token (idempotent: a revoked token keeps its first revocation)."""
+    access = require(actor, Perm.TOKENS_MANAGE)
+    if not users_in_area(access).filter(pk=token.user_id).exists():
+        raise NotAllowed("The token's user is outside your area.", code="outside_area")
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=actor
+        revoked_at=timezone.now(), revoked_by=user_of(actor)
     )
     token.refresh_from_db()
     return token

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.management import call_command
 from psycopg import sql
 
+from config.access import SYSTEM
 from households.models import Household
 
 
@@ -64,6 +65,6 @@ def fresh_token(user) -> str:
     from accounts.services import token_issue, token_revoke
 
     for old in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
-        token_revoke(token=old, actor=None)
-    _token, key = token_issue(user=user, name="bench", purpose=TokenPurpose.OTHER)
+        token_revoke(token=old, actor=SYSTEM)
+    _token, key = token_issue(actor=SYSTEM, user=user, name="bench", purpose=TokenPurpose.OTHER)
     return key

@@ -91,7 +91,7 @@ def user(
 def auth_header(u, **token_fields) -> str:
     """`Token <key>` for a newly issued token of the user (one per call)."""
     fields = {"name": f"test client {next(_seq)}", "purpose": TokenPurpose.OTHER, **token_fields}
-    _token, key = token_services.token_issue(user=u, **fields)
+    _token, key = token_services.token_issue(actor=SYSTEM, user=u, **fields)
     return f"Token {key}"
 
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from accounts import services
 from accounts.choices import TokenPurpose
 from accounts.models import ApiToken
-from config.access import Role
+from config.access import SYSTEM, Role
 from households.models import Commune, Village
 from tests import factories as f
 
@@ -87,7 +87,9 @@ def test_an_officer_issues_a_token_and_sees_the_key_once(officer, ward):
 
 def test_a_second_live_token_for_the_same_client_and_purpose_is_refused(officer, ward):
     enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
-    services.token_issue(user=enumerator, name="Tablet 07", purpose=TokenPurpose.FIELD_APP)
+    services.token_issue(
+        actor=SYSTEM, user=enumerator, name="Tablet 07", purpose=TokenPurpose.FIELD_APP
+    )
     r = browser(officer).post(ADD, issue_form(enumerator))
     assert r.status_code == 200
     assert "already has a live token" in r.content.decode()
@@ -96,7 +98,9 @@ def test_a_second_live_token_for_the_same_client_and_purpose_is_refused(officer,
 
 def test_an_officer_revokes_a_token(officer, ward):
     enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
-    token, key = services.token_issue(user=enumerator, name="T", purpose=TokenPurpose.FIELD_APP)
+    token, key = services.token_issue(
+        actor=SYSTEM, user=enumerator, name="T", purpose=TokenPurpose.FIELD_APP
+    )
     r = browser(officer).post(LIST, {"action": "revoke", "_selected_action": [token.pk]})
     assert r.status_code == 302
     token.refresh_from_db()
@@ -113,13 +117,17 @@ def test_officers_manage_only_users_inside_their_area(officer, ward, other_ward)
     straddling = f.user(Role.COMMUNE_OFFICER, communes=[ward, Commune.objects.get(code="00004")])
     superuser = f.user(None, superuser=True)
     tokens = {
-        u.username: services.token_issue(user=u, name="x", purpose=TokenPurpose.OTHER)[0]
+        u.username: services.token_issue(
+            actor=SYSTEM, user=u, name="x", purpose=TokenPurpose.OTHER
+        )[0]
         for u in (inside, village_user, outside, straddling, superuser)
     }
     # A ward officer's commune chairperson inside the area: visible, but no token issued for
     # them (a token would lend the province officer the chairperson's decisions).
     leader = f.user(Role.COMMUNE_LEADER, communes=[other_ward])
-    tokens[leader.username] = services.token_issue(user=leader, name="x", purpose="other")[0]
+    tokens[leader.username] = services.token_issue(
+        actor=SYSTEM, user=leader, name="x", purpose="other"
+    )[0]
 
     admin = browser(officer)
     listed = {t.user.username for t in admin.get(LIST).context["cl"].result_list}

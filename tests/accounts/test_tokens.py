@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from accounts import services
 from accounts.choices import TokenPurpose
 from accounts.models import ApiToken
-from config.access import Role
+from config.access import SYSTEM, Role
 from config.errors import Conflict, InvalidInput
 from tests import factories as f
 
@@ -34,7 +34,7 @@ def client(key: str) -> APIClient:
 
 
 def issue(user, name="Tablet 07", purpose=TokenPurpose.FIELD_APP, **extra):
-    return services.token_issue(user=user, name=name, purpose=purpose, **extra)
+    return services.token_issue(actor=SYSTEM, user=user, name=name, purpose=purpose, **extra)
 
 
 def expire(token):
@@ -143,3 +143,22 @@ def test_the_database_holds_the_one_live_token_rule(officer):
             digest="0" * 64,
             expires_at=token.expires_at,
         )
+
+
+def test_the_service_checks_who_issues_and_revokes(ward, rural):
+    """Whatever the door: only a role with tokens_manage, for users inside its area."""
+    from config.errors import NotAllowed
+
+    enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
+    commune_officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    with pytest.raises(NotAllowed):
+        services.token_issue(actor=commune_officer, user=enumerator, name="T", purpose="other")
+    elsewhere = f.user(Role.PROVINCE_OFFICER, provinces=["01"])
+    with pytest.raises(NotAllowed):
+        services.token_issue(actor=elsewhere, user=enumerator, name="T", purpose="other")
+    officer = f.user(Role.PROVINCE_OFFICER, provinces=["22"])
+    token, _ = services.token_issue(actor=officer, user=enumerator, name="T", purpose="other")
+    assert token.created_by == officer
+    with pytest.raises(NotAllowed):
+        services.token_revoke(token=token, actor=elsewhere)
+    assert services.token_revoke(token=token, actor=officer).revoked_by == officer

@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.choices import TokenPurpose
 from accounts.models import ApiToken
 from accounts.services import token_issue, token_revoke
-from config.access import Role
+from config.access import SYSTEM, Role
 from households.models import Commune, Household, UserAccess
 from support import demo as support_demo
 
@@ -66,6 +66,8 @@ class Command(BaseCommand):
             for old in ApiToken.objects.filter(
                 user=user, name=DEMO_CLIENT, revoked_at__isnull=True
             ):
-                token_revoke(token=old, actor=None)
-            _token, key = token_issue(user=user, name=DEMO_CLIENT, purpose=TokenPurpose.OTHER)
+                token_revoke(token=old, actor=SYSTEM)
+            _token, key = token_issue(
+                actor=SYSTEM, user=user, name=DEMO_CLIENT, purpose=TokenPurpose.OTHER
+            )
             self.stdout.write(f"  {username:<11} {role:<17} {area:<28} Token {key}")
