@@ -74,6 +74,9 @@ class VillageViewSet(
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
+    """Villages and residential groups (thôn, bản, khu phố, tổ dân phố) of the communes in
+    your area; a name is unique within its commune."""
+
     serializer_class = s.VillageSerializer
     filterset_class = VillageFilter
     ordering = "id"
