@@ -138,7 +138,7 @@ class SurveyMemberFormSet(forms.BaseInlineFormSet):
         try:
             services.survey_check(
                 household=survey.household,
-                survey_date=survey.survey_date,
+                values={name: getattr(survey, name) for name in SURVEY_FIELDS},
                 members=_rows([self], MEMBER_FACTS),
             )
         except DomainError as exc:

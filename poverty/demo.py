@@ -148,9 +148,9 @@ class SurveyFaker:
             member_rows.append((
                 survey_id.hex, m["id"].hex,
                 not ("insurance" in deprived and i == len(members) - 1 and age >= 6),
-                ("attending" if 3 <= age < 16 else None),
-                "lower_secondary" if child else rng.choice(["upper_secondary", "vocational",
-                                                            "lower_secondary"]),
+                ("attending" if 3 <= age < 16 else "not_attending" if 16 <= age <= 30
+                 else None),
+                "lower_secondary" if child else rng.choice(["upper_secondary", "vocational"]),
                 "unemployed" if "employment" in deprived and age in WORKING_AGE
                 and m["relationship"] == Relationship.HEAD else
                 ("not_in_labour_force" if child or age >= 61 else "self_employed"),

@@ -89,7 +89,17 @@ class Indicator(models.Model):
     name_vi = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200)
     rule = models.CharField(max_length=20, choices=Rule.choices)
-    params = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Every parameter the rule reads (poverty.rules.PARAMETERS); a standard is "
+        "published only when each indicator's rule compiles with them.",
+    )
+    sources = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Per parameter: {"source": legal text, "to_confirm": still to be checked}.',
+    )
     to_confirm = models.BooleanField(
         default=False, help_text="Wording or threshold still to be verified against the text."
     )
@@ -175,7 +185,9 @@ class Survey(models.Model):
     water_source = models.CharField(max_length=20, choices=WaterSource.choices)
     latrine = models.CharField(max_length=16, choices=Latrine.choices)
     uses_internet = models.BooleanField()
-    devices = models.JSONField(default=list, blank=True)
+    devices = models.JSONField(
+        null=True, blank=True, help_text="Devices owned; [] none; null not recorded."
+    )
     waste_treatment = models.CharField(
         max_length=20, choices=WasteTreatment.choices, null=True, blank=True
     )
@@ -215,15 +227,15 @@ class Survey(models.Model):
 class SurveyMember(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="members")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
-    has_health_insurance = models.BooleanField()
+    # A fact left null was not recorded: unknown, never counted as a deprivation. The survey
+    # API requires each fact an applicable indicator reads (null allowed, saying "unknown").
+    has_health_insurance = models.BooleanField(null=True, blank=True)
     schooling = models.CharField(max_length=16, choices=Schooling.choices, null=True, blank=True)
     education_level = models.CharField(
-        max_length=16, choices=EducationLevel.choices, default=EducationLevel.NONE
+        max_length=16, choices=EducationLevel.choices, null=True, blank=True
     )
-    employment = models.CharField(
-        max_length=20, choices=Employment.choices, default=Employment.NOT_IN_LABOUR_FORCE
-    )
-    receives_social_allowance = models.BooleanField(default=False)
+    employment = models.CharField(max_length=20, choices=Employment.choices, null=True, blank=True)
+    receives_social_allowance = models.BooleanField(null=True, blank=True)
     nutrition = models.CharField(max_length=12, choices=Nutrition.choices, null=True, blank=True)
 
     class Meta:
@@ -271,8 +283,11 @@ class Assessment(models.Model):
     income_per_person_month = models.BigIntegerField()
     line = models.PositiveBigIntegerField()
     deprivation_count = models.PositiveSmallIntegerField()
-    classification = models.CharField(max_length=10, choices=Classification.choices)
-    indicators = models.JSONField(help_text="Each indicator: code, deprived, reasons.")
+    classification = models.CharField(max_length=12, choices=Classification.choices)
+    indicators = models.JSONField(
+        help_text="Each indicator: code, deprived (true, false, or null when a fact it needs "
+        "was not recorded), reasons."
+    )
     explanation_vi = models.TextField()
     explanation_en = models.TextField()
     state = models.CharField(
@@ -389,7 +404,7 @@ class OfficialStatus(models.Model):
         Household, on_delete=models.PROTECT, related_name="official_statuses"
     )
     standard = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="+")
-    classification = models.CharField(max_length=10, choices=Classification.choices)
+    classification = models.CharField(max_length=12, choices=Classification.choices)
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
     assessment = models.OneToOneField(
@@ -439,6 +454,11 @@ class WhatIfRun(models.Model):
     changed = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0)
     summary = models.JSONField(default=list, help_text="Counts by commune and transition.")
+    lacking = models.PositiveIntegerField(
+        default=0,
+        help_text="Households whose class under the standard depends on a fact their latest "
+        "survey did not record (to_class undetermined among the changes).",
+    )
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -451,8 +471,8 @@ class WhatIfChange(models.Model):
     run = models.ForeignKey(WhatIfRun, on_delete=models.CASCADE, related_name="changes")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
     commune = models.ForeignKey("households.Commune", on_delete=models.PROTECT, related_name="+")
-    from_class = models.CharField(max_length=10, choices=Classification.choices)
-    to_class = models.CharField(max_length=10, choices=Classification.choices)
+    from_class = models.CharField(max_length=12, choices=Classification.choices)
+    to_class = models.CharField(max_length=12, choices=Classification.choices)
 
     class Meta:
         ordering = ["run", "id"]

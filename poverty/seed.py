@@ -6,111 +6,70 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-_SAFE_WATER = ["tap", "borehole", "protected_well", "protected_spring", "rainwater", "bottled"]
-_HYGIENIC = ["septic", "semi_septic", "pour_flush", "ventilated_pit", "double_vault"]
-_NON_DURABLE = ["timber", "bamboo", "mud", "leaves_straw", "tarpaulin", "other"]
-_DEVICES = ["tv", "radio", "computer", "smartphone", "tablet", "loudspeaker"]
-_VERIFY = "Threshold wording from secondary sources (domain.md §4.2): verify against the text."
-_RETIREMENT = (
-    "Working age is 15 to under the statutory retirement age, which rises yearly (Labour Code "
-    "2019, Decree 135/2020): set for 2026 in whole years; verify."
-)
+from . import rules
 
 
 def _indicator(
-    code: str,
-    dimension: str,
-    name_vi: str,
-    name_en: str,
-    params: dict[str, Any],
-    notes: str = _VERIFY,
-    to_confirm: bool = True,
+    code: str, dimension: str, name_vi: str, name_en: str, notes: str = ""
 ) -> dict[str, Any]:
+    """An indicator whose rule is its code, with every parameter the rule reads at its
+    default (the one source of thresholds: poverty.rules.PARAMETERS) and each parameter's
+    legal source. The indicators' wording comes from secondary sources (domain.md §4.2): to
+    be confirmed, each of them, whatever their parameters."""
     return {
         "code": code,
         "dimension": dimension,
         "name_vi": name_vi,
         "name_en": name_en,
         "rule": code,
-        "params": params,
-        "to_confirm": to_confirm,
+        "params": rules.default_params(code),
+        "sources": rules.param_sources(code),
+        "to_confirm": True,
         "notes": notes,
     }
 
 
 DECREE_07_INDICATORS = [
-    _indicator(
-        "employment",
-        "employment",
-        "Việc làm",
-        "Employment",
-        {"min_age": 15, "max_age_male": 61, "max_age_female": 56},
-        _RETIREMENT,
-    ),
+    _indicator("employment", "employment", "Việc làm", "Employment"),
     _indicator(
         "dependents",
         "employment",
         "Người phụ thuộc trong hộ gia đình",
         "Dependents in the household",
-        {"child_age": 16, "max_share": 0.5},
     ),
-    _indicator("nutrition", "health", "Dinh dưỡng", "Nutrition", {"child_age": 16}),
-    _indicator("health_insurance", "health", "Bảo hiểm y tế", "Health insurance", {"min_age": 6}),
+    _indicator("nutrition", "health", "Dinh dưỡng", "Nutrition"),
+    _indicator("health_insurance", "health", "Bảo hiểm y tế", "Health insurance"),
     _indicator(
-        "adult_education",
-        "education",
-        "Trình độ giáo dục của người lớn",
-        "Adult education",
-        {"min_age": 16, "upper_age": 18, "max_age": 30},
+        "adult_education", "education", "Trình độ giáo dục của người lớn", "Adult education"
     ),
     _indicator(
         "child_schooling",
         "education",
         "Tình trạng đi học của trẻ em",
         "Children's school attendance",
-        {"min_age": 3, "max_age": 16},
     ),
-    _indicator(
-        "housing_quality",
-        "housing",
-        "Chất lượng nhà ở",
-        "Housing quality",
-        {"non_durable_materials": _NON_DURABLE, "min_non_durable_parts": 2},
-    ),
+    _indicator("housing_quality", "housing", "Chất lượng nhà ở", "Housing quality"),
     _indicator(
         "housing_area",
         "housing",
         "Diện tích nhà ở bình quân đầu người",
         "Housing area per person",
-        {"min_m2_per_person": 8},
     ),
     _indicator(
-        "domestic_water",
-        "water_sanitation",
-        "Nguồn nước sinh hoạt",
-        "Domestic water source",
-        {"safe_sources": _SAFE_WATER},
+        "domestic_water", "water_sanitation", "Nguồn nước sinh hoạt", "Domestic water source"
     ),
-    _indicator(
-        "latrine",
-        "water_sanitation",
-        "Nhà tiêu hợp vệ sinh",
-        "Hygienic latrine",
-        {"hygienic": _HYGIENIC},
-    ),
+    _indicator("latrine", "water_sanitation", "Nhà tiêu hợp vệ sinh", "Hygienic latrine"),
     _indicator(
         "telecom",
         "information",
         "Sử dụng dịch vụ viễn thông",
         "Use of telecommunication services",
-        {},
     ),
     _indicator(
         "info_devices",
         "information",
         "Phương tiện phục vụ tiếp cận thông tin",
         "Means of accessing information",
-        {"devices": _DEVICES},
     ),
 ]
 
@@ -122,7 +81,6 @@ DECREE_351_INDICATORS = [i for i in DECREE_07_INDICATORS if i["code"] != "info_d
         "water_sanitation",
         "Thu gom, xử lý rác thải sinh hoạt",
         "Household waste treatment",
-        {"acceptable": ["collected", "composted_sorted", "buried"]},
         "Added in drafts of Decree 351/2025; verify against the final text.",
     ),
 ]
@@ -189,8 +147,11 @@ def load_standards(standard_model, indicator_model, now) -> int:
         standard = standard_model.objects.create(
             **values, province_id=spec["province"], status="published", published_at=now
         )
+        fields = {f.name for f in indicator_model._meta.fields}  # as the migration's model has
         indicator_model.objects.bulk_create(
-            indicator_model(standard=standard, position=i, **ind)
+            indicator_model(
+                standard=standard, position=i, **{k: v for k, v in ind.items() if k in fields}
+            )
             for i, ind in enumerate(spec["indicators"], start=1)
         )
         created += 1

@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from config.access import (
     require_province,
     user_of,
 )
-from config.errors import Conflict, InvalidInput, check_version
+from config.errors import Conflict, DomainError, InvalidInput, check_version
 from households.choices import HouseholdStatus, MemberStatus
 from households.models import Commune, Household, Member
 
@@ -91,10 +92,16 @@ def age_on(birth: date, day: date) -> int:
 _SPEC_CACHE: dict[Any, rules.StandardSpec] = {}
 
 
-def standard_spec(standard: PovertyStandard) -> rules.StandardSpec:
-    """The engine's view of a standard. Published standards never change, so it is cached."""
+def standard_spec(standard: PovertyStandard, *, checked: bool = True) -> rules.StandardSpec:
+    """The engine's view of a standard. Published standards never change, so it is cached.
+    `checked`: every indicator's rule compiles with its parameters, or the standard is
+    refused (409, naming the indicator and the parameter); reproducing a decision of engine
+    1.0.0 reads its parameters as that engine did, unchecked."""
     if standard.status == StandardStatus.PUBLISHED and standard.pk in _SPEC_CACHE:
-        return _SPEC_CACHE[standard.pk]
+        spec = _SPEC_CACHE[standard.pk]
+        if checked:
+            _check_spec(standard, spec)
+        return spec
     spec = rules.StandardSpec(
         code=standard.code,
         rural_line=standard.rural_line,
@@ -116,7 +123,26 @@ def standard_spec(standard: PovertyStandard) -> rules.StandardSpec:
     )
     if standard.status == StandardStatus.PUBLISHED:
         _SPEC_CACHE[standard.pk] = spec
+    if checked:
+        _check_spec(standard, spec)
     return spec
+
+
+def _check_spec(
+    standard: PovertyStandard, spec: rules.StandardSpec, error: type[DomainError] = Conflict
+) -> None:
+    """Each indicator's rule compiles with its parameters (once per spec), or `error` names
+    the first indicator and parameter at fault."""
+    for position, indicator in enumerate(spec.indicators):
+        try:
+            indicator.check  # noqa: B018  (compiles, and caches the compiled rule)
+        except rules.ParamError as exc:
+            raise error(
+                f"Standard {standard} cannot be evaluated: indicator {indicator.code}, parameter "
+                f"{exc.name}: {exc.reason}.",
+                fields={f"indicators.{position}.params.{exc.name}": exc.reason},
+                code="standard_not_evaluable",
+            ) from None
 
 
 def applicable_standards(*, province_code: str, on: date) -> list[PovertyStandard]:
@@ -224,6 +250,7 @@ def standard_publish(*, actor, standard: PovertyStandard) -> PovertyStandard:
             "A standard needs at least one indicator before it is published.",
             fields={"indicators": "No indicators."},
         )
+    _check_spec(standard, standard_spec(standard, checked=False), InvalidInput)
     standard.status = StandardStatus.PUBLISHED
     standard.published_at = timezone.now()
     standard.save()
@@ -255,6 +282,7 @@ def standard_new_revision(*, actor, standard: PovertyStandard) -> PovertyStandar
             name_en=i.name_en,
             rule=i.rule,
             params=i.params,
+            sources=i.sources,
             to_confirm=i.to_confirm,
             notes=i.notes,
         )
@@ -287,11 +315,14 @@ def _validate_standard(values: Mapping[str, Any], indicators) -> None:
 
 
 def _write_indicators(standard: PovertyStandard, indicators: Sequence[dict[str, Any]]) -> None:
+    """Write the indicators; their parameters' sources default to the rule's own (a draft's
+    changed values are to be sourced by whoever changes them)."""
     Indicator.objects.bulk_create(
         Indicator(
             standard=standard,
             position=i.get("position") or n,
-            **{k: v for k, v in i.items() if k != "position"},
+            **{k: v for k, v in i.items() if k not in ("position", "sources")},
+            sources=i.get("sources") or rules.param_sources(i["rule"]),
         )
         for n, i in enumerate(indicators, start=1)
     )
@@ -301,11 +332,28 @@ def _write_indicators(standard: PovertyStandard, indicators: Sequence[dict[str, 
 # ---------------------------------------------------------------------------- surveys
 
 
+# What is plausible in a survey (a value outside gets a 400 naming the field): a floor area
+# per person from 1 to 1,000 m², an income up to 10^9 VND per person per month (about 400
+# times the highest poverty line), each device listed once.
+PLAUSIBLE_M2_PER_PERSON = (Decimal("1"), Decimal("1000"))
+PLAUSIBLE_MAX_INCOME_PER_PERSON_MONTH = 10**9
+
+
+def _months(birth: date, day: date) -> tuple[int, int]:
+    return rules.month_index(birth.year, birth.month), rules.month_index(day.year, day.month)
+
+
 def member_facts(row: Mapping[str, Any], survey_date: date) -> rules.MemberFacts:
+    """The engine's facts of one surveyed member (`row`: date_of_birth, sex and the member
+    facts; a fact missing from the row is unknown)."""
+    birth = row["date_of_birth"]
+    birth_month, survey_month = _months(birth, survey_date)
     return rules.MemberFacts(
-        age=age_on(row["date_of_birth"], survey_date),
+        age=age_on(birth, survey_date),
         sex=row["sex"],
-        **{name: row[name] for name in MEMBER_FACT_FIELDS},
+        **{name: row.get(name) for name in MEMBER_FACT_FIELDS},
+        birth_month=birth_month,
+        survey_month=survey_month,
     )
 
 
@@ -319,18 +367,25 @@ def household_facts(
         wall_material=survey["wall_material"],
         frame_material=survey["frame_material"],
         roof_material=survey["roof_material"],
-        floor_area_m2=float(survey["floor_area_m2"]),
+        floor_area_m2=survey["floor_area_m2"],
         water_source=survey["water_source"],
         latrine=survey["latrine"],
         uses_internet=survey["uses_internet"],
-        devices=frozenset(survey["devices"] or ()),
-        waste_treatment=survey["waste_treatment"],
+        devices=None if survey.get("devices") is None else frozenset(survey["devices"]),
+        waste_treatment=survey.get("waste_treatment"),
     )
 
 
 def _validate_survey(
-    household: Household, values: Mapping[str, Any], members: Sequence[Mapping[str, Any]]
+    household: Household,
+    values: Mapping[str, Any],
+    members: Sequence[Mapping[str, Any]],
+    standards: Sequence[PovertyStandard],
 ) -> dict[Any, Member]:
+    """The survey checked against the household and the standards that apply on its date:
+    every present member once, born by the survey date, each fact an applicable indicator
+    reads recorded (a null saying "not known" counts as recorded, an omission does not),
+    and plausible values."""
     if household.status != HouseholdStatus.ACTIVE:
         raise Conflict(
             f"Household {household.code} is {household.status}; only active "
@@ -345,6 +400,7 @@ def _validate_survey(
     present = {m.pk: m for m in household.members.filter(status=MemberStatus.PRESENT)}
     errors: dict[str, list[str]] = {}
     seen = set()
+    surveyed: list[tuple[int, Mapping[str, Any], Member]] = []
     for index, row in enumerate(members):
         member = row["member"]
         prefix = f"members.{index}."
@@ -356,6 +412,11 @@ def _validate_survey(
         if member.pk in seen:
             errors[f"{prefix}member"] = ["Listed twice."]
         seen.add(member.pk)
+        if member.date_of_birth > day:
+            errors[f"{prefix}member"] = [
+                f"Born {member.date_of_birth}, after the survey date {day}: not a member yet."
+            ]
+            continue
         age = age_on(member.date_of_birth, day)
         if row.get("nutrition") and age >= 16:
             errors[f"{prefix}nutrition"] = [
@@ -363,18 +424,83 @@ def _validate_survey(
             ]
         if row.get("schooling") and age < 3:
             errors[f"{prefix}schooling"] = [f"Schooling is not recorded under age 3 ({age})."]
+        surveyed.append((index, row, member))
     missing = [m for pk, m in present.items() if pk not in seen]
     if missing and not errors:
         errors["members"] = [
-            "Every present member is surveyed; missing: "
-            + ", ".join(f"{m.full_name} ({m.pk})" for m in missing)
+            "Every present member is surveyed; missing: " + ", ".join(str(m.pk) for m in missing)
         ]
+    if not errors:
+        errors.update(_missing_facts(household, values, surveyed, standards))
+        errors.update(_implausible(values, len(surveyed)))
     if errors:
         raise InvalidInput(
             "The survey is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()),
             fields=errors,
         )
     return present
+
+
+def _missing_facts(
+    household: Household,
+    values: Mapping[str, Any],
+    surveyed: Sequence[tuple[int, Mapping[str, Any], Member]],
+    standards: Sequence[PovertyStandard],
+) -> dict[str, list[str]]:
+    """Each fact an indicator of the applicable standards reads, that the survey omits."""
+    day = values["survey_date"]
+    people = [
+        member_facts({"date_of_birth": m.date_of_birth, "sex": m.sex, **row}, day)
+        for _, row, m in surveyed
+    ]
+    specs = [standard_spec(s) for s in standards]
+    facts = household_facts({**dict.fromkeys(INCOME_FIELDS, 0), **values}, people, False)
+    household_needs, member_needs = rules.needed_facts(specs, facts)
+    codes = ", ".join(s.code for s in standards)
+    errors: dict[str, list[str]] = {}
+    for name in sorted(household_needs - values.keys()):
+        errors[name] = [f"Required by {codes}; send null if it is not known."]
+    for (index, row, _), needs, person in zip(surveyed, member_needs, people, strict=True):
+        for name in sorted(needs - row.keys()):
+            errors[f"members.{index}.{name}"] = [
+                f"Required for this member (age {person.age}) by {codes}; send null if it is "
+                "not known."
+            ]
+    return errors
+
+
+def _implausible(values: Mapping[str, Any], size: int) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    area = values.get("floor_area_m2")
+    low, high = PLAUSIBLE_M2_PER_PERSON
+    if area is not None and size and not low * size <= Decimal(str(area)) <= high * size:
+        errors["floor_area_m2"] = [
+            f"{area} m² for {size} members: a floor area per person from {low} to {high} m² is "
+            "plausible."
+        ]
+    income = sum(values.get(f) or 0 for f in INCOME_FIELDS)
+    if size and income > PLAUSIBLE_MAX_INCOME_PER_PERSON_MONTH * 12 * size:
+        errors["income_wages"] = [
+            f"{income:,} VND a year for {size} members is more than "
+            f"{PLAUSIBLE_MAX_INCOME_PER_PERSON_MONTH:,} VND per person per month: check the "
+            "amounts (VND over the last 12 months)."
+        ]
+    devices = values.get("devices")
+    if devices and len(set(devices)) != len(devices):
+        errors["devices"] = ["Each device is listed once."]
+    return errors
+
+
+def _standards_on(household: Household, day: date) -> list[PovertyStandard]:
+    standards = applicable_standards(province_code=household.commune.province_id, on=day)
+    if not standards:
+        raise InvalidInput(
+            f"No published poverty standard applies on {day}: a survey is assessed under the "
+            "standards in force on its date.",
+            fields={"survey_date": f"No standard in force on {day}."},
+            code="no_standard",
+        )
+    return standards
 
 
 def _validate_round(
@@ -424,7 +550,8 @@ def survey_submit(
     require_household(access, household)
     if enumerator is None:
         enumerator = user_of(actor)
-    _validate_survey(household, values, members)
+    standards = _standards_on(household, values["survey_date"])
+    _validate_survey(household, values, members, standards)
     _validate_round(review_round, household, values["survey_date"], application)
     survey = Survey.objects.create(
         household=household, enumerator=enumerator, submitted=dict(submitted or {}), **values
@@ -437,35 +564,27 @@ def survey_submit(
         )
         for row in members
     )
-    _assess_new_survey(survey, household, review_round, application)
+    _assess_new_survey(survey, household, standards, review_round, application)
     return survey
 
 
 def survey_check(
-    *, household: Household, survey_date: date, members: Sequence[Mapping[str, Any]]
+    *, household: Household, values: Mapping[str, Any], members: Sequence[Mapping[str, Any]]
 ) -> None:
-    """The survey's validation on its own, for forms that save it themselves (the admin)."""
+    """The survey's validation on its own (the admin's form shows its errors early; the save
+    goes through survey_submit, which checks again)."""
     household = Household.objects.select_related("commune").get(pk=household.pk)
-    _validate_survey(household, {"survey_date": survey_date}, members)
-    if not applicable_standards(province_code=household.commune.province_id, on=survey_date):
-        raise InvalidInput(
-            f"No published poverty standard applies on {survey_date}.",
-            fields={"survey_date": "No standard in force."},
-            code="no_standard",
-        )
+    _validate_survey(household, values, members, _standards_on(household, values["survey_date"]))
 
 
 def _assess_new_survey(
-    survey: Survey, household: Household, review_round: ReviewRound | None, application: str
+    survey: Survey,
+    household: Household,
+    standards: Sequence[PovertyStandard],
+    review_round: ReviewRound | None,
+    application: str,
 ) -> None:
     day = survey.survey_date
-    standards = applicable_standards(province_code=household.commune.province_id, on=day)
-    if not standards:
-        raise InvalidInput(
-            f"No published poverty standard applies on {day}.",
-            fields={"survey_date": "No standard in force."},
-            code="no_standard",
-        )
     newer = Survey.objects.filter(household=household, survey_date__gt=day).exists()
     Survey.objects.filter(household=household, is_latest=True).exclude(pk=survey.pk).filter(
         survey_date__lte=day
@@ -941,7 +1060,8 @@ def latest_facts(
             people.append(
                 rules.MemberFacts(
                     age_on(birth, day), sex, insured, schooling, education, employment,
-                    allowance, food,
+                    allowance, food, birth.year * 12 + birth.month - 1,
+                    day.year * 12 + day.month - 1,
                 )
             )  # fmt: skip
             pending = next(member_rows, None)
@@ -952,8 +1072,8 @@ def latest_facts(
             is_urban=is_urban, annual_income=sum(row[5 : 5 + n_income]),
             members=tuple(people), wall_material=walls, frame_material=frame,
             roof_material=roof, floor_area_m2=float(area_m2), water_source=water,
-            latrine=latrine, uses_internet=internet, devices=frozenset(devices or ()),
-            waste_treatment=waste,
+            latrine=latrine, uses_internet=internet,
+            devices=None if devices is None else frozenset(devices), waste_treatment=waste,
         )  # fmt: skip
         yield LatestSurvey(survey_id, household_id, day, commune_code), facts
 
@@ -989,7 +1109,7 @@ def whatif_run(
         total += 1
         before, after = rules.classify_bulk(plan, facts)
         counts[(survey.commune_id, before, after)] += 1
-        if before != after:
+        if before != after or after == rules.UNDETERMINED:
             changes.append(
                 WhatIfChange(
                     run=run,
@@ -1000,7 +1120,10 @@ def whatif_run(
                 )
             )
     WhatIfChange.objects.bulk_create(changes, batch_size=5000)
-    run.households, run.changed = total, len(changes)
+    # A household whose class under the standard depends on a fact its survey lacks is not
+    # counted as changing class: it is listed apart, to be surveyed again.
+    run.lacking = sum(1 for c in changes if c.to_class == rules.UNDETERMINED)
+    run.households, run.changed = total, len(changes) - run.lacking
     run.summary = [
         {"commune": c, "from_class": f, "to_class": t, "households": n}
         for (c, f, t), n in sorted(counts.items())

@@ -100,6 +100,7 @@ SPEC: dict[str, tuple[str | None, str | None, dict[str, Perm]]] = {
         {"get": P.VIEW, "patch": P.STANDARDS_MANAGE},
     ),
     "poverty-standard-new-revision": ("standard", PROVINCE, {"post": P.STANDARDS_MANAGE}),
+    "poverty-standard-rules": (None, None, {"get": P.VIEW}),
     "poverty-standard-publish": ("standard", PROVINCE, {"post": P.STANDARDS_MANAGE}),
     "review-round-list": (None, None, {"get": P.VIEW, "post": P.ROUNDS_MANAGE}),
     "review-round-detail": ("review_round", GLOBAL, {"get": P.VIEW}),

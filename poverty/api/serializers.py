@@ -32,10 +32,38 @@ class IndicatorSerializer(ModelSerializer):
             "name_en",
             "rule",
             "params",
+            "sources",
             "to_confirm",
             "notes",
         ]
-        extra_kwargs = {"position": {"required": False}}
+        extra_kwargs = {
+            "position": {"required": False},
+            "params": {
+                "help_text": "Every parameter the rule reads, no other (GET "
+                "/poverty-standards/rules/ lists them with their defaults and sources); "
+                "publishing refuses a standard whose rules do not compile."
+            },
+        }
+
+
+class RuleParameterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=["int", "number", "share", "codes", "retirement"],
+        help_text='int: whole number; number/share: a number ("8.5", "1/2"); codes: a list '
+        "of `codes`; retirement: the retirement-age schedule (ages in months).",
+    )
+    default = serializers.JSONField(help_text="The Decree 07/2021 value.")
+    codes = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, help_text="Allowed codes (kind codes)."
+    )
+    source = serializers.CharField()
+    to_confirm = serializers.BooleanField()
+
+
+class RuleSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    parameters = RuleParameterSerializer(many=True)
 
 
 class StandardSerializer(ModelSerializer):
@@ -87,6 +115,14 @@ class ReviewRoundSerializer(ModelSerializer):
 
 
 class SurveyMemberSerializer(ModelSerializer):
+    """One present member's facts. Each fact an indicator of the standards in force on the
+    survey date reads for a member of that age is required (a 400 names the member and the
+    field); send null for a fact that is not known: it is then never counted as a
+    deprivation, and a household whose class depends on it is "undetermined", to be surveyed
+    again. Working age (employment) runs from 15 to the statutory retirement age by sex and
+    birth date; schooling applies from 3 to 30, nutrition under 16, health insurance from 6,
+    the monthly social allowance from 16, education level from 16 to 30."""
+
     member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.all())
 
     class Meta:
@@ -109,7 +145,13 @@ class SurveySerializer(PersonalDataMixin, ModelSerializer):
     household = InAreaRelatedField(queryset=Household.objects.all())
     members = SurveyMemberSerializer(many=True)
     devices = serializers.ListField(
-        child=serializers.ChoiceField(choices=Device.choices), required=False, allow_empty=True
+        child=serializers.ChoiceField(choices=Device.choices),
+        required=False,
+        allow_empty=True,
+        allow_null=True,
+        max_length=len(Device.choices),
+        help_text="Means of accessing information owned, each once; [] none; null not known. "
+        "Required when a standard in force has the information-devices indicator.",
     )
     review_round = serializers.PrimaryKeyRelatedField(
         queryset=ReviewRound.objects.all(), required=False, allow_null=True, write_only=True

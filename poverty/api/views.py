@@ -88,6 +88,35 @@ class StandardViewSet(
         fresh = self.get_queryset().get(pk=standard.pk)
         return Response(s.StandardSerializer(fresh).data, status=code)
 
+    @extend_schema(responses=s.RuleSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def rules(self, request):
+        """The rules an indicator can use, and every parameter each reads: its kind, its
+        default (the Decree 07/2021 value), the codes it may list, its legal source, and
+        whether that is still to be confirmed against the text."""
+        return Response(
+            s.RuleSerializer(
+                [
+                    {
+                        "rule": rule,
+                        "parameters": [
+                            {
+                                "name": name,
+                                "kind": p.kind,
+                                "default": rules.default_params(rule)[name],
+                                "codes": sorted(rules.CODES[p.codes]) if p.codes else None,
+                                "source": p.source,
+                                "to_confirm": p.to_confirm,
+                            }
+                            for name, p in parameters.items()
+                        ],
+                    }
+                    for rule, parameters in rules.PARAMETERS.items()
+                ],
+                many=True,
+            ).data
+        )
+
     @extend_schema(request=None, responses=s.StandardSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
@@ -239,8 +268,11 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         """Re-run the engine on the stored survey and standard: the same inputs give the same
         answer (`identical`), or the difference is shown."""
         a = self.get_object()
+        engine = a.engine_version  # the rules as the engine that decided applied them
         result = rules.assess(
-            services.survey_facts_for(a.survey), services.standard_spec(a.standard)
+            services.survey_facts_for(a.survey),
+            services.standard_spec(a.standard, checked=engine != rules.LEGACY_ENGINE),
+            engine=engine,
         )
         identical = (
             result.classification == a.classification

@@ -18,15 +18,21 @@ def survey_body(
     **overrides,
 ) -> dict:
     """A survey of every present member. Default: well-off facts (no deprivation)."""
-    members = [
-        {
-            "member": str(m.id),
-            "has_health_insurance": True,
-            "education_level": "upper_secondary",
-            "employment": "wage_contract",
-        }
-        for m in household.members.filter(status="present")
-    ]
+    on = date.fromisoformat(day)
+    members = []
+    for m in household.members.filter(status="present"):
+        age = services.age_on(m.date_of_birth, on)
+        members.append(
+            {
+                "member": str(m.id),
+                "has_health_insurance": True,
+                "schooling": ("attending" if age < 16 else "not_attending") if age <= 30 else None,
+                "education_level": "upper_secondary" if age >= 16 else "primary",
+                "employment": "wage_contract" if age >= 15 else "not_in_labour_force",
+                "receives_social_allowance": False,
+                "nutrition": "normal" if age < 16 else None,
+            }
+        )
     body = {
         "household": str(household.id),
         "survey_date": day,

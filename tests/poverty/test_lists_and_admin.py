@@ -83,14 +83,16 @@ def _admin_survey_form(household, members, **extra):
         "members-MAX_NUM_FORMS": "1000",
     }
     for i, m in enumerate(members):
+        child = m.date_of_birth.year > 2010
         data.update(
             {
                 f"members-{i}-member": str(m.pk),
-                f"members-{i}-has_health_insurance": "on",
-                f"members-{i}-education_level": "upper_secondary",
-                f"members-{i}-employment": "wage_contract",
-                f"members-{i}-schooling": "",
-                f"members-{i}-nutrition": "",
+                f"members-{i}-has_health_insurance": "true",
+                f"members-{i}-education_level": "primary" if child else "upper_secondary",
+                f"members-{i}-employment": "not_in_labour_force" if child else "wage_contract",
+                f"members-{i}-schooling": "attending" if child else "",
+                f"members-{i}-nutrition": "normal" if child else "",
+                f"members-{i}-receives_social_allowance": "false",
             }
         )
     data.update(extra)
