@@ -25,6 +25,13 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable error code.")
     instance = serializers.CharField(required=False)
     errors = FieldErrorSerializer(many=True, required=False)
+    allowed = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="A refused review-workflow step (409): the steps the assessment accepts now, "
+        "named as its actions (`village-meeting`, `post`, `complaints`, `approve`, `reject`); "
+        "empty once the review is over.",
+    )
 
 
 RETRY_AFTER = {
