@@ -32,6 +32,17 @@ class ProblemSerializer(serializers.Serializer):
         "named as its actions (`village-meeting`, `post`, `complaints`, `approve`, `reject`); "
         "empty once the review is over.",
     )
+    reasons_en = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="A household that does not qualify for a support package (400 "
+        "`not_eligible`): why, in English.",
+    )
+    reasons_vi = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The same reasons in Vietnamese.",
+    )
 
 
 RETRY_AFTER = {
