@@ -3,8 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class DomainError(Exception):
+    """`extra`: members the problem-details body carries beside the standard ones (e.g. the
+    steps `allowed` after a refused workflow step); documented in config.api.schema."""
+
     status = 400
     code = "invalid"
     title = "Invalid request"
@@ -15,10 +21,12 @@ class DomainError(Exception):
         *,
         fields: dict[str, list[str] | str] | None = None,
         code: str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ):
         super().__init__(detail)
         self.detail = detail
         self.fields = {k: [v] if isinstance(v, str) else list(v) for k, v in (fields or {}).items()}
+        self.extra = dict(extra or {})
         if code:
             self.code = code
 

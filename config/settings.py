@@ -5,7 +5,7 @@ and hosts are restricted. With no DATABASE_URL the embedded SQLite database is u
 """
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -24,6 +24,16 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_dates(name: str) -> tuple[date, ...]:
+    """Comma-separated ISO dates (2026-09-02,2026-09-01)."""
+    try:
+        return tuple(sorted({date.fromisoformat(item) for item in env_list(name, "")}))
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name}: expected ISO dates such as 2026-09-02 ({exc})."
+        ) from exc
 
 
 def env_rate(name: str, default: str) -> str | None:
@@ -290,6 +300,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 POVERTY_RELAPSE_YEARS = int(os.environ.get("POVERTY_RELAPSE_YEARS", "3"))  # relapse window
+# The review's public posting of results (poverty.workflow): at least this many working days,
+# Monday–Friday, the public holidays below excepted. Default 3: Decision 24/2021/QĐ-TTg,
+# art. 4, as far as we know — TO CONFIRM against the decision's text (not read here).
+POVERTY_POSTING_MIN_WORKING_DAYS = env_int("POVERTY_POSTING_MIN_WORKING_DAYS", 3)
+if POVERTY_POSTING_MIN_WORKING_DAYS < 1:
+    raise ImproperlyConfigured("POVERTY_POSTING_MIN_WORKING_DAYS must be at least 1.")
+POVERTY_PUBLIC_HOLIDAYS = env_dates("POVERTY_PUBLIC_HOLIDAYS")  # not counted as working days
 
 # Background jobs (config.jobs) never run inside a request. A worker takes them from the Job
 # table: `manage.py run_worker` (started by `./dev serve`), or Celery on Redis when a broker

@@ -33,7 +33,7 @@ from config.errors import Conflict, DomainError, InvalidInput, check_version
 from households.choices import HouseholdStatus, MemberStatus
 from households.models import Commune, Household, Member
 
-from . import rules, timeline
+from . import rules, timeline, workflow
 from .choices import Classification, Scope, StandardStatus
 from .models import (
     Application,
@@ -689,6 +689,8 @@ def review_round_create(*, actor, values: dict[str, Any]) -> ReviewRound:
 
 
 # ---------------------------------------------------------------------------- workflow
+# Which step may follow which state is poverty.workflow.STEPS; "today" is always the
+# server's (timezone.localdate(), Asia/Ho_Chi_Minh), never a date the client sent.
 
 
 _UNVERSIONED: Any = object()  # complaints are lodged and resolved without naming a version
@@ -708,6 +710,33 @@ def _locked(assessment: Assessment, expected_version: int | None, actor, perm: P
     return locked
 
 
+def _require_step(a: Assessment, step: str, today: date) -> None:
+    """409 unless the workflow accepts `step` now, naming the steps it accepts."""
+    review = workflow.Review(
+        state=a.state,
+        today=today,
+        posted_to=a.posted_to,
+        open_complaints=a.state == WorkflowState.POSTED
+        and a.complaints.filter(status=ComplaintStatus.OPEN).exists(),
+    )
+    refusal = workflow.refusal(step, review)
+    if refusal is not None:
+        allowed = workflow.allowed(review)
+        raise Conflict(
+            f"{refusal.reason} Allowed now: {', '.join(allowed) or 'none (the review is over)'}.",
+            code=refusal.code,
+            fields={"state": f"Is {a.state}."},
+            extra={"allowed": allowed},
+        )
+
+
+def _require_past(today: date, **dates: date) -> None:
+    """400 naming each date that lies after `today`: what has happened is not in the future."""
+    future = {name: "Cannot be in the future." for name, day in dates.items() if day > today}
+    if future:
+        raise InvalidInput(f"{', '.join(future)}: cannot be after today ({today}).", fields=future)
+
+
 def _step(
     assessment: Assessment,
     *,
@@ -717,16 +746,8 @@ def _step(
     notes: str = "",
     attachments: Sequence[str] = (),
     data: Mapping[str, Any] | None = None,
-    allowed_from: Iterable[str],
 ) -> Assessment:
-    allowed = set(allowed_from)
-    if assessment.state not in allowed:
-        raise Conflict(
-            f"Cannot {action.replace('_', ' ')} an assessment that is {assessment.state}; "
-            f"allowed from: {', '.join(sorted(allowed))}.",
-            code="illegal_transition",
-            fields={"state": f"Is {assessment.state}."},
-        )
+    """Record a step (checked by `_require_step` first) and move to `to_state`."""
     AssessmentStep.objects.create(
         assessment=assessment,
         action=action,
@@ -758,11 +779,14 @@ def assessment_record_meeting(
 ) -> Assessment:
     """The village meeting: agreed by at least half of attendees, or sent back to survey."""
     a = _locked(assessment, expected_version, actor, Perm.ASSESSMENT_REVIEW)
+    today = timezone.localdate()
+    _require_step(a, workflow.VILLAGE_MEETING, today)
     if attendees < 1 or not 0 <= agreeing <= attendees:
         raise InvalidInput(
             "Agreeing votes must be between 0 and the number of attendees.",
             fields={"agreeing": f"0 to {attendees}."},
         )
+    _require_past(today, meeting_date=meeting_date)
     if meeting_date < a.survey.survey_date:
         raise InvalidInput(
             "The meeting cannot be before the survey.",
@@ -783,7 +807,6 @@ def assessment_record_meeting(
             "agreeing": agreeing,
             "share": round(agreeing / attendees, 4),
         },
-        allowed_from=[WorkflowState.SURVEYED],
     )
 
 
@@ -798,16 +821,26 @@ def assessment_post(
     notes: str = "",
     attachments: Sequence[str] = (),
 ) -> Assessment:
+    """The public posting of the result (complaints are lodged while it is posted). It has
+    begun (`posted_from` is not in the future); its end is announced with it, so `posted_to`
+    may be. It lasts at least POVERTY_POSTING_MIN_WORKING_DAYS working days."""
     a = _locked(assessment, expected_version, actor, Perm.ASSESSMENT_REVIEW)
-    if posted_to < posted_from:
-        raise InvalidInput(
-            "The posting period ends before it starts.", fields={"posted_to": "Before posted_from."}
-        )
+    today = timezone.localdate()
+    _require_step(a, workflow.POST, today)
+    _require_past(today, posted_from=posted_from)
     if a.meeting_date and posted_from < a.meeting_date:
         raise InvalidInput(
             "Posting starts after the village meeting.",
             fields={"posted_from": "Before the meeting."},
         )
+    problem = workflow.posting_problem(
+        posted_from,
+        posted_to,
+        minimum=settings.POVERTY_POSTING_MIN_WORKING_DAYS,
+        holidays=settings.POVERTY_PUBLIC_HOLIDAYS,
+    )
+    if problem:
+        raise InvalidInput(problem, fields={"posted_to": problem})
     a.posted_from, a.posted_to = posted_from, posted_to
     return _step(
         a,
@@ -817,7 +850,6 @@ def assessment_post(
         attachments=attachments,
         to_state=WorkflowState.POSTED,
         data={"posted_from": posted_from, "posted_to": posted_to},
-        allowed_from=[WorkflowState.VILLAGE_AGREED],
     )
 
 
@@ -825,13 +857,11 @@ def assessment_post(
 def complaint_lodge(
     *, assessment: Assessment, lodged_by: str, lodged_on: date, text: str, actor
 ) -> Complaint:
+    """A complaint about a result while it is publicly posted."""
     a = _locked(assessment, _UNVERSIONED, actor, Perm.ASSESSMENT_REVIEW)
-    if a.state != WorkflowState.POSTED:
-        raise Conflict(
-            "Complaints are lodged while the result is publicly posted.",
-            code="illegal_transition",
-            fields={"state": f"Is {a.state}."},
-        )
+    today = timezone.localdate()
+    _require_step(a, workflow.COMPLAINTS, today)
+    _require_past(today, lodged_on=lodged_on)
     complaint = Complaint.objects.create(
         assessment=a, lodged_by=lodged_by, lodged_on=lodged_on, text=text
     )
@@ -848,11 +878,14 @@ def complaint_lodge(
 
 @transaction.atomic
 def complaint_resolve(*, complaint: Complaint, upheld: bool, resolution: str, actor) -> Complaint:
-    """Re-checked by the commune: an upheld complaint sends the assessment back to survey."""
+    """Re-checked by the commune: an upheld complaint sends the assessment back to survey.
+    The time of the resolution is the server's (`resolved_at`), never sent by the client."""
     a = _locked(complaint.assessment, _UNVERSIONED, actor, Perm.ASSESSMENT_REVIEW)
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.status != ComplaintStatus.OPEN:
         raise Conflict(f"The complaint is already {complaint.status}.", code="not_open")
+    if upheld:
+        _require_step(a, workflow.COMPLAINTS, timezone.localdate())
     complaint.status = ComplaintStatus.UPHELD if upheld else ComplaintStatus.DISMISSED
     complaint.resolution, complaint.resolved_by = resolution, user_of(actor)
     complaint.resolved_at = timezone.now()
@@ -865,7 +898,6 @@ def complaint_resolve(*, complaint: Complaint, upheld: bool, resolution: str, ac
             notes=resolution,
             to_state=WorkflowState.RETURNED,
             data={"complaint": str(complaint.pk)},
-            allowed_from=[WorkflowState.POSTED],
         )
     else:
         AssessmentStep.objects.create(
@@ -892,18 +924,18 @@ def assessment_approve(
     notes: str = "",
     attachments: Sequence[str] = (),
 ) -> Assessment:
-    """The commune's decision. Only now does the household's official status change."""
+    """The commune's decision, once the posting period is over by the server's clock and
+    every complaint is handled; dated after the posting, not in the future. Only now does
+    the household's official status change."""
     a = _locked(assessment, expected_version, actor, Perm.ASSESSMENT_APPROVE)
-    if a.state == WorkflowState.POSTED:
-        if a.complaints.filter(status=ComplaintStatus.OPEN).exists():
-            raise Conflict(
-                "Open complaints must be handled before approval.", code="open_complaints"
-            )
-        if decision_date <= a.posted_to:
-            raise InvalidInput(
-                f"The posting period runs until {a.posted_to}; approve after it.",
-                fields={"decision_date": "Within the posting period."},
-            )
+    today = timezone.localdate()
+    _require_step(a, workflow.APPROVE, today)
+    _require_past(today, decision_date=decision_date)
+    if decision_date <= a.posted_to:
+        raise InvalidInput(
+            f"The result was posted until {a.posted_to}; the decision is dated after it.",
+            fields={"decision_date": f"Not after the posting period (until {a.posted_to})."},
+        )
     a.decision_number, a.decision_date = decision_number, decision_date
     a.certificate_number = certificate_number
     _step(
@@ -913,7 +945,6 @@ def assessment_approve(
         notes=notes,
         attachments=attachments,
         to_state=WorkflowState.APPROVED,
-        allowed_from=[WorkflowState.POSTED],
         data={
             "decision_number": decision_number,
             "decision_date": decision_date,
@@ -935,6 +966,7 @@ def assessment_reject(
     attachments: Sequence[str] = (),
 ) -> Assessment:
     a = _locked(assessment, expected_version, actor, Perm.ASSESSMENT_APPROVE)
+    _require_step(a, workflow.REJECT, timezone.localdate())
     a.rejection_reason = reason
     return _step(
         a,
@@ -943,7 +975,6 @@ def assessment_reject(
         notes="\n".join(filter(None, [reason, notes])),
         attachments=attachments,
         to_state=WorkflowState.REJECTED,
-        allowed_from=[WorkflowState.SURVEYED, WorkflowState.VILLAGE_AGREED, WorkflowState.POSTED],
     )
 
 

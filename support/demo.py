@@ -27,8 +27,18 @@ ELIGIBLE = [
     {"standard_code": "VN-ND07-2021", "classification": "near_poor"},
 ]
 MINORITY_OR_ISLAND = [
-    {"when": {"ethnic_minority": True}, "multiplier": "1.5", "label": "ethnic-minority household"},
-    {"when": {"communes": ["06994", "07192"]}, "multiplier": "1.5", "label": "island special zone"},
+    {
+        "when": {"ethnic_minority": True},
+        "multiplier": "1.5",
+        "label": "ethnic-minority household",
+        "label_vi": "hộ dân tộc thiểu số",
+    },
+    {
+        "when": {"communes": ["06994", "07192"]},
+        "multiplier": "1.5",
+        "label": "island special zone",
+        "label_vi": "đặc khu hải đảo",
+    },
 ]
 PACKAGES = [
     {

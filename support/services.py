@@ -217,12 +217,23 @@ def _save(assignment: Assignment, reason: str) -> Assignment:
     return assignment
 
 
-@transaction.atomic
 def assignment_propose(
     *, household: Household, package: SupportPackage, period: int, actor, notes: str = ""
 ) -> Assignment:
-    """Propose a package for a household. Refused when the household does not qualify or
-    already has as many as the package allows in the period (a repeated request too)."""
+    """Propose a package for a household. Refused when the household does not qualify (400
+    `not_eligible`, with the reasons in English and Vietnamese) or already has as many as the
+    package allows in the period (a repeated request too)."""
+    assignment, _ = _propose(
+        household=household, package=package, period=period, actor=actor, notes=notes
+    )
+    return assignment
+
+
+@transaction.atomic
+def _propose(
+    *, household: Household, package: SupportPackage, period: int, actor, notes: str = ""
+) -> tuple[Assignment, rules.Match]:
+    """The proposal, and the match that allowed it."""
     access = require(actor, Perm.ASSIGNMENT_PROPOSE)
     household = (
         Household.objects.select_for_update().select_related("commune").get(pk=household.pk)
@@ -246,9 +257,10 @@ def assignment_propose(
     if not result.eligible:
         raise InvalidInput(
             f"Household {household.code} does not qualify for {package.code}: "
-            + "; ".join(result.reasons),
-            fields={"household": list(result.reasons)},
+            + "; ".join(result.reasons_en),
+            fields={"household": result.reasons_en},
             code="not_eligible",
+            extra={"reasons_en": result.reasons_en, "reasons_vi": result.reasons_vi},
         )
     if not result.split:
         raise InvalidInput(
@@ -261,13 +273,13 @@ def assignment_propose(
         base_amount=result.base_amount,
         multiplier=result.multiplier,
         amount=result.amount,
-        explanation=result.explanation,
+        explanation=result.explanation.en,
         split=[{"source": s, "amount": a} for s, a in result.split],
         state=AssignmentState.PROPOSED,
     )
     assignment.save()
     _step(assignment, "propose", AssignmentState.PROPOSED, actor, notes)
-    return assignment
+    return assignment, result
 
 
 def _allocation_for(assignment: Assignment, source: str) -> BudgetAllocation | None:
@@ -474,12 +486,28 @@ def assignment_cancel(
     return _save(a, "cancel")
 
 
+def _bulk_row(household: Household, outcome: str, detail: str, **more: Any) -> dict[str, Any]:
+    return {
+        "household": household.pk,
+        "household_code": household.code,
+        "outcome": outcome,
+        "assignment": None,
+        "detail": detail,
+        "reasons_en": [],
+        "reasons_vi": [],
+        "explanation_en": None,
+        "explanation_vi": None,
+        **more,
+    }
+
+
 def bulk_propose(
     *, actor, package: SupportPackage, commune: Commune, period: int
 ) -> list[dict[str, Any]]:
     """Propose the package to every qualifying household of the commune (in the actor's
-    area) that has none in the period; one result per household: proposed, skipped (already
-    assigned in the period) or rejected with the reason. Sending it again proposes nothing."""
+    area) that has none in the period; one result per household: proposed (with why it
+    qualifies and how the amount is reached), skipped (already assigned in the period) or
+    rejected with the reason, in English and Vietnamese. Sending it again proposes nothing."""
     access = require(actor, Perm.ASSIGNMENT_PROPOSE)
     require_area(access, commune)
     area = access.area_q("commune", "village")
@@ -498,37 +526,25 @@ def bulk_propose(
     results = []
     for household in households:
         try:
-            a = assignment_propose(household=household, package=package, period=period, actor=actor)
+            a, match = _propose(household=household, package=package, period=period, actor=actor)
         except (Conflict, InvalidInput) as exc:
-            results.append(
-                {
-                    "household": household.pk,
-                    "household_code": household.code,
-                    "outcome": "skipped" if exc.code == "duplicate_assignment" else "rejected",
-                    "assignment": None,
-                    "detail": exc.detail,
-                }
-            )
+            outcome = "skipped" if exc.code == "duplicate_assignment" else "rejected"
+            reasons = {k: exc.extra.get(k, []) for k in ("reasons_en", "reasons_vi")}
+            results.append(_bulk_row(household, outcome, exc.detail, **reasons))
         else:
             results.append(
-                {
-                    "household": household.pk,
-                    "household_code": household.code,
-                    "outcome": "proposed",
-                    "assignment": a.pk,
-                    "detail": a.explanation,
-                }
+                _bulk_row(
+                    household,
+                    "proposed",
+                    a.explanation,
+                    assignment=a.pk,
+                    reasons_en=match.reasons_en,
+                    reasons_vi=match.reasons_vi,
+                    explanation_en=match.explanation.en,
+                    explanation_vi=match.explanation.vi,
+                )
             )
-    results += [
-        {
-            "household": h.pk,
-            "household_code": h.code,
-            "outcome": "skipped",
-            "assignment": None,
-            "detail": "Already assigned in the period.",
-        }
-        for h in already
-    ]
+    results += [_bulk_row(h, "skipped", "Already assigned in the period.") for h in already]
     return results
 
 

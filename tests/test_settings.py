@@ -109,3 +109,34 @@ def test_limits_come_from_the_environment():
     )
     bad = run_python(SHOW_SETTINGS, {**env, "API_THROTTLE_RATE": "lots"})
     assert bad.returncode != 0 and "API_THROTTLE_RATE='lots'" in bad.stderr
+
+
+SHOW_POSTING = """
+import django
+django.setup()
+from django.conf import settings as s
+print(s.POVERTY_POSTING_MIN_WORKING_DAYS, [d.isoformat() for d in s.POVERTY_PUBLIC_HOLIDAYS])
+"""
+
+
+def test_the_posting_period_comes_from_the_environment():
+    env = production_env()
+    env.pop("POVERTY_POSTING_MIN_WORKING_DAYS", None)
+    env.pop("POVERTY_PUBLIC_HOLIDAYS", None)
+    result = run_python(SHOW_POSTING, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "3 []"  # Decision 24/2021/QĐ-TTg, art. 4 (to confirm)
+    env.update(
+        POVERTY_POSTING_MIN_WORKING_DAYS="5",
+        POVERTY_PUBLIC_HOLIDAYS="2026-09-02, 2026-09-01,2026-09-02",
+    )
+    result = run_python(SHOW_POSTING, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "5 ['2026-09-01', '2026-09-02']"
+    for name, value in [
+        ("POVERTY_PUBLIC_HOLIDAYS", "2026-09-31"),
+        ("POVERTY_PUBLIC_HOLIDAYS", "02/09/2026"),
+        ("POVERTY_POSTING_MIN_WORKING_DAYS", "0"),
+    ]:
+        bad = run_python(SHOW_POSTING, {**env, name: value})
+        assert bad.returncode != 0 and name in bad.stderr

@@ -192,7 +192,7 @@ class ProblemFormatter(ExceptionFormatter):
             title = str(exc.default_detail)
             detail = errors[0].detail if errors else str(exc.detail)
         request = self.context.get("request")
-        return problem(
+        body = problem(
             status=exc.status_code,
             code=code,
             title=title,
@@ -204,3 +204,6 @@ class ProblemFormatter(ExceptionFormatter):
                 if e.attr
             ],
         )
+        if domain is not None:
+            body.update((k, v) for k, v in domain.extra.items() if k not in body)
+        return body

@@ -25,6 +25,24 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable error code.")
     instance = serializers.CharField(required=False)
     errors = FieldErrorSerializer(many=True, required=False)
+    allowed = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="A refused review-workflow step (409): the steps the assessment accepts now, "
+        "named as its actions (`village-meeting`, `post`, `complaints`, `approve`, `reject`); "
+        "empty once the review is over.",
+    )
+    reasons_en = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="A household that does not qualify for a support package (400 "
+        "`not_eligible`): why, in English.",
+    )
+    reasons_vi = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The same reasons in Vietnamese.",
+    )
 
 
 RETRY_AFTER = {

@@ -192,7 +192,8 @@ class SurveyViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
 
 class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Assessments of surveys under standards, with the reasons for each decision, and the
-    review workflow as explicit actions."""
+    review workflow as explicit actions. A step the workflow does not accept now answers 409
+    with the steps it does accept (`allowed`)."""
 
     filterset_class = AssessmentFilter
     detail_serializer_class = s.AssessmentDetailSerializer
@@ -229,7 +230,9 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     )
     @action(detail=True, methods=["post"])
     def post(self, request, pk=None):
-        """Record the public posting of the result and its period."""
+        """Record the public posting of the result and its period: it has begun (not in the
+        future), its end may be announced ahead, and it lasts at least the configured number
+        of working days (Monday–Friday, public holidays excepted; 3 by default)."""
         return self.run_step(s.PostingSerializer, services.assessment_post)
 
     @extend_schema(
@@ -237,7 +240,10 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """The commune's decision (commune chairperson of the area): sets official status."""
+        """The commune's decision (commune chairperson of the area): sets official status.
+        Accepted once the posting period has ended by the server's clock (from the day after
+        `posted_to`) and every complaint is handled; dated after the posting, not in the
+        future."""
         return self.run_step(s.ApproveSerializer, services.assessment_approve)
 
     @extend_schema(

@@ -120,11 +120,22 @@ class MatchSerializer(serializers.Serializer):
     package_name = serializers.CharField()
     kind = serializers.CharField()
     eligible = serializers.BooleanField()
-    reasons = serializers.ListField(child=serializers.CharField())
+    reasons_en = serializers.ListField(
+        child=serializers.CharField(), help_text="Why it qualifies or not, in English."
+    )
+    reasons_vi = serializers.ListField(
+        child=serializers.CharField(), help_text="The same reasons in Vietnamese."
+    )
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="= `reasons_en`, kept for existing clients.",
+    )
     base_amount = serializers.IntegerField(allow_null=True)
     multiplier = serializers.DecimalField(max_digits=5, decimal_places=3, allow_null=True)
     amount = serializers.IntegerField(allow_null=True)
-    explanation = serializers.CharField()
+    explanation_en = serializers.CharField(help_text="How the amount is reached, in English.")
+    explanation_vi = serializers.CharField(help_text="The same in Vietnamese.")
+    explanation = serializers.CharField(help_text="= `explanation_en`, kept for existing clients.")
 
 
 class AssignmentStepSerializer(ModelSerializer):
@@ -196,6 +207,18 @@ class BulkResultSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["proposed", "skipped", "rejected"])
     assignment = serializers.UUIDField(allow_null=True)
     detail = serializers.CharField()
+    reasons_en = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Proposed: why the household qualifies; rejected as not eligible: why not "
+        "(English). Empty otherwise.",
+    )
+    reasons_vi = serializers.ListField(
+        child=serializers.CharField(), help_text="The same reasons in Vietnamese."
+    )
+    explanation_en = serializers.CharField(
+        allow_null=True, help_text="Proposed: how the amount is reached (English)."
+    )
+    explanation_vi = serializers.CharField(allow_null=True, help_text="The same in Vietnamese.")
 
 
 class _VersionedSerializer(serializers.Serializer):

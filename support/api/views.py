@@ -330,11 +330,15 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
                 "package_name": p.name,
                 "kind": p.kind,
                 "eligible": m.eligible,
-                "reasons": list(m.reasons),
+                "reasons_en": m.reasons_en,
+                "reasons_vi": m.reasons_vi,
+                "reasons": m.reasons_en,
                 "base_amount": m.base_amount,
                 "multiplier": m.multiplier,
                 "amount": m.amount,
-                "explanation": m.explanation,
+                "explanation_en": m.explanation.en,
+                "explanation_vi": m.explanation.vi,
+                "explanation": m.explanation.en,
             }
             for p, m in services.eligible_packages(household=household, period=period)
         ]

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -79,14 +79,15 @@ def submit(household, **kwargs):
 
 
 def decide(household, actor, *, day: str, decision: str, **survey):
-    """Survey, meeting, posting and approval, as the commune would."""
+    """Survey, meeting, a week's posting from that day (5 working days) and approval, as the
+    commune would: `decision` is at least a week after `day`."""
     a = submit(household, day=day, **survey).assessments.get(standard__code="VN-ND07-2021")
-    y, m, d = map(int, day.split("-"))
+    start = date.fromisoformat(day)
     a = services.assessment_record_meeting(
         assessment=a,
         expected_version=1,
         actor=actor,
-        meeting_date=date(y, m, d),
+        meeting_date=start,
         attendees=10,
         agreeing=8,
     )
@@ -94,8 +95,8 @@ def decide(household, actor, *, day: str, decision: str, **survey):
         assessment=a,
         expected_version=2,
         actor=actor,
-        posted_from=date(y, m, d),
-        posted_to=date(y, m, d),
+        posted_from=start,
+        posted_to=start + timedelta(days=6),
     )
     return services.assessment_approve(
         assessment=a,

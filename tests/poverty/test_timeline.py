@@ -85,7 +85,10 @@ def test_voluntary_exit(family, leader, ward):
         ),
         (
             services.assessment_post,
-            {"posted_from": date(2026, 3, 22), "posted_to": date(2026, 3, 24)},
+            {
+                "posted_from": date(2026, 3, 22),
+                "posted_to": date(2026, 3, 25),
+            },  # Sun–Wed: 3 working days
         ),
         (
             services.assessment_approve,

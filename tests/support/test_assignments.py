@@ -6,6 +6,7 @@ from django.test import Client
 from support.models import Assignment, BudgetAllocation, LedgerEntry
 from support.services import ledger_balances
 from tests import factories as f
+from tests.api.test_errors import assert_problem
 
 from .conftest import allocate
 
@@ -43,7 +44,23 @@ def test_eligible_packages_with_reasons_and_amount(ward_api, poor_household, hou
     assert row["base_amount"] == 40_000_000 and row["multiplier"] == "1.500"
     assert row["amount"] == 60_000_000
     assert row["explanation"] == "40,000,000 VND × 1.5 (ethnic-minority household) = 60,000,000 VND"
-    assert any("poor under VN-ND07-2021" in r for r in row["reasons"])
+    assert row["explanation_en"] == row["explanation"]
+    # no label_vi on the package's rule: its conditions, in Vietnamese
+    assert row["explanation_vi"] == (
+        "40.000.000 đồng × 1,5 (hộ dân tộc thiểu số) = 60.000.000 đồng"
+    )
+    assert (
+        row["reasons_en"]
+        == row["reasons"]
+        == [
+            "classification: poor under VN-ND07-2021",
+            "meets the package's criteria",
+        ]
+    )
+    assert row["reasons_vi"] == [
+        "phân loại: hộ nghèo theo VN-ND07-2021",
+        "đáp ứng các tiêu chí của gói hỗ trợ",
+    ]
 
 
 def test_not_poor_household_does_not_qualify(ward_api, ward, housing_package):
@@ -51,7 +68,11 @@ def test_not_poor_household_does_not_qualify(ward_api, ward, housing_package):
     [row] = ward_api.get(f"/api/v1/households/{h.id}/eligible-packages/").json()
     assert row["eligible"] is False
     r = propose(ward_api, h, housing_package)
-    assert r.status_code == 400 and r.json()["code"] == "not_eligible"
+    p = assert_problem(r, 400, field="household", code="not_eligible")
+    assert p["reasons_en"] == row["reasons_en"] == row["reasons"]
+    assert p["reasons_vi"] == row["reasons_vi"]
+    assert p["reasons_vi"][0].startswith("không đủ điều kiện theo phân loại (cần VN-ND07-2021: ")
+    assert p["reasons_vi"][1] == "chưa đáp ứng tiêu chí: không thiếu hụt chỉ số housing_quality"
     assert not Assignment.objects.exists()
 
 
@@ -181,12 +202,29 @@ def test_bulk_proposal_per_household_results(ward_api, ward, leader, housing_pac
         {"package": str(housing_package.id), "commune": ward.code, "period": 2026},
     )
     assert r.status_code == 200, r.json()
-    outcomes = {row["household"]: row["outcome"] for row in r.json()}
-    assert outcomes == {
+    rows = {row["household"]: row for row in r.json()}
+    assert {h: row["outcome"] for h, row in rows.items()} == {
         str(poor[0].id): "skipped",
         str(poor[1].id): "proposed",
         str(poor[2].id): "proposed",
     }
+    proposed = rows[str(poor[1].id)]
+    assert proposed["reasons_vi"] == [
+        "phân loại: hộ nghèo theo VN-ND07-2021",
+        "đáp ứng các tiêu chí của gói hỗ trợ",
+    ]
+    assert proposed["reasons_en"][0] == "classification: poor under VN-ND07-2021"
+    assert (
+        proposed["explanation_en"]
+        == proposed["detail"]
+        == ("40,000,000 VND × 1.3 (default provincial multiplier) = 52,000,000 VND")
+    )
+    assert proposed["explanation_vi"] == (
+        "40.000.000 đồng × 1,3 (hệ số mặc định của tỉnh) = 52.000.000 đồng"
+    )
+    skipped = rows[str(poor[0].id)]
+    assert skipped["reasons_en"] == skipped["reasons_vi"] == []
+    assert skipped["explanation_vi"] is None
     again = ward_api.post(
         "/api/v1/assignments/bulk-propose/",
         {"package": str(housing_package.id), "commune": ward.code, "period": 2026},
