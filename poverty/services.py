@@ -718,6 +718,7 @@ def _require_step(a: Assessment, step: str, today: date) -> None:
         posted_to=a.posted_to,
         open_complaints=a.state == WorkflowState.POSTED
         and a.complaints.filter(status=ComplaintStatus.OPEN).exists(),
+        undetermined=a.classification == Classification.UNDETERMINED,
     )
     refusal = workflow.refusal(step, review)
     if refusal is not None:

@@ -55,6 +55,7 @@ class Review:
     today: date  # by the server's clock (Asia/Ho_Chi_Minh), never a date the client sent
     posted_to: date | None = None
     open_complaints: bool = False
+    undetermined: bool = False  # its class depends on facts the survey did not record
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ def refusal(step: str, review: Review) -> Refusal | None:
         return Refusal(
             "illegal_transition",
             f"Cannot {_DOING[step]}: the assessment is {review.state}.",
+        )
+    if review.undetermined and step != REJECT:
+        return Refusal(
+            "undetermined",
+            f"Cannot {_DOING[step]}: the household's class depends on facts its survey did not "
+            "record; survey it again (this assessment can only be rejected).",
         )
     if step == APPROVE:
         if review.posted_to is None:

@@ -415,6 +415,7 @@ class WhatIfRunSerializer(ModelSerializer):
             "created_at",
             "households",
             "changed",
+            "lacking",
             "seconds",
             "summary",
         ]
