@@ -1,18 +1,21 @@
 """Officers issue and revoke API tokens here. The key is shown once, in a message; neither the
 key nor its digest is ever shown afterwards. Who may: superusers, and users whose role has
-`tokens_manage` (config.access), for users inside their area."""
+`tokens_manage` (core.access), for users inside their area."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils import timezone
 
-from config.access import Perm, access_for
+from core.access import Perm, access_for
 
 from . import selectors, services
-from .models import ApiToken
+from .models import ApiToken, UserAccess
 
 DETAIL_FIELDS = [
     "user",
@@ -152,3 +155,37 @@ class ApiTokenAdmin(admin.ModelAdmin):
             services.token_revoke(token=token, actor=request.user)
             done += 1
         self.message_user(request, f"{done} token(s) revoked.")
+
+
+class UserAccessInline(admin.StackedInline):
+    model = UserAccess
+    can_delete = False
+    filter_horizontal = ["provinces", "communes", "villages"]
+    verbose_name_plural = "area and role"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)  # rights come from roles (core.access), not Django's groups
+
+
+@admin.register(User)
+class UserWithAccessAdmin(UserAdmin):
+    """Users, their role and their area: the keys to everything else, so only superusers
+    (national administrators) hand them out."""
+
+    inlines = [*UserAdmin.inlines, UserAccessInline]
+    list_display = [*UserAdmin.list_display, "role"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+    @admin.display(description="role")
+    def role(self, obj):
+        access = getattr(obj, "area_access", None)
+        return access.get_role_display() if access else "—"

@@ -3,5 +3,11 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts and API tokens"
+    verbose_name = "Accounts, roles and API tokens"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.roles import resolve_access
+        from core.access import register_resolver
+
+        register_resolver(resolve_access)

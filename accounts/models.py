@@ -16,7 +16,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.audit import AuditedRecords
+from geo.models import Commune, Province, Village
+
 from .choices import TokenPurpose
+from .roles import Role
 
 KEY_MARKER = "pvk_"  # makes a leaked key recognisable to secret scanners and people
 PREFIX_LENGTH = len(KEY_MARKER) + 8  # kept in clear: the marker and 8 random characters
@@ -88,3 +92,28 @@ class ApiToken(models.Model):
         if self.expires_at <= (now or timezone.now()):
             return "expired"
         return "active"
+
+
+class UserAccess(models.Model):
+    """A user's role and the area they act in (provinces, communes and/or villages)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="area_access"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    provinces = models.ManyToManyField(Province, blank=True, related_name="+")
+    communes = models.ManyToManyField(Commune, blank=True, related_name="+")
+    villages = models.ManyToManyField(Village, blank=True, related_name="+")
+    history = AuditedRecords(
+        m2m_fields=[
+            provinces,
+            communes,
+            villages,
+        ],
+    )
+
+    class Meta:
+        verbose_name = "user area and role"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"

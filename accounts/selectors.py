@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from config.access import ROLE_PERMISSIONS, Access
+from accounts.roles import ROLE_PERMISSIONS
+from core.access import Access
 
 
 def _grant_within(access: Access, grant) -> bool:

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from config.access import Perm, require, user_of
-from config.errors import Conflict, InvalidInput, NotAllowed
+from core.access import Perm, require, user_of
+from core.errors import Conflict, InvalidInput, NotAllowed
 
 from .models import PREFIX_LENGTH, ApiToken, key_digest, new_key
 from .selectors import users_in_area, users_token_issuable

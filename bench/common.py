@@ -15,6 +15,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
 # The benches send thousands of requests as one client: no API throttling (API_THROTTLE_RATE).
 os.environ.setdefault("API_THROTTLE_RATE", "")
+os.environ.setdefault("DEMO", "1")  # the demo generators' commands
 
 import django
 
@@ -25,7 +26,7 @@ from django.conf import settings
 from django.core.management import call_command
 from psycopg import sql
 
-from config.access import SYSTEM
+from core.access import SYSTEM
 from households.models import Household
 
 

@@ -25,9 +25,11 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from rest_framework.test import APIClient
 
-from config.access import Role
-from households.identity import fold
-from households.models import Commune, DuplicateCandidate, Household, Member, UserAccess
+from accounts.models import UserAccess
+from accounts.roles import Role
+from core.text import fold
+from geo.models import Commune
+from households.models import DuplicateCandidate, Household, Member
 
 PAGE = 50
 WARM_UP = 10

@@ -48,8 +48,8 @@ from django.db import connection, transaction
 from sync_throughput import MEMBER_COLUMNS, bench_user, empty_register, generate, raw_copy
 from sync_throughput import write_file as write_registry_file
 
-from config.models import Job
-from households import demo
+from core.models import Job
+from demo import households as demo
 
 
 def is_postgresql() -> bool:
@@ -69,10 +69,10 @@ def prepare_database() -> None:
                 "households_household",
                 "households_historicalmember",
                 "households_historicalhousehold",
-                "config_changeevent",
+                "core_changeevent",
             ):
                 cursor.execute(f"DELETE FROM {table}")
-            cursor.execute("UPDATE households_commune SET household_seq = 0")
+            cursor.execute("UPDATE geo_commune SET household_seq = 0")
     Job.objects.all().delete()
 
 

@@ -6,14 +6,14 @@
 In one run, on a dedicated database (its name must end in `sync_bench`: the register is
 emptied first):
 1. builds a province-size registry file (NDJSON, one household per line) with the demo
-   generator (households.demo: Vietnamese names, families, valid citizen IDs, ~3.7 people per
+   generator (demo.households: Vietnamese names, families, valid citizen IDs, ~3.7 people per
    household), keeping the same rows in memory as the register would store them;
 2. (a) raw COPY: those household and member rows, COPYed from memory (psycopg `cursor.copy`,
-   as config.bulk.write_rows) into UNLOGGED copies of the two tables' columns with no index,
+   as core.bulk.write_rows) into UNLOGGED copies of the two tables' columns with no index,
    then again into copies with the real tables' indexes (trigram GIN included), one
    transaction each;
 3. (b) sync of the file into the empty register (every household created), as a worker
-   runs the background job (config.jobs.claim and execute, in this process): counting the
+   runs the background job (core.jobs.claim and execute, in this process): counting the
    records, then reading and parsing the file, validation, planning, COPY to staging,
    INSERT … SELECT, history rows, one change-feed event per row, the duplicate scan, chunk
    by chunk (5,000 records, each committed with the job's checkpoint);
@@ -41,11 +41,14 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config import jobs
-from config.access import Role
-from config.models import ChangeEvent, Job, JobStatus
-from households import demo, sync
-from households.models import Commune, EthnicGroup, Household, Member, UserAccess
+from accounts.models import UserAccess
+from accounts.roles import Role
+from core import jobs
+from core.models import ChangeEvent, Job, JobStatus
+from demo import households as demo
+from geo.models import Commune, EthnicGroup
+from households import sync
+from households.models import Household, Member
 
 ROOT = Path(__file__).resolve().parent.parent
 # The generator's member tuple (demo.MEMBER_COLUMNS) plus the registry's person ID.
@@ -91,10 +94,10 @@ def empty_register() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE households_household, households_member, households_historicalhousehold,"
-            " households_historicalmember, households_duplicatecandidate, config_changeevent "
+            " households_historicalmember, households_duplicatecandidate, core_changeevent "
             "CASCADE"
         )
-        cursor.execute("UPDATE households_commune SET household_seq = 0")
+        cursor.execute("UPDATE geo_commune SET household_seq = 0")
         cursor.execute("ANALYZE households_household")
         cursor.execute("ANALYZE households_member")
 
@@ -189,7 +192,7 @@ def raw_copy(households: list[tuple], members: list[tuple], *, indexes: bool) ->
 
 
 def run_sync(path: Path, user, expected: str, total: int) -> Measure:
-    """The file synced as a worker runs the background job (config.jobs.claim and execute,
+    """The file synced as a worker runs the background job (core.jobs.claim and execute,
     in this process): counting its records, then households.sync.run_job chunk by chunk,
     each chunk committed with its checkpoint and report lines."""
     settings.MEDIA_ROOT = path.parent

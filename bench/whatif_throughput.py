@@ -23,7 +23,7 @@ from common import ensure_database, print_table, top_up
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from config.access import SYSTEM
+from core.access import SYSTEM
 from poverty import services
 from poverty.models import PovertyStandard, Survey, WhatIfRun
 

@@ -1,5 +1,5 @@
 """Celery: background jobs on Redis when CELERY_BROKER_URL is set (else `manage.py
-run_worker` polls the Job table). Both run jobs through config.jobs (claim, lease, execute)."""
+run_worker` polls the Job table). Both run jobs through core.jobs (claim, lease, execute)."""
 
 import os
 
@@ -17,6 +17,6 @@ app.autodiscover_tasks(["config"])
 def send_unfinished_jobs(**kwargs) -> None:
     """A worker starting up sends the unfinished jobs again: those of a worker that died
     (taken over once their lease expires) and any whose message was lost."""
-    from config import jobs
+    from core import jobs
 
     jobs.send_unfinished()

@@ -76,26 +76,32 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "simple_history",
-    "config",
+    "core",
+    "geo",
     "accounts",
     "households",
     "poverty",
     "support",
 ]
+# Synthetic demo data: installed only with DEMO=1 (`./dev serve` and `./dev test` set it),
+# never in production.
+DEMO = env_bool("DEMO")
+if DEMO:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "config.api.limits.RequestLimitsMiddleware",
+    "core.api.limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "config.security.NoStoreMiddleware",
+    "core.security.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "config.audit.ChannelMiddleware",
+    "core.audit.ChannelMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a login refused by axes into a 429 page
 ]
 
@@ -175,7 +181,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 AXES_VERBOSE = False  # no start-up banner in every command's output; lockouts are still logged
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -219,7 +225,7 @@ if HTTPS:
 # API tokens (accounts.ApiToken): how long a new token lives unless its issuer says otherwise.
 API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "180"))
 
-# History is read by row id (config.audit.AuditedRecords), never across rows by date.
+# History is read by row id (core.audit.AuditedRecords), never across rows by date.
 SIMPLE_HISTORY_DATE_INDEX = False
 
 REST_FRAMEWORK = {
@@ -227,32 +233,32 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.AreaRolePermission"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.AreaRolePermission"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_PARSER_CLASSES": [
-        "config.api.parsers.JSONParser",
-        "config.api.parsers.FormParser",
-        "config.api.parsers.MultiPartParser",
+        "core.api.parsers.JSONParser",
+        "core.api.parsers.FormParser",
+        "core.api.parsers.MultiPartParser",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["config.api.filters.FilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.api.throttling.ClientRateThrottle",
-        "config.api.throttling.AnonRateThrottle",
+        "core.api.throttling.ClientRateThrottle",
+        "core.api.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "client": env_rate("API_THROTTLE_RATE", "600/minute"),  # per token or browser session
         "anon": env_rate("API_ANON_THROTTLE_RATE", "60/minute"),  # per address (schema, docs)
     },
-    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 DRF_STANDARDIZED_ERRORS = {
-    "EXCEPTION_HANDLER_CLASS": "config.api.errors.ProblemExceptionHandler",
-    "EXCEPTION_FORMATTER_CLASS": "config.api.errors.ProblemFormatter",
+    "EXCEPTION_HANDLER_CLASS": "core.api.errors.ProblemExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "core.api.errors.ProblemFormatter",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }
 
@@ -273,13 +279,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.serializers.mark_masked_nullable",
+        "core.api.serializers.mark_masked_nullable",
     ],
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "households.choices.Sex",
         "HouseholdStatusEnum": "households.choices.HouseholdStatus",
         "MemberStatusEnum": "households.choices.MemberStatus",
-        "RoleEnum": "config.access.Role",
+        "RoleEnum": "accounts.roles.Role",
         "DuplicateReasonEnum": "households.choices.DuplicateReason",
         "DuplicateStatusEnum": "households.choices.DuplicateStatus",
         "SourceEnum": "households.choices.Source",
@@ -308,7 +314,7 @@ if POVERTY_POSTING_MIN_WORKING_DAYS < 1:
     raise ImproperlyConfigured("POVERTY_POSTING_MIN_WORKING_DAYS must be at least 1.")
 POVERTY_PUBLIC_HOLIDAYS = env_dates("POVERTY_PUBLIC_HOLIDAYS")  # not counted as working days
 
-# Background jobs (config.jobs) never run inside a request. A worker takes them from the Job
+# Background jobs (core.jobs) never run inside a request. A worker takes them from the Job
 # table: `manage.py run_worker` (started by `./dev serve`), or Celery on Redis when a broker
 # is configured. A running job holds a lease renewed while it works; a worker that died
 # loses its job to another one this long after its last sign of life.
@@ -327,7 +333,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "files"))
 FILE_RETENTION_HOURS = float(os.environ.get("FILE_RETENTION_HOURS", "72"))
 
-# Request limits (config.api.limits, config.api.parsers): a larger body is answered 413 before
+# Request limits (core.api.limits, core.api.parsers): a larger body is answered 413 before
 # it is read. Bodies are parsed in memory; files are streamed to disk (FILE_UPLOAD_TEMP_DIR)
 # beyond FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 2**20)  # any JSON or form body

@@ -5,11 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from config.api.changes import ChangesView
-from config.api.jobs import JobViewSet
+from core.api.jobs import JobViewSet
 
-handler400 = "config.api.errors.bad_request"
-handler404 = "config.api.errors.not_found"
-handler500 = "config.api.errors.server_error"
+handler400 = "core.api.errors.bad_request"
+handler404 = "core.api.errors.not_found"
+handler500 = "core.api.errors.server_error"
 
 jobs_router = SimpleRouter()
 jobs_router.register("jobs", JobViewSet, basename="job")

@@ -1,68 +1,13 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import Group
 
-from config.access import Perm
-from config.admin import RoleAdmin, RoleHistoryAdmin, RoleInline, VersionedForm, changed, cleaned
+from core.access import Perm
+from core.admin import RoleAdmin, RoleHistoryAdmin, RoleInline, VersionedForm, changed, cleaned
 
 from . import services
 from .choices import DuplicateStatus, MemberStatus, Relationship, Source
 from .identity import citizen_id_errors
-from .models import (
-    Commune,
-    DuplicateCandidate,
-    EthnicGroup,
-    Household,
-    Member,
-    Province,
-    UserAccess,
-    Village,
-)
-
-
-@admin.register(Province)
-class ProvinceAdmin(RoleAdmin):
-    list_display = ["code", "name"]
-    search_fields = ["code", "name", "codename"]
-
-
-@admin.register(Commune)
-class CommuneAdmin(RoleAdmin):
-    """Units are reference data; a province sets whether its đặc khu are urban (the income
-    line they use)."""
-
-    list_display = ["code", "name", "kind", "is_urban", "province"]
-    list_filter = ["province", "kind", "is_urban"]
-    list_editable = ["is_urban"]
-    search_fields = ["code", "name", "codename"]
-    readonly_fields = ["code", "province", "name", "codename", "kind", "household_seq"]
-    change_perm = Perm.STANDARDS_MANAGE
-
-    def write(self, request, form, formsets, change):
-        return services.commune_set_urban(
-            actor=request.user, commune=form.instance, is_urban=form.cleaned_data["is_urban"]
-        )
-
-
-@admin.register(EthnicGroup)
-class EthnicGroupAdmin(RoleAdmin):
-    list_display = ["code", "name"]
-    search_fields = ["code", "name"]
-
-
-@admin.register(Village)
-class VillageAdmin(RoleHistoryAdmin):
-    list_display = ["name", "kind", "commune"]
-    list_filter = ["kind", "commune__province"]
-    search_fields = ["name", "commune__name", "commune__code"]
-    autocomplete_fields = ["commune"]
-    area_paths = ("commune", "pk")
-    add_perm = change_perm = Perm.VILLAGES_MANAGE
-
-    save_service = staticmethod(services.village_save)
-    instance_kwarg = "village"
+from .models import DuplicateCandidate, Household, Member
 
 
 class MemberInlineForm(VersionedForm):
@@ -104,7 +49,7 @@ class MemberInline(RoleInline, admin.TabularInline):
     form = MemberInlineForm
     formset = MemberInlineFormSet
     extra = 0
-    fields = [*services.MEMBER_FIELDS, "based_on_version"]
+    fields = [*Member.EDITABLE, "based_on_version"]
     show_change_link = True
     add_perm = change_perm = Perm.REGISTRY_EDIT
 
@@ -118,13 +63,13 @@ def _member_inputs(formsets) -> list[services.MemberInput]:
             if not form.has_changed() or not getattr(form, "cleaned_data", None):
                 continue
             if form.instance._state.adding:
-                members.append(services.MemberInput(values=cleaned(form, services.MEMBER_FIELDS)))
+                members.append(services.MemberInput(values=cleaned(form, Member.EDITABLE)))
             else:
                 members.append(
                     services.MemberInput(
                         id=form.instance.pk,
                         version=form.cleaned_data.get("based_on_version"),
-                        values=changed(form, services.MEMBER_FIELDS),
+                        values=changed(form, Member.EDITABLE),
                     )
                 )
     return members
@@ -186,7 +131,7 @@ class HouseholdAdmin(RoleHistoryAdmin):
             return services.household_register(
                 actor=request.user,
                 data=services.HouseholdInput(
-                    values=cleaned(form, services.HOUSEHOLD_FIELDS), members=members
+                    values=cleaned(form, Household.EDITABLE), members=members
                 ),
                 source=Source.ADMIN,
             )
@@ -195,7 +140,7 @@ class HouseholdAdmin(RoleHistoryAdmin):
             household=form.instance,
             expected_version=form.cleaned_data.get("based_on_version"),
             data=services.HouseholdInput(
-                values=changed(form, services.HOUSEHOLD_FIELDS), members=members or None
+                values=changed(form, Household.EDITABLE), members=members or None
             ),
         )
 
@@ -237,7 +182,7 @@ class MemberAdmin(RoleHistoryAdmin):
             actor=request.user,
             member=form.instance,
             expected_version=form.cleaned_data.get("based_on_version"),
-            values=changed(form, services.MEMBER_FIELDS),
+            values=changed(form, Member.EDITABLE),
         )
 
 
@@ -262,40 +207,6 @@ class DuplicateCandidateAdmin(RoleAdmin):
             ),
             done="dismissed",
         )
-
-
-class UserAccessInline(admin.StackedInline):
-    model = UserAccess
-    can_delete = False
-    filter_horizontal = ["provinces", "communes", "villages"]
-    verbose_name_plural = "area and role"
-
-
-User = get_user_model()
-admin.site.unregister(User)
-admin.site.unregister(Group)  # rights come from roles (config.access), not Django's groups
-
-
-@admin.register(User)
-class UserWithAccessAdmin(UserAdmin):
-    """Users, their role and their area: the keys to everything else, so only superusers
-    (national administrators) hand them out."""
-
-    inlines = [*UserAdmin.inlines, UserAccessInline]
-    list_display = [*UserAdmin.list_display, "role"]
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
-
-    @admin.display(description="role")
-    def role(self, obj):
-        access = getattr(obj, "area_access", None)
-        return access.get_role_display() if access else "—"
 
 
 admin.site.site_header = "Household poverty case management"

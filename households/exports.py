@@ -1,6 +1,6 @@
 """CSV export of the register (a background job): one row per present member with the
 household's columns, for the requester's area; personal fields blank without the right.
-Written as config.spreadsheet writes CSV (formula cells neutralised, UTF-8 with a BOM), to a
+Written as core.spreadsheet writes CSV (formula cells neutralised, UTF-8 with a BOM), to a
 file of the run's own that replaces the export when the run's lease still holds."""
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from pathlib import Path
 
 from django.db import transaction
 
-from config import audit, files, jobs, spreadsheet
-from config.access import Perm, access_for
-from config.models import Job
-from config.personal import personal_fields
+from core import audit, files, jobs, spreadsheet
+from core.access import Perm, access_for
+from core.models import Job
+from core.personal import personal_fields
 
 from .choices import MemberStatus
 from .models import Household, Member
 
-# (column, model, field): the field decides whether the column is personal (config.personal).
+# (column, model, field): the field decides whether the column is personal (core.personal).
 SOURCES = [
     ("household_code", Household, "code"),
     ("household_id", Household, "id"),

@@ -1,8 +1,8 @@
 import django_filters as filters
 from django.db.models import Exists, OuterRef
 
-from config.access import Perm, access_for
-from config.api.filters import FilterSet, IsoDateTimeFilter
+from core.access import Perm, access_for
+from core.api.filters import FilterSet, IsoDateTimeFilter
 
 from .choices import (
     DuplicateReason,
@@ -11,40 +11,13 @@ from .choices import (
     MemberStatus,
     Relationship,
     Sex,
-    UnitKind,
 )
-from .models import Commune, DuplicateCandidate, Household, Member, Village
+from .models import DuplicateCandidate, Household, Member
 from .services import household_queryset_search, member_queryset_search
 
 
 def _may_search_personal(request) -> bool:
     return access_for(request.user).can(Perm.VIEW_PERSONAL)
-
-
-class CommuneFilter(FilterSet):
-    province = filters.CharFilter(field_name="province_id")
-    kind = filters.ChoiceFilter(choices=UnitKind.choices)
-    is_urban = filters.BooleanFilter()
-    q = filters.CharFilter(method="filter_q", label="Name, diacritics optional")
-
-    class Meta:
-        model = Commune
-        fields = ["province", "kind", "is_urban", "q"]
-
-    def filter_q(self, queryset, name, value):
-        from .identity import fold
-
-        matches = [c.code for c in queryset.only("code", "name") if fold(value) in fold(c.name)]
-        return queryset.filter(code__in=matches)
-
-
-class VillageFilter(FilterSet):
-    commune = filters.CharFilter(field_name="commune_id")
-    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-
-    class Meta:
-        model = Village
-        fields = ["commune", "kind", "updated_since"]
 
 
 class HouseholdFilter(FilterSet):

@@ -1,4 +1,4 @@
-"""Identity rules: Vietnamese text folding for search, and citizen ID (CCCD) checks.
+"""Identity rules: citizen ID (CCCD), phone and external ID checks.
 
 Pure functions with no Django imports, so they are used by models, services, the demo
 generator and tests alike.
@@ -7,27 +7,7 @@ generator and tests alike.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
-
-_SPACES = re.compile(r"\s+")
-
-
-def fold(text: str | None) -> str:
-    """Lower-case, strip tone and vowel marks, map đ→d, collapse spaces.
-
-    "Đặng Thị Hoà" -> "dang thi hoa". `đ`/`Đ` have no Unicode decomposition, so they are
-    mapped explicitly.
-    """
-    if not text:
-        return ""
-    if text.isascii():  # nothing to strip (codes, IDs, phone numbers): the same, faster
-        return " ".join(text.split()).lower()
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", stripped).strip().lower()
-
 
 # Identifiers are ASCII: `\d` would also take Arabic-Indic (٠-٩), Devanagari (०-९) and
 # fullwidth (０-９) digits, and the same person could be registered twice under two spellings
@@ -52,7 +32,7 @@ def citizen_id_errors(
 ) -> list[str]:
     """Reasons the citizen ID is invalid (empty list when valid).
 
-    Layout (domain.md §3): digits 1-3 place of birth registration, digit 4 century and
+    Layout: digits 1-3 place of birth registration, digit 4 century and
     sex (1900s: 0 male / 1 female; 2000s: 2/3; 2100s: 4/5; ...), digits 5-6 the last two
     digits of the birth year, digits 7-12 random. A number contradicting the recorded sex
     or birth year is reported.

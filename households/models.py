@@ -3,10 +3,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from config import personal
-from config.access import Role
-from config.audit import AuditedRecords
-from config.ids import new_id
+from core import personal
+from core.audit import AuditedRecords
+from core.ids import new_id
+from geo.models import Commune, EthnicGroup, Village
 
 from .choices import (
     DuplicateReason,
@@ -16,88 +16,15 @@ from .choices import (
     Relationship,
     Sex,
     Source,
-    UnitKind,
-    VillageKind,
 )
 from .identity import CITIZEN_ID_PATTERN, EXTERNAL_ID_PATTERN, PHONE_PATTERN
 
 
-class Province(models.Model):
-    code = models.CharField(max_length=2, primary_key=True)
-    name = models.CharField(max_length=100)
-    codename = models.CharField(max_length=100)
-
-    class Meta:
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
-
-
-class Commune(models.Model):
-    """A commune-level unit (xã, phường, đặc khu); codes are 5 digits and never reused."""
-
-    code = models.CharField(max_length=5, primary_key=True)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="communes")
-    name = models.CharField(max_length=100)
-    codename = models.CharField(max_length=100)
-    kind = models.CharField(max_length=10, choices=UnitKind.choices)
-    is_urban = models.BooleanField(
-        help_text="Urban units use the urban income line. Phường: urban; xã: rural; "
-        "đặc khu: set by the province (default rural)."
-    )
-    household_seq = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Last household number issued in this commune."
-    )
-
-    class Meta:
-        ordering = ["code"]
-        indexes = [models.Index(fields=["province", "code"])]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
-
-
-class EthnicGroup(models.Model):
-    """The 54 ethnic groups (GSO Decision 1019/QĐ-TCTK, 2008); 01 Kinh, others minorities."""
-
-    KINH = "01"
-    code = models.CharField(max_length=2, primary_key=True)
-    name = models.CharField(max_length=50)
-
-    class Meta:
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
-
-    @property
-    def is_minority(self) -> bool:
-        return self.code != self.KINH
-
-
-class Village(models.Model):
-    """Village or residential group (thôn, bản, khu phố, tổ dân phố) of a commune."""
-
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="villages")
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=12, choices=VillageKind.choices, default=VillageKind.THON)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    history = AuditedRecords()
-
-    class Meta:
-        ordering = ["commune_id", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["commune", "name"], name="village_unique_name"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Household(models.Model):
+    # What a register write may set (the code, status and version are the register's own):
+    # the services, the API serializers and the admin all take this list.
+    EDITABLE = ("external_id", "commune", "village", "address", "phone", "latitude", "longitude")
+    PERSONAL_FIELDS = frozenset({"address", "phone", "latitude", "longitude", "external_id"})
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     code = models.CharField(
         max_length=16,
@@ -220,6 +147,17 @@ class Household(models.Model):
 
 
 class Member(models.Model):
+    EDITABLE = (  # what a register write may set: services, serializers and admin
+        "full_name",
+        "date_of_birth",
+        "sex",
+        "ethnicity",
+        "relationship",
+        "citizen_id",
+        "status",
+        "status_date",
+    )
+    PERSONAL_FIELDS = frozenset({"full_name", "date_of_birth", "citizen_id", "external_id"})
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(  # looked up through the (household, relationship) index
         Household, on_delete=models.PROTECT, related_name="members", db_index=False
@@ -324,28 +262,3 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_a_id} ~ {self.member_b_id} ({self.reason})"
-
-
-class UserAccess(models.Model):
-    """A user's role and the area they act in (provinces, communes and/or villages)."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="area_access"
-    )
-    role = models.CharField(max_length=20, choices=Role.choices)
-    provinces = models.ManyToManyField(Province, blank=True, related_name="+")
-    communes = models.ManyToManyField(Commune, blank=True, related_name="+")
-    villages = models.ManyToManyField(Village, blank=True, related_name="+")
-    history = AuditedRecords(
-        m2m_fields=[
-            provinces,
-            communes,
-            villages,
-        ],
-    )
-
-    class Meta:
-        verbose_name = "user area and role"
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()})"

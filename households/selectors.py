@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.feed import Area
+
 from .models import Household, Member
 
 _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
@@ -20,6 +22,14 @@ _SKIP = {
     "updated_at",
     "created_at",
 }
+
+
+def household_area(household_id) -> Area:
+    """Where a household is (its commune and village): where its records' changes happen."""
+    commune, village = Household.objects.values_list("commune_id", "village_id").get(
+        pk=household_id
+    )
+    return Area(commune, village)
 
 
 def _diff(old: Any, new: Any, fields: list[str]) -> list[dict[str, Any]]:

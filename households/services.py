@@ -2,7 +2,7 @@
 through here, whichever door it came in by (API, admin, field upload, command).
 
 Each function is transactional: it either applies the whole change or raises a DomainError
-and changes nothing. Each takes the acting user (`actor`; `config.access.SYSTEM` for commands)
+and changes nothing. Each takes the acting user (`actor`; `core.access.SYSTEM` for commands)
 and checks their role and area before it writes; updates take the version they were based on.
 """
 
@@ -13,44 +13,26 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.access import (
+from core.access import (
     Access,
     Perm,
     covers_household,
     require,
     require_area,
     require_household,
-    require_province,
 )
-from config.errors import Conflict, InvalidInput, check_version
+from core.errors import Conflict, InvalidInput, check_version
+from core.locking import lock_for_change
+from core.text import fold
+from geo.models import Commune, Village
 
 from .choices import DuplicateReason, DuplicateStatus, HouseholdStatus, MemberStatus, Relationship
-from .identity import citizen_id_errors, fold
-from .models import Commune, DuplicateCandidate, Household, Member, Village
-
-HOUSEHOLD_FIELDS = (
-    "external_id",
-    "commune",
-    "village",
-    "address",
-    "phone",
-    "latitude",
-    "longitude",
-)
-MEMBER_FIELDS = (
-    "full_name",
-    "date_of_birth",
-    "sex",
-    "ethnicity",
-    "relationship",
-    "citizen_id",
-    "status",
-    "status_date",
-)
+from .identity import citizen_id_errors
+from .models import DuplicateCandidate, Household, Member
 
 
 @dataclass
@@ -181,7 +163,7 @@ def next_household_code(commune: Commune) -> str:
 
 
 def _save_member(member: Member, values: dict[str, Any], prefix: str, access: Access) -> Member:
-    merged = {f: values.get(f, getattr(member, f, None)) for f in MEMBER_FIELDS}
+    merged = {f: values.get(f, getattr(member, f, None)) for f in Member.EDITABLE}
     if "ethnicity" not in values and member.pk and member.ethnicity_id:
         merged["ethnicity"] = member.ethnicity
     _validate_member(merged, prefix, access, exclude_id=member.pk)
@@ -270,7 +252,7 @@ def household_register(*, actor, data: HouseholdInput, source: str) -> Household
     household = Household(
         source=source,
         code=next_household_code(commune),
-        **{k: v for k, v in values.items() if k in HOUSEHOLD_FIELDS},
+        **{k: v for k, v in values.items() if k in Household.EDITABLE},
     )
     household.save()
     members = _apply_members(
@@ -290,7 +272,7 @@ def household_update(
     access = require(actor, Perm.REGISTRY_EDIT)
     household = _locked_household(household, access)
     check_version(household.version, expected_version)
-    values = {k: v for k, v in data.values.items() if k in HOUSEHOLD_FIELDS}
+    values = {k: v for k, v in data.values.items() if k in Household.EDITABLE}
     commune = values.get("commune", household.commune)
     village = values.get("village", household.village if "commune" not in values else None)
     if "village" in values or "commune" in values:
@@ -422,17 +404,19 @@ def member_add(*, actor, household: Household, values: dict[str, Any]) -> Member
 
 
 def _locked_member(member: Member, access: Access) -> Member:
-    member = (
-        Member.objects.select_for_update().select_related("household__commune").get(pk=member.pk)
+    return lock_for_change(
+        Member.objects.select_related("household__commune"), member.pk, actor=None, access=access
     )
-    require_household(access, member.household)
-    return member
 
 
 def _locked_household(household: Household, access: Access) -> Household:
-    household = Household.objects.select_for_update().select_related("commune").get(pk=household.pk)
-    require_household(access, household)
-    return household
+    return lock_for_change(
+        Household.objects.select_related("commune"),
+        household.pk,
+        actor=None,
+        access=access,
+        area_of=lambda h: h,
+    )
 
 
 @transaction.atomic
@@ -505,58 +489,6 @@ def member_move(
         _touch(h)
     detect_duplicates([member])
     return member
-
-
-# ---------------------------------------------------------------------------- units
-
-
-@transaction.atomic
-def commune_set_urban(*, actor, commune: Commune, is_urban: bool) -> Commune:
-    """Whether a unit uses the urban income line: set by its province (đặc khu especially)."""
-    access = require(actor, Perm.STANDARDS_MANAGE)
-    commune = Commune.objects.select_for_update().get(pk=commune.pk)
-    require_province(access, commune.province_id)
-    commune.is_urban = is_urban
-    commune.save(update_fields=["is_urban"])
-    return commune
-
-
-# ---------------------------------------------------------------------------- villages
-
-VILLAGE_FIELDS = ("commune", "name", "kind")
-
-
-@transaction.atomic
-def village_save(*, actor, village: Village | None, values: dict[str, Any]) -> Village:
-    """Create (`village` None) or change a village; its commune (old and new) must be in the
-    actor's area. Names are unique within a commune."""
-    access = require(actor, Perm.VILLAGES_MANAGE)
-    if village is None:
-        village = Village()
-    else:
-        village = Village.objects.select_for_update().select_related("commune").get(pk=village.pk)
-        require_area(access, village.commune, village)
-        moved = "commune" in values and values["commune"].code != village.commune_id
-        if moved and village.households.exists():
-            raise Conflict(
-                "A village with households cannot move to another commune.",
-                fields={"commune": "The village has households."},
-                code="village_in_use",
-            )
-    for name in VILLAGE_FIELDS:
-        if name in values:
-            setattr(village, name, values[name])
-    require_area(access, village.commune, None if village._state.adding else village)
-    try:
-        with transaction.atomic():
-            village.save()
-    except IntegrityError:
-        raise Conflict(
-            f"Commune {village.commune_id} already has a village named {village.name}.",
-            fields={"name": "Already used in this commune."},
-            code="village_exists",
-        ) from None
-    return village
 
 
 # ---------------------------------------------------------------------------- duplicates

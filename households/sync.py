@@ -2,7 +2,7 @@
 
 `sync_records(records, actor=..., dry_run=...)` applies registry records to the register and
 reports one outcome per record: created, updated, unchanged or rejected. `run_job(job)` is the
-background handler (config.jobs kind "registry_sync") for uploaded files.
+background handler (core.jobs kind "registry_sync") for uploaded files.
 
 Record shape (JSON object; one per household)::
 
@@ -70,7 +70,7 @@ found elsewhere), the records planned in Python against them, then the planned r
 two temporary tables (COPY on PostgreSQL, executemany on SQLite) and applied with one INSERT …
 SELECT and one UPDATE … FROM per table (two for members, so that a new head is set only after
 the old one stepped down), then history rows and one change-feed event per created or updated
-row (payload by config.feed.payload_sql), each by INSERT … SELECT from the plan (new rows) or
+row (payload by core.feed.payload_sql), each by INSERT … SELECT from the plan (new rows) or
 from the rows just updated, and a set-based scan for possible duplicates of the members
 written. No statement scans a whole table of the register: each reaches the chunk's rows by
 key (the chunk's lookups are made to: _index_lookups). Updates are guarded by the version
@@ -98,14 +98,15 @@ from typing import IO, Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from config import files, jobs
-from config.access import Access, Perm, require
-from config.audit import Channel
-from config.errors import Conflict, InvalidInput
-from config.feed import ACTIONS, payload_sql, reserve
-from config.ids import new_id
-from config.models import ChangeEvent, Job
-from config.text import printable, text_problem
+from core import files, jobs
+from core.access import Access, Perm, require
+from core.audit import Channel
+from core.errors import Conflict, InvalidInput
+from core.feed import ACTIONS, payload_sql, reserve
+from core.ids import new_id
+from core.models import ChangeEvent, Job
+from core.text import fold, printable, text_problem
+from geo.models import Commune, EthnicGroup
 
 from .choices import (
     DuplicateReason,
@@ -116,8 +117,8 @@ from .choices import (
     Sex,
     Source,
 )
-from .identity import EXTERNAL_ID_PATTERN, citizen_id_errors, fold
-from .models import Commune, DuplicateCandidate, EthnicGroup, Household, Member
+from .identity import EXTERNAL_ID_PATTERN, citizen_id_errors
+from .models import DuplicateCandidate, Household, Member
 from .services import citizen_id_taken
 
 CHUNK_SIZE = 5000
@@ -376,7 +377,7 @@ def iter_csv(stream: IO[str]) -> Iterator[Any]:
 
 
 # Files are UTF-8; bytes that are not are kept (as lone surrogates) so that the record holding
-# them is rejected with the field's path (config.text) and the others go on.
+# them is rejected with the field's path (core.text) and the others go on.
 _TEXT = {"encoding": "utf-8-sig", "errors": "surrogateescape"}
 
 
@@ -1678,7 +1679,7 @@ def _write(planner: _Planner, ctx: _Context) -> None:
                     [now, user_id, Channel.REGISTRY_SYNC, history_type],
                 )
         _record_duplicates(cursor)
-        # Last, so that the feed's counter row (config.feed) is held only to the commit.
+        # Last, so that the feed's counter row (core.feed) is held only to the commit.
         _publish_events(cursor, planner, ctx, households, members)
         H_PLAN.drop(cursor)
         M_PLAN.drop(cursor)
@@ -1691,8 +1692,8 @@ def _live_join(model) -> str:
 
 def _publish_events(cursor, planner: _Planner, ctx: _Context, households, members) -> None:
     """One change-feed event per created or updated household and member, numbered in one
-    reservation (config.feed.reserve) and written by INSERT … SELECT, with the payload
-    config.feed.payload_of gives for a change made through the models: new rows as planned,
+    reservation (core.feed.reserve) and written by INSERT … SELECT, with the payload
+    core.feed.payload_of gives for a change made through the models: new rows as planned,
     updated ones as they now are. A member's area is its household's; a move gives the area
     it left (_Planner.previous_area)."""
     parts = [
@@ -1895,7 +1896,7 @@ def read_report(job: Job) -> Iterator[dict[str, Any]]:
 
 
 def run_job(job: Job) -> None:
-    """config.jobs handler for "registry_sync": params {path (under MEDIA_ROOT), format
+    """core.jobs handler for "registry_sync": params {path (under MEDIA_ROOT), format
     (json | ndjson | csv), dry_run, chunk_size (default CHUNK_SIZE)}. Resumes from
     checkpoint["next_record"]. Each chunk commits on its own with its checkpoint (fenced by
     the job's lease: a run that lost it rolls the chunk back and stops); the chunk's report

@@ -1,9 +1,9 @@
 from django import forms
 from django.contrib import admin
 
-from config.access import Perm
-from config.admin import RoleAdmin, RoleInline, changed, cleaned, editable_fields
-from config.errors import DomainError
+from core.access import Perm
+from core.admin import RoleAdmin, RoleInline, changed, cleaned, editable_fields
+from core.errors import DomainError
 
 from . import services
 from .choices import StandardStatus

@@ -1,12 +1,12 @@
-"""Background handlers of the poverty app (run by config.jobs)."""
+"""Background handlers of the poverty app (run by core.jobs)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from config import jobs
-from config.models import Job
-from households.models import Commune
+from core import jobs
+from core.models import Job
+from geo.models import Commune
 
 from . import services
 from .models import PovertyStandard
@@ -15,7 +15,7 @@ from .models import PovertyStandard
 @transaction.atomic
 def run_what_if(job: Job) -> None:
     """What-if for the job's requester, within their area: the run and the job's result
-    commit together, only while the job's lease holds (config.jobs.progress)."""
+    commit together, only while the job's lease holds (core.jobs.progress)."""
     params = job.params
     commune = Commune.objects.get(pk=params["commune"]) if params.get("commune") else None
     run = services.whatif_run(

@@ -5,10 +5,11 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from config import personal
-from config.audit import AuditedRecords
-from config.ids import new_id
-from households.models import Household, Member, Province
+from core import personal
+from core.audit import AuditedRecords
+from core.ids import new_id
+from geo.models import Province
+from households.models import Household, Member
 
 from .choices import (
     Classification,
@@ -155,6 +156,18 @@ class ReviewRound(models.Model):
 class Survey(models.Model):
     """A household survey, kept as submitted (`submitted`) and normalised (the columns)."""
 
+    PERSONAL_FIELDS = frozenset(
+        {
+            "income_wages",
+            "income_agriculture",
+            "income_business",
+            "income_allowances",
+            "income_other",
+            "annual_income",
+            "submitted",
+        }
+    )
+
     class Form(models.TextChoices):
         B1 = "b1", "B1 quick screen"
         B2 = "b2", "B2 full survey"
@@ -267,6 +280,8 @@ class WorkflowState(models.TextChoices):
 class Assessment(models.Model):
     """The classification of one survey under one standard, and its review workflow."""
 
+    PERSONAL_FIELDS = frozenset({"income_per_person_month", "explanation_vi", "explanation_en"})
+
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="assessments")
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="assessments")
@@ -333,6 +348,8 @@ class Assessment(models.Model):
 class AssessmentStep(models.Model):
     """One recorded step of the review: who, when, what, notes and attachment references."""
 
+    PERSONAL_FIELDS = frozenset({"notes"})
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="steps")
     action = models.CharField(max_length=30)
     from_state = models.CharField(max_length=16, choices=WorkflowState.choices)
@@ -359,6 +376,7 @@ class ComplaintStatus(models.TextChoices):
 
 
 class Complaint(models.Model):
+    PERSONAL_FIELDS = frozenset({"lodged_by", "text", "resolution"})
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="complaints")
     lodged_by = models.CharField(max_length=150)
@@ -444,7 +462,7 @@ class WhatIfRun(models.Model):
     standard = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="+")
     baseline = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="+")
     commune = models.ForeignKey(
-        "households.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "geo.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -470,7 +488,7 @@ class WhatIfRun(models.Model):
 class WhatIfChange(models.Model):
     run = models.ForeignKey(WhatIfRun, on_delete=models.CASCADE, related_name="changes")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
-    commune = models.ForeignKey("households.Commune", on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey("geo.Commune", on_delete=models.PROTECT, related_name="+")
     from_class = models.CharField(max_length=12, choices=Classification.choices)
     to_class = models.CharField(max_length=12, choices=Classification.choices)
 
@@ -499,6 +517,8 @@ class UploadStatus(models.TextChoices):
 class FieldUpload(models.Model):
     """One item sent by a field app, keyed by the UUID the device generated: posting it again
     returns the original result; the same UUID with another body is refused."""
+
+    PERSONAL_FIELDS = frozenset({"body", "result"})
 
     id = models.UUIDField(primary_key=True, help_text="Client-generated UUID.")
     kind = models.CharField(max_length=16, choices=UploadKind.choices)

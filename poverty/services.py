@@ -1,7 +1,7 @@
 """Eligibility use cases: standards, surveys, assessments, the review workflow, official
 statuses and what-if re-assessment. Rules live in poverty.rules (pure); this is the I/O.
 
-Every write takes the acting user (`actor`; `config.access.SYSTEM` for commands) and checks
+Every write takes the acting user (`actor`; `core.access.SYSTEM` for commands) and checks
 their role and area itself, whichever door it came in by (API, admin, field upload)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from config.access import (
+from core.access import (
     Access,
     Perm,
     require,
@@ -29,9 +29,10 @@ from config.access import (
     require_province,
     user_of,
 )
-from config.errors import Conflict, DomainError, InvalidInput, check_version
+from core.errors import Conflict, DomainError, InvalidInput, check_version
+from geo.models import Commune
 from households.choices import HouseholdStatus, MemberStatus
-from households.models import Commune, Household, Member
+from households.models import Household, Member
 
 from . import rules, timeline, workflow
 from .choices import Classification, Scope, StandardStatus

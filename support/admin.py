@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from config.access import Perm
-from config.admin import RoleAdmin, RoleInline, cleaned, editable_fields
+from core.access import Perm
+from core.admin import RoleAdmin, RoleInline, cleaned, editable_fields
 
 from . import services
 from .models import (

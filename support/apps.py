@@ -5,3 +5,16 @@ class SupportConfig(AppConfig):
     name = "support"
     verbose_name = "Support and budgets"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core import feed
+        from households.selectors import household_area
+
+        feed.follow(
+            "support.assignment", "assignment", area_of=lambda a: household_area(a.household_id)
+        )
+        feed.follow(
+            "support.disbursement",
+            "disbursement",
+            area_of=lambda d: household_area(d.assignment.household_id),
+        )

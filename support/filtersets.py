@@ -1,6 +1,6 @@
 import django_filters as filters
 
-from config.api.filters import DateFilter, FilterSet
+from core.api.filters import DateFilter, FilterSet
 
 from .choices import AssignmentState, CapitalSource, ModelType, PackageKind, ProgramLevel
 from .models import (

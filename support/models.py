@@ -5,9 +5,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from config.audit import AuditedRecords
-from config.ids import new_id
-from households.models import Commune, Household, Province
+from core.audit import AuditedRecords
+from core.ids import new_id
+from geo.models import Commune, Province
+from households.models import Household
 
 from .choices import (
     ACTIVE_STATES,
@@ -342,6 +343,7 @@ class LivelihoodModel(models.Model):
 
 
 class Participation(models.Model):
+    PERSONAL_FIELDS = frozenset({"income_before", "income_after"})
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     model = models.ForeignKey(
         LivelihoodModel, on_delete=models.CASCADE, related_name="participants"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from config.access import Access
-from households.models import Commune
+from core.access import Access
+from geo.models import Commune
 
 from .models import BudgetAllocation
 

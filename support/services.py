@@ -1,7 +1,7 @@
 """Support use cases: eligibility, assignments through their states, and the commitment
 ledger. Money moves only here, inside transactions that lock budget rows in one order.
 
-Every write takes the acting user (`actor`; `config.access.SYSTEM` for commands) and checks
+Every write takes the acting user (`actor`; `core.access.SYSTEM` for commands) and checks
 their role and area itself, whichever door it came in by (API, admin, command)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from config.access import (
+from core.access import (
     Access,
     Perm,
     require,
@@ -26,9 +26,10 @@ from config.access import (
     require_province,
     user_of,
 )
-from config.errors import Conflict, InvalidInput, NotAllowed, check_version
+from core.errors import Conflict, InvalidInput, NotAllowed, check_version
+from geo.models import Commune
 from households.choices import HouseholdStatus, MemberStatus, Relationship
-from households.models import Commune, Household
+from households.models import Household
 from poverty.models import OfficialStatus
 from poverty.services import age_on
 

@@ -1,8 +1,8 @@
 import pytest
 from django.core.cache import cache
 
-from config.access import Role
-from households.models import Commune
+from accounts.roles import Role
+from geo.models import Commune
 
 from . import factories
 

@@ -10,10 +10,12 @@ from rest_framework.test import APIClient
 
 from accounts import services as token_services
 from accounts.choices import TokenPurpose
-from config.access import SYSTEM
+from accounts.models import UserAccess
+from core.access import SYSTEM
+from geo.models import Commune, EthnicGroup, Village
 from households import services
 from households.choices import Source
-from households.models import Commune, EthnicGroup, Household, UserAccess, Village
+from households.models import Household
 
 _seq = itertools.count(1)
 

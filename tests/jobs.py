@@ -1,9 +1,9 @@
-"""Background jobs in tests: queued jobs run through the real worker code (config.jobs.work:
+"""Background jobs in tests: queued jobs run through the real worker code (core.jobs.work:
 claim under a lease, execute, fenced progress), in this process and in the test's own
 transaction, until the queue is empty. (No heartbeat thread: its own connection could not
 see the test's uncommitted job; the progress saves renew the lease.)"""
 
-from config import jobs
+from core import jobs
 
 
 def run_jobs() -> int:

@@ -5,7 +5,7 @@ object inside the role's area and on one outside it (in another province), and a
 status the spec below gives:
 
 - anonymous: 401 (the schema and docs are public);
-- a role without the operation's permission (config.access.ROLE_PERMISSIONS, the one place
+- a role without the operation's permission (accounts.roles.ROLE_PERMISSIONS, the one place
   for roles): 403, whether or not the object exists;
 - an object outside the area, or another user's job or run: 404, as if it did not exist;
   a province's standard is readable by all and refused (403) to other provinces' writers;
@@ -32,10 +32,12 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from config.access import ROLE_PERMISSIONS, SYSTEM, Perm, Role
-from config.models import Job
-from households import services as registry
-from households.models import Commune, DuplicateCandidate
+from accounts.roles import ROLE_PERMISSIONS, Role
+from core.access import SYSTEM, Perm
+from core.models import Job
+from geo import services as geo
+from geo.models import Commune
+from households.models import DuplicateCandidate
 from poverty import services as poverty
 from poverty.api import field
 from poverty.models import OfficialStatus, PovertyStandard, WhatIfRun
@@ -175,10 +177,10 @@ PUBLIC = {"schema", "swagger-ui", "redoc", "login", "logout", "api-root", None}
 # Admin pages: model → (permission to view, world key of its rows or None). Pages for which
 # no role suffices (users, tokens of others, login attempts) are for superusers: None.
 ADMIN_SPEC: dict[str, tuple[Perm | None, str | None]] = {
-    "households.province": (P.VIEW, None),
-    "households.commune": (P.VIEW, None),
-    "households.ethnicgroup": (P.VIEW, None),
-    "households.village": (P.VIEW, "village"),
+    "geo.province": (P.VIEW, None),
+    "geo.commune": (P.VIEW, None),
+    "geo.ethnicgroup": (P.VIEW, None),
+    "geo.village": (P.VIEW, "village"),
     "households.household": (P.VIEW, "household"),
     "households.member": (P.VIEW, "member"),
     "households.duplicatecandidate": (P.VIEW_PERSONAL, "duplicate"),
@@ -195,7 +197,7 @@ ADMIN_SPEC: dict[str, tuple[Perm | None, str | None]] = {
     "support.ledgerentry": (P.VIEW, None),
     "support.livelihoodmodel": (P.VIEW, "livelihood"),
     "support.target": (P.VIEW, "target"),
-    "config.personaldataread": (P.AUDIT_READS, None),
+    "core.personaldataread": (P.AUDIT_READS, None),
     "accounts.apitoken": (P.TOKENS_MANAGE, None),
     "auth.user": (None, None),
     "axes.accessattempt": (None, None),
@@ -282,7 +284,7 @@ def _household(commune, name: str, cid_seq: int, **extra):
 
 def _side(commune, province_code: str, name: str, tree, package) -> dict[str, Any]:
     """One of each kind of record in `commune`."""
-    village = registry.village_save(
+    village = geo.village_save(
         actor=SYSTEM, village=None, values={"commune": commune, "name": f"Thôn {name}"}
     )
     household = _household(commune, name, 1, village=village)

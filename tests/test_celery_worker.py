@@ -12,7 +12,7 @@ import redis
 from django.db import connection
 
 from config.celery import app
-from config.models import Job, JobStatus
+from core.models import Job, JobStatus
 from poverty.models import PovertyStandard
 from tests import factories as f
 from tests import workers

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from config import files, spreadsheet
-from config.models import Job, JobStatus
+from core import files, spreadsheet
+from core.models import Job, JobStatus
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config import files, jobs
-from config.access import Role
-from config.ids import new_id
-from config.models import Job, JobStatus
+from accounts.roles import Role
+from core import files, jobs
+from core.ids import new_id
+from core.models import Job, JobStatus
 from households import sync
 from households.models import Household
 from tests import factories as f

@@ -1,4 +1,4 @@
-"""The rules modules are pure: no Django, no database (architecture.md, "functional core")."""
+"""The rules modules are pure: no Django, no database (docs/architecture.md, "Inside an app")."""
 
 import ast
 import sys

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from config.access import ROLE_PERMISSIONS, Perm, Role
+from accounts.roles import ROLE_PERMISSIONS, Role
+from core.access import Perm
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "security.md"
 COLUMNS = {

@@ -140,3 +140,13 @@ def test_the_posting_period_comes_from_the_environment():
     ]:
         bad = run_python(SHOW_POSTING, {**env, name: value})
         assert bad.returncode != 0 and name in bad.stderr
+
+
+def test_the_demo_app_is_installed_only_when_asked_for():
+    code = "import django; django.setup(); from django.conf import settings; "
+    code += "print('demo' in settings.INSTALLED_APPS)"
+    env = {k: v for k, v in production_env().items() if k != "DEMO"}
+    production = run_python(code, env)
+    assert production.stdout.strip() == "False", production.stderr
+    demo = run_python(code, {**env, "DEMO": "1"})
+    assert demo.stdout.strip() == "True", demo.stderr

@@ -31,12 +31,13 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from config import files, jobs
-from config.access import Role
-from config.ids import new_id
-from config.models import ChangeEvent, FeedCounter, Job, JobStatus
+from accounts.roles import Role
+from core import files, jobs
+from core.ids import new_id
+from core.models import ChangeEvent, FeedCounter, Job, JobStatus
+from geo.models import Commune
 from households import sync
-from households.models import Commune, DuplicateCandidate, Household, Member
+from households.models import DuplicateCandidate, Household, Member
 from tests import factories as f
 from tests.households.test_sync import family
 from tests.jobs import run_jobs

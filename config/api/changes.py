@@ -8,17 +8,16 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import audit
-from config.access import Perm, access_for
-from config.feed import FEED
-from config.models import ChangeEvent
-from config.personal import mask, personal_fields
+from core import audit
+from core.access import Perm, access_for
+from core.api.fields import INT64_MAX, IntegerField, ModelSerializer
+from core.feed import FEED
+from core.models import ChangeEvent
+from core.personal import mask, personal_fields
 
-from .fields import INT64_MAX, IntegerField, ModelSerializer
-
-ENTITIES = [entity for entity, _ in FEED.values()]
-# The model of each entity's payload, for masking (config.personal).
-MODEL_OF = {entity: label for label, (entity, _) in FEED.items()}
+ENTITIES = [followed.entity for followed in FEED.values()]
+# The model of each entity's payload, for masking (core.personal).
+MODEL_OF = {followed.entity: label for label, followed in FEED.items()}
 
 
 class ChangesParams(serializers.Serializer):

@@ -1,49 +1,13 @@
 from django.db.models import Exists, OuterRef, Prefetch
 from rest_framework import serializers
 
-from config.api.fields import DateField, IntegerField, ModelSerializer
-from config.api.relations import InAreaRelatedField
-from config.api.serializers import PersonalDataMixin
+from core.api.fields import DateField, IntegerField, ModelSerializer
+from core.api.relations import InAreaRelatedField
+from core.api.serializers import PersonalDataMixin
+from geo.models import Commune, EthnicGroup, Village
 from households.choices import DuplicateStatus, HouseholdStatus
 from households.identity import CITIZEN_ID, EXTERNAL_ID, PHONE, api_pattern
-from households.models import (
-    Commune,
-    DuplicateCandidate,
-    EthnicGroup,
-    Household,
-    Member,
-    Province,
-    Village,
-)
-
-
-class ProvinceSerializer(ModelSerializer):
-    class Meta:
-        model = Province
-        fields = ["code", "name", "codename"]
-
-
-class CommuneSerializer(ModelSerializer):
-    class Meta:
-        model = Commune
-        fields = ["code", "name", "codename", "kind", "is_urban", "province"]
-
-
-class EthnicGroupSerializer(ModelSerializer):
-    is_minority = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = EthnicGroup
-        fields = ["code", "name", "is_minority"]
-
-
-class VillageSerializer(ModelSerializer):
-    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
-
-    class Meta:
-        model = Village
-        fields = ["id", "commune", "name", "kind", "created_at", "updated_at"]
-        read_only_fields = ["id", "created_at", "updated_at"]
+from households.models import DuplicateCandidate, Household, Member
 
 
 def _open_duplicate(side_lookup: str) -> Exists:
@@ -128,18 +92,7 @@ class MemberWriteSerializer(ModelSerializer):
 
     class Meta:
         model = Member
-        fields = [
-            "id",
-            "version",
-            "full_name",
-            "date_of_birth",
-            "sex",
-            "ethnicity",
-            "relationship",
-            "citizen_id",
-            "status",
-            "status_date",
-        ]
+        fields = ["id", "version", *Member.EDITABLE]
         extra_kwargs = {"date_of_birth": {"not_future": True}, "status_date": {"not_future": True}}
 
 
@@ -224,17 +177,7 @@ class HouseholdWriteSerializer(ModelSerializer):
 
     class Meta:
         model = Household
-        fields = [
-            "external_id",
-            "commune",
-            "village",
-            "address",
-            "phone",
-            "latitude",
-            "longitude",
-            "members",
-            "version",
-        ]
+        fields = [*Household.EDITABLE, "members", "version"]
 
     def validate_external_id(self, value):
         return value or None

@@ -23,14 +23,14 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
-from config import files, jobs, spreadsheet
-from config.access import Perm, access_for
-from config.api.jobs import JobSerializer
-from config.api.parsers import ItemsJSONParser, MultiPartParser, decode, loads
-from config.api.views import AuditedViewSetMixin
-from config.errors import InvalidInput
-from config.ids import new_id
-from config.models import Job
+from core import files, jobs, spreadsheet
+from core.access import Perm, access_for
+from core.api.jobs import JobSerializer
+from core.api.parsers import ItemsJSONParser, MultiPartParser, decode, loads
+from core.api.views import AuditedViewSetMixin
+from core.errors import InvalidInput
+from core.ids import new_id
+from core.models import Job
 from households import sync
 from households.choices import Relationship, Sex
 
@@ -214,7 +214,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
         return self._enqueue(request, upload.chunks(), fmt, dry_run)
 
     def _enqueue(self, request, content, fmt: str, dry_run: bool) -> Response:
-        job_id = new_id()  # the file is named after its job (config.files)
+        job_id = new_id()  # the file is named after its job (core.files)
         relative = sync.upload_path(job_id, fmt)
         with files.open_private(files.media_path(relative), "wb") as stream:
             for part in [content] if isinstance(content, bytes) else content:

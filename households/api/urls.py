@@ -1,14 +1,16 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from geo.api import views as geo_views
+
 from . import views
 from .sync import RegistrySyncViewSet
 
 router = DefaultRouter(trailing_slash=True)
-router.register("provinces", views.ProvinceViewSet, basename="province")
-router.register("communes", views.CommuneViewSet, basename="commune")
-router.register("villages", views.VillageViewSet, basename="village")
-router.register("ethnic-groups", views.EthnicGroupViewSet, basename="ethnic-group")
+router.register("provinces", geo_views.ProvinceViewSet, basename="province")
+router.register("communes", geo_views.CommuneViewSet, basename="commune")
+router.register("villages", geo_views.VillageViewSet, basename="village")
+router.register("ethnic-groups", geo_views.EthnicGroupViewSet, basename="ethnic-group")
 router.register("households", views.HouseholdViewSet, basename="household")
 router.register("members", views.MemberViewSet, basename="member")
 router.register("duplicates", views.DuplicateViewSet, basename="duplicate")

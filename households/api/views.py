@@ -1,29 +1,26 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config import audit
-from config.access import Perm
-from config.api.views import (
+from core import audit
+from core.access import Perm
+from core.api.schema import IF_MATCH
+from core.api.views import (
     AreaScopedMixin,
-    AuditedViewSetMixin,
-    ServiceWritesMixin,
     VersionedResponsesMixin,
     expected_version,
 )
 from households import services
 from households.choices import Source
 from households.filtersets import (
-    CommuneFilter,
     DuplicateFilter,
     HouseholdFilter,
     MemberFilter,
-    VillageFilter,
 )
-from households.models import Commune, DuplicateCandidate, EthnicGroup, Province, Village
+from households.models import DuplicateCandidate
 from households.selectors import household_history
 
 from . import serializers as s
@@ -32,63 +29,6 @@ SOURCE_BY_CHANNEL = {
     audit.Channel.FIELD_APP: Source.FIELD_SURVEY,
     audit.Channel.REGISTRY_SYNC: Source.REGISTRY_SYNC,
 }
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='Version the update is based on, as an ETag (`"3"`); or send `version`.',
-)
-
-
-class ReferenceViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Reference data: readable by every authenticated user with a role."""
-
-
-class ProvinceViewSet(ReferenceViewSet):
-    queryset = Province.objects.all()
-    serializer_class = s.ProvinceSerializer
-    ordering = "code"
-    filterset_fields = ["code"]
-
-
-class CommuneViewSet(ReferenceViewSet):
-    queryset = Commune.objects.all()
-    serializer_class = s.CommuneSerializer
-    filterset_class = CommuneFilter
-    ordering = "code"
-
-
-class EthnicGroupViewSet(ReferenceViewSet):
-    queryset = EthnicGroup.objects.all()
-    serializer_class = s.EthnicGroupSerializer
-    ordering = "code"
-    filterset_fields = ["code"]
-
-
-class VillageViewSet(
-    ServiceWritesMixin,
-    AreaScopedMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.ReadOnlyModelViewSet,
-):
-    """Villages and residential groups (thôn, bản, khu phố, tổ dân phố) of the communes in
-    your area; a name is unique within its commune."""
-
-    serializer_class = s.VillageSerializer
-    filterset_class = VillageFilter
-    ordering = "id"
-    area_paths = ("commune", "pk")
-    write_perm = Perm.VILLAGES_MANAGE
-    http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_queryset(self):
-        return self.scope(Village.objects.select_related("commune"))
-
-    save_service = staticmethod(services.village_save)
-    instance_kwarg = "village"
 
 
 @extend_schema_view(
@@ -124,7 +64,7 @@ class HouseholdViewSet(
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        return self.scope(s.household_queryset())
+        return s.household_queryset()
 
     def _input(self, serializer) -> services.HouseholdInput:
         values = dict(serializer.validated_data)
@@ -242,7 +182,7 @@ class MemberViewSet(
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        return self.scope(s.member_queryset())
+        return s.member_queryset()
 
     def create(self, request, *args, **kwargs):
         serializer = s.MemberCreateSerializer(
@@ -307,10 +247,8 @@ class DuplicateViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     action_perms = {"dismiss": Perm.DUPLICATES_REVIEW}
 
     def get_queryset(self):
-        return self.scope(
-            DuplicateCandidate.objects.select_related(
-                "member_a__household", "member_b__household", "resolved_by"
-            )
+        return DuplicateCandidate.objects.select_related(
+            "member_a__household", "member_b__household", "resolved_by"
         )
 
     @extend_schema(request=s.DuplicateDismissSerializer, responses=s.DuplicateSerializer)

@@ -30,21 +30,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from config.access import (
-    Access,
-    Perm,
-    access_for,
-    covers_household,
-    require,
-    require_household,
-)
-from config.api.fields import CLOCK_SKEW, INT64_MAX, DateTimeField, IntegerField, ModelSerializer
-from config.api.parsers import ItemsJSONParser, check_text
-from config.api.serializers import PersonalDataMixin
-from config.api.views import AreaScopedMixin
-from config.errors import Conflict, DomainError, NotAllowed
-from config.models import ChangeEvent
-from config.text import text_problem
+from core.access import Access, Perm, access_for, covers_household, require, require_household
+from core.api.fields import CLOCK_SKEW, INT64_MAX, DateTimeField, IntegerField, ModelSerializer
+from core.api.parsers import ItemsJSONParser, check_text
+from core.api.serializers import PersonalDataMixin
+from core.api.views import AreaScopedMixin
+from core.errors import Conflict, DomainError, NotAllowed
+from core.models import ChangeEvent
+from core.text import text_problem
 from households import services as registry
 from households.api import serializers as hs
 from households.models import Household, Member

@@ -8,13 +8,13 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config import jobs
-from config.access import Perm, require_area
-from config.api.fields import IntegerField
-from config.api.jobs import JobSerializer
-from config.api.views import AreaScopedMixin, AuditedViewSetMixin, VersionedResponsesMixin
-from config.errors import InvalidInput
-from config.personal import mask
+from core import jobs
+from core.access import Perm, require_area
+from core.api.fields import IntegerField
+from core.api.jobs import JobSerializer
+from core.api.views import AreaScopedMixin, AuditedViewSetMixin, VersionedResponsesMixin
+from core.errors import InvalidInput
+from core.personal import mask
 from households.models import Household
 from poverty import rules, selectors, services
 from poverty.choices import Scope
@@ -422,11 +422,12 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
     """What-if re-assessment: the latest survey of every household in your area (or one
     commune) under another standard, official statuses untouched."""
 
+    area_paths = None  # a user's own runs
+
     serializer_class = s.WhatIfRunSerializer
     filterset_class = None
     ordering = "id"
     write_perm = Perm.WHAT_IF
-    area_paths = ("commune", None)
 
     queryset = WhatIfRun.objects.none()  # for the schema; rows come from get_queryset
 

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
-from config.api.fields import MAX_BIG, DateField, IntegerField, ModelSerializer
-from config.api.relations import InAreaRelatedField
-from config.api.serializers import PersonalDataMixin
-from households.models import Commune, Household, Province
+from core.api.fields import MAX_BIG, DateField, IntegerField, ModelSerializer
+from core.api.relations import InAreaRelatedField
+from core.api.serializers import PersonalDataMixin
+from geo.models import Commune, Province
+from households.models import Household
 from support.models import (
     Assignment,
     AssignmentStep,

@@ -8,9 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.access import Perm
-from config.api.fields import IntegerField
-from config.api.views import (
+from core.access import Perm
+from core.api.fields import IntegerField
+from core.api.views import (
     AreaScopedMixin,
     ServiceWritesMixin,
     VersionedResponsesMixin,
@@ -57,6 +57,8 @@ class ProgramViewSet(
 ):
     """The program tree: programs, component projects, sub-projects."""
 
+    area_paths = None  # the program tree is not area data
+
     queryset = Program.objects.all()
     serializer_class = s.ProgramSerializer
     filterset_class = ProgramFilter
@@ -77,6 +79,8 @@ class AllocationViewSet(
 ):
     """Budget per sub-project, capital source, year and area, in integer VND. `committed`
     and `disbursed` come from the ledger; `available` = allocated − committed."""
+
+    area_paths = None  # scoped in get_queryset (allocations_in_area)
 
     serializer_class = s.AllocationSerializer
     filterset_class = AllocationFilter
@@ -108,6 +112,8 @@ class PackageViewSet(
 ):
     """The support catalog: eligibility per standard and classification, extra criteria,
     central base amounts with validity, provincial multipliers, funding split, limit."""
+
+    area_paths = None  # the catalog is not area data
 
     serializer_class = s.PackageSerializer
     filterset_class = PackageFilter
@@ -305,6 +311,8 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
     """For one household: every active package, whether it qualifies and why, and the
     amount (central base × the provincial multiplier for this household)."""
 
+    area_paths = None  # the household is looked up in the area
+
     serializer_class = s.MatchSerializer
     pagination_class = None
     queryset = Household.objects.none()
@@ -439,6 +447,8 @@ class BudgetExecutionView(AreaScopedMixin, APIView):
     """Budget execution: allocated, committed, disbursed and available, summed from the
     ledger, grouped by program, sub-project, capital source or commune."""
 
+    area_paths = None  # the report scopes its rows
+
     @extend_schema(parameters=[BudgetExecutionParams], responses=s.BudgetRowSerializer(many=True))
     def get(self, request):
         params = BudgetExecutionParams(data=request.query_params)
@@ -459,6 +469,8 @@ class _CoverageParams(serializers.Serializer):
 class CoverageView(AreaScopedMixin, APIView):
     """Coverage of the households each package is for (current official status) by
     commune: how many have an active assignment of it in the period."""
+
+    area_paths = None  # the report scopes its rows
 
     @extend_schema(
         parameters=[_CoverageParams],

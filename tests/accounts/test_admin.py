@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 from accounts import services
 from accounts.choices import TokenPurpose
 from accounts.models import ApiToken
-from config.access import SYSTEM, Role
-from households.models import Commune, Village
+from accounts.roles import Role
+from core.access import SYSTEM
+from geo.models import Commune, Village
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

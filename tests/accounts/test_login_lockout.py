@@ -8,7 +8,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.utils import timezone
 
-from config.access import Role
+from accounts.roles import Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 from accounts import services
 from accounts.choices import TokenPurpose
 from accounts.models import ApiToken
-from config.access import SYSTEM, Role
-from config.errors import Conflict, InvalidInput
+from accounts.roles import Role
+from core.access import SYSTEM
+from core.errors import Conflict, InvalidInput
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +148,7 @@ def test_the_database_holds_the_one_live_token_rule(officer):
 
 def test_the_service_checks_who_issues_and_revokes(ward, rural):
     """Whatever the door: only a role with tokens_manage, for users inside its area."""
-    from config.errors import NotAllowed
+    from core.errors import NotAllowed
 
     enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
     commune_officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])

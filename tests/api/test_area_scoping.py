@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from config.access import Role
-from households.models import Village
+from accounts.roles import Role
+from geo.models import Village
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

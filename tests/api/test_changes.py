@@ -6,8 +6,9 @@ import time
 import pytest
 from django.db import connection
 
-from config.access import SYSTEM, Role
-from config.models import ChangeEvent
+from accounts.roles import Role
+from core.access import SYSTEM
+from core.models import ChangeEvent
 from households import services
 from tests import factories as f
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from config.access import Role
+from accounts.roles import Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

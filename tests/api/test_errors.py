@@ -100,7 +100,7 @@ def test_bad_member_fields(api, ward, member, field):
 
 
 def test_bad_coordinates_and_village_of_other_commune(api, ward, rural):
-    from households.models import Village
+    from geo.models import Village
 
     assert_problem(post_household(api, ward.code, [HEAD], latitude="123.5"), 400, field="latitude")
     v = Village.objects.create(commune=rural, name="Thôn 1")

@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from households.models import Household, Member, Village
+from geo.models import Village
+from households.models import Household, Member
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config import jobs
-from config.access import Role
-from config.models import Job, JobStatus
+from accounts.roles import Role
+from core import jobs
+from core.models import Job, JobStatus
 from tests import factories as f
 from tests.jobs import run_jobs
 

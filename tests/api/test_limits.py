@@ -7,8 +7,9 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from config.models import Job
-from households.models import Household, Village
+from core.models import Job
+from geo.models import Village
+from households.models import Household
 from tests.jobs import run_jobs
 
 from .test_errors import HEAD, assert_problem, post_household
@@ -309,7 +310,7 @@ def test_unknown_paths_elsewhere_keep_the_html_page(client):
 
 
 def test_a_server_error_under_the_api_is_a_problem(rf):
-    from config.api.errors import server_error
+    from core.api.errors import server_error
 
     r = server_error(rf.get("/api/v1/households/"))
     assert r.status_code == 500 and r["Content-Type"] == "application/problem+json"

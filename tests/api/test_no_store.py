@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from config.access import Role
+from accounts.roles import Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -29,7 +29,7 @@ def test_docs_are_served(client):
 
 def test_every_integer_the_api_takes_is_bounded():
     """Request bodies and query parameters: each integer documents (and so is checked
-    against) its range (config.api.fields)."""
+    against) its range (core.api.fields)."""
     schema = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
     unbounded = []
 

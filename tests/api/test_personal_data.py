@@ -1,4 +1,4 @@
-"""One definition of personal data (config.personal) drives every masking path, and who read
+"""One definition of personal data (core.personal) drives every masking path, and who read
 personal data in bulk is recorded."""
 
 import csv
@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from config.models import PersonalDataRead
-from config.personal import PERSONAL_FIELDS
+from core.models import PersonalDataRead
+from core.personal import personal_fields
 from tests import factories as f
 from tests.jobs import run_jobs
 from tests.poverty.conftest import submit
@@ -90,7 +90,7 @@ def test_feed_payloads_follow_the_same_definition(analyst, case):
     events = analyst.get("/api/v1/changes/", {"types": ["household", "member"]}).json()
     for event in events["results"]:
         model = {"household": "households.household", "member": "households.member"}
-        for field in PERSONAL_FIELDS[model[event["entity"]]] & event["payload"].keys():
+        for field in personal_fields(model[event["entity"]]) & event["payload"].keys():
             assert event["payload"][field] is None, (event["entity"], field)
     member = next(e for e in events["results"] if e["entity"] == "member")
     assert member["payload"]["sex"] == "female"  # what is not personal stays

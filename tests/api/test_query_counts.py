@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from households.models import Village
+from geo.models import Village
 from households.services import detect_all_duplicates
 from tests import factories as f
 

@@ -31,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from config.access import Role
-from households.models import Commune, Village
+from accounts.roles import Role
+from geo.models import Commune, Village
 from tests import factories as f
 from tests.jobs import run_jobs
 from tests.poverty.conftest import decide, submit

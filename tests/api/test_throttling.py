@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from accounts.choices import TokenPurpose
-from config.access import Role
+from accounts.roles import Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +108,7 @@ import django
 django.setup()
 from django.test import RequestFactory
 from rest_framework.request import Request
-from config.api.throttling import AnonRateThrottle
+from core.api.throttling import AnonRateThrottle
 request = Request(RequestFactory().get("/api/schema/", REMOTE_ADDR=sys.argv[1]))
 print(AnonRateThrottle().allow_request(request, None))
 """

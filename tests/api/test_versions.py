@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
-from config.access import SYSTEM
-from config.errors import StaleVersion
+from core.access import SYSTEM
+from core.errors import StaleVersion
 from households import services
 from households.models import Household
 from tests import factories as f

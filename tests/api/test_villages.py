@@ -1,6 +1,6 @@
 import pytest
 
-from config.access import Role
+from accounts.roles import Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -287,7 +287,7 @@ def test_workflow_records_are_read_only_in_the_admin(admin_client, ward):
 
 
 def test_admin_lists_with_personal_data_are_recorded(logged_in, ward):
-    from config.models import PersonalDataRead
+    from core.models import PersonalDataRead
 
     f.household(ward)
     officer = staff("commune_officer", communes=[ward])

@@ -8,10 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q, Sum
 
-from households import demo, services
+from core.text import fold
+from demo import households as demo
+from geo.models import Commune, EthnicGroup, Village
+from households import services
 from households.choices import MemberStatus, Relationship
-from households.identity import citizen_id_errors, fold
-from households.models import Commune, EthnicGroup, Household, Member, Village
+from households.identity import citizen_id_errors
+from households.models import Household, Member
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 
-from config.access import Role
+from accounts.roles import Role
 from households.identity import citizen_id_errors
 from households.models import Household, Member
 from tests import factories as f

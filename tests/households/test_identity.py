@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from households.identity import citizen_id_errors, fold
+from core.text import fold
+from households.identity import citizen_id_errors
 
 
 @pytest.mark.parametrize(

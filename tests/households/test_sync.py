@@ -13,14 +13,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from config import jobs
-from config.access import SYSTEM, Role
-from config.feed import payload_of
-from config.models import ChangeEvent, Job, JobStatus
+from accounts.roles import Role
+from core import jobs
+from core.access import SYSTEM
+from core.feed import payload_of
+from core.models import ChangeEvent, Job, JobStatus
+from core.text import fold
+from geo.models import Commune, Village
 from households import services, sync
 from households.choices import MemberStatus, Source
-from households.identity import fold
-from households.models import Commune, DuplicateCandidate, Household, Member, Village
+from households.models import DuplicateCandidate, Household, Member
 from tests import factories as f
 from tests.jobs import run_jobs
 
@@ -451,8 +453,8 @@ def test_history_feed_and_duplicates(officer, ward, api):
 
 
 def test_feed_events_carry_the_payload_of_a_change_made_through_the_models(officer, ward, rural):
-    """The sync writes its events set-based (config.feed.payload_sql): each must say what
-    config.feed.payload_of says of the same change, whatever the values' types."""
+    """The sync writes its events set-based (core.feed.payload_sql): each must say what
+    core.feed.payload_of says of the same change, whatever the values' types."""
     a, b = family("HK-A", ward), family("HK-B", ward, "Lê")
     sync.sync_records([a, b], actor=officer)
     village = Village.objects.create(commune=ward, name="Khu 3")

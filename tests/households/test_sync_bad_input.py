@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from config.access import Role
+from accounts.roles import Role
 from households import sync
 from households.models import Household
 from tests import factories as f

@@ -2,7 +2,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from config.access import FULL_ACCESS, SYSTEM, Role
+from accounts.roles import Role
+from core.access import FULL_ACCESS, SYSTEM
 from households.models import Household
 from poverty import services
 from poverty.models import PovertyStandard

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.access import Role
+from accounts.roles import Role
 from poverty.models import Assessment, FieldUpload, Survey
 from tests import factories as f
 from tests.api.test_errors import assert_problem

@@ -1,13 +1,11 @@
 """No guessed answers, plausible facts, standards that describe themselves, and decisions of
 the previous engine reproduced as they were taken (issue 11), through the API."""
 
-import importlib
 from datetime import date
 
 import pytest
-from django.apps import apps as django_apps
 
-from config.access import SYSTEM
+from core.access import SYSTEM
 from poverty import rules, services
 from poverty.models import Assessment, Indicator, PovertyStandard, Survey, WhatIfRun
 from tests import factories as f
@@ -259,25 +257,6 @@ def test_a_decision_of_engine_1_is_reproduced_as_it_was_taken(api, family, legac
         facts, services.standard_spec(PovertyStandard.objects.get(code="VN-ND07-2021"))
     )
     assert new.classification == "undetermined" and new.engine_version == "2.0.0"
-
-
-def test_the_upgrade_publishes_a_revision_that_stores_every_parameter(legacy_standard):
-    migration = importlib.import_module("poverty.migrations.0008_self_describing_standards")
-    migration.upgrade_standards(django_apps, None)
-    revision = PovertyStandard.objects.get(code="VN-OLD", revision=2)
-    assert revision.status == "published" and revision.supersedes_id == legacy_standard.pk
-    employment = revision.indicators.get(rule="employment")
-    assert "max_age_male" not in employment.params
-    assert (
-        employment.params["retirement_age"] == rules.default_params("employment")["retirement_age"]
-    )
-    assert employment.sources["retirement_age"]["to_confirm"] is False
-    for indicator in revision.indicators.all():
-        rules.compile_params(indicator.rule, indicator.params)
-    # the old revision is untouched: its decisions are reproduced with it
-    assert legacy_standard.indicators.get(rule="employment").params == LEGACY_PARAMS["employment"]
-    migration.upgrade_standards(django_apps, None)  # again: nothing more
-    assert PovertyStandard.objects.filter(code="VN-OLD").count() == 2
 
 
 # ----------------------------------------------------------------------------- what-if

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from config.access import Role
+from accounts.roles import Role
 from poverty.models import FieldUpload, Survey
 from tests import factories as f
 

@@ -68,7 +68,7 @@ def spec(code: str, dimension: str, name_vi: str, name_en: str, **params: Any) -
 
 
 def d07(**overrides: Any) -> StandardSpec:
-    """National standard, Decree 07/2021/NĐ-CP (domain.md §4.1–4.2)."""
+    """National standard, Decree 07/2021/NĐ-CP."""
     fields: dict[str, Any] = {
         "code": "ND07-2021",
         "rural_line": 1_500_000,

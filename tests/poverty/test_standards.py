@@ -2,7 +2,7 @@
 
 import pytest
 
-from config.access import Role
+from accounts.roles import Role
 from poverty import services
 from poverty.models import PovertyStandard
 from tests import factories as f

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config.access import SYSTEM
+from core.access import SYSTEM
 from households.choices import HouseholdStatus
 from households.services import household_close
 from poverty import services

@@ -7,8 +7,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from config.access import Role
-from config.errors import Conflict, InvalidInput
+from accounts.roles import Role
+from core.errors import Conflict, InvalidInput
 from poverty import services
 from poverty.models import OfficialStatus
 from tests import factories as f

@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from config.access import SYSTEM, Role
+from accounts.roles import Role
+from core.access import SYSTEM
 from support import services
 from support.models import BudgetAllocation, Program
 from tests import factories as f

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config.access import Role
+from accounts.roles import Role
 from tests import factories as f
 from tests.poverty.conftest import decide
 

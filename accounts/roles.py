@@ -1,0 +1,74 @@
+"""The roles: what each may do. A user's role and area are kept in `UserAccess`; this
+module resolves them into the `core.access.Access` the services check."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from core.access import NO_ACCESS, Access, Perm
+from core.audit import Channel
+
+
+class Role(models.TextChoices):
+    PROVINCE_OFFICER = "province_officer", "Province officer"
+    COMMUNE_LEADER = "commune_leader", "Commune chairperson (approves lists)"
+    COMMUNE_OFFICER = "commune_officer", "Commune officer"
+    FIELD_ENUMERATOR = "field_enumerator", "Field enumerator"
+    REGISTRY_SYSTEM = "registry_system", "Home Affairs registry (system)"
+    AUDITOR = "auditor", "Read-only auditor"
+    ANALYST = "analyst", "Reporting analyst (no personal data)"
+
+
+# What only the province does, and what only the commune chairperson decides.
+# API tokens are issued by the province.
+_PROVINCE_ONLY = {
+    Perm.STANDARDS_MANAGE,
+    Perm.ROUNDS_MANAGE,
+    Perm.SUPPORT_MANAGE,
+    Perm.TOKENS_MANAGE,
+}
+_COMMUNE_DECISIONS = {Perm.ASSESSMENT_APPROVE, Perm.ASSIGNMENT_APPROVE}
+_AUDIT = {Perm.AUDIT_READS}
+_COMMUNE_WORK = frozenset(Perm) - _PROVINCE_ONLY - _COMMUNE_DECISIONS - _AUDIT
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    # The province manages standards and rounds; communes decide their own lists.
+    Role.PROVINCE_OFFICER: frozenset(Perm) - _COMMUNE_DECISIONS - _AUDIT,
+    Role.COMMUNE_LEADER: _COMMUNE_WORK | _COMMUNE_DECISIONS,
+    Role.COMMUNE_OFFICER: _COMMUNE_WORK,
+    Role.FIELD_ENUMERATOR: frozenset(
+        {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.SURVEY_SUBMIT}
+    ),
+    Role.REGISTRY_SYSTEM: frozenset(
+        {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.REGISTRY_LIFECYCLE}
+    ),
+    Role.AUDITOR: frozenset({Perm.VIEW, Perm.VIEW_PERSONAL, Perm.AUDIT_READS}),
+    Role.ANALYST: frozenset({Perm.VIEW, Perm.WHAT_IF}),
+}
+
+CHANNEL_BY_ROLE = {
+    Role.FIELD_ENUMERATOR: Channel.FIELD_APP,
+    Role.REGISTRY_SYSTEM: Channel.REGISTRY_SYNC,
+}
+
+
+def resolve_access(user) -> Access:
+    """The user's role and area from their grant (one query with prefetches)."""
+    from accounts.models import UserAccess
+
+    grant = (
+        UserAccess.objects.filter(user=user)
+        .prefetch_related("provinces__communes", "communes", "villages")
+        .first()
+    )
+    if grant is None:
+        return NO_ACCESS
+    return Access(
+        role=grant.role,
+        channel=CHANNEL_BY_ROLE.get(grant.role, Channel.API),
+        perms=ROLE_PERMISSIONS.get(grant.role, frozenset()),
+        province_codes=frozenset(p.code for p in grant.provinces.all()),
+        commune_codes=frozenset(c.code for c in grant.communes.all())
+        | {c.code for p in grant.provinces.all() for c in p.communes.all()},
+        village_ids=frozenset(v.id for v in grant.villages.all()),
+    )

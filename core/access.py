@@ -1,0 +1,181 @@
+"""Who may do what, where: the permissions, the area a user acts in, and the checks.
+
+The roles (role → permissions) and users' grants live in `accounts` (`accounts/roles.py`),
+which registers how a user resolves to an `Access` (`register_resolver`, from its AppConfig).
+
+The services call `require(actor, perm, ...)` before they write, whichever door the write came
+in by (API, admin, field upload, registry sync, command): the check lives with the write, not
+with the door. Commands and data loaders act as `SYSTEM`, which may do everything everywhere;
+an actor is always named, so a forgotten check cannot default to "allowed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Q
+
+
+class Perm(StrEnum):
+    VIEW = "view"  # read records in the area
+    VIEW_PERSONAL = "view_personal"  # names, citizen IDs, addresses, phones, birth dates
+    REGISTRY_EDIT = "registry_edit"  # register and edit households and members
+    REGISTRY_LIFECYCLE = "registry_lifecycle"  # close, merge households; move members
+    DUPLICATES_REVIEW = "duplicates_review"  # dismiss possible duplicates
+    VILLAGES_MANAGE = "villages_manage"  # create and edit villages
+    SURVEY_SUBMIT = "survey_submit"  # post household surveys
+    ASSESSMENT_REVIEW = "assessment_review"  # record meetings, postings, complaints
+    ASSESSMENT_APPROVE = "assessment_approve"  # approve / reject (commune decision)
+    STANDARDS_MANAGE = "standards_manage"  # draft and publish poverty standards
+    ROUNDS_MANAGE = "rounds_manage"  # open review rounds
+    WHAT_IF = "what_if"  # run what-if re-assessments
+    SUPPORT_MANAGE = "support_manage"  # programs, allocations, packages, targets
+    ASSIGNMENT_PROPOSE = "assignment_propose"  # propose support, record deliveries
+    ASSIGNMENT_APPROVE = "assignment_approve"  # approve (commit budget), reject, cancel
+    LIVELIHOOD_MANAGE = "livelihood_manage"  # livelihood models and their participants
+    UPLOAD_RESOLVE = "upload_resolve"  # apply or discard a field upload kept as a conflict
+    AUDIT_READS = "audit_reads"  # see who read personal data in bulk (the auditor's)
+    TOKENS_MANAGE = "tokens_manage"  # issue and revoke API tokens of users inside the area
+
+
+@dataclass(frozen=True)
+class Access:
+    """The resolved rights of one user: permissions and the area they apply in."""
+
+    role: str | None = None
+    channel: str = "api"  # how changes made by this user are recorded (audit.Channel)
+    perms: frozenset[Perm] = frozenset()
+    everywhere: bool = False
+    province_codes: frozenset[str] = frozenset()
+    commune_codes: frozenset[str] = frozenset()  # includes the communes of province grants
+    village_ids: frozenset = field(default_factory=frozenset)
+
+    def can(self, perm: Perm) -> bool:
+        return perm in self.perms
+
+    def area_q(self, commune_path: str = "commune", village_path: str | None = "village") -> Q:
+        """A filter restricting rows to the area; paths lead from the row to its units."""
+        if self.everywhere:
+            return Q()
+        # Province grants were resolved to their communes: `commune_id IN (...)` lets the
+        # database use the row's own commune index instead of joining to the units table.
+        q = Q(pk__in=[])
+        if self.commune_codes:
+            q |= Q(**{f"{commune_path}__in": sorted(self.commune_codes)})
+        if self.village_ids and village_path:
+            q |= Q(**{f"{village_path}__in": sorted(self.village_ids)})
+        return q
+
+    def covers(self, commune_code: str, province_code: str, village_id=None) -> bool:
+        """True when a record in this commune (and village) is inside the area."""
+        return (
+            self.everywhere
+            or province_code in self.province_codes
+            or commune_code in self.commune_codes
+            or (village_id is not None and village_id in self.village_ids)
+        )
+
+
+NO_ACCESS = Access()
+FULL_ACCESS = Access(perms=frozenset(Perm), everywhere=True)
+
+
+class _System:
+    """The actor of commands, data loaders and migrations: every right, everywhere. Not a
+    user: history records it with no user and the `system` channel."""
+
+    pk = None
+    username = ""
+    is_authenticated = False
+    is_active = True
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = _System()
+
+
+def user_of(actor):
+    """The user to record as having acted (None for SYSTEM)."""
+    return None if actor is SYSTEM else actor
+
+
+_resolver: Callable[[Any], Access] | None = None
+
+
+def register_resolver(resolver: Callable[[Any], Access]) -> None:
+    """The app that keeps users' roles and areas (accounts) tells how to resolve a user."""
+    global _resolver
+    _resolver = resolver
+
+
+def access_for(user) -> Access:
+    """The user's access, computed once per request and cached on the user object."""
+    if user is SYSTEM:
+        return FULL_ACCESS
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_ACCESS
+    cached = getattr(user, "_area_access", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        access = FULL_ACCESS
+    elif _resolver is None:
+        raise RuntimeError("No access resolver registered (accounts.apps registers it).")
+    else:
+        access = _resolver(user)
+    user._area_access = access
+    return access
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def _refuse(detail: str, **fields: str):
+    from core.errors import NotAllowed
+
+    return NotAllowed(detail, fields=fields or None, code="outside_area")
+
+
+def require(actor, perm: Perm) -> Access:
+    """The actor's access, if their role has `perm`; refused (403) otherwise."""
+    access = access_for(actor)
+    if not access.can(perm):
+        from core.errors import NotAllowed
+
+        raise NotAllowed(f"Your role does not allow this ({perm}).")
+    return access
+
+
+def require_area(access: Access, commune, village=None) -> None:
+    """A write aimed at a commune (and village) outside the area is refused (403). The
+    message names only what the caller sent."""
+    if not access.covers(commune.code, commune.province_id, village.pk if village else None):
+        raise _refuse(f"Commune {commune.code} is outside your area.", commune="Outside your area.")
+
+
+def require_household(access: Access, household) -> None:
+    """A write to a household outside the area is refused (403)."""
+    if not covers_household(access, household):
+        raise _refuse("The household is outside your area.")
+
+
+def require_province(access: Access, province_code: str | None) -> None:
+    """Province-level data (standards, rounds, budgets) is managed by that province's officers;
+    national data (no province) only by national administrators."""
+    if access.everywhere or (province_code is not None and province_code in access.province_codes):
+        return
+    if province_code is None:
+        raise _refuse("Only national administrators manage national data.")
+    raise _refuse(f"Province {province_code} is outside your area.")
+
+
+def covers_household(access: Access, household) -> bool:
+    """True when the household is inside the area (its commune: select_related it)."""
+    return access.everywhere or access.covers(
+        household.commune_id, household.commune.province_id, household.village_id
+    )

@@ -1,0 +1,235 @@
+"""The admin's door, held to the same rules as the API's.
+
+- Rights come from the role table (core.access), not from Django's per-model permissions:
+  a staff user sees a page when their role may view it, and changes what their role may write.
+- Rows come from the user's area (`area_paths`), in lists, change forms, history and inlines.
+- Personal data is masked as in the API (core.personal): hidden columns, fields, search and
+  history for roles without the right.
+- Every write goes through a service (`write`), which checks role, area, version and domain
+  rules again; a refused write changes nothing and comes back as a message.
+- Nothing is deleted here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.http import Http404, HttpResponseRedirect
+from simple_history.admin import SimpleHistoryAdmin
+
+from core import audit
+from core.access import Access, Perm, access_for
+from core.errors import DomainError
+from core.models import PersonalDataRead
+from core.personal import personal_fields
+
+
+class VersionedForm(forms.ModelForm):
+    """A change form that carries the version it was based on, so that a save over someone
+    else's newer change is refused (StaleVersion), as with If-Match in the API."""
+
+    based_on_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.instance._state.adding:
+            self.fields["based_on_version"].initial = self.instance.version
+
+
+def refused(exc: DomainError) -> str:
+    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+    return f"Nothing was saved: {exc.detail}" + (f" ({details})" if details else "")
+
+
+class RoleRights:
+    """Permissions from the role table, masking from core.personal (admins and inlines)."""
+
+    view_perm: Perm = Perm.VIEW
+    add_perm: Perm | None = None
+    change_perm: Perm | None = None
+
+    def access(self, request) -> Access:
+        return access_for(request.user)
+
+    def _can(self, request, perm: Perm | None) -> bool:
+        user = request.user
+        return bool(
+            perm is not None and user.is_active and user.is_staff and self.access(request).can(perm)
+        )
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._can(request, self.view_perm) or self.has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._can(request, self.add_perm)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._can(request, self.change_perm)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def hidden(self, request) -> frozenset[str]:
+        """The personal fields this user may not see on this model."""
+        if self.access(request).can(Perm.VIEW_PERSONAL):
+            return frozenset()
+        return personal_fields(self.model)
+
+    def get_fields(self, request, obj=None):
+        hidden = self.hidden(request)
+        return [f for f in super().get_fields(request, obj) if f not in hidden]
+
+    def get_readonly_fields(self, request, obj=None):
+        hidden = self.hidden(request)
+        return [f for f in super().get_readonly_fields(request, obj) if f not in hidden]
+
+
+class RoleInline(RoleRights):
+    """Mix into an InlineModelAdmin: its rows are written by the parent admin's `write`."""
+
+
+class RoleAdmin(RoleRights, admin.ModelAdmin):
+    """Base of every admin page (see the module docstring). `area_paths` leads from a row to
+    its commune and village; None for data that belongs to no commune (catalogs, standards)."""
+
+    area_paths: tuple[str, str | None] | None = None
+    show_full_result_count = False
+    # The service that writes a record of this page whole (form fields as `values`):
+    # save_service(actor=..., <instance_kwarg>=None or the record, values=...). Pages whose
+    # writes take more (inlines, versions) define `write` instead.
+    save_service: staticmethod | None = None
+    instance_kwarg = ""
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if self.area_paths is not None:
+            qs = qs.filter(self.access(request).area_q(*self.area_paths))
+        return qs
+
+    def get_list_display(self, request):
+        hidden = self.hidden(request)
+        return [f for f in super().get_list_display(request) if f not in hidden]
+
+    def get_search_fields(self, request):
+        hidden = self.hidden(request)
+        return [f for f in super().get_search_fields(request) if f.split("__")[0] not in hidden]
+
+    # -------------------------------------------------------------- writes
+
+    def write(self, request, form, formsets, change: bool) -> Model:
+        """Write the change through a service and return the saved row."""
+        if self.save_service is None:
+            raise NotImplementedError(f"{type(self).__name__} writes nothing")
+        return self.save_service(
+            actor=request.user,
+            **{self.instance_kwarg: form.instance if change else None},
+            values=cleaned(form, editable_fields(self.model)),
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Nothing here: the whole change (form and inlines) is one service call, in
+        save_related."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        saved = self.write(request, form, formsets, change)
+        # The admin goes on with form.instance (change message, redirect): make it the row.
+        for f in saved._meta.concrete_fields:
+            setattr(form.instance, f.attname, getattr(saved, f.attname))
+        form.instance._state.adding = False
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:  # rolled back by the view's transaction
+            self.message_user(request, refused(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            response = super().changelist_view(request, extra_context)
+        except DomainError as exc:
+            self.message_user(request, refused(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None and personal_fields(self.model) and not self.hidden(request):
+            audit.record_personal_read(
+                request.user,
+                "admin",
+                request.path,
+                len(changelist.result_list),
+                request.META.get("QUERY_STRING", ""),
+            )
+        return response
+
+    def run_each(self, request, queryset, step, done: str = "done") -> None:
+        """An admin action: `step(row)` through a service for each selected row, each on its
+        own; refusals are reported, the rest go on."""
+        for row in queryset:
+            try:
+                step(row)
+            except DomainError as exc:
+                self.message_user(request, f"{row}: {exc.detail}", messages.ERROR)
+            else:
+                self.message_user(request, f"{row}: {done}.", messages.SUCCESS)
+
+
+class RoleHistoryAdmin(RoleAdmin, SimpleHistoryAdmin):
+    """A RoleAdmin with simple-history's history pages, limited to rows in the area, and for
+    models with personal data to roles that may read it (the API's history has the same
+    rule)."""
+
+    def _require_history(self, request, object_id) -> None:
+        if self.hidden(request):
+            raise PermissionDenied
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_history(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_history(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def editable_fields(model, *skip: str) -> tuple[str, ...]:
+    """The fields of `model` a form edits (not the key, not those named in `skip`)."""
+    return tuple(
+        f.name
+        for f in model._meta.fields
+        if f.editable and not f.primary_key and f.name not in skip
+    )
+
+
+def changed(form, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The cleaned values of the fields among `names` that the user changed."""
+    return {k: form.cleaned_data[k] for k in names if k in form.changed_data}
+
+
+def cleaned(form, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The cleaned values of the fields among `names` present in the form."""
+    return {k: form.cleaned_data[k] for k in names if k in form.cleaned_data}
+
+
+@admin.register(PersonalDataRead)
+class PersonalDataReadAdmin(RoleAdmin):
+    """Who read personal data in bulk (lists, feed, exports): for auditors, read-only."""
+
+    list_display = ["at", "user", "channel", "resource", "query", "records"]
+    list_filter = ["channel"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "resource"]
+    readonly_fields = [f.name for f in PersonalDataRead._meta.fields]
+    date_hierarchy = "at"
+    view_perm = Perm.AUDIT_READS

@@ -1,0 +1,134 @@
+"""Input rules for numbers and time, in one place for every serializer and filter.
+
+- Integers are range-checked before they reach the database, with bounds that do not depend on
+  the database: a model column's type decides them (`integer_range`), and a plain
+  `IntegerField` is a 32-bit integer unless it says otherwise. Money and other big columns
+  take at most `MAX_BIG` (10^15 VND), so that sums of them stay far inside 64 bits.
+- Dates and times are parsed strictly: nothing before 1900, no UTC offset beyond ±14:00 (none
+  exists; PostgreSQL refuses some), and no future where the future is impossible
+  (`not_future` dates; device times at most `CLOCK_SKEW` ahead of the server).
+
+`ModelSerializer` (the base of every model serializer) maps model fields to these; plain
+serializers use them explicitly; `core.api.filters` applies the same rules to query
+parameters.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils import timezone
+from rest_framework import serializers
+
+INT32_MIN, INT32_MAX = BaseDatabaseOperations.integer_field_ranges["IntegerField"]
+INT64_MAX = BaseDatabaseOperations.integer_field_ranges["BigIntegerField"][1]
+MAX_BIG = 10**15
+MIN_DATE = date(1900, 1, 1)
+MAX_UTC_OFFSET = timedelta(hours=14)
+CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of the server a device's clock may be
+
+
+def integer_range(model_field: models.Field) -> tuple[int, int]:
+    """The values an integer column takes, the same on every database."""
+    low, high = BaseDatabaseOperations.integer_field_ranges[model_field.get_internal_type()]
+    return max(low, -MAX_BIG), min(high, MAX_BIG)
+
+
+def date_problem(value: date, *, not_future: bool = False) -> str | None:
+    if value < MIN_DATE:
+        return "Dates before 1900 are not accepted."
+    if not_future and value > timezone.localdate():
+        return "Cannot be in the future."
+    return None
+
+
+def datetime_problem(value: datetime, *, max_ahead: timedelta | None = None) -> str | None:
+    """Checks an aware datetime as it was written (before any conversion)."""
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        return "A UTC offset runs from -14:00 to +14:00."
+    if offset is None:  # naive: local time
+        value = value.replace(tzinfo=timezone.get_current_timezone())
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        return "Out of range."
+    if utc < datetime(MIN_DATE.year, 1, 1, tzinfo=UTC):
+        return "Dates before 1900 are not accepted."
+    if max_ahead is not None and utc > timezone.now() + max_ahead:
+        return "Cannot be in the future."
+    return None
+
+
+class IntegerField(serializers.IntegerField):
+    """An integer within explicit bounds: 32-bit unless `min_value`/`max_value` say else."""
+
+    def __init__(self, **kwargs):
+        if not kwargs.get("read_only"):
+            if kwargs.get("min_value") is None:
+                kwargs["min_value"] = INT32_MIN
+            if kwargs.get("max_value") is None:
+                kwargs["max_value"] = INT32_MAX
+        super().__init__(**kwargs)
+
+
+class DateField(serializers.DateField):
+    """An ISO date from 1900; `not_future=True` for what has happened (births, surveys...)."""
+
+    def __init__(self, *, not_future: bool = False, **kwargs):
+        self.not_future = not_future
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        problem = date_problem(parsed, not_future=self.not_future)
+        if problem:
+            raise serializers.ValidationError(problem, code="invalid_date")
+        return parsed
+
+
+class DateTimeField(serializers.DateTimeField):
+    """An ISO date-time with an existing UTC offset, from 1900. `max_ahead`: how far in the
+    future it may be (None: any time; a device's clock: CLOCK_SKEW)."""
+
+    def __init__(self, *, max_ahead: timedelta | None = None, **kwargs):
+        self.max_ahead = max_ahead
+        super().__init__(**kwargs)
+
+    def enforce_timezone(self, value):
+        # Called with the datetime as parsed, offset included, before it is converted.
+        problem = datetime_problem(value, max_ahead=self.max_ahead)
+        if problem:
+            raise serializers.ValidationError(problem, code="invalid_datetime")
+        return super().enforce_timezone(value)
+
+
+def _mapped(field_class: type) -> type:
+    return {
+        serializers.IntegerField: IntegerField,
+        serializers.DateField: DateField,
+        serializers.DateTimeField: DateTimeField,
+    }.get(field_class, field_class)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    # (Comments, not a docstring: the schema would show it for every serializer.) Integer
+    # columns take the values their type holds on every database: the same bounds on SQLite
+    # as on PostgreSQL, and in the schema. Dates and times are parsed strictly; a date that
+    # cannot be in the future says so in `extra_kwargs` (`{"not_future": True}`).
+
+    serializer_field_mapping = {
+        model_field: _mapped(field_class)
+        for model_field, field_class in serializers.ModelSerializer.serializer_field_mapping.items()
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.IntegerField) and not kwargs.get("read_only"):
+            low, high = integer_range(model_field)
+            given_low, given_high = kwargs.get("min_value"), kwargs.get("max_value")
+            kwargs["min_value"] = low if given_low is None else max(low, given_low)
+            kwargs["max_value"] = high if given_high is None else min(high, given_high)
+        return field_class, kwargs

@@ -1,0 +1,63 @@
+"""Filters with the input rules of core.api.fields: integers within their column's range
+(a whole number, not a decimal), dates and times parsed strictly. Every FilterSet derives
+from `FilterSet` (also the base of those that views generate from `filterset_fields`)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db import models
+from django_filters import fields as filter_fields
+from django_filters import rest_framework
+
+from .fields import date_problem, datetime_problem, integer_range
+
+
+class StrictDateField(forms.DateField):
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is not None and (problem := date_problem(parsed)):
+            raise forms.ValidationError(problem, code="invalid_date")
+        return parsed
+
+
+class StrictIsoDateTimeField(filter_fields.IsoDateTimeField):
+    def to_python(self, value):
+        parsed = super().to_python(value)  # aware with the offset it was written with
+        if parsed is not None and (problem := datetime_problem(parsed)):
+            raise forms.ValidationError(problem, code="invalid_datetime")
+        return parsed
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number within `min_value`..`max_value`."""
+
+    field_class = forms.IntegerField
+
+
+class DateFilter(django_filters.DateFilter):
+    field_class = StrictDateField
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = StrictIsoDateTimeField
+
+
+class FilterSet(rest_framework.FilterSet):
+    FILTER_DEFAULTS = {
+        **rest_framework.FilterSet.FILTER_DEFAULTS,
+        models.DateField: {"filter_class": DateFilter},
+        models.DateTimeField: {"filter_class": IsoDateTimeFilter},
+    }
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        filter_class, params = super().filter_for_lookup(field, lookup_type)
+        if filter_class is django_filters.NumberFilter and isinstance(field, models.IntegerField):
+            low, high = integer_range(field)
+            return IntegerFilter, {**params, "min_value": low, "max_value": high}
+        return filter_class, params
+
+
+class FilterBackend(rest_framework.DjangoFilterBackend):
+    filterset_base = FilterSet

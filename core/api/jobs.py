@@ -1,0 +1,121 @@
+"""GET /api/v1/jobs/{id}: state, progress, counts and report of a background job; POST
+/jobs/ starts an export, /jobs/{id}/resume/ queues a failed or abandoned job again,
+/jobs/{id}/download/ hands out an export's file (410 once expired)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core import files, jobs, spreadsheet
+from core.access import Perm, access_for
+from core.errors import Conflict
+from core.models import Job, JobStatus
+
+from .errors import PROBLEM_CONTENT_TYPE
+from .fields import ModelSerializer
+from .schema import ProblemSerializer
+
+
+class JobSerializer(ModelSerializer):
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "params",
+            "total",
+            "done",
+            "progress",
+            "counts",
+            "report",
+            "error",
+            "attempts",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+    def get_progress(self, obj) -> float | None:
+        return round(obj.done / obj.total, 4) if obj.total else None
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["export_households"])
+    commune = serializers.CharField(required=False, help_text="Limit to one commune.")
+
+
+class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Your background jobs (all jobs for national administrators). POST starts an export
+    (`export_households`: CSV of the area's present members with their household); what-if
+    and registry sync start theirs from their own endpoints."""
+
+    serializer_class = JobSerializer
+    ordering = "id"
+    write_perm = Perm.VIEW
+    action_perms = {"resume": Perm.VIEW, "download": Perm.VIEW}
+
+    @extend_schema(request=ExportRequestSerializer, responses={202: JobSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ExportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        job = jobs.enqueue(d["kind"], {"commune": d.get("commune")}, user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (409, PROBLEM_CONTENT_TYPE): ProblemSerializer,
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The file a finished export produced (410 once it expired: FILE_RETENTION_HOURS
+        after the job finished)."""
+        job = self.get_object()
+        name = (job.report or {}).get("file")
+        if job.status != JobStatus.SUCCEEDED or not name:
+            raise Conflict("This job has no file to download (yet).", code="no_file")
+        path = files.job_file(job, files.media_path(name))
+        return FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            filename=path.name,
+            content_type=spreadsheet.CONTENT_TYPE,
+        )
+
+    queryset = Job.objects.none()  # for the schema; rows come from get_queryset
+
+    def get_queryset(self):
+        qs = Job.objects.select_related("created_by")
+        if access_for(self.request.user).everywhere or getattr(self, "swagger_fake_view", False):
+            return qs
+        return qs.filter(created_by=self.request.user)
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Queue a failed job, or one whose worker stopped answering (its lease expired),
+        again: it continues from its last checkpoint. 409 while a worker holds it or once it
+        succeeded; 410 when its files expired."""
+        job = self.get_object()
+        if job.status == JobStatus.SUCCEEDED:
+            raise Conflict("The job has already succeeded.", code="job_done")
+        files.require_kept(job)
+        if not jobs.requeue(job):
+            raise Conflict(
+                "A worker is running this job; follow it at GET /jobs/{id}/.", code="job_running"
+            )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

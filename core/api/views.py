@@ -1,0 +1,150 @@
+"""Shared viewset behaviour: audit context, area scoping, personal-data visibility, versions."""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.response import Response
+
+from core import audit
+from core.access import Access, Perm, access_for
+from core.errors import InvalidInput
+from core.personal import personal_fields
+
+
+class AuditedViewSetMixin:
+    """Every change made during the request is recorded with its user and channel."""
+
+    @property
+    def access(self) -> Access:
+        return access_for(self.request.user)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        channel = access_for(request.user).channel
+        self._audit_token = audit.begin(request.user, channel)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        token = getattr(self, "_audit_token", None)
+        if token is not None:
+            audit.end(token)
+            self._audit_token = None
+            self._record_bulk_read(request, response)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def _record_bulk_read(self, request, response) -> None:
+        """A list page that showed personal data is recorded: who read how many, and how."""
+        if request.method != "GET" or response.status_code != 200:
+            return
+        data = getattr(response, "data", None)  # a file download has none
+        rows = data.get("results") if isinstance(data, dict) else data
+        if not isinstance(rows, list) or not rows or not self.access.can(Perm.VIEW_PERSONAL):
+            return
+        serializer_class = (
+            self.get_serializer_class() if hasattr(self, "get_serializer_class") else None
+        )
+        model = getattr(serializer_class, "personal_model", None) or getattr(
+            getattr(serializer_class, "Meta", None), "model", None
+        )
+        if model is not None and personal_fields(model):
+            audit.record_personal_read(
+                request.user,
+                "list",
+                request.path,
+                len(rows),
+                request.META.get("QUERY_STRING", ""),
+            )
+
+
+class AreaScopedMixin(AuditedViewSetMixin):
+    """Lists and details only show rows inside the user's area: restricted by default, as
+    every list and every `get_object` goes through `filter_queryset`. A view declares where
+    its rows' units are (`area_paths`, the lookups from the row to its commune and village);
+    an object outside the area is answered 404 as if it did not exist.
+    """
+
+    # None: the view's rows are not area data (the program tree) or it scopes them itself,
+    # and says so in its own `get_queryset`.
+    area_paths: tuple[str, str | None] | None = ("commune", "village")
+
+    def scope(self, queryset):
+        if self.area_paths is None:
+            return queryset
+        commune_path, village_path = self.area_paths
+        return queryset.filter(self.access.area_q(commune_path, village_path))
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(self.scope(queryset))
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["access"] = self.access
+        context["show_personal"] = self.access.can(Perm.VIEW_PERSONAL)
+        return context
+
+
+def expected_version(request) -> int | None:
+    """The version an update is based on: `If-Match: "<n>"` or the body's `version`."""
+    header = request.headers.get("If-Match")
+    raw = header.strip().removeprefix("W/").strip('"') if header else request.data.get("version")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            f"Version {raw!r} is not a whole number.", fields={"version": "Must be a whole number."}
+        ) from None
+
+
+class ServiceWritesMixin:
+    """Creates and updates of a record through its service, called as
+    `save_service(actor=<user>, <instance_kwarg>=None or the record, values=<validated data>)`:
+    the service checks role, area and domain rules."""
+
+    save_service: staticmethod
+    instance_kwarg: str
+
+    def perform_create(self, serializer):
+        self._save(serializer, None)
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+    def _save(self, serializer, instance) -> None:
+        serializer.instance = self.save_service(
+            actor=self.request.user,
+            **{self.instance_kwarg: instance},
+            values=dict(serializer.validated_data),
+        )
+
+
+class VersionedResponsesMixin:
+    """Detail responses carry the record's version as an ETag; state changes are explicit
+    POST actions whose body is validated, then handed to a service step with the version
+    the client based it on and the acting user."""
+
+    detail_serializer_class: type | None = None
+    step_subject = "instance"  # the keyword the services take the record under
+
+    def respond(self, obj, code: int = status.HTTP_200_OK, fresh: bool = True) -> Response:
+        if fresh:
+            obj = self.get_queryset().get(pk=obj.pk)
+        serializer = self.detail_serializer_class(obj, context=self.get_serializer_context())
+        return Response(serializer.data, status=code, headers={"ETag": f'"{obj.version}"'})
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.respond(self.get_object(), fresh=False)
+
+    def run_step(self, serializer_class, step):
+        obj = self.get_object()
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        result = step(
+            **{self.step_subject: obj},
+            expected_version=expected_version(self.request),
+            actor=self.request.user,
+            **data,
+        )
+        return self.respond(result)

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Jobs, change feed and audit"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from simple_history.signals import (
+            post_create_historical_record,
+            pre_create_historical_record,
+        )
+
+        from core.audit import current
+        from core.feed import on_history_record
+
+        def stamp_channel(sender, history_instance, **kwargs):
+            history_instance.history_channel = current().channel
+
+        pre_create_historical_record.connect(stamp_channel, weak=False, dispatch_uid="audit")
+        post_create_historical_record.connect(on_history_record, weak=False, dispatch_uid="feed")

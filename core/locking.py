@@ -1,0 +1,56 @@
+"""One way to take a record for a change: lock it, check the actor may change it there, check
+the version the change was based on; and one way to refuse a step its state does not allow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from .access import Access, Perm, require, require_household
+from .errors import Conflict, check_version
+
+Row = TypeVar("Row", bound=Model)
+
+UNVERSIONED: Any = object()  # a step that does not check the version (e.g. a system step)
+
+
+def household_of(row: Model) -> Any:
+    return row.household
+
+
+def lock_for_change(
+    queryset: QuerySet[Row],
+    pk: Any,
+    *,
+    actor,
+    perm: Perm | None = None,
+    access: Access | None = None,
+    area_of: Callable[[Row], Any] | None = household_of,
+    expected_version: int | None = UNVERSIONED,
+) -> Row:
+    """The row, locked (SELECT … FOR UPDATE) to the end of the transaction, once the actor's
+    role allows `perm` (or with the `access` already checked), the household it belongs to
+    (`area_of`; None: no area) is inside their area, and its version is the one the change
+    was based on (409/428 otherwise)."""
+    if access is None:
+        access = require(actor, perm)
+    row = queryset.select_for_update().get(pk=pk)
+    if area_of is not None:
+        require_household(access, area_of(row))
+    if expected_version is not UNVERSIONED:
+        check_version(row.version, expected_version)
+    return row
+
+
+def require_state(row: Model, doing: str, noun: str, allowed: Iterable[str]) -> None:
+    """409 unless the row's `state` is one of `allowed`: "Cannot approve an assignment that
+    is cancelled; allowed from: proposed."."""
+    allowed = tuple(allowed)
+    if row.state not in allowed:
+        raise Conflict(
+            f"Cannot {doing} {noun} that is {row.state}; allowed from: {', '.join(allowed)}.",
+            code="illegal_transition",
+            fields={"state": f"Is {row.state}."},
+        )

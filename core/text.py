@@ -1,0 +1,54 @@
+"""Text the system accepts: valid Unicode without NUL characters. One rule for every door.
+
+PostgreSQL stores no NUL character in text or jsonb (and SQLite would keep it silently), and
+text that was not valid UTF-8 cannot be stored or answered at all. Such text arrives as:
+
+- lone surrogates: bytes that are not UTF-8 decoded with `surrogateescape` (the JSON parsers
+  and the registry files), or a `\\ud800` escape in JSON;
+- U+FFFD, the replacement character: Django decodes query strings and form fields with
+  `errors="replace"`, so that is all that is left of their invalid bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_BAD = re.compile("[\x00\ud800-\udfff\ufffd]")
+
+NUL_CHARACTER = "null_character"
+INVALID_UTF8 = "invalid_utf8"
+
+
+def text_problem(value: str) -> tuple[str, str] | None:
+    """(code, reason) when `value` is not acceptable text, else None."""
+    bad = _BAD.search(value)
+    if bad is None:
+        return None
+    if bad.group() == "\x00":
+        return NUL_CHARACTER, "Contains a NUL character."
+    return INVALID_UTF8, "Is not valid UTF-8 text."
+
+
+def printable(value: str) -> str:
+    """`value` safe to echo in a message or a report: its bad characters escaped."""
+    return _BAD.sub(lambda m: ascii(m.group())[1:-1], value)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, strip tone and vowel marks, map đ→d, collapse spaces.
+
+    "Đặng Thị Hoà" -> "dang thi hoa". `đ`/`Đ` have no Unicode decomposition, so they are
+    mapped explicitly.
+    """
+    if not text:
+        return ""
+    if text.isascii():  # nothing to strip (codes, IDs, phone numbers): the same, faster
+        return " ".join(text.split()).lower()
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped).strip().lower()

@@ -1,0 +1,83 @@
+"""Reference data and places: provinces, commune-level units, villages, ethnic groups."""
+
+from django.db import models
+
+from core.audit import AuditedRecords
+from core.ids import new_id
+
+from .choices import UnitKind, VillageKind
+
+
+class Province(models.Model):
+    code = models.CharField(max_length=2, primary_key=True)
+    name = models.CharField(max_length=100)
+    codename = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Commune(models.Model):
+    """A commune-level unit (xã, phường, đặc khu); codes are 5 digits and never reused."""
+
+    code = models.CharField(max_length=5, primary_key=True)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="communes")
+    name = models.CharField(max_length=100)
+    codename = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=UnitKind.choices)
+    is_urban = models.BooleanField(
+        help_text="Urban units use the urban income line. Phường: urban; xã: rural; "
+        "đặc khu: set by the province (default rural)."
+    )
+    household_seq = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Last household number issued in this commune."
+    )
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [models.Index(fields=["province", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class EthnicGroup(models.Model):
+    """The 54 ethnic groups (GSO Decision 1019/QĐ-TCTK, 2008); 01 Kinh, others minorities."""
+
+    KINH = "01"
+    code = models.CharField(max_length=2, primary_key=True)
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_minority(self) -> bool:
+        return self.code != self.KINH
+
+
+class Village(models.Model):
+    """Village or residential group (thôn, bản, khu phố, tổ dân phố) of a commune."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="villages")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=12, choices=VillageKind.choices, default=VillageKind.THON)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = AuditedRecords()
+
+    class Meta:
+        ordering = ["commune_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "name"], name="village_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
