@@ -44,8 +44,9 @@ from django.utils import timezone
 from config import jobs
 from config.access import Role
 from config.models import ChangeEvent, Job, JobStatus
-from households import demo, sync
+from households import demo
 from households.models import Commune, EthnicGroup, Household, Member, UserAccess
+from integrations import sync
 
 ROOT = Path(__file__).resolve().parent.parent
 # The generator's member tuple (demo.MEMBER_COLUMNS) plus the registry's person ID.
@@ -190,7 +191,7 @@ def raw_copy(households: list[tuple], members: list[tuple], *, indexes: bool) ->
 
 def run_sync(path: Path, user, expected: str, total: int) -> Measure:
     """The file synced as a worker runs the background job (config.jobs.claim and execute,
-    in this process): counting its records, then households.sync.run_job chunk by chunk,
+    in this process): counting its records, then integrations.sync.run_job chunk by chunk,
     each chunk committed with its checkpoint and report lines."""
     settings.MEDIA_ROOT = path.parent
     job = Job.objects.create(

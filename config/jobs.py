@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 HANDLERS = {
     "what_if": "poverty.jobs.run_what_if",
-    "registry_sync": "households.sync.run_job",
+    "registry_sync": "integrations.sync.run_job",
     "export_households": "households.exports.run_job",
 }
 CLEANUP_EVERY = timedelta(hours=1)  # the polling worker's file cleanup (config.files)

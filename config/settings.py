@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "households",
     "poverty",
     "support",
+    "integrations",
 ]
 
 MIDDLEWARE = [

@@ -36,8 +36,8 @@ from config.access import ROLE_PERMISSIONS, SYSTEM, Perm, Role
 from config.models import Job
 from households import services as registry
 from households.models import Commune, DuplicateCandidate
+from integrations.field import services as field
 from poverty import services as poverty
-from poverty.api import field
 from poverty.models import OfficialStatus, PovertyStandard, WhatIfRun
 from support import services as support
 from support.models import BudgetAllocation, Disbursement
@@ -363,7 +363,7 @@ def _side(commune, province_code: str, name: str, tree, package) -> dict[str, An
         },
     )
     enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[commune])
-    upload, _ = field.receive(
+    upload, _ = field.field_upload_receive(
         {
             "client_id": uuid.uuid4(),
             "kind": "survey",

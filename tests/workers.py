@@ -31,14 +31,12 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from config import files, jobs
 from config.access import Role
-from config.ids import new_id
 from config.models import ChangeEvent, FeedCounter, Job, JobStatus
-from households import sync
 from households.models import Commune, DuplicateCandidate, Household, Member
+from integrations import sync
 from tests import factories as f
-from tests.households.test_sync import family
+from tests.integrations.test_sync import family
 from tests.jobs import run_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,12 +180,8 @@ class World:
         self.build()
 
     def enqueue(self, records: list[dict]) -> Job:
-        job_id = new_id()
-        relative = sync.upload_path(job_id, "ndjson")
-        with files.open_private(files.media_path(relative), "w", encoding="utf-8") as out:
-            out.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        params = {"path": relative, "format": "ndjson", "chunk_size": CHUNK}
-        return jobs.enqueue("registry_sync", params, self.user, job_id=job_id)
+        content = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+        return sync.stage_upload(content, "ndjson", actor=self.user, chunk_size=CHUNK)
 
 
 def outcome(job: Job) -> dict[str, Any]:

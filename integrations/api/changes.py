@@ -10,11 +10,10 @@ from rest_framework.views import APIView
 
 from config import audit
 from config.access import Perm, access_for
+from config.api.fields import INT64_MAX, IntegerField, ModelSerializer
 from config.feed import FEED
 from config.models import ChangeEvent
 from config.personal import mask, personal_fields
-
-from .fields import INT64_MAX, IntegerField, ModelSerializer
 
 ENTITIES = [entity for entity, _ in FEED.values()]
 # The model of each entity's payload, for masking (config.personal).
