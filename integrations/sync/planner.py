@@ -4,7 +4,6 @@ is written here (integrations.sync.writes)."""
 
 from __future__ import annotations
 
-import operator
 import uuid
 from typing import Any
 
@@ -12,8 +11,8 @@ from django.utils import timezone
 
 from config.ids import new_id
 from households.choices import HouseholdStatus, MemberStatus, Relationship, Source
-from households.identity import fold
 from households.services import citizen_id_taken
+from households.twins import search_text_of_rows
 
 from .identity import IdentityMerge, unchanged_member
 from .membership import MembershipMerge
@@ -387,21 +386,8 @@ class Planner(MembershipMerge, IdentityMerge):
     # -------------------------------------------------------------- search text
 
     def search_texts(self) -> None:
-        """As households.services.refresh_search_text: the folded code, external ID, address,
-        phone, then every member's name and citizen ID in member-id order. Folding each part
-        (names are folded once and cached) and joining them with a space gives the same text
-        as folding the parts joined with a space: fold works character by character and
-        collapses and strips whitespace."""
+        """The search text of each household written, as households.services writes it
+        (households.twins.search_text_of_rows; names folded once and cached)."""
         for hid, row in self.households.items():
-            if row["op"] not in ("create", "update", "touch"):
-                continue
-            parts = [
-                fold(row["code"]),
-                fold(row["external_id"]),
-                fold(row["address"]),
-                fold(row["phone"]),
-            ]
-            for member in sorted(self.final.get(hid, ()), key=operator.itemgetter("id")):
-                parts.append(fold_name(member["full_name"]))
-                parts.append(fold(member["citizen_id"]))
-            row["search_text"] = " ".join(p for p in parts if p)
+            if row["op"] in ("create", "update", "touch"):
+                row["search_text"] = search_text_of_rows(row, self.final.get(hid, ()), fold_name)

@@ -12,14 +12,14 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.utils import timezone
 
 from config.audit import Channel
 from config.errors import Conflict
 from config.feed import ACTIONS, payload_sql, reserve
 from config.models import ChangeEvent
-from households.choices import DuplicateReason, DuplicateStatus, Relationship
-from households.models import Commune, DuplicateCandidate, Household, Member
+from households.choices import Relationship
+from households.models import Household, Member
+from households.twins import record_duplicates, reserve_household_codes
 
 from .db import concrete_fields, is_pg, quote
 from .planner import Planner
@@ -151,18 +151,12 @@ def _reserve_codes(planner: Planner) -> None:
     for row in planner.households.values():
         if row["op"] == "create":
             by_commune[row["commune_id"]].append(row)
-    table = quote(Commune._meta.db_table)
     with connection.cursor() as cursor:
         for commune in sorted(by_commune):
             rows = by_commune[commune]
-            cursor.execute(
-                f"UPDATE {table} SET household_seq = household_seq + %s WHERE code = %s "
-                "RETURNING household_seq",
-                [len(rows), commune],
-            )
-            last = cursor.fetchone()[0]
-            for number, row in enumerate(rows, last - len(rows) + 1):
-                row["code"] = f"{commune}-{number:06d}"
+            codes = reserve_household_codes(cursor, commune, len(rows))
+            for code, row in zip(codes, rows, strict=True):
+                row["code"] = code
 
 
 def write_plan(planner: Planner, ctx: Context) -> None:
@@ -296,32 +290,9 @@ def _publish_events(cursor, planner: Planner, ctx: Context, households, members)
 
 def _record_duplicates(cursor) -> None:
     """Possible duplicates of the members written: same folded name and date of birth in the
-    same commune (households.services.detect_duplicates, set-based)."""
-    m, h = quote(Member._meta.db_table), quote(Household._meta.db_table)
-    d = quote(DuplicateCandidate._meta.db_table)
-    new_id = "gen_random_uuid()" if is_pg() else "lower(hex(randomblob(16)))"
-    cursor.execute(
-        f"""INSERT INTO {d} (id, member_a_id, member_b_id, commune_id, reason, status,
-                detected_at, resolution_note)
-        SELECT {new_id}, x.a, x.b, x.commune_id, %s, %s, %s, ''
-        FROM (
-            SELECT DISTINCT
-                CASE WHEN p.id < o.id THEN p.id ELSE o.id END AS a,
-                CASE WHEN p.id < o.id THEN o.id ELSE p.id END AS b,
-                p.area_commune AS commune_id
-            FROM {M_PLAN.name} AS p
-            JOIN {m} AS o ON o.name_folded = p.name_folded
-                AND o.date_of_birth = p.date_of_birth AND o.id <> p.id
-            JOIN {h} AS oh ON oh.id = o.household_id AND oh.commune_id = p.area_commune
-            WHERE p.dup
-        ) AS x
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {d} AS c
-            WHERE c.member_a_id = x.a AND c.member_b_id = x.b AND c.reason = %s)""",
-        [
-            DuplicateReason.NAME_BIRTH_DATE,
-            DuplicateStatus.OPEN,
-            connection.ops.adapt_datetimefield_value(timezone.now()),
-            DuplicateReason.NAME_BIRTH_DATE,
-        ],
+    same commune (households.twins.record_duplicates, the twin of detect_duplicates)."""
+    record_duplicates(
+        cursor,
+        f"(SELECT id, name_folded, date_of_birth, area_commune AS commune_id "
+        f"FROM {M_PLAN.name} WHERE dup)",
     )
