@@ -1,7 +1,7 @@
 """Rules the register writes two ways: row by row through the ORM (households.services) and
-set-based in SQL or over plain rows (the registry sync, integrations.sync; the demo load).
-Each twin is kept here side by side, and tests/households/test_twins.py pins them equal:
-the same input gives the same output through both paths.
+set-based in SQL or over plain rows (the registry sync, integrations.sync; the demo load's
+duplicate scan). Each twin is kept here side by side, and tests/households/test_twins.py
+pins them equal: the same input gives the same output through both paths.
 
 - search text: `search_text` (a Household and its members, through the ORM) and
   `search_text_of_rows` (rows as dicts, each part folded on its own);

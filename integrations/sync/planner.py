@@ -122,6 +122,21 @@ class Planner(MembershipMerge, IdentityMerge):
             return str(hid)
         return row["code"] or row["external_id"] or str(hid)
 
+    def created(self) -> dict[str, Any]:
+        """The columns and plan of a row the chunk creates (version 1, its history row "+")."""
+        return {
+            "version": 1,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "op": "create",
+            "history_type": "+",
+            "reason": REASON,
+            "old_version": None,
+            "prev_commune": None,
+            "prev_village": None,
+            "_new": True,
+        }
+
     # -------------------------------------------------------------- planning
 
     def run(self) -> Planner:
@@ -184,18 +199,9 @@ class Planner(MembershipMerge, IdentityMerge):
                 "status_reason": "",
                 "status_date": None,
                 "merged_into_id": None,
-                "version": 1,
                 "search_text": "",
                 "registry_snapshot": record.snapshot,
-                "created_at": self.now,
-                "updated_at": self.now,
-                "op": "create",
-                "history_type": "+",
-                "reason": REASON,
-                "old_version": None,
-                "prev_commune": None,
-                "prev_village": None,
-                "_new": True,
+                **self.created(),
             }
             outcome.outcome, outcome.household = CREATED, str(hid)
         self.record_of_household[hid] = record
@@ -251,18 +257,9 @@ class Planner(MembershipMerge, IdentityMerge):
                 "status_date": None,
                 "external_id": m.external_id,
                 "registry_snapshot": m.snapshot,
-                "version": 1,
-                "created_at": self.now,
-                "updated_at": self.now,
-                "op": "create",
-                "history_type": "+",
-                "reason": REASON,
-                "old_version": None,
-                "prev_commune": None,
-                "prev_village": None,
+                **self.created(),
                 "promote": False,
                 "dup": True,
-                "_new": True,
             }
             self.listed[mid] = (record, m.pos)
             return
