@@ -47,8 +47,8 @@ from core import jobs
 from core.models import ChangeEvent, Job, JobStatus
 from demo import households as demo
 from geo.models import Commune, EthnicGroup
-from households import sync
 from households.models import Household, Member
+from integrations import sync
 
 ROOT = Path(__file__).resolve().parent.parent
 # The generator's member tuple (demo.MEMBER_COLUMNS) plus the registry's person ID.
@@ -193,7 +193,7 @@ def raw_copy(households: list[tuple], members: list[tuple], *, indexes: bool) ->
 
 def run_sync(path: Path, user, expected: str, total: int) -> Measure:
     """The file synced as a worker runs the background job (core.jobs.claim and execute,
-    in this process): counting its records, then households.sync.run_job chunk by chunk,
+    in this process): counting its records, then integrations.sync.run_job chunk by chunk,
     each chunk committed with its checkpoint and report lines."""
     settings.MEDIA_ROOT = path.parent
     job = Job.objects.create(

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "households",
     "poverty",
     "support",
+    "integrations",
 ]
 # Synthetic demo data: installed only with DEMO=1 (`./dev serve` and `./dev test` set it),
 # never in production.

@@ -4,7 +4,6 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from config.api.changes import ChangesView
 from core.api.jobs import JobViewSet
 
 handler400 = "core.api.errors.bad_request"
@@ -17,11 +16,11 @@ jobs_router.register("jobs", JobViewSet, basename="job")
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
-    path("api/v1/changes/", ChangesView.as_view(), name="changes"),
     path("api/v1/", include(jobs_router.urls)),
     path("api/v1/", include("households.api.urls")),
     path("api/v1/", include("poverty.api.urls")),
     path("api/v1/", include("support.api.urls")),
+    path("api/v1/", include("integrations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -22,5 +22,4 @@ class HouseholdsConfig(AppConfig):
             area_of=lambda m: household_area(m.household_id),
             moved_from=lambda m: household_area(m.household_id),
         )
-        jobs.register("registry_sync", "households.sync.run_job")
         jobs.register("export_households", "households.exports.run_job")

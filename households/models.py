@@ -92,7 +92,7 @@ class Household(models.Model):
         editable=False,
         help_text="The registry-owned values (commune, address) the Home Affairs registry sent "
         "last; a sync compares them with the current values to tell local edits apart "
-        "(households.sync).",
+        "(integrations.sync).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -192,7 +192,7 @@ class Member(models.Model):
         blank=True,
         editable=False,
         help_text="The registry-owned values (identity, relationship, household) the Home "
-        "Affairs registry sent last (households.sync).",
+        "Affairs registry sent last (integrations.sync).",
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

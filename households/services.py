@@ -8,7 +8,7 @@ and checks their role and area before it writes; updates take the version they w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -30,9 +30,11 @@ from core.locking import lock_for_change
 from core.text import fold
 from geo.models import Commune, Village
 
-from .choices import DuplicateReason, DuplicateStatus, HouseholdStatus, MemberStatus, Relationship
+from .choices import DuplicateStatus, HouseholdStatus, MemberStatus, Relationship
 from .identity import citizen_id_errors
 from .models import DuplicateCandidate, Household, Member
+from .twins import detect_all_duplicates as detect_all_duplicates
+from .twins import detect_duplicates, next_household_code, search_text
 
 
 @dataclass
@@ -140,10 +142,7 @@ def _assert_one_head(household: Household, changes: dict[Any, tuple[str, str] | 
 
 def refresh_search_text(household: Household) -> None:
     """Recompute the folded text that `?q=` searches (code, address, names, citizen IDs)."""
-    parts = [household.code, household.external_id or "", household.address, household.phone]
-    for name, citizen_id in household.members.values_list("full_name", "citizen_id"):
-        parts.extend([name, citizen_id or ""])
-    text = fold(" ".join(p for p in parts if p))
+    text = search_text(household)
     Household.objects.filter(pk=household.pk).update(search_text=text)
     household.search_text = text
 
@@ -154,12 +153,6 @@ def _touch(household: Household) -> None:
         version=F("version") + 1, updated_at=timezone.now()
     )
     refresh_search_text(household)
-
-
-def next_household_code(commune: Commune) -> str:
-    locked = Commune.objects.select_for_update().get(pk=commune.pk)
-    Commune.objects.filter(pk=commune.pk).update(household_seq=F("household_seq") + 1)
-    return f"{commune.code}-{locked.household_seq + 1:06d}"
 
 
 def _save_member(member: Member, values: dict[str, Any], prefix: str, access: Access) -> Member:
@@ -174,33 +167,6 @@ def _save_member(member: Member, values: dict[str, Any], prefix: str, access: Ac
     member.name_folded = fold(member.full_name)
     member.save()
     return member
-
-
-def detect_duplicates(members: Iterable[Member]) -> int:
-    """Record possible duplicates of these members: same folded name and date of birth in the
-    same commune. Returns how many new candidates were recorded."""
-    created = 0
-    for member in members:
-        commune_id = member.household.commune_id
-        others = (
-            Member.objects.filter(
-                name_folded=member.name_folded,
-                date_of_birth=member.date_of_birth,
-                household__commune_id=commune_id,
-            )
-            .exclude(pk=member.pk)
-            .values_list("pk", flat=True)
-        )
-        for other in others:
-            a, b = sorted([member.pk, other], key=str)
-            _, new = DuplicateCandidate.objects.get_or_create(
-                member_a_id=a,
-                member_b_id=b,
-                reason=DuplicateReason.NAME_BIRTH_DATE,
-                defaults={"commune_id": commune_id},
-            )
-            created += new
-    return created
 
 
 def _apply_members(
@@ -511,44 +477,6 @@ def duplicate_dismiss(*, actor, candidate: DuplicateCandidate, note: str) -> Dup
     candidate.resolution_note = note
     candidate.save()
     return candidate
-
-
-def detect_all_duplicates() -> int:
-    """Set-based scan of the whole register (after bulk loads). Returns rows added."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {DuplicateCandidate._meta.db_table}
-                (id, member_a_id, member_b_id, commune_id, reason, status, detected_at,
-                 resolution_note)
-            SELECT {_uuid_sql(connection)}, a.id, b.id, ha.commune_id, %s, %s, %s, ''
-            FROM {Member._meta.db_table} a
-            JOIN {Household._meta.db_table} ha ON ha.id = a.household_id
-            JOIN {Member._meta.db_table} b
-              ON b.name_folded = a.name_folded AND b.date_of_birth = a.date_of_birth
-             AND b.id > a.id
-            JOIN {Household._meta.db_table} hb ON hb.id = b.household_id
-             AND hb.commune_id = ha.commune_id
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {DuplicateCandidate._meta.db_table} d
-                WHERE d.member_a_id = a.id AND d.member_b_id = b.id AND d.reason = %s)
-            """,
-            [
-                DuplicateReason.NAME_BIRTH_DATE,
-                DuplicateStatus.OPEN,
-                timezone.now(),
-                DuplicateReason.NAME_BIRTH_DATE,
-            ],
-        )
-        return cursor.rowcount
-
-
-def _uuid_sql(connection) -> str:
-    if connection.vendor == "postgresql":
-        return "gen_random_uuid()"
-    return "lower(hex(randomblob(16)))"
 
 
 def household_queryset_search(qs, text: str):

@@ -38,8 +38,8 @@ from core.models import Job
 from geo import services as geo
 from geo.models import Commune
 from households.models import DuplicateCandidate
+from integrations.field import services as field
 from poverty import services as poverty
-from poverty.api import field
 from poverty.models import OfficialStatus, PovertyStandard, WhatIfRun
 from support import services as support
 from support.models import BudgetAllocation, Disbursement
@@ -365,7 +365,7 @@ def _side(commune, province_code: str, name: str, tree, package) -> dict[str, An
         },
     )
     enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[commune])
-    upload, _ = field.receive(
+    upload, _ = field.field_upload_receive(
         {
             "client_id": uuid.uuid4(),
             "kind": "survey",

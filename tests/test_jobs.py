@@ -10,14 +10,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.roles import Role
-from core import files, jobs
-from core.ids import new_id
+from core import jobs
 from core.models import Job, JobStatus
-from households import sync
 from households.models import Household
+from integrations import sync
+from integrations.sync import formats
 from tests import factories as f
 from tests import workers
-from tests.households.test_sync import family
+from tests.integrations.test_sync import family
 from tests.jobs import run_jobs
 
 postgresql_only = pytest.mark.skipif(
@@ -41,19 +41,14 @@ def media(settings, tmp_path):
 
 
 def sync_job(user, records, **params) -> Job:
-    job_id = new_id()
-    relative = sync.upload_path(job_id, "ndjson")
-    with files.open_private(files.media_path(relative), "w", encoding="utf-8") as out:
-        out.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-    return jobs.enqueue(
-        "registry_sync", {"path": relative, "format": "ndjson", **params}, user, job_id=job_id
-    )
+    content = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    return sync.stage_upload(content, "ndjson", actor=user, **params)
 
 
 def pause_reading_at(monkeypatch, index: int, during):
     """The sync job reads its file record by record, between its chunks' transactions:
     call `during()` when it is about to read record `index`."""
-    real = sync.read_records
+    real = formats.read_records
 
     def reading(path, fmt):
         for i, record in enumerate(real(path, fmt)):
@@ -61,7 +56,7 @@ def pause_reading_at(monkeypatch, index: int, during):
                 during()
             yield record
 
-    monkeypatch.setattr(sync, "read_records", reading)
+    monkeypatch.setattr(formats, "read_records", reading)
 
 
 @pytest.mark.django_db

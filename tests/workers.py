@@ -32,14 +32,12 @@ from typing import Any
 from django.db import connection, transaction
 
 from accounts.roles import Role
-from core import files, jobs
-from core.ids import new_id
 from core.models import ChangeEvent, FeedCounter, Job, JobStatus
 from geo.models import Commune
-from households import sync
 from households.models import DuplicateCandidate, Household, Member
+from integrations import sync
 from tests import factories as f
-from tests.households.test_sync import family
+from tests.integrations.test_sync import family
 from tests.jobs import run_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,12 +181,8 @@ class World:
         self.build()
 
     def enqueue(self, records: list[dict]) -> Job:
-        job_id = new_id()
-        relative = sync.upload_path(job_id, "ndjson")
-        with files.open_private(files.media_path(relative), "w", encoding="utf-8") as out:
-            out.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        params = {"path": relative, "format": "ndjson", "chunk_size": CHUNK}
-        return jobs.enqueue("registry_sync", params, self.user, job_id=job_id)
+        content = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+        return sync.stage_upload(content, "ndjson", actor=self.user, chunk_size=CHUNK)
 
 
 def outcome(job: Job) -> dict[str, Any]:

@@ -56,11 +56,14 @@ class AuditedViewSetMixin:
 
 
 class AreaScopedMixin(AuditedViewSetMixin):
-    """Lists and details only show rows inside the user's area: restricted by default, as
-    every list and every `get_object` goes through `filter_queryset`. A view declares where
-    its rows' units are (`area_paths`, the lookups from the row to its commune and village);
-    an object outside the area is answered 404 as if it did not exist.
+    """Lists and details only show rows inside the user's area.
+
+    `area_paths` names the lookups from the row to its commune and village; an object
+    outside the area is answered 404 as if it did not exist.
     """
+
+    # Restricted by default: every list and every `get_object` goes through
+    # `filter_queryset`, so a view's `get_queryset` need not (and should not) scope.
 
     # None: the view's rows are not area data (the program tree) or it scopes them itself,
     # and says so in its own `get_queryset`.

@@ -1,10 +1,8 @@
-from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from geo.api import views as geo_views
 
 from . import views
-from .sync import RegistrySyncViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("provinces", geo_views.ProvinceViewSet, basename="province")
@@ -15,17 +13,4 @@ router.register("households", views.HouseholdViewSet, basename="household")
 router.register("members", views.MemberViewSet, basename="member")
 router.register("duplicates", views.DuplicateViewSet, basename="duplicate")
 
-urlpatterns = [
-    *router.urls,
-    # Home Affairs registry sync (households.api.sync): a POST and a CSV download.
-    path(
-        "registry-sync/",
-        RegistrySyncViewSet.as_view({"post": "create"}),
-        name="registry-sync",
-    ),
-    path(
-        "registry-sync/<uuid:pk>/rejected.csv",
-        RegistrySyncViewSet.as_view({"get": "rejected"}),
-        name="registry-sync-rejected",
-    ),
-]
+urlpatterns = router.urls

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import field, views
+from . import views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("poverty-standards", views.StandardViewSet, basename="poverty-standard")
@@ -10,8 +10,6 @@ router.register("surveys", views.SurveyViewSet, basename="survey")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("complaints", views.ComplaintViewSet, basename="complaint")
 router.register("what-if", views.WhatIfViewSet, basename="what-if")
-router.register("field/uploads", field.FieldUploadViewSet, basename="field-upload")
-router.register("field/households", field.FieldHouseholdViewSet, basename="field-household")
 
 urlpatterns = [
     path(

@@ -20,9 +20,11 @@ from core.feed import payload_of
 from core.models import ChangeEvent, Job, JobStatus
 from core.text import fold
 from geo.models import Commune, Village
-from households import services, sync
+from households import services
 from households.choices import MemberStatus, Source
 from households.models import DuplicateCandidate, Household, Member
+from integrations import sync
+from integrations.sync import db
 from tests import factories as f
 from tests.jobs import run_jobs
 
@@ -560,7 +562,7 @@ def test_api_bad_bodies_are_400_problems(api, body, content_type):
 
 
 def test_api_body_limits(api, ward, media, monkeypatch):
-    from households.api import sync as view
+    from integrations.api import sync as view
 
     monkeypatch.setattr(view, "INLINE_LIMIT", 1)
     monkeypatch.setattr(view, "BODY_LIMIT", 2)
@@ -640,7 +642,7 @@ def test_api_csv_file_job_and_rejected_csv(api, ward, media):
 
 
 def sync_view_columns():
-    from households.api.sync import REJECTED_CSV_COLUMNS
+    from integrations.api.sync import REJECTED_CSV_COLUMNS
 
     return REJECTED_CSV_COLUMNS
 
@@ -667,21 +669,15 @@ def test_json_array_file_streaming(officer, ward, media):
         list(sync.read_records(path, "json"))
 
 
-def ndjson_job(media, records, user, **params) -> Job:
-    (media / "registry-sync").mkdir(exist_ok=True)
-    path = media / "registry-sync" / "upload.ndjson"
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-    return Job.objects.create(
-        kind="registry_sync",
-        params={"path": "registry-sync/upload.ndjson", "format": "ndjson", **params},
-        created_by=user,
-    )
+def ndjson_job(records, user, **params) -> Job:
+    content = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    return sync.stage_upload(content, "ndjson", actor=user, **params)
 
 
 def test_failed_job_resumes_without_duplicates(api, officer, ward, media, monkeypatch):
     records = [family(f"HK-{i}", ward) for i in range(5)]
     records[3]["members"][0]["sex"] = "?"
-    job = ndjson_job(media, records, officer, chunk_size=2)
+    job = ndjson_job(records, officer, chunk_size=2)
     real_progress = jobs.progress
     calls = []
 
@@ -715,7 +711,7 @@ def test_failed_job_resumes_without_duplicates(api, officer, ward, media, monkey
 
     # A checkpoint lost entirely: the whole file again is harmless.
     before = counts()
-    replay = ndjson_job(media, records, officer)
+    replay = ndjson_job(records, officer)
     run_jobs()
     replay.refresh_from_db()
     assert replay.counts == {"created": 0, "updated": 0, "unchanged": 4, "rejected": 1}
@@ -731,12 +727,12 @@ def test_a_chunk_looks_its_people_up_through_the_indexes(officer, ward):
         cursor.execute("ANALYZE households_member")
     people = [f"CD-new-{i}" for i in range(5000)]
     citizen_ids = [citizen_id(p, "1990-01-01", "male") for p in people]
-    where, params = sync._or(sync._any("external_id", people), sync._any("citizen_id", citizen_ids))
+    where, params = db.or_(db.any_of("external_id", people), db.any_of("citizen_id", citizen_ids))
     explain = f"EXPLAIN SELECT id FROM households_member WHERE {where}"
     with connection.cursor() as cursor:
         cursor.execute(explain, params)
         assert "Seq Scan" in str(cursor.fetchall())  # what the guard is for
-        with sync._index_lookups():
+        with db.index_lookups():
             cursor.execute(explain, params)
             plan = str(cursor.fetchall())
     assert "Seq Scan" not in plan and "Index Scan on member_unique_external_id" in plan
@@ -745,30 +741,28 @@ def test_a_chunk_looks_its_people_up_through_the_indexes(officer, ward):
 # ---------------------------------------------------------------------------- races
 
 
-def test_a_race_lost_on_a_unique_constraint_rejects_only_that_record(officer, ward, monkeypatch):
+def test_a_race_lost_on_a_unique_constraint_rejects_only_that_record(officer, ward):
     """Another writer takes a citizen ID between the chunk's read and its write (simulated: the
     read does not see the holder): the database refuses the chunk, which is split until the
     record at fault is found; the others are written."""
     taken = family("HK-2", ward)
     citizen_id = taken["members"][0]["citizen_id"]
     f.household(ward, members=[f.member("Người Khác", citizen_id=citizen_id)])
-    real_load = sync._State.load
 
     def load_missing_the_holder(records):
-        state = real_load(records)
+        state = sync.load_state(records)
         state.member_by_citizen_id.pop(citizen_id, None)
         return state
 
-    monkeypatch.setattr(sync._State, "load", staticmethod(load_missing_the_holder))
     batch = [family("HK-1", ward), taken, family("HK-3", ward)]
-    report = sync.sync_records(batch, actor=officer)
+    report = sync.sync_records(batch, actor=officer, read_state=load_missing_the_holder)
     assert outcomes(report) == ["created", "rejected", "created"]
     assert report.outcomes[1].errors[0]["code"] == "integrity_conflict"
     assert not Household.objects.filter(external_id="HK-2").exists()
     assert Member.objects.filter(household__external_id__in=["HK-1", "HK-3"]).count() == 6
 
 
-def test_a_concurrent_edit_makes_the_chunk_start_again(officer, ward, monkeypatch):
+def test_a_concurrent_edit_makes_the_chunk_start_again(officer, ward):
     """The household changed after the chunk read it (simulated: the first read is stale):
     the version guard refuses the write and the chunk starts again from a fresh read."""
     sync.sync_records([family("HK-1", ward)], actor=officer)
@@ -779,18 +773,18 @@ def test_a_concurrent_edit_makes_the_chunk_start_again(officer, ward, monkeypatc
         expected_version=1,
         data=services.HouseholdInput(values={"phone": "0987654321"}),
     )
-    real_load = sync._State.load
     reads = []
 
     def stale_first_read(records):
-        state = real_load(records)
+        state = sync.load_state(records)
         reads.append(1)
         if len(reads) == 1:
             state.households[household.id].update(version=1, phone="")
         return state
 
-    monkeypatch.setattr(sync._State, "load", staticmethod(stale_first_read))
-    report = sync.sync_records([family("HK-1", ward, address="Số 4")], actor=officer)
+    report = sync.sync_records(
+        [family("HK-1", ward, address="Số 4")], actor=officer, read_state=stale_first_read
+    )
     assert outcomes(report) == ["updated"] and len(reads) == 2
     household.refresh_from_db()
     assert (household.address, household.phone, household.version) == ("Số 4", "0987654321", 3)

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.roles import Role
-from households import sync
 from households.models import Household
+from integrations import sync
 from tests import factories as f
 from tests.jobs import run_jobs
 
@@ -80,7 +80,7 @@ def test_ndjson_body(registry, ward):
 def test_a_body_larger_than_a_request_becomes_a_job_with_the_same_outcomes(
     registry, ward, media, monkeypatch
 ):
-    from households.api import sync as view
+    from integrations.api import sync as view
 
     monkeypatch.setattr(view, "INLINE_LIMIT", 2)
     body = to_bytes(json.dumps(records(ward), ensure_ascii=False))

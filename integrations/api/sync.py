@@ -1,6 +1,6 @@
 """Home Affairs registry sync over HTTP.
 
-`POST /api/v1/registry-sync/?dry_run=true|false` takes registry records (see households.sync):
+`POST /api/v1/registry-sync/?dry_run=true|false` takes registry records (see integrations.sync):
 
 - `application/json` (an array of records) or `application/x-ndjson` (one record per line): up
   to INLINE_LIMIT records are synced during the request and answered 200 with one outcome per
@@ -18,21 +18,26 @@ import json
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
-from core import files, jobs, spreadsheet
+from core import files, spreadsheet
 from core.access import Perm, access_for
 from core.api.jobs import JobSerializer
 from core.api.parsers import ItemsJSONParser, MultiPartParser, decode, loads
 from core.api.views import AuditedViewSetMixin
 from core.errors import InvalidInput
-from core.ids import new_id
 from core.models import Job
-from households import sync
-from households.choices import Relationship, Sex
+from integrations import sync
+
+from .serializers import (
+    RegistryRecordSerializer,
+    RegistrySyncParamsSerializer,
+    RegistryUploadSerializer,
+    SyncReportSerializer,
+)
 
 INLINE_LIMIT = 1000  # records synced during the request
 BODY_LIMIT = 50_000  # records accepted in a JSON/NDJSON body (send a file beyond)
@@ -57,86 +62,6 @@ class NDJSONParser(BaseParser):
             except ParseError as exc:
                 raise ParseError(f"Line {number}: {exc.detail}") from None
         return records
-
-
-# ---------------------------------------------------------------------------- schema
-
-
-class RegistryMemberSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64, help_text="The registry's person ID.")
-    full_name = serializers.CharField(max_length=150)
-    date_of_birth = serializers.DateField()
-    sex = serializers.ChoiceField(choices=Sex.choices)
-    ethnicity = serializers.CharField(help_text="Ethnic group code, e.g. `01` (Kinh).")
-    relationship = serializers.ChoiceField(choices=Relationship.choices)
-    citizen_id = serializers.CharField(
-        allow_null=True, required=False, help_text="12-digit citizen ID, or null."
-    )
-
-
-class RegistryRecordSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64, help_text="The registry's household ID.")
-    commune = serializers.CharField(help_text="Commune-level unit code (5 digits).")
-    address = serializers.CharField(max_length=255)
-    members = RegistryMemberSerializer(many=True, help_text="Every resident, the head included.")
-
-
-class RegistryUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        help_text="JSON array of records, NDJSON (one record per line) or CSV (one row per "
-        "member: household_external_id, commune, address, member_external_id, full_name, "
-        "date_of_birth, sex, ethnicity, relationship, citizen_id; a household's rows together)."
-    )
-    format = serializers.ChoiceField(
-        choices=sync.FORMATS,
-        required=False,
-        help_text="Default: from the file's extension (.json, .ndjson/.jsonl, .csv) or type.",
-    )
-
-
-class RegistrySyncParamsSerializer(serializers.Serializer):
-    dry_run = serializers.BooleanField(
-        default=False, help_text="Validate and report what would change; write nothing."
-    )
-
-
-class SyncFieldErrorSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="Dotted path, e.g. `members.1.citizen_id`.")
-    code = serializers.CharField()
-    reason = serializers.CharField()
-
-
-class SyncConflictSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="Dotted path of the registry-owned field.")
-    local = serializers.JSONField(help_text="Our value before the sync (edited locally).")
-    registry = serializers.JSONField(help_text="The registry's value, now applied.")
-    previous_registry = serializers.JSONField(
-        allow_null=True, help_text="What the registry had sent before (null: never)."
-    )
-
-
-class SyncOutcomeSerializer(serializers.Serializer):
-    index = serializers.IntegerField(help_text="Position of the record in the input (from 0).")
-    external_id = serializers.CharField(allow_null=True)
-    outcome = serializers.CharField(help_text="`created`, `updated`, `unchanged` or `rejected`.")
-    household = serializers.UUIDField(allow_null=True)
-    code = serializers.CharField(allow_null=True)
-    errors = SyncFieldErrorSerializer(many=True, help_text="Why the record was rejected.")
-    conflicts = SyncConflictSerializer(many=True)
-    notes = serializers.ListField(child=serializers.CharField())
-
-
-class SyncCountsSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    rejected = serializers.IntegerField()
-
-
-class SyncReportSerializer(serializers.Serializer):
-    dry_run = serializers.BooleanField()
-    counts = SyncCountsSerializer()
-    records = SyncOutcomeSerializer(many=True)
 
 
 # ---------------------------------------------------------------------------- view
@@ -214,17 +139,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
         return self._enqueue(request, upload.chunks(), fmt, dry_run)
 
     def _enqueue(self, request, content, fmt: str, dry_run: bool) -> Response:
-        job_id = new_id()  # the file is named after its job (core.files)
-        relative = sync.upload_path(job_id, fmt)
-        with files.open_private(files.media_path(relative), "wb") as stream:
-            for part in [content] if isinstance(content, bytes) else content:
-                stream.write(part)
-        job = jobs.enqueue(
-            "registry_sync",
-            {"path": relative, "format": fmt, "dry_run": dry_run},
-            request.user,
-            job_id=job_id,
-        )
+        job = sync.stage_upload(content, fmt, actor=request.user, dry_run=dry_run)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(

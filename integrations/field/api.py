@@ -14,15 +14,10 @@ and `changes_after`, the change-feed cursor to follow afterwards with
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -30,21 +25,19 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from core.access import Access, Perm, access_for, covers_household, require, require_household
+from core.access import Perm
 from core.api.fields import CLOCK_SKEW, INT64_MAX, DateTimeField, IntegerField, ModelSerializer
 from core.api.parsers import ItemsJSONParser, check_text
 from core.api.serializers import PersonalDataMixin
 from core.api.views import AreaScopedMixin
-from core.errors import Conflict, DomainError, NotAllowed
+from core.errors import DomainError
 from core.models import ChangeEvent
 from core.text import text_problem
-from households import services as registry
 from households.api import serializers as hs
-from households.models import Household, Member
-from poverty import services
+from poverty.api import serializers as ps
 from poverty.models import FieldUpload, Survey, UploadKind, UploadStatus
 
-from . import serializers as ps
+from .services import field_upload_receive, field_upload_resolve, upload_errors
 
 
 class UploadSerializer(serializers.Serializer):
@@ -122,111 +115,6 @@ class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-def _hash(item: dict[str, Any]) -> str:
-    canonical = json.dumps(
-        [item["kind"], item["based_on_version"], item["body"]], sort_keys=True, default=str
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _household_of(kind: str, body: Any, access: Access) -> Household:
-    """The household the upload is about, if it is in the uploader's area (one outside it is
-    "unknown", as it would be to a GET)."""
-    if not isinstance(body, dict):
-        raise ValidationError({"body": "Must be an object."})
-    field = "body.member" if kind == UploadKind.MEMBER_EDIT else "body.household"
-    try:
-        if kind == UploadKind.MEMBER_EDIT:
-            household = (
-                Member.objects.select_related("household__commune")
-                .get(pk=body.get("member"))
-                .household
-            )
-        else:
-            household = Household.objects.select_related("commune").get(pk=body.get("household"))
-    except (
-        Member.DoesNotExist,
-        Household.DoesNotExist,
-        DjangoValidationError,
-        ValueError,
-        TypeError,
-    ) as exc:
-        raise ValidationError({field: "Unknown or missing."}) from exc
-    if not covers_household(access, household):
-        raise ValidationError({field: "Unknown or missing."})
-    return household
-
-
-def apply(upload: FieldUpload, *, version: int, actor) -> dict[str, Any]:
-    """Apply the upload's body to the household as of `version`, as `actor` (the uploader,
-    or the officer who resolves a conflict): the services check the actor's role and area,
-    for where the household is and for where an edit would move it."""
-    body = upload.body
-    context = {"access": access_for(actor)}
-    if upload.kind == UploadKind.SURVEY:
-        serializer = ps.SurveySerializer(data=body, context=context)
-        serializer.is_valid(raise_exception=True)
-        values = dict(serializer.validated_data)
-        household = values.pop("household")
-        members = values.pop("members")
-        review_round = values.pop("review_round", None)
-        application = values.pop("application", "none")
-        survey = services.survey_submit(
-            actor=actor,
-            household=household,
-            values={**values, "captured_at": upload.captured_at},
-            members=members,
-            enumerator=upload.user,
-            submitted=body,
-            review_round=review_round,
-            application=application,
-        )
-        return {
-            "survey": str(survey.pk),
-            "assessments": [str(a) for a in survey.assessments.values_list("pk", flat=True)],
-        }
-    if upload.kind == UploadKind.HOUSEHOLD_EDIT:
-        household = upload.household
-        serializer = hs.HouseholdWriteSerializer(household, data=body, partial=True)
-        serializer.is_valid(raise_exception=True)
-        values = dict(serializer.validated_data)
-        values.pop("version", None)
-        members = values.pop("members", None)
-        household = registry.household_update(
-            actor=actor,
-            household=household,
-            expected_version=version,
-            data=registry.HouseholdInput(
-                values=values,
-                members=None
-                if members is None
-                else [
-                    registry.MemberInput(
-                        id=m.pop("id", None), version=m.pop("version", None), values=m
-                    )
-                    for m in members
-                ],
-            ),
-        )
-        return {"household": str(household.pk), "version": household.version}
-    member = Member.objects.get(pk=body["member"])
-    serializer = hs.MemberWriteSerializer(member, data=body, partial=True)
-    serializer.is_valid(raise_exception=True)
-    values = dict(serializer.validated_data)
-    values.pop("id", None)
-    member_version = values.pop("version", member.version)
-    member = registry.member_update(
-        actor=actor, member=member, expected_version=member_version, values=values
-    )
-    return {"member": str(member.pk), "version": member.version}
-
-
-def _errors(exc: Exception) -> dict[str, Any]:
-    if isinstance(exc, DomainError):
-        return {"code": exc.code, "detail": exc.detail, "fields": exc.fields}
-    return {"code": "validation_error", "detail": "Invalid upload.", "fields": exc.detail}
-
-
 def _echo(raw: Any, name: str) -> str | None:
     """A refused item's own value, when it is text that can be answered."""
     value = raw.get(name) if isinstance(raw, dict) else None
@@ -239,83 +127,6 @@ def _client_id(raw: Any) -> str | None:
         return str(uuid.UUID(_echo(raw, "client_id") or ""))
     except ValueError:
         return None
-
-
-def receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bool]:
-    """Store and (when the household has not changed) apply one upload. Returns the upload
-    and whether it is new. Replays (same uploader, same body) return the stored upload."""
-    access = require(user, Perm.SURVEY_SUBMIT)
-    digest = _hash(item)
-    existing = FieldUpload.objects.filter(pk=item["client_id"]).first()
-    if existing is not None:
-        if existing.body_hash != digest or existing.user_id != user.pk:
-            raise Conflict(
-                "This client_id was already used for a different upload.",
-                fields={"client_id": "Already used with another body."},
-                code="client_id_reused",
-            )
-        return existing, False
-    household = _household_of(item["kind"], item["body"], access)
-    upload = FieldUpload(
-        id=item["client_id"],
-        kind=item["kind"],
-        household=household,
-        based_on_version=item["based_on_version"],
-        body=item["body"],
-        body_hash=digest,
-        captured_at=item["captured_at"],
-        user=user,
-    )
-    try:
-        with transaction.atomic():
-            if household.version != item["based_on_version"]:
-                upload.status = UploadStatus.CONFLICT
-                upload.result = {
-                    "detail": f"The household is at version {household.version}; "
-                    f"this upload was based on {item['based_on_version']}.",
-                    "current_version": household.version,
-                }
-            else:
-                try:
-                    with transaction.atomic():
-                        upload.result = apply(upload, version=household.version, actor=user)
-                        upload.status = UploadStatus.APPLIED
-                except (DomainError, ValidationError) as exc:
-                    upload.status, upload.result = UploadStatus.REJECTED, _errors(exc)
-            upload.save(force_insert=True)
-    except IntegrityError:  # the same item arrived twice at the same moment
-        return receive(item, user=user)
-    return upload, True
-
-
-@transaction.atomic
-def resolve(*, actor, upload: FieldUpload, action: str, note: str) -> FieldUpload:
-    """An officer applies a conflicting upload to the current household, or discards it.
-    Never the person who uploaded it: a conflict means someone else changed the household
-    meanwhile, and that is for another pair of eyes to weigh."""
-    access = require(actor, Perm.UPLOAD_RESOLVE)
-    upload = (
-        FieldUpload.objects.select_for_update()
-        .select_related("household__commune")
-        .get(pk=upload.pk)
-    )
-    require_household(access, upload.household)
-    if upload.user_id == actor.pk:
-        raise NotAllowed(
-            "You uploaded this; another officer must resolve the conflict.",
-            code="own_upload",
-        )
-    if upload.status != UploadStatus.CONFLICT:
-        raise Conflict(f"The upload is {upload.status}, not a conflict.", code="not_conflict")
-    if action == "apply":
-        upload.result = apply(upload, version=upload.household.version, actor=actor)
-        upload.status = UploadStatus.RESOLVED_APPLIED
-    else:
-        upload.status = UploadStatus.RESOLVED_DISCARDED
-    upload.resolved_by, upload.resolved_at = actor, timezone.now()
-    upload.resolution_note = note
-    upload.save()
-    return upload
 
 
 HTTP_STATUS = {
@@ -351,7 +162,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
         same client_id with another body; 400 invalid (also on replay)."""
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        upload, new = receive(serializer.validated_data, user=request.user)
+        upload, new = field_upload_receive(serializer.validated_data, user=request.user)
         code = (
             HTTP_STATUS[upload.status]
             if new or upload.status == UploadStatus.REJECTED
@@ -375,7 +186,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
                 check_text(raw)
                 serializer = UploadSerializer(data=raw)
                 serializer.is_valid(raise_exception=True)
-                upload, new = receive(serializer.validated_data, user=request.user)
+                upload, new = field_upload_receive(serializer.validated_data, user=request.user)
                 row = UploadResultSerializer(upload, context=self.get_serializer_context()).data
                 row["replayed"] = not new
             except (DomainError, ValidationError) as exc:
@@ -384,7 +195,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
                     "client_id": _client_id(raw),
                     "kind": _echo(raw, "kind"),
                     "status": "refused",
-                    "result": _errors(exc),
+                    "result": upload_errors(exc),
                     "replayed": False,
                 }
             results.append(row)
@@ -397,7 +208,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
         upload = self.get_object()
         serializer = ResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        upload = resolve(
+        upload = field_upload_resolve(
             actor=request.user,
             upload=upload,
             action=serializer.validated_data["action"],

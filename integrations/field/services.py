@@ -1,0 +1,214 @@
+"""The field-app protocol's use cases: an upload received once per client UUID (a replay
+returns the stored result; the same UUID with another body is refused), applied through the
+registry and survey services when the household is still at the version the device saw, or
+else kept as a conflict for another officer to resolve.
+
+Every write goes through households.services and poverty.services, which check the actor's
+role, area and the versions; the checks here are the protocol's own: the uploader's role
+(Perm.SURVEY_SUBMIT) and area for the household named, the resolver's (Perm.UPLOAD_RESOLVE)
+and that the resolver is not the uploader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from core.access import Access, Perm, access_for, covers_household, require, require_household
+from core.errors import Conflict, DomainError, NotAllowed
+from households import services as registry
+from households.api import serializers as hs
+from households.models import Household, Member
+from poverty import services
+from poverty.api import serializers as ps
+from poverty.models import FieldUpload, UploadKind, UploadStatus
+
+
+def _hash(item: dict[str, Any]) -> str:
+    canonical = json.dumps(
+        [item["kind"], item["based_on_version"], item["body"]], sort_keys=True, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _household_of(kind: str, body: Any, access: Access) -> Household:
+    """The household the upload is about, if it is in the uploader's area (one outside it is
+    "unknown", as it would be to a GET)."""
+    if not isinstance(body, dict):
+        raise ValidationError({"body": "Must be an object."})
+    field = "body.member" if kind == UploadKind.MEMBER_EDIT else "body.household"
+    try:
+        if kind == UploadKind.MEMBER_EDIT:
+            household = (
+                Member.objects.select_related("household__commune")
+                .get(pk=body.get("member"))
+                .household
+            )
+        else:
+            household = Household.objects.select_related("commune").get(pk=body.get("household"))
+    except (
+        Member.DoesNotExist,
+        Household.DoesNotExist,
+        DjangoValidationError,
+        ValueError,
+        TypeError,
+    ) as exc:
+        raise ValidationError({field: "Unknown or missing."}) from exc
+    if not covers_household(access, household):
+        raise ValidationError({field: "Unknown or missing."})
+    return household
+
+
+def field_upload_apply(upload: FieldUpload, *, version: int, actor) -> dict[str, Any]:
+    """Apply the upload's body to the household as of `version`, as `actor` (the uploader,
+    or the officer who resolves a conflict): the services check the actor's role and area,
+    for where the household is and for where an edit would move it."""
+    body = upload.body
+    context = {"access": access_for(actor)}
+    if upload.kind == UploadKind.SURVEY:
+        serializer = ps.SurveySerializer(data=body, context=context)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        household = values.pop("household")
+        members = values.pop("members")
+        review_round = values.pop("review_round", None)
+        application = values.pop("application", "none")
+        survey = services.survey_submit(
+            actor=actor,
+            household=household,
+            values={**values, "captured_at": upload.captured_at},
+            members=members,
+            enumerator=upload.user,
+            submitted=body,
+            review_round=review_round,
+            application=application,
+        )
+        return {
+            "survey": str(survey.pk),
+            "assessments": [str(a) for a in survey.assessments.values_list("pk", flat=True)],
+        }
+    if upload.kind == UploadKind.HOUSEHOLD_EDIT:
+        household = upload.household
+        serializer = hs.HouseholdWriteSerializer(household, data=body, partial=True)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        values.pop("version", None)
+        members = values.pop("members", None)
+        household = registry.household_update(
+            actor=actor,
+            household=household,
+            expected_version=version,
+            data=registry.HouseholdInput(
+                values=values,
+                members=None
+                if members is None
+                else [
+                    registry.MemberInput(
+                        id=m.pop("id", None), version=m.pop("version", None), values=m
+                    )
+                    for m in members
+                ],
+            ),
+        )
+        return {"household": str(household.pk), "version": household.version}
+    member = Member.objects.get(pk=body["member"])
+    serializer = hs.MemberWriteSerializer(member, data=body, partial=True)
+    serializer.is_valid(raise_exception=True)
+    values = dict(serializer.validated_data)
+    values.pop("id", None)
+    member_version = values.pop("version", member.version)
+    member = registry.member_update(
+        actor=actor, member=member, expected_version=member_version, values=values
+    )
+    return {"member": str(member.pk), "version": member.version}
+
+
+def upload_errors(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, DomainError):
+        return {"code": exc.code, "detail": exc.detail, "fields": exc.fields}
+    return {"code": "validation_error", "detail": "Invalid upload.", "fields": exc.detail}
+
+
+def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bool]:
+    """Store and (when the household has not changed) apply one upload. Returns the upload
+    and whether it is new. Replays (same uploader, same body) return the stored upload."""
+    access = require(user, Perm.SURVEY_SUBMIT)
+    digest = _hash(item)
+    existing = FieldUpload.objects.filter(pk=item["client_id"]).first()
+    if existing is not None:
+        if existing.body_hash != digest or existing.user_id != user.pk:
+            raise Conflict(
+                "This client_id was already used for a different upload.",
+                fields={"client_id": "Already used with another body."},
+                code="client_id_reused",
+            )
+        return existing, False
+    household = _household_of(item["kind"], item["body"], access)
+    upload = FieldUpload(
+        id=item["client_id"],
+        kind=item["kind"],
+        household=household,
+        based_on_version=item["based_on_version"],
+        body=item["body"],
+        body_hash=digest,
+        captured_at=item["captured_at"],
+        user=user,
+    )
+    try:
+        with transaction.atomic():
+            if household.version != item["based_on_version"]:
+                upload.status = UploadStatus.CONFLICT
+                upload.result = {
+                    "detail": f"The household is at version {household.version}; "
+                    f"this upload was based on {item['based_on_version']}.",
+                    "current_version": household.version,
+                }
+            else:
+                try:
+                    with transaction.atomic():
+                        upload.result = field_upload_apply(
+                            upload, version=household.version, actor=user
+                        )
+                        upload.status = UploadStatus.APPLIED
+                except (DomainError, ValidationError) as exc:
+                    upload.status, upload.result = UploadStatus.REJECTED, upload_errors(exc)
+            upload.save(force_insert=True)
+    except IntegrityError:  # the same item arrived twice at the same moment
+        return field_upload_receive(item, user=user)
+    return upload, True
+
+
+@transaction.atomic
+def field_upload_resolve(*, actor, upload: FieldUpload, action: str, note: str) -> FieldUpload:
+    """An officer applies a conflicting upload to the current household, or discards it.
+    Never the person who uploaded it: a conflict means someone else changed the household
+    meanwhile, and that is for another pair of eyes to weigh."""
+    access = require(actor, Perm.UPLOAD_RESOLVE)
+    upload = (
+        FieldUpload.objects.select_for_update()
+        .select_related("household__commune")
+        .get(pk=upload.pk)
+    )
+    require_household(access, upload.household)
+    if upload.user_id == actor.pk:
+        raise NotAllowed(
+            "You uploaded this; another officer must resolve the conflict.",
+            code="own_upload",
+        )
+    if upload.status != UploadStatus.CONFLICT:
+        raise Conflict(f"The upload is {upload.status}, not a conflict.", code="not_conflict")
+    if action == "apply":
+        upload.result = field_upload_apply(upload, version=upload.household.version, actor=actor)
+        upload.status = UploadStatus.RESOLVED_APPLIED
+    else:
+        upload.status = UploadStatus.RESOLVED_DISCARDED
+    upload.resolved_by, upload.resolved_at = actor, timezone.now()
+    upload.resolution_note = note
+    upload.save()
+    return upload

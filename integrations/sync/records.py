@@ -1,0 +1,346 @@
+"""Record validation: each record checked on its own and against the others of its chunk
+(no database reads), and the outcomes reported per record."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from core.access import Access, Perm, require
+from core.text import fold, printable, text_problem
+from geo.models import Commune, EthnicGroup
+from households.choices import Relationship, Sex
+from households.identity import EXTERNAL_ID_PATTERN, citizen_id_errors
+
+from .formats import ParseProblem
+from .merge import snapshot_text
+
+CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
+
+CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
+OUTCOMES = (CREATED, UPDATED, UNCHANGED, REJECTED)
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+MIN_BIRTH_DATE = date(1900, 1, 1)
+SEXES = frozenset(Sex.values)
+RELATIONSHIPS = frozenset(Relationship.values)
+
+fold_name = functools.lru_cache(maxsize=200_000)(fold)
+
+# ---------------------------------------------------------------------------- results
+
+
+@dataclass
+class Outcome:
+    index: int
+    external_id: str | None
+    outcome: str
+    household: str | None = None
+    code: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "external_id": self.external_id,
+            "outcome": self.outcome,
+            "household": self.household,
+            "code": self.code,
+            "errors": self.errors,
+            "conflicts": self.conflicts,
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class SyncReport:
+    dry_run: bool = False
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.outcome == REJECTED]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "counts": self.counts,
+            "records": [o.as_dict() for o in self.outcomes],
+        }
+
+
+def error(path: str, code: str, reason: str) -> dict[str, str]:
+    return {"field": path, "code": code, "reason": reason}
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+@dataclass(slots=True)
+class InMember:
+    pos: int
+    external_id: str
+    full_name: str
+    name_folded: str
+    date_of_birth: date
+    sex: str
+    ethnicity: str
+    relationship: str
+    citizen_id: str | None
+    snapshot: str = ""  # what the registry sends, as the JSON text of registry_snapshot
+
+    def owned(self) -> dict[str, Any]:
+        return {
+            "full_name": self.full_name,
+            "date_of_birth": self.date_of_birth.isoformat(),
+            "sex": self.sex,
+            "citizen_id": self.citizen_id,
+            "ethnicity": self.ethnicity,
+            "relationship": self.relationship,
+        }
+
+
+@dataclass(slots=True)
+class InHousehold:
+    index: int
+    external_id: str
+    commune: str
+    address: str
+    members: list[InMember]
+    snapshot: str = ""
+
+
+@dataclass
+class Context:
+    actor: Any
+    access: Access
+    communes: dict[str, str]  # code -> province code
+    ethnicities: frozenset[str]
+    today: date
+
+    @classmethod
+    def build(cls, actor) -> Context:
+        return cls(
+            actor=actor,
+            access=require(actor, Perm.REGISTRY_EDIT),
+            communes=dict(Commune.objects.values_list("code", "province_id")),
+            ethnicities=frozenset(EthnicGroup.objects.values_list("code", flat=True)),
+            today=timezone.localdate(),
+        )
+
+    def covers(self, commune: str) -> bool:
+        province = self.communes.get(commune)
+        return province is not None and self.access.covers(commune, province)
+
+
+def _text(value: Any, path: str, errors: list, *, max_length: int) -> str | None:
+    if isinstance(value, str):
+        value = value.strip()
+    if value is None or value == "":
+        errors.append(error(path, "required", "This field is required."))
+        return None
+    if not isinstance(value, str):
+        errors.append(error(path, "invalid", "Must be a string."))
+        return None
+    if len(value) > max_length:
+        errors.append(error(path, "too_long", f"At most {max_length} characters."))
+        return None
+    if problem := text_problem(value):
+        errors.append(error(path, *problem))
+        return None
+    return value
+
+
+def _external_id(value: Any, path: str, errors: list) -> str | None:
+    value = _text(value, path, errors, max_length=64)
+    if value is not None and not EXTERNAL_ID_PATTERN.match(value):
+        errors.append(error(path, "invalid", "Visible ASCII characters only (no spaces)."))
+        return None
+    return value
+
+
+def _birth_date(value: Any, path: str, errors: list, today: date) -> date | None:
+    if not isinstance(value, str) or not _DATE.match(value):
+        errors.append(error(path, "invalid_date", "A date as YYYY-MM-DD is required."))
+        return None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        errors.append(error(path, "invalid_date", f"{value} is not a date."))
+        return None
+    if parsed > today:
+        errors.append(error(path, "future_date", "Date of birth is in the future."))
+        return None
+    if parsed < MIN_BIRTH_DATE:
+        errors.append(error(path, "invalid_date", "Date of birth is before 1900."))
+        return None
+    return parsed
+
+
+def _member(raw: Any, pos: int, ctx: Context, errors: list) -> InMember | None:
+    p = f"members.{pos}."
+    if not isinstance(raw, dict):
+        errors.append(error(f"members.{pos}", "invalid", "A member is a JSON object."))
+        return None
+    before = len(errors)
+    external_id = _external_id(raw.get("external_id"), p + "external_id", errors)
+    full_name = _text(raw.get("full_name"), p + "full_name", errors, max_length=150)
+    dob = _birth_date(raw.get("date_of_birth"), p + "date_of_birth", errors, ctx.today)
+    sex = raw.get("sex")
+    if not isinstance(sex, str) or sex not in SEXES:
+        errors.append(error(p + "sex", "invalid_choice", "One of male, female."))
+        sex = None
+    ethnicity = raw.get("ethnicity")
+    if not isinstance(ethnicity, str) or ethnicity not in ctx.ethnicities:
+        errors.append(error(p + "ethnicity", "invalid_choice", f"No ethnic group {ethnicity!r}."))
+    relationship = raw.get("relationship")
+    if not isinstance(relationship, str) or relationship not in RELATIONSHIPS:
+        errors.append(
+            error(p + "relationship", "invalid_choice", f"Not a relationship: {relationship!r}.")
+        )
+    citizen_id = raw.get("citizen_id")
+    if citizen_id is not None and not isinstance(citizen_id, str):
+        errors.append(error(p + "citizen_id", "invalid", "Must be a string or null."))
+        citizen_id = None
+    citizen_id = (citizen_id or "").strip() or None
+    if citizen_id:
+        problems = citizen_id_errors(citizen_id, sex=sex, date_of_birth=dob)
+        if problems:
+            errors.append(error(p + "citizen_id", "invalid_citizen_id", " ".join(problems)))
+    if len(errors) > before:
+        return None
+    return InMember(
+        pos=pos,
+        external_id=external_id,
+        full_name=full_name,
+        name_folded=fold_name(full_name),
+        date_of_birth=dob,
+        sex=sex,
+        ethnicity=ethnicity,
+        relationship=relationship,
+        citizen_id=citizen_id,
+    )
+
+
+def validate_record(raw: Any, index: int, ctx: Context) -> InHousehold | list[dict[str, str]]:
+    """The record checked on its own (no database reads): normalised, or its errors."""
+    if not isinstance(raw, dict):
+        return [error("record", "invalid", "A record is a JSON object.")]
+    errors: list[dict[str, str]] = []
+    external_id = _external_id(raw.get("external_id"), "external_id", errors)
+    commune = raw.get("commune")
+    if not isinstance(commune, str) or commune not in ctx.communes:
+        errors.append(error("commune", "unknown_commune", f"No commune with code {commune!r}."))
+    elif not ctx.covers(commune):
+        errors.append(error("commune", "outside_area", f"Commune {commune} is outside your area."))
+    address = _text(raw.get("address"), "address", errors, max_length=255)
+    raw_members = raw.get("members")
+    members: list[InMember] = []
+    if not isinstance(raw_members, list) or not raw_members:
+        errors.append(error("members", "required", "At least one member, the head."))
+    else:
+        for pos, raw_member in enumerate(raw_members):
+            member = _member(raw_member, pos, ctx, errors)
+            if member is not None:
+                members.append(member)
+        if len(members) == len(raw_members):
+            heads = sum(1 for m in members if m.relationship == Relationship.HEAD)
+            if heads != 1:
+                errors.append(
+                    error(
+                        "members",
+                        "one_head_required",
+                        f"Exactly one member must be the head (found {heads}).",
+                    )
+                )
+            for key in ("external_id", "citizen_id"):
+                seen: dict[str, int] = {}
+                for m in members:
+                    value = getattr(m, key)
+                    if value is not None and value in seen:
+                        errors.append(
+                            error(
+                                f"members.{m.pos}.{key}",
+                                "duplicate_in_record",
+                                f"Same {key} as members.{seen[value]}.",
+                            )
+                        )
+                    seen.setdefault(value, m.pos)
+    if errors:
+        return errors
+    for m in members:
+        m.snapshot = snapshot_text({**m.owned(), "household": external_id})
+    snapshot = snapshot_text({"commune": commune, "address": address})
+    return InHousehold(index, external_id, commune, address, members, snapshot)
+
+
+def _external_id_of(raw: Any) -> str | None:
+    if isinstance(raw, ParseProblem):
+        return raw.external_id
+    value = raw.get("external_id") if isinstance(raw, dict) else None
+    return printable(value) if isinstance(value, str) else None
+
+
+def prepare(items: list[tuple[int, Any]], ctx: Context) -> tuple[list[InHousehold], list]:
+    """Validate a chunk's records on their own and against each other (IDs repeated in the
+    chunk). Pure Python, no database reads."""
+    accepted: list[InHousehold] = []
+    rejected: list[Outcome] = []
+    households: dict[str, int] = {}
+    people: dict[str, int] = {}
+    citizen_ids: dict[str, int] = {}
+    for index, raw in items:
+        if isinstance(raw, ParseProblem):
+            problem = error(raw.field, raw.code, raw.reason)
+            rejected.append(Outcome(index, raw.external_id, REJECTED, errors=[problem]))
+            continue
+        result = validate_record(raw, index, ctx)
+        if isinstance(result, list):
+            rejected.append(Outcome(index, _external_id_of(raw), REJECTED, errors=result))
+            continue
+        errors = []
+        if result.external_id in households:
+            errors.append(
+                error(
+                    "external_id",
+                    "duplicate_in_batch",
+                    f"Household {result.external_id} is also record "
+                    f"{households[result.external_id]} of this chunk.",
+                )
+            )
+        for m in result.members:
+            if m.external_id in people:
+                errors.append(
+                    error(
+                        f"members.{m.pos}.external_id",
+                        "duplicate_in_batch",
+                        f"Person {m.external_id} is also listed by record {people[m.external_id]}.",
+                    )
+                )
+            if m.citizen_id and m.citizen_id in citizen_ids:
+                errors.append(
+                    error(
+                        f"members.{m.pos}.citizen_id",
+                        "duplicate_in_batch",
+                        f"Citizen ID {m.citizen_id} is also given in record "
+                        f"{citizen_ids[m.citizen_id]}.",
+                    )
+                )
+        if errors:
+            rejected.append(Outcome(index, result.external_id, REJECTED, errors=errors))
+            continue
+        households[result.external_id] = index
+        for m in result.members:
+            people[m.external_id] = index
+            if m.citizen_id:
+                citizen_ids[m.citizen_id] = index
+        accepted.append(result)
+    return accepted, rejected
