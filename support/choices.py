@@ -50,6 +50,15 @@ class LedgerKind(models.TextChoices):
     DISBURSE = "disburse", "Disbursement"
 
 
+# What each kind of ledger entry does to its allocation's running totals: the counter it moves
+# and in which direction (available = amount − committed).
+LEDGER_EFFECT = {
+    LedgerKind.COMMIT: ("committed", 1),
+    LedgerKind.RELEASE: ("committed", -1),
+    LedgerKind.DISBURSE: ("disbursed", 1),
+}
+
+
 class ModelType(models.TextChoices):
     MEDICINAL_PLANTS = "medicinal_plants", "Medicinal plants"
     BEES = "bees", "Bee keeping"

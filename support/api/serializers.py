@@ -18,6 +18,12 @@ from support.models import (
     SupportPackage,
     Target,
 )
+from support.reports import GROUP_BY
+
+
+def period_field(**kwargs) -> IntegerField:
+    """A support period: a year."""
+    return IntegerField(min_value=2000, max_value=2100, **kwargs)
 
 
 class ProgramSerializer(ModelSerializer):
@@ -138,6 +144,29 @@ class MatchSerializer(serializers.Serializer):
     explanation = serializers.CharField(help_text="= `explanation_en`, kept for existing clients.")
 
 
+def match_rows(matches) -> list[dict]:
+    """`MatchSerializer` rows of (package, match) pairs."""
+    return [
+        {
+            "package": p.pk,
+            "package_code": p.code,
+            "package_name": p.name,
+            "kind": p.kind,
+            "eligible": m.eligible,
+            "reasons_en": m.reasons_en,
+            "reasons_vi": m.reasons_vi,
+            "reasons": m.reasons_en,
+            "base_amount": m.base_amount,
+            "multiplier": m.multiplier,
+            "amount": m.amount,
+            "explanation_en": m.explanation.en,
+            "explanation_vi": m.explanation.vi,
+            "explanation": m.explanation.en,
+        }
+        for p, m in matches
+    ]
+
+
 class AssignmentStepSerializer(ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -191,14 +220,14 @@ class AssignmentDetailSerializer(AssignmentSerializer):
 class ProposeSerializer(serializers.Serializer):
     household = InAreaRelatedField(queryset=Household.objects.all())
     package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
-    period = IntegerField(min_value=2000, max_value=2100)
+    period = period_field()
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class BulkProposeSerializer(serializers.Serializer):
     package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
-    period = IntegerField(min_value=2000, max_value=2100)
+    period = period_field()
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -341,7 +370,29 @@ class CoverageRowSerializer(serializers.Serializer):
     coverage = serializers.FloatField()
 
 
-class GapSerializer(serializers.Serializer):
-    household = serializers.UUIDField()
-    household_code = serializers.CharField()
-    commune = serializers.CharField()
+class GapSerializer(serializers.Serializer):  # a household of the coverage gap
+    household = serializers.UUIDField(source="pk")
+    household_code = serializers.CharField(source="code")
+    commune = serializers.CharField(source="commune_id")
+
+
+# ---------------------------------------------------------------------------- query parameters
+
+
+class PeriodParams(serializers.Serializer):
+    period = period_field(help_text="Year.")
+    commune = serializers.CharField(required=False)
+
+
+class EligibleParams(serializers.Serializer):
+    period = period_field(required=False, help_text="Year (default: this year).")
+
+
+class BudgetExecutionParams(serializers.Serializer):
+    year = period_field(required=False)
+    group_by = serializers.ChoiceField(choices=list(GROUP_BY), default="program")
+
+
+class CoverageParams(serializers.Serializer):
+    period = period_field(help_text="Year.")
+    package = serializers.CharField(required=False, help_text="A package code.")
