@@ -157,11 +157,11 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     action_perms = {
         "create": Perm.ASSIGNMENT_PROPOSE,
         "bulk_propose": Perm.ASSIGNMENT_PROPOSE,
-        "disburse": Perm.ASSIGNMENT_PROPOSE,
-        "complete": Perm.ASSIGNMENT_PROPOSE,
-        "approve": Perm.ASSIGNMENT_APPROVE,
-        "reject": Perm.ASSIGNMENT_APPROVE,
-        "cancel": Perm.ASSIGNMENT_APPROVE,
+        # each step as its service checks it; a delivery is recorded by `disburse`
+        **{
+            {"deliver": "disburse"}.get(name, name): step.perm
+            for name, step in services.ASSIGNMENT_STEPS.items()
+        },
     }
 
     def get_queryset(self):

@@ -6,6 +6,7 @@ gap, balances) is in `support.selectors`, the reports in `support.reports`.
 Every write takes the acting user (`actor`; `config.access.SYSTEM` for commands) and checks
 their role and area itself, whichever door it came in by (API, admin, command)."""
 
+from .assignments import STEPS as ASSIGNMENT_STEPS
 from .assignments import (
     assignment_approve,
     assignment_cancel,
@@ -20,6 +21,7 @@ from .packages import package_save
 from .plans import allocation_save, program_save, target_save
 
 __all__ = [
+    "ASSIGNMENT_STEPS",
     "allocation_save",
     "assignment_approve",
     "assignment_cancel",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +32,24 @@ from . import ledger
 
 # ---------------------------------------------------------------------------- steps
 
+S = AssignmentState
+
+
+class Step(NamedTuple):
+    perm: Perm  # who may take the step (in the assignment's area)
+    allowed_from: tuple[str, ...]  # the states it may be taken from
+
+
+# The assignment's state machine after the proposal; the step names are also the actions
+# recorded in its history.
+STEPS: dict[str, Step] = {
+    "approve": Step(Perm.ASSIGNMENT_APPROVE, (S.PROPOSED,)),
+    "reject": Step(Perm.ASSIGNMENT_APPROVE, (S.PROPOSED,)),
+    "cancel": Step(Perm.ASSIGNMENT_APPROVE, (S.PROPOSED, S.APPROVED, S.DELIVERED)),
+    "deliver": Step(Perm.ASSIGNMENT_PROPOSE, (S.APPROVED, S.DELIVERED)),
+    "complete": Step(Perm.ASSIGNMENT_PROPOSE, (S.DELIVERED,)),
+}
+
 
 def _step(assignment: Assignment, action: str, to_state: str, actor, notes: str = "") -> None:
     AssignmentStep.objects.create(
@@ -45,9 +63,13 @@ def _step(assignment: Assignment, action: str, to_state: str, actor, notes: str 
     assignment.state = to_state
 
 
-def _locked(assignment: Assignment, expected_version: int | None, actor, perm: Perm) -> Assignment:
-    """The assignment, locked, once the actor's role and area allow `perm` on it."""
-    access = require(actor, perm)
+def _begin(
+    assignment: Assignment, action: str, *, expected_version: int | None, actor
+) -> Assignment:
+    """The assignment, locked, once the actor's role and area allow the step on it, the
+    version it was based on is current (428/409) and its state allows the step (409)."""
+    step = STEPS[action]
+    access = require(actor, step.perm)
     locked = (
         Assignment.objects.select_for_update()
         .select_related("package", "household__commune")
@@ -55,22 +77,21 @@ def _locked(assignment: Assignment, expected_version: int | None, actor, perm: P
     )
     require_household(access, locked.household)
     check_version(locked.version, expected_version)
+    if locked.state not in step.allowed_from:
+        raise Conflict(
+            f"Cannot {action} an assignment that is {locked.state}; allowed "
+            f"from: {', '.join(step.allowed_from)}.",
+            code="illegal_transition",
+            fields={"state": f"Is {locked.state}."},
+        )
     return locked
 
 
-def _require(assignment: Assignment, action: str, *states: str) -> None:
-    if assignment.state not in states:
-        raise Conflict(
-            f"Cannot {action} an assignment that is {assignment.state}; allowed "
-            f"from: {', '.join(states)}.",
-            code="illegal_transition",
-            fields={"state": f"Is {assignment.state}."},
-        )
-
-
-def _save(assignment: Assignment, reason: str) -> Assignment:
+def _end(assignment: Assignment, action: str, to_state: str, actor, notes: str) -> Assignment:
+    """Record the step, move to its state and save the next version."""
+    _step(assignment, action, to_state, actor, notes)
     assignment.version += 1
-    assignment._change_reason = reason
+    assignment._change_reason = action
     assignment.save()
     return assignment
 
@@ -211,8 +232,7 @@ def assignment_approve(
     """Approve and commit the amount against the budget, split by source. Allocation rows
     are locked in primary-key order; if any source cannot cover its part nothing is
     committed and the answer is 409. Whoever proposed it cannot approve it (four eyes)."""
-    a = _locked(assignment, expected_version, actor, Perm.ASSIGNMENT_APPROVE)
-    _require(a, "approve", AssignmentState.PROPOSED)
+    a = _begin(assignment, "approve", expected_version=expected_version, actor=actor)
     proposer = a.steps.filter(action="propose").values_list("actor_id", flat=True).first()
     if proposer is not None and proposer == getattr(actor, "pk", None):
         raise NotAllowed(
@@ -243,19 +263,16 @@ def assignment_approve(
         ledger.post(
             allocation=allocation, assignment=a, kind=LedgerKind.COMMIT, amount=amount, actor=actor
         )
-    _step(a, "approve", AssignmentState.APPROVED, actor, notes)
-    return _save(a, "approve")
+    return _end(a, "approve", S.APPROVED, actor, notes)
 
 
 @transaction.atomic
 def assignment_reject(
     *, assignment: Assignment, expected_version: int | None, actor, reason: str
 ) -> Assignment:
-    a = _locked(assignment, expected_version, actor, Perm.ASSIGNMENT_APPROVE)
-    _require(a, "reject", AssignmentState.PROPOSED)
+    a = _begin(assignment, "reject", expected_version=expected_version, actor=actor)
     a.reason = reason
-    _step(a, "reject", AssignmentState.REJECTED, actor, reason)
-    return _save(a, "reject")
+    return _end(a, "reject", S.REJECTED, actor, reason)
 
 
 @transaction.atomic
@@ -263,20 +280,11 @@ def assignment_cancel(
     *, assignment: Assignment, expected_version: int | None, actor, reason: str
 ) -> Assignment:
     """Cancel; any committed amount not yet disbursed is released to the budget."""
-    a = _locked(assignment, expected_version, actor, Perm.ASSIGNMENT_APPROVE)
-    _require(
-        a, "cancel", AssignmentState.PROPOSED, AssignmentState.APPROVED, AssignmentState.DELIVERED
-    )
+    a = _begin(assignment, "cancel", expected_version=expected_version, actor=actor)
     a.reason = reason
     released = ledger.release(a, actor)
-    _step(
-        a,
-        "cancel",
-        AssignmentState.CANCELLED,
-        actor,
-        f"{reason} ({released:,} VND released)" if released else reason,
-    )
-    return _save(a, "cancel")
+    notes = f"{reason} ({released:,} VND released)" if released else reason
+    return _end(a, "cancel", S.CANCELLED, actor, notes)
 
 
 # ---------------------------------------------------------------------------- delivery
@@ -293,8 +301,7 @@ def disbursement_record(
     evidence_reference: str,
 ) -> Disbursement:
     """Record money or goods delivered; the assignment completes when fully delivered."""
-    a = _locked(assignment, expected_version, actor, Perm.ASSIGNMENT_PROPOSE)
-    _require(a, "deliver", AssignmentState.APPROVED, AssignmentState.DELIVERED)
+    a = _begin(assignment, "deliver", expected_version=expected_version, actor=actor)
     remaining = a.amount - a.disbursed
     if amount > remaining:
         raise InvalidInput(
@@ -326,14 +333,13 @@ def disbursement_record(
     )
     a.disbursed += amount
     done = a.disbursed == a.amount
-    _step(
+    _end(
         a,
         "deliver",
-        AssignmentState.COMPLETED if done else AssignmentState.DELIVERED,
+        S.COMPLETED if done else S.DELIVERED,
         actor,
         f"{amount:,} VND on {on} ({evidence_reference})",
     )
-    _save(a, "deliver")
     return disbursement
 
 
@@ -342,14 +348,7 @@ def assignment_complete(
     *, assignment: Assignment, expected_version: int | None, actor, notes: str = ""
 ) -> Assignment:
     """Close a partly delivered assignment; what was not disbursed returns to the budget."""
-    a = _locked(assignment, expected_version, actor, Perm.ASSIGNMENT_PROPOSE)
-    _require(a, "complete", AssignmentState.DELIVERED)
+    a = _begin(assignment, "complete", expected_version=expected_version, actor=actor)
     released = ledger.release(a, actor)
-    _step(
-        a,
-        "complete",
-        AssignmentState.COMPLETED,
-        actor,
-        notes or f"{released:,} VND not disbursed released",
-    )
-    return _save(a, "complete")
+    notes = notes or f"{released:,} VND not disbursed released"
+    return _end(a, "complete", S.COMPLETED, actor, notes)
