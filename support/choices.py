@@ -7,6 +7,14 @@ class ProgramLevel(models.TextChoices):
     SUB_PROJECT = "sub_project", "Sub-project"
 
 
+# The program tree: the level each level's nodes sit under (a program is the root).
+PARENT_LEVEL = {
+    ProgramLevel.PROGRAM: None,
+    ProgramLevel.PROJECT: ProgramLevel.PROGRAM,
+    ProgramLevel.SUB_PROJECT: ProgramLevel.PROJECT,
+}
+
+
 class CapitalSource(models.TextChoices):
     CENTRAL = "central", "Central budget"
     LOCAL = "local", "Local (counterpart) budget"

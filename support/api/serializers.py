@@ -4,6 +4,7 @@ from config.api.fields import MAX_BIG, DateField, IntegerField, ModelSerializer
 from config.api.relations import InAreaRelatedField
 from config.api.serializers import PersonalDataMixin
 from households.models import Commune, Household, Province
+from support.choices import PARENT_LEVEL
 from support.models import (
     Assignment,
     AssignmentStep,
@@ -27,8 +28,6 @@ def period_field(**kwargs) -> IntegerField:
 
 
 class ProgramSerializer(ModelSerializer):
-    PARENT_LEVEL = {"program": None, "project": "program", "sub_project": "project"}
-
     class Meta:
         model = Program
         fields = ["id", "code", "name", "level", "parent", "legal_basis", "description"]
@@ -37,7 +36,7 @@ class ProgramSerializer(ModelSerializer):
     def validate(self, attrs):
         level = attrs.get("level", getattr(self.instance, "level", None))
         parent = attrs.get("parent", getattr(self.instance, "parent", None))
-        wanted = self.PARENT_LEVEL[level]
+        wanted = PARENT_LEVEL[level]
         if (parent.level if parent else None) != wanted:
             raise serializers.ValidationError(
                 {

@@ -108,10 +108,11 @@ class PackageViewSet(
     def _save(self, package, code):
         """The package with its eligibility, rates and funding (nested lists in the body)
         through its service; the answer is the package as stored."""
-        serializer = self.get_serializer(package, data=self.request.data, partial=bool(package))
+        partial = package is not None  # PATCH changes what it names
+        serializer = self.get_serializer(package, data=self.request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
-        related = {k: values.pop(k, None) for k in ("eligibility", "rates", "funding")}
+        related = {k: values.pop(k, None) for k in services.PACKAGE_LISTS}
         package = services.package_save(
             actor=self.request.user, package=package, values=values, **related
         )

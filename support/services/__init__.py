@@ -17,11 +17,12 @@ from .assignments import (
     disbursement_record,
 )
 from .livelihood import livelihood_model_save, participation_save
-from .packages import package_save
+from .packages import PACKAGE_LISTS, package_save
 from .plans import allocation_save, program_save, target_save
 
 __all__ = [
     "ASSIGNMENT_STEPS",
+    "PACKAGE_LISTS",
     "allocation_save",
     "assignment_approve",
     "assignment_cancel",

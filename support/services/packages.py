@@ -15,6 +15,13 @@ from config.errors import InvalidInput
 from ..models import PackageEligibility, PackageFunding, PackageRate, SupportPackage
 from ._records import assign
 
+# The lists a package is saved with, each replaced whole when given: argument → model.
+PACKAGE_LISTS = {
+    "eligibility": PackageEligibility,
+    "rates": PackageRate,
+    "funding": PackageFunding,
+}
+
 
 @transaction.atomic
 def package_save(
@@ -53,11 +60,9 @@ def package_save(
         package = SupportPackage.objects.create(**values)
     else:
         assign(package, values).save()
-    for related, rows, model in [
-        ("eligibility", eligibility, PackageEligibility),
-        ("rates", rates, PackageRate),
-        ("funding", funding, PackageFunding),
-    ]:
+    lists = {"eligibility": eligibility, "rates": rates, "funding": funding}
+    for related, model in PACKAGE_LISTS.items():
+        rows = lists[related]
         if rows is not None:
             getattr(package, related).all().delete()
             model.objects.bulk_create(model(package=package, **row) for row in rows)
