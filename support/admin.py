@@ -105,20 +105,14 @@ class SupportPackageAdmin(RoleAdmin):
         related = {
             name: _rows(fs)
             for fs in formsets
-            for name, model in (
-                ("eligibility", PackageEligibility),
-                ("rates", PackageRate),
-                ("funding", PackageFunding),
-            )
+            for name, model in services.PACKAGE_LISTS.items()
             if fs.model is model
         }
         return services.package_save(
             actor=request.user,
             package=form.instance if change else None,
             values=cleaned(form, editable_fields(SupportPackage)),
-            eligibility=related.get("eligibility"),
-            rates=related.get("rates"),
-            funding=related.get("funding"),
+            **{name: related.get(name) for name in services.PACKAGE_LISTS},
         )
 
 

@@ -7,6 +7,14 @@ class ProgramLevel(models.TextChoices):
     SUB_PROJECT = "sub_project", "Sub-project"
 
 
+# The program tree: the level each level's nodes sit under (a program is the root).
+PARENT_LEVEL = {
+    ProgramLevel.PROGRAM: None,
+    ProgramLevel.PROJECT: ProgramLevel.PROGRAM,
+    ProgramLevel.SUB_PROJECT: ProgramLevel.PROJECT,
+}
+
+
 class CapitalSource(models.TextChoices):
     CENTRAL = "central", "Central budget"
     LOCAL = "local", "Local (counterpart) budget"
@@ -48,6 +56,15 @@ class LedgerKind(models.TextChoices):
     COMMIT = "commit", "Commitment"
     RELEASE = "release", "Release of an undisbursed commitment"
     DISBURSE = "disburse", "Disbursement"
+
+
+# What each kind of ledger entry does to its allocation's running totals: the counter it moves
+# and in which direction (available = amount − committed).
+LEDGER_EFFECT = {
+    LedgerKind.COMMIT: ("committed", 1),
+    LedgerKind.RELEASE: ("committed", -1),
+    LedgerKind.DISBURSE: ("disbursed", 1),
+}
 
 
 class ModelType(models.TextChoices):

@@ -1,13 +1,27 @@
-"""Read-side queries shared by the API and the admin."""
+"""Read-side queries shared by the services, the API and the admin: the allocations a user
+sees, and what support rules need to know of packages and households (eligibility)."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from core.access import Access
 from geo.models import Commune
+from households.choices import HouseholdStatus, MemberStatus, Relationship
+from households.models import Household
+from poverty.models import OfficialStatus
+from poverty.services import age_on
 
-from .models import BudgetAllocation
+from . import rules
+from .choices import ACTIVE_STATES, LEDGER_EFFECT
+from .models import Assignment, BudgetAllocation, LedgerEntry, SupportPackage
+
+# ---------------------------------------------------------------------------- budgets
 
 
 def allocations_in_area(access: Access) -> QuerySet[BudgetAllocation]:
@@ -23,3 +37,162 @@ def allocations_in_area(access: Access) -> QuerySet[BudgetAllocation]:
         | Q(province_id__in=access.province_codes)
         | Q(commune__isnull=True, province_id__in=provinces_of_communes)
     )
+
+
+def ledger_totals(entries, key: str = "allocation_id") -> dict[Any, dict[str, int]]:
+    """Committed and disbursed per `key` of the given ledger entries, summed from them."""
+    rows = entries.values(key, "kind").annotate(total=Sum("amount")).order_by()
+    out: dict[Any, dict[str, int]] = defaultdict(lambda: {"committed": 0, "disbursed": 0})
+    for r in rows:
+        counter, sign = LEDGER_EFFECT[r["kind"]]
+        out[r[key]][counter] += sign * r["total"]
+    return out
+
+
+def ledger_balances(allocations) -> dict[Any, dict[str, int]]:
+    """Committed and disbursed per allocation, summed from the ledger itself."""
+    return ledger_totals(LedgerEntry.objects.filter(allocation__in=allocations))
+
+
+# ---------------------------------------------------------------------------- packages
+
+
+def packages() -> QuerySet[SupportPackage]:
+    """Packages with their eligibility, base rates and funding split."""
+    return SupportPackage.objects.prefetch_related("eligibility", "rates", "funding")
+
+
+def packages_with_terms() -> QuerySet[SupportPackage]:
+    """The active packages, by code, with everything their terms are made of."""
+    return packages().filter(active=True).order_by("code")
+
+
+def package_terms(package: SupportPackage, on: date) -> rules.PackageTerms:
+    eligible: dict[str, set[str]] = defaultdict(set)
+    for row in package.eligibility.all():
+        eligible[row.standard_code].add(row.classification)
+    rate = next(
+        (
+            r
+            for r in package.rates.all()
+            if r.valid_from <= on and (r.valid_to is None or r.valid_to >= on)
+        ),
+        None,
+    )
+    return rules.PackageTerms(
+        code=package.code,
+        eligible={k: frozenset(v) for k, v in eligible.items()},
+        base_amount=rate.base_amount if rate else None,
+        criteria=package.criteria or {},
+        multipliers=package.multipliers or [],
+        default_multiplier=package.default_multiplier,
+        limit_per_period=package.limit_per_period,
+        funding=[(f.source, f.share_percent) for f in package.funding.all()],
+    )
+
+
+def eligible_statuses_q(package: SupportPackage) -> Q | None:
+    """Official statuses of the standards and classifications the package is for (on
+    `OfficialStatus`), or None when the package names none."""
+    wanted = Q()
+    for row in package.eligibility.all():
+        wanted |= Q(standard__code=row.standard_code, classification=row.classification)
+    return wanted or None
+
+
+def holds_package(package: SupportPackage, period: int, *, prefix: str = "") -> dict[str, Any]:
+    """Lookups for "has an active assignment of the package in the period"; `prefix` is the
+    path from the filtered model to its assignments (e.g. `assignments__`)."""
+    return {
+        f"{prefix}package": package,
+        f"{prefix}period": period,
+        f"{prefix}state__in": ACTIVE_STATES,
+    }
+
+
+# ---------------------------------------------------------------------------- eligibility
+
+
+def household_profile(
+    household: Household, *, on: date, received: int = 0
+) -> rules.HouseholdProfile:
+    """What support rules need to know of a household, from its official statuses (and the
+    assessments that decided them) and its present members."""
+    statuses = OfficialStatus.objects.filter(
+        household=household, valid_to__isnull=True
+    ).select_related("standard", "assessment")
+    classifications, deprived = {}, set()
+    for status in statuses:
+        classifications[status.standard.code] = status.classification
+        deprived |= {i["code"] for i in status.assessment.indicators if i["deprived"]}
+    members = list(
+        household.members.filter(status=MemberStatus.PRESENT).values_list(
+            "date_of_birth", "relationship", "ethnicity_id"
+        )
+    )
+    head_minority = any(rel == Relationship.HEAD and eth != "01" for _, rel, eth in members)
+    return rules.HouseholdProfile(
+        classifications=classifications,
+        ethnic_minority=head_minority,
+        commune_code=household.commune_id,
+        commune_kind=household.commune.kind,
+        member_ages=tuple(age_on(dob, on) for dob, _, _ in members),
+        deprived=frozenset(deprived),
+        received_in_period=received,
+    )
+
+
+def received_in_period(household: Household, period: int) -> dict[Any, int]:
+    """Active assignments of the household in the period, counted per package id."""
+    rows = (
+        Assignment.objects.filter(household=household, period=period, state__in=ACTIVE_STATES)
+        .values("package_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["package_id"]: r["n"] for r in rows}
+
+
+def eligible_packages(
+    *, household: Household, period: int | None = None, on: date | None = None
+) -> list[tuple[SupportPackage, rules.Match]]:
+    """Every active package with whether the household qualifies, why, and the amount.
+    The period defaults to the year of `on` (today)."""
+    on = on or timezone.localdate()
+    received = received_in_period(household, on.year if period is None else period)
+    base = household_profile(household, on=on)
+    result = []
+    for package in packages_with_terms():
+        profile = rules.HouseholdProfile(
+            **{**base.__dict__, "received_in_period": received.get(package.pk, 0)}
+        )
+        result.append((package, rules.match(profile, package_terms(package, on))))
+    return result
+
+
+def coverage_gap(
+    *,
+    package: SupportPackage,
+    period: int,
+    area: Q,
+    commune: str | None = None,
+    on: date | None = None,
+) -> list[Household]:
+    """Households that qualify for the package but have no active assignment of it in the
+    period (the coverage gap). Candidates come from official statuses in one query."""
+    on = on or timezone.localdate()
+    wanted = eligible_statuses_q(package)
+    if wanted is None:
+        return []
+    statuses = OfficialStatus.objects.filter(wanted, valid_to__isnull=True)
+    candidates = (
+        Household.objects.filter(
+            area, status=HouseholdStatus.ACTIVE, pk__in=statuses.values("household_id")
+        )
+        .exclude(**holds_package(package, period, prefix="assignments__"))
+        .select_related("commune")
+        .order_by("code")
+    )
+    if commune:
+        candidates = candidates.filter(commune_id=commune)
+    terms = package_terms(packages_with_terms().get(pk=package.pk), on)
+    return [h for h in candidates if rules.match(household_profile(h, on=on), terms).eligible]

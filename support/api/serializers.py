@@ -5,6 +5,7 @@ from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
 from geo.models import Commune, Province
 from households.models import Household
+from support.choices import PARENT_LEVEL
 from support.models import (
     Assignment,
     AssignmentStep,
@@ -19,11 +20,15 @@ from support.models import (
     SupportPackage,
     Target,
 )
+from support.reports import GROUP_BY
+
+
+def period_field(**kwargs) -> IntegerField:
+    """A support period: a year."""
+    return IntegerField(min_value=2000, max_value=2100, **kwargs)
 
 
 class ProgramSerializer(ModelSerializer):
-    PARENT_LEVEL = {"program": None, "project": "program", "sub_project": "project"}
-
     class Meta:
         model = Program
         fields = ["id", "code", "name", "level", "parent", "legal_basis", "description"]
@@ -32,7 +37,7 @@ class ProgramSerializer(ModelSerializer):
     def validate(self, attrs):
         level = attrs.get("level", getattr(self.instance, "level", None))
         parent = attrs.get("parent", getattr(self.instance, "parent", None))
-        wanted = self.PARENT_LEVEL[level]
+        wanted = PARENT_LEVEL[level]
         if (parent.level if parent else None) != wanted:
             raise serializers.ValidationError(
                 {
@@ -139,6 +144,29 @@ class MatchSerializer(serializers.Serializer):
     explanation = serializers.CharField(help_text="= `explanation_en`, kept for existing clients.")
 
 
+def match_rows(matches) -> list[dict]:
+    """`MatchSerializer` rows of (package, match) pairs."""
+    return [
+        {
+            "package": p.pk,
+            "package_code": p.code,
+            "package_name": p.name,
+            "kind": p.kind,
+            "eligible": m.eligible,
+            "reasons_en": m.reasons_en,
+            "reasons_vi": m.reasons_vi,
+            "reasons": m.reasons_en,
+            "base_amount": m.base_amount,
+            "multiplier": m.multiplier,
+            "amount": m.amount,
+            "explanation_en": m.explanation.en,
+            "explanation_vi": m.explanation.vi,
+            "explanation": m.explanation.en,
+        }
+        for p, m in matches
+    ]
+
+
 class AssignmentStepSerializer(ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -192,14 +220,14 @@ class AssignmentDetailSerializer(AssignmentSerializer):
 class ProposeSerializer(serializers.Serializer):
     household = InAreaRelatedField(queryset=Household.objects.all())
     package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
-    period = IntegerField(min_value=2000, max_value=2100)
+    period = period_field()
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class BulkProposeSerializer(serializers.Serializer):
     package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
-    period = IntegerField(min_value=2000, max_value=2100)
+    period = period_field()
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -342,7 +370,29 @@ class CoverageRowSerializer(serializers.Serializer):
     coverage = serializers.FloatField()
 
 
-class GapSerializer(serializers.Serializer):
-    household = serializers.UUIDField()
-    household_code = serializers.CharField()
-    commune = serializers.CharField()
+class GapSerializer(serializers.Serializer):  # a household of the coverage gap
+    household = serializers.UUIDField(source="pk")
+    household_code = serializers.CharField(source="code")
+    commune = serializers.CharField(source="commune_id")
+
+
+# ---------------------------------------------------------------------------- query parameters
+
+
+class PeriodParams(serializers.Serializer):
+    period = period_field(help_text="Year.")
+    commune = serializers.CharField(required=False)
+
+
+class EligibleParams(serializers.Serializer):
+    period = period_field(required=False, help_text="Year (default: this year).")
+
+
+class BudgetExecutionParams(serializers.Serializer):
+    year = period_field(required=False)
+    group_by = serializers.ChoiceField(choices=list(GROUP_BY), default="program")
+
+
+class CoverageParams(serializers.Serializer):
+    period = period_field(help_text="Year.")
+    package = serializers.CharField(required=False, help_text="A package code.")

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import Perm
-from core.api.fields import IntegerField
+from core.api.schema import IF_MATCH
 from core.api.views import (
     AreaScopedMixin,
     ServiceWritesMixin,
@@ -17,7 +16,7 @@ from core.api.views import (
     expected_version,
 )
 from households.models import Household
-from support import services
+from support import reports, selectors, services
 from support.filtersets import (
     AllocationFilter,
     AssignmentFilter,
@@ -27,25 +26,9 @@ from support.filtersets import (
     ProgramFilter,
     TargetFilter,
 )
-from support.models import (
-    Assignment,
-    Disbursement,
-    LivelihoodModel,
-    Program,
-    SupportPackage,
-    Target,
-)
-from support.selectors import allocations_in_area
+from support.models import Assignment, Disbursement, LivelihoodModel, Program, Target
 
 from . import serializers as s
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='Version the step is based on, as an ETag (`"3"`); or send `version`.',
-)
 
 
 class ProgramViewSet(
@@ -89,19 +72,10 @@ class AllocationViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return allocations_in_area(self.access)
+        return selectors.allocations_in_area(self.access)
 
     save_service = staticmethod(services.allocation_save)
     instance_kwarg = "allocation"
-
-
-def _period(**kwargs) -> IntegerField:
-    return IntegerField(min_value=2000, max_value=2100, **kwargs)
-
-
-class _PeriodParams(serializers.Serializer):
-    period = _period(help_text="Year.")
-    commune = serializers.CharField(required=False)
 
 
 class PackageViewSet(
@@ -122,33 +96,31 @@ class PackageViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return SupportPackage.objects.prefetch_related("eligibility", "rates", "funding")
-
-    def _save(self, serializer, package):
-        values = dict(serializer.validated_data)
-        related = {k: values.pop(k, None) for k in ("eligibility", "rates", "funding")}
-        return services.package_save(
-            actor=self.request.user, package=package, values=values, **related
-        )
+        return selectors.packages()
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        package = self._save(serializer, None)
-        return Response(
-            s.PackageSerializer(self.get_queryset().get(pk=package.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return self._save(None, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
-        package = self.get_object()
-        serializer = self.get_serializer(package, data=request.data, partial=True)
+        return self._save(self.get_object(), status.HTTP_200_OK)
+
+    def _save(self, package, code):
+        """The package with its eligibility, rates and funding (nested lists in the body)
+        through its service; the answer is the package as stored."""
+        partial = package is not None  # PATCH changes what it names
+        serializer = self.get_serializer(package, data=self.request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        self._save(serializer, package)
-        return Response(s.PackageSerializer(self.get_queryset().get(pk=package.pk)).data)
+        values = dict(serializer.validated_data)
+        related = {k: values.pop(k, None) for k in services.PACKAGE_LISTS}
+        package = services.package_save(
+            actor=self.request.user, package=package, values=values, **related
+        )
+        return Response(
+            s.PackageSerializer(self.get_queryset().get(pk=package.pk)).data, status=code
+        )
 
     @extend_schema(
-        parameters=[_PeriodParams],
+        parameters=[s.PeriodParams],
         responses=s.GapSerializer(many=True),
     )
     @action(
@@ -162,23 +134,15 @@ class PackageViewSet(
         """Households in your area that qualify for this package but have not received it in
         the period."""
         package = self.get_object()
-        params = _PeriodParams(data=request.query_params)
+        params = s.PeriodParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        households = services.coverage_gap(
+        households = selectors.coverage_gap(
             package=package,
             period=params.validated_data["period"],
             area=self.access.area_q("commune", "village"),
             commune=params.validated_data.get("commune"),
         )
-        return Response(
-            s.GapSerializer(
-                [
-                    {"household": h.pk, "household_code": h.code, "commune": h.commune_id}
-                    for h in households
-                ],
-                many=True,
-            ).data
-        )
+        return Response(s.GapSerializer(households, many=True).data)
 
 
 class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
@@ -193,18 +157,18 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     action_perms = {
         "create": Perm.ASSIGNMENT_PROPOSE,
         "bulk_propose": Perm.ASSIGNMENT_PROPOSE,
-        "disburse": Perm.ASSIGNMENT_PROPOSE,
-        "complete": Perm.ASSIGNMENT_PROPOSE,
-        "approve": Perm.ASSIGNMENT_APPROVE,
-        "reject": Perm.ASSIGNMENT_APPROVE,
-        "cancel": Perm.ASSIGNMENT_APPROVE,
+        # each step as its service checks it; a delivery is recorded by `disburse`
+        **{
+            {"deliver": "disburse"}.get(name, name): step.perm
+            for name, step in services.ASSIGNMENT_STEPS.items()
+        },
     }
 
     def get_queryset(self):
         qs = Assignment.objects.select_related("package", "household")
         if self.action != "list":
             qs = qs.prefetch_related("steps__actor")
-        return self.scope(qs)
+        return qs
 
     def get_serializer_class(self):
         return s.AssignmentSerializer if self.action == "list" else s.AssignmentDetailSerializer
@@ -300,57 +264,31 @@ class DisbursementViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     area_paths = ("assignment__household__commune", "assignment__household__village")
 
     def get_queryset(self):
-        return self.scope(Disbursement.objects.select_related("created_by"))
-
-
-class _EligibleParams(serializers.Serializer):
-    period = _period(required=False, help_text="Year (default: this year).")
+        return Disbursement.objects.select_related("created_by")
 
 
 class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
     """For one household: every active package, whether it qualifies and why, and the
     amount (central base × the provincial multiplier for this household)."""
 
-    area_paths = None  # the household is looked up in the area
-
     serializer_class = s.MatchSerializer
     pagination_class = None
     queryset = Household.objects.none()
 
     @extend_schema(
-        parameters=[_EligibleParams],
+        parameters=[s.EligibleParams],
         responses=s.MatchSerializer(many=True),
     )
     def get(self, request, pk):
         household = get_object_or_404(
-            Household.objects.filter(self.access.area_q("commune", "village")).select_related(
-                "commune"
-            ),
-            pk=pk,
+            self.scope(Household.objects.select_related("commune")), pk=pk
         )
-        params = _EligibleParams(data=request.query_params)
+        params = s.EligibleParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        period = params.validated_data.get("period", timezone.localdate().year)
-        rows = [
-            {
-                "package": p.pk,
-                "package_code": p.code,
-                "package_name": p.name,
-                "kind": p.kind,
-                "eligible": m.eligible,
-                "reasons_en": m.reasons_en,
-                "reasons_vi": m.reasons_vi,
-                "reasons": m.reasons_en,
-                "base_amount": m.base_amount,
-                "multiplier": m.multiplier,
-                "amount": m.amount,
-                "explanation_en": m.explanation.en,
-                "explanation_vi": m.explanation.vi,
-                "explanation": m.explanation.en,
-            }
-            for p, m in services.eligible_packages(household=household, period=period)
-        ]
-        return Response(s.MatchSerializer(rows, many=True).data)
+        matches = selectors.eligible_packages(
+            household=household, period=params.validated_data.get("period")
+        )
+        return Response(s.MatchSerializer(s.match_rows(matches), many=True).data)
 
 
 class LivelihoodModelViewSet(
@@ -371,9 +309,7 @@ class LivelihoodModelViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return self.scope(
-            LivelihoodModel.objects.select_related("commune").prefetch_related("participants")
-        )
+        return LivelihoodModel.objects.select_related("commune").prefetch_related("participants")
 
     save_service = staticmethod(services.livelihood_model_save)
     instance_kwarg = "model"
@@ -418,29 +354,22 @@ class TargetViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return self.scope(Target.objects.select_related("commune"))
+        return Target.objects.select_related("commune")
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {**self.get_serializer_context(), "progress": services.target_progress(page)}
+        context = {**self.get_serializer_context(), "progress": reports.target_progress(page)}
         return self.get_paginated_response(
             s.TargetSerializer(page, many=True, context=context).data
         )
 
     def retrieve(self, request, *args, **kwargs):
         target = self.get_object()
-        context = {**self.get_serializer_context(), "progress": services.target_progress([target])}
+        context = {**self.get_serializer_context(), "progress": reports.target_progress([target])}
         return Response(s.TargetSerializer(target, context=context).data)
 
     save_service = staticmethod(services.target_save)
     instance_kwarg = "target"
-
-
-class BudgetExecutionParams(serializers.Serializer):
-    year = IntegerField(required=False, min_value=2000, max_value=2100)
-    group_by = serializers.ChoiceField(
-        choices=["program", "sub_project", "source", "commune"], default="program"
-    )
 
 
 class BudgetExecutionView(AreaScopedMixin, APIView):
@@ -449,21 +378,16 @@ class BudgetExecutionView(AreaScopedMixin, APIView):
 
     area_paths = None  # the report scopes its rows
 
-    @extend_schema(parameters=[BudgetExecutionParams], responses=s.BudgetRowSerializer(many=True))
+    @extend_schema(parameters=[s.BudgetExecutionParams], responses=s.BudgetRowSerializer(many=True))
     def get(self, request):
-        params = BudgetExecutionParams(data=request.query_params)
+        params = s.BudgetExecutionParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        p = params.validated_data
-        allocations = allocations_in_area(self.access)
-        if p.get("year"):
-            allocations = allocations.filter(year=p["year"])
-        rows = services.budget_execution(allocations=allocations, group_by=p["group_by"])
+        rows = reports.budget_execution(
+            access=self.access,
+            year=params.validated_data.get("year"),
+            group_by=params.validated_data["group_by"],
+        )
         return Response(s.BudgetRowSerializer(rows, many=True).data)
-
-
-class _CoverageParams(serializers.Serializer):
-    period = _period(help_text="Year.")
-    package = serializers.CharField(required=False, help_text="A package code.")
 
 
 class CoverageView(AreaScopedMixin, APIView):
@@ -473,18 +397,15 @@ class CoverageView(AreaScopedMixin, APIView):
     area_paths = None  # the report scopes its rows
 
     @extend_schema(
-        parameters=[_CoverageParams],
+        parameters=[s.CoverageParams],
         responses=s.CoverageRowSerializer(many=True),
     )
     def get(self, request):
-        params = _CoverageParams(data=request.query_params)
+        params = s.CoverageParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        packages = SupportPackage.objects.prefetch_related("eligibility").order_by("code")
-        if params.validated_data.get("package"):
-            packages = packages.filter(code=params.validated_data["package"])
-        rows = services.coverage(
-            area=self.access.area_q("household__commune", "household__village"),
+        rows = reports.coverage(
+            access=self.access,
             period=params.validated_data["period"],
-            packages=packages,
+            package_code=params.validated_data.get("package"),
         )
         return Response(s.CoverageRowSerializer(rows, many=True).data)

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from support.models import Assignment, BudgetAllocation, LedgerEntry
-from support.services import ledger_balances
+from support.selectors import ledger_balances
 from tests import factories as f
 from tests.api.test_errors import assert_problem
 

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from support.models import Assignment, BudgetAllocation, LedgerEntry
-from support.services import assignment_propose, ledger_balances
+from support.selectors import ledger_balances
+from support.services import assignment_propose
 from tests import factories as f
 from tests.poverty.conftest import decide
 

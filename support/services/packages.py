@@ -1,0 +1,69 @@
+"""The support catalog: packages with their eligibility, base rates and funding split."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from core.access import Perm, require
+from core.errors import InvalidInput
+
+from ..models import PackageEligibility, PackageFunding, PackageRate, SupportPackage
+from ._records import assign
+
+# The lists a package is saved with, each replaced whole when given: argument → model.
+PACKAGE_LISTS = {
+    "eligibility": PackageEligibility,
+    "rates": PackageRate,
+    "funding": PackageFunding,
+}
+
+
+@transaction.atomic
+def package_save(
+    *,
+    actor,
+    package: SupportPackage | None,
+    values: dict[str, Any],
+    eligibility: Sequence[dict] | None,
+    rates: Sequence[dict] | None,
+    funding: Sequence[dict] | None,
+) -> SupportPackage:
+    """Create or change a package with its eligibility, base rates and funding split."""
+    require(actor, Perm.SUPPORT_MANAGE)
+    errors: dict[str, str] = {}
+    if funding is not None:
+        total = sum(Decimal(f["share_percent"]) for f in funding)
+        if funding and total != 100:
+            errors["funding"] = f"Shares add up to {total}%, not 100%."
+    if rates is not None:
+        ordered = sorted(rates, key=lambda r: r["valid_from"])
+        for earlier, later in itertools.pairwise(ordered):
+            if earlier.get("valid_to") is None or earlier["valid_to"] >= later["valid_from"]:
+                errors["rates"] = "Base-rate periods overlap."
+    for rule in values.get("multipliers") or []:
+        try:
+            if Decimal(str(rule["multiplier"])) <= 0:
+                raise ValueError
+        except (KeyError, ValueError, ArithmeticError, TypeError):
+            errors["multipliers"] = "Each rule has a positive `multiplier` and a `when`."
+    if errors:
+        raise InvalidInput(
+            "The package is not consistent: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            fields=errors,
+        )
+    if package is None:
+        package = SupportPackage.objects.create(**values)
+    else:
+        assign(package, values).save()
+    lists = {"eligibility": eligibility, "rates": rates, "funding": funding}
+    for related, model in PACKAGE_LISTS.items():
+        rows = lists[related]
+        if rows is not None:
+            getattr(package, related).all().delete()
+            model.objects.bulk_create(model(package=package, **row) for row in rows)
+    return package

@@ -1,0 +1,90 @@
+"""The plan: the program tree, budget allocations and the communes' targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from core.access import Perm, require, require_area, require_province
+from core.errors import Conflict, InvalidInput
+
+from ..choices import ProgramLevel
+from ..models import BudgetAllocation, Program, Target
+from ._records import assign, changed, save_unique
+
+
+@transaction.atomic
+def program_save(*, actor, program: Program | None, values: dict[str, Any]) -> Program:
+    """Create or change a node of the program tree (program → component → sub-project)."""
+    require(actor, Perm.SUPPORT_MANAGE)
+    program = assign(program or Program(), values)
+    if (program.level == ProgramLevel.PROGRAM) != (program.parent_id is None):
+        raise InvalidInput(
+            "A program has no parent; a component project or sub-project has one.",
+            fields={"parent": "Required below the program level, empty at it."},
+        )
+    return save_unique(program, Conflict(f"Code {program.code} is taken.", code="program_exists"))
+
+
+@transaction.atomic
+def allocation_save(
+    *, actor, allocation: BudgetAllocation | None, values: dict[str, Any]
+) -> BudgetAllocation:
+    """Create or change a budget allocation of the actor's province. The amount never goes
+    below what is already committed; one allocation per sub-project, source, year and area."""
+    access = require(actor, Perm.SUPPORT_MANAGE)
+    allocation = changed(
+        BudgetAllocation.objects.all(),
+        allocation,
+        values,
+        lambda a: require_province(access, a.province_id),
+    )
+    if allocation.commune_id and allocation.commune.province_id != allocation.province_id:
+        raise InvalidInput(
+            "The commune is not in the allocation's province.",
+            fields={"commune": "Not in the allocation's province."},
+        )
+    if allocation.amount < allocation.committed:
+        raise Conflict(
+            f"{allocation.committed:,} VND is already committed; the allocation cannot go "
+            "below it.",
+            code="below_committed",
+            fields={"amount": f"At least {allocation.committed}."},
+        )
+    # Checked here as well as by the unique constraint: SQLite treats NULL communes
+    # (province-wide allocations) as distinct.
+    exists = Conflict(
+        "An allocation for this sub-project, source, year and area exists; change its amount "
+        "instead.",
+        code="allocation_exists",
+    )
+    if (
+        BudgetAllocation.objects.filter(
+            sub_project=allocation.sub_project_id,
+            source=allocation.source,
+            year=allocation.year,
+            province=allocation.province_id,
+            commune=allocation.commune_id,
+        )
+        .exclude(pk=allocation.pk)
+        .exists()
+    ):
+        raise exists
+    return save_unique(allocation, exists)
+
+
+@transaction.atomic
+def target_save(*, actor, target: Target | None, values: dict[str, Any]) -> Target:
+    """Create or change a commune's target for a year (one per commune, year and standard)."""
+    access = require(actor, Perm.SUPPORT_MANAGE)
+    target = changed(
+        Target.objects.select_related("commune"),
+        target,
+        values,
+        lambda t: require_area(access, t.commune),
+    )
+    return save_unique(
+        target,
+        Conflict("A target for this commune, year and standard exists.", code="target_exists"),
+    )
