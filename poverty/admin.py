@@ -8,6 +8,8 @@ from config.errors import DomainError
 from . import services
 from .choices import StandardStatus
 from .models import (
+    SURVEY_FIELDS,
+    SURVEY_MEMBER_FIELDS,
     Assessment,
     AssessmentStep,
     Complaint,
@@ -123,10 +125,6 @@ class ReviewRoundAdmin(RoleAdmin):
         )
 
 
-MEMBER_FACTS = ("member", *services.MEMBER_FACT_FIELDS)
-SURVEY_FIELDS = editable_fields(Survey, "household")
-
-
 class SurveyMemberFormSet(forms.BaseInlineFormSet):
     """Early errors for the member rows (the service checks them again on save)."""
 
@@ -139,7 +137,7 @@ class SurveyMemberFormSet(forms.BaseInlineFormSet):
             services.survey_check(
                 household=survey.household,
                 values={name: getattr(survey, name) for name in SURVEY_FIELDS},
-                members=_rows([self], MEMBER_FACTS),
+                members=_rows([self], SURVEY_MEMBER_FIELDS),
             )
         except DomainError as exc:
             raise forms.ValidationError(exc.detail) from exc
@@ -148,6 +146,7 @@ class SurveyMemberFormSet(forms.BaseInlineFormSet):
 class SurveyMemberInline(RoleInline, admin.TabularInline):
     model = SurveyMember
     formset = SurveyMemberFormSet
+    fields = list(SURVEY_MEMBER_FIELDS)
     extra = 0
     raw_id_fields = ["member"]
     add_perm = Perm.SURVEY_SUBMIT
@@ -172,7 +171,7 @@ class SurveyAdmin(RoleAdmin):
             actor=request.user,
             household=form.cleaned_data["household"],
             values=cleaned(form, SURVEY_FIELDS),
-            members=_rows(formsets, MEMBER_FACTS),
+            members=_rows(formsets, SURVEY_MEMBER_FIELDS),
         )
 
 

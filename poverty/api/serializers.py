@@ -6,6 +6,9 @@ from config.api.serializers import PersonalDataMixin
 from households.models import Commune, Household, Member, Province
 from poverty.choices import Device
 from poverty.models import (
+    HOUSEHOLD_FACT_FIELDS,
+    INCOME_FIELDS,
+    SURVEY_MEMBER_FIELDS,
     Application,
     Assessment,
     AssessmentStep,
@@ -127,15 +130,7 @@ class SurveyMemberSerializer(ModelSerializer):
 
     class Meta:
         model = SurveyMember
-        fields = [
-            "member",
-            "has_health_insurance",
-            "schooling",
-            "education_level",
-            "employment",
-            "receives_social_allowance",
-            "nutrition",
-        ]
+        fields = list(SURVEY_MEMBER_FIELDS)
 
 
 class SurveySerializer(PersonalDataMixin, ModelSerializer):
@@ -171,21 +166,9 @@ class SurveySerializer(PersonalDataMixin, ModelSerializer):
             "form",
             "enumerator",
             "enumerator_name",
-            "income_wages",
-            "income_agriculture",
-            "income_business",
-            "income_allowances",
-            "income_other",
+            *INCOME_FIELDS,
             "annual_income",
-            "wall_material",
-            "frame_material",
-            "roof_material",
-            "floor_area_m2",
-            "water_source",
-            "latrine",
-            "uses_internet",
-            "devices",
-            "waste_treatment",
+            *HOUSEHOLD_FACT_FIELDS,
             "members",
             "review_round",
             "application",

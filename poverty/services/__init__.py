@@ -16,7 +16,6 @@ One module per entity; callers import from `poverty.services`:
 - `whatif`: whatif_run and the stream of latest facts it reads.
 """
 
-from ..models import HOUSEHOLD_FACT_FIELDS, INCOME_FIELDS, MEMBER_FACT_FIELDS
 from .facts import age_on, household_facts, member_facts, survey_facts_for
 from .review import (
     assessment_approve,
@@ -53,9 +52,6 @@ from .whatif import (
 
 __all__ = [
     "FACTS_CHUNK",
-    "HOUSEHOLD_FACT_FIELDS",
-    "INCOME_FIELDS",
-    "MEMBER_FACT_FIELDS",
     "MEMBER_ROW",
     "PLAUSIBLE_M2_PER_PERSON",
     "PLAUSIBLE_MAX_INCOME_PER_PERSON_MONTH",

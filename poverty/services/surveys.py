@@ -41,6 +41,10 @@ from .standards import applicable_standards, standard_spec
 # times the highest poverty line), each device listed once.
 PLAUSIBLE_M2_PER_PERSON = (Decimal("1"), Decimal("1000"))
 PLAUSIBLE_MAX_INCOME_PER_PERSON_MONTH = 10**9
+# Who a member fact is recorded for: the ages of the rules that read it (their defaults, the
+# one source of thresholds: poverty.rules.PARAMETERS).
+NUTRITION_BELOW_AGE = rules.PARAMETERS["nutrition"]["child_age"].default
+SCHOOLING_FROM_AGE = rules.PARAMETERS["child_schooling"]["min_age"].default
 
 
 def _validate_survey(
@@ -85,12 +89,15 @@ def _validate_survey(
             ]
             continue
         age = age_on(member.date_of_birth, day)
-        if row.get("nutrition") and age >= 16:
+        if row.get("nutrition") and age >= NUTRITION_BELOW_AGE:
             errors[f"{prefix}nutrition"] = [
-                f"Nutrition status is recorded for children under 16; this member is {age}."
+                f"Nutrition status is recorded for children under {NUTRITION_BELOW_AGE}; this "
+                f"member is {age}."
             ]
-        if row.get("schooling") and age < 3:
-            errors[f"{prefix}schooling"] = [f"Schooling is not recorded under age 3 ({age})."]
+        if row.get("schooling") and age < SCHOOLING_FROM_AGE:
+            errors[f"{prefix}schooling"] = [
+                f"Schooling is not recorded under age {SCHOOLING_FROM_AGE} ({age})."
+            ]
         surveyed.append((index, row, member))
     missing = [m for pk, m in present.items() if pk not in seen]
     if missing and not errors:
