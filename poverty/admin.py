@@ -5,7 +5,7 @@ from config.access import Perm
 from config.admin import RoleAdmin, RoleInline, changed, cleaned, editable_fields
 from config.errors import DomainError
 
-from . import services
+from . import selectors, services
 from .choices import StandardStatus
 from .models import (
     SURVEY_FIELDS,
@@ -267,7 +267,6 @@ class WhatIfRunAdmin(RoleAdmin):
     readonly_fields = [f.name for f in WhatIfRun._meta.fields]
 
     def get_queryset(self, request):
-        runs = super().get_queryset(request)
-        if self.access(request).everywhere:
-            return runs
-        return runs.filter(requested_by=request.user)
+        return selectors.whatif_runs_visible(
+            super().get_queryset(request), access=self.access(request), user=request.user
+        )

@@ -54,7 +54,15 @@ from .indicators import (
     waste,
 )
 from .legacy import LEGACY_DEFAULTS
-from .params import PARAMETERS, Param, ParamError, compile_params, default_params, param_sources
+from .params import (
+    PARAMETERS,
+    Param,
+    ParamError,
+    compile_params,
+    default_params,
+    param_sources,
+    parameter_catalogue,
+)
 from .retirement import RETIREMENT_SCHEDULE, retirement_age
 from .specs import (
     ENGINE_VERSION,
@@ -112,6 +120,7 @@ __all__ = [
     "needed_facts",
     "nutrition",
     "param_sources",
+    "parameter_catalogue",
     "retirement_age",
     "telecom",
     "vi",

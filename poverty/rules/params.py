@@ -121,6 +121,29 @@ def default_params(rule: str) -> dict[str, Any]:
     }
 
 
+def parameter_catalogue() -> list[dict[str, Any]]:
+    """The rules an indicator can use, and every parameter each reads: its kind, its default
+    (as stored with a standard), the codes it may list, its legal source, and whether that is
+    still to be confirmed against the text."""
+    return [
+        {
+            "rule": rule,
+            "parameters": [
+                {
+                    "name": name,
+                    "kind": p.kind,
+                    "default": default_params(rule)[name],
+                    "codes": sorted(CODES[p.codes]) if p.codes else None,
+                    "source": p.source,
+                    "to_confirm": p.to_confirm,
+                }
+                for name, p in parameters.items()
+            ],
+        }
+        for rule, parameters in PARAMETERS.items()
+    ]
+
+
 def param_sources(rule: str) -> dict[str, dict[str, Any]]:
     """Each parameter's source and whether it is to be confirmed, as stored with a standard."""
     return {

@@ -8,14 +8,15 @@ One module per entity; callers import from `poverty.services`:
 - `standards`: standard_create, standard_update, standard_publish, standard_new_revision,
   and the engine's view of a standard (standard_spec, applicable_standards);
 - `surveys`: survey_submit, survey_check; `facts`: the engine's facts of a survey;
-- `assessments`: the engine's result stored, and reproduced;
+- `assessments`: the engine's result stored, and reproduced (assessment_reproduce);
 - `rounds`: review_round_create;
 - `review`: the workflow steps (assessment_record_meeting, assessment_post, complaint_lodge,
   complaint_resolve, assessment_approve, assessment_reject);
 - `status`: official statuses, set by approvals;
-- `whatif`: whatif_run and the stream of latest facts it reads.
+- `whatif`: whatif_enqueue, whatif_run and the stream of latest facts it reads.
 """
 
+from .assessments import assessment_reproduce
 from .facts import age_on, household_facts, member_facts, survey_facts_for
 from .review import (
     assessment_approve,
@@ -47,6 +48,7 @@ from .whatif import (
     LatestSurvey,
     latest_facts,
     latest_survey_querysets,
+    whatif_enqueue,
     whatif_run,
 )
 
@@ -63,6 +65,7 @@ __all__ = [
     "assessment_post",
     "assessment_record_meeting",
     "assessment_reject",
+    "assessment_reproduce",
     "complaint_lodge",
     "complaint_resolve",
     "household_facts",
@@ -78,5 +81,6 @@ __all__ = [
     "survey_check",
     "survey_facts_for",
     "survey_submit",
+    "whatif_enqueue",
     "whatif_run",
 ]

@@ -13,17 +13,21 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
+from django.utils import timezone
 
+from config import jobs
 from config.access import (
     Perm,
     require,
     require_area,
     user_of,
 )
+from config.errors import InvalidInput
+from config.models import Job
 from households.choices import HouseholdStatus
 from households.models import Commune
 
-from .. import rules
+from .. import rules, selectors
 from ..models import (
     HOUSEHOLD_FACT_FIELDS,
     INCOME_FIELDS,
@@ -177,3 +181,34 @@ def whatif_run(
     run.seconds = round(time.perf_counter() - started, 3)
     run.save()
     return run
+
+
+def whatif_enqueue(
+    *,
+    actor,
+    standard: PovertyStandard,
+    baseline: PovertyStandard | None = None,
+    commune: Commune | None = None,
+) -> Job:
+    """Queue a what-if (run by poverty.jobs.run_what_if): `standard` against `baseline` (by
+    default the national standard in force today), in the actor's area or one commune of it.
+    A commune outside the area is refused now, not when the job runs."""
+    access = require(actor, Perm.WHAT_IF)
+    if baseline is None:
+        baseline = selectors.national_standard_in_force(timezone.localdate())
+        if baseline is None:
+            raise InvalidInput(
+                "No national standard is in force today; name a baseline.",
+                fields={"baseline": "Required."},
+            )
+    if commune is not None:
+        require_area(access, commune)
+    return jobs.enqueue(
+        "what_if",
+        {
+            "standard": str(standard.pk),
+            "baseline": str(baseline.pk),
+            "commune": commune.code if commune else None,
+        },
+        user=actor,
+    )
