@@ -8,6 +8,7 @@ from config.errors import DomainError
 from . import selectors, services
 from .choices import StandardStatus
 from .models import (
+    INDICATOR_FIELDS,
     SURVEY_FIELDS,
     SURVEY_MEMBER_FIELDS,
     Assessment,
@@ -24,7 +25,6 @@ from .models import (
 
 # What a form edits; the readonly fields are not in the form, so not in what is written.
 STANDARD_FIELDS = editable_fields(PovertyStandard)
-INDICATOR_FIELDS = editable_fields(Indicator, "standard")
 
 
 def _is_draft(obj) -> bool:

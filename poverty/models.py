@@ -115,6 +115,21 @@ class Indicator(models.Model):
         return f"{self.code} ({self.standard})"
 
 
+# What an indicator is, as the API, the admin and a new revision's copy read it.
+INDICATOR_FIELDS = (
+    "code",
+    "position",
+    "dimension",
+    "name_vi",
+    "name_en",
+    "rule",
+    "params",
+    "sources",
+    "to_confirm",
+    "notes",
+)
+
+
 class ReviewKind(models.TextChoices):
     PERIODIC = "periodic", "Annual periodic review (1 Sep – 14 Dec)"
     REGULAR = "regular", "Monthly regular review (on application)"

@@ -8,6 +8,7 @@ from poverty.choices import Device
 from poverty.models import (
     HOUSEHOLD_FACT_FIELDS,
     INCOME_FIELDS,
+    INDICATOR_FIELDS,
     SURVEY_MEMBER_FIELDS,
     Application,
     Assessment,
@@ -27,18 +28,7 @@ from poverty.models import (
 class IndicatorSerializer(ModelSerializer):
     class Meta:
         model = Indicator
-        fields = [
-            "code",
-            "position",
-            "dimension",
-            "name_vi",
-            "name_en",
-            "rule",
-            "params",
-            "sources",
-            "to_confirm",
-            "notes",
-        ]
+        fields = list(INDICATOR_FIELDS)
         extra_kwargs = {
             "position": {"required": False},
             "params": {

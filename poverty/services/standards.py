@@ -22,6 +22,7 @@ from config.errors import Conflict, DomainError, InvalidInput
 from .. import rules
 from ..choices import Scope, StandardStatus
 from ..models import (
+    INDICATOR_FIELDS,
     Indicator,
     PovertyStandard,
 )
@@ -210,19 +211,7 @@ def standard_new_revision(*, actor, standard: PovertyStandard) -> PovertyStandar
     copy.supersedes = standard
     copy.save()
     Indicator.objects.bulk_create(
-        Indicator(
-            standard=copy,
-            code=i.code,
-            position=i.position,
-            dimension=i.dimension,
-            name_vi=i.name_vi,
-            name_en=i.name_en,
-            rule=i.rule,
-            params=i.params,
-            sources=i.sources,
-            to_confirm=i.to_confirm,
-            notes=i.notes,
-        )
+        Indicator(standard=copy, **{name: getattr(i, name) for name in INDICATOR_FIELDS})
         for i in standard.indicators.all()
     )
     return copy
