@@ -5,12 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import rules
-from ..models import (
-    Assessment,
-    PovertyStandard,
-    ReviewRound,
-    Survey,
-)
+from ..models import Assessment, PovertyStandard, ReviewRound, Survey
 from .facts import survey_facts_for
 from .standards import standard_spec
 

@@ -7,12 +7,7 @@ from datetime import date
 from typing import Any
 
 from .. import rules
-from ..models import (
-    HOUSEHOLD_FACT_FIELDS,
-    INCOME_FIELDS,
-    MEMBER_FACT_FIELDS,
-    Survey,
-)
+from ..models import HOUSEHOLD_FACT_FIELDS, INCOME_FIELDS, MEMBER_FACT_FIELDS, Survey
 
 
 def age_on(birth: date, day: date) -> int:

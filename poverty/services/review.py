@@ -14,23 +14,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from config.access import (
-    Perm,
-    require,
-    require_household,
-    user_of,
-)
+from config.access import Perm, require, require_household, user_of
 from config.errors import Conflict, InvalidInput, check_version
 
 from .. import workflow
 from ..choices import Classification
-from ..models import (
-    Assessment,
-    AssessmentStep,
-    Complaint,
-    ComplaintStatus,
-    WorkflowState,
-)
+from ..models import Assessment, AssessmentStep, Complaint, ComplaintStatus, WorkflowState
 from .status import _apply_official_status
 
 _UNVERSIONED: Any = object()  # complaints are lodged and resolved without naming a version

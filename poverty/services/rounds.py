@@ -5,17 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from config.access import (
-    Perm,
-    require,
-    require_province,
-)
+from config.access import Perm, require, require_province
 from config.errors import Conflict, InvalidInput
 
-from ..models import (
-    ReviewKind,
-    ReviewRound,
-)
+from ..models import ReviewKind, ReviewRound
 
 
 def review_round_create(*, actor, values: dict[str, Any]) -> ReviewRound:

@@ -11,21 +11,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.access import (
-    Access,
-    Perm,
-    require,
-    require_province,
-)
+from config.access import Access, Perm, require, require_province
 from config.errors import Conflict, DomainError, InvalidInput
 
 from .. import rules
 from ..choices import Scope, StandardStatus
-from ..models import (
-    INDICATOR_FIELDS,
-    Indicator,
-    PovertyStandard,
-)
+from ..models import INDICATOR_FIELDS, Indicator, PovertyStandard
 
 _SPEC_CACHE: dict[Any, rules.StandardSpec] = {}
 

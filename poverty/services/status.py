@@ -8,12 +8,7 @@ from config.errors import Conflict
 
 from .. import timeline
 from ..choices import Classification
-from ..models import (
-    Application,
-    Assessment,
-    OfficialStatus,
-    StatusEvent,
-)
+from ..models import Application, Assessment, OfficialStatus, StatusEvent
 
 
 def _apply_official_status(a: Assessment) -> OfficialStatus:

@@ -11,12 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from config.access import (
-    Perm,
-    require,
-    require_household,
-    user_of,
-)
+from config.access import Perm, require, require_household, user_of
 from config.errors import Conflict, InvalidInput
 from households.choices import HouseholdStatus, MemberStatus
 from households.models import Household, Member

@@ -16,12 +16,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from config import jobs
-from config.access import (
-    Perm,
-    require,
-    require_area,
-    user_of,
-)
+from config.access import Perm, require, require_area, user_of
 from config.errors import InvalidInput
 from config.models import Job
 from households.choices import HouseholdStatus
