@@ -5,9 +5,12 @@ from core.access import Perm
 from core.admin import RoleAdmin, RoleInline, changed, cleaned, editable_fields
 from core.errors import DomainError
 
-from . import services
+from . import selectors, services
 from .choices import StandardStatus
 from .models import (
+    INDICATOR_FIELDS,
+    SURVEY_FIELDS,
+    SURVEY_MEMBER_FIELDS,
     Assessment,
     AssessmentStep,
     Complaint,
@@ -22,7 +25,6 @@ from .models import (
 
 # What a form edits; the readonly fields are not in the form, so not in what is written.
 STANDARD_FIELDS = editable_fields(PovertyStandard)
-INDICATOR_FIELDS = editable_fields(Indicator, "standard")
 
 
 def _is_draft(obj) -> bool:
@@ -123,10 +125,6 @@ class ReviewRoundAdmin(RoleAdmin):
         )
 
 
-MEMBER_FACTS = ("member", *services.MEMBER_FACT_FIELDS)
-SURVEY_FIELDS = editable_fields(Survey, "household")
-
-
 class SurveyMemberFormSet(forms.BaseInlineFormSet):
     """Early errors for the member rows (the service checks them again on save)."""
 
@@ -139,7 +137,7 @@ class SurveyMemberFormSet(forms.BaseInlineFormSet):
             services.survey_check(
                 household=survey.household,
                 values={name: getattr(survey, name) for name in SURVEY_FIELDS},
-                members=_rows([self], MEMBER_FACTS),
+                members=_rows([self], SURVEY_MEMBER_FIELDS),
             )
         except DomainError as exc:
             raise forms.ValidationError(exc.detail) from exc
@@ -148,6 +146,7 @@ class SurveyMemberFormSet(forms.BaseInlineFormSet):
 class SurveyMemberInline(RoleInline, admin.TabularInline):
     model = SurveyMember
     formset = SurveyMemberFormSet
+    fields = list(SURVEY_MEMBER_FIELDS)
     extra = 0
     raw_id_fields = ["member"]
     add_perm = Perm.SURVEY_SUBMIT
@@ -172,7 +171,7 @@ class SurveyAdmin(RoleAdmin):
             actor=request.user,
             household=form.cleaned_data["household"],
             values=cleaned(form, SURVEY_FIELDS),
-            members=_rows(formsets, MEMBER_FACTS),
+            members=_rows(formsets, SURVEY_MEMBER_FIELDS),
         )
 
 
@@ -268,7 +267,6 @@ class WhatIfRunAdmin(RoleAdmin):
     readonly_fields = [f.name for f in WhatIfRun._meta.fields]
 
     def get_queryset(self, request):
-        runs = super().get_queryset(request)
-        if self.access(request).everywhere:
-            return runs
-        return runs.filter(requested_by=request.user)
+        return selectors.whatif_runs_visible(
+            super().get_queryset(request), access=self.access(request), user=request.user
+        )

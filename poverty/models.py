@@ -116,6 +116,21 @@ class Indicator(models.Model):
         return f"{self.code} ({self.standard})"
 
 
+# What an indicator is, as the API, the admin and a new revision's copy read it.
+INDICATOR_FIELDS = (
+    "code",
+    "position",
+    "dimension",
+    "name_vi",
+    "name_en",
+    "rule",
+    "params",
+    "sources",
+    "to_confirm",
+    "notes",
+)
+
+
 class ReviewKind(models.TextChoices):
     PERIODIC = "periodic", "Annual periodic review (1 Sep – 14 Dec)"
     REGULAR = "regular", "Monthly regular review (on application)"
@@ -153,20 +168,42 @@ class ReviewRound(models.Model):
         return self.name
 
 
+# The survey's field lists, each written once: the services, the serializers and the admin
+# compose them (poverty.services, poverty.api.serializers, poverty.admin).
+INCOME_FIELDS = (  # VND over the last 12 months, by source
+    "income_wages",
+    "income_agriculture",
+    "income_business",
+    "income_allowances",
+    "income_other",
+)
+HOUSEHOLD_FACT_FIELDS = (  # what the rules read of the household (poverty.rules.HouseholdFacts)
+    "wall_material",
+    "frame_material",
+    "roof_material",
+    "floor_area_m2",
+    "water_source",
+    "latrine",
+    "uses_internet",
+    "devices",
+    "waste_treatment",
+)
+SURVEY_FIELDS = ("survey_date", "form", "enumerator_name", *INCOME_FIELDS, *HOUSEHOLD_FACT_FIELDS)
+MEMBER_FACT_FIELDS = (  # what the rules read of each member (poverty.rules.MemberFacts)
+    "has_health_insurance",
+    "schooling",
+    "education_level",
+    "employment",
+    "receives_social_allowance",
+    "nutrition",
+)
+SURVEY_MEMBER_FIELDS = ("member", *MEMBER_FACT_FIELDS)
+
+
 class Survey(models.Model):
     """A household survey, kept as submitted (`submitted`) and normalised (the columns)."""
 
-    PERSONAL_FIELDS = frozenset(
-        {
-            "income_wages",
-            "income_agriculture",
-            "income_business",
-            "income_allowances",
-            "income_other",
-            "annual_income",
-            "submitted",
-        }
-    )
+    PERSONAL_FIELDS = frozenset({*INCOME_FIELDS, "annual_income", "submitted"})
 
     class Form(models.TextChoices):
         B1 = "b1", "B1 quick screen"
@@ -228,13 +265,7 @@ class Survey(models.Model):
 
     @property
     def annual_income(self) -> int:
-        return (
-            self.income_wages
-            + self.income_agriculture
-            + self.income_business
-            + self.income_allowances
-            + self.income_other
-        )
+        return sum(getattr(self, name) for name in INCOME_FIELDS)
 
 
 class SurveyMember(models.Model):

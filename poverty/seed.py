@@ -1,4 +1,4 @@
-"""The standards shipped with the product, as data (domain.md §4). Loaded by a data
+"""The standards shipped with the product, as data. Loaded by a data
 migration; administrators correct them by publishing new revisions, never by editing."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ def _indicator(
 ) -> dict[str, Any]:
     """An indicator whose rule is its code, with every parameter the rule reads at its
     default (the one source of thresholds: poverty.rules.PARAMETERS) and each parameter's
-    legal source. The indicators' wording comes from secondary sources (domain.md §4.2): to
+    legal source. The indicators' wording comes from secondary sources: to
     be confirmed, each of them, whatever their parameters."""
     return {
         "code": code,

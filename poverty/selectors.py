@@ -1,13 +1,40 @@
-"""Read-side queries: poverty-status timeline and the relapse watchlist."""
+"""Read-side queries: standards in force, the poverty-status timeline, the relapse watchlist
+and what-if runs."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
-from .models import Assessment, OfficialStatus, StatusEvent
+from core.access import Access
+from households.models import Household
+
+from .choices import Scope, StandardStatus
+from .models import Assessment, OfficialStatus, PovertyStandard, StatusEvent, WhatIfRun
 from .timeline import years_before
+
+
+def national_standard_in_force(on: date) -> PovertyStandard | None:
+    """The published national standard in force on the date (its latest revision), if any."""
+    return (
+        PovertyStandard.objects.filter(
+            scope=Scope.NATIONAL, status=StandardStatus.PUBLISHED, valid_from__lte=on
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("-revision")
+        .first()
+    )
+
+
+def status_periods(household: Household) -> QuerySet[OfficialStatus]:
+    """A household's official status periods, per standard, oldest first."""
+    return (
+        OfficialStatus.objects.filter(household=household)
+        .select_related("standard")
+        .order_by("standard__code", "valid_from")
+    )
 
 
 def relapse_watchlist(
@@ -46,3 +73,39 @@ def relapse_watchlist(
     near_income = Q(latest_income__lte=F("latest_line") * (1 + income_margin))
     near_deprivations = Q(latest_deprivations__gte=F("min_deprivations") - deprivation_margin)
     return statuses.filter(near_income | near_deprivations).select_related("household", "standard")
+
+
+def watchlist_entry(
+    status: OfficialStatus, *, income_margin: float, deprivation_margin: int
+) -> dict[str, Any]:
+    """One row of the relapse watchlist (`status` as `relapse_watchlist` returns it): how far
+    its latest income is above the line, and why it is on the list."""
+    margin = (status.latest_income - status.latest_line) / status.latest_line
+    reasons = []
+    if margin <= income_margin:
+        reasons.append(
+            f"income {status.latest_income:,} VND is within "
+            f"{income_margin:.0%} of the line {status.latest_line:,}"
+        )
+    if status.latest_deprivations >= status.min_deprivations - deprivation_margin:
+        reasons.append(
+            f"{status.latest_deprivations} deprivations (poor from {status.min_deprivations})"
+        )
+    return {
+        "household": status.household_id,
+        "household_code": status.household.code,
+        "commune": status.household.commune_id,
+        "escaped_on": status.valid_from,
+        "standard_code": status.standard.code,
+        "income_per_person_month": status.latest_income,
+        "line": status.latest_line,
+        "income_margin": round(margin, 4),
+        "deprivation_count": status.latest_deprivations,
+        "min_deprivations": status.min_deprivations,
+        "reasons": reasons,
+    }
+
+
+def whatif_runs_visible(runs: QuerySet[WhatIfRun], *, access: Access, user) -> QuerySet[WhatIfRun]:
+    """The what-if runs a user sees: their own; a national administrator (everywhere) all."""
+    return runs if access.everywhere else runs.filter(requested_by=user)

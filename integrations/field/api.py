@@ -147,7 +147,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
     filterset_fields = ["status", "kind", "household"]
 
     def get_queryset(self):
-        return self.scope(FieldUpload.objects.all())
+        return FieldUpload.objects.all()
 
     @extend_schema(
         request=UploadSerializer,

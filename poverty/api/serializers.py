@@ -7,6 +7,10 @@ from geo.models import Commune, Province
 from households.models import Household, Member
 from poverty.choices import Device
 from poverty.models import (
+    HOUSEHOLD_FACT_FIELDS,
+    INCOME_FIELDS,
+    INDICATOR_FIELDS,
+    SURVEY_MEMBER_FIELDS,
     Application,
     Assessment,
     AssessmentStep,
@@ -25,18 +29,7 @@ from poverty.models import (
 class IndicatorSerializer(ModelSerializer):
     class Meta:
         model = Indicator
-        fields = [
-            "code",
-            "position",
-            "dimension",
-            "name_vi",
-            "name_en",
-            "rule",
-            "params",
-            "sources",
-            "to_confirm",
-            "notes",
-        ]
+        fields = list(INDICATOR_FIELDS)
         extra_kwargs = {
             "position": {"required": False},
             "params": {
@@ -128,15 +121,7 @@ class SurveyMemberSerializer(ModelSerializer):
 
     class Meta:
         model = SurveyMember
-        fields = [
-            "member",
-            "has_health_insurance",
-            "schooling",
-            "education_level",
-            "employment",
-            "receives_social_allowance",
-            "nutrition",
-        ]
+        fields = list(SURVEY_MEMBER_FIELDS)
 
 
 class SurveySerializer(PersonalDataMixin, ModelSerializer):
@@ -172,21 +157,9 @@ class SurveySerializer(PersonalDataMixin, ModelSerializer):
             "form",
             "enumerator",
             "enumerator_name",
-            "income_wages",
-            "income_agriculture",
-            "income_business",
-            "income_allowances",
-            "income_other",
+            *INCOME_FIELDS,
             "annual_income",
-            "wall_material",
-            "frame_material",
-            "roof_material",
-            "floor_area_m2",
-            "water_source",
-            "latrine",
-            "uses_internet",
-            "devices",
-            "waste_treatment",
+            *HOUSEHOLD_FACT_FIELDS,
             "members",
             "review_round",
             "application",

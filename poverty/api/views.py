@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -8,16 +8,14 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core import jobs
-from core.access import Perm, require_area
+from core.access import Perm
 from core.api.fields import IntegerField
 from core.api.jobs import JobSerializer
+from core.api.schema import IF_MATCH
 from core.api.views import AreaScopedMixin, AuditedViewSetMixin, VersionedResponsesMixin
-from core.errors import InvalidInput
 from core.personal import mask
 from households.models import Household
 from poverty import rules, selectors, services
-from poverty.choices import Scope
 from poverty.filtersets import (
     AssessmentFilter,
     OfficialStatusFilter,
@@ -37,14 +35,6 @@ from poverty.models import (
 )
 
 from . import serializers as s
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='Version the step is based on, as an ETag (`"3"`); or send `version`.',
-)
 
 
 @extend_schema_view(create=extend_schema(responses={201: s.StandardSerializer}))
@@ -94,28 +84,7 @@ class StandardViewSet(
         """The rules an indicator can use, and every parameter each reads: its kind, its
         default (the Decree 07/2021 value), the codes it may list, its legal source, and
         whether that is still to be confirmed against the text."""
-        return Response(
-            s.RuleSerializer(
-                [
-                    {
-                        "rule": rule,
-                        "parameters": [
-                            {
-                                "name": name,
-                                "kind": p.kind,
-                                "default": rules.default_params(rule)[name],
-                                "codes": sorted(rules.CODES[p.codes]) if p.codes else None,
-                                "source": p.source,
-                                "to_confirm": p.to_confirm,
-                            }
-                            for name, p in parameters.items()
-                        ],
-                    }
-                    for rule, parameters in rules.PARAMETERS.items()
-                ],
-                many=True,
-            ).data
-        )
+        return Response(s.RuleSerializer(rules.parameter_catalogue(), many=True).data)
 
     @extend_schema(request=None, responses=s.StandardSerializer)
     @action(detail=True, methods=["post"])
@@ -163,10 +132,8 @@ class SurveyViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
     write_perm = Perm.SURVEY_SUBMIT
 
     def get_queryset(self):
-        return self.scope(
-            Survey.objects.prefetch_related(
-                "members", Prefetch("assessments", queryset=Assessment.objects.only("id", "survey"))
-            )
+        return Survey.objects.prefetch_related(
+            "members", Prefetch("assessments", queryset=Assessment.objects.only("id", "survey"))
         )
 
     def create(self, request, *args, **kwargs):
@@ -212,7 +179,7 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         qs = Assessment.objects.select_related("standard", "household", "survey")
         if self.action != "list":
             qs = qs.prefetch_related("steps__actor", "complaints__resolved_by")
-        return self.scope(qs)
+        return qs
 
     def get_serializer_class(self):
         return s.AssessmentSerializer if self.action == "list" else s.AssessmentDetailSerializer
@@ -273,27 +240,7 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     def reproduce(self, request, pk=None):
         """Re-run the engine on the stored survey and standard: the same inputs give the same
         answer (`identical`), or the difference is shown."""
-        a = self.get_object()
-        engine = a.engine_version  # the rules as the engine that decided applied them
-        result = rules.assess(
-            services.survey_facts_for(a.survey),
-            services.standard_spec(a.standard, checked=engine != rules.LEGACY_ENGINE),
-            engine=engine,
-        )
-        identical = (
-            result.classification == a.classification
-            and result.deprivation_count == a.deprivation_count
-            and result.income_per_person_month == a.income_per_person_month
-            and [i.deprived for i in result.indicators] == [i["deprived"] for i in a.indicators]
-        )
-        data = {
-            "identical": identical,
-            "stored_engine_version": a.engine_version,
-            "engine_version": result.engine_version,
-            "classification": result.classification,
-            "deprivation_count": result.deprivation_count,
-            "income_per_person_month": result.income_per_person_month,
-        }
+        data = services.assessment_reproduce(assessment=self.get_object())
         return Response(data if self.access.can(Perm.VIEW_PERSONAL) else mask(Assessment, data))
 
 
@@ -305,7 +252,7 @@ class ComplaintViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["assessment", "status"]
 
     def get_queryset(self):
-        return self.scope(Complaint.objects.select_related("resolved_by"))
+        return Complaint.objects.select_related("resolved_by")
 
     @extend_schema(request=s.ComplaintResolveSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
@@ -338,11 +285,7 @@ class PovertyStatusView(AreaScopedMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         household = get_object_or_404(self.scope_household(), pk=self.kwargs["pk"])
-        return (
-            OfficialStatus.objects.filter(household=household)
-            .select_related("standard")
-            .order_by("standard__code", "valid_from")
-        )
+        return selectors.status_periods(household)
 
     def scope_household(self):
         return Household.objects.filter(self.access.area_q("commune", "village"))
@@ -386,56 +329,36 @@ class RelapseWatchlistView(AreaScopedMixin, generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        rows = [self._entry(st) for st in page]
+        rows = [
+            selectors.watchlist_entry(
+                st,
+                income_margin=self._params["income_margin"],
+                deprivation_margin=self._params["deprivation_margin"],
+            )
+            for st in page
+        ]
         return self.get_paginated_response(
             s.WatchlistEntrySerializer(rows, many=True, context=self.get_serializer_context()).data
         )
-
-    def _entry(self, st) -> dict:
-        margin = (st.latest_income - st.latest_line) / st.latest_line
-        reasons = []
-        if margin <= self._params["income_margin"]:
-            reasons.append(
-                f"income {st.latest_income:,} VND is within "
-                f"{self._params['income_margin']:.0%} of the line {st.latest_line:,}"
-            )
-        if st.latest_deprivations >= st.min_deprivations - self._params["deprivation_margin"]:
-            reasons.append(
-                f"{st.latest_deprivations} deprivations (poor from {st.min_deprivations})"
-            )
-        return {
-            "household": st.household_id,
-            "household_code": st.household.code,
-            "commune": st.household.commune_id,
-            "escaped_on": st.valid_from,
-            "standard_code": st.standard.code,
-            "income_per_person_month": st.latest_income,
-            "line": st.latest_line,
-            "income_margin": round(margin, 4),
-            "deprivation_count": st.latest_deprivations,
-            "min_deprivations": st.min_deprivations,
-            "reasons": reasons,
-        }
 
 
 class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """What-if re-assessment: the latest survey of every household in your area (or one
     commune) under another standard, official statuses untouched."""
 
-    area_paths = None  # a user's own runs
-
     serializer_class = s.WhatIfRunSerializer
     filterset_class = None
     ordering = "id"
     write_perm = Perm.WHAT_IF
+    area_paths = None  # a user's own runs (selectors.whatif_runs_visible)
 
     queryset = WhatIfRun.objects.none()  # for the schema; rows come from get_queryset
 
     def get_queryset(self):
         runs = WhatIfRun.objects.select_related("requested_by")
-        if self.access.everywhere or getattr(self, "swagger_fake_view", False):
+        if getattr(self, "swagger_fake_view", False):
             return runs
-        return runs.filter(requested_by=self.request.user)
+        return selectors.whatif_runs_visible(runs, access=self.access, user=self.request.user)
 
     @extend_schema(request=s.WhatIfRequestSerializer, responses={202: JobSerializer})
     def create(self, request, *args, **kwargs):
@@ -443,38 +366,8 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
         the finished job's report names the run (`what_if_run`)."""
         serializer = s.WhatIfRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
-        baseline = d.get("baseline") or self._national_today()
-        commune = d.get("commune")
-        if commune is not None:
-            require_area(self.access, commune)  # refused now, not when the job runs
-        job = jobs.enqueue(
-            "what_if",
-            {
-                "standard": str(d["standard"].pk),
-                "baseline": str(baseline.pk),
-                "commune": commune.code if commune else None,
-            },
-            user=request.user,
-        )
+        job = services.whatif_enqueue(actor=request.user, **serializer.validated_data)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-
-    def _national_today(self) -> PovertyStandard:
-        today = timezone.localdate()
-        standard = (
-            PovertyStandard.objects.filter(
-                scope=Scope.NATIONAL, status="published", valid_from__lte=today
-            )
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-            .order_by("-revision")
-            .first()
-        )
-        if standard is None:
-            raise InvalidInput(
-                "No national standard is in force today; name a baseline.",
-                fields={"baseline": "Required."},
-            )
-        return standard
 
     @extend_schema(
         responses=s.WhatIfChangeSerializer(many=True),

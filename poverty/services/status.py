@@ -1,0 +1,52 @@
+"""Official statuses: set only by an approved assessment, as periods with their event."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from core.errors import Conflict
+
+from .. import timeline
+from ..choices import Classification
+from ..models import Application, Assessment, OfficialStatus, StatusEvent
+
+
+def _apply_official_status(a: Assessment) -> OfficialStatus:
+    on = a.decision_date
+    current = (
+        OfficialStatus.objects.select_for_update()
+        .filter(household_id=a.household_id, standard_id=a.standard_id, valid_to__isnull=True)
+        .first()
+    )
+    if current is not None and on <= current.valid_from:
+        raise Conflict(
+            f"A later decision ({current.valid_from}) already sets this household's "
+            "status under this standard.",
+            code="superseded",
+        )
+    voluntary = a.application == Application.VOLUNTARY_EXIT
+    new_class = Classification.NOT_POOR if voluntary else a.classification
+    window_start = timeline.years_before(on, settings.POVERTY_RELAPSE_YEARS)
+    escaped_recently = OfficialStatus.objects.filter(
+        household_id=a.household_id,
+        standard_id=a.standard_id,
+        event__in=[StatusEvent.ESCAPED, StatusEvent.VOLUNTARY_EXIT],
+        valid_from__gte=window_start,
+    ).exists()
+    event = timeline.status_event(
+        previous=current.classification if current else None,
+        new=new_class,
+        voluntary=voluntary,
+        escaped_within_window=escaped_recently,
+    )
+    if current is not None:
+        current.valid_to = on
+        current.save(update_fields=["valid_to"])
+    return OfficialStatus.objects.create(
+        household_id=a.household_id,
+        standard_id=a.standard_id,
+        classification=new_class,
+        valid_from=on,
+        assessment=a,
+        event=event,
+    )
