@@ -105,6 +105,21 @@ class ChannelMiddleware:
         return self.get_response(request)
 
 
+# The bookkeeping columns of a history record (not values of the tracked row): the feed's
+# payloads, the household history and the sync's set-based history writes all leave them out.
+HISTORY_BOOKKEEPING = frozenset(
+    {
+        "history_id",
+        "history_date",
+        "history_change_reason",
+        "history_type",
+        "history_user",
+        "history_user_id",
+        "history_channel",
+    }
+)
+
+
 class AuditedRecords(HistoricalRecords):
     """simple-history's records with our channel column and acting user, indexed only where
     history is read: by the tracked row's id, plus the fields named in `indexed`.

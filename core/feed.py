@@ -71,20 +71,7 @@ def reserve(count: int) -> int:
 
 
 # What a payload leaves out: the history bookkeeping and the derived search columns.
-PAYLOAD_SKIP = frozenset(
-    {
-        "history_id",
-        "history_date",
-        "history_change_reason",
-        "history_type",
-        "history_user",
-        "history_user_id",
-        "history_channel",
-        "search_text",
-        "name_folded",
-        "submitted",
-    }
-)
+PAYLOAD_SKIP = audit.HISTORY_BOOKKEEPING | {"search_text", "name_folded", "submitted"}
 
 
 def payload_of(history_instance) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from geo.models import Commune, EthnicGroup, Village
 from households.choices import HouseholdStatus, MemberStatus, Relationship, Sex, Source
 from households.models import DuplicateCandidate, Household, Member
 from households.services import detect_all_duplicates
+from households.twins import search_text_of_rows
 
 PROVINCE = "22"
 DEMO_HOUSEHOLDS = 2000
@@ -358,14 +359,15 @@ class RegisterGenerator:
                     rng, self.size(rng), lambda e=ethnicity: self.family_names[e](rng)
                 )
             ]
-            members.sort()  # by id, the order refresh_search_text reads them in
-            parts = [code, external_id or "", address, phone]
-            for m in members:
-                parts.extend([m[2], m[8] or ""])
+            members.sort()  # by id
+            search_text = search_text_of_rows(
+                {"code": code, "external_id": external_id, "address": address, "phone": phone},
+                [{"id": m[0], "full_name": m[2], "citizen_id": m[8]} for m in members],
+            )
             household = (
                 household_id, code, external_id, profile.commune.code, village_id, address,
                 phone, None, None, Source.REGISTRY_SYNC if registry else Source.ADMIN,
-                HouseholdStatus.ACTIVE, "", None, None, 1, fold(" ".join(p for p in parts if p)),
+                HouseholdStatus.ACTIVE, "", None, None, 1, search_text,
                 self.now, self.now,
             )  # fmt: skip
             yield household, members

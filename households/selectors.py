@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.audit import HISTORY_BOOKKEEPING
 from core.feed import Area
 
 from .models import Household, Member
 
 _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
-_SKIP = {
-    "id",
-    "history_id",
-    "history_date",
-    "history_change_reason",
-    "history_type",
-    "history_user",
-    "history_user_id",
-    "history_channel",
-    "version",
-    "updated_at",
-    "created_at",
-}
+_SKIP = HISTORY_BOOKKEEPING | {"id", "version", "updated_at", "created_at"}
 
 
 def household_area(household_id) -> Area:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import connection
 
-from core.audit import Channel
+from core.audit import HISTORY_BOOKKEEPING, Channel
 from core.errors import Conflict
 from core.feed import ACTIONS, payload_sql, reserve
 from core.models import ChangeEvent
@@ -31,15 +31,6 @@ class ConcurrentChange(Conflict):
 
     code = "concurrent_change"
 
-
-_HISTORY_META = {
-    "history_id",
-    "history_date",
-    "history_change_reason",
-    "history_type",
-    "history_user",
-    "history_channel",
-}
 
 # Extra columns of the plan tables: what to do with the row.
 _PLAN_EXTRA = [
@@ -64,7 +55,9 @@ _MEMBER_PLAN_EXTRA = [
 def _tracked_columns(model) -> list[str]:
     """The live table's columns that its django-simple-history table records."""
     return [
-        f.column for f in model.history.model._meta.concrete_fields if f.name not in _HISTORY_META
+        f.column
+        for f in model.history.model._meta.concrete_fields
+        if f.name not in HISTORY_BOOKKEEPING
     ]
 
 
