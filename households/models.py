@@ -262,3 +262,10 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_a_id} ~ {self.member_b_id} ({self.reason})"
+
+
+def member_columns() -> tuple[str, ...]:
+    """The columns of a member's visible facts (its household and `Member.EDITABLE`, as
+    attnames, and its registry ID): what set-based writers read and compare."""
+    editable = (Member._meta.get_field(name).attname for name in Member.EDITABLE)
+    return ("household_id", *editable, "external_id")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.ids import new_id
 from households.choices import HouseholdStatus, MemberStatus, Relationship, Source
+from households.models import member_columns
 from households.services import citizen_id_taken
 from households.twins import search_text_of_rows
 
@@ -33,18 +34,7 @@ from .state import State
 
 HOUSEHOLD_OWNED = ("commune", "address")
 # Columns whose change is a visible change of a member (history row, feed event, new version).
-MEMBER_VISIBLE = (
-    "household_id",
-    "full_name",
-    "date_of_birth",
-    "sex",
-    "ethnicity_id",
-    "relationship",
-    "citizen_id",
-    "status",
-    "status_date",
-    "external_id",
-)
+MEMBER_VISIBLE = member_columns()
 HOUSEHOLD_VISIBLE = ("commune_id", "village_id", "address")
 
 REASON = "Home Affairs registry sync"

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from households.models import Household, Member
+from households.models import Household, Member, member_columns
 
 from .db import any_of, index_lookups, or_, select_rows
 from .records import InHousehold
@@ -28,21 +28,7 @@ H_STATE = (
     "version",
     "registry_snapshot",
 )
-M_STATE = (
-    "id",
-    "household_id",
-    "full_name",
-    "date_of_birth",
-    "sex",
-    "ethnicity_id",
-    "relationship",
-    "citizen_id",
-    "status",
-    "status_date",
-    "external_id",
-    "version",
-    "registry_snapshot",
-)
+M_STATE = ("id", *member_columns(), "version", "registry_snapshot")
 
 # ---------------------------------------------------------------------------- the chunk
 
