@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import NoReverseMatch, reverse
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -12,7 +13,13 @@ from core.personal import personal_fields
 
 
 class AuditedViewSetMixin:
-    """Every change made during the request is recorded with its user and channel."""
+    """Every change made during the request is recorded with its user and channel.
+
+    A 201 carries `Location`, the new resource's detail URL: the router's `<basename>-detail`
+    for `create`, or the route an action names in `created_routes` (an action that creates
+    another kind of record: `{"disburse": "disbursement-detail"}`)."""
+
+    created_routes: dict[str, str] = {}
 
     @property
     def access(self) -> Access:
@@ -29,7 +36,28 @@ class AuditedViewSetMixin:
             audit.end(token)
             self._audit_token = None
             self._record_bulk_read(request, response)
+        location = self._created_location(request, response)
+        if location is not None:
+            response["Location"] = location
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def _created_location(self, request, response) -> str | None:
+        if response.status_code != status.HTTP_201_CREATED or response.has_header("Location"):
+            return None
+        data = getattr(response, "data", None)
+        if not isinstance(data, dict) or data.get("id") is None:
+            return None
+        action = getattr(self, "action", None)
+        route = self.created_routes.get(action)
+        if route is None and action == "create" and getattr(self, "basename", None):
+            route = f"{self.basename}-detail"
+        if route is None:
+            return None
+        try:
+            path = reverse(route, kwargs={"pk": data["id"]})
+        except NoReverseMatch:
+            return None
+        return request.build_absolute_uri(path)
 
     def _record_bulk_read(self, request, response) -> None:
         """A list page that showed personal data is recorded: who read how many, and how."""

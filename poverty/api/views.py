@@ -51,6 +51,7 @@ class StandardViewSet(
     serializer_class = s.StandardSerializer
     filterset_class = StandardFilter
     ordering = "created_at"
+    created_routes = {"new_revision": "poverty-standard-detail"}
     write_perm = Perm.STANDARDS_MANAGE
     action_perms = {"publish": Perm.STANDARDS_MANAGE, "new_revision": Perm.STANDARDS_MANAGE}
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -166,6 +167,7 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     detail_serializer_class = s.AssessmentDetailSerializer
     step_subject = "assessment"
     ordering = "id"
+    created_routes = {"complaints": "complaint-detail"}
     area_paths = ("household__commune", "household__village")
     action_perms = {
         "village_meeting": Perm.ASSESSMENT_REVIEW,
@@ -254,7 +256,7 @@ class ComplaintViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return Complaint.objects.select_related("resolved_by")
 
-    @extend_schema(request=s.ComplaintResolveSerializer, responses=s.ComplaintSerializer)
+    @extend_schema(request=s.ComplaintResolveSerializer, responses=s.ComplaintResolvedSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         """Record the commune's re-check: upheld (back to survey) or dismissed."""
@@ -265,7 +267,7 @@ class ComplaintViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
             complaint=complaint, actor=request.user, **serializer.validated_data
         )
         return Response(
-            s.ComplaintSerializer(complaint, context=self.get_serializer_context()).data
+            s.ComplaintResolvedSerializer(complaint, context=self.get_serializer_context()).data
         )
 
 

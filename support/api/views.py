@@ -153,6 +153,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     detail_serializer_class = s.AssignmentDetailSerializer
     step_subject = "assignment"
     ordering = "id"
+    created_routes = {"disburse": "disbursement-detail"}
     area_paths = ("household__commune", "household__village")
     action_perms = {
         "create": Perm.ASSIGNMENT_PROPOSE,
@@ -236,7 +237,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
 
     @extend_schema(
         request=s.DisburseSerializer,
-        responses={201: s.DisbursementSerializer},
+        responses={201: s.DisbursedSerializer},
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"])
@@ -254,7 +255,11 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
             amount=d["amount"],
             evidence_reference=d["evidence_reference"],
         )
-        return Response(s.DisbursementSerializer(disbursement).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.DisbursedSerializer(disbursement).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": f'"{disbursement.assignment.version}"'},
+        )
 
 
 class DisbursementViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):

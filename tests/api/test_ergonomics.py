@@ -1,0 +1,201 @@
+"""Small things integrators rely on (issue 13, point 5): `Location` on a 201, the new version
+and ETag after every state change, an API root listing every list endpoint, unknown or
+out-of-range query parameters refused by name, and 403s that name the roles allowed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from accounts.roles import ROLE_PERMISSIONS, Role
+from core.access import Perm, roles_allowed
+from core.errors import NotAllowed
+from support import services as support_services
+from tests import factories as f
+from tests.api.test_errors import assert_problem
+from tests.api.test_households import body as household_body
+from tests.poverty.conftest import submit, survey_body
+from tests.support import conftest as support
+from tests.support.conftest import allocate
+
+pytestmark = pytest.mark.django_db
+
+# the support tests' fixtures: a program tree, a housing package, a poor household
+tree, housing_package = support.tree, support.housing_package
+leader, leader_api, poor_household = support.leader, support.leader_api, support.poor_household
+
+
+# ------------------------------------------------------------------------------ Location
+
+
+def _household(ctx):
+    return "/api/v1/households/", household_body(ctx["ward"])
+
+
+def _member(ctx):
+    h = f.household(ctx["ward"])
+    return "/api/v1/members/", {
+        "household": str(h.id),
+        "full_name": "Lò Văn Mới",
+        "date_of_birth": "2020-05-06",
+        "sex": "male",
+        "ethnicity": "01",
+        "relationship": "child",
+    }
+
+
+def _village(ctx):
+    return "/api/v1/villages/", {"commune": ctx["ward"].code, "name": "Thôn Mới"}
+
+
+def _survey(ctx):
+    h = f.household(ctx["ward"])
+    return "/api/v1/surveys/", survey_body(h)
+
+
+def _program(ctx):
+    return "/api/v1/programs/", {"code": "QN-X", "name": "Chương trình X", "level": "program"}
+
+
+def _livelihood_model(ctx):
+    return "/api/v1/livelihood-models/", {
+        "name": "Nuôi ong lấy mật",
+        "type": "bees",
+        "commune": ctx["ward"].code,
+        "start_date": "2026-03-01",
+        "budget": 300_000_000,
+    }
+
+
+def _assignment(ctx):
+    return "/api/v1/assignments/", {
+        "household": str(ctx["poor_household"].id),
+        "package": str(ctx["housing_package"].id),
+        "period": 2026,
+    }
+
+
+CREATES = {
+    "household": _household,
+    "member": _member,
+    "village": _village,
+    "survey": _survey,
+    "program": _program,
+    "livelihood-model": _livelihood_model,
+    "assignment": _assignment,
+}
+
+
+@pytest.fixture
+def ctx(request, ward):
+    context = {"ward": ward}
+    if request.node.callspec.params.get("kind") == "assignment":
+        context["poor_household"] = request.getfixturevalue("poor_household")
+        context["housing_package"] = request.getfixturevalue("housing_package")
+    return context
+
+
+@pytest.mark.parametrize("kind", sorted(CREATES))
+def test_a_201_carries_the_location_of_what_it_created(kind, ctx, api):
+    url, body = CREATES[kind](ctx)
+    r = api.post(url, body)
+    assert r.status_code == 201, r.json()
+    location = r["Location"]
+    assert location.startswith("http://testserver/api/v1/")
+    assert location.endswith(f"/{r.json()['id']}/")
+    got = api.get(location)
+    assert got.status_code == 200 and got.json()["id"] == r.json()["id"]
+
+
+# ---------------------------------------------------------------------- versions on actions
+
+
+def test_each_review_step_answers_the_version_and_the_next_step_uses_its_etag(ward, leader_api):
+    h = f.household(ward)
+    a = submit(h).assessments.get(standard__code="VN-ND07-2021")
+    url = f"/api/v1/assessments/{a.id}"
+    etag = f'"{a.version}"'
+    start = date.today() - timedelta(days=20)
+    steps = [
+        ("village-meeting", {"meeting_date": str(start), "attendees": 10, "agreeing": 8}),
+        ("post", {"posted_from": str(start), "posted_to": str(start + timedelta(days=7))}),
+        ("approve", {"decision_number": "1/QĐ", "decision_date": str(date.today())}),
+    ]
+    for step, body in steps:
+        r = leader_api.post(f"{url}/{step}/", body, HTTP_IF_MATCH=etag)
+        assert r.status_code == 200, (step, r.json())
+        assert r["ETag"] == f'"{r.json()["version"]}"'
+        assert r["ETag"] != etag
+        etag = r["ETag"]
+
+
+def test_disbursing_answers_the_assignments_new_version_for_its_next_step(
+    ward_api, leader_api, poor_household, housing_package, tree, ward
+):
+    allocate(tree, ward, central=100_000_000, local=50_000_000)
+    r = ward_api.post(
+        "/api/v1/assignments/",
+        {"household": str(poor_household.id), "package": str(housing_package.id), "period": 2026},
+    )
+    url = f"/api/v1/assignments/{r.json()['id']}"
+    r = leader_api.post(f"{url}/approve/", {}, HTTP_IF_MATCH=r["ETag"])
+    assert r.status_code == 200 and r["ETag"] == f'"{r.json()["version"]}"'
+    r = ward_api.post(
+        f"{url}/disburse/",
+        {"date": "2026-11-01", "amount": 20_000_000, "evidence_reference": "PC-001"},
+        HTTP_IF_MATCH=r["ETag"],
+    )
+    assert r.status_code == 201, r.json()
+    assert r["ETag"] == f'"{r.json()["assignment_version"]}"'
+    assert r["Location"].endswith(f"/api/v1/disbursements/{r.json()['id']}/")
+    r = ward_api.post(f"{url}/complete/", {}, HTTP_IF_MATCH=r["ETag"])
+    assert r.status_code == 200, r.json()
+    assert r.json()["state"] == "completed" and r["ETag"] == f'"{r.json()["version"]}"'
+
+
+def test_closing_a_household_answers_its_new_version(api, ward):
+    h = f.household(ward)
+    r = api.post(
+        f"/api/v1/households/{h.id}/close/",
+        {"status": "dissolved", "reason": "Cả hộ chuyển đi", "date": str(date.today())},
+        HTTP_IF_MATCH=f'"{h.version}"',
+    )
+    assert r.status_code == 200, r.json()
+    assert r["ETag"] == f'"{r.json()["version"]}"' == f'"{h.version + 1}"'
+
+
+# ---------------------------------------------------------------------------- forbidden role
+
+
+def test_a_forbidden_role_is_told_which_roles_may(ward, poor_household, housing_package, tree):
+    allocate(tree, ward, central=100_000_000, local=50_000_000)
+    officer = f.client_for(f.user(Role.COMMUNE_OFFICER, communes=[ward]))
+    r = officer.post(
+        "/api/v1/assignments/",
+        {"household": str(poor_household.id), "package": str(housing_package.id), "period": 2026},
+    )
+    r = officer.post(f"/api/v1/assignments/{r.json()['id']}/approve/", {}, HTTP_IF_MATCH=r["ETag"])
+    p = assert_problem(r, 403)
+    assert p["detail"] == (
+        "Your role does not allow this (assignment_approve). Allowed: commune_leader."
+    )
+
+
+def test_a_service_refusal_names_the_allowed_roles_too(ward):
+    """The check in the services (any door) says the same as the API's permission class."""
+    enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
+    with pytest.raises(NotAllowed) as refused:
+        support_services.program_save(
+            actor=enumerator, program=None, values={"code": "X", "name": "x", "level": "program"}
+        )
+    assert refused.value.detail == (
+        "Your role does not allow this (support_manage). Allowed: province_officer."
+    )
+
+
+@pytest.mark.parametrize("perm", list(Perm))
+def test_the_allowed_roles_come_from_the_role_table(perm):
+    assert roles_allowed(perm) == [
+        str(role) for role, perms in ROLE_PERMISSIONS.items() if perm in perms
+    ]
