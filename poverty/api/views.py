@@ -52,6 +52,7 @@ class StandardViewSet(
     filterset_class = StandardFilter
     ordering = "created_at"
     created_routes = {"new_revision": "poverty-standard-detail"}
+    query_params = {"rules": ()}  # the catalogue takes none
     write_perm = Perm.STANDARDS_MANAGE
     action_perms = {"publish": Perm.STANDARDS_MANAGE, "new_revision": Perm.STANDARDS_MANAGE}
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -308,6 +309,7 @@ class RelapseWatchlistView(AreaScopedMixin, generics.ListAPIView):
 
     serializer_class = s.WatchlistEntrySerializer
     ordering = "id"
+    query_params = WatchlistParams
     area_paths = ("household__commune", "household__village")
 
     @extend_schema(parameters=[WatchlistParams])
@@ -350,6 +352,7 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
 
     serializer_class = s.WhatIfRunSerializer
     filterset_class = None
+    query_params = {"changes": WhatIfChangeFilter}
     ordering = "id"
     write_perm = Perm.WHAT_IF
     area_paths = None  # a user's own runs (selectors.whatif_runs_visible)

@@ -91,6 +91,7 @@ class PackageViewSet(
 
     serializer_class = s.PackageSerializer
     filterset_class = PackageFilter
+    query_params = {"coverage_gap": s.PeriodParams}
     ordering = "code"
     write_perm = Perm.SUPPORT_MANAGE
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -278,6 +279,7 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
 
     serializer_class = s.MatchSerializer
     pagination_class = None
+    query_params = s.EligibleParams
     queryset = Household.objects.none()
 
     @extend_schema(
@@ -382,6 +384,7 @@ class BudgetExecutionView(AreaScopedMixin, APIView):
     ledger, grouped by program, sub-project, capital source or commune."""
 
     area_paths = None  # the report scopes its rows
+    query_params = s.BudgetExecutionParams
 
     @extend_schema(parameters=[s.BudgetExecutionParams], responses=s.BudgetRowSerializer(many=True))
     def get(self, request):
@@ -400,6 +403,7 @@ class CoverageView(AreaScopedMixin, APIView):
     commune: how many have an active assignment of it in the period."""
 
     area_paths = None  # the report scopes its rows
+    query_params = s.CoverageParams
 
     @extend_schema(
         parameters=[s.CoverageParams],

@@ -4,12 +4,16 @@ out-of-range query parameters refused by name, and 403s that name the roles allo
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import pytest
+from django.urls import URLResolver, get_resolver, reverse
+from drf_spectacular.generators import SchemaGenerator
 
 from accounts.roles import ROLE_PERMISSIONS, Role
 from core.access import Perm, roles_allowed
+from core.api.root import list_endpoints
 from core.errors import NotAllowed
 from support import services as support_services
 from tests import factories as f
@@ -199,3 +203,92 @@ def test_the_allowed_roles_come_from_the_role_table(perm):
     assert roles_allowed(perm) == [
         str(role) for role, perms in ROLE_PERMISSIONS.items() if perm in perms
     ]
+
+
+# -------------------------------------------------------------------------------- API root
+
+
+def _route_names() -> set[str]:
+    def walk(patterns):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns)
+            else:
+                yield p.name
+
+    return {name for name in walk(get_resolver().url_patterns) if name}
+
+
+LIST_ROUTES = sorted(n for n in _route_names() if n.endswith("-list"))
+PLAIN_LISTS = ["changes", "relapse-watchlist", "budget-execution", "coverage"]
+
+
+def test_the_root_lists_every_list_endpoint(api):
+    r = api.get("/api/v1/")
+    assert r.status_code == 200
+    listed = set(r.json().values())
+    expected = {f"http://testserver{reverse(n)}" for n in [*LIST_ROUTES, *PLAIN_LISTS]}
+    assert expected <= listed, expected - listed
+    assert len(LIST_ROUTES) >= 20
+    assert all(api.get(url).status_code in (200, 400) for url in listed)  # 400: a required param
+    assert "/api/v1/" not in openapi()["paths"]
+
+
+# ------------------------------------------------------------------- unknown query params
+
+
+@functools.cache
+def openapi() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def documented_params(path: str) -> list[str]:
+    operation = openapi()["paths"][path]["get"]
+    return [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+
+
+LIST_PATHS = sorted(list_endpoints().values())
+
+
+@pytest.mark.parametrize("path", LIST_PATHS)
+def test_an_unknown_query_parameter_is_refused_by_name(path, api):
+    p = assert_problem(api.get(path, {"survey": "x", "bogus": "1"}), 400)
+    unknown = {e["field"] for e in p["errors"] if e["reason"] == "Unknown parameter."}
+    documented = set(documented_params(path))
+    assert unknown == {"survey", "bogus"} - documented
+
+
+@pytest.mark.parametrize("path", LIST_PATHS)
+def test_every_documented_query_parameter_is_known(path, api):
+    params = documented_params(path)
+    r = api.get(path, {name: "" for name in params} | {"format": "json"})
+    if r.status_code != 200:  # an empty value may be invalid, but never unknown
+        p = assert_problem(r, 400)
+        assert not [e for e in p["errors"] if e["reason"] == "Unknown parameter."], p
+
+
+def test_known_filters_still_filter(api, ward):
+    h = f.household(ward)
+    f.household(ward)
+    r = api.get("/api/v1/members/", {"household": str(h.id), "page_size": 1})
+    assert r.status_code == 200, r.json()
+    assert [m["household"] for m in r.json()["results"]] == [str(h.id)]
+
+
+def test_a_report_refuses_an_unknown_parameter(api):
+    p = assert_problem(api.get("/api/v1/reports/budget-execution/", {"yaer": 2026}), 400)
+    assert p["errors"] == [
+        {"field": "yaer", "code": "unknown_parameter", "reason": "Unknown parameter."}
+    ]
+
+
+# ------------------------------------------------------------------------ out-of-range pages
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "501", "abc"])
+def test_a_page_size_out_of_range_is_refused_by_name(api, value):
+    assert_problem(api.get("/api/v1/households/", {"page_size": value}), 400, field="page_size")
+
+
+def test_a_malformed_cursor_is_refused_by_name(api):
+    assert_problem(api.get("/api/v1/households/", {"cursor": "not-a-cursor"}), 400, field="cursor")
