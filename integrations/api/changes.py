@@ -86,6 +86,11 @@ class ChangesView(KnownQueryParamsMixin, APIView):
         if p.get("commune"):
             events = events.filter(Q(commune=p["commune"]) | Q(previous_commune=p["commune"]))
         page = list(events.order_by("seq")[: p["limit"] + 1])
+        if not page and p["after"] and not ChangeEvent.objects.filter(seq=p["after"]).exists():
+            # Every `next_after` this feed hands out is the position of an event it served.
+            raise serializers.ValidationError(
+                {"after": ["Not a position of this feed (past its end)."]}, code="past_the_end"
+            )
         has_more = len(page) > p["limit"]
         page = page[: p["limit"]]
         rows = ChangeSerializer(page, many=True).data

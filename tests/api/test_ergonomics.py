@@ -292,3 +292,23 @@ def test_a_page_size_out_of_range_is_refused_by_name(api, value):
 
 def test_a_malformed_cursor_is_refused_by_name(api):
     assert_problem(api.get("/api/v1/households/", {"cursor": "not-a-cursor"}), 400, field="cursor")
+
+
+def test_a_change_feed_position_past_its_end_is_refused(api, ward):
+    f.household(ward)
+    last = api.get("/api/v1/changes/").json()["next_after"]
+    assert api.get("/api/v1/changes/", {"after": last}).json()["results"] == []
+    assert_problem(api.get("/api/v1/changes/", {"after": last + 1000}), 400, field="after")
+
+
+# ------------------------------------------------------------------------------- OpenAPI
+
+
+def test_the_document_describes_location_and_etag():
+    paths = openapi()["paths"]
+    created = paths["/api/v1/households/"]["post"]["responses"]["201"]
+    assert "Location" in created["headers"]
+    approved = paths["/api/v1/assignments/{id}/approve/"]["post"]["responses"]["200"]
+    assert "ETag" in approved["headers"]
+    disbursed = paths["/api/v1/assignments/{id}/disburse/"]["post"]["responses"]["201"]
+    assert {"Location", "ETag"} <= set(disbursed["headers"])
