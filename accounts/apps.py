@@ -7,7 +7,8 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts.roles import resolve_access
-        from core.access import register_resolver
+        from accounts.roles import ROLE_PERMISSIONS, resolve_access
+        from core.access import register_resolver, register_roles
 
         register_resolver(resolve_access)
+        register_roles(ROLE_PERMISSIONS)

@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accounts.roles.Role",
         "DuplicateReasonEnum": "households.choices.DuplicateReason",
         "DuplicateStatusEnum": "households.choices.DuplicateStatus",
+        "ComplaintStatusEnum": "poverty.models.ComplaintStatus",
         "SourceEnum": "households.choices.Source",
         "WorkflowStateEnum": "poverty.models.WorkflowState",
         "MaterialEnum": "poverty.choices.Material",

@@ -113,6 +113,28 @@ def register_resolver(resolver: Callable[[Any], Access]) -> None:
     _resolver = resolver
 
 
+_roles: dict[str, frozenset[Perm]] = {}
+
+
+def register_roles(mapping: dict[str, frozenset[Perm]]) -> None:
+    """The app that defines the roles (accounts) tells which permissions each has, so that a
+    refusal can name the roles that may do what was refused."""
+    _roles.clear()
+    _roles.update({str(role): frozenset(perms) for role, perms in mapping.items()})
+
+
+def roles_allowed(perm: Perm) -> list[str]:
+    """The roles whose permissions include `perm`, in the order they were registered."""
+    return [role for role, perms in _roles.items() if perm in perms]
+
+
+def refusal_message(perm: Perm) -> str:
+    """`Your role does not allow this (<perm>). Allowed: <role>, <role>.`"""
+    allowed = roles_allowed(perm)
+    names = ", ".join(allowed) if allowed else "no role (national administrators only)"
+    return f"Your role does not allow this ({perm}). Allowed: {names}."
+
+
 def access_for(user) -> Access:
     """The user's access, computed once per request and cached on the user object."""
     if user is SYSTEM:
@@ -147,7 +169,7 @@ def require(actor, perm: Perm) -> Access:
     if not access.can(perm):
         from core.errors import NotAllowed
 
-        raise NotAllowed(f"Your role does not allow this ({perm}).")
+        raise NotAllowed(refusal_message(perm))
     return access
 
 

@@ -19,6 +19,7 @@ from core.models import Job, JobStatus
 from .errors import PROBLEM_CONTENT_TYPE
 from .fields import ModelSerializer
 from .schema import ProblemSerializer
+from .views import KnownQueryParamsMixin
 
 
 class JobSerializer(ModelSerializer):
@@ -56,7 +57,7 @@ class ExportRequestSerializer(serializers.Serializer):
     commune = serializers.CharField(required=False, help_text="Limit to one commune.")
 
 
-class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Your background jobs (all jobs for national administrators). POST starts an export
     (`export_households`: CSV of the area's present members with their household); what-if
     and registry sync start theirs from their own endpoints."""

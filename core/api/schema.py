@@ -1,5 +1,6 @@
 """OpenAPI: every operation documents its problem-details error responses."""
 
+from django.urls import NoReverseMatch, reverse
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiParameter
@@ -55,6 +56,18 @@ IF_MATCH = OpenApiParameter(
     description='Version the change is based on, as an ETag (`"3"`); or send `version`.',
 )
 
+LOCATION = {
+    "description": "The URL of the created resource (its detail endpoint).",
+    "schema": {"type": "string", "format": "uri"},
+}
+
+ETAG = {
+    "description": 'The resource\'s version after this request, as an ETag (`"3"`): send it as '
+    "`If-Match` with the next change (it equals the body's `version`; after a disbursement, "
+    "`assignment_version`).",
+    "schema": {"type": "string"},
+}
+
 RETRY_AFTER = {
     "description": "Seconds until the client may send requests again.",
     "schema": {"type": "integer"},
@@ -82,10 +95,44 @@ class AutoSchema(BaseAutoSchema):
         parameters = self.get_override_parameters()
         return any(getattr(p, "name", None) == "If-Match" for p in parameters)
 
+    def _creates_location(self) -> bool:
+        """A 201 of this operation carries `Location` (core.api.views.AuditedViewSetMixin)."""
+        action = getattr(self.view, "action", None)
+        if action in getattr(self.view, "created_routes", {}):
+            return True
+        basename = getattr(self.view, "basename", None)
+        if action != "create" or not basename:
+            return False
+        try:
+            reverse(f"{basename}-detail", kwargs={"pk": "00000000-0000-0000-0000-000000000000"})
+        except NoReverseMatch:
+            return False
+        return True
+
+    def _answers_etag(self) -> bool:
+        """2xx answers carry the version as an ETag: the detail responses of versioned
+        resources (VersionedResponsesMixin.respond) and every step that takes If-Match."""
+        from .views import VersionedResponsesMixin
+
+        action = getattr(self.view, "action", None)
+        versioned = isinstance(self.view, VersionedResponsesMixin) and action in {
+            "retrieve",
+            "create",
+            "update",
+            "partial_update",
+        }
+        return versioned or self._takes_version()
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction=direction)
         if direction != "response":
             return responses
+        etag = self._answers_etag()
+        for code, response in responses.items():
+            if code == "201" and self._creates_location():
+                response.setdefault("headers", {})["Location"] = LOCATION
+            if code.startswith("2") and etag:
+                response.setdefault("headers", {})["ETag"] = ETAG
         for code in self._error_codes():
             response = self._get_response_for_code(
                 ProblemSerializer, code, media_types=["application/problem+json"]

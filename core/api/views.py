@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from rest_framework import status
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
 
 from core import audit
@@ -11,8 +16,94 @@ from core.errors import InvalidInput
 from core.personal import personal_fields
 
 
-class AuditedViewSetMixin:
-    """Every change made during the request is recorded with its user and channel."""
+def filterset_params(filterset_class) -> set[str]:
+    """The query parameters a FilterSet reads (a range filter's `_min`/`_max`, ...)."""
+    names: set[str] = set()
+    for name, flt in filterset_class.base_filters.items():
+        widget = flt.extra.get("widget") or flt.field_class.widget
+        suffixes = getattr(widget, "suffixes", None)
+        names |= {f"{name}_{x}" if x else name for x in suffixes} if suffixes else {name}
+    return names
+
+
+def declared_params(declared) -> set[str]:
+    """Names from a serializer class (its fields), a FilterSet class, or a list of names."""
+    if isinstance(declared, type) and issubclass(declared, serializers.BaseSerializer):
+        return set(declared().fields)
+    if isinstance(declared, type) and hasattr(declared, "base_filters"):
+        return filterset_params(declared)
+    return set(declared)
+
+
+class KnownQueryParamsMixin:
+    """A list, or a view that declares its query parameters, refuses those it does not read:
+    400 naming each (`Unknown parameter.`), instead of silently answering unfiltered.
+
+    Known: `format`, the paginator's (`cursor`, `page_size`), the filterset's, and what the
+    view declares in `query_params` (a serializer class, a FilterSet class or names; for a
+    viewset a dict by action)."""
+
+    query_params: Any = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        known = self.known_query_params()
+        if known is not None:
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                raise ValidationError(
+                    {name: ["Unknown parameter."] for name in unknown}, code="unknown_parameter"
+                )
+
+    def known_query_params(self) -> set[str] | None:
+        """The names this request may carry; None when the view does not check."""
+        if self.request.method not in ("GET", "HEAD"):
+            return None
+        action = getattr(self, "action", None)
+        declared = self.query_params
+        if isinstance(declared, dict):
+            declared = declared.get(action)
+        listing = action == "list" or (action is None and isinstance(self, ListModelMixin))
+        if declared is None and not listing:
+            return None
+        known = {"format"}
+        if declared is not None:
+            known |= declared_params(declared)
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None:
+            for attr in ("cursor_query_param", "page_size_query_param", "page_query_param"):
+                if getattr(paginator, attr, None):
+                    known.add(getattr(paginator, attr))
+        if listing:
+            known |= self._filterset_params()
+        return known
+
+    def _filterset_params(self) -> set[str]:
+        names: set[str] = set()
+        for backend_class in getattr(self, "filter_backends", ()):
+            backend = backend_class()
+            if not hasattr(backend, "get_filterset_class"):
+                continue
+            # `filterset_fields` builds its FilterSet from the queryset's model (lazy: no query)
+            needs_rows = getattr(self, "filterset_class", None) is None and getattr(
+                self, "filterset_fields", None
+            )
+            filterset_class = backend.get_filterset_class(
+                self, self.get_queryset() if needs_rows else None
+            )
+            if filterset_class is not None:
+                names |= filterset_params(filterset_class)
+        return names
+
+
+class AuditedViewSetMixin(KnownQueryParamsMixin):
+    """Every change made during the request is recorded with its user and channel.
+
+    A 201 carries `Location`, the new resource's detail URL: the router's `<basename>-detail`
+    for `create`, or the route an action names in `created_routes` (an action that creates
+    another kind of record: `{"disburse": "disbursement-detail"}`)."""
+
+    created_routes: dict[str, str] = {}
 
     @property
     def access(self) -> Access:
@@ -29,7 +120,28 @@ class AuditedViewSetMixin:
             audit.end(token)
             self._audit_token = None
             self._record_bulk_read(request, response)
+        location = self._created_location(request, response)
+        if location is not None:
+            response["Location"] = location
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def _created_location(self, request, response) -> str | None:
+        if response.status_code != status.HTTP_201_CREATED or response.has_header("Location"):
+            return None
+        data = getattr(response, "data", None)
+        if not isinstance(data, dict) or data.get("id") is None:
+            return None
+        action = getattr(self, "action", None)
+        route = self.created_routes.get(action)
+        if route is None and action == "create" and getattr(self, "basename", None):
+            route = f"{self.basename}-detail"
+        if route is None:
+            return None
+        try:
+            path = reverse(route, kwargs={"pk": data["id"]})
+        except NoReverseMatch:
+            return None
+        return request.build_absolute_uri(path)
 
     def _record_bulk_read(self, request, response) -> None:
         """A list page that showed personal data is recorded: who read how many, and how."""

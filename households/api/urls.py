@@ -1,10 +1,10 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from geo.api import views as geo_views
 
 from . import views
 
-router = DefaultRouter(trailing_slash=True)
+router = SimpleRouter(trailing_slash=True)
 router.register("provinces", geo_views.ProvinceViewSet, basename="province")
 router.register("communes", geo_views.CommuneViewSet, basename="commune")
 router.register("villages", geo_views.VillageViewSet, basename="village")

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from core import audit
 from core.access import Perm, access_for
 from core.api.fields import INT64_MAX, IntegerField, ModelSerializer
+from core.api.views import KnownQueryParamsMixin
 from core.feed import FEED
 from core.models import ChangeEvent
 from core.personal import mask, personal_fields
@@ -57,11 +58,13 @@ class ChangePageSerializer(serializers.Serializer):
     has_more = serializers.BooleanField()
 
 
-class ChangesView(APIView):
+class ChangesView(KnownQueryParamsMixin, APIView):
     """Every create/update/delete of households, members, surveys, assessments, official
     statuses, assignments and disbursements, in commit order. Resume from the `next_after`
     you stored: no gaps and no duplicates, also while others write. A change that moved a
     record out of your area is shown to you too (`previous_commune`)."""
+
+    query_params = ChangesParams
 
     @extend_schema(parameters=[ChangesParams], responses=ChangePageSerializer)
     def get(self, request):
@@ -83,6 +86,11 @@ class ChangesView(APIView):
         if p.get("commune"):
             events = events.filter(Q(commune=p["commune"]) | Q(previous_commune=p["commune"]))
         page = list(events.order_by("seq")[: p["limit"] + 1])
+        if not page and p["after"] and not ChangeEvent.objects.filter(seq=p["after"]).exists():
+            # Every `next_after` this feed hands out is the position of an event it served.
+            raise serializers.ValidationError(
+                {"after": ["Not a position of this feed (past its end)."]}, code="past_the_end"
+            )
         has_more = len(page) > p["limit"]
         page = page[: p["limit"]]
         rows = ChangeSerializer(page, many=True).data

@@ -244,6 +244,7 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
     serializer_class = FieldHouseholdSerializer
     ordering = "code"
     filterset_class = None
+    query_params = {"list": DownloadParams}
 
     def get_queryset(self):
         latest = Survey.objects.filter(is_latest=True).prefetch_related("members", "assessments")

@@ -315,6 +315,21 @@ class RejectSerializer(_ActionSerializer):
     reason = serializers.CharField(max_length=500)
 
 
+class ComplaintResolvedSerializer(ComplaintSerializer):
+    """A complaint with the assessment's version after it: an upheld complaint sends the
+    assessment back to survey, and its next step is based on that version."""
+
+    assessment_version = serializers.IntegerField(
+        source="assessment.version",
+        read_only=True,
+        help_text="The assessment's version now (send it as `If-Match` on its next step).",
+    )
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = [*ComplaintSerializer.Meta.fields, "assessment_version"]
+        read_only_fields = [*ComplaintSerializer.Meta.read_only_fields, "assessment_version"]
+
+
 class ComplaintResolveSerializer(serializers.Serializer):
     upheld = serializers.BooleanField(help_text="Upheld: the assessment returns to survey.")
     resolution = serializers.CharField()

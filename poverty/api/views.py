@@ -51,6 +51,8 @@ class StandardViewSet(
     serializer_class = s.StandardSerializer
     filterset_class = StandardFilter
     ordering = "created_at"
+    created_routes = {"new_revision": "poverty-standard-detail"}
+    query_params = {"rules": ()}  # the catalogue takes none
     write_perm = Perm.STANDARDS_MANAGE
     action_perms = {"publish": Perm.STANDARDS_MANAGE, "new_revision": Perm.STANDARDS_MANAGE}
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -166,6 +168,7 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     detail_serializer_class = s.AssessmentDetailSerializer
     step_subject = "assessment"
     ordering = "id"
+    created_routes = {"complaints": "complaint-detail"}
     area_paths = ("household__commune", "household__village")
     action_perms = {
         "village_meeting": Perm.ASSESSMENT_REVIEW,
@@ -254,7 +257,7 @@ class ComplaintViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return Complaint.objects.select_related("resolved_by")
 
-    @extend_schema(request=s.ComplaintResolveSerializer, responses=s.ComplaintSerializer)
+    @extend_schema(request=s.ComplaintResolveSerializer, responses=s.ComplaintResolvedSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         """Record the commune's re-check: upheld (back to survey) or dismissed."""
@@ -265,7 +268,7 @@ class ComplaintViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
             complaint=complaint, actor=request.user, **serializer.validated_data
         )
         return Response(
-            s.ComplaintSerializer(complaint, context=self.get_serializer_context()).data
+            s.ComplaintResolvedSerializer(complaint, context=self.get_serializer_context()).data
         )
 
 
@@ -306,6 +309,7 @@ class RelapseWatchlistView(AreaScopedMixin, generics.ListAPIView):
 
     serializer_class = s.WatchlistEntrySerializer
     ordering = "id"
+    query_params = WatchlistParams
     area_paths = ("household__commune", "household__village")
 
     @extend_schema(parameters=[WatchlistParams])
@@ -348,6 +352,7 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
 
     serializer_class = s.WhatIfRunSerializer
     filterset_class = None
+    query_params = {"changes": WhatIfChangeFilter}
     ordering = "id"
     write_perm = Perm.WHAT_IF
     area_paths = None  # a user's own runs (selectors.whatif_runs_visible)

@@ -283,6 +283,21 @@ class DisbursementSerializer(ModelSerializer):
         read_only_fields = ["id", "assignment", "created_by", "created_at"]
 
 
+class DisbursedSerializer(DisbursementSerializer):
+    """The answer to a disbursement: the record, and the assignment's new version (also its
+    `ETag`), which the assignment's next step is based on."""
+
+    assignment_version = serializers.IntegerField(
+        source="assignment.version",
+        read_only=True,
+        help_text="The assignment's version after this delivery (send it as `If-Match`).",
+    )
+
+    class Meta(DisbursementSerializer.Meta):
+        fields = [*DisbursementSerializer.Meta.fields, "assignment_version"]
+        read_only_fields = [*DisbursementSerializer.Meta.read_only_fields, "assignment_version"]
+
+
 class DisburseSerializer(_VersionedSerializer):
     date = DateField(not_future=True)
     amount = IntegerField(min_value=1, max_value=MAX_BIG)

@@ -91,6 +91,7 @@ class PackageViewSet(
 
     serializer_class = s.PackageSerializer
     filterset_class = PackageFilter
+    query_params = {"coverage_gap": s.PeriodParams}
     ordering = "code"
     write_perm = Perm.SUPPORT_MANAGE
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -153,6 +154,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     detail_serializer_class = s.AssignmentDetailSerializer
     step_subject = "assignment"
     ordering = "id"
+    created_routes = {"disburse": "disbursement-detail"}
     area_paths = ("household__commune", "household__village")
     action_perms = {
         "create": Perm.ASSIGNMENT_PROPOSE,
@@ -236,7 +238,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
 
     @extend_schema(
         request=s.DisburseSerializer,
-        responses={201: s.DisbursementSerializer},
+        responses={201: s.DisbursedSerializer},
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"])
@@ -254,7 +256,11 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
             amount=d["amount"],
             evidence_reference=d["evidence_reference"],
         )
-        return Response(s.DisbursementSerializer(disbursement).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.DisbursedSerializer(disbursement).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": f'"{disbursement.assignment.version}"'},
+        )
 
 
 class DisbursementViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
@@ -273,6 +279,7 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
 
     serializer_class = s.MatchSerializer
     pagination_class = None
+    query_params = s.EligibleParams
     queryset = Household.objects.none()
 
     @extend_schema(
@@ -377,6 +384,7 @@ class BudgetExecutionView(AreaScopedMixin, APIView):
     ledger, grouped by program, sub-project, capital source or commune."""
 
     area_paths = None  # the report scopes its rows
+    query_params = s.BudgetExecutionParams
 
     @extend_schema(parameters=[s.BudgetExecutionParams], responses=s.BudgetRowSerializer(many=True))
     def get(self, request):
@@ -395,6 +403,7 @@ class CoverageView(AreaScopedMixin, APIView):
     commune: how many have an active assignment of it in the period."""
 
     area_paths = None  # the report scopes its rows
+    query_params = s.CoverageParams
 
     @extend_schema(
         parameters=[s.CoverageParams],

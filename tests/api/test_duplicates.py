@@ -29,7 +29,7 @@ def test_same_folded_name_and_birth_date_in_commune_is_reported(api, pair):
     assert {d["member_a"]["household"], d["member_b"]["household"]} == {str(a.id), str(b.id)}
     # reported on the household and on the member too
     assert api.get(f"/api/v1/households/{a.id}/").json()["has_possible_duplicates"] is True
-    assert api.get("/api/v1/households/", {"household": str(a.id)}).status_code == 200
+    assert api.get("/api/v1/households/").status_code == 200
     member = api.get("/api/v1/members/", {"household": str(b.id)}).json()["results"][0]
     assert member["has_possible_duplicates"] is True
     assert len(api.get("/api/v1/duplicates/", {"household": str(a.id)}).json()["results"]) == 1
