@@ -27,6 +27,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from core.access import Perm
 from core.api.fields import CLOCK_SKEW, INT64_MAX, DateTimeField, IntegerField, ModelSerializer
+from core.api.idempotency import idempotent
 from core.api.parsers import ItemsJSONParser, check_text
 from core.api.serializers import PersonalDataMixin
 from core.api.views import AreaScopedMixin
@@ -157,6 +158,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
             202: UploadResultSerializer,
         },
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         """201 applied; 202 kept as a conflict; 200 a replay (the original result); 409 the
         same client_id with another body; 400 invalid (also on replay)."""
