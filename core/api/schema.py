@@ -61,6 +61,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
+    pattern=r"^[!-~]{1,255}$",
     description="Makes a retry safe: 1–255 visible ASCII characters chosen by the client "
     "(e.g. a UUID), kept per user for `IDEMPOTENCY_KEY_HOURS` (24 by default). The same key "
     "with the same request answers the original response again (with "

@@ -149,3 +149,31 @@ def test_a_request_in_flight_with_the_key_is_409(api, province_officer, ward):
         assert not Household.objects.exists()
     finally:
         other.close()
+
+
+def test_every_create_documents_the_header():
+    """Each POST that creates something (201, or 202 for a job) takes Idempotency-Key; the
+    protocols with keys of their own (registry sync, field-upload batches) do not, nor does
+    resuming a job (it creates nothing, and never starts a second run)."""
+    from pathlib import Path
+
+    import yaml
+
+    schema = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "openapi.yaml").read_text(encoding="utf-8")
+    )
+    own_keys = {
+        "/api/v1/registry-sync/",
+        "/api/v1/field/uploads/batch/",
+        "/api/v1/jobs/{id}/resume/",
+    }
+    missing = [
+        path
+        for path, operations in schema["paths"].items()
+        if "post" in operations
+        and {"201", "202"} & operations["post"]["responses"].keys()
+        and path not in own_keys
+        and "Idempotency-Key"
+        not in [p.get("name") for p in operations["post"].get("parameters", [])]
+    ]
+    assert missing == []
