@@ -335,6 +335,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "files"))
 FILE_RETENTION_HOURS = float(os.environ.get("FILE_RETENTION_HOURS", "72"))
 
+# Responses to creates sent with an Idempotency-Key header are kept this long for retries
+# (core.api.idempotency), then removed by `manage.py cleanup_files` (also run by the worker).
+IDEMPOTENCY_KEY_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
+
 # Request limits (core.api.limits, core.api.parsers): a larger body is answered 413 before
 # it is read. Bodies are parsed in memory; files are streamed to disk (FILE_UPLOAD_TEMP_DIR)
 # beyond FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).

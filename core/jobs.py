@@ -41,6 +41,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import files
+from .api import idempotency
 from .ids import new_id
 from .models import Job, JobStatus
 
@@ -244,7 +245,8 @@ class _Heartbeat:
 def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False) -> int:
     """The polling worker (`manage.py run_worker`): claim the oldest waiting job, run it,
     again, until asked to stop (`request_stop`) or, with `until_empty`, until no job is
-    waiting. Removes expired files every CLEANUP_EVERY. Returns the number of runs."""
+    waiting. Removes expired files and idempotency keys every CLEANUP_EVERY. Returns the
+    number of runs."""
     runs = 0
     next_cleanup = timezone.now()
     while not _stopping.is_set():
@@ -254,6 +256,7 @@ def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False
             next_cleanup = timezone.now() + CLEANUP_EVERY
             try:
                 files.cleanup()
+                idempotency.purge()
             except Exception:
                 log.exception("worker: the file cleanup failed; next time in an hour")
         try:

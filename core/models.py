@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from core.ids import new_id
 
@@ -119,3 +120,37 @@ class PersonalDataRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.records} via {self.channel} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyRecord(models.Model):
+    """The response to a create sent with an `Idempotency-Key` header, kept per user and key so
+    that a retry gets the same response instead of a second record (core.api.idempotency).
+    Stored in the transaction of the write (a failed request stores nothing); removed once
+    `expires_at` passed (IDEMPOTENCY_KEY_HOURS after it was stored) by `manage.py
+    cleanup_files`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=255)
+    request_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of the method, path, query and canonical JSON body."
+    )
+    access = models.CharField(
+        max_length=64,
+        help_text="SHA-256 of the user's role and area when stored: a replay under other "
+        "rights is refused, so it never shows what the user's rights no longer show.",
+    )
+    status = models.PositiveSmallIntegerField()
+    response = models.JSONField(null=True)
+    headers = models.JSONField(default=dict, help_text="Location and ETag, when sent.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key} {self.method} {self.path} → {self.status}"

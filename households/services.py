@@ -39,17 +39,23 @@ from .twins import detect_duplicates, next_household_code, search_text
 
 @dataclass
 class MemberInput:
-    """A member to add (id None) or the fields to change on an existing member."""
+    """A member to add (id None) or the fields to change on an existing member. A member to
+    add may bring the id it is to have (`new_id`, a client-generated UUID: field apps)."""
 
     values: dict[str, Any]
     id: Any = None
     version: int | None = None
+    new_id: Any = None
 
 
 @dataclass
 class HouseholdInput:
+    """`id`: on registration, the id the household is to have (a client-generated UUID: field
+    apps); None, the server's."""
+
     values: dict[str, Any]
     members: list[MemberInput] | None = field(default=None)
+    id: Any = None
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -178,6 +184,14 @@ def _apply_members(
         prefix = f"members.{index}."
         if item.id is None:
             member = Member(household=household)
+            if item.new_id is not None:
+                if Member.objects.filter(pk=item.new_id).exists():
+                    raise Conflict(
+                        f"Member id {item.new_id} is already used.",
+                        fields={f"{prefix}id": "Already used."},
+                        code="id_taken",
+                    )
+                member.id = item.new_id
         else:
             member = existing.get(item.id)
             if member is None:
@@ -215,14 +229,22 @@ def household_register(*, actor, data: HouseholdInput, source: str) -> Household
             "A household is registered with its members (at least the head).",
             fields={"members": "At least one member, the head, is required."},
         )
+    if data.id is not None and Household.objects.filter(pk=data.id).exists():
+        raise Conflict(
+            f"Household id {data.id} is already used.",
+            fields={"id": "Already used."},
+            code="id_taken",
+        )
     household = Household(
         source=source,
         code=next_household_code(commune),
         **{k: v for k, v in values.items() if k in Household.EDITABLE},
     )
+    if data.id is not None:
+        household.id = data.id
     household.save()
     members = _apply_members(
-        household, [MemberInput(values=m.values) for m in data.members], access
+        household, [MemberInput(values=m.values, new_id=m.new_id) for m in data.members], access
     )
     refresh_search_text(household)
     detect_duplicates(members)

@@ -535,6 +535,7 @@ class UploadKind(models.TextChoices):
     SURVEY = "survey", "Household survey"
     HOUSEHOLD_EDIT = "household_edit", "Household edit"
     MEMBER_EDIT = "member_edit", "Member edit"
+    HOUSEHOLD_CREATE = "household_create", "Household registration"
 
 
 class UploadStatus(models.TextChoices):
@@ -553,8 +554,12 @@ class FieldUpload(models.Model):
 
     id = models.UUIDField(primary_key=True, help_text="Client-generated UUID.")
     kind = models.CharField(max_length=16, choices=UploadKind.choices)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    based_on_version = models.PositiveIntegerField()
+    # None: a household registration that was rejected (nothing was created)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # None: a household registration (there was no version to base it on)
+    based_on_version = models.PositiveIntegerField(null=True, blank=True)
     body = models.JSONField()
     body_hash = models.CharField(max_length=64)
     captured_at = models.DateTimeField(help_text="Device capture time.")

@@ -18,6 +18,7 @@ from core.models import Job, JobStatus
 
 from .errors import PROBLEM_CONTENT_TYPE
 from .fields import ModelSerializer
+from .idempotency import idempotent
 from .schema import ProblemSerializer
 from .views import KnownQueryParamsMixin
 
@@ -68,6 +69,7 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
     action_perms = {"resume": Perm.VIEW, "download": Perm.VIEW}
 
     @extend_schema(request=ExportRequestSerializer, responses={202: JobSerializer})
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = ExportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

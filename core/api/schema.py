@@ -68,6 +68,21 @@ ETAG = {
     "schema": {"type": "string"},
 }
 
+# Creates may be retried safely with a key (core.api.idempotency).
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    pattern=r"^[!-~]{1,255}$",
+    description="Makes a retry safe: 1–255 visible ASCII characters chosen by the client "
+    "(e.g. a UUID), kept per user for `IDEMPOTENCY_KEY_HOURS` (24 by default). The same key "
+    "with the same request answers the original response again (with "
+    "`Idempotent-Replayed: true`) and creates nothing; with a different request, or while the "
+    "first is still running, 409 (`idempotency_key_reused`, `idempotency_key_in_flight`). "
+    "Only successful responses are kept: a retry after an error runs again.",
+)
+
 RETRY_AFTER = {
     "description": "Seconds until the client may send requests again.",
     "schema": {"type": "integer"},

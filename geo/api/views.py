@@ -1,6 +1,7 @@
 from rest_framework import mixins, viewsets
 
 from core.access import Perm
+from core.api.idempotency import IdempotentCreateMixin
 from core.api.views import AreaScopedMixin, AuditedViewSetMixin, ServiceWritesMixin
 from geo import services
 from geo.filtersets import CommuneFilter, VillageFilter
@@ -35,6 +36,7 @@ class EthnicGroupViewSet(ReferenceViewSet):
 
 
 class VillageViewSet(
+    IdempotentCreateMixin,
     ServiceWritesMixin,
     AreaScopedMixin,
     mixins.CreateModelMixin,

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from core import audit
 from core.access import Perm
+from core.api.idempotency import idempotent
 from core.api.schema import IF_MATCH
 from core.api.views import (
     AreaScopedMixin,
@@ -80,6 +81,7 @@ class HouseholdViewSet(
             ],
         )
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = s.HouseholdWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -184,6 +186,7 @@ class MemberViewSet(
     def get_queryset(self):
         return s.member_queryset()
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = s.MemberCreateSerializer(
             data=request.data, context=self.get_serializer_context()

@@ -2,10 +2,11 @@
 the household changed meanwhile, and a download of the area's households.
 
 Upload (`POST /field/uploads/`, `POST /field/uploads/batch/`): each item names the version
-of the household it was based on. Posting the same item again returns the original result;
-the same UUID with a different body is a 409. If the household changed since that version,
-the item is kept with status `conflict` for an officer (`POST /field/uploads/{id}/resolve/`),
-never applied over newer data and never dropped.
+of the household it was based on (a `household_create` registers a new household and its
+members under ids generated on the device, and names none). Posting the same item again
+returns the original result; the same UUID with a different body is a 409. If the household
+changed since that version, the item is kept with status `conflict` for an officer
+(`POST /field/uploads/{id}/resolve/`), never applied over newer data and never dropped.
 
 Download (`GET /field/households/`): the area's households with members and latest survey,
 and `changes_after`, the change-feed cursor to follow afterwards with
@@ -27,6 +28,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from core.access import Perm
 from core.api.fields import CLOCK_SKEW, INT64_MAX, DateTimeField, IntegerField, ModelSerializer
+from core.api.idempotency import idempotent
 from core.api.parsers import ItemsJSONParser, check_text
 from core.api.serializers import PersonalDataMixin
 from core.api.views import AreaScopedMixin
@@ -43,7 +45,13 @@ from .services import field_upload_receive, field_upload_resolve, upload_errors
 class UploadSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(help_text="Generated on the device; the idempotency key.")
     kind = serializers.ChoiceField(choices=UploadKind.choices)
-    based_on_version = IntegerField(min_value=1, help_text="Household version the edit saw.")
+    based_on_version = IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="Household version the edit saw; required, except for household_create "
+        "(omit it or send null: there is no household yet).",
+    )
     captured_at = DateTimeField(
         max_ahead=CLOCK_SKEW,
         help_text="When the device captured it (at most a few minutes ahead of the server).",
@@ -51,8 +59,17 @@ class UploadSerializer(serializers.Serializer):
     body = serializers.JSONField(
         help_text="survey: a survey as for POST /surveys/; "
         "household_edit: {household, ...fields}; member_edit: "
-        "{member, version, ...fields}."
+        "{member, version, ...fields}; household_create: a household as for POST /households/ "
+        "with `id` and each member's `id` generated on the device (UUIDv7 or v4)."
     )
+
+    def validate(self, attrs):
+        creates = attrs["kind"] == UploadKind.HOUSEHOLD_CREATE
+        if creates and attrs.get("based_on_version") is not None:
+            raise ValidationError({"based_on_version": "Omit it for household_create."})
+        if not creates and attrs.get("based_on_version") is None:
+            raise ValidationError({"based_on_version": "This field is required."})
+        return attrs
 
 
 class UploadResultSerializer(PersonalDataMixin, ModelSerializer):
@@ -157,9 +174,13 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
             202: UploadResultSerializer,
         },
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
-        """201 applied; 202 kept as a conflict; 200 a replay (the original result); 409 the
-        same client_id with another body; 400 invalid (also on replay)."""
+        """Kinds: `survey`, `household_edit`, `member_edit`, and `household_create` (an offline
+        registration: the household and its members under ids generated on the device,
+        through the same rules as POST /households/; `result` names the household, its code
+        and members). 201 applied; 202 kept as a conflict; 200 a replay (the original
+        result); 409 the same client_id with another body; 400 invalid (also on replay)."""
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload, new = field_upload_receive(serializer.validated_data, user=request.user)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,10 +21,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from core.access import Access, Perm, access_for, covers_household, require, require_household
+from core.access import (
+    Access,
+    Perm,
+    access_for,
+    covers_household,
+    require,
+    require_area,
+    require_household,
+)
 from core.errors import Conflict, DomainError, NotAllowed
+from geo.models import Commune, Village
 from households import services as registry
 from households.api import serializers as hs
+from households.choices import Source
 from households.models import Household, Member
 from poverty import services
 from poverty.api import serializers as ps
@@ -32,7 +43,7 @@ from poverty.models import FieldUpload, UploadKind, UploadStatus
 
 def _hash(item: dict[str, Any]) -> str:
     canonical = json.dumps(
-        [item["kind"], item["based_on_version"], item["body"]], sort_keys=True, default=str
+        [item["kind"], item.get("based_on_version"), item["body"]], sort_keys=True, default=str
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -65,12 +76,83 @@ def _household_of(kind: str, body: Any, access: Access) -> Household:
     return household
 
 
-def field_upload_apply(upload: FieldUpload, *, version: int, actor) -> dict[str, Any]:
+CLIENT_UUID_VERSIONS = (4, 7)
+
+
+def _client_uuid(value: Any, field: str) -> uuid.UUID:
+    try:
+        parsed = uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.version not in CLIENT_UUID_VERSIONS:
+        raise ValidationError({field: "Required: a UUID generated on the device (v7 or v4)."})
+    return parsed
+
+
+def _check_new_household(body: Any, access: Access) -> None:
+    """A registration names the ids the device gave the household and each member (UUIDv7 or
+    v4, distinct), and a commune (and village) inside the uploader's area: otherwise it is
+    refused and nothing is stored. Everything else is the registry service's to check."""
+    if not isinstance(body, dict):
+        raise ValidationError({"body": "Must be an object."})
+    _client_uuid(body.get("id"), "body.id")
+    members = body.get("members")
+    if not isinstance(members, list) or not members:
+        raise ValidationError({"body.members": "At least one member, the head, is required."})
+    seen: set[uuid.UUID] = set()
+    for index, member in enumerate(members):
+        field = f"body.members.{index}.id"
+        member_id = _client_uuid(member.get("id") if isinstance(member, dict) else None, field)
+        if member_id in seen:
+            raise ValidationError({field: "Used twice in this household."})
+        seen.add(member_id)
+    commune = Commune.objects.filter(code=str(body.get("commune"))).first()
+    if commune is None:
+        raise ValidationError({"body.commune": "Unknown or missing."})
+    try:
+        village = Village.objects.filter(pk=body.get("village")).first()
+    except (DjangoValidationError, ValueError, TypeError):
+        village = None
+    require_area(access, commune, village)
+
+
+def _register(body: dict[str, Any], actor) -> Household:
+    """A household and its members registered under the ids the device gave them, through
+    the registry service (role, area, citizen IDs, one head)."""
+    serializer = hs.HouseholdWriteSerializer(data={k: v for k, v in body.items() if k != "id"})
+    serializer.is_valid(raise_exception=True)
+    values = dict(serializer.validated_data)
+    values.pop("version", None)
+    members = values.pop("members", None) or []
+    for member in members:
+        member.pop("version", None)
+    household = registry.household_register(
+        actor=actor,
+        data=registry.HouseholdInput(
+            id=uuid.UUID(body["id"]),
+            values=values,
+            members=[registry.MemberInput(new_id=m.pop("id"), values=m) for m in members],
+        ),
+        source=Source.FIELD_SURVEY,
+    )
+    return household
+
+
+def field_upload_apply(upload: FieldUpload, *, version: int | None, actor) -> dict[str, Any]:
     """Apply the upload's body to the household as of `version`, as `actor` (the uploader,
     or the officer who resolves a conflict): the services check the actor's role and area,
     for where the household is and for where an edit would move it."""
     body = upload.body
     context = {"access": access_for(actor)}
+    if upload.kind == UploadKind.HOUSEHOLD_CREATE:
+        household = _register(body, actor)
+        upload.household = household
+        return {
+            "household": str(household.pk),
+            "code": household.code,
+            "version": household.version,
+            "members": [str(pk) for pk in household.members.values_list("pk", flat=True)],
+        }
     if upload.kind == UploadKind.SURVEY:
         serializer = ps.SurveySerializer(data=body, context=context)
         serializer.is_valid(raise_exception=True)
@@ -149,12 +231,16 @@ def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bo
                 code="client_id_reused",
             )
         return existing, False
-    household = _household_of(item["kind"], item["body"], access)
+    if item["kind"] == UploadKind.HOUSEHOLD_CREATE:
+        _check_new_household(item["body"], access)
+        household = None
+    else:
+        household = _household_of(item["kind"], item["body"], access)
     upload = FieldUpload(
         id=item["client_id"],
         kind=item["kind"],
         household=household,
-        based_on_version=item["based_on_version"],
+        based_on_version=item.get("based_on_version"),
         body=item["body"],
         body_hash=digest,
         captured_at=item["captured_at"],
@@ -162,7 +248,7 @@ def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bo
     )
     try:
         with transaction.atomic():
-            if household.version != item["based_on_version"]:
+            if household is not None and household.version != item["based_on_version"]:
                 upload.status = UploadStatus.CONFLICT
                 upload.result = {
                     "detail": f"The household is at version {household.version}; "
@@ -173,7 +259,7 @@ def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bo
                 try:
                     with transaction.atomic():
                         upload.result = field_upload_apply(
-                            upload, version=household.version, actor=user
+                            upload, version=household and household.version, actor=user
                         )
                         upload.status = UploadStatus.APPLIED
                 except (DomainError, ValidationError) as exc:
@@ -191,7 +277,7 @@ def field_upload_resolve(*, actor, upload: FieldUpload, action: str, note: str) 
     meanwhile, and that is for another pair of eyes to weigh."""
     access = require(actor, Perm.UPLOAD_RESOLVE)
     upload = (
-        FieldUpload.objects.select_for_update()
+        FieldUpload.objects.select_for_update(of=("self",))  # the services lock the household
         .select_related("household__commune")
         .get(pk=upload.pk)
     )

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from core.access import Perm
 from core.api.fields import IntegerField
+from core.api.idempotency import IdempotentCreateMixin, idempotent
 from core.api.jobs import JobSerializer
 from core.api.schema import IF_MATCH
 from core.api.views import AreaScopedMixin, AuditedViewSetMixin, VersionedResponsesMixin
@@ -39,6 +40,7 @@ from . import serializers as s
 
 @extend_schema_view(create=extend_schema(responses={201: s.StandardSerializer}))
 class StandardViewSet(
+    IdempotentCreateMixin,
     AuditedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
@@ -96,6 +98,7 @@ class StandardViewSet(
         return self._respond(services.standard_publish(actor=request.user, standard=standard))
 
     @extend_schema(request=None, responses={201: s.StandardSerializer})
+    @idempotent
     @action(detail=True, methods=["post"], url_path="new-revision")
     def new_revision(self, request, pk=None):
         """A draft copy of this standard to correct and publish as the next revision."""
@@ -107,7 +110,10 @@ class StandardViewSet(
 
 
 class ReviewRoundViewSet(
-    AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    IdempotentCreateMixin,
+    AuditedViewSetMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Review rounds: the annual periodic review (1 Sep – 14 Dec) and monthly regular ones."""
 
@@ -138,6 +144,7 @@ class SurveyViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
             "members", Prefetch("assessments", queryset=Assessment.objects.only("id", "survey"))
         )
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -224,6 +231,7 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         return self.run_step(s.RejectSerializer, services.assessment_reject)
 
     @extend_schema(request=s.ComplaintSerializer, responses={201: s.ComplaintSerializer})
+    @idempotent
     @action(detail=True, methods=["post"])
     def complaints(self, request, pk=None):
         """Lodge a complaint while the result is posted."""
@@ -366,6 +374,7 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
         return selectors.whatif_runs_visible(runs, access=self.access, user=self.request.user)
 
     @extend_schema(request=s.WhatIfRequestSerializer, responses={202: JobSerializer})
+    @idempotent
     def create(self, request, *args, **kwargs):
         """Start a what-if as a background job: 202 with the queued job (`GET /jobs/{id}/`);
         the finished job's report names the run (`what_if_run`)."""

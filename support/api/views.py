@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import Perm
+from core.api.idempotency import IdempotentCreateMixin, idempotent
 from core.api.schema import IF_MATCH
 from core.api.views import (
     AreaScopedMixin,
@@ -32,6 +33,7 @@ from . import serializers as s
 
 
 class ProgramViewSet(
+    IdempotentCreateMixin,
     ServiceWritesMixin,
     AreaScopedMixin,
     mixins.CreateModelMixin,
@@ -54,6 +56,7 @@ class ProgramViewSet(
 
 
 class AllocationViewSet(
+    IdempotentCreateMixin,
     ServiceWritesMixin,
     AreaScopedMixin,
     mixins.CreateModelMixin,
@@ -99,6 +102,7 @@ class PackageViewSet(
     def get_queryset(self):
         return selectors.packages()
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         return self._save(None, status.HTTP_201_CREATED)
 
@@ -176,6 +180,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         return s.AssignmentSerializer if self.action == "list" else s.AssignmentDetailSerializer
 
     @extend_schema(request=s.ProposeSerializer, responses={201: s.AssignmentDetailSerializer})
+    @idempotent
     def create(self, request, *args, **kwargs):
         """Propose a package for a household (amount computed and explained)."""
         serializer = s.ProposeSerializer(data=request.data, context=self.get_serializer_context())
@@ -191,6 +196,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         return self.respond(assignment, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.BulkProposeSerializer, responses=s.BulkResultSerializer(many=True))
+    @idempotent
     @action(detail=False, methods=["post"], url_path="bulk-propose")
     def bulk_propose(self, request):
         """Propose a package to every qualifying household of a commune; one result per
@@ -241,6 +247,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         responses={201: s.DisbursedSerializer},
         parameters=[IF_MATCH],
     )
+    @idempotent
     @action(detail=True, methods=["post"])
     def disburse(self, request, pk=None):
         """Record a delivery (date, amount, evidence reference)."""
@@ -299,6 +306,7 @@ class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
 
 
 class LivelihoodModelViewSet(
+    IdempotentCreateMixin,
     ServiceWritesMixin,
     AreaScopedMixin,
     mixins.CreateModelMixin,
@@ -325,6 +333,7 @@ class LivelihoodModelViewSet(
         request=s.ParticipationSerializer,
         responses={201: s.ParticipationSerializer, 200: s.ParticipationSerializer},
     )
+    @idempotent
     @action(detail=True, methods=["post"])
     def participants(self, request, pk=None):
         """Add a participating household (201), or update its outcome when it is already in
@@ -345,6 +354,7 @@ class LivelihoodModelViewSet(
 
 
 class TargetViewSet(
+    IdempotentCreateMixin,
     ServiceWritesMixin,
     AreaScopedMixin,
     mixins.CreateModelMixin,
