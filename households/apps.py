@@ -10,16 +10,13 @@ class HouseholdsConfig(AppConfig):
         from core import feed, jobs
         from households.selectors import household_area
 
-        feed.follow(
-            "households.household",
-            "household",
-            area_of=lambda h: feed.Area(h.commune_id, h.village_id),
-            moved_from=lambda h: feed.Area(h.commune_id, h.village_id),
-        )
-        feed.follow(
-            "households.member",
-            "member",
-            area_of=lambda m: household_area(m.household_id),
-            moved_from=lambda m: household_area(m.household_id),
-        )
+        def own_area(h):
+            return feed.Area(h.commune_id, h.village_id)
+
+        def members_area(m):
+            return household_area(m.household_id)
+
+        # Both move: the previous history record says where they were before.
+        feed.follow("households.household", "household", area_of=own_area, moved_from=own_area)
+        feed.follow("households.member", "member", area_of=members_area, moved_from=members_area)
         jobs.register("export_households", "households.exports.run_job")

@@ -269,10 +269,8 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         latest = Survey.objects.filter(is_latest=True).prefetch_related("members", "assessments")
-        return self.scope(
-            hs.household_queryset().prefetch_related(
-                Prefetch("surveys", queryset=latest, to_attr="latest_surveys")
-            )
+        return hs.household_queryset().prefetch_related(
+            Prefetch("surveys", queryset=latest, to_attr="latest_surveys")
         )
 
     @extend_schema(parameters=[DownloadParams], responses=FieldHouseholdSerializer(many=True))
@@ -284,7 +282,7 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
         changes_after = params.validated_data.get("changes_after")
         if changes_after is None:
             changes_after = ChangeEvent.objects.aggregate(m=Max("seq"))["m"] or 0
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         response.data["changes_after"] = changes_after
         if response.data.get("next"):
