@@ -237,11 +237,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.AreaRolePermission"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_PARSER_CLASSES": [
-        "core.api.parsers.JSONParser",
-        "core.api.parsers.FormParser",
-        "core.api.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (a form or multipart body is a 415); the registry sync alone also
+    # takes NDJSON and a multipart file upload (integrations.api.sync).
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         "core.api.throttling.ClientRateThrottle",
@@ -272,6 +270,7 @@ SPECTACULAR_SETTINGS = {
         'based on (`If-Match: "<version>"` header or `version` field).'
     ),
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
@@ -281,6 +280,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.serializers.mark_masked_nullable",
+        "core.api.schema.document_tags",
     ],
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "households.choices.Sex",

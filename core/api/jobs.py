@@ -67,10 +67,17 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
     ordering = "id"
     write_perm = Perm.VIEW
     action_perms = {"resume": Perm.VIEW, "download": Perm.VIEW}
+    extra_problem_statuses = {"download": ("410",)}
+    area_rule = (
+        "You see your own jobs (national administrators see all). A job works on your area "
+        "as it was when the job started."
+    )
 
     @extend_schema(request=ExportRequestSerializer, responses={202: JobSerializer})
     @idempotent
     def create(self, request, *args, **kwargs):
+        """Start an export as a background job: 202 with the queued job; when it has
+        finished, `GET /jobs/{id}/download/` gives the file."""
         serializer = ExportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
@@ -85,7 +92,7 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
     )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        """The file a finished export produced (410 once it expired: FILE_RETENTION_HOURS
+        """Download the file a finished export produced (410 once it expired: FILE_RETENTION_HOURS
         after the job finished)."""
         job = self.get_object()
         name = (job.report or {}).get("file")

@@ -1,6 +1,6 @@
 """Request parsers that refuse what the database or the renderer would choke on.
 
-Every JSON, form and multipart body is checked as it is parsed: nesting deeper than
+Every JSON and multipart body is checked as it is parsed: nesting deeper than
 `API_MAX_JSON_DEPTH` levels is a 400 (not a RecursionError), and a NUL character or text that
 is not valid UTF-8 in any key or value is a 400 that names the field
 (`members.0.full_name`). JSON is decoded with `surrogateescape`, so that its invalid bytes can
@@ -147,13 +147,6 @@ def _check_form(fields) -> None:
             errors.update(text_errors(value, printable(name)))
     if errors:
         raise ValidationError(errors)
-
-
-class FormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        _check_form(data)
-        return data
 
 
 class MultiPartParser(parsers.MultiPartParser):

@@ -1,12 +1,30 @@
-"""OpenAPI: every operation documents its problem-details error responses."""
+"""OpenAPI: the document as a specification.
+
+Every operation is tagged by its resource (the first path segment after `/api/v1/`; the tag's
+description is the resource's view docstring), has a summary, and a description that ends with
+who may call it (the roles whose permissions include the one the operation needs, read from
+`core.api.permissions.required_perm`) and its area rule (the view's `area_rule`). Every
+problem-details status an operation can answer is documented with the codes it carries.
+"""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
 
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.drainage import warn
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from core.access import roles_allowed
+
+from .errors import PROBLEM_TYPE_BASE
 from .filters import IntegerFilter
+from .permissions import required_perm
 
 
 class FieldErrorSerializer(serializers.Serializer):
@@ -89,10 +107,128 @@ RETRY_AFTER = {
 }
 
 
+# What each problem-details status means here, and the `code`s it carries (the problem's
+# `type` is PROBLEM_TYPE_BASE + code).
+PROBLEMS: dict[str, tuple[str, list[str]]] = {
+    "400": (
+        "Invalid request: a query parameter or a field of the body is wrong, or the change "
+        "breaks a rule. `errors` names each field (dotted path) with its code and reason.",
+        ["validation_error", "parse_error", "unknown_parameter", "invalid", "not_eligible"],
+    ),
+    "401": (
+        "No valid credentials: send `Authorization: Token <token>`.",
+        ["not_authenticated", "authentication_failed", "token_expired", "token_revoked"],
+    ),
+    "403": (
+        "Your role may not do this: `detail` names the roles that may.",
+        ["permission_denied"],
+    ),
+    "404": (
+        "No such resource, or it lies outside your area (the two are not told apart).",
+        ["not_found"],
+    ),
+    "409": (
+        "The request conflicts with the current state: a version that is no longer current "
+        "(sent in the body), a workflow step the record does not accept now (`allowed` lists "
+        "those it does), a duplicate, a budget that cannot cover the amount, or an "
+        "`Idempotency-Key` reused with another request.",
+        [
+            "stale_version",
+            "illegal_transition",
+            "conflict",
+            "integrity_conflict",
+            "insufficient_budget",
+            "idempotency_key_reused",
+            "idempotency_key_in_flight",
+        ],
+    ),
+    "410": ("The file has expired and been deleted; run the export again.", ["gone"]),
+    "412": (
+        "`If-Match` names a version that is no longer current; the response's `ETag` is the "
+        "current one. Re-read the record and apply the change again.",
+        ["stale_version"],
+    ),
+    "413": ("The body is larger than this operation takes.", ["payload_too_large"]),
+    "415": (
+        "The body is not `application/json` (or another media type this operation lists).",
+        ["unsupported_media_type"],
+    ),
+    "428": (
+        'The change does not say which version it is based on: send `If-Match: "<version>"` '
+        "or the body's `version`.",
+        ["version_required"],
+    ),
+    "429": (
+        "Too many requests from this client; retry after `Retry-After` seconds.",
+        ["throttled"],
+    ),
+}
+
+# Summaries of the standard actions; `{one}` and `{many}` name the resource.
+STANDARD_SUMMARIES = {
+    "list": "List {many}",
+    "create": "Create {a} {one}",
+    "retrieve": "Get {a} {one}",
+    "update": "Replace {a} {one}",
+    "partial_update": "Update {a} {one}",
+    "destroy": "Delete {a} {one}",
+}
+# Resources not named by their path segment (`budget-allocations`: budget allocation(s)).
+NAMES = {"what-if": ("what-if run", "what-if runs")}
+SUMMARY_MAX = 80
+NATIONAL = "National administrators (superusers) may call every operation."
+
+
+def first_sentence(doc: str) -> str:
+    """The docstring's first sentence, without a trailing clause after `:` or `;`."""
+    text = " ".join(doc.split())
+    sentence = re.split(r"(?<=[.:;])\s|\s\(|\s—\s", text, maxsplit=1)[0]
+    return sentence.rstrip(".:;")
+
+
 class AutoSchema(BaseAutoSchema):
+    def _resource(self) -> tuple[str, str]:
+        """The resource's name, singular and plural, from the last segment of the path that
+        is not a parameter (`field/uploads/{id}`: upload, uploads)."""
+        segment = [t for t in self._tokenize_path() if not t.startswith("{")][-1]
+        many = segment.replace("-", " ")
+        return NAMES.get(segment, (many.removesuffix("s"), many))
+
+    def get_summary(self) -> str | None:
+        action = getattr(self.view, "action", None)
+        method = getattr(self.view, action or self.method.lower(), None)
+        doc = (getattr(method, "__doc__", None) or "").strip()
+        if not doc and action in STANDARD_SUMMARIES:
+            one, many = self._resource()
+            article = "an" if one[0] in "aeiou" else "a"
+            return STANDARD_SUMMARIES[action].format(a=article, one=one, many=many)
+        summary = first_sentence(doc or self.view.__class__.__doc__ or "")
+        if not summary or len(summary) > SUMMARY_MAX:
+            warn(f"no summary of at most {SUMMARY_MAX} characters: {summary!r}")
+        return summary
+
+    def get_description(self) -> str:
+        text = super().get_description()
+        return "\n\n".join(part for part in (text, self._roles(), self._area()) if part)
+
+    def _roles(self) -> str:
+        perm = required_perm(SimpleNamespace(method=self.method.upper()), self.view)
+        if perm is None:
+            return f"**Roles:** none. {NATIONAL}"
+        roles = ", ".join(f"`{role}`" for role in roles_allowed(perm))
+        return f"**Roles:** {roles or 'none'} (permission `{perm}`). {NATIONAL}"
+
+    def _area(self) -> str:
+        rule = getattr(self.view, "area_rule", None)
+        if not rule:
+            warn(f"{self.view.__class__.__name__} has no area_rule")
+            return ""
+        return f"**Area:** {rule}"
+
     def _error_codes(self) -> list[str]:
         # 400: any query parameter (or body) may be invalid; 404: an id in the path may name
-        # nothing; 413: a body beyond the limits (core.api.limits); 429: throttled.
+        # nothing; 413: a body beyond the limits (core.api.limits); 415: a body that is not
+        # JSON; 429: throttled.
         codes = {"400", "401", "403", "429"}
         method = self.method.upper()
         if "{" in self.path:
@@ -100,9 +236,11 @@ class AutoSchema(BaseAutoSchema):
         if method in {"POST", "PUT", "PATCH", "DELETE"}:
             codes.add("409")
         if method in {"POST", "PUT", "PATCH"}:
-            codes.add("413")
+            codes |= {"413", "415"}
         if method in {"PUT", "PATCH"} or self._takes_version():
             codes |= {"412", "428"}
+        extra = getattr(self.view, "extra_problem_statuses", {})
+        codes |= set(extra.get(getattr(self.view, "action", None), ()))
         return sorted(codes)
 
     def _takes_version(self) -> bool:
@@ -152,11 +290,39 @@ class AutoSchema(BaseAutoSchema):
             response = self._get_response_for_code(
                 ProblemSerializer, code, media_types=["application/problem+json"]
             )
+            meaning, problem_codes = PROBLEMS[code]
+            types = ", ".join(f"`{c}`" for c in problem_codes)
+            response["description"] = (
+                f"{meaning} Codes (type `{PROBLEM_TYPE_BASE}<code>`): {types}."
+            )
             if code == "429":
-                response["description"] = "Too many requests from this client; retry later."
                 response["headers"] = {"Retry-After": RETRY_AFTER}
             responses.setdefault(code, response)
         return responses
+
+
+def document_tags(result, generator, **kwargs):
+    """Postprocessing hook: the document's tags, one per resource, each described by the
+    docstrings of the views under it."""
+    prefix = spectacular_settings.SCHEMA_PATH_PREFIX
+    described: dict[str, list[str]] = {}
+    for path, _regex, _method, callback in generator.endpoints:
+        if not path.startswith(prefix):
+            continue
+        tag = path.removeprefix(prefix).split("/")[0]
+        doc = " ".join((callback.cls.__doc__ or "").split())
+        if doc and doc not in described.setdefault(tag, []):
+            described[tag].append(doc)
+    used = sorted(
+        {t for item in result["paths"].values() for op in item.values() for t in op["tags"]}
+    )
+    for tag in used:
+        if not described.get(tag):
+            warn(f"the resource {tag!r} has no view docstring to describe its tag")
+    result["tags"] = [
+        {"name": tag, "description": "\n\n".join(described.get(tag, []))} for tag in used
+    ]
+    return result
 
 
 class FilterExtension(DjangoFilterExtension):

@@ -180,6 +180,14 @@ class AreaScopedMixin(AuditedViewSetMixin):
     # None: the view's rows are not area data (the program tree) or it scopes them itself,
     # and says so in its own `get_queryset`.
     area_paths: tuple[str, str | None] | None = ("commune", "village")
+    # Told in the OpenAPI document (core.api.schema); a view with `area_paths = None` says
+    # its own.
+    area_rule = (
+        "Only records in your area (the provinces, communes or villages of your grant) are "
+        "visible: a list leaves the others out, and an id outside your area answers 404 as if "
+        "it did not exist. A body that names a record outside your area is refused as if that "
+        "record did not exist."
+    )
 
     def scope(self, queryset):
         if self.area_paths is None:

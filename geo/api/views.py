@@ -13,8 +13,13 @@ from . import serializers as s
 class ReferenceViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Reference data: readable by every authenticated user with a role."""
 
+    area_rule = "Reference data: the whole country, the same for every caller."
+
 
 class ProvinceViewSet(ReferenceViewSet):
+    """Provinces and centrally-run cities (the 34 units after the 2025 reorganisation), by
+    their two-digit code."""
+
     queryset = Province.objects.all()
     serializer_class = s.ProvinceSerializer
     ordering = "code"
@@ -22,6 +27,9 @@ class ProvinceViewSet(ReferenceViewSet):
 
 
 class CommuneViewSet(ReferenceViewSet):
+    """Communes, wards and special zones (xã, phường, đặc khu) by their five-digit code, with
+    their province and whether they are urban."""
+
     queryset = Commune.objects.all()
     serializer_class = s.CommuneSerializer
     filterset_class = CommuneFilter
@@ -29,6 +37,9 @@ class CommuneViewSet(ReferenceViewSet):
 
 
 class EthnicGroupViewSet(ReferenceViewSet):
+    """The 54 ethnic groups of Vietnam by their two-digit code (the General Statistics
+    Office's list: `01` Kinh ... `54`), with whether they count as an ethnic minority."""
+
     queryset = EthnicGroup.objects.all()
     serializer_class = s.EthnicGroupSerializer
     ordering = "code"

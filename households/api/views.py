@@ -151,9 +151,9 @@ class HouseholdViewSet(
     @extend_schema(responses=s.HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def history(self, request, pk=None):
-        """Every change to the household, households merged into it, and their members:
-        who, when, channel, old → new.
-        Newest first; the whole history of one household (not paginated)."""
+        """Read the history of a household. Every change to the household, households merged into
+        it, and their members: who, when, channel, old → new. Newest first; the whole history of one
+        household (not paginated)."""
         household = self.get_object()
         return Response(s.HistoryEntrySerializer(household_history(household), many=True).data)
 
@@ -174,6 +174,9 @@ class MemberViewSet(
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
+    """Members of households: the people, with identity, relationship to the head and the
+    facts the poverty rules read. Updates require the version they are based on."""
+
     serializer_class = s.MemberSerializer
     detail_serializer_class = s.MemberSerializer
     filterset_class = MemberFilter

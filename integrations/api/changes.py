@@ -59,12 +59,16 @@ class ChangePageSerializer(serializers.Serializer):
 
 
 class ChangesView(KnownQueryParamsMixin, APIView):
-    """Every create/update/delete of households, members, surveys, assessments, official
-    statuses, assignments and disbursements, in commit order. Resume from the `next_after`
-    you stored: no gaps and no duplicates, also while others write. A change that moved a
-    record out of your area is shown to you too (`previous_commune`)."""
+    """Read the change feed. Every create/update/delete of households, members, surveys,
+    assessments, official statuses, assignments and disbursements, in commit order. Resume from the
+    `next_after` you stored: no gaps and no duplicates, also while others write. A change that moved
+    a record out of your area is shown to you too (`previous_commune`)."""
 
     query_params = ChangesParams
+    area_rule = (
+        "Events of records in your area, and of records that moved out of it (shown with "
+        "`previous_commune`)."
+    )
 
     @extend_schema(parameters=[ChangesParams], responses=ChangePageSerializer)
     def get(self, request):

@@ -80,6 +80,10 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
     }
     write_perm = Perm.REGISTRY_EDIT
     action_perms = {"rejected": Perm.REGISTRY_EDIT}
+    area_rule = (
+        "A record whose commune is outside your area is rejected (`outside_area`); the others "
+        "go on. A sync job's rejected records are readable by whoever started it."
+    )
 
     @extend_schema(
         operation_id="registry_sync_create",

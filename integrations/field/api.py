@@ -176,11 +176,11 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        """Kinds: `survey`, `household_edit`, `member_edit`, and `household_create` (an offline
-        registration: the household and its members under ids generated on the device,
-        through the same rules as POST /households/; `result` names the household, its code
-        and members). 201 applied; 202 kept as a conflict; 200 a replay (the original
-        result); 409 the same client_id with another body; 400 invalid (also on replay)."""
+        """Post one upload from a field app. Kinds: `survey`, `household_edit`, `member_edit`, and
+        `household_create` (an offline registration: the household and its members under ids
+        generated on the device, through the same rules as POST /households/; `result` names the
+        household, its code and members). 201 applied; 202 kept as a conflict; 200 a replay (the
+        original result); 409 the same client_id with another body; 400 invalid (also on replay)."""
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload, new = field_upload_receive(serializer.validated_data, user=request.user)
@@ -225,7 +225,8 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
     @extend_schema(request=ResolveSerializer, responses=UploadResultSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        """An officer applies a conflicting upload to the current household, or discards it."""
+        """Resolve a conflicting upload: an officer applies it to the current household, or
+        discards it."""
         upload = self.get_object()
         serializer = ResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -275,7 +276,8 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[DownloadParams], responses=FieldHouseholdSerializer(many=True))
     def list(self, request):
-        """Pages of households (cursor pagination). `changes_after` is the change-feed
+        """Download your area's households for offline work. Pages of households (cursor
+        pagination). `changes_after` is the change-feed
         position when the download started: follow `/changes/?after=` from there."""
         params = DownloadParams(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -57,6 +57,10 @@ class StandardViewSet(
     query_params = {"rules": ()}  # the catalogue takes none
     write_perm = Perm.STANDARDS_MANAGE
     action_perms = {"publish": Perm.STANDARDS_MANAGE, "new_revision": Perm.STANDARDS_MANAGE}
+    area_rule = (
+        "Not area data: every caller reads every standard. A provincial standard is written "
+        "only by an officer of its province, a national one only by national administrators."
+    )
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def _split(self, serializer):
@@ -101,7 +105,8 @@ class StandardViewSet(
     @idempotent
     @action(detail=True, methods=["post"], url_path="new-revision")
     def new_revision(self, request, pk=None):
-        """A draft copy of this standard to correct and publish as the next revision."""
+        """Start the next revision of a standard. A draft copy of this standard to correct and
+        publish as the next revision."""
         standard = self.get_object()
         return self._respond(
             services.standard_new_revision(actor=request.user, standard=standard),
@@ -122,6 +127,7 @@ class ReviewRoundViewSet(
     filterset_class = ReviewRoundFilter
     ordering = "id"
     write_perm = Perm.ROUNDS_MANAGE
+    area_rule = "Every caller reads every round; a round is opened by an officer of its province."
 
     def perform_create(self, serializer):
         serializer.instance = services.review_round_create(
@@ -217,9 +223,9 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """The commune's decision (commune chairperson of the area): sets official status.
-        Accepted once the posting period has ended by the server's clock (from the day after
-        `posted_to`) and every complaint is handled; dated after the posting, not in the
+        """Approve the assessment. The commune's decision (commune chairperson of the area): sets
+        official status. Accepted once the posting period has ended by the server's clock (from the
+        day after `posted_to`) and every complaint is handled; dated after the posting, not in the
         future."""
         return self.run_step(s.ApproveSerializer, services.assessment_approve)
 
@@ -228,6 +234,8 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
+        """Reject the assessment (commune chairperson of the area), with the reason: the
+        household's official status does not change."""
         return self.run_step(s.RejectSerializer, services.assessment_reject)
 
     @extend_schema(request=s.ComplaintSerializer, responses={201: s.ComplaintSerializer})
@@ -256,6 +264,9 @@ class AssessmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
 
 
 class ComplaintViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Complaints lodged against a posted review result (`POST /assessments/{id}/complaints/`)
+    and the commune's re-check of each: upheld (back to survey) or dismissed."""
+
     serializer_class = s.ComplaintSerializer
     ordering = "id"
     area_paths = ("assessment__household__commune", "assessment__household__village")
@@ -311,8 +322,8 @@ class WatchlistParams(serializers.Serializer):
 
 
 class RelapseWatchlistView(AreaScopedMixin, generics.ListAPIView):
-    """Households that escaped poverty in the last `years` whose latest facts are close to
-    the line: income within `income_margin` above it, or deprivations within
+    """The relapse watchlist. Households that escaped poverty in the last `years` whose latest facts
+    are close to the line: income within `income_margin` above it, or deprivations within
     `deprivation_margin` of the poverty threshold."""
 
     serializer_class = s.WatchlistEntrySerializer
@@ -364,6 +375,10 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
     ordering = "id"
     write_perm = Perm.WHAT_IF
     area_paths = None  # a user's own runs (selectors.whatif_runs_visible)
+    area_rule = (
+        "You see your own runs (national administrators see all). A run covers the households "
+        "of your area, or of one commune in it."
+    )
 
     queryset = WhatIfRun.objects.none()  # for the schema; rows come from get_queryset
 

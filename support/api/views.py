@@ -42,7 +42,8 @@ class ProgramViewSet(
 ):
     """The program tree: programs, component projects, sub-projects."""
 
-    area_paths = None  # the program tree is not area data
+    area_paths = None
+    area_rule = "Not area data: every caller reads the whole program tree."
 
     queryset = Program.objects.all()
     serializer_class = s.ProgramSerializer
@@ -66,7 +67,11 @@ class AllocationViewSet(
     """Budget per sub-project, capital source, year and area, in integer VND. `committed`
     and `disbursed` come from the ledger; `available` = allocated − committed."""
 
-    area_paths = None  # scoped in get_queryset (allocations_in_area)
+    area_paths = None  # scoped in get_queryset (selectors.allocations_in_area)
+    area_rule = (
+        "The allocations of your communes and provinces, and the province-wide ones that cover "
+        "your communes. An allocation is written only by an officer of its province."
+    )
 
     serializer_class = s.AllocationSerializer
     filterset_class = AllocationFilter
@@ -90,7 +95,8 @@ class PackageViewSet(
     """The support catalog: eligibility per standard and classification, extra criteria,
     central base amounts with validity, provincial multipliers, funding split, limit."""
 
-    area_paths = None  # the catalog is not area data
+    area_paths = None
+    area_rule = "Not area data: every caller reads the whole catalog."
 
     serializer_class = s.PackageSerializer
     filterset_class = PackageFilter
@@ -136,8 +142,8 @@ class PackageViewSet(
         pagination_class=None,
     )
     def coverage_gap(self, request, pk=None):
-        """Households in your area that qualify for this package but have not received it in
-        the period."""
+        """Qualifying households not yet reached by this package. The households in your area
+        that qualify for this package but have not received it in the period."""
         package = self.get_object()
         params = s.PeriodParams(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -215,8 +221,8 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Approve: commits the amount against the budget by source, or 409 if the budget
-        cannot cover it (nothing is committed then)."""
+        """Approve an assignment: commits the amount against the budget by source, or 409 if the
+        budget cannot cover it (nothing is committed then)."""
         return self.run_step(s.NotesSerializer, services.assignment_approve)
 
     @extend_schema(
@@ -224,6 +230,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
+        """Reject a proposed assignment, with the reason; nothing is committed."""
         return self.run_step(s.ReasonSerializer, services.assignment_reject)
 
     @extend_schema(
@@ -231,7 +238,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """Cancel; what was committed and not disbursed returns to the budget."""
+        """Cancel an assignment; what was committed and not disbursed returns to the budget."""
         return self.run_step(s.ReasonSerializer, services.assignment_cancel)
 
     @extend_schema(
@@ -271,6 +278,9 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
 
 
 class DisbursementViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Deliveries of support (`POST /assignments/{id}/disburse/`): date, amount in integer
+    VND, evidence reference. Each is a ledger entry against the assignment's commitment."""
+
     serializer_class = s.DisbursementSerializer
     filterset_class = DisbursementFilter
     ordering = "id"
@@ -281,8 +291,9 @@ class DisbursementViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class EligiblePackagesView(AreaScopedMixin, generics.GenericAPIView):
-    """For one household: every active package, whether it qualifies and why, and the
-    amount (central base × the provincial multiplier for this household)."""
+    """Support packages a household qualifies for. For one household: every active package, whether
+    it qualifies and why, and the amount (central base × the provincial multiplier for this
+    household)."""
 
     serializer_class = s.MatchSerializer
     pagination_class = None
@@ -394,6 +405,7 @@ class BudgetExecutionView(AreaScopedMixin, APIView):
     ledger, grouped by program, sub-project, capital source or commune."""
 
     area_paths = None  # the report scopes its rows
+    area_rule = "The figures cover your area only (the whole country for national administrators)."
     query_params = s.BudgetExecutionParams
 
     @extend_schema(parameters=[s.BudgetExecutionParams], responses=s.BudgetRowSerializer(many=True))
@@ -413,6 +425,7 @@ class CoverageView(AreaScopedMixin, APIView):
     commune: how many have an active assignment of it in the period."""
 
     area_paths = None  # the report scopes its rows
+    area_rule = "The figures cover your area only (the whole country for national administrators)."
     query_params = s.CoverageParams
 
     @extend_schema(
