@@ -70,8 +70,12 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     OpenApiParameter.HEADER,
-    required=False,
-    description='Version the change is based on, as an ETag (`"3"`); or send `version`.',
+    required=True,
+    pattern=r'^(W/)?"?[1-9][0-9]{0,9}"?$',
+    description='The version the change is based on, as an ETag (`"3"`): the record\'s '
+    "`version`, or the `ETag` of the last response about it. Required: a change without it is "
+    "refused with 428, and one based on an older version with 412 (nothing is written). A "
+    "client that cannot set headers may send the body's `version` instead.",
 )
 
 LOCATION = {
@@ -237,7 +241,7 @@ class AutoSchema(BaseAutoSchema):
             codes.add("409")
         if method in {"POST", "PUT", "PATCH"}:
             codes |= {"413", "415"}
-        if method in {"PUT", "PATCH"} or self._takes_version():
+        if self._takes_version():
             codes |= {"412", "428"}
         extra = getattr(self.view, "extra_problem_statuses", {})
         codes |= set(extra.get(getattr(self.view, "action", None), ()))

@@ -96,14 +96,18 @@ class MemberWriteSerializer(ModelSerializer):
         extra_kwargs = {"date_of_birth": {"not_future": True}, "status_date": {"not_future": True}}
 
 
-class MemberCreateSerializer(MemberWriteSerializer):
-    household = InAreaRelatedField(queryset=Household.objects.all())
+class MemberNewSerializer(MemberWriteSerializer):
+    """A new member, registered with its household."""
 
     class Meta(MemberWriteSerializer.Meta):
-        fields = [
-            "household",
-            *[f for f in MemberWriteSerializer.Meta.fields if f not in ("id", "version")],
-        ]
+        fields = [f for f in MemberWriteSerializer.Meta.fields if f not in ("id", "version")]
+
+
+class MemberCreateSerializer(MemberNewSerializer):
+    household = InAreaRelatedField(queryset=Household.objects.all())
+
+    class Meta(MemberNewSerializer.Meta):
+        fields = ["household", *MemberNewSerializer.Meta.fields]
 
 
 class MemberMoveSerializer(serializers.Serializer):
@@ -181,6 +185,15 @@ class HouseholdWriteSerializer(ModelSerializer):
 
     def validate_external_id(self, value):
         return value or None
+
+
+class HouseholdCreateSerializer(HouseholdWriteSerializer):
+    """Register a household with its members (the first of them usually the head)."""
+
+    members = MemberNewSerializer(many=True, required=False)
+
+    class Meta(HouseholdWriteSerializer.Meta):
+        fields = [*Household.EDITABLE, "members"]
 
 
 class HouseholdCloseSerializer(serializers.Serializer):

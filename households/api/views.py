@@ -34,7 +34,7 @@ SOURCE_BY_CHANNEL = {
 
 @extend_schema_view(
     create=extend_schema(
-        request=s.HouseholdWriteSerializer, responses={201: s.HouseholdSerializer}
+        request=s.HouseholdCreateSerializer, responses={201: s.HouseholdSerializer}
     ),
     update=extend_schema(
         request=s.HouseholdWriteSerializer, responses=s.HouseholdSerializer, parameters=[IF_MATCH]
@@ -83,7 +83,7 @@ class HouseholdViewSet(
 
     @idempotent
     def create(self, request, *args, **kwargs):
-        serializer = s.HouseholdWriteSerializer(data=request.data)
+        serializer = s.HouseholdCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         household = services.household_register(
             actor=request.user,
