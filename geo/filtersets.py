@@ -1,6 +1,6 @@
 import django_filters as filters
 
-from core.api.filters import FilterSet, IsoDateTimeFilter
+from core.api.filters import BooleanFilter, FilterSet, IsoDateTimeFilter
 from core.text import fold
 
 from .choices import UnitKind
@@ -10,7 +10,7 @@ from .models import Commune, Village
 class CommuneFilter(FilterSet):
     province = filters.CharFilter(field_name="province_id")
     kind = filters.ChoiceFilter(choices=UnitKind.choices)
-    is_urban = filters.BooleanFilter()
+    is_urban = BooleanFilter()
     q = filters.CharFilter(method="filter_q", label="Name, diacritics optional")
 
     class Meta:

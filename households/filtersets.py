@@ -2,7 +2,7 @@ import django_filters as filters
 from django.db.models import Exists, OuterRef
 
 from core.access import Perm, access_for
-from core.api.filters import FilterSet, IsoDateTimeFilter
+from core.api.filters import BooleanFilter, FilterSet, IsoDateTimeFilter
 
 from .choices import (
     DuplicateReason,
@@ -24,7 +24,7 @@ class HouseholdFilter(FilterSet):
     commune = filters.CharFilter(field_name="commune_id", help_text="Commune code (5 digits).")
     province = filters.CharFilter(field_name="commune__province_id")
     village = filters.UUIDFilter(field_name="village_id")
-    is_urban = filters.BooleanFilter(field_name="commune__is_urban")
+    is_urban = BooleanFilter(field_name="commune__is_urban")
     ethnicity = filters.CharFilter(
         method="filter_ethnicity", help_text="Households with a present member of this group."
     )
@@ -72,7 +72,7 @@ class MemberFilter(FilterSet):
     household = filters.UUIDFilter(field_name="household_id")
     commune = filters.CharFilter(field_name="household__commune_id")
     village = filters.UUIDFilter(field_name="household__village_id")
-    is_urban = filters.BooleanFilter(field_name="household__commune__is_urban")
+    is_urban = BooleanFilter(field_name="household__commune__is_urban")
     ethnicity = filters.CharFilter(field_name="ethnicity_id")
     sex = filters.ChoiceFilter(choices=Sex.choices)
     relationship = filters.ChoiceFilter(choices=Relationship.choices)

@@ -1,6 +1,6 @@
 import django_filters as filters
 
-from core.api.filters import DateFilter, FilterSet
+from core.api.filters import BooleanFilter, DateFilter, FilterSet
 
 from .choices import Classification, Scope, StandardStatus
 from .models import (
@@ -45,7 +45,7 @@ class SurveyFilter(FilterSet):
     village = filters.UUIDFilter(field_name="household__village_id")
     date_from = DateFilter(field_name="survey_date", lookup_expr="gte")
     date_to = DateFilter(field_name="survey_date", lookup_expr="lte")
-    latest = filters.BooleanFilter(field_name="is_latest")
+    latest = BooleanFilter(field_name="is_latest")
 
     class Meta:
         model = Survey

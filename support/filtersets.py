@@ -1,6 +1,6 @@
 import django_filters as filters
 
-from core.api.filters import DateFilter, FilterSet
+from core.api.filters import BooleanFilter, DateFilter, FilterSet
 
 from .choices import AssignmentState, CapitalSource, ModelType, PackageKind, ProgramLevel
 from .models import (
@@ -28,7 +28,7 @@ class AllocationFilter(FilterSet):
     source = filters.ChoiceFilter(choices=CapitalSource.choices)
     commune = filters.CharFilter(field_name="commune_id")
     province = filters.CharFilter(field_name="province_id")
-    province_wide = filters.BooleanFilter(field_name="commune", lookup_expr="isnull")
+    province_wide = BooleanFilter(field_name="commune", lookup_expr="isnull")
 
     class Meta:
         model = BudgetAllocation

@@ -4,6 +4,8 @@
   the database: a model column's type decides them (`integer_range`), and a plain
   `IntegerField` is a 32-bit integer unless it says otherwise. Money and other big columns
   take at most `MAX_BIG` (10^15 VND), so that sums of them stay far inside 64 bits.
+- Text is text: a number sent where text is expected is refused, and an empty string is not an
+  id.
 - Dates and times are parsed strictly: nothing before 1900, no UTC offset beyond ±14:00 (none
   exists; PostgreSQL refuses some), and no future where the future is impossible
   (`not_future` dates; device times at most `CLOCK_SKEW` ahead of the server).
@@ -62,6 +64,27 @@ def datetime_problem(value: datetime, *, max_ahead: timedelta | None = None) -> 
     return None
 
 
+class CharField(serializers.CharField):
+    """Text only: a number where text is expected is refused, not turned into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id, or null where none is allowed; an empty string is refused (DRF reads it as
+    null)."""
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            raise serializers.ValidationError(
+                "An empty string is not an id; send null for none.", code="incorrect_type"
+            )
+        return super().run_validation(data)
+
+
 class IntegerField(serializers.IntegerField):
     """An integer within explicit bounds: 32-bit unless `min_value`/`max_value` say else."""
 
@@ -107,6 +130,7 @@ class DateTimeField(serializers.DateTimeField):
 
 def _mapped(field_class: type) -> type:
     return {
+        serializers.CharField: CharField,
         serializers.IntegerField: IntegerField,
         serializers.DateField: DateField,
         serializers.DateTimeField: DateTimeField,
@@ -123,6 +147,7 @@ class ModelSerializer(serializers.ModelSerializer):
         model_field: _mapped(field_class)
         for model_field, field_class in serializers.ModelSerializer.serializer_field_mapping.items()
     }
+    serializer_related_field = PrimaryKeyRelatedField
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)

@@ -1,6 +1,8 @@
 """Filters with the input rules of core.api.fields: integers within their column's range
-(a whole number, not a decimal), dates and times parsed strictly. Every FilterSet derives
-from `FilterSet` (also the base of those that views generate from `filterset_fields`)."""
+(a whole number, not a decimal), dates and times parsed strictly, booleans only `true` or
+`false`. Every FilterSet derives from `FilterSet` (also the base of those that views generate
+from `filterset_fields`). An empty value is refused before any filter reads it
+(core.api.views.KnownQueryParamsMixin)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,24 @@ class StrictIsoDateTimeField(filter_fields.IsoDateTimeField):
         return parsed
 
 
+class StrictBooleanField(forms.Field):
+    """`true` or `false` (any case); anything else is a 400, not an unfiltered answer."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        text = (value or "").strip().lower()
+        if text in ("", "none"):
+            return None
+        if text not in ("true", "false"):
+            raise forms.ValidationError("Must be true or false.", code="invalid")
+        return text == "true"
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class IntegerFilter(django_filters.NumberFilter):
     """A whole number within `min_value`..`max_value`."""
 
@@ -48,6 +68,7 @@ class FilterSet(rest_framework.FilterSet):
         **rest_framework.FilterSet.FILTER_DEFAULTS,
         models.DateField: {"filter_class": DateFilter},
         models.DateTimeField: {"filter_class": IsoDateTimeFilter},
+        models.BooleanField: {"filter_class": BooleanFilter},
     }
 
     @classmethod

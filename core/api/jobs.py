@@ -17,7 +17,7 @@ from core.errors import Conflict
 from core.models import Job, JobStatus
 
 from .errors import PROBLEM_CONTENT_TYPE
-from .fields import ModelSerializer
+from .fields import CharField, ModelSerializer
 from .idempotency import idempotent
 from .schema import ProblemSerializer
 from .views import KnownQueryParamsMixin
@@ -55,7 +55,7 @@ class JobSerializer(ModelSerializer):
 
 class ExportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["export_households"])
-    commune = serializers.CharField(required=False, help_text="Limit to one commune.")
+    commune = CharField(required=False, help_text="Limit to one commune.")
 
 
 class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

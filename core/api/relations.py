@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
-from rest_framework import serializers
+
+from .fields import PrimaryKeyRelatedField
 
 
-class InAreaRelatedField(serializers.PrimaryKeyRelatedField):
+class InAreaRelatedField(PrimaryKeyRelatedField):
     """A reference (by id) to a row inside the caller's area. A row outside the area reads as
     "does not exist", exactly as a GET of it would: a write tells the caller nothing more than
     a read. The serializer's context carries the caller's `access` (AreaScopedMixin puts it

@@ -79,11 +79,13 @@ IF_MATCH = OpenApiParameter(
 )
 
 LOCATION = {
+    "required": True,
     "description": "The URL of the created resource (its detail endpoint).",
     "schema": {"type": "string", "format": "uri"},
 }
 
 ETAG = {
+    "required": True,
     "description": 'The resource\'s version after this request, as an ETag (`"3"`): send it as '
     "`If-Match` with the next change (it equals the body's `version`; after a disbursement, "
     "`assignment_version`).",

@@ -36,8 +36,9 @@ def declared_params(declared) -> set[str]:
 
 
 class KnownQueryParamsMixin:
-    """A list, or a view that declares its query parameters, refuses those it does not read:
-    400 naming each (`Unknown parameter.`), instead of silently answering unfiltered.
+    """A read refuses the query parameters it does not read:
+    400 naming each (`Unknown parameter.`), instead of silently answering unfiltered; and so a
+    parameter given with an empty value (`?village=`).
 
     Known: `format`, the paginator's (`cursor`, `page_size`), the filterset's, and what the
     view declares in `query_params` (a serializer class, a FilterSet class or names; for a
@@ -54,9 +55,13 @@ class KnownQueryParamsMixin:
                 raise ValidationError(
                     {name: ["Unknown parameter."] for name in unknown}, code="unknown_parameter"
                 )
+            empty = sorted(k for k, values in request.query_params.lists() if "" in values)
+            if empty:
+                message = "Empty value: give a value, or leave the parameter out."
+                raise ValidationError({name: [message] for name in empty}, code="empty_parameter")
 
     def known_query_params(self) -> set[str] | None:
-        """The names this request may carry; None when the view does not check."""
+        """The names a read may carry (a detail takes none but `format`); None for writes."""
         if self.request.method not in ("GET", "HEAD"):
             return None
         action = getattr(self, "action", None)
@@ -64,8 +69,6 @@ class KnownQueryParamsMixin:
         if isinstance(declared, dict):
             declared = declared.get(action)
         listing = action == "list" or (action is None and isinstance(self, ListModelMixin))
-        if declared is None and not listing:
-            return None
         known = {"format"}
         if declared is not None:
             known |= declared_params(declared)

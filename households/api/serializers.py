@@ -1,7 +1,13 @@
 from django.db.models import Exists, OuterRef, Prefetch
 from rest_framework import serializers
 
-from core.api.fields import DateField, IntegerField, ModelSerializer
+from core.api.fields import (
+    CharField,
+    DateField,
+    IntegerField,
+    ModelSerializer,
+    PrimaryKeyRelatedField,
+)
 from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
 from geo.models import Commune, EthnicGroup, Village
@@ -113,7 +119,7 @@ class MemberCreateSerializer(MemberNewSerializer):
 class MemberMoveSerializer(serializers.Serializer):
     household = InAreaRelatedField(queryset=Household.objects.all())
     relationship = serializers.ChoiceField(choices=Member._meta.get_field("relationship").choices)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    reason = CharField(required=False, allow_blank=True, max_length=255)
     version = IntegerField(required=False, min_value=1)
 
 
@@ -156,7 +162,7 @@ class HouseholdWriteSerializer(ModelSerializer):
     commune = serializers.SlugRelatedField(
         slug_field="code", queryset=Commune.objects.all(), help_text="Commune code (5 digits)."
     )
-    village = serializers.PrimaryKeyRelatedField(
+    village = PrimaryKeyRelatedField(
         queryset=Village.objects.all(), required=False, allow_null=True
     )
     members = MemberWriteSerializer(many=True, required=False)
@@ -198,7 +204,7 @@ class HouseholdCreateSerializer(HouseholdWriteSerializer):
 
 class HouseholdCloseSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[HouseholdStatus.MOVED_OUT, HouseholdStatus.DISSOLVED])
-    reason = serializers.CharField(max_length=255)
+    reason = CharField(max_length=255)
     date = DateField(not_future=True)
     version = IntegerField(required=False, min_value=1)
 
@@ -207,7 +213,7 @@ class HouseholdMergeSerializer(serializers.Serializer):
     into = InAreaRelatedField(
         queryset=Household.objects.all(), help_text="The household that remains."
     )
-    reason = serializers.CharField(max_length=255)
+    reason = CharField(max_length=255)
     date = DateField(not_future=True)
     version = IntegerField(
         required=False, min_value=1, help_text="Version of the household being merged away."
@@ -215,7 +221,7 @@ class HouseholdMergeSerializer(serializers.Serializer):
 
 
 class FieldChangeSerializer(serializers.Serializer):
-    field = serializers.CharField()
+    field = CharField()
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
 
@@ -225,14 +231,14 @@ class HistoryEntrySerializer(serializers.Serializer):
     object_type = serializers.ChoiceField(choices=["household", "member"])
     object_id = serializers.UUIDField()
     change = serializers.ChoiceField(choices=["created", "changed", "deleted"])
-    user = serializers.CharField(allow_null=True)
-    channel = serializers.CharField()
-    reason = serializers.CharField(allow_null=True)
+    user = CharField(allow_null=True)
+    channel = CharField()
+    reason = CharField(allow_null=True)
     changes = FieldChangeSerializer(many=True)
 
 
 class DuplicateMemberSerializer(PersonalDataMixin, ModelSerializer):
-    household_code = serializers.CharField(source="household.code", read_only=True)
+    household_code = CharField(source="household.code", read_only=True)
 
     class Meta:
         model = Member
@@ -272,4 +278,4 @@ class DuplicateSerializer(ModelSerializer):
 
 
 class DuplicateDismissSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=255)
+    note = CharField(max_length=255)

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from core import audit
 from core.access import Perm, access_for
-from core.api.fields import INT64_MAX, IntegerField, ModelSerializer
+from core.api.fields import INT64_MAX, CharField, IntegerField, ModelSerializer
 from core.api.views import KnownQueryParamsMixin
 from core.feed import FEED
 from core.models import ChangeEvent
@@ -29,7 +29,7 @@ class ChangesParams(serializers.Serializer):
         help_text="The `next_after` of your previous read.",
     )
     types = serializers.MultipleChoiceField(choices=ENTITIES, required=False)
-    commune = serializers.CharField(required=False)
+    commune = CharField(required=False)
     limit = IntegerField(min_value=1, max_value=1000, default=500)
 
 

@@ -27,7 +27,14 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from core.access import Perm
-from core.api.fields import CLOCK_SKEW, INT64_MAX, DateTimeField, IntegerField, ModelSerializer
+from core.api.fields import (
+    CLOCK_SKEW,
+    INT64_MAX,
+    CharField,
+    DateTimeField,
+    IntegerField,
+    ModelSerializer,
+)
 from core.api.idempotency import idempotent
 from core.api.parsers import ItemsJSONParser, check_text
 from core.api.serializers import PersonalDataMixin
@@ -109,8 +116,8 @@ class BatchRowSerializer(UploadResultSerializer):
     stored: `result` says why; the fields it could not give are null)."""
 
     client_id = serializers.UUIDField(source="id", allow_null=True)
-    kind = serializers.CharField(allow_null=True)
-    status = serializers.CharField(help_text="applied, conflict, rejected or refused.")
+    kind = CharField(allow_null=True)
+    status = CharField(help_text="applied, conflict, rejected or refused.")
     replayed = serializers.BooleanField(help_text="The item had been received before.")
 
     class Meta(UploadResultSerializer.Meta):
@@ -129,7 +136,7 @@ class BatchRowSerializer(UploadResultSerializer):
 
 class ResolveSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["apply", "discard"])
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    note = CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 def _echo(raw: Any, name: str) -> str | None:

@@ -1,6 +1,12 @@
 from rest_framework import serializers
 
-from core.api.fields import DateField, IntegerField, ModelSerializer
+from core.api.fields import (
+    CharField,
+    DateField,
+    IntegerField,
+    ModelSerializer,
+    PrimaryKeyRelatedField,
+)
 from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
 from geo.models import Commune, Province
@@ -41,7 +47,7 @@ class IndicatorSerializer(ModelSerializer):
 
 
 class RuleParameterSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = CharField()
     kind = serializers.ChoiceField(
         choices=["int", "number", "share", "codes", "retirement"],
         help_text='int: whole number; number/share: a number ("8.5", "1/2"); codes: a list '
@@ -49,14 +55,14 @@ class RuleParameterSerializer(serializers.Serializer):
     )
     default = serializers.JSONField(help_text="The Decree 07/2021 value.")
     codes = serializers.ListField(
-        child=serializers.CharField(), allow_null=True, help_text="Allowed codes (kind codes)."
+        child=CharField(), allow_null=True, help_text="Allowed codes (kind codes)."
     )
-    source = serializers.CharField()
+    source = CharField()
     to_confirm = serializers.BooleanField()
 
 
 class RuleSerializer(serializers.Serializer):
-    rule = serializers.CharField()
+    rule = CharField()
     parameters = RuleParameterSerializer(many=True)
 
 
@@ -117,7 +123,7 @@ class SurveyMemberSerializer(ModelSerializer):
     birth date; schooling applies from 3 to 30, nutrition under 16, health insurance from 6,
     the monthly social allowance from 16, education level from 16 to 30."""
 
-    member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.all())
+    member = PrimaryKeyRelatedField(queryset=Member.objects.all())
 
     class Meta:
         model = SurveyMember
@@ -139,7 +145,7 @@ class SurveySerializer(PersonalDataMixin, ModelSerializer):
         help_text="Means of accessing information owned, each once; [] none; null not known. "
         "Required when a standard in force has the information-devices indicator.",
     )
-    review_round = serializers.PrimaryKeyRelatedField(
+    review_round = PrimaryKeyRelatedField(
         queryset=ReviewRound.objects.all(), required=False, allow_null=True, write_only=True
     )
     application = serializers.ChoiceField(
@@ -212,15 +218,15 @@ class ComplaintSerializer(PersonalDataMixin, ModelSerializer):
 
 
 class IndicatorResultSerializer(serializers.Serializer):
-    code = serializers.CharField()
+    code = CharField()
     deprived = serializers.BooleanField()
-    reason_vi = serializers.CharField()
-    reason_en = serializers.CharField()
+    reason_vi = CharField()
+    reason_en = CharField()
 
 
 class AssessmentSerializer(PersonalDataMixin, ModelSerializer):
-    standard_code = serializers.CharField(source="standard.code", read_only=True)
-    commune = serializers.CharField(source="household.commune_id", read_only=True)
+    standard_code = CharField(source="standard.code", read_only=True)
+    commune = CharField(source="household.commune_id", read_only=True)
     survey_date = serializers.DateField(source="survey.survey_date", read_only=True)
     indicators = IndicatorResultSerializer(many=True, read_only=True)
 
@@ -264,9 +270,9 @@ class AssessmentSerializer(PersonalDataMixin, ModelSerializer):
 
 class ReproduceSerializer(serializers.Serializer):
     identical = serializers.BooleanField(help_text="The engine gives the stored answer again.")
-    stored_engine_version = serializers.CharField()
-    engine_version = serializers.CharField()
-    classification = serializers.CharField()
+    stored_engine_version = CharField()
+    engine_version = CharField()
+    classification = CharField()
     deprivation_count = serializers.IntegerField()
     income_per_person_month = serializers.IntegerField()
 
@@ -283,9 +289,9 @@ class _ActionSerializer(serializers.Serializer):
     version = IntegerField(
         required=False, min_value=1, help_text="Version the step is based on (or If-Match)."
     )
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = CharField(required=False, allow_blank=True, default="")
     attachments = serializers.ListField(
-        child=serializers.CharField(max_length=500),
+        child=CharField(max_length=500),
         required=False,
         default=list,
         help_text="References to minutes, photos or documents kept elsewhere.",
@@ -304,15 +310,13 @@ class PostingSerializer(_ActionSerializer):
 
 
 class ApproveSerializer(_ActionSerializer):
-    decision_number = serializers.CharField(max_length=60)
+    decision_number = CharField(max_length=60)
     decision_date = DateField(not_future=True)
-    certificate_number = serializers.CharField(
-        max_length=60, required=False, default="", allow_blank=True
-    )
+    certificate_number = CharField(max_length=60, required=False, default="", allow_blank=True)
 
 
 class RejectSerializer(_ActionSerializer):
-    reason = serializers.CharField(max_length=500)
+    reason = CharField(max_length=500)
 
 
 class ComplaintResolvedSerializer(ComplaintSerializer):
@@ -332,11 +336,11 @@ class ComplaintResolvedSerializer(ComplaintSerializer):
 
 class ComplaintResolveSerializer(serializers.Serializer):
     upheld = serializers.BooleanField(help_text="Upheld: the assessment returns to survey.")
-    resolution = serializers.CharField()
+    resolution = CharField()
 
 
 class OfficialStatusSerializer(ModelSerializer):
-    standard_code = serializers.CharField(source="standard.code", read_only=True)
+    standard_code = CharField(source="standard.code", read_only=True)
 
     class Meta:
         model = OfficialStatus
@@ -356,21 +360,21 @@ class WatchlistEntrySerializer(PersonalDataMixin, serializers.Serializer):
     personal_model = Assessment
 
     household = serializers.UUIDField()
-    household_code = serializers.CharField()
-    commune = serializers.CharField()
+    household_code = CharField()
+    commune = CharField()
     escaped_on = serializers.DateField()
-    standard_code = serializers.CharField()
+    standard_code = CharField()
     income_per_person_month = serializers.IntegerField()
     line = serializers.IntegerField()
     income_margin = serializers.FloatField(help_text="Income above the line, as a share of it.")
     deprivation_count = serializers.IntegerField()
     min_deprivations = serializers.IntegerField()
-    reasons = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=CharField())
 
 
 class WhatIfRequestSerializer(serializers.Serializer):
-    standard = serializers.PrimaryKeyRelatedField(queryset=PovertyStandard.objects.all())
-    baseline = serializers.PrimaryKeyRelatedField(
+    standard = PrimaryKeyRelatedField(queryset=PovertyStandard.objects.all())
+    baseline = PrimaryKeyRelatedField(
         queryset=PovertyStandard.objects.all(),
         required=False,
         help_text="Compare with (default: the national standard in force today).",
@@ -381,9 +385,9 @@ class WhatIfRequestSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    commune = serializers.CharField()
-    from_class = serializers.CharField()
-    to_class = serializers.CharField()
+    commune = CharField()
+    from_class = CharField()
+    to_class = CharField()
     households = serializers.IntegerField()
 
 
@@ -411,7 +415,7 @@ class WhatIfRunSerializer(ModelSerializer):
 
 
 class WhatIfChangeSerializer(ModelSerializer):
-    household_code = serializers.CharField(source="household.code", read_only=True)
+    household_code = CharField(source="household.code", read_only=True)
 
     class Meta:
         model = WhatIfChange

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.access import Perm
-from core.api.fields import IntegerField
+from core.api.fields import CharField, IntegerField
 from core.api.idempotency import IdempotentCreateMixin, idempotent
 from core.api.jobs import JobSerializer
 from core.api.schema import IF_MATCH
@@ -318,7 +318,7 @@ class WatchlistParams(serializers.Serializer):
     income_margin = serializers.FloatField(min_value=0, max_value=2, default=0.2)
     deprivation_margin = IntegerField(min_value=0, max_value=5, default=1)
     standard = serializers.UUIDField(required=False)
-    commune = serializers.CharField(required=False)
+    commune = CharField(required=False)
 
 
 class RelapseWatchlistView(AreaScopedMixin, generics.ListAPIView):

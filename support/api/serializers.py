@@ -1,6 +1,13 @@
 from rest_framework import serializers
 
-from core.api.fields import MAX_BIG, DateField, IntegerField, ModelSerializer
+from core.api.fields import (
+    MAX_BIG,
+    CharField,
+    DateField,
+    IntegerField,
+    ModelSerializer,
+    PrimaryKeyRelatedField,
+)
 from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
 from geo.models import Commune, Province
@@ -122,26 +129,26 @@ class PackageSerializer(ModelSerializer):
 
 class MatchSerializer(serializers.Serializer):
     package = serializers.UUIDField()
-    package_code = serializers.CharField()
-    package_name = serializers.CharField()
-    kind = serializers.CharField()
+    package_code = CharField()
+    package_name = CharField()
+    kind = CharField()
     eligible = serializers.BooleanField()
     reasons_en = serializers.ListField(
-        child=serializers.CharField(), help_text="Why it qualifies or not, in English."
+        child=CharField(), help_text="Why it qualifies or not, in English."
     )
     reasons_vi = serializers.ListField(
-        child=serializers.CharField(), help_text="The same reasons in Vietnamese."
+        child=CharField(), help_text="The same reasons in Vietnamese."
     )
     reasons = serializers.ListField(
-        child=serializers.CharField(),
+        child=CharField(),
         help_text="= `reasons_en`, kept for existing clients.",
     )
     base_amount = serializers.IntegerField(allow_null=True)
     multiplier = serializers.DecimalField(max_digits=5, decimal_places=3, allow_null=True)
     amount = serializers.IntegerField(allow_null=True)
-    explanation_en = serializers.CharField(help_text="How the amount is reached, in English.")
-    explanation_vi = serializers.CharField(help_text="The same in Vietnamese.")
-    explanation = serializers.CharField(help_text="= `explanation_en`, kept for existing clients.")
+    explanation_en = CharField(help_text="How the amount is reached, in English.")
+    explanation_vi = CharField(help_text="The same in Vietnamese.")
+    explanation = CharField(help_text="= `explanation_en`, kept for existing clients.")
 
 
 def match_rows(matches) -> list[dict]:
@@ -176,14 +183,14 @@ class AssignmentStepSerializer(ModelSerializer):
 
 
 class SplitSerializer(serializers.Serializer):
-    source = serializers.CharField()
+    source = CharField()
     amount = serializers.IntegerField()
 
 
 class AssignmentSerializer(ModelSerializer):
-    package_code = serializers.CharField(source="package.code", read_only=True)
-    household_code = serializers.CharField(source="household.code", read_only=True)
-    commune = serializers.CharField(source="household.commune_id", read_only=True)
+    package_code = CharField(source="package.code", read_only=True)
+    household_code = CharField(source="household.code", read_only=True)
+    commune = CharField(source="household.commune_id", read_only=True)
     split = SplitSerializer(many=True, read_only=True)
 
     class Meta:
@@ -219,35 +226,35 @@ class AssignmentDetailSerializer(AssignmentSerializer):
 
 class ProposeSerializer(serializers.Serializer):
     household = InAreaRelatedField(queryset=Household.objects.all())
-    package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
+    package = PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
     period = period_field()
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = CharField(required=False, allow_blank=True, default="")
 
 
 class BulkProposeSerializer(serializers.Serializer):
-    package = serializers.PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
+    package = PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
     period = period_field()
 
 
 class BulkResultSerializer(serializers.Serializer):
     household = serializers.UUIDField()
-    household_code = serializers.CharField()
+    household_code = CharField()
     outcome = serializers.ChoiceField(choices=["proposed", "skipped", "rejected"])
     assignment = serializers.UUIDField(allow_null=True)
-    detail = serializers.CharField()
+    detail = CharField()
     reasons_en = serializers.ListField(
-        child=serializers.CharField(),
+        child=CharField(),
         help_text="Proposed: why the household qualifies; rejected as not eligible: why not "
         "(English). Empty otherwise.",
     )
     reasons_vi = serializers.ListField(
-        child=serializers.CharField(), help_text="The same reasons in Vietnamese."
+        child=CharField(), help_text="The same reasons in Vietnamese."
     )
-    explanation_en = serializers.CharField(
+    explanation_en = CharField(
         allow_null=True, help_text="Proposed: how the amount is reached (English)."
     )
-    explanation_vi = serializers.CharField(allow_null=True, help_text="The same in Vietnamese.")
+    explanation_vi = CharField(allow_null=True, help_text="The same in Vietnamese.")
 
 
 class _VersionedSerializer(serializers.Serializer):
@@ -257,11 +264,11 @@ class _VersionedSerializer(serializers.Serializer):
 
 
 class NotesSerializer(_VersionedSerializer):
-    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    notes = CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class ReasonSerializer(_VersionedSerializer):
-    reason = serializers.CharField(max_length=500)
+    reason = CharField(max_length=500)
 
 
 class DisbursementSerializer(ModelSerializer):
@@ -301,7 +308,7 @@ class DisbursedSerializer(DisbursementSerializer):
 class DisburseSerializer(_VersionedSerializer):
     date = DateField(not_future=True)
     amount = IntegerField(min_value=1, max_value=MAX_BIG)
-    evidence_reference = serializers.CharField(max_length=300)
+    evidence_reference = CharField(max_length=300)
 
 
 class ParticipationSerializer(PersonalDataMixin, ModelSerializer):
@@ -368,7 +375,7 @@ class TargetSerializer(ModelSerializer):
 
 
 class BudgetRowSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = CharField()
     allocated = serializers.IntegerField()
     committed = serializers.IntegerField()
     disbursed = serializers.IntegerField()
@@ -376,8 +383,8 @@ class BudgetRowSerializer(serializers.Serializer):
 
 
 class CoverageRowSerializer(serializers.Serializer):
-    commune = serializers.CharField()
-    package = serializers.CharField()
+    commune = CharField()
+    package = CharField()
     eligible_households = serializers.IntegerField(
         help_text="Poor / near-poor households of the package's classifications."
     )
@@ -387,8 +394,8 @@ class CoverageRowSerializer(serializers.Serializer):
 
 class GapSerializer(serializers.Serializer):  # a household of the coverage gap
     household = serializers.UUIDField(source="pk")
-    household_code = serializers.CharField(source="code")
-    commune = serializers.CharField(source="commune_id")
+    household_code = CharField(source="code")
+    commune = CharField(source="commune_id")
 
 
 # ---------------------------------------------------------------------------- query parameters
@@ -396,7 +403,7 @@ class GapSerializer(serializers.Serializer):  # a household of the coverage gap
 
 class PeriodParams(serializers.Serializer):
     period = period_field(help_text="Year.")
-    commune = serializers.CharField(required=False)
+    commune = CharField(required=False)
 
 
 class EligibleParams(serializers.Serializer):
@@ -410,4 +417,4 @@ class BudgetExecutionParams(serializers.Serializer):
 
 class CoverageParams(serializers.Serializer):
     period = period_field(help_text="Year.")
-    package = serializers.CharField(required=False, help_text="A package code.")
+    package = CharField(required=False, help_text="A package code.")
