@@ -1,9 +1,10 @@
 """A Python client generated from the committed openapi.yaml with openapi-python-client (the
-settings in openapi-python-client.yaml) covers every operation, imports, and drives one
-whole case by itself: find a commune and a village,
+settings in openapi-python-client.yaml, as the README's quick start generates it) covers
+every operation, imports, and drives one whole case by itself: find a commune and a village,
 register a household with its members, survey it, read the assessment and its explanation,
 review it (village meeting, posting, approval), find the support packages it qualifies for,
-propose, approve and disburse support, and read the change feed.
+propose, approve and disburse support, and read the change feed. The README's Python example
+runs too.
 
 Requests go through the WSGI app in this process (`httpx.WSGITransport`), in the test's
 transaction (the `wsgi_database` fixture); users and their tokens come from the factories,
@@ -12,6 +13,7 @@ everything else from the client.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 import subprocess
@@ -510,6 +512,47 @@ def test_one_whole_case_through_the_generated_client(connect, ward):
     assert {e.user for e in decisions} == {chairperson.username}
     assert events[0].payload["code"] == household.code
     assert events[-1].payload["state"] == "completed"
+
+
+# ---------------------------------------------------------------------- the README example
+
+
+def readme_example() -> str:
+    """The README's one Python block (the quick start)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```$", readme, re.M | re.S)
+    assert len(blocks) == 1, "README.md: expected one ```python block, the quick start"
+    return blocks[0]
+
+
+def test_the_readme_quick_start_works(generated, wsgi_database, ward, capsys):
+    """The block runs as written against this process's app: its client gets this test's
+    address, the key of a commune officer of the ward (as `./dev serve`'s `commune` user) and
+    the in-process transport, instead of the address and key a reader fills in."""
+    key = f.auth_header(f.user(Role.COMMUNE_OFFICER, communes=[ward])).removeprefix("Token ")
+    tree = ast.parse(readme_example())
+    [call] = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "AuthenticatedClient"
+    ]
+    given = {keyword.arg: keyword for keyword in call.keywords}
+    assert given["base_url"].value.value == "http://127.0.0.1:8000"
+    assert given["token"].value.value.startswith("pvk_")
+    given["base_url"].value = ast.Constant(BASE_URL)
+    given["token"].value = ast.Constant(key)
+    call.keywords.append(ast.keyword("httpx_args", ast.Name("HTTPX_ARGS", ast.Load())))
+    code = compile(ast.fix_missing_locations(tree), "README.md", "exec")
+    namespace = {"HTTPX_ARGS": {"transport": httpx.WSGITransport(app=WSGIHandler())}}
+    exec(code, namespace)
+    assert not wsgi_database, "\n".join(wsgi_database)
+    printed = capsys.readouterr().out
+    household, assessment = namespace["household"], namespace["assessment"]
+    assert household.commune == ward.code and len(household.members) == 2
+    assert assessment.household == household.id
+    assert assessment.classification == "near_poor"  # as the README says
+    assert printed.splitlines()[-2:] == [assessment.classification, assessment.explanation_en]
+    assert "Classification: near-poor" in assessment.explanation_en
 
 
 # ------------------------------------------------------------------- what does not work yet
