@@ -90,7 +90,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
         parameters=[RegistrySyncParamsSerializer],
         request={
             "application/json": RegistryRecordSerializer(many=True),
-            "application/x-ndjson": OpenApiTypes.STR,
+            "application/x-ndjson": OpenApiTypes.BINARY,  # raw bytes: one record a line
             "multipart/form-data": RegistryUploadSerializer,
         },
         responses={

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import itertools
 import os
-import traceback
 from pathlib import Path
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import got_request_exception, request_finished, request_started
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -85,26 +83,6 @@ def flatmap_path_parameters(context, path_parameters):
         return st.just(path_parameters)
     [name] = path_parameters
     return st.sampled_from([path_parameters, *({name: value} for value in ids)])
-
-
-@pytest.fixture
-def wsgi_database():
-    """Requests through the WSGI handler keep the test's connection and transaction (as
-    Django's test client does), and a server error keeps its traceback for the report."""
-    errors: list[str] = []
-
-    def keep(sender, request, **kwargs):
-        errors.append(traceback.format_exc())
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    got_request_exception.connect(keep)
-    try:
-        yield errors
-    finally:
-        got_request_exception.disconnect(keep)
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def seed(officer) -> dict[str, list[str]]:
