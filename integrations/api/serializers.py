@@ -27,6 +27,10 @@ class RegistryRecordSerializer(serializers.Serializer):
     members = RegistryMemberSerializer(many=True, help_text="Every resident, the head included.")
 
 
+class RegistryBatchSerializer(serializers.Serializer):
+    records = RegistryRecordSerializer(many=True, help_text="The records, in the registry's order.")
+
+
 class RegistryUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text="JSON array of records, NDJSON (one record per line) or CSV (one row per "

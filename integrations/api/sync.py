@@ -33,7 +33,7 @@ from core.models import Job
 from integrations import sync
 
 from .serializers import (
-    RegistryRecordSerializer,
+    RegistryBatchSerializer,
     RegistrySyncParamsSerializer,
     RegistryUploadSerializer,
     SyncReportSerializer,
@@ -89,7 +89,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
         operation_id="registry_sync_create",
         parameters=[RegistrySyncParamsSerializer],
         request={
-            "application/json": RegistryRecordSerializer(many=True),
+            "application/json": RegistryBatchSerializer,
             "application/x-ndjson": OpenApiTypes.BINARY,  # raw bytes: one record a line
             "multipart/form-data": RegistryUploadSerializer,
         },
@@ -103,16 +103,22 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
     def create(self, request):
         """Sync Home Affairs registry records: one outcome per record (created, updated,
         unchanged, rejected with field and reason, conflicts with local edits). A rejected
-        record never blocks the others. Records outside your area are rejected."""
+        record never blocks the others. Records outside your area are rejected.
+
+        The body: JSON `{"records": [...]}` (a bare JSON array of records is also taken), NDJSON
+        (one record a line), or a file (multipart, field `file`)."""
         params = RegistrySyncParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         dry_run = params.validated_data["dry_run"]
         if (request.content_type or "").startswith("multipart/"):
             return self._upload(request, dry_run)
         records = request.data
+        if isinstance(records, dict) and set(records) == {"records"}:
+            records = records["records"]
         if not isinstance(records, list):
             raise InvalidInput(
-                "The body is a JSON array of registry records, or NDJSON (one record per line).",
+                'The body is JSON {"records": [...]} (or a bare array of records), or NDJSON '
+                "(one record per line).",
                 fields={"non_field_errors": "Expected a list of records."},
                 code="not_a_list",
             )

@@ -555,19 +555,16 @@ def test_the_readme_quick_start_works(generated, wsgi_database, ward, capsys):
     assert "Classification: near-poor" in assessment.explanation_en
 
 
-# ------------------------------------------------------------------- what does not work yet
+# ------------------------------------------------------------------- the registry sync
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="openapi-python-client 0.29 picks the body of an operation with several media "
-    "types by isinstance(body, <type>); for the registry sync's JSON array that is "
-    "isinstance(body, list[RegistryRecordRequest]), a TypeError whatever the body",
-)
 def test_the_registry_sync_through_the_generated_client(connect, ward):
     from poverty_client.api.registry_sync import registry_sync_create
-    from poverty_client.models import RegistryMemberRequest, RegistryRecordRequest
+    from poverty_client.models import (
+        RegistryBatchRequest,
+        RegistryMemberRequest,
+        RegistryRecordRequest,
+    )
 
     officer = connect(f.user(Role.PROVINCE_OFFICER, provinces=["22"]))
     record = RegistryRecordRequest(
@@ -585,5 +582,9 @@ def test_the_registry_sync_through_the_generated_client(connect, ward):
             )
         ],
     )
-    report = ok(registry_sync_create.sync_detailed(client=officer, body=[record], dry_run=True))
+    report = ok(
+        registry_sync_create.sync_detailed(
+            client=officer, body=RegistryBatchRequest(records=[record]), dry_run=True
+        )
+    )
     assert report.dry_run and [r.outcome for r in report.records] == ["created"]
