@@ -263,13 +263,49 @@ DRF_STANDARDIZED_ERRORS = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Household poverty case management API",
-    "DESCRIPTION": (
-        "Registry of households and members by administrative unit, for multidimensional "
-        "poverty assessment and support (Vietnam; Quảng Ninh first). Errors are RFC 9457 "
-        "problem details (`application/problem+json`). Updates require the version they were "
-        'based on (`If-Match: "<version>"` header or `version` field).'
-    ),
-    "VERSION": "1.0.0",
+    "DESCRIPTION": """\
+Registry of households and members by administrative unit, for multidimensional poverty \
+assessment, review and support (Vietnam; Quảng Ninh first).
+
+**Authentication.** `Authorization: Token <key>`; keys are issued by a province officer and \
+expire. Each key belongs to a user with one role and an area (provinces, communes or villages).
+
+**Roles and areas.** Each operation names the roles that may call it and its area rule. A \
+record outside your area is answered as if it did not exist. Personal data (names, citizen \
+IDs, contacts, incomes) is null for roles without the right to read it.
+
+**Bodies** are JSON (`application/json`); the registry sync also takes NDJSON and a file \
+(multipart). Another media type is a 415.
+
+**Errors** are RFC 9457 problem details (`application/problem+json`) with a stable `code` \
+(the `type` is `https://poverty.quangninh.gov.vn/problems/<code>`) and, for invalid input, \
+`errors` naming each field (dotted path) with its reason. Every status an operation can \
+return is listed with it.
+
+**Versions.** A changeable record carries `version`, and its responses an `ETag`. A change \
+sends the version it is based on as `If-Match: "<version>"` (or the body's `version`): without \
+it 428, with an old one 412 (409 when it came in the body), and nothing is written.
+
+**Safe retries.** A create may carry an `Idempotency-Key`: the same key with the same request \
+answers the first response again, kept for 24 hours. Field apps upload by client UUID.
+
+**Lists** are cursor-paginated (`cursor`, `page_size` 1–500). An unknown or empty query \
+parameter is a 400.
+
+**Units.** Money is whole VND (integers). Incomes are over the 12 months before the survey; \
+`income_per_person_month` and the income `line` are per person per month. Dates are ISO 8601 \
+(`2026-11-29`), times UTC with an offset. Codes: provinces 2 digits, communes 5 digits (General \
+Statistics Office, as reorganised in 2025), ethnic groups `01`–`54`.
+
+**Versioning and deprecation.** Paths under `/api/v1/` keep their meaning for the life of v1: \
+within v1 changes are additive only (new operations, new optional request fields, new \
+response fields, new enum values that clients must tolerate), and this document's `version` \
+rises with each (minor for additions, patch for fixes). A change that would break a client \
+comes as `/api/v2/`, served beside v1 for at least 12 months. An operation or field to be \
+removed is first marked `deprecated: true` here, and its responses carry a `Deprecation` \
+header and a `Sunset` header with the date of removal, announced at least 6 months ahead. \
+No v1 operation is deprecated today.""",
+    "VERSION": "1.1.0",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -281,6 +317,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.serializers.mark_masked_nullable",
         "core.api.schema.document_tags",
+        "core.api.schema.document_units",
     ],
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "households.choices.Sex",

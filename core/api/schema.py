@@ -170,6 +170,24 @@ PROBLEMS: dict[str, tuple[str, list[str]]] = {
     ),
 }
 
+
+def problem_example(status: str, code: str, meaning: str) -> dict:
+    """A problem-details body as the API sends it for `status` (shape of ProblemSerializer)."""
+    example = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": meaning.split(":")[0].split(".")[0],
+        "status": int(status),
+        "detail": meaning,
+        "code": code,
+        "instance": "/api/v1/…",
+    }
+    if status == "400":
+        reason = "A citizen ID is exactly 12 ASCII digits (0-9)."
+        example["detail"] = f"members.0.citizen_id: {reason}"
+        example["errors"] = [{"field": "members.0.citizen_id", "code": "invalid", "reason": reason}]
+    return example
+
+
 # Summaries of the standard actions; `{one}` and `{many}` name the resource.
 STANDARD_SUMMARIES = {
     "list": "List {many}",
@@ -301,10 +319,91 @@ class AutoSchema(BaseAutoSchema):
             response["description"] = (
                 f"{meaning} Codes (type `{PROBLEM_TYPE_BASE}<code>`): {types}."
             )
+            content = response["content"]["application/problem+json"]
+            content["example"] = problem_example(code, problem_codes[0], meaning)
             if code == "429":
                 response["headers"] = {"Retry-After": RETRY_AFTER}
             responses.setdefault(code, response)
         return responses
+
+
+# Units and code lists, by field name, told wherever a field of that name appears (a body, a
+# response or a query parameter) unless its own description already says so.
+_VND = "Whole VND (đồng)."
+UNITS: dict[str, tuple[str, str]] = {
+    # name: (unit sentence, a word that shows a description already states it)
+    **{
+        name: (_VND, "VND")
+        for name in (
+            "amount",
+            "base_amount",
+            "allocated",
+            "committed",
+            "disbursed",
+            "available",
+            "income_before",
+            "income_after",
+        )
+    },
+    **{
+        f"income_{source}": (
+            "Whole VND received over the 12 months before the survey date from this source.",
+            "VND",
+        )
+        for source in ("wages", "agriculture", "business", "allowances", "other")
+    },
+    "annual_income": (
+        "Whole VND received over the 12 months before the survey date, all sources.",
+        "VND",
+    ),
+    "income_per_person_month": (
+        "Whole VND per person per month: the annual income ÷ 12 ÷ the household's members.",
+        "VND",
+    ),
+    "line": (
+        "The standard's income line for the household's area (urban or rural), whole VND per "
+        "person per month.",
+        "VND",
+    ),
+    "floor_area_m2": ("Living floor area of the dwelling, in square metres (m²).", "m²"),
+    **{
+        name: (
+            "Commune-level unit code: 5 digits, from the General Statistics Office's list as "
+            "reorganised in 2025 (`/communes/`).",
+            "digit",
+        )
+        for name in ("commune", "previous_commune")
+    },
+    "province": ("Province code: 2 digits (`/provinces/`; Quảng Ninh is `22`).", "digit"),
+    "ethnicity": (
+        "Ethnic group code: 2 digits, `01` (Kinh) to `54`, from the General Statistics Office's "
+        "list (`/ethnic-groups/`).",
+        "digit",
+    ),
+}
+
+
+def _with_unit(node: dict, name: str) -> None:
+    unit = UNITS.get(name)
+    if unit is None or "$ref" in node:
+        return
+    sentence, marker = unit
+    description = node.get("description", "")
+    if marker not in description:
+        node["description"] = f"{description} {sentence}".strip()
+
+
+def document_units(result, **kwargs):
+    """Postprocessing hook: the units and code lists of UNITS, on every field they name."""
+    for component in result["components"]["schemas"].values():
+        for name, node in (component.get("properties") or {}).items():
+            _with_unit(node, name)
+    for item in result["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    _with_unit(parameter, parameter["name"])
+    return result
 
 
 def document_tags(result, generator, **kwargs):

@@ -1,4 +1,5 @@
 from django.db.models import Exists, OuterRef, Prefetch
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from core.api.fields import (
@@ -193,6 +194,43 @@ class HouseholdWriteSerializer(ModelSerializer):
         return value or None
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A household of three",
+            request_only=True,
+            value={
+                "commune": "06652",
+                "address": "Số 7, tổ 3, khu 4",
+                "phone": "0912345678",
+                "members": [
+                    {
+                        "full_name": "Hoàng Văn Thắng",
+                        "date_of_birth": "1979-03-14",
+                        "sex": "male",
+                        "ethnicity": "02",
+                        "relationship": "head",
+                        "citizen_id": "022079001234",
+                    },
+                    {
+                        "full_name": "Lý Thị Mai",
+                        "date_of_birth": "1983-07-02",
+                        "sex": "female",
+                        "ethnicity": "02",
+                        "relationship": "spouse",
+                    },
+                    {
+                        "full_name": "Hoàng Minh Đức",
+                        "date_of_birth": "2012-09-20",
+                        "sex": "male",
+                        "ethnicity": "02",
+                        "relationship": "child",
+                    },
+                ],
+            },
+        )
+    ]
+)
 class HouseholdCreateSerializer(HouseholdWriteSerializer):
     """Register a household with its members (the first of them usually the head)."""
 

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from core.api.fields import (
@@ -130,6 +131,50 @@ class SurveyMemberSerializer(ModelSerializer):
         fields = list(SURVEY_MEMBER_FIELDS)
 
 
+_MEMBER = "01a2249a-7c1e-7b2a-9d4f-3c5e6a7b8c90"
+_SPOUSE = "01a2249a-7c1e-7b2a-9d4f-3c5e6a7b8c91"
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A household survey (form B2)",
+            request_only=True,
+            value={
+                "household": "01a2249a-6b0d-7e11-8c3e-2b4d5f6a7b80",
+                "survey_date": "2026-09-15",
+                "form": "b2",
+                "enumerator_name": "Nguyễn Thu Hà",
+                "income_wages": 24_000_000,
+                "income_agriculture": 6_000_000,
+                "income_allowances": 0,
+                "wall_material": "bamboo",
+                "frame_material": "timber",
+                "roof_material": "metal_sheet",
+                "floor_area_m2": "24.50",
+                "water_source": "unprotected_well",
+                "latrine": "simple_pit",
+                "uses_internet": False,
+                "devices": ["radio"],
+                "waste_treatment": "burned",
+                "members": [
+                    {
+                        "member": _MEMBER,
+                        "has_health_insurance": True,
+                        "education_level": "lower_secondary",
+                        "employment": "self_employed",
+                    },
+                    {
+                        "member": _SPOUSE,
+                        "has_health_insurance": True,
+                        "education_level": "primary",
+                        "employment": "self_employed",
+                    },
+                ],
+            },
+        )
+    ]
+)
 class SurveySerializer(PersonalDataMixin, ModelSerializer):
     """A household survey (Form B2 facts). Posting one assesses the household under every
     standard in force on the survey date."""
@@ -298,17 +343,53 @@ class _ActionSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Most of the meeting agreed",
+            request_only=True,
+            value={
+                "meeting_date": "2026-10-02",
+                "attendees": 42,
+                "agreeing": 37,
+                "attachments": ["BB-HOP-THON-2026-10-02.pdf"],
+            },
+        )
+    ]
+)
 class MeetingSerializer(_ActionSerializer):
     meeting_date = DateField(not_future=True)
     attendees = IntegerField(min_value=1)
     agreeing = IntegerField(min_value=0)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Posted for three working days",
+            request_only=True,
+            value={"posted_from": "2026-10-05", "posted_to": "2026-10-07"},
+        )
+    ]
+)
 class PostingSerializer(_ActionSerializer):
     posted_from = DateField()
     posted_to = DateField()
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "The chairperson's decision",
+            request_only=True,
+            value={
+                "decision_number": "215/QĐ-UBND",
+                "decision_date": "2026-10-12",
+                "certificate_number": "GCN-06652-0007",
+            },
+        )
+    ]
+)
 class ApproveSerializer(_ActionSerializer):
     decision_number = CharField(max_length=60)
     decision_date = DateField(not_future=True)

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from core.api.fields import (
@@ -224,6 +225,20 @@ class AssignmentDetailSerializer(AssignmentSerializer):
         fields = [*AssignmentSerializer.Meta.fields, "steps"]
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Housing support for 2026",
+            request_only=True,
+            value={
+                "household": "01a2249a-6b0d-7e11-8c3e-2b4d5f6a7b80",
+                "package": "01a2249b-1f2e-7a3b-8c4d-5e6f7a8b9c0d",
+                "period": 2026,
+                "notes": "Nhà tạm, mái tôn thủng.",
+            },
+        )
+    ]
+)
 class ProposeSerializer(serializers.Serializer):
     household = InAreaRelatedField(queryset=Household.objects.all())
     package = PrimaryKeyRelatedField(queryset=SupportPackage.objects.all())
@@ -305,6 +320,15 @@ class DisbursedSerializer(DisbursementSerializer):
         read_only_fields = [*DisbursementSerializer.Meta.read_only_fields, "assignment_version"]
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "The first instalment",
+            request_only=True,
+            value={"date": "2026-11-02", "amount": 20_000_000, "evidence_reference": "PC-0415"},
+        )
+    ]
+)
 class DisburseSerializer(_VersionedSerializer):
     date = DateField(not_future=True)
     amount = IntegerField(min_value=1, max_value=MAX_BIG)

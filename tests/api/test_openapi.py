@@ -55,3 +55,73 @@ def test_every_integer_the_api_takes_is_bounded():
             for media_type, content in operation.get("requestBody", {}).get("content", {}).items():
                 walk(content["schema"], f"{method} {path} {media_type}")
     assert not unbounded
+
+
+# ---------------------------------------------------------------------------- the document
+
+
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` becomes a null alternative, and keys
+    JSON Schema does not know are dropped."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {
+        key: _json_schema(value)
+        for key, value in node.items()
+        if key not in ("nullable", "readOnly", "writeOnly", "example", "discriminator")
+    }
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def _examples(document):
+    """(where, example, schema) of every example in the document."""
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            where = f"{method.upper()} {path}"
+            bodies = [("request", operation.get("requestBody", {}))]
+            bodies += [(status, r) for status, r in operation["responses"].items()]
+            for label, body in bodies:
+                for media_type, content in body.get("content", {}).items():
+                    schema = content.get("schema", {})
+                    if "example" in content:
+                        yield f"{where} {label} {media_type}", content["example"], schema
+                    for name, example in content.get("examples", {}).items():
+                        yield f"{where} {label} {media_type} {name}", example["value"], schema
+
+
+def test_every_example_in_the_document_is_valid_against_its_schema():
+    import jsonschema
+
+    document = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    root = {"components": _json_schema(document["components"])}
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    found, invalid = 0, []
+    for where, example, schema in _examples(document):
+        found += 1
+        validator = jsonschema.Draft202012Validator(
+            {**root, **_json_schema(schema)}, format_checker=checker
+        )
+        invalid += [f"{where}: {e.json_path}: {e.message}" for e in validator.iter_errors(example)]
+    assert found > 100  # request examples of the main creates and steps, a problem per status
+    assert not invalid, "\n".join(invalid)
+
+
+def test_every_operation_has_a_tag_summary_roles_and_area_rule():
+    document = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    described = {tag["name"] for tag in document["tags"] if tag["description"]}
+    missing = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            description = operation.get("description", "")
+            if not (
+                set(operation["tags"]) <= described
+                and operation.get("summary")
+                and "**Roles:**" in description
+                and "**Area:**" in description
+            ):
+                missing.append(f"{method.upper()} {path}")
+    assert not missing
