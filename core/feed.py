@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -75,12 +76,21 @@ PAYLOAD_SKIP = audit.HISTORY_BOOKKEEPING | {"search_text", "name_folded", "submi
 
 
 def payload_of(history_instance) -> dict[str, Any]:
+    """The event's payload: the recorded row's values as JSON. A decimal is written with its
+    column's places (`1.500`), as it reads back from the database, also when the row was
+    saved with a shorter value (`1.5`)."""
     values = {
-        f.attname: getattr(history_instance, f.attname)
+        f.attname: _as_stored(f, getattr(history_instance, f.attname))
         for f in history_instance._meta.fields
         if f.attname not in PAYLOAD_SKIP
     }
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+
+
+def _as_stored(field: Field, value: Any) -> Any:
+    if isinstance(value, Decimal) and field.get_internal_type() == "DecimalField":
+        return value.quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value
 
 
 def payload_sql(model: type[Model], alias: str) -> str:

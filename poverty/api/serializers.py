@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.api.fields import (
@@ -221,7 +221,9 @@ class SurveySerializer(PersonalDataMixin, ModelSerializer):
         read_only_fields = ["id", "enumerator", "is_latest", "created_at"]
         extra_kwargs = {"survey_date": {"not_future": True}}
 
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_assessments(self, obj) -> list[str]:
+        """The ids of the survey's assessments, one per standard in force on its date."""
         return [str(a.pk) for a in obj.assessments.all()]
 
 

@@ -148,3 +148,15 @@ def test_consumer_reading_during_concurrent_writes_sees_every_change_once(ward):
     assert len(expected) == 40
     assert seen == sorted(seen) and len(seen) == len(set(seen))  # in order, no duplicates
     assert set(seen) == set(expected)  # no gaps
+
+
+def test_a_decimal_in_an_event_is_written_with_its_column_places():
+    """A multiplier saved as 1.5 reads back as 1.500: its created event says 1.500 too, as the
+    events of its later changes (written from the database) do."""
+    from decimal import Decimal
+
+    from core.feed import payload_of
+    from support.models import Assignment
+
+    row = Assignment.history.model(multiplier=Decimal("1.5"))
+    assert payload_of(row)["multiplier"] == "1.500"
