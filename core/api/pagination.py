@@ -61,3 +61,15 @@ class CursorPagination(BaseCursorPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        for link, page in (("next", "next"), ("previous", "previous")):
+            paginated["properties"][link] = {
+                "type": "string",
+                "format": "uri",
+                "nullable": True,
+                "description": f"The URL of the {page} page: this list's URL with its `cursor`; "
+                f"null when there is no {page} page.",
+            }
+        return paginated
