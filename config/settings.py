@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "households",
     "poverty",
     "support",
+    "cases",
     "integrations",
 ]
 # Synthetic demo data: installed only with DEMO=1 (`./dev serve` and `./dev test` set it),
@@ -374,6 +375,10 @@ FILE_RETENTION_HOURS = float(os.environ.get("FILE_RETENTION_HOURS", "72"))
 
 # Responses to creates sent with an Idempotency-Key header are kept this long for retries
 # (core.api.idempotency), then removed by `manage.py cleanup_files` (also run by the worker).
+# Cases (cases/): how long a household that escaped poverty stays monitored before its case
+# closes, and how many days late a cadre's follow-ups may run before supervision flags them.
+CASE_MONITORING_YEARS = int(os.environ.get("CASE_MONITORING_YEARS", "2"))
+FOLLOW_UP_OVERDUE_DAYS = int(os.environ.get("FOLLOW_UP_OVERDUE_DAYS", "30"))
 IDEMPOTENCY_KEY_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
 
 # Request limits (core.api.limits, core.api.parsers): a larger body is answered 413 before

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 
 from core.errors import Conflict
@@ -9,6 +11,16 @@ from core.errors import Conflict
 from .. import timeline
 from ..choices import Classification
 from ..models import Application, Assessment, OfficialStatus, StatusEvent
+
+# Called with each new official status, in its transaction: the apps above (cases) react to
+# a household becoming poor, escaping or relapsing without this app knowing them.
+_listeners: list[Callable[[OfficialStatus], None]] = []
+
+
+def on_official_status(listener: Callable[[OfficialStatus], None]) -> None:
+    """Register `listener` to be called with every official status recorded."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def _apply_official_status(a: Assessment) -> OfficialStatus:
@@ -42,7 +54,7 @@ def _apply_official_status(a: Assessment) -> OfficialStatus:
     if current is not None:
         current.valid_to = on
         current.save(update_fields=["valid_to"])
-    return OfficialStatus.objects.create(
+    status = OfficialStatus.objects.create(
         household_id=a.household_id,
         standard_id=a.standard_id,
         classification=new_class,
@@ -50,3 +62,6 @@ def _apply_official_status(a: Assessment) -> OfficialStatus:
         assessment=a,
         event=event,
     )
+    for listener in _listeners:
+        listener(status)
+    return status

@@ -1,0 +1,161 @@
+"""A household's case: who is responsible for it, its plan to escape poverty, its follow-ups.
+
+A household has at most one case, opened when an approved assessment makes it poor or
+near-poor, kept through the post-escape monitoring period, closed when that ends with no
+relapse, and reopened (the same case) on relapse (cases.services.lifecycle).
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+
+from core.audit import AuditedRecords
+from core.ids import new_id
+from households.models import Household
+from poverty.choices import Classification
+from poverty.models import PovertyStandard
+from support.models import Assignment, SupportPackage
+
+from .choices import CaseState, FollowUpKind, GoalStatus
+
+
+class Case(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    household = models.OneToOneField(Household, on_delete=models.PROTECT, related_name="case")
+    standard = models.ForeignKey(
+        PovertyStandard,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The standard whose official status opened the case and drives it.",
+    )
+    classification = models.CharField(
+        max_length=12,
+        choices=Classification.choices,
+        help_text="The household's current official classification under that standard.",
+    )
+    state = models.CharField(max_length=12, choices=CaseState.choices, default=CaseState.ACTIVE)
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text="The responsible cadre: a user whose area covers the household.",
+    )
+    opened_on = models.DateField(help_text="Decision date of the status that opened the case.")
+    escaped_on = models.DateField(null=True, blank=True)
+    monitoring_until = models.DateField(
+        null=True, blank=True, help_text="End of the post-escape monitoring period."
+    )
+    closed_on = models.DateField(null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Times the case was reopened on relapse."
+    )
+    target_date = models.DateField(
+        null=True, blank=True, help_text="When the plan aims for the household to escape."
+    )
+    commitments = models.TextField(blank=True, help_text="What the household itself commits to.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = AuditedRecords()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["state", "id"]),
+            models.Index(fields=["cadre", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case of {self.household.code} ({self.get_state_display()})"
+
+
+class PlanGoal(models.Model):
+    """A goal of the escape plan, tied to one of the household's deprivations (an indicator
+    code of the standard) or to its income gap (`income`)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals")
+    indicator = models.CharField(
+        max_length=40, help_text="The indicator code the goal addresses, or `income`."
+    )
+    text = models.CharField(max_length=500, help_text="What is to be achieved.")
+    due_date = models.DateField(null=True, blank=True)
+    package = models.ForeignKey(
+        SupportPackage,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The support package planned for it.",
+    )
+    assignment = models.ForeignKey(
+        Assignment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The proposed (or approved) assignment of that package.",
+    )
+    commitment = models.CharField(max_length=500, blank=True, help_text="The household's own part.")
+    status = models.CharField(max_length=12, choices=GoalStatus.choices, default=GoalStatus.PLANNED)
+    progress = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(100)], help_text="Per cent done (0-100)."
+    )
+    progress_note = models.CharField(max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = AuditedRecords()
+
+    class Meta:
+        ordering = ["case", "due_date", "indicator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "indicator"], name="plan_goal_one_per_indicator"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.text}"
+
+
+class FollowUp(models.Model):
+    """A scheduled contact with the household, and once done what was found and the next
+    step. Overdue: scheduled before today and not done."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        help_text="Who is to make (or made) the contact.",
+    )
+    kind = models.CharField(max_length=8, choices=FollowUpKind.choices, default=FollowUpKind.VISIT)
+    scheduled_on = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+    findings = models.TextField(blank=True, help_text="What was found.")
+    next_step = models.CharField(max_length=500, blank=True)
+    client_id = models.UUIDField(
+        null=True, blank=True, unique=True, help_text="The field app's id of a posted visit."
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = AuditedRecords()
+
+    class Meta:
+        ordering = ["scheduled_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["scheduled_on"], condition=Q(done_on__isnull=True), name="follow_up_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.scheduled_on}"
