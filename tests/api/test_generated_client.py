@@ -316,7 +316,7 @@ def test_one_whole_case_through_the_generated_client(connect, ward):
         )
     )
     [summary] = found.results
-    assert str(summary.id) in survey.assessments
+    assert summary.id in survey.assessments
     read = assessments_retrieve.sync_detailed(summary.id, client=officer)
     assessment = ok(read)
     assert assessment.classification == "poor" and assessment.state == "surveyed"
