@@ -414,3 +414,24 @@ def test_the_list_takes_the_same_queries_for_more_findings(package, ward):
     assert count() == few
     # authentication and the grant (5 with the savepoint), the page of findings
     assert few <= 10, [q["sql"][:80] for q in ctx_queries]
+
+
+def test_the_admin_lists_findings_and_resolves_through_the_service(findings, ward, client):
+    leader = f.user(Role.COMMUNE_LEADER, communes=[ward])
+    leader.is_staff = True
+    leader.save()
+    client.force_login(leader)
+    r = client.get("/admin/cases/finding/?status__exact=open")
+    assert r.status_code == 200
+    assert str(findings["ward"].pk) in r.content.decode()
+    assert str(findings["outside"].pk) not in r.content.decode()
+    url = f"/admin/cases/finding/{findings['ward'].pk}/change/"
+    r = client.post(
+        url,
+        {"status": "dismissed", "resolution_note": "Đã kiểm tra.", "based_on_version": "1"},
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    finding = Finding.objects.get(pk=findings["ward"].pk)
+    assert (finding.status, finding.resolved_by, finding.version) == ("dismissed", leader, 2)
+    history = finding.history.first()
+    assert history.history_user == leader and history.history_channel == "admin"
