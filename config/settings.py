@@ -385,7 +385,7 @@ FOLLOW_UP_OVERDUE_DAYS = int(os.environ.get("FOLLOW_UP_OVERDUE_DAYS", "30"))
 # Supervision (cases.supervision, README "Supervision"): a commune is flagged when its share
 # of the province's disbursements in a period exceeds SUPERVISION_SPENDING_FACTOR times its
 # share of the province's poor households, and it disbursed at least
-# SUPERVISION_SPENDING_MIN_VND; the worker scans every SUPERVISION_SCAN_HOURS.
+# SUPERVISION_SPENDING_MIN_VND; the worker scans every SUPERVISION_SCAN_HOURS (0: never).
 SUPERVISION_SPENDING_FACTOR = float(os.environ.get("SUPERVISION_SPENDING_FACTOR", "2"))
 SUPERVISION_SPENDING_MIN_VND = int(os.environ.get("SUPERVISION_SPENDING_MIN_VND", "100000000"))
 SUPERVISION_SCAN_HOURS = float(os.environ.get("SUPERVISION_SCAN_HOURS", "24"))

@@ -1,5 +1,5 @@
 """What supervision registers when the cases app is ready (CasesConfig.ready): its job
-kind, run by the worker every SUPERVISION_SCAN_HOURS, and its admin page."""
+kind, run by the worker every SUPERVISION_SCAN_HOURS (0: never), and its admin page."""
 
 from __future__ import annotations
 
@@ -15,4 +15,5 @@ def ready() -> None:
     from .services import JOB_KIND
 
     jobs.register(JOB_KIND, "cases.supervision.services.run_scan_job")
-    jobs.register_periodic(JOB_KIND, timedelta(hours=settings.SUPERVISION_SCAN_HOURS))
+    if settings.SUPERVISION_SCAN_HOURS > 0:  # 0: no periodic scan
+        jobs.register_periodic(JOB_KIND, timedelta(hours=settings.SUPERVISION_SCAN_HOURS))
