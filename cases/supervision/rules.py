@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
     Min,
     OuterRef,
@@ -29,8 +29,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -39,6 +37,7 @@ from cases.models import FollowUp
 from households.choices import HouseholdStatus
 from poverty.models import OfficialStatus
 from poverty.rules import format_vnd
+from support import rules as support_rules
 from support.choices import ACTIVE_STATES, AssignmentState
 from support.models import (
     Assignment,
@@ -48,6 +47,8 @@ from support.models import (
     PackageRate,
     SupportPackage,
 )
+from support.selectors import household_profile, package_terms
+from support.selectors import packages as support_packages
 
 from .choices import FindingRule
 
@@ -162,24 +163,24 @@ def not_eligible_on_decision() -> list[Found]:
 # ---------------------------------------------------------------------------- 2. entitlement
 
 
-def _highest_multiplier(package: SupportPackage) -> Decimal:
-    values = [Decimal(package.default_multiplier)]
-    values += [Decimal(str(r.get("multiplier", 0))) for r in package.multipliers or []]
-    return max(values)
+def _entitlement(a: Assignment, packages: dict[Any, SupportPackage]) -> tuple[int, Decimal, str]:
+    """What the household could receive on the approval date: the base in force × the
+    multiplier the support rules give it (support.rules.multiplier_for, from its profile:
+    ethnicity of the head, commune, members' ages, deprivations), and why that multiplier."""
+    terms = package_terms(packages[a.package_id], a.decided_on)
+    multiplier, why = support_rules.multiplier_for(
+        household_profile(a.household, on=a.decided_on), terms
+    )
+    amount = int((Decimal(a.base_then) * multiplier).quantize(Decimal(1), ROUND_HALF_UP))
+    return amount, multiplier.normalize(), why.en
 
 
 def over_entitlement() -> list[Found]:
-    """Support above what the household could be entitled to: an amount above the package's
-    central base in force on the approval date × the highest multiplier the package allows
-    (1 VND of rounding tolerated), or disbursements adding up to more than the amount."""
-    ceilings = {p.pk: _highest_multiplier(p) for p in SupportPackage.objects.all()}
-    if not ceilings:
-        return []
-    money = DecimalField(max_digits=24, decimal_places=3)
-    highest = Case(
-        *[When(package_id=pk, then=Value(m, output_field=money)) for pk, m in ceilings.items()],
-        output_field=money,
-    )
+    """Support above the household's entitlement — the package's central base in force on
+    the approval date × the multiplier the support rules give this household (1 VND of
+    rounding tolerated) — or disbursements adding up to more than the amount. Candidates
+    (above base × the package's default multiplier, the least any household gets, or
+    overpaid) come from one query; only they have their own multiplier worked out."""
     base_then = (
         PackageRate.objects.filter(
             package=OuterRef("package"), valid_from__lte=OuterRef("decided_on")
@@ -194,28 +195,32 @@ def over_entitlement() -> list[Found]:
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    rows = (
+    money = DecimalField(max_digits=24, decimal_places=3)
+    rows = list(
         _decided_assignments()
-        .annotate(base_then=Subquery(base_then), highest=highest, paid=Subquery(paid))
-        .annotate(ceiling=F("base_then") * F("highest"))
-        .filter(Q(amount__gt=F("ceiling") + 1) | Q(paid__gt=F("amount")))
+        .select_related("household__commune")
+        .annotate(base_then=Subquery(base_then), paid=Subquery(paid))
+        .annotate(least=ExpressionWrapper(F("base_then") * F("package__default_multiplier"), money))
+        .filter(Q(amount__gt=F("least") + 1) | Q(paid__gt=F("amount")))
     )
+    packages = {p.pk: p for p in support_packages().filter(pk__in={a.package_id for a in rows})}
     found = []
     for a in rows:
-        highest = ceilings[a.package_id].normalize()
-        ceiling = int((Decimal(a.base_then or 0) * highest).to_integral_value())
         amount_en, amount_vi = _vnd(a.amount)
         parts_en, parts_vi = [], []
-        if a.base_then is not None and a.amount > ceiling + 1:
-            c_en, c_vi = _vnd(ceiling)
+        entitled = multiplier = None
+        if a.base_then is not None:
+            entitled, multiplier, why = _entitlement(a, packages)
+        if entitled is not None and a.amount > entitled + 1:
+            c_en, c_vi = _vnd(entitled)
             parts_en.append(
-                f"its amount {amount_en} is above the entitlement {c_en} "
-                f"(base {format_vnd(a.base_then, False)} × highest multiplier {highest})"
+                f"its amount {amount_en} is above the household's entitlement {c_en} "
+                f"(base {format_vnd(a.base_then, False)} × {multiplier}, {why})"
             )
             parts_vi.append(
-                f"số tiền {amount_vi} vượt mức được hưởng {c_vi} "
-                f"(mức cơ sở {format_vnd(a.base_then, True)} × hệ số cao nhất "
-                f"{str(highest).replace('.', ',')})"
+                f"số tiền {amount_vi} vượt mức hộ được hưởng {c_vi} "
+                f"(mức cơ sở {format_vnd(a.base_then, True)} × "
+                f"{str(multiplier).replace('.', ',')})"
             )
         if a.paid is not None and a.paid > a.amount:
             p_en, p_vi = _vnd(a.paid)
@@ -239,9 +244,9 @@ def over_entitlement() -> list[Found]:
                 + ".",
                 figures={
                     "amount": a.amount,
-                    "entitlement": ceiling if a.base_then is not None else None,
+                    "entitlement": entitled,
                     "base_amount": a.base_then,
-                    "highest_multiplier": str(highest),
+                    "multiplier": str(multiplier) if multiplier is not None else None,
                     "disbursed": a.paid or 0,
                 },
                 evidence=[_path("assignments", a.pk), f"{API}/disbursements/?assignment={a.pk}"],

@@ -134,18 +134,23 @@ def test_1_support_for_a_household_not_eligible_on_the_decision_date(package, po
     assert x.commune_id == poor.commune_id and x.period == 2025
 
 
-def test_2_support_above_the_entitlement_or_paid_above_its_amount(package, poor, not_poor):
-    clean = assign(poor, package, amount=60_000_000)  # 40 M × 1.5, the highest multiplier
-    pay(clean, 60_000_000)
+def test_2_support_above_the_entitlement_or_paid_above_its_amount(package, poor, not_poor, ward):
+    clean = assign(poor, package, amount=52_000_000)  # 40 M × 1.3 for a Kinh household
+    pay(clean, 52_000_000)
+    minority = f.household(ward, members=[f.member("Sầm Văn Dân", ethnicity="02")])
+    assign(minority, package, amount=60_000_000)  # 40 M × 1.5 for an ethnic-minority one
+    kinh_at_minority_rate = assign(poor, package, amount=60_000_000, period=2025)
     above = assign(not_poor, package, amount=70_000_000)
-    overpaid = assign(poor, package, amount=52_000_000, period=2025)
+    overpaid = assign(poor, package, amount=52_000_000, period=2024)
     pay(overpaid, 30_000_000)
     pay(overpaid, 30_000_000)
     found = {x.assignment_id: x for x in rules.over_entitlement()}
-    assert set(found) == {above.pk, overpaid.pk}
-    assert "70,000,000 VND is above the entitlement 60,000,000 VND" in found[above.pk].reason_en
-    assert "vượt mức được hưởng 60.000.000 đồng" in found[above.pk].reason_vi
-    assert found[above.pk].figures["entitlement"] == 60_000_000
+    assert set(found) == {kinh_at_minority_rate.pk, above.pk, overpaid.pk}
+    x = found[kinh_at_minority_rate.pk]
+    assert "60,000,000 VND is above the household's entitlement 52,000,000 VND" in x.reason_en
+    assert "(base 40,000,000 VND × 1.3, default provincial multiplier)" in x.reason_en
+    assert "vượt mức hộ được hưởng 52.000.000 đồng" in x.reason_vi
+    assert x.figures["entitlement"] == 52_000_000 and x.figures["multiplier"] == "1.3"
     assert "disbursements total 60,000,000 VND" in found[overpaid.pk].reason_en
     assert f"/api/v1/disbursements/?assignment={overpaid.pk}" in found[overpaid.pk].evidence
 
