@@ -29,12 +29,15 @@ _PROVINCE_ONLY = {
 }
 _COMMUNE_DECISIONS = {Perm.ASSESSMENT_APPROVE, Perm.ASSIGNMENT_APPROVE}
 _AUDIT = {Perm.AUDIT_READS}
-_COMMUNE_WORK = frozenset(Perm) - _PROVINCE_ONLY - _COMMUNE_DECISIONS - _AUDIT
+# Supervision findings: read by the area's officers and auditors; resolved (and scans
+# started) by the province and the commune chairperson, not by the officers they supervise.
+_FINDINGS_DECISIONS = {Perm.FINDINGS_RESOLVE}
+_COMMUNE_WORK = frozenset(Perm) - _PROVINCE_ONLY - _COMMUNE_DECISIONS - _AUDIT - _FINDINGS_DECISIONS
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # The province manages standards and rounds; communes decide their own lists.
     Role.PROVINCE_OFFICER: frozenset(Perm) - _COMMUNE_DECISIONS - _AUDIT,
-    Role.COMMUNE_LEADER: _COMMUNE_WORK | _COMMUNE_DECISIONS,
+    Role.COMMUNE_LEADER: _COMMUNE_WORK | _COMMUNE_DECISIONS | _FINDINGS_DECISIONS,
     Role.COMMUNE_OFFICER: _COMMUNE_WORK,
     Role.FIELD_ENUMERATOR: frozenset(
         {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.SURVEY_SUBMIT}
@@ -42,7 +45,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGISTRY_SYSTEM: frozenset(
         {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.REGISTRY_LIFECYCLE}
     ),
-    Role.AUDITOR: frozenset({Perm.VIEW, Perm.VIEW_PERSONAL, Perm.AUDIT_READS}),
+    Role.AUDITOR: frozenset({Perm.VIEW, Perm.VIEW_PERSONAL, Perm.AUDIT_READS, Perm.FINDINGS_VIEW}),
     Role.ANALYST: frozenset({Perm.VIEW, Perm.WHAT_IF}),
 }
 

@@ -17,3 +17,6 @@ class CasesConfig(AppConfig):
         feed.follow(
             "cases.followup", "follow_up", area_of=lambda u: household_area(u.case.household_id)
         )
+        from .supervision import wiring
+
+        wiring.ready()

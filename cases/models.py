@@ -18,6 +18,7 @@ from poverty.models import PovertyStandard
 from support.models import Assignment, SupportPackage
 
 from .choices import CaseState, FollowUpKind, GoalStatus
+from .supervision.choices import FindingRule, FindingStatus
 
 
 class Case(models.Model):
@@ -159,3 +160,69 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.scheduled_on}"
+
+
+class Finding(models.Model):
+    """What a supervision rule found (cases.supervision): the rule, its subject (a household,
+    an assignment, a disbursement, a cadre or a commune), the commune it belongs to, the
+    period (year), why in Vietnamese and English with the figures, and the API paths of the
+    records that show it. One row per `key` (rule, subject, period): a scan run again updates
+    `last_seen` instead of adding a row. Open until resolved (confirmed, corrected or
+    dismissed, with a note) through `cases.supervision.services.finding_resolve`."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    rule = models.CharField(max_length=24, choices=FindingRule.choices)
+    key = models.CharField(
+        max_length=200, unique=True, editable=False, help_text="rule:subject:period"
+    )
+    commune = models.ForeignKey("geo.Commune", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    disbursement = models.ForeignKey(
+        "support.Disbursement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The cadre the finding is about (overdue follow-ups).",
+    )
+    period = models.PositiveSmallIntegerField(help_text="Year.")
+    reason_en = models.TextField()
+    reason_vi = models.TextField()
+    figures = models.JSONField(default=dict, blank=True, help_text="The figures of the reason.")
+    evidence = models.JSONField(
+        default=list, blank=True, help_text="API paths of the records that show it."
+    )
+    status = models.CharField(
+        max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
+    )
+    resolution_note = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = AuditedRecords()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["commune", "id"]),
+            models.Index(fields=["status", "rule"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} ({self.period})"

@@ -336,6 +336,9 @@ No v1 operation is deprecated today.""",
         "AssignmentStateEnum": "support.choices.AssignmentState",
         "UploadKindEnum": "poverty.models.UploadKind",
         "PackageKindEnum": "support.choices.PackageKind",
+        "RuleEnum": "poverty.choices.Rule",
+        "FindingRuleEnum": "cases.supervision.choices.FindingRule",
+        "FindingStatusEnum": "cases.supervision.choices.FindingStatus",
     },
 }
 
@@ -379,6 +382,13 @@ FILE_RETENTION_HOURS = float(os.environ.get("FILE_RETENTION_HOURS", "72"))
 # closes, and how many days late a cadre's follow-ups may run before supervision flags them.
 CASE_MONITORING_YEARS = int(os.environ.get("CASE_MONITORING_YEARS", "2"))
 FOLLOW_UP_OVERDUE_DAYS = int(os.environ.get("FOLLOW_UP_OVERDUE_DAYS", "30"))
+# Supervision (cases.supervision, README "Supervision"): a commune is flagged when its share
+# of the province's disbursements in a period exceeds SUPERVISION_SPENDING_FACTOR times its
+# share of the province's poor households, and it disbursed at least
+# SUPERVISION_SPENDING_MIN_VND; the worker scans every SUPERVISION_SCAN_HOURS (0: never).
+SUPERVISION_SPENDING_FACTOR = float(os.environ.get("SUPERVISION_SPENDING_FACTOR", "2"))
+SUPERVISION_SPENDING_MIN_VND = int(os.environ.get("SUPERVISION_SPENDING_MIN_VND", "100000000"))
+SUPERVISION_SCAN_HOURS = float(os.environ.get("SUPERVISION_SCAN_HOURS", "24"))
 IDEMPOTENCY_KEY_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
 
 # Request limits (core.api.limits, core.api.parsers): a larger body is answered 413 before

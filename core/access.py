@@ -39,6 +39,8 @@ class Perm(StrEnum):
     UPLOAD_RESOLVE = "upload_resolve"  # apply or discard a field upload kept as a conflict
     AUDIT_READS = "audit_reads"  # see who read personal data in bulk (the auditor's)
     TOKENS_MANAGE = "tokens_manage"  # issue and revoke API tokens of users inside the area
+    FINDINGS_VIEW = "findings_view"  # read supervision findings in the area
+    FINDINGS_RESOLVE = "findings_resolve"  # resolve findings, start a supervision scan
 
 
 @dataclass(frozen=True)

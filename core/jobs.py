@@ -60,6 +60,30 @@ def register(kind: str, handler: str) -> None:
     HANDLERS[kind] = handler
 
 
+# Job kinds the polling worker queues by itself, every so often (kind → interval); with
+# Celery, cron runs their commands instead (as it runs cleanup_files).
+PERIODIC: dict[str, timedelta] = {}
+
+
+def register_periodic(kind: str, every: timedelta) -> None:
+    """The polling worker queues a job of `kind` (no user, no params) every `every`."""
+    PERIODIC[kind] = every
+
+
+def enqueue_due(now=None) -> list[Job]:
+    """Queue each periodic kind that has no job waiting or running and none created within
+    its interval. Returns the jobs queued."""
+    now = now or timezone.now()
+    queued = []
+    for kind, every in PERIODIC.items():
+        recent = Job.objects.filter(kind=kind).filter(
+            Q(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]) | Q(created_at__gt=now - every)
+        )
+        if not recent.exists():
+            queued.append(enqueue(kind, {}))
+    return queued
+
+
 class LeaseLost(Exception):
     """Another worker run took the job over (this run's lease expired): stop, write nothing."""
 
@@ -245,8 +269,8 @@ class _Heartbeat:
 def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False) -> int:
     """The polling worker (`manage.py run_worker`): claim the oldest waiting job, run it,
     again, until asked to stop (`request_stop`) or, with `until_empty`, until no job is
-    waiting. Removes expired files and idempotency keys every CLEANUP_EVERY. Returns the
-    number of runs."""
+    waiting. Removes expired files and idempotency keys, and queues the periodic jobs that
+    are due (`register_periodic`), every CLEANUP_EVERY. Returns the number of runs."""
     runs = 0
     next_cleanup = timezone.now()
     while not _stopping.is_set():
@@ -257,6 +281,7 @@ def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False
             try:
                 files.cleanup()
                 idempotency.purge()
+                enqueue_due()
             except Exception:
                 log.exception("worker: the file cleanup failed; next time in an hour")
         try:

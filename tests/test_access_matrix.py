@@ -171,6 +171,10 @@ SPEC: dict[str, tuple[str | None, str | None, dict[str, Perm]]] = {
         AREA,
         {"get": P.VIEW, "patch": P.SUPPORT_MANAGE},
     ),
+    "finding-list": (None, None, {"get": P.FINDINGS_VIEW}),
+    "finding-detail": ("finding", AREA, {"get": P.FINDINGS_VIEW}),
+    "finding-resolve": ("finding", AREA, {"post": P.FINDINGS_RESOLVE}),
+    "supervision-scan": (None, None, {"post": P.FINDINGS_RESOLVE}),
 }
 PUBLIC = {"schema", "swagger-ui", "redoc", "login", "logout", "api-root", None}
 
@@ -197,6 +201,7 @@ ADMIN_SPEC: dict[str, tuple[Perm | None, str | None]] = {
     "support.ledgerentry": (P.VIEW, None),
     "support.livelihoodmodel": (P.VIEW, "livelihood"),
     "support.target": (P.VIEW, "target"),
+    "cases.finding": (P.FINDINGS_VIEW, "finding"),
     "core.personaldataread": (P.AUDIT_READS, None),
     "accounts.apitoken": (P.TOKENS_MANAGE, None),
     "auth.user": (None, None),
@@ -390,6 +395,7 @@ def _side(commune, province_code: str, name: str, tree, package) -> dict[str, An
         "allocation": BudgetAllocation.objects.filter(commune=commune).first().pk,
         "livelihood": livelihood.pk,
         "target": target.pk,
+        "finding": _finding(commune, twin, assignment),
         "_secrets": [h.code for h in (household, twin)]
         + [h.external_id for h in (household, twin)]
         + [h.address for h in (household, twin)]
@@ -401,6 +407,27 @@ def _side(commune, province_code: str, name: str, tree, package) -> dict[str, An
         ]
         + [complaint.lodged_by, complaint.text],
     }
+
+
+def _finding(commune, household, assignment):
+    """A supervision finding about the side's assignment (cases.supervision)."""
+    from django.utils import timezone
+
+    from cases.models import Finding
+
+    return Finding.objects.create(
+        rule="self_approved",
+        key=f"self_approved:{assignment.pk}:2026",
+        commune=commune,
+        household=household,
+        assignment=assignment,
+        period=2026,
+        reason_en=f"A finding in {commune.code}.",
+        reason_vi=f"Phát hiện tại {commune.code}.",
+        evidence=[f"/api/v1/assignments/{assignment.pk}/"],
+        first_seen=timezone.now(),
+        last_seen=timezone.now(),
+    ).pk
 
 
 @pytest.fixture

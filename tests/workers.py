@@ -60,6 +60,7 @@ def start(command: list[str], media: Path, log: Path, **env: str) -> subprocess.
         "MEDIA_ROOT": str(media),
         "JOB_LEASE_SECONDS": str(LEASE_SECONDS),
         "LOG_LEVEL": "INFO",
+        "SUPERVISION_SCAN_HOURS": "0",  # no periodic scan job among the test's jobs
         **env,
     }
     if "CELERY_BROKER_URL" not in env:
