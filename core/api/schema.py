@@ -122,12 +122,14 @@ PROBLEMS: dict[str, tuple[str, list[str]]] = {
         ["validation_error", "parse_error", "unknown_parameter", "invalid", "not_eligible"],
     ),
     "401": (
-        "No valid credentials: send `Authorization: Token <token>`.",
-        ["not_authenticated", "authentication_failed", "token_expired", "token_revoked"],
+        "No valid credentials: send `Authorization: Token <key>`.",
+        ["not_authenticated", "invalid_token", "token_expired", "token_revoked", "user_inactive"],
     ),
     "403": (
-        "Your role may not do this: `detail` names the roles that may.",
-        ["permission_denied"],
+        "Not allowed: your role may not do this (`detail` names the roles that may), the "
+        "change would reach outside your area, or the rule forbids it to you (a proposer "
+        "approving their own proposal).",
+        ["permission_denied", "outside_area", "proposer_cannot_approve", "own_upload"],
     ),
     "404": (
         "No such resource, or it lies outside your area (the two are not told apart).",
