@@ -19,7 +19,11 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
     path("public/", PublicPageView.as_view(), name="public-page"),
-    path("api/v1/", ApiRootView.as_view(), name="api-root"),
+    path(
+        "api/v1/",
+        ApiRootView.as_view(pages={"public-page": "public-page"}),
+        name="api-root",
+    ),
     path("api/v1/", include(jobs_router.urls)),
     path("api/v1/", include("households.api.urls")),
     path("api/v1/", include("poverty.api.urls")),

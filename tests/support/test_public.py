@@ -314,3 +314,12 @@ def test_query_counts_do_not_grow_with_rows(register):
             actor=SYSTEM,
         )
     assert {url: _queries(url) for url in before} == before
+
+
+def test_linked_from_the_api_root_and_the_admin(client):
+    officer = f.user(Role.PROVINCE_OFFICER, provinces=["22"])
+    links = f.client_for(officer).get("/api/v1/").json()
+    assert links["public-page"] == "http://testserver/public/"
+    assert links["public/poverty-rates"] == "http://testserver/api/v1/public/poverty-rates/"
+    client.force_login(f.user(None, superuser=True))
+    assert 'href="/public/"' in client.get("/admin/").content.decode()
