@@ -292,7 +292,7 @@ def page_context(province: Province, year: int, standard: str) -> dict[str, Any]
     rates = public.poverty_rates(province=province.code, standard_code=standard)
     budget_rows = [
         {
-            "where": r["commune_name"] or "Toàn tỉnh",
+            "where": r["commune_name"] or "Cấp tỉnh (chung toàn tỉnh)",
             "sub_project": f"{r['sub_project']} {r['sub_project_name']}",
             "source": SOURCES_VI.get(r["source"], r["source"]),
             "allocated": show(r["allocated"]),
@@ -301,7 +301,7 @@ def page_context(province: Province, year: int, standard: str) -> dict[str, Any]
         for r in budget["rows"]
     ] + [
         {
-            "where": "Tổng",
+            "where": "Tổng cộng",
             "total": True,
             "sub_project": f"{r['sub_project']} {r['sub_project_name']}",
             "source": SOURCES_VI.get(r["source"], r["source"]),
