@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from core.api.jobs import JobViewSet
 from core.api.root import ApiRootView
+from support.api.public import PublicPageView
 
 handler400 = "core.api.errors.bad_request"
 handler404 = "core.api.errors.not_found"
@@ -17,7 +18,12 @@ jobs_router.register("jobs", JobViewSet, basename="job")
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
-    path("api/v1/", ApiRootView.as_view(), name="api-root"),
+    path("public/", PublicPageView.as_view(), name="public-page"),
+    path(
+        "api/v1/",
+        ApiRootView.as_view(pages={"public-page": "public-page"}),
+        name="api-root",
+    ),
     path("api/v1/", include(jobs_router.urls)),
     path("api/v1/", include("households.api.urls")),
     path("api/v1/", include("poverty.api.urls")),

@@ -224,3 +224,7 @@ class TargetAdmin(RoleAdmin):
 
     save_service = staticmethod(services.target_save)
     instance_kwarg = "target"
+
+
+# The admin's "View site" link leads to the public transparency page.
+admin.site.site_url = "/public/"

@@ -10,11 +10,17 @@ from django.db.models import Count
 
 from core.access import Access
 from households.choices import HouseholdStatus
-from households.models import Household
 from poverty.models import OfficialStatus
 
 from .models import SupportPackage
-from .selectors import allocations_in_area, eligible_statuses_q, holds_package, ledger_balances
+from .selectors import (
+    active_households_by_commune,
+    allocations_in_area,
+    current_status_counts,
+    eligible_statuses_q,
+    holds_package,
+    ledger_balances,
+)
 
 GROUP_BY = ("program", "sub_project", "source", "commune")
 
@@ -71,28 +77,13 @@ def target_progress(targets) -> dict[Any, dict[str, Any]]:
         lifted[(row["household__commune_id"], row["standard__code"], row["valid_from__year"])] += (
             row["n"]
         )
-    poor = defaultdict(int)
-    for row in (
-        OfficialStatus.objects.filter(
-            household__commune_id__in=communes,
-            valid_to__isnull=True,
-            classification=Classification.POOR,
-        )
-        .values("household__commune_id", "standard__code")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        poor[(row["household__commune_id"], row["standard__code"])] += row["n"]
-    households = dict(
-        Household.objects.filter(commune_id__in=communes, status=HouseholdStatus.ACTIVE)
-        .values_list("commune_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    statuses = current_status_counts(communes, classifications=[Classification.POOR])
+    poor = {(c, std): n for (c, std, _), n in statuses.items()}
+    households = active_households_by_commune(communes)
     out = {}
     for t in targets:
         total = households.get(t.commune_id, 0)
-        n_poor = poor[(t.commune_id, t.standard_code)]
+        n_poor = poor.get((t.commune_id, t.standard_code), 0)
         rate = round(100 * n_poor / total, 3) if total else None
         done = lifted[(t.commune_id, t.standard_code, t.year)]
         out[t.pk] = {

@@ -54,6 +54,48 @@ def ledger_balances(allocations) -> dict[Any, dict[str, int]]:
     return ledger_totals(LedgerEntry.objects.filter(allocation__in=allocations))
 
 
+# ---------------------------------------------------------------------------- counts
+
+
+def active_households_by_commune(communes) -> dict[str, int]:
+    """Households registered and active, per commune code, of the given communes."""
+    return dict(
+        Household.objects.filter(commune_id__in=communes, status=HouseholdStatus.ACTIVE)
+        .values_list("commune_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def current_status_counts(
+    communes,
+    *,
+    classifications,
+    standard_code: str | None = None,
+    active_only: bool = False,
+) -> dict[tuple[str, str, str], int]:
+    """Households per (commune, standard code, classification) by current official status
+    (the period without an end), of the given communes; `active_only`: of active households."""
+    statuses = OfficialStatus.objects.filter(
+        household__commune_id__in=communes,
+        valid_to__isnull=True,
+        classification__in=classifications,
+    )
+    if standard_code is not None:
+        statuses = statuses.filter(standard__code=standard_code)
+    if active_only:
+        statuses = statuses.filter(household__status=HouseholdStatus.ACTIVE)
+    out: dict[tuple[str, str, str], int] = defaultdict(int)
+    for row in (
+        statuses.values("household__commune_id", "standard__code", "classification")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        key = (row["household__commune_id"], row["standard__code"], row["classification"])
+        out[key] += row["n"]
+    return out
+
+
 # ---------------------------------------------------------------------------- packages
 
 

@@ -4,7 +4,8 @@ Every API endpoint and every admin page is called by every role (and anonymously
 object inside the role's area and on one outside it (in another province), and answers the
 status the spec below gives:
 
-- anonymous: 401 (the schema and docs are public);
+- anonymous: 401 (the schema and docs are public, and so are the routes whose permission
+  below is None, the public aggregates: 200 for anyone, anonymous or any role);
 - a role without the operation's permission (accounts.roles.ROLE_PERMISSIONS, the one place
   for roles): 403, whether or not the object exists;
 - an object outside the area, or another user's job or run: 404, as if it did not exist;
@@ -52,8 +53,8 @@ pytestmark = pytest.mark.django_db
 AREA, OWN, PROVINCE, GLOBAL = "area", "own", "province", "global"
 P = Perm
 
-# route name: (world key of its pk, kind of object, {method: permission needed})
-SPEC: dict[str, tuple[str | None, str | None, dict[str, Perm]]] = {
+# route name: (world key of its pk, kind of object, {method: permission needed, None: public})
+SPEC: dict[str, tuple[str | None, str | None, dict[str, Perm | None]]] = {
     "changes": (None, None, {"get": P.VIEW}),
     "job-list": (None, None, {"get": P.VIEW, "post": P.VIEW}),
     "job-detail": ("job", OWN, {"get": P.VIEW}),
@@ -175,6 +176,10 @@ SPEC: dict[str, tuple[str | None, str | None, dict[str, Perm]]] = {
     "finding-detail": ("finding", AREA, {"get": P.FINDINGS_VIEW}),
     "finding-resolve": ("finding", AREA, {"post": P.FINDINGS_RESOLVE}),
     "supervision-scan": (None, None, {"post": P.FINDINGS_RESOLVE}),
+    "public-budget": (None, None, {"get": None}),
+    "public-support": (None, None, {"get": None}),
+    "public-poverty-rates": (None, None, {"get": None}),
+    "public-page": (None, None, {"get": None}),
 }
 PUBLIC = {"schema", "swagger-ui", "redoc", "login", "logout", "api-root", None}
 
@@ -587,7 +592,9 @@ def _text(response) -> str:
     return response.content.decode("utf-8", "replace")
 
 
-def _expected(perms, perm: Perm, kind: str | None, where: str, method: str) -> set[int]:
+def _expected(perms, perm: Perm | None, kind: str | None, where: str, method: str) -> set[int]:
+    if perm is None:
+        return {200}
     if perm not in perms:
         return {403}
     if where == "outside" and kind in (AREA, OWN):
@@ -635,7 +642,7 @@ def test_the_api_matrix(role, area, ward, world):
                         )
                 if role == Role.PROVINCE_OFFICER:
                     a = _call(anonymous, method, url, body)
-                    if a.status_code != 401:
+                    if a.status_code != (200 if perm is None else 401):
                         failures.append(f"anonymous {method.upper()} {name}: {a.status_code}")
     assert not failures, "\n".join(failures)
 

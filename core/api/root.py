@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -52,8 +52,10 @@ class ApiRootView(APIView):
     """Every list endpoint of the API, by path."""
 
     schema = None  # not an operation of the document
+    pages: dict[str, str] = {}  # name → URL name of a page outside the API (config/urls.py)
 
     def get(self, request, *args, **kwargs):
-        return Response(
-            {name: request.build_absolute_uri(path) for name, path in list_endpoints().items()}
-        )
+        links = {name: request.build_absolute_uri(path) for name, path in list_endpoints().items()}
+        for name, url_name in self.pages.items():
+            links[name] = request.build_absolute_uri(reverse(url_name))
+        return Response(links)

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import public, views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("programs", views.ProgramViewSet, basename="program")
@@ -20,5 +20,12 @@ urlpatterns = [
     ),
     path("reports/budget-execution/", views.BudgetExecutionView.as_view(), name="budget-execution"),
     path("reports/coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("public/budget/", public.PublicBudgetView.as_view(), name="public-budget"),
+    path("public/support/", public.PublicSupportView.as_view(), name="public-support"),
+    path(
+        "public/poverty-rates/",
+        public.PublicPovertyRatesView.as_view(),
+        name="public-poverty-rates",
+    ),
     *router.urls,
 ]
