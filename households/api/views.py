@@ -83,6 +83,8 @@ class HouseholdViewSet(
 
     @idempotent
     def create(self, request, *args, **kwargs):
+        """Register a household with its members. It gets its code (`<commune>-<number>`);
+        exactly one present member is the head; a citizen ID already registered is a 409."""
         serializer = s.HouseholdCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         household = services.household_register(
