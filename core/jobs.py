@@ -60,6 +60,30 @@ def register(kind: str, handler: str) -> None:
     HANDLERS[kind] = handler
 
 
+# Kinds the polling worker enqueues itself, each this often (registered by the apps).
+PERIODIC: dict[str, timedelta] = {}
+
+
+def register_periodic(kind: str, *, every: timedelta) -> None:
+    """The polling worker enqueues a job of `kind` (registered) every `every`."""
+    PERIODIC[kind] = every
+
+
+def enqueue_periodic(now=None) -> list[Job]:
+    """A job of each periodic kind whose last one was created `every` ago or more, unless
+    one is waiting or running (several workers do not pile them up)."""
+    now = now or timezone.now()
+    queued = []
+    for kind, every in PERIODIC.items():
+        with transaction.atomic():
+            recent = Job.objects.filter(kind=kind).filter(
+                Q(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]) | Q(created_at__gt=now - every)
+            )
+            if not recent.exists():
+                queued.append(enqueue(kind, {}))
+    return queued
+
+
 class LeaseLost(Exception):
     """Another worker run took the job over (this run's lease expired): stop, write nothing."""
 
@@ -245,8 +269,8 @@ class _Heartbeat:
 def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False) -> int:
     """The polling worker (`manage.py run_worker`): claim the oldest waiting job, run it,
     again, until asked to stop (`request_stop`) or, with `until_empty`, until no job is
-    waiting. Removes expired files and idempotency keys every CLEANUP_EVERY. Returns the
-    number of runs."""
+    waiting. Removes expired files and idempotency keys, and queues the periodic jobs that are
+    due (`register_periodic`), every CLEANUP_EVERY. Returns the number of runs."""
     runs = 0
     next_cleanup = timezone.now()
     while not _stopping.is_set():
@@ -259,6 +283,10 @@ def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False
                 idempotency.purge()
             except Exception:
                 log.exception("worker: the file cleanup failed; next time in an hour")
+            try:
+                enqueue_periodic()
+            except Exception:
+                log.exception("worker: the periodic jobs could not be queued; next time in an hour")
         try:
             job = claim()
         except DatabaseError:
