@@ -21,6 +21,9 @@ from .choices import CaseState, FollowUpKind, GoalStatus
 
 
 class Case(models.Model):
+    # What the household commits to is what its people said (core.personal).
+    PERSONAL_FIELDS = frozenset({"commitments"})
+
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     household = models.OneToOneField(Household, on_delete=models.PROTECT, related_name="case")
     standard = models.ForeignKey(
@@ -76,6 +79,10 @@ class PlanGoal(models.Model):
     """A goal of the escape plan, tied to one of the household's deprivations (an indicator
     code of the standard) or to its income gap (`income`)."""
 
+    # The text of an income goal states the household's income gap (its money); the
+    # commitment and notes are what its people said (core.personal).
+    PERSONAL_FIELDS = frozenset({"text", "commitment", "progress_note"})
+
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals")
     indicator = models.CharField(
@@ -125,6 +132,8 @@ class PlanGoal(models.Model):
 class FollowUp(models.Model):
     """A scheduled contact with the household, and once done what was found and the next
     step. Overdue: scheduled before today and not done."""
+
+    PERSONAL_FIELDS = frozenset({"findings"})  # what was found at the household
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")

@@ -336,6 +336,9 @@ No v1 operation is deprecated today.""",
         "AssignmentStateEnum": "support.choices.AssignmentState",
         "UploadKindEnum": "poverty.models.UploadKind",
         "PackageKindEnum": "support.choices.PackageKind",
+        "CaseStateEnum": "cases.choices.CaseState",
+        "GoalStatusEnum": "cases.choices.GoalStatus",
+        "FollowUpKindEnum": "cases.choices.FollowUpKind",
     },
 }
 

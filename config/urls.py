@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("households.api.urls")),
     path("api/v1/", include("poverty.api.urls")),
     path("api/v1/", include("support.api.urls")),
+    path("api/v1/", include("cases.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -39,6 +39,8 @@ class Perm(StrEnum):
     UPLOAD_RESOLVE = "upload_resolve"  # apply or discard a field upload kept as a conflict
     AUDIT_READS = "audit_reads"  # see who read personal data in bulk (the auditor's)
     TOKENS_MANAGE = "tokens_manage"  # issue and revoke API tokens of users inside the area
+    CASES_MANAGE = "cases_manage"  # assign cases' cadres; their plans (target date, goals)
+    FOLLOW_UP_RECORD = "follow_up_record"  # schedule and record follow-ups of cases
 
 
 @dataclass(frozen=True)
