@@ -43,7 +43,9 @@ def late_q(today: date) -> Q:
     """An active case whose target date passed, or with a goal past its due date and not
     achieved (nor dropped)."""
     late_goal = PlanGoal.objects.filter(OPEN_GOAL, case=OuterRef("pk"), due_date__lt=today)
-    return Q(state=CaseState.ACTIVE) & (Q(target_date__lt=today) | Exists(late_goal))
+    # (target_date IS NOT NULL: no target date is not late, and not NULL in SQL either)
+    passed = Q(target_date__isnull=False, target_date__lt=today)
+    return Q(state=CaseState.ACTIVE) & (passed | Exists(late_goal))
 
 
 def follow_ups() -> QuerySet[FollowUp]:
