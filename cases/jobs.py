@@ -15,5 +15,9 @@ def run_cases_daily(job: Job) -> None:
         job,
         done=1,
         total=1,
-        counts={"closed": result.closed, "visits_scheduled": result.visits_scheduled},
+        counts={
+            "opened": result.opened,
+            "closed": result.closed,
+            "visits_scheduled": result.visits_scheduled,
+        },
     )

@@ -269,10 +269,14 @@ class _Heartbeat:
 def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False) -> int:
     """The polling worker (`manage.py run_worker`): claim the oldest waiting job, run it,
     again, until asked to stop (`request_stop`) or, with `until_empty`, until no job is
-    waiting. Removes expired files and idempotency keys, and queues the periodic jobs that are
-    due (`register_periodic`), every CLEANUP_EVERY. Returns the number of runs."""
+    waiting. Removes expired files and idempotency keys every CLEANUP_EVERY, and as often
+    (from CLEANUP_EVERY after it starts) queues the periodic jobs that are due
+    (`register_periodic`). Returns the number of runs."""
     runs = 0
     next_cleanup = timezone.now()
+    # The first periodic jobs an hour after the worker starts: a worker started to drain the
+    # queue (or restarted often) does not add work of its own.
+    next_periodic = next_cleanup + CLEANUP_EVERY
     while not _stopping.is_set():
         if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
             close_old_connections()
@@ -283,6 +287,8 @@ def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False
                 idempotency.purge()
             except Exception:
                 log.exception("worker: the file cleanup failed; next time in an hour")
+        if not until_empty and timezone.now() >= next_periodic:
+            next_periodic = timezone.now() + CLEANUP_EVERY
             try:
                 enqueue_periodic()
             except Exception:

@@ -6,8 +6,9 @@
 - an escape (not poor/near-poor, event escaped or voluntary exit) moves an active case to
   monitoring for CASE_MONITORING_YEARS;
 - the daily run (`run_daily`: the worker's periodic `cases_daily` job, or `manage.py
-  cases_daily`) closes the monitoring cases whose period has ended, and schedules a visit to
-  each monitoring case on the relapse watchlist.
+  cases_daily`) opens the cases missing for poor and near-poor households (statuses recorded
+  before cases existed, or loaded in bulk), closes the monitoring cases whose period has
+  ended, and schedules a visit to each monitoring case on the relapse watchlist.
 
 Which standard drives a case: only statuses under the *national* standard in force on the
 status's date (`poverty.selectors.national_standard_in_force`) open, move or reopen a case —
@@ -69,10 +70,11 @@ def on_official_status(status: OfficialStatus) -> None:
     if status.classification in IN_POVERTY:
         if case is None:
             open_case(status)
-        elif case.state == CaseState.ACTIVE:
+        elif case.state == CaseState.ACTIVE:  # confirmed or reclassified: new deprivations
             case.classification = status.classification
             case.standard_id = status.standard_id
             _bump(case)
+            draft_plan(case, status.assessment)
         else:
             reopen_case(case, status)
     elif status.event in ESCAPES and case is not None and case.state == CaseState.ACTIVE:
@@ -173,8 +175,33 @@ def draft_plan(case: Case, assessment: Assessment) -> list[PlanGoal]:
 
 @dataclass
 class DailyResult:
+    opened: int = 0
     closed: int = 0
     visits_scheduled: int = 0
+
+
+def open_missing(today: date) -> int:
+    """Open the case of each household whose current status under the national standard in
+    force is poor or near-poor and that has none: statuses recorded before cases existed, or
+    loaded in bulk (the demo register). Running it again opens nothing twice."""
+    standard = national_standard_in_force(today)
+    if standard is None:
+        return 0
+    statuses = (
+        OfficialStatus.objects.filter(
+            standard=standard, valid_to__isnull=True, classification__in=IN_POVERTY
+        )
+        .exclude(household__case__isnull=False)
+        .select_related("assessment")
+    )
+    opened = 0
+    for status in statuses.iterator(chunk_size=500):
+        with transaction.atomic():
+            if Case.objects.filter(household_id=status.household_id).exists():
+                continue
+            open_case(status)
+            opened += 1
+    return opened
 
 
 def close_ended_monitoring(today: date) -> int:
@@ -230,9 +257,11 @@ def schedule_watchlist_visits(today: date) -> int:
 
 
 def run_daily(today: date | None = None) -> DailyResult:
-    """Close ended monitoring periods, then schedule the watchlist visits."""
+    """Open the missing cases, close ended monitoring periods, then schedule the watchlist
+    visits."""
     today = today or timezone.localdate()
     return DailyResult(
+        opened=open_missing(today),
         closed=close_ended_monitoring(today),
         visits_scheduled=schedule_watchlist_visits(today),
     )

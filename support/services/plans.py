@@ -80,7 +80,7 @@ def target_save(*, actor, target: Target | None, values: dict[str, Any]) -> Targ
     village, year and standard)."""
     access = require(actor, Perm.SUPPORT_MANAGE)
     target = changed(
-        Target.objects.select_related("commune", "village"),
+        Target.objects.select_related("commune"),  # (locked: no outer join to the village)
         target,
         values,
         lambda t: require_area(access, t.commune, t.village),

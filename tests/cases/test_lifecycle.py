@@ -12,9 +12,10 @@ from accounts.roles import Role
 from cases.models import Case, FollowUp
 from core import jobs
 from core.models import Job
+from poverty import services as poverty
 from poverty.models import Assessment, OfficialStatus
 from tests import factories as f
-from tests.poverty.conftest import decide
+from tests.poverty.conftest import decide, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -180,12 +181,43 @@ def test_the_whole_case(family, ward, leader, ward_api, ward_officer):
     assert r.json()["state"] == "closed" and r.json()["reopened_count"] == 1
 
 
-def test_a_provincial_standard_does_not_drive_the_case(family, leader):
-    """Only the national standard in force opens a case (the decide helper decides under
-    VN-ND07-2021; the provincial standard's statuses are not in force in 2026)."""
-    decide(family, leader, day="2026-10-01", decision="2026-10-10", **POOR)
-    assert Case.objects.filter(household=family).count() == 1
-    assert Case.objects.get(household=family).standard.code == "VN-ND07-2021"
+def _approve(assessment, actor, decision: str):
+    start = assessment.survey.survey_date
+    a = poverty.assessment_record_meeting(
+        assessment=assessment,
+        expected_version=1,
+        actor=actor,
+        meeting_date=start,
+        attendees=10,
+        agreeing=8,
+    )
+    a = poverty.assessment_post(
+        assessment=a,
+        expected_version=2,
+        actor=actor,
+        posted_from=start,
+        posted_to=start + timedelta(days=6),
+    )
+    return poverty.assessment_approve(
+        assessment=a,
+        expected_version=3,
+        actor=actor,
+        decision_number="2/QĐ",
+        decision_date=date.fromisoformat(decision),
+    )
+
+
+def test_only_the_national_standard_in_force_drives_the_case(family, leader):
+    """Quảng Ninh's own standard (in force to 2025) makes the household poor: recorded, but
+    no case; the national standard's status opens it."""
+    survey = submit(family, day="2025-10-01", **POOR)
+    provincial = survey.assessments.get(standard__code="QN-NQ13-2023")
+    _approve(provincial, leader, "2025-10-10")
+    assert OfficialStatus.objects.filter(household=family, standard__scope="provincial").exists()
+    assert not Case.objects.filter(household=family).exists()
+    _approve(survey.assessments.get(standard__code="VN-ND07-2021"), leader, "2025-10-10")
+    case = Case.objects.get(household=family)
+    assert (case.standard.code, case.opened_on) == ("VN-ND07-2021", date(2025, 10, 10))
 
 
 def test_the_worker_runs_the_daily_job_and_it_schedules_watchlist_visits(family, leader):
@@ -199,9 +231,24 @@ def test_the_worker_runs_the_daily_job_and_it_schedules_watchlist_visits(family,
     assert jobs.enqueue_periodic() == []  # one is waiting: none more
     jobs.work(until_empty=True, heartbeat=False)
     job = Job.objects.get(kind="cases_daily")
-    assert job.status == "succeeded" and job.counts == {"closed": 0, "visits_scheduled": 1}
+    assert job.status == "succeeded" and job.counts == {
+        "opened": 0,
+        "closed": 0,
+        "visits_scheduled": 1,
+    }
     visit = FollowUp.objects.get(case=case)
     assert visit.scheduled_on == timezone.localdate() and visit.done_on is None
     call_command("cases_daily")  # again: the visit is still open, nothing scheduled twice
     assert FollowUp.objects.filter(case=case).count() == 1
     assert jobs.enqueue_periodic() == []  # the last one is less than a day old
+
+
+def test_the_daily_run_opens_the_cases_of_statuses_recorded_without_one(family, leader):
+    decide(family, leader, day="2026-10-01", decision="2026-10-10", **POOR)
+    Case.objects.filter(household=family).delete()  # as if recorded before cases existed
+    call_command("cases_daily", "--today", "2026-11-01")
+    case = Case.objects.get(household=family)
+    assert (case.state, case.opened_on) == ("active", date(2026, 10, 10))
+    assert case.goals.filter(indicator="income").exists()
+    call_command("cases_daily", "--today", "2026-11-01")
+    assert Case.objects.filter(household=family).count() == 1

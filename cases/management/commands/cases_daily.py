@@ -7,8 +7,9 @@ from cases.services import run_daily
 
 class Command(BaseCommand):
     help = (
-        "Close the cases whose post-escape monitoring ended, and schedule a visit to each "
-        "monitoring case on the relapse watchlist (nothing twice). The worker runs this daily."
+        "Open the cases missing for poor and near-poor households, close the cases whose "
+        "post-escape monitoring ended, and schedule a visit to each monitoring case on the "
+        "relapse watchlist (nothing twice). The worker runs this daily."
     )
 
     def add_arguments(self, parser):
@@ -17,6 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = run_daily(options.get("today"))
         self.stdout.write(
-            f"closed {result.closed} case(s); scheduled {result.visits_scheduled} watchlist "
-            "visit(s)"
+            f"opened {result.opened} and closed {result.closed} case(s); scheduled "
+            f"{result.visits_scheduled} watchlist visit(s)"
         )
