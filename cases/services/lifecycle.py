@@ -57,9 +57,10 @@ def default_target_date(opened_on: date) -> date:
 
 
 def drives_case(status: OfficialStatus) -> bool:
-    """True when the status is under the national standard in force on its date."""
+    """True when the status is under the national standard in force on its date (any
+    revision of it: a correction is a new revision of the same code)."""
     in_force = national_standard_in_force(status.valid_from)
-    return in_force is not None and in_force.pk == status.standard_id
+    return in_force is not None and in_force.code == status.standard.code
 
 
 def on_official_status(status: OfficialStatus) -> None:
@@ -189,7 +190,7 @@ def open_missing(today: date) -> int:
         return 0
     statuses = (
         OfficialStatus.objects.filter(
-            standard=standard, valid_to__isnull=True, classification__in=IN_POVERTY
+            standard__code=standard.code, valid_to__isnull=True, classification__in=IN_POVERTY
         )
         .exclude(household__case__isnull=False)
         .select_related("assessment")
