@@ -13,7 +13,7 @@ from cases.models import Case, FollowUp
 from core import jobs
 from core.models import Job
 from poverty import services as poverty
-from poverty.models import Assessment, OfficialStatus
+from poverty.models import OfficialStatus
 from tests import factories as f
 from tests.poverty.conftest import decide, submit
 
@@ -28,9 +28,33 @@ def etag(n: int) -> dict:
 
 
 def test_the_whole_case(family, ward, leader, ward_api, ward_officer):
-    # Approval of a poor assessment opens the case, its plan from the deprivations.
-    decide(family, leader, day="2026-10-01", decision="2026-10-10", **POOR)
-    assessment = Assessment.objects.get(household=family, standard__code="VN-ND07-2021")
+    # The commune chairperson's approval of a poor assessment (POST .../approve/) opens the
+    # case, its plan drafted from the deprivations.
+    survey = submit(family, day="2026-10-01", **POOR)
+    assessment = survey.assessments.get(standard__code="VN-ND07-2021")
+    assessment = poverty.assessment_record_meeting(
+        assessment=assessment,
+        expected_version=1,
+        actor=leader,
+        meeting_date=date(2026, 10, 1),
+        attendees=10,
+        agreeing=8,
+    )
+    poverty.assessment_post(
+        assessment=assessment,
+        expected_version=2,
+        actor=leader,
+        posted_from=date(2026, 10, 1),
+        posted_to=date(2026, 10, 7),
+    )
+    r = f.client_for(leader).post(
+        f"/api/v1/assessments/{assessment.pk}/approve/",
+        {"decision_number": "12/QĐ-UBND", "decision_date": "2026-10-10"},
+        format="json",
+        **etag(3),
+    )
+    assert r.status_code == 200, r.content
+    assessment.refresh_from_db()
     r = ward_api.get("/api/v1/cases/", {"household": str(family.pk)})
     assert r.status_code == 200
     [row] = r.json()["results"]
