@@ -40,7 +40,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.COMMUNE_LEADER: _COMMUNE_WORK | _COMMUNE_DECISIONS | _FINDINGS_DECISIONS,
     Role.COMMUNE_OFFICER: _COMMUNE_WORK,
     Role.FIELD_ENUMERATOR: frozenset(
-        {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.SURVEY_SUBMIT}
+        {
+            Perm.VIEW,
+            Perm.VIEW_PERSONAL,
+            Perm.REGISTRY_EDIT,
+            Perm.SURVEY_SUBMIT,
+            Perm.FOLLOW_UP_RECORD,
+        }
     ),
     Role.REGISTRY_SYSTEM: frozenset(
         {Perm.VIEW, Perm.VIEW_PERSONAL, Perm.REGISTRY_EDIT, Perm.REGISTRY_LIFECYCLE}

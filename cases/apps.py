@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -7,8 +9,11 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from core import feed
+        from core import feed, jobs
         from households.selectors import household_area
+        from poverty.services.status import on_official_status
+
+        from .services.lifecycle import on_official_status as case_listener
 
         feed.follow("cases.case", "case", area_of=lambda c: household_area(c.household_id))
         feed.follow(
@@ -20,3 +25,6 @@ class CasesConfig(AppConfig):
         from .supervision import wiring
 
         wiring.ready()
+        on_official_status(case_listener)
+        jobs.register("cases_daily", "cases.jobs.run_cases_daily")
+        jobs.register_periodic("cases_daily", every=timedelta(days=1))

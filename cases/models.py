@@ -22,6 +22,9 @@ from .supervision.choices import FindingRule, FindingStatus
 
 
 class Case(models.Model):
+    # What the household commits to is what its people said (core.personal).
+    PERSONAL_FIELDS = frozenset({"commitments"})
+
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     household = models.OneToOneField(Household, on_delete=models.PROTECT, related_name="case")
     standard = models.ForeignKey(
@@ -77,6 +80,10 @@ class PlanGoal(models.Model):
     """A goal of the escape plan, tied to one of the household's deprivations (an indicator
     code of the standard) or to its income gap (`income`)."""
 
+    # The text of an income goal states the household's income gap (its money); the
+    # commitment and notes are what its people said (core.personal).
+    PERSONAL_FIELDS = frozenset({"text", "commitment", "progress_note"})
+
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals")
     indicator = models.CharField(
@@ -126,6 +133,8 @@ class PlanGoal(models.Model):
 class FollowUp(models.Model):
     """A scheduled contact with the household, and once done what was found and the next
     step. Overdue: scheduled before today and not done."""
+
+    PERSONAL_FIELDS = frozenset({"findings"})  # what was found at the household
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")

@@ -306,7 +306,7 @@ comes as `/api/v2/`, served beside v1 for at least 12 months. An operation or fi
 removed is first marked `deprecated: true` here, and its responses carry a `Deprecation` \
 header and a `Sunset` header with the date of removal, announced at least 6 months ahead. \
 No v1 operation is deprecated today.""",
-    "VERSION": "1.1.0",
+    "VERSION": "1.2.0",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -339,6 +339,9 @@ No v1 operation is deprecated today.""",
         "RuleEnum": "poverty.choices.Rule",
         "FindingRuleEnum": "cases.supervision.choices.FindingRule",
         "FindingStatusEnum": "cases.supervision.choices.FindingStatus",
+        "CaseStateEnum": "cases.choices.CaseState",
+        "GoalStatusEnum": "cases.choices.GoalStatus",
+        "FollowUpKindEnum": "cases.choices.FollowUpKind",
     },
 }
 

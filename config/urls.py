@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("households.api.urls")),
     path("api/v1/", include("poverty.api.urls")),
     path("api/v1/", include("support.api.urls")),
+    path("api/v1/", include("cases.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
     path("api/v1/", include("cases.supervision.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

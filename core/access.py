@@ -41,6 +41,8 @@ class Perm(StrEnum):
     TOKENS_MANAGE = "tokens_manage"  # issue and revoke API tokens of users inside the area
     FINDINGS_VIEW = "findings_view"  # read supervision findings in the area
     FINDINGS_RESOLVE = "findings_resolve"  # resolve findings, start a supervision scan
+    CASES_MANAGE = "cases_manage"  # assign cases' cadres; their plans (target date, goals)
+    FOLLOW_UP_RECORD = "follow_up_record"  # schedule and record follow-ups of cases
 
 
 @dataclass(frozen=True)

@@ -60,27 +60,27 @@ def register(kind: str, handler: str) -> None:
     HANDLERS[kind] = handler
 
 
-# Job kinds the polling worker queues by itself, every so often (kind → interval); with
-# Celery, cron runs their commands instead (as it runs cleanup_files).
+# Kinds the polling worker enqueues itself, each this often (registered by the apps).
 PERIODIC: dict[str, timedelta] = {}
 
 
-def register_periodic(kind: str, every: timedelta) -> None:
-    """The polling worker queues a job of `kind` (no user, no params) every `every`."""
+def register_periodic(kind: str, *, every: timedelta) -> None:
+    """The polling worker enqueues a job of `kind` (registered) every `every`."""
     PERIODIC[kind] = every
 
 
-def enqueue_due(now=None) -> list[Job]:
-    """Queue each periodic kind that has no job waiting or running and none created within
-    its interval. Returns the jobs queued."""
+def enqueue_periodic(now=None) -> list[Job]:
+    """A job of each periodic kind whose last one was created `every` ago or more, unless
+    one is waiting or running (several workers do not pile them up)."""
     now = now or timezone.now()
     queued = []
     for kind, every in PERIODIC.items():
-        recent = Job.objects.filter(kind=kind).filter(
-            Q(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]) | Q(created_at__gt=now - every)
-        )
-        if not recent.exists():
-            queued.append(enqueue(kind, {}))
+        with transaction.atomic():
+            recent = Job.objects.filter(kind=kind).filter(
+                Q(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]) | Q(created_at__gt=now - every)
+            )
+            if not recent.exists():
+                queued.append(enqueue(kind, {}))
     return queued
 
 
@@ -269,10 +269,14 @@ class _Heartbeat:
 def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False) -> int:
     """The polling worker (`manage.py run_worker`): claim the oldest waiting job, run it,
     again, until asked to stop (`request_stop`) or, with `until_empty`, until no job is
-    waiting. Removes expired files and idempotency keys, and queues the periodic jobs that
-    are due (`register_periodic`), every CLEANUP_EVERY. Returns the number of runs."""
+    waiting. Removes expired files and idempotency keys every CLEANUP_EVERY, and as often
+    (from CLEANUP_EVERY after it starts) queues the periodic jobs that are due
+    (`register_periodic`). Returns the number of runs."""
     runs = 0
     next_cleanup = timezone.now()
+    # The first periodic jobs an hour after the worker starts: a worker started to drain the
+    # queue (or restarted often) does not add work of its own.
+    next_periodic = next_cleanup + CLEANUP_EVERY
     while not _stopping.is_set():
         if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
             close_old_connections()
@@ -281,9 +285,14 @@ def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False
             try:
                 files.cleanup()
                 idempotency.purge()
-                enqueue_due()
             except Exception:
                 log.exception("worker: the file cleanup failed; next time in an hour")
+        if not until_empty and timezone.now() >= next_periodic:
+            next_periodic = timezone.now() + CLEANUP_EVERY
+            try:
+                enqueue_periodic()
+            except Exception:
+                log.exception("worker: the periodic jobs could not be queued; next time in an hour")
         try:
             job = claim()
         except DatabaseError:

@@ -536,6 +536,7 @@ class UploadKind(models.TextChoices):
     HOUSEHOLD_EDIT = "household_edit", "Household edit"
     MEMBER_EDIT = "member_edit", "Member edit"
     HOUSEHOLD_CREATE = "household_create", "Household registration"
+    VISIT = "visit", "Visit record (a case's follow-up)"
 
 
 class UploadStatus(models.TextChoices):

@@ -217,9 +217,18 @@ class LivelihoodModelAdmin(RoleAdmin):
 
 @admin.register(Target)
 class TargetAdmin(RoleAdmin):
-    list_display = ["commune", "year", "standard_code", "households_to_lift", "poverty_rate_target"]
+    list_display = [
+        "commune",
+        "village",
+        "year",
+        "standard_code",
+        "households_to_lift",
+        "poverty_rate_target",
+    ]
     list_filter = ["year"]
-    area_paths = ("commune", None)
+    list_select_related = ["commune", "village"]
+    raw_id_fields = ["village"]
+    area_paths = ("commune", "village")
     add_perm = change_perm = Perm.SUPPORT_MANAGE
 
     save_service = staticmethod(services.target_save)

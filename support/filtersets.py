@@ -77,7 +77,11 @@ class LivelihoodModelFilter(FilterSet):
 
 class TargetFilter(FilterSet):
     commune = filters.CharFilter(field_name="commune_id")
+    village = filters.UUIDFilter(field_name="village_id")
+    commune_wide = BooleanFilter(
+        field_name="village", lookup_expr="isnull", help_text="true: the communes' own targets."
+    )
 
     class Meta:
         model = Target
-        fields = ["commune", "year", "standard_code"]
+        fields = ["commune", "village", "commune_wide", "year", "standard_code"]

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 
 from core.audit import AuditedRecords
 from core.ids import new_id
-from geo.models import Commune, Province
+from geo.models import Commune, Province, Village
 from households.models import Household
 
 from .choices import (
@@ -369,10 +369,19 @@ class Participation(models.Model):
 
 
 class Target(models.Model):
-    """A commune's target for a year, measured against official statuses under a standard."""
+    """A commune's (or one of its villages') target for a year, measured against official
+    statuses under a standard. A household's own target is its case's plan (cases)."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A village of the commune: the village's target; empty: the commune's.",
+    )
     year = models.PositiveSmallIntegerField()
     standard_code = models.CharField(max_length=40, default="VN-ND07-2021")
     households_to_lift = models.PositiveIntegerField()
@@ -387,9 +396,17 @@ class Target(models.Model):
         ordering = ["year", "commune"]
         constraints = [
             models.UniqueConstraint(
-                fields=["commune", "year", "standard_code"], name="target_unique"
+                fields=["commune", "year", "standard_code"],
+                condition=Q(village__isnull=True),
+                name="target_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["village", "year", "standard_code"],
+                condition=Q(village__isnull=False),
+                name="target_unique_village",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.commune_id} {self.year}"
+        where = f"{self.commune_id}/{self.village}" if self.village_id else self.commune_id
+        return f"{where} {self.year}"

@@ -10,13 +10,12 @@ from django.db.models import Count
 
 from core.access import Access
 from households.choices import HouseholdStatus
+from households.models import Household
 from poverty.models import OfficialStatus
 
 from .models import SupportPackage
 from .selectors import (
-    active_households_by_commune,
     allocations_in_area,
-    current_status_counts,
     eligible_statuses_q,
     holds_package,
     ledger_balances,
@@ -61,31 +60,58 @@ def budget_execution(
 
 def target_progress(targets) -> dict[Any, dict[str, Any]]:
     """Per target: households lifted out of poverty in its year and the current poverty rate
-    of its commune, both from official statuses."""
+    of its commune (or village), both from official statuses."""
     from poverty.choices import Classification
     from poverty.models import StatusEvent
 
     targets = list(targets)
     communes = {t.commune_id for t in targets}
+    # Counted per village (None: no village); a commune's figures add its villages up.
     lifted = defaultdict(int)
     for row in (
         OfficialStatus.objects.filter(household__commune_id__in=communes, event=StatusEvent.ESCAPED)
-        .values("household__commune_id", "standard__code", "valid_from__year")
+        .values(
+            "household__commune_id", "household__village_id", "standard__code", "valid_from__year"
+        )
         .annotate(n=Count("id"))
         .order_by()
     ):
-        lifted[(row["household__commune_id"], row["standard__code"], row["valid_from__year"])] += (
-            row["n"]
+        where = (row["household__commune_id"], row["household__village_id"])
+        key = (row["standard__code"], row["valid_from__year"])
+        lifted[(where[0], None, *key)] += row["n"]
+        if where[1] is not None:
+            lifted[(*where, *key)] += row["n"]
+    poor = defaultdict(int)
+    for row in (
+        OfficialStatus.objects.filter(
+            household__commune_id__in=communes,
+            valid_to__isnull=True,
+            classification=Classification.POOR,
         )
-    statuses = current_status_counts(communes, classifications=[Classification.POOR])
-    poor = {(c, std): n for (c, std, _), n in statuses.items()}
-    households = active_households_by_commune(communes)
+        .values("household__commune_id", "household__village_id", "standard__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        commune, village = row["household__commune_id"], row["household__village_id"]
+        poor[(commune, None, row["standard__code"])] += row["n"]
+        if village is not None:
+            poor[(commune, village, row["standard__code"])] += row["n"]
+    households = defaultdict(int)
+    for commune, village, n in (
+        Household.objects.filter(commune_id__in=communes, status=HouseholdStatus.ACTIVE)
+        .values_list("commune_id", "village_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        households[(commune, None)] += n
+        if village is not None:
+            households[(commune, village)] += n
     out = {}
     for t in targets:
-        total = households.get(t.commune_id, 0)
-        n_poor = poor.get((t.commune_id, t.standard_code), 0)
+        total = households[(t.commune_id, t.village_id)]
+        n_poor = poor[(t.commune_id, t.village_id, t.standard_code)]
         rate = round(100 * n_poor / total, 3) if total else None
-        done = lifted[(t.commune_id, t.standard_code, t.year)]
+        done = lifted[(t.commune_id, t.village_id, t.standard_code, t.year)]
         out[t.pk] = {
             "households_lifted": done,
             "lift_progress": round(done / t.households_to_lift, 4)

@@ -34,6 +34,8 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from accounts.roles import ROLE_PERMISSIONS, Role
+from cases import services as cases
+from cases.models import Case
 from core.access import SYSTEM, Perm
 from core.models import Job
 from geo import services as geo
@@ -166,6 +168,17 @@ SPEC: dict[str, tuple[str | None, str | None, dict[str, Perm | None]]] = {
         {"get": P.VIEW, "patch": P.LIVELIHOOD_MANAGE},
     ),
     "livelihood-model-participants": ("livelihood", AREA, {"post": P.LIVELIHOOD_MANAGE}),
+    "case-list": (None, None, {"get": P.VIEW}),
+    "case-detail": ("case", AREA, {"get": P.VIEW, "patch": P.CASES_MANAGE}),
+    "case-assign-cadre": ("case", AREA, {"post": P.CASES_MANAGE}),
+    "case-goals": ("case", AREA, {"post": P.CASES_MANAGE}),
+    "case-follow-ups": ("case", AREA, {"post": P.FOLLOW_UP_RECORD}),
+    "plan-goal-detail": ("plan_goal", AREA, {"get": P.VIEW, "patch": P.CASES_MANAGE}),
+    "follow-up-list": (None, None, {"get": P.VIEW}),
+    "follow-up-detail": ("follow_up", AREA, {"get": P.VIEW}),
+    "follow-up-record": ("follow_up", AREA, {"post": P.FOLLOW_UP_RECORD}),
+    "overdue-follow-ups": (None, None, {"get": P.VIEW}),
+    "case-progress": (None, None, {"get": P.VIEW}),
     "target-list": (None, None, {"get": P.VIEW, "post": P.SUPPORT_MANAGE}),
     "target-detail": (
         "target",
@@ -207,6 +220,7 @@ ADMIN_SPEC: dict[str, tuple[Perm | None, str | None]] = {
     "support.livelihoodmodel": (P.VIEW, "livelihood"),
     "support.target": (P.VIEW, "target"),
     "cases.finding": (P.FINDINGS_VIEW, "finding"),
+    "cases.case": (P.VIEW, "case"),
     "core.personaldataread": (P.AUDIT_READS, None),
     "accounts.apitoken": (P.TOKENS_MANAGE, None),
     "auth.user": (None, None),
@@ -374,6 +388,16 @@ def _side(commune, province_code: str, name: str, tree, package) -> dict[str, An
             "poverty_rate_target": "1.5",
         },
     )
+    case = Case.objects.get(household=twin)  # opened by its approval as poor
+    visit = cases.follow_up_schedule(case=case, scheduled_on=date(2026, 10, 12), actor=SYSTEM)
+    _, visit = cases.follow_up_record(
+        follow_up=visit,
+        done_on=date(2026, 10, 12),
+        findings=f"Nhà của {name} dột",
+        next_visit_on=date(2026, 10, 30),
+        expected_version=1,
+        actor=SYSTEM,
+    )
     enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[commune])
     upload, _ = field.field_upload_receive(
         {
@@ -401,6 +425,9 @@ def _side(commune, province_code: str, name: str, tree, package) -> dict[str, An
         "livelihood": livelihood.pk,
         "target": target.pk,
         "finding": _finding(commune, twin, assignment),
+        "case": case.pk,
+        "plan_goal": case.goals.first().pk,
+        "follow_up": visit.pk,
         "_secrets": [h.code for h in (household, twin)]
         + [h.external_id for h in (household, twin)]
         + [h.address for h in (household, twin)]
@@ -410,7 +437,7 @@ def _side(commune, province_code: str, name: str, tree, package) -> dict[str, An
             for m in h.members.all()
             for v in (m.full_name, m.citizen_id, m.external_id)
         ]
-        + [complaint.lodged_by, complaint.text],
+        + [complaint.lodged_by, complaint.text, f"Nhà của {name} dột"],
     }
 
 

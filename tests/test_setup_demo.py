@@ -5,12 +5,15 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from households.models import Household
 from poverty.models import Assessment, OfficialStatus, Survey
 from support.models import BudgetAllocation, SupportPackage
+
+POVERTY = ["poor", "near_poor"]
 
 
 def printed_keys(output: str) -> dict[str, str]:
@@ -51,3 +54,15 @@ def test_setup_demo_is_complete_and_idempotent():
         assert {r["package_code"] for r in rows} == {"NHA-O", "BHYT", "SINH-KE"}
         assert any(r["eligible"] for r in rows)
     assert api.get("/api/v1/assessments/", {"classification": "poor"}).status_code == 200
+    # Every household poor or near-poor under the national standard in force has its case.
+    from cases.models import Case
+    from poverty.selectors import national_standard_in_force
+
+    standard = national_standard_in_force(timezone.localdate())
+    in_poverty = OfficialStatus.objects.filter(
+        standard__code=standard.code, valid_to__isnull=True, classification__in=POVERTY
+    )
+    assert in_poverty.exists() and Case.objects.count() == in_poverty.count()
+    assert set(Case.objects.values_list("household_id", flat=True)) == set(
+        in_poverty.values_list("household_id", flat=True)
+    )

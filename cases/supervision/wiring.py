@@ -16,4 +16,4 @@ def ready() -> None:
 
     jobs.register(JOB_KIND, "cases.supervision.services.run_scan_job")
     if settings.SUPERVISION_SCAN_HOURS > 0:  # 0: no periodic scan
-        jobs.register_periodic(JOB_KIND, timedelta(hours=settings.SUPERVISION_SCAN_HOURS))
+        jobs.register_periodic(JOB_KIND, every=timedelta(hours=settings.SUPERVISION_SCAN_HOURS))

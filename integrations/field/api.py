@@ -8,7 +8,8 @@ returns the original result; the same UUID with a different body is a 409. If th
 changed since that version, the item is kept with status `conflict` for an officer
 (`POST /field/uploads/{id}/resolve/`), never applied over newer data and never dropped.
 
-Download (`GET /field/households/`): the area's households with members and latest survey,
+Download (`GET /field/households/`): the area's households with members, latest survey and open
+case (cadre, goals, follow-ups due),
 and `changes_after`, the change-feed cursor to follow afterwards with
 `GET /changes/?after=…&types=household,member,survey` (moves and deletions included).
 """
@@ -26,6 +27,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from cases.api import serializers as cs
+from cases.choices import CaseState
+from cases.models import Case, FollowUp
 from core.access import Perm
 from core.api.fields import (
     CLOCK_SKEW,
@@ -67,7 +71,9 @@ class UploadSerializer(serializers.Serializer):
         help_text="survey: a survey as for POST /surveys/; "
         "household_edit: {household, ...fields}; member_edit: "
         "{member, version, ...fields}; household_create: a household as for POST /households/ "
-        "with `id` and each member's `id` generated on the device (UUIDv7 or v4)."
+        "with `id` and each member's `id` generated on the device (UUIDv7 or v4); "
+        "visit: {follow_up, done_on, findings, next_step, next_visit_on} as for "
+        "POST /follow-ups/{id}/record/, `based_on_version` being the follow-up's version."
     )
 
     def validate(self, attrs):
@@ -186,8 +192,10 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
         """Post one upload from a field app. Kinds: `survey`, `household_edit`, `member_edit`, and
         `household_create` (an offline registration: the household and its members under ids
         generated on the device, through the same rules as POST /households/; `result` names the
-        household, its code and members). 201 applied; 202 kept as a conflict; 200 a replay (the
-        original result); 409 the same client_id with another body; 400 invalid (also on replay)."""
+        household, its code and members), and `visit` (a case's follow-up recorded as done, based
+        on the follow-up's version; the follow-up keeps the client_id). 201 applied; 202 kept as a
+        conflict; 200 a replay (the original result); 409 the same client_id with another body; 400
+        invalid (also on replay)."""
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload, new = field_upload_receive(serializer.validated_data, user=request.user)
@@ -246,11 +254,51 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
         return Response(UploadResultSerializer(upload, context=self.get_serializer_context()).data)
 
 
+class FieldFollowUpSerializer(ModelSerializer):
+    class Meta:
+        model = FollowUp
+        fields = ["id", "kind", "scheduled_on", "cadre", "next_step", "version"]
+        read_only_fields = fields
+
+
+class FieldCaseSerializer(PersonalDataMixin, ModelSerializer):
+    cadre_username = CharField(source="cadre.username", read_only=True, allow_null=True)
+    goals = cs.PlanGoalSerializer(many=True, read_only=True)
+    follow_ups_due = FieldFollowUpSerializer(
+        many=True, read_only=True, help_text="Follow-ups not yet done, oldest first."
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "state",
+            "classification",
+            "cadre",
+            "cadre_username",
+            "target_date",
+            "commitments",
+            "goals",
+            "follow_ups_due",
+            "version",
+        ]
+        read_only_fields = fields
+
+
 class FieldHouseholdSerializer(hs.HouseholdSerializer):
     latest_survey = serializers.SerializerMethodField()
+    case = serializers.SerializerMethodField()
 
     class Meta(hs.HouseholdSerializer.Meta):
-        fields = [*hs.HouseholdSerializer.Meta.fields, "latest_survey"]
+        fields = [*hs.HouseholdSerializer.Meta.fields, "latest_survey", "case"]
+
+    @extend_schema_field(FieldCaseSerializer(allow_null=True))
+    def get_case(self, obj):
+        """The household's open case (active or in monitoring), null when none."""
+        case = getattr(obj, "case", None)
+        if case is None or case.state == CaseState.CLOSED:
+            return None
+        return FieldCaseSerializer(case, context=self.context).data
 
     @extend_schema_field(ps.SurveySerializer(allow_null=True))
     def get_latest_survey(self, obj):
@@ -268,7 +316,8 @@ class DownloadParams(serializers.Serializer):
 
 
 class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
-    """Download for field apps: your area's households with members and latest survey."""
+    """Download for field apps: your area's households with members, latest survey and open
+    case (its cadre, goals and the follow-ups due)."""
 
     serializer_class = FieldHouseholdSerializer
     ordering = "code"
@@ -277,8 +326,12 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         latest = Survey.objects.filter(is_latest=True).prefetch_related("members", "assessments")
+        due = FollowUp.objects.filter(done_on__isnull=True).order_by("scheduled_on", "id")
         return hs.household_queryset().prefetch_related(
-            Prefetch("surveys", queryset=latest, to_attr="latest_surveys")
+            Prefetch("surveys", queryset=latest, to_attr="latest_surveys"),
+            Prefetch("case", queryset=Case.objects.select_related("cadre")),
+            "case__goals",
+            Prefetch("case__follow_ups", queryset=due, to_attr="follow_ups_due"),
         )
 
     @extend_schema(parameters=[DownloadParams], responses=FieldHouseholdSerializer(many=True))

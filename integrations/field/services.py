@@ -3,10 +3,13 @@ returns the stored result; the same UUID with another body is refused), applied 
 registry and survey services when the household is still at the version the device saw, or
 else kept as a conflict for another officer to resolve.
 
-Every write goes through households.services and poverty.services, which check the actor's
-role, area and the versions; the checks here are the protocol's own: the uploader's role
-(Perm.SURVEY_SUBMIT) and area for the household named, the resolver's (Perm.UPLOAD_RESOLVE)
-and that the resolver is not the uploader.
+A `visit` records a case's follow-up (cases.services), compared with the follow-up's version
+instead of the household's.
+
+Every write goes through households.services, poverty.services and cases.services, which
+check the actor's role, area and the versions; the checks here are the protocol's own: the
+uploader's role (Perm.SURVEY_SUBMIT) and area for the household named, the resolver's
+(Perm.UPLOAD_RESOLVE) and that the resolver is not the uploader.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from cases import services as cases
+from cases.api.serializers import RecordSerializer
+from cases.models import FollowUp
 from core.access import (
     Access,
     Perm,
@@ -53,9 +59,17 @@ def _household_of(kind: str, body: Any, access: Access) -> Household:
     "unknown", as it would be to a GET)."""
     if not isinstance(body, dict):
         raise ValidationError({"body": "Must be an object."})
-    field = "body.member" if kind == UploadKind.MEMBER_EDIT else "body.household"
+    field = {UploadKind.MEMBER_EDIT: "body.member", UploadKind.VISIT: "body.follow_up"}.get(
+        kind, "body.household"
+    )
     try:
-        if kind == UploadKind.MEMBER_EDIT:
+        if kind == UploadKind.VISIT:
+            household = (
+                FollowUp.objects.select_related("case__household__commune")
+                .get(pk=body.get("follow_up"))
+                .case.household
+            )
+        elif kind == UploadKind.MEMBER_EDIT:
             household = (
                 Member.objects.select_related("household__commune")
                 .get(pk=body.get("member"))
@@ -66,6 +80,7 @@ def _household_of(kind: str, body: Any, access: Access) -> Household:
     except (
         Member.DoesNotExist,
         Household.DoesNotExist,
+        FollowUp.DoesNotExist,
         DjangoValidationError,
         ValueError,
         TypeError,
@@ -74,6 +89,36 @@ def _household_of(kind: str, body: Any, access: Access) -> Household:
     if not covers_household(access, household):
         raise ValidationError({field: "Unknown or missing."})
     return household
+
+
+def current_version(kind: str, body: dict[str, Any], household: Household) -> int:
+    """The version an upload is compared with: the follow-up's for a visit (what the device
+    saw of it), the household's for the other kinds."""
+    if kind == UploadKind.VISIT:
+        return FollowUp.objects.values_list("version", flat=True).get(pk=body["follow_up"])
+    return household.version
+
+
+def _record_visit(upload: FieldUpload, version: int | None, actor) -> dict[str, Any]:
+    """A visit posted from the field: the follow-up recorded as done (what was found, the
+    next step, the next visit) through the cases service, under the upload's client UUID."""
+    body = upload.body
+    serializer = RecordSerializer(data={k: v for k, v in body.items() if k != "follow_up"})
+    serializer.is_valid(raise_exception=True)
+    values = dict(serializer.validated_data)
+    values.pop("version", None)
+    done, following = cases.follow_up_record(
+        follow_up=FollowUp.objects.get(pk=body["follow_up"]),
+        expected_version=version,
+        actor=actor,
+        client_id=upload.id,
+        **values,
+    )
+    return {
+        "follow_up": str(done.pk),
+        "version": done.version,
+        "next": str(following.pk) if following else None,
+    }
 
 
 CLIENT_UUID_VERSIONS = (4, 7)
@@ -153,6 +198,8 @@ def field_upload_apply(upload: FieldUpload, *, version: int | None, actor) -> di
             "version": household.version,
             "members": [str(pk) for pk in household.members.values_list("pk", flat=True)],
         }
+    if upload.kind == UploadKind.VISIT:
+        return _record_visit(upload, version, actor)
     if upload.kind == UploadKind.SURVEY:
         serializer = ps.SurveySerializer(data=body, context=context)
         serializer.is_valid(raise_exception=True)
@@ -248,19 +295,19 @@ def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bo
     )
     try:
         with transaction.atomic():
-            if household is not None and household.version != item["based_on_version"]:
+            current = household and current_version(item["kind"], item["body"], household)
+            if household is not None and current != item["based_on_version"]:
+                what = "follow-up" if item["kind"] == UploadKind.VISIT else "household"
                 upload.status = UploadStatus.CONFLICT
                 upload.result = {
-                    "detail": f"The household is at version {household.version}; "
+                    "detail": f"The {what} is at version {current}; "
                     f"this upload was based on {item['based_on_version']}.",
-                    "current_version": household.version,
+                    "current_version": current,
                 }
             else:
                 try:
                     with transaction.atomic():
-                        upload.result = field_upload_apply(
-                            upload, version=household and household.version, actor=user
-                        )
+                        upload.result = field_upload_apply(upload, version=current, actor=user)
                         upload.status = UploadStatus.APPLIED
                 except (DomainError, ValidationError) as exc:
                     upload.status, upload.result = UploadStatus.REJECTED, upload_errors(exc)
@@ -290,7 +337,8 @@ def field_upload_resolve(*, actor, upload: FieldUpload, action: str, note: str) 
     if upload.status != UploadStatus.CONFLICT:
         raise Conflict(f"The upload is {upload.status}, not a conflict.", code="not_conflict")
     if action == "apply":
-        upload.result = field_upload_apply(upload, version=upload.household.version, actor=actor)
+        current = current_version(upload.kind, upload.body, upload.household)
+        upload.result = field_upload_apply(upload, version=current, actor=actor)
         upload.status = UploadStatus.RESOLVED_APPLIED
     else:
         upload.status = UploadStatus.RESOLVED_DISCARDED

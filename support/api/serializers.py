@@ -11,7 +11,7 @@ from core.api.fields import (
 )
 from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
-from geo.models import Commune, Province
+from geo.models import Commune, Province, Village
 from households.models import Household
 from support.choices import PARENT_LEVEL
 from support.models import (
@@ -378,6 +378,13 @@ class LivelihoodModelSerializer(ModelSerializer):
 
 class TargetSerializer(ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+    village = InAreaRelatedField(
+        queryset=Village.objects.all(),
+        area_paths=("commune", "pk"),
+        required=False,
+        allow_null=True,
+        help_text="A village of the commune: the village's own target; null: the commune's.",
+    )
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -385,6 +392,7 @@ class TargetSerializer(ModelSerializer):
         fields = [
             "id",
             "commune",
+            "village",
             "year",
             "standard_code",
             "households_to_lift",

@@ -372,17 +372,18 @@ class TargetViewSet(
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
-    """Targets per commune and year, with progress computed from official statuses."""
+    """Targets per commune, or village, and year, with progress computed from official
+    statuses. A household's own target is its case's plan (`/cases/`)."""
 
     serializer_class = s.TargetSerializer
     filterset_class = TargetFilter
     ordering = "id"
-    area_paths = ("commune", None)
+    area_paths = ("commune", "village")
     write_perm = Perm.SUPPORT_MANAGE
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return Target.objects.select_related("commune")
+        return Target.objects.select_related("commune", "village")
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -76,15 +76,29 @@ def allocation_save(
 
 @transaction.atomic
 def target_save(*, actor, target: Target | None, values: dict[str, Any]) -> Target:
-    """Create or change a commune's target for a year (one per commune, year and standard)."""
+    """Create or change a commune's or a village's target for a year (one per commune, or
+    village, year and standard)."""
     access = require(actor, Perm.SUPPORT_MANAGE)
     target = changed(
-        Target.objects.select_related("commune"),
+        Target.objects.select_related("commune"),  # (locked: no outer join to the village)
         target,
         values,
-        lambda t: require_area(access, t.commune),
+        lambda t: require_area(access, t.commune, t.village),
     )
-    return save_unique(
-        target,
-        Conflict("A target for this commune, year and standard exists.", code="target_exists"),
-    )
+    if target.village_id and target.village.commune_id != target.commune_id:
+        raise InvalidInput(
+            "The village is not in the target's commune.",
+            fields={"village": "Not in the commune."},
+        )
+    where = "village" if target.village_id else "commune"
+    exists = Conflict(f"A target for this {where}, year and standard exists.", code="target_exists")
+    # Checked here as well as by the constraints (conditional on the village being empty).
+    same = Target.objects.filter(
+        commune=target.commune_id,
+        village=target.village_id,
+        year=target.year,
+        standard_code=target.standard_code,
+    ).exclude(pk=target.pk)
+    if same.exists():
+        raise exists
+    return save_unique(target, exists)

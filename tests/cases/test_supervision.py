@@ -291,16 +291,16 @@ def test_a_scan_again_does_not_duplicate_and_corrected_findings_reopen(package, 
 
 def test_the_job_runs_a_scan_and_the_worker_queues_it_periodically(package, not_poor):
     assign(not_poor, package)
-    [job] = jobs.enqueue_due()
+    [job] = jobs.enqueue_periodic()
     assert job.kind == "supervision_scan"
-    assert jobs.enqueue_due() == []  # one waiting already
+    assert jobs.enqueue_periodic() == []  # one waiting already
     jobs.work(heartbeat=False, until_empty=True)
     job.refresh_from_db()
     assert job.status == "succeeded", job.error
     assert job.counts == {"found": 1, "new": 1, "reopened": 0, "open": 1}
-    assert jobs.enqueue_due() == []  # not due again within SUPERVISION_SCAN_HOURS
+    assert jobs.enqueue_periodic() == []  # not due again within SUPERVISION_SCAN_HOURS
     later = timezone.now() + timedelta(hours=25)
-    assert len(jobs.enqueue_due(now=later)) == 1
+    assert len(jobs.enqueue_periodic(now=later)) == 1
 
 
 # ---------------------------------------------------------------------------- the API

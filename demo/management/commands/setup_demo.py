@@ -31,6 +31,8 @@ class Command(BaseCommand):
             call_command("generate_demo_data", households=households, stdout=self.stdout)
             call_command("generate_demo_surveys", assess=True, stdout=self.stdout)
         support_demo.load(timezone.localdate().year)
+        # The register's statuses were loaded in bulk: open their households' cases.
+        call_command("cases_daily", stdout=self.stdout)
         User = get_user_model()
         admin, created = User.objects.get_or_create(
             username="admin",

@@ -1,0 +1,94 @@
+from django.contrib import admin
+
+from core.access import Perm
+from core.admin import RoleHistoryAdmin, RoleInline, VersionedForm, changed
+
+from . import services
+from .models import Case, FollowUp, PlanGoal
+
+
+class GoalInline(RoleInline, admin.TabularInline):
+    """Goals are changed in the API (PATCH /plan-goals/{id}/): shown here."""
+
+    model = PlanGoal
+    extra = 0
+    fields = readonly_fields = [
+        "indicator",
+        "text",
+        "due_date",
+        "package",
+        "status",
+        "progress",
+        "progress_note",
+    ]
+
+
+class FollowUpInline(RoleInline, admin.TabularInline):
+    """Follow-ups are scheduled and recorded in the API or the field app: shown here."""
+
+    model = FollowUp
+    extra = 0
+    fields = readonly_fields = ["kind", "scheduled_on", "cadre", "done_on", "findings", "next_step"]
+
+
+class CaseForm(VersionedForm):
+    class Meta:
+        model = Case
+        fields = ["cadre", "target_date", "commitments"]
+
+
+@admin.register(Case)
+class CaseAdmin(RoleHistoryAdmin):
+    """Cases open, move to monitoring, close and reopen with official statuses; here the
+    responsible cadre, the target date and the commitments are changed (through the
+    services, with the version the form was based on)."""
+
+    form = CaseForm
+    list_display = [
+        "household",
+        "state",
+        "classification",
+        "cadre",
+        "opened_on",
+        "target_date",
+        "monitoring_until",
+        "reopened_count",
+    ]
+    list_filter = ["state", "classification"]
+    list_select_related = ["household", "cadre"]
+    search_fields = ["household__code"]
+    raw_id_fields = ["cadre"]
+    readonly_fields = [
+        "household",
+        "standard",
+        "classification",
+        "state",
+        "opened_on",
+        "escaped_on",
+        "monitoring_until",
+        "closed_on",
+        "reopened_count",
+        "version",
+    ]
+    inlines = [GoalInline, FollowUpInline]
+    change_perm = Perm.CASES_MANAGE
+    area_paths = ("household__commune", "household__village")
+
+    def write(self, request, form, formsets, change):
+        case = Case.objects.get(pk=form.instance.pk)
+        version = form.cleaned_data.get("based_on_version")
+        if "cadre" in form.changed_data:
+            cadre = form.cleaned_data["cadre"]
+            case = services.case_assign_cadre(
+                case=case,
+                cadre_id=cadre.pk if cadre else None,
+                expected_version=version,
+                actor=request.user,
+            )
+            version = case.version
+        values = changed(form, ["target_date", "commitments"])
+        if values:
+            case = services.case_update(
+                case=case, values=values, expected_version=version, actor=request.user
+            )
+        return case

@@ -1,0 +1,278 @@
+"""A household's case from the approval that makes it poor to its closing, through the API:
+plan drafted from the deprivations, a cadre, visits scheduled and recorded, overdue lists,
+escape → monitoring, relapse → reopened, monitoring end → closed by the daily job."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.roles import Role
+from cases.models import Case, FollowUp
+from core import jobs
+from core.models import Job
+from poverty import services as poverty
+from poverty.models import OfficialStatus
+from tests import factories as f
+from tests.poverty.conftest import decide, submit
+
+pytestmark = pytest.mark.django_db
+
+POOR = {"income": 10_000_000, "poor_housing": True}
+ESCAPED = {"income": 120_000_000}  # 3.3 million VND per person per month: above the line
+
+
+def etag(n: int) -> dict:
+    return {"HTTP_IF_MATCH": f'"{n}"'}
+
+
+def test_the_whole_case(family, ward, leader, ward_api, ward_officer):
+    # The commune chairperson's approval of a poor assessment (POST .../approve/) opens the
+    # case, its plan drafted from the deprivations.
+    survey = submit(family, day="2026-10-01", **POOR)
+    assessment = survey.assessments.get(standard__code="VN-ND07-2021")
+    assessment = poverty.assessment_record_meeting(
+        assessment=assessment,
+        expected_version=1,
+        actor=leader,
+        meeting_date=date(2026, 10, 1),
+        attendees=10,
+        agreeing=8,
+    )
+    poverty.assessment_post(
+        assessment=assessment,
+        expected_version=2,
+        actor=leader,
+        posted_from=date(2026, 10, 1),
+        posted_to=date(2026, 10, 7),
+    )
+    r = f.client_for(leader).post(
+        f"/api/v1/assessments/{assessment.pk}/approve/",
+        {"decision_number": "12/QĐ-UBND", "decision_date": "2026-10-10"},
+        format="json",
+        **etag(3),
+    )
+    assert r.status_code == 200, r.content
+    assessment.refresh_from_db()
+    r = ward_api.get("/api/v1/cases/", {"household": str(family.pk)})
+    assert r.status_code == 200
+    [row] = r.json()["results"]
+    assert row["state"] == "active" and row["classification"] == "poor"
+    assert row["opened_on"] == "2026-10-10" and row["target_date"] == "2027-12-31"
+    assert row["standard_code"] == "VN-ND07-2021" and row["cadre"] is None
+    case_url = f"/api/v1/cases/{row['id']}/"
+    r = ward_api.get(case_url)
+    assert r.status_code == 200 and r["ETag"] == '"1"'
+    goals = {g["indicator"]: g for g in r.json()["goals"]}
+    deprived = {i["code"] for i in assessment.indicators if i["deprived"] is True}
+    assert deprived and set(goals) == deprived | {"income"}
+    assert all(g["due_date"] == "2027-12-31" and g["status"] == "planned" for g in goals.values())
+    housing = next(iter(deprived))
+    assert (
+        "Hết thiếu hụt" in goals[housing]["text"] and "No longer deprived" in goals[housing]["text"]
+    )
+    gap = assessment.line - assessment.income_per_person_month
+    assert f"{gap:,} VND per person per month short" in goals["income"]["text"]
+
+    # A cadre: of the area, active; If-Match required.
+    cadre = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    r = ward_api.post(f"{case_url}assign-cadre/", {"cadre": cadre.pk}, format="json")
+    assert r.status_code == 428
+    stranger = f.user(Role.COMMUNE_OFFICER, provinces=["01"])
+    r = ward_api.post(f"{case_url}assign-cadre/", {"cadre": stranger.pk}, format="json", **etag(1))
+    missing = ward_api.post(
+        f"{case_url}assign-cadre/", {"cadre": 2**31 - 1}, format="json", **etag(1)
+    )
+    assert r.status_code == missing.status_code == 400
+    assert r.json()["detail"] == missing.json()["detail"]  # another area's user: as no user
+    assert "Quảng" not in r.json()["detail"] and stranger.username not in r.content.decode()
+    analyst = f.user(Role.ANALYST, communes=[ward])  # may not record follow-ups
+    r = ward_api.post(f"{case_url}assign-cadre/", {"cadre": analyst.pk}, format="json", **etag(1))
+    assert r.status_code == 400
+    r = ward_api.post(f"{case_url}assign-cadre/", {"cadre": cadre.pk}, format="json", **etag(1))
+    assert r.status_code == 200 and r.json()["cadre"] == cadre.pk and r["ETag"] == '"2"'
+
+    # The plan: target date and commitments; a goal's progress.
+    r = ward_api.patch(
+        case_url,
+        {"target_date": "2027-06-30", "commitments": "Nuôi 20 con gà"},
+        format="json",
+        **etag(2),
+    )
+    assert r.status_code == 200 and r.json()["target_date"] == "2027-06-30"
+    goal = goals[housing]
+    r = ward_api.patch(
+        f"/api/v1/plan-goals/{goal['id']}/",
+        {"status": "in_progress", "progress": 40, "progress_note": "Đã có gạch"},
+        format="json",
+        **etag(goal["version"]),
+    )
+    assert r.status_code == 200 and r.json()["progress"] == 40 and r["ETag"] == '"2"'
+    r = ward_api.post(
+        f"{case_url}goals/",
+        {"indicator": "livelihood", "text": "Tham gia mô hình nuôi ong"},
+        format="json",
+    )
+    assert r.status_code == 201 and r.json()["due_date"] == "2027-06-30"
+    r = ward_api.post(f"{case_url}goals/", {"indicator": "income", "text": "x"}, format="json")
+    assert r.status_code == 409
+
+    # Visits: scheduled in the past and not done = overdue, per cadre and commune.
+    r = ward_api.post(f"{case_url}follow-ups/", {"scheduled_on": "2026-10-20"}, format="json")
+    assert r.status_code == 201 and r.json()["cadre"] == cadre.pk and r.json()["overdue"]
+    visit = r.json()
+    r = ward_api.get("/api/v1/follow-ups/", {"overdue": "true", "cadre": cadre.pk})
+    assert [v["id"] for v in r.json()["results"]] == [visit["id"]]
+    r = ward_api.get("/api/v1/follow-ups/", {"overdue": "true", "commune": ward.code})
+    assert len(r.json()["results"]) == 1
+    r = ward_api.get("/api/v1/cases/", {"overdue": "true", "cadre": cadre.pk})
+    assert [c["overdue_follow_ups"] for c in r.json()["results"]] == [1]
+    r = ward_api.get("/api/v1/reports/overdue-follow-ups/", {"group_by": "cadre"})
+    assert r.json() == [
+        {
+            "group_by": "cadre",
+            "group": str(cadre.pk),
+            "overdue": 1,
+            "cases": 1,
+            "oldest_scheduled_on": "2026-10-20",
+        }
+    ]
+    r = ward_api.get("/api/v1/reports/overdue-follow-ups/", {"group_by": "commune"})
+    assert [(x["group"], x["overdue"]) for x in r.json()] == [(ward.code, 1)]
+
+    # Recorded, with the next visit: nothing overdue any more.
+    next_visit = (timezone.localdate() + timedelta(days=30)).isoformat()
+    r = ward_api.post(
+        f"/api/v1/follow-ups/{visit['id']}/record/",
+        {
+            "done_on": "2026-10-21",
+            "findings": "Nhà dột, cần hỗ trợ",
+            "next_step": "Đề xuất hỗ trợ nhà ở",
+            "next_visit_on": next_visit,
+        },
+        format="json",
+        **etag(1),
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["follow_up"]["done_on"] == "2026-10-21"
+    assert r.json()["next"]["scheduled_on"] == next_visit and not r.json()["next"]["overdue"]
+    r = ward_api.post(
+        f"/api/v1/follow-ups/{visit['id']}/record/",
+        {"done_on": "2026-10-22", "findings": "x"},
+        format="json",
+        **etag(2),
+    )
+    assert r.status_code == 409
+    assert ward_api.get("/api/v1/follow-ups/", {"overdue": "true"}).json()["results"] == []
+    assert ward_api.get("/api/v1/reports/overdue-follow-ups/").json() == []
+
+    # Escape → monitoring for CASE_MONITORING_YEARS.
+    decide(family, leader, day="2026-11-01", decision="2026-11-08", **ESCAPED)
+    case = Case.objects.get(household=family)
+    assert (case.state, case.escaped_on, case.monitoring_until) == (
+        "monitoring",
+        date(2026, 11, 8),
+        date(2028, 11, 8),
+    )
+    assert ward_api.get("/api/v1/cases/", {"state": "monitoring"}).json()["results"][0][
+        "id"
+    ] == str(case.pk)
+
+    # Relapse → the same case, active again.
+    decide(family, leader, day="2026-11-10", decision="2026-11-17", **POOR)
+    case.refresh_from_db()
+    assert (case.state, case.reopened_count, case.escaped_on, case.monitoring_until) == (
+        "active",
+        1,
+        None,
+        None,
+    )
+    assert OfficialStatus.objects.get(household=family, valid_to__isnull=True).event == "relapsed"
+    assert case.goals.get(indicator=housing).status == "in_progress"  # kept: still worked on
+
+    # Escape again; monitoring ends → closed by the daily job (and the command).
+    decide(family, leader, day="2026-11-18", decision="2026-11-25", **ESCAPED)
+    case.refresh_from_db()
+    assert case.state == "monitoring" and case.monitoring_until == date(2028, 11, 25)
+    call_command("cases_daily", "--today", "2028-11-25")
+    case.refresh_from_db()
+    assert case.state == "monitoring"  # the last day is still monitored
+    call_command("cases_daily", "--today", "2028-11-26")
+    case.refresh_from_db()
+    assert (case.state, case.closed_on) == ("closed", date(2028, 11, 26))
+    r = ward_api.get(case_url)
+    assert r.json()["state"] == "closed" and r.json()["reopened_count"] == 1
+
+
+def _approve(assessment, actor, decision: str):
+    start = assessment.survey.survey_date
+    a = poverty.assessment_record_meeting(
+        assessment=assessment,
+        expected_version=1,
+        actor=actor,
+        meeting_date=start,
+        attendees=10,
+        agreeing=8,
+    )
+    a = poverty.assessment_post(
+        assessment=a,
+        expected_version=2,
+        actor=actor,
+        posted_from=start,
+        posted_to=start + timedelta(days=6),
+    )
+    return poverty.assessment_approve(
+        assessment=a,
+        expected_version=3,
+        actor=actor,
+        decision_number="2/QĐ",
+        decision_date=date.fromisoformat(decision),
+    )
+
+
+def test_only_the_national_standard_in_force_drives_the_case(family, leader):
+    """Quảng Ninh's own standard (in force to 2025) makes the household poor: recorded, but
+    no case; the national standard's status opens it."""
+    survey = submit(family, day="2025-10-01", **POOR)
+    provincial = survey.assessments.get(standard__code="QN-NQ13-2023")
+    _approve(provincial, leader, "2025-10-10")
+    assert OfficialStatus.objects.filter(household=family, standard__scope="provincial").exists()
+    assert not Case.objects.filter(household=family).exists()
+    _approve(survey.assessments.get(standard__code="VN-ND07-2021"), leader, "2025-10-10")
+    case = Case.objects.get(household=family)
+    assert (case.standard.code, case.opened_on) == ("VN-ND07-2021", date(2025, 10, 10))
+
+
+def test_the_worker_runs_the_daily_job_and_it_schedules_watchlist_visits(family, leader):
+    decide(family, leader, day="2026-10-01", decision="2026-10-10", **POOR)
+    # Escapes just above the line (within 20%): on the relapse watchlist.
+    decide(family, leader, day="2026-10-20", decision="2026-10-27", income=80_000_000)
+    case = Case.objects.get(household=family)
+    assert case.state == "monitoring"
+    queued = jobs.enqueue_periodic()
+    assert [j.kind for j in queued] == ["cases_daily"]
+    assert jobs.enqueue_periodic() == []  # one is waiting: none more
+    jobs.work(until_empty=True, heartbeat=False)
+    job = Job.objects.get(kind="cases_daily")
+    assert job.status == "succeeded" and job.counts == {
+        "opened": 0,
+        "closed": 0,
+        "visits_scheduled": 1,
+    }
+    visit = FollowUp.objects.get(case=case)
+    assert visit.scheduled_on == timezone.localdate() and visit.done_on is None
+    call_command("cases_daily")  # again: the visit is still open, nothing scheduled twice
+    assert FollowUp.objects.filter(case=case).count() == 1
+    assert jobs.enqueue_periodic() == []  # the last one is less than a day old
+
+
+def test_the_daily_run_opens_the_cases_of_statuses_recorded_without_one(family, leader):
+    decide(family, leader, day="2026-10-01", decision="2026-10-10", **POOR)
+    Case.objects.filter(household=family).delete()  # as if recorded before cases existed
+    call_command("cases_daily", "--today", "2026-11-01")
+    case = Case.objects.get(household=family)
+    assert (case.state, case.opened_on) == ("active", date(2026, 10, 10))
+    assert case.goals.filter(indicator="income").exists()
+    call_command("cases_daily", "--today", "2026-11-01")
+    assert Case.objects.filter(household=family).count() == 1
