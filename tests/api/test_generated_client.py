@@ -486,6 +486,14 @@ def test_one_whole_case_through_the_generated_client(connect, ward):
             break
     assert [e.seq for e in events] == sorted({e.seq for e in events})  # in order, once each
     assert {e.commune for e in events} == {commune.code}
+    # The approval opened the household's case, with a plan goal per deprivation (cases/).
+    case_events = [e for e in events if e.entity in ("case", "plan_goal")]
+    assert [(e.entity, e.action) for e in case_events][:2] == [
+        ("case", "created"),
+        ("plan_goal", "created"),
+    ]
+    assert case_events[0].payload["household_id"] == str(household.id)
+    events = [e for e in events if e not in case_events]
     assert [(e.entity, e.action) for e in events] == [
         ("household", "created"),
         *[("member", "created")] * 3,

@@ -244,7 +244,10 @@ def test_only_the_national_standard_in_force_drives_the_case(family, leader):
     assert (case.standard.code, case.opened_on) == ("VN-ND07-2021", date(2025, 10, 10))
 
 
-def test_the_worker_runs_the_daily_job_and_it_schedules_watchlist_visits(family, leader):
+def test_the_worker_runs_the_daily_job_and_it_schedules_watchlist_visits(
+    family, leader, monkeypatch
+):
+    monkeypatch.setattr(jobs, "PERIODIC", {"cases_daily": jobs.PERIODIC["cases_daily"]})
     decide(family, leader, day="2026-10-01", decision="2026-10-10", **POOR)
     # Escapes just above the line (within 20%): on the relapse watchlist.
     decide(family, leader, day="2026-10-20", decision="2026-10-27", income=80_000_000)

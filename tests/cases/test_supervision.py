@@ -289,7 +289,8 @@ def test_a_scan_again_does_not_duplicate_and_corrected_findings_reopen(package, 
     assert reopened.version == 3 and reopened.history.count() == 3
 
 
-def test_the_job_runs_a_scan_and_the_worker_queues_it_periodically(package, not_poor):
+def test_the_job_runs_a_scan_and_the_worker_queues_it_periodically(package, not_poor, monkeypatch):
+    monkeypatch.setattr(jobs, "PERIODIC", {"supervision_scan": jobs.PERIODIC["supervision_scan"]})
     assign(not_poor, package)
     [job] = jobs.enqueue_periodic()
     assert job.kind == "supervision_scan"
