@@ -10,13 +10,13 @@
   before cases existed, or loaded in bulk), closes the monitoring cases whose period has
   ended, and schedules a visit to each monitoring case on the relapse watchlist.
 
-Which standard drives a case: only statuses under the *national* standard in force on the
-status's date (`poverty.selectors.national_standard_in_force`) open, move or reopen a case —
-the standard the national support programs and the support catalog's eligibility are keyed
-by. A provincial standard's statuses (Quảng Ninh's own line) and statuses under a national
-standard no longer (or not yet) in force on that date are recorded by poverty but leave the
-case alone. When a new national standard comes into force, the first status under it takes
-the case over (the case's `standard` follows it).
+Which standards drive a case: those applicable to the household on the status's date
+(`poverty.services.applicable_standards`): the national standard in force and its province's
+own standard in force (Quảng Ninh's higher line), any revision of each. A household poor or
+near-poor under either has an open case; it escapes (monitoring) only when no current status
+under an applicable standard still holds it poor or near-poor. A status under a standard not
+in force on its date is recorded by poverty but leaves the case alone. The case's `standard`
+and `classification` follow the latest status that moved it.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from households.models import Household
 from poverty.choices import Classification
-from poverty.models import Assessment, Indicator, OfficialStatus, StatusEvent
-from poverty.selectors import national_standard_in_force, relapse_watchlist
+from poverty.models import Assessment, Indicator, OfficialStatus, PovertyStandard, StatusEvent
+from poverty.selectors import relapse_watchlist
+from poverty.services import applicable_standards
 from poverty.timeline import years_before
 
 from ..choices import CaseState, FollowUpKind, GoalStatus
@@ -56,11 +58,36 @@ def default_target_date(opened_on: date) -> date:
     return date(opened_on.year + 1, 12, 31)
 
 
+def applicable_codes(household_id, on: date) -> set[str]:
+    """The codes of the standards applicable to the household on the date: the national one
+    in force and its province's own (a correction is a new revision of the same code)."""
+    province = (
+        Household.objects.filter(pk=household_id)
+        .values_list("commune__province_id", flat=True)
+        .first()
+    )
+    return {s.code for s in applicable_standards(province_code=province, on=on)}
+
+
 def drives_case(status: OfficialStatus) -> bool:
-    """True when the status is under the national standard in force on its date (any
-    revision of it: a correction is a new revision of the same code)."""
-    in_force = national_standard_in_force(status.valid_from)
-    return in_force is not None and in_force.code == status.standard.code
+    """True when the status is under a standard applicable to the household on its date."""
+    return status.standard.code in applicable_codes(status.household_id, status.valid_from)
+
+
+def in_poverty_under_another(status: OfficialStatus) -> bool:
+    """Another current status of the household, under an applicable standard, still holds it
+    poor or near-poor (an escape under one standard is no escape then)."""
+    codes = applicable_codes(status.household_id, status.valid_from) - {status.standard.code}
+    return (
+        OfficialStatus.objects.filter(
+            household_id=status.household_id,
+            valid_to__isnull=True,
+            classification__in=IN_POVERTY,
+            standard__code__in=codes,
+        )
+        .exclude(pk=status.pk)
+        .exists()
+    )
 
 
 def on_official_status(status: OfficialStatus) -> None:
@@ -78,7 +105,12 @@ def on_official_status(status: OfficialStatus) -> None:
             draft_plan(case, status.assessment)
         else:
             reopen_case(case, status)
-    elif status.event in ESCAPES and case is not None and case.state == CaseState.ACTIVE:
+    elif (
+        status.event in ESCAPES
+        and case is not None
+        and case.state == CaseState.ACTIVE
+        and not in_poverty_under_another(status)
+    ):
         start_monitoring(case, status)
 
 
@@ -182,15 +214,23 @@ class DailyResult:
 
 
 def open_missing(today: date) -> int:
-    """Open the case of each household whose current status under the national standard in
-    force is poor or near-poor and that has none: statuses recorded before cases existed, or
-    loaded in bulk (the demo register). Running it again opens nothing twice."""
-    standard = national_standard_in_force(today)
-    if standard is None:
-        return 0
+    """Open the case of each household whose current status under a standard applicable to
+    it today is poor or near-poor and that has none: statuses recorded before cases existed,
+    or loaded in bulk (the demo register). Running it again opens nothing twice."""
+    in_force = PovertyStandard.objects.filter(status="published", valid_from__lte=today).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    )
+    applicable = Q(pk__in=[])
+    for code, scope, province in in_force.values_list("code", "scope", "province_id").distinct():
+        national = Q(standard__code=code)
+        applicable |= (
+            national
+            if scope == "national"
+            else national & Q(household__commune__province_id=province)
+        )
     statuses = (
         OfficialStatus.objects.filter(
-            standard__code=standard.code, valid_to__isnull=True, classification__in=IN_POVERTY
+            applicable, valid_to__isnull=True, classification__in=IN_POVERTY
         )
         .exclude(household__case__isnull=False)
         .select_related("assessment")

@@ -231,17 +231,42 @@ def _approve(assessment, actor, decision: str):
     )
 
 
-def test_only_the_national_standard_in_force_drives_the_case(family, leader):
-    """Quảng Ninh's own standard (in force to 2025) makes the household poor: recorded, but
-    no case; the national standard's status opens it."""
+def test_the_provinces_own_standard_opens_the_case_and_holds_it_until_escape_under_both(
+    family, leader
+):
+    """Quảng Ninh's own standard (in force to 2025, a higher line) is applicable to its
+    households: poor under it opens the case. Escaping under the national standard alone is
+    no escape while the provincial status still holds the household poor; escaping under both
+    is."""
     survey = submit(family, day="2025-10-01", **POOR)
     provincial = survey.assessments.get(standard__code="QN-NQ13-2023")
     _approve(provincial, leader, "2025-10-10")
-    assert OfficialStatus.objects.filter(household=family, standard__scope="provincial").exists()
-    assert not Case.objects.filter(household=family).exists()
-    _approve(survey.assessments.get(standard__code="VN-ND07-2021"), leader, "2025-10-10")
     case = Case.objects.get(household=family)
-    assert (case.standard.code, case.opened_on) == ("VN-ND07-2021", date(2025, 10, 10))
+    assert (case.standard.code, case.state) == ("QN-NQ13-2023", "active")
+    _approve(survey.assessments.get(standard__code="VN-ND07-2021"), leader, "2025-10-10")
+    case.refresh_from_db()
+    assert (case.standard.code, case.reopened_count) == ("VN-ND07-2021", 0)
+
+    better = submit(family, day="2025-11-03", income=200_000_000)
+    _approve(better.assessments.get(standard__code="VN-ND07-2021"), leader, "2025-11-10")
+    case.refresh_from_db()
+    statuses = dict(
+        OfficialStatus.objects.filter(household=family, valid_to__isnull=True).values_list(
+            "standard__code", "classification"
+        )
+    )
+    assert statuses["VN-ND07-2021"] not in ("poor", "near_poor")
+    assert statuses["QN-NQ13-2023"] == "poor" and case.state == "active"
+    _approve(better.assessments.get(standard__code="QN-NQ13-2023"), leader, "2025-11-10")
+    case.refresh_from_db()
+    assert (case.state, case.escaped_on) == ("monitoring", date(2025, 11, 10))
+
+
+def test_another_provinces_standard_does_not_drive_the_case(family):
+    from cases.services.lifecycle import applicable_codes
+
+    codes = applicable_codes(family.id, date(2025, 10, 10))
+    assert "QN-NQ13-2023" in codes and all(not c.startswith("HN") for c in codes)
 
 
 def test_the_worker_runs_the_daily_job_and_it_schedules_watchlist_visits(
