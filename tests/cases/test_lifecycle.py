@@ -15,7 +15,7 @@ from core.models import Job
 from poverty import services as poverty
 from poverty.models import OfficialStatus
 from tests import factories as f
-from tests.poverty.conftest import decide, submit
+from tests.poverty.conftest import approve, decide, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -205,32 +205,6 @@ def test_the_whole_case(family, ward, leader, ward_api, ward_officer):
     assert r.json()["state"] == "closed" and r.json()["reopened_count"] == 1
 
 
-def _approve(assessment, actor, decision: str):
-    start = assessment.survey.survey_date
-    a = poverty.assessment_record_meeting(
-        assessment=assessment,
-        expected_version=1,
-        actor=actor,
-        meeting_date=start,
-        attendees=10,
-        agreeing=8,
-    )
-    a = poverty.assessment_post(
-        assessment=a,
-        expected_version=2,
-        actor=actor,
-        posted_from=start,
-        posted_to=start + timedelta(days=6),
-    )
-    return poverty.assessment_approve(
-        assessment=a,
-        expected_version=3,
-        actor=actor,
-        decision_number="2/QĐ",
-        decision_date=date.fromisoformat(decision),
-    )
-
-
 def test_the_provinces_own_standard_opens_the_case_and_holds_it_until_escape_under_both(
     family, leader
 ):
@@ -240,15 +214,15 @@ def test_the_provinces_own_standard_opens_the_case_and_holds_it_until_escape_und
     is."""
     survey = submit(family, day="2025-10-01", **POOR)
     provincial = survey.assessments.get(standard__code="QN-NQ13-2023")
-    _approve(provincial, leader, "2025-10-10")
+    approve(provincial, leader, decision="2025-10-10")
     case = Case.objects.get(household=family)
     assert (case.standard.code, case.state) == ("QN-NQ13-2023", "active")
-    _approve(survey.assessments.get(standard__code="VN-ND07-2021"), leader, "2025-10-10")
+    approve(survey.assessments.get(standard__code="VN-ND07-2021"), leader, decision="2025-10-10")
     case.refresh_from_db()
     assert (case.standard.code, case.reopened_count) == ("VN-ND07-2021", 0)
 
     better = submit(family, day="2025-11-03", income=200_000_000)
-    _approve(better.assessments.get(standard__code="VN-ND07-2021"), leader, "2025-11-10")
+    approve(better.assessments.get(standard__code="VN-ND07-2021"), leader, decision="2025-11-10")
     case.refresh_from_db()
     statuses = dict(
         OfficialStatus.objects.filter(household=family, valid_to__isnull=True).values_list(
@@ -257,7 +231,7 @@ def test_the_provinces_own_standard_opens_the_case_and_holds_it_until_escape_und
     )
     assert statuses["VN-ND07-2021"] not in ("poor", "near_poor")
     assert statuses["QN-NQ13-2023"] == "poor" and case.state == "active"
-    _approve(better.assessments.get(standard__code="QN-NQ13-2023"), leader, "2025-11-10")
+    approve(better.assessments.get(standard__code="QN-NQ13-2023"), leader, decision="2025-11-10")
     case.refresh_from_db()
     assert (case.state, case.escaped_on) == ("monitoring", date(2025, 11, 10))
 

@@ -83,7 +83,13 @@ def decide(household, actor, *, day: str, decision: str, **survey):
     """Survey, meeting, a week's posting from that day (5 working days) and approval, as the
     commune would: `decision` is at least a week after `day`."""
     a = submit(household, day=day, **survey).assessments.get(standard__code="VN-ND07-2021")
-    start = date.fromisoformat(day)
+    return approve(a, actor, decision=decision)
+
+
+def approve(a, actor, *, decision: str):
+    """The review of a surveyed assessment: the meeting on its survey date, a week's posting
+    from then, and the approval dated `decision` (at least a week later)."""
+    start = a.survey.survey_date
     a = services.assessment_record_meeting(
         assessment=a,
         expected_version=1,
