@@ -10,12 +10,13 @@ from django.db.models import Count
 
 from core.access import Access
 from households.choices import HouseholdStatus
-from households.models import Household
 from poverty.models import OfficialStatus
 
 from .models import SupportPackage
 from .selectors import (
+    active_households_by_commune,
     allocations_in_area,
+    current_status_counts,
     eligible_statuses_q,
     holds_package,
     ledger_balances,
@@ -58,6 +59,17 @@ def budget_execution(
     return [{"key": k, **v} for k, v in sorted(groups.items())]
 
 
+def _with_commune_totals(counts: dict[tuple, int]) -> defaultdict[tuple, int]:
+    """Counts keyed (commune, village or None, ...), also summed per commune under village
+    None: a commune's target counts all its households, a village's only its own."""
+    out: defaultdict[tuple, int] = defaultdict(int)
+    for (commune, village, *rest), n in counts.items():
+        out[(commune, None, *rest)] += n
+        if village is not None:
+            out[(commune, village, *rest)] += n
+    return out
+
+
 def target_progress(targets) -> dict[Any, dict[str, Any]]:
     """Per target: households lifted out of poverty in its year and the current poverty rate
     of its commune (or village), both from official statuses."""
@@ -66,50 +78,23 @@ def target_progress(targets) -> dict[Any, dict[str, Any]]:
 
     targets = list(targets)
     communes = {t.commune_id for t in targets}
-    # Counted per village (None: no village); a commune's figures add its villages up.
-    lifted = defaultdict(int)
-    for row in (
+    escapes = (
         OfficialStatus.objects.filter(household__commune_id__in=communes, event=StatusEvent.ESCAPED)
-        .values(
+        .values_list(
             "household__commune_id", "household__village_id", "standard__code", "valid_from__year"
         )
         .annotate(n=Count("id"))
         .order_by()
-    ):
-        where = (row["household__commune_id"], row["household__village_id"])
-        key = (row["standard__code"], row["valid_from__year"])
-        lifted[(where[0], None, *key)] += row["n"]
-        if where[1] is not None:
-            lifted[(*where, *key)] += row["n"]
-    poor = defaultdict(int)
-    for row in (
-        OfficialStatus.objects.filter(
-            household__commune_id__in=communes,
-            valid_to__isnull=True,
-            classification=Classification.POOR,
-        )
-        .values("household__commune_id", "household__village_id", "standard__code")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        commune, village = row["household__commune_id"], row["household__village_id"]
-        poor[(commune, None, row["standard__code"])] += row["n"]
-        if village is not None:
-            poor[(commune, village, row["standard__code"])] += row["n"]
-    households = defaultdict(int)
-    for commune, village, n in (
-        Household.objects.filter(commune_id__in=communes, status=HouseholdStatus.ACTIVE)
-        .values_list("commune_id", "village_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        households[(commune, None)] += n
-        if village is not None:
-            households[(commune, village)] += n
+    )
+    lifted = _with_commune_totals({row[:-1]: row[-1] for row in escapes})
+    poor = _with_commune_totals(
+        current_status_counts(communes, classifications=[Classification.POOR], by_village=True)
+    )
+    households = _with_commune_totals(active_households_by_commune(communes, by_village=True))
     out = {}
     for t in targets:
         total = households[(t.commune_id, t.village_id)]
-        n_poor = poor[(t.commune_id, t.village_id, t.standard_code)]
+        n_poor = poor[(t.commune_id, t.village_id, t.standard_code, Classification.POOR)]
         rate = round(100 * n_poor / total, 3) if total else None
         done = lifted[(t.commune_id, t.village_id, t.standard_code, t.year)]
         out[t.pk] = {

@@ -57,14 +57,17 @@ def ledger_balances(allocations) -> dict[Any, dict[str, int]]:
 # ---------------------------------------------------------------------------- counts
 
 
-def active_households_by_commune(communes) -> dict[str, int]:
-    """Households registered and active, per commune code, of the given communes."""
-    return dict(
+def active_households_by_commune(communes, *, by_village: bool = False) -> dict[Any, int]:
+    """Households registered and active of the given communes, per commune code, or per
+    (commune code, village id or None) with `by_village`."""
+    fields = ("commune_id", "village_id") if by_village else ("commune_id",)
+    rows = (
         Household.objects.filter(commune_id__in=communes, status=HouseholdStatus.ACTIVE)
-        .values_list("commune_id")
+        .values_list(*fields)
         .annotate(n=Count("id"))
         .order_by()
     )
+    return {(tuple(row[:-1]) if by_village else row[0]): row[-1] for row in rows}
 
 
 def current_status_counts(
@@ -73,9 +76,11 @@ def current_status_counts(
     classifications,
     standard_code: str | None = None,
     active_only: bool = False,
-) -> dict[tuple[str, str, str], int]:
+    by_village: bool = False,
+) -> dict[tuple, int]:
     """Households per (commune, standard code, classification) by current official status
-    (the period without an end), of the given communes; `active_only`: of active households."""
+    (the period without an end), of the given communes; `active_only`: of active households;
+    `by_village`: per (commune, village id or None, standard code, classification)."""
     statuses = OfficialStatus.objects.filter(
         household__commune_id__in=communes,
         valid_to__isnull=True,
@@ -85,13 +90,14 @@ def current_status_counts(
         statuses = statuses.filter(standard__code=standard_code)
     if active_only:
         statuses = statuses.filter(household__status=HouseholdStatus.ACTIVE)
-    out: dict[tuple[str, str, str], int] = defaultdict(int)
+    where = ("household__commune_id", "household__village_id")[: 2 if by_village else 1]
+    out: dict[tuple, int] = defaultdict(int)
     for row in (
-        statuses.values("household__commune_id", "standard__code", "classification")
+        statuses.values(*where, "standard__code", "classification")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        key = (row["household__commune_id"], row["standard__code"], row["classification"])
+        key = (*(row[f] for f in where), row["standard__code"], row["classification"])
         out[key] += row["n"]
     return out
 
