@@ -83,7 +83,9 @@ INSTALLED_APPS = [
     "poverty",
     "support",
     "cases",
+    "reports",
     "integrations",
+    "dashboard",
 ]
 # Synthetic demo data: installed only with DEMO=1 (`./dev serve` and `./dev test` set it),
 # never in production.

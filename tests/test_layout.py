@@ -1,7 +1,7 @@
 """The house plan holds: imports point one way, and no module grows past what one reads.
 
-`core` ← `geo` ← `accounts` ← `households` ← `poverty` ← `support` ← `cases` ←
-`integrations` (docs/architecture.md). An app may import only from its own layer and the
+`core` ← `geo` ← `accounts` ← `households` ← `poverty` ← `support` ← `cases` ← `reports` ←
+`integrations` ← `dashboard` (docs/architecture.md). An app may import only from its own layer and the
 ones below it; `demo` and `config` sit on top and nothing imports them. Every import counts,
 also those inside functions, since a lazy import is still a dependency.
 """
@@ -14,7 +14,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["core", "geo", "accounts", "households", "poverty", "support", "cases", "integrations"]
+LAYERS = [
+    "core",
+    "geo",
+    "accounts",
+    "households",
+    "poverty",
+    "support",
+    "cases",
+    "reports",
+    "integrations",
+    "dashboard",
+]
 TOP = {"demo": len(LAYERS), "config": len(LAYERS) + 1}
 RANK = {app: i for i, app in enumerate(LAYERS)} | TOP
 MAX_LINES = 600

@@ -1,0 +1,3 @@
+"""The officers' dashboard (/dashboard/)."""
+
+urlpatterns: list = []

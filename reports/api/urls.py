@@ -1,0 +1,3 @@
+"""Report endpoints under /api/v1/reports/."""
+
+urlpatterns: list = []
