@@ -23,6 +23,8 @@ from households.admin import household_section, link
 from . import selectors, services
 from .choices import StandardStatus
 from .models import (
+    HOUSEHOLD_FACT_FIELDS,
+    INCOME_FIELDS,
     INDICATOR_FIELDS,
     SURVEY_FIELDS,
     SURVEY_MEMBER_FIELDS,
@@ -196,15 +198,40 @@ class SurveyAdmin(RoleAdmin):
         rows = ([names[d][0 if vi else 1] if d in names else d] for d in obj.devices)
         return table([_("device")], rows, empty=_("None"))
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
-        return fields if obj is not None else [f for f in fields if f != "device_table"]
+    income_wages_vnd = money("income_wages", _("income from wages"))
+    income_agriculture_vnd = money("income_agriculture", _("income from agriculture"))
+    income_business_vnd = money("income_business", _("income from business"))
+    income_allowances_vnd = money("income_allowances", _("income from allowances"))
+    income_other_vnd = money("income_other", _("other income"))
+    annual_income_vnd = money("annual_income", _("annual income"), ordering=False)
+
+    # A submitted survey is read, never edited: its page shows it in these rows.
+    SHOWN = (
+        "household",
+        "date",
+        "form",
+        "enumerator_name",
+        "enumerator",
+        *(f"{name}_vnd" for name in INCOME_FIELDS),
+        "annual_income_vnd",
+        *(f for f in HOUSEHOLD_FACT_FIELDS if f != "devices"),
+        "device_table",
+        "captured_at",
+        "created",
+        "is_latest",
+    )
 
     def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        if obj is not None:  # a survey is read, not edited: its devices as a table
-            fields = [f for f in fields if f != "devices"]
-        return fields
+        if obj is None:
+            return super().get_fields(request, obj)
+        hidden = self.hidden(request)
+        return [f for f in self.SHOWN if self._shows(f, hidden)]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            fields = super().get_readonly_fields(request, obj)
+            return [f for f in fields if f != "device_table"]
+        return self.get_fields(request, obj)
 
     def write(self, request, form, formsets, change):
         return services.survey_submit(

@@ -398,7 +398,7 @@ class AssessmentStep(models.Model):
         ordering = ["assessment", "at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.from_state} → {self.to_state}"
+        return f"{self.action}: {self.from_state} → {self.to_state}"
 
 
 class ComplaintStatus(models.TextChoices):
