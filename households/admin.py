@@ -281,19 +281,27 @@ class MemberAdmin(RoleHistoryAdmin):
     form = MemberForm
     list_display = [
         "full_name",
-        "date_of_birth",
+        "born",
         "sex",
         "ethnicity",
         "relationship",
         "household",
         "status",
     ]
-    list_filter = ["status", "sex", "relationship", "ethnicity"]
+    list_filter = [
+        "status",
+        "sex",
+        "relationship",
+        "ethnicity",
+        *unit_filters("household__commune", "household__village"),
+    ]
     list_select_related = ["household", "ethnicity"]
     search_fields = ["citizen_id"]
     readonly_fields = ["household", "external_id", "version", "created_at", "updated_at"]
     area_paths = ("household__commune", "household__village")
     change_perm = Perm.REGISTRY_EDIT
+
+    born = day("date_of_birth", _("date of birth"))
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term or self.hidden(request):
@@ -314,7 +322,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
     """Read here; dismissed with the action (resolved by merging households in the API)."""
 
     list_display = ["member_a", "member_b", "commune", "reason", "status", "detected_at"]
-    list_filter = ["status", "reason"]
+    list_filter = ["status", "reason", *unit_filters("commune", None)]
     list_select_related = ["member_a", "member_b", "commune"]
     area_paths = ("commune", None)
     view_perm = Perm.VIEW_PERSONAL  # the pair is two people's names side by side
