@@ -304,3 +304,22 @@ def test_list_pages_query_counts_stay_flat(client, ward, leader, housing_package
     after = {url: _queries(officer, url) for url in LISTS}
     assert after == before
     assert max(after.values()) <= 20, after
+
+
+def test_the_household_page_query_count_stays_flat(client, supported, ward):
+    officer = staff(client, Role.COMMUNE_OFFICER, communes=[ward])
+    url = f"/admin/households/household/{supported.pk}/change/"
+    officer.get(url)  # the first request of a session fills caches
+    before = _queries(officer, url)
+    a = supported.assignments.get()
+    support.disbursement_record(
+        assignment=a,
+        expected_version=a.version,
+        actor=SYSTEM,
+        on=date(2026, 11, 2),
+        amount=5_000_000,
+        evidence_reference="PC-002",
+    )
+    submit(supported, day="2026-11-03")  # another survey, with its assessments
+    after = _queries(officer, url)
+    assert "PC-002" in body(officer.get(url)) and after == before, (before, after)
