@@ -78,8 +78,9 @@ def rendered_sections(request, household: Household) -> list[dict]:
     """The sections this user may see, as (title, table) for the template."""
     shown = []
     for section in HOUSEHOLD_SECTIONS:
-        page = admin.site._registry.get(section.model)
-        if page is None or not page.has_view_permission(request):
+        if not admin.site.is_registered(section.model):
+            continue
+        if not admin.site.get_model_admin(section.model).has_view_permission(request):
             continue
         rows = section.rows(request, household)
         shown.append(

@@ -319,18 +319,18 @@ class AssessmentAdmin(RoleAdmin):
         "explanation_vi",
         "explanation_en",
         "state",
-        "meeting_date",
+        "meeting_date_day",
         "meeting_attendees",
         "meeting_agreeing",
-        "posted_from",
-        "posted_to",
+        "posted_from_day",
+        "posted_to_day",
         "decision_number",
-        "decision_date",
+        "decision_date_day",
         "certificate_number",
         "rejection_reason",
         "version",
-        "created_at",
-        "updated_at",
+        "created",
+        "updated",
     ]
     fields = readonly_fields
     inlines = [StepInline, ComplaintInline]
@@ -339,7 +339,12 @@ class AssessmentAdmin(RoleAdmin):
 
     income = money("income_per_person_month", _("income per person per month"))
     line_vnd = money("line", _("poverty line per person per month"))
+    meeting_date_day = day("meeting_date", _("meeting date"))
+    posted_from_day = day("posted_from", _("posted from"))
+    posted_to_day = day("posted_to", _("posted to"))
+    decision_date_day = day("decision_date", _("decision date"))
     created = day("created_at", _("created"))
+    updated = day("updated_at", _("updated"))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("household", "standard", "survey")

@@ -211,6 +211,7 @@ def test_survey_and_assessment_titles_are_codes_and_dates(client, family, leader
     assert "<th scope='col'>deprived</th>" in page.replace('"', "'")
     assert all(escape(i["reason_en"]) in page for i in a.indicators if i["reason_en"])
     assert '"reason_en"' not in page and "&quot;reason_en&quot;" not in page
+    assert "10/10/2026" in page and "01/10/2026" in page  # decided; met on the survey date
     assert "&quot;code&quot;" not in page
 
 
