@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.access import Perm
-from core.admin import RoleHistoryAdmin, RoleInline, VersionedForm, changed
+from core.admin import RoleHistoryAdmin, RoleInline, VersionedForm, changed, day, unit_filters
+from core.formatting import format_date
+from households.admin import household_section, link
 
 from . import services
 from .models import Case, FollowUp, PlanGoal
@@ -49,12 +52,16 @@ class CaseAdmin(RoleHistoryAdmin):
         "state",
         "classification",
         "cadre",
-        "opened_on",
-        "target_date",
-        "monitoring_until",
+        "opened",
+        "target",
+        "monitored_until",
         "reopened_count",
     ]
-    list_filter = ["state", "classification"]
+    list_filter = [
+        "state",
+        "classification",
+        *unit_filters("household__commune", "household__village"),
+    ]
     list_select_related = ["household", "cadre"]
     search_fields = ["household__code"]
     raw_id_fields = ["cadre"]
@@ -74,6 +81,10 @@ class CaseAdmin(RoleHistoryAdmin):
     change_perm = Perm.CASES_MANAGE
     area_paths = ("household__commune", "household__village")
 
+    opened = day("opened_on", _("opened on"))
+    target = day("target_date", _("target date"))
+    monitored_until = day("monitoring_until", _("monitoring until"))
+
     def write(self, request, form, formsets, change):
         case = Case.objects.get(pk=form.instance.pk)
         version = form.cleaned_data.get("based_on_version")
@@ -92,3 +103,32 @@ class CaseAdmin(RoleHistoryAdmin):
                 case=case, values=values, expected_version=version, actor=request.user
             )
         return case
+
+
+@household_section(
+    _("Case"),
+    model=Case,
+    headers=[
+        _("state"),
+        _("classification"),
+        _("standard"),
+        _("cadre"),
+        _("opened on"),
+        _("target date"),
+    ],
+    order=60,
+    empty=_("No case"),
+)
+def _case(request, household) -> list[list]:
+    cases = Case.objects.filter(household=household).select_related("standard", "cadre")
+    return [
+        [
+            link(c, c.get_state_display()),
+            c.get_classification_display(),
+            c.standard.code,
+            c.cadre.get_full_name() or c.cadre.username if c.cadre else "",
+            format_date(c.opened_on),
+            format_date(c.target_date) if c.target_date else "",
+        ]
+        for c in cases
+    ]

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "simple_history",
+    "admin_auto_filters",  # the admin's autocomplete list filters (communes, villages)
     "core",
     "geo",
     "accounts",

@@ -12,19 +12,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from admin_auto_filters.filters import AutocompleteFilter, AutocompleteFilterFactory
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import Http404, HttpResponseRedirect
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import audit
 from core.access import Access, Perm, access_for
 from core.errors import DomainError
+from core.formatting import EMPTY, format_date, format_vnd
 from core.models import PersonalDataRead
 from core.personal import personal_fields
 
@@ -80,17 +87,49 @@ class RoleRights:
             return frozenset()
         return personal_fields(self.model)
 
+    def _shows(self, name, hidden: frozenset[str]) -> bool:
+        """Whether a field, or a display method (`money`, `day`, `shows`) reading one, may be
+        shown when `hidden` are hidden."""
+        if not isinstance(name, str):
+            return getattr(name, "source_field", None) not in hidden
+        if name in hidden:
+            return False
+        return getattr(getattr(self, name, None), "source_field", None) not in hidden
+
     def get_fields(self, request, obj=None):
         hidden = self.hidden(request)
-        return [f for f in super().get_fields(request, obj) if f not in hidden]
+        return [f for f in super().get_fields(request, obj) if self._shows(f, hidden)]
 
     def get_readonly_fields(self, request, obj=None):
         hidden = self.hidden(request)
-        return [f for f in super().get_readonly_fields(request, obj) if f not in hidden]
+        return [f for f in super().get_readonly_fields(request, obj) if self._shows(f, hidden)]
 
 
 class RoleInline(RoleRights):
     """Mix into an InlineModelAdmin: its rows are written by the parent admin's `write`."""
+
+
+class UnitFilter(AutocompleteFilter):
+    """A list filter by commune or village with the admin's autocomplete: the choices come from
+    the unit's own admin page (geo.admin), which offers only the units in the user's area
+    (the country has 3,321 communes; a list of them all is not a filter)."""
+
+    def _add_media(self, model_admin, widget) -> None:
+        """The page's media come from RoleAdmin.media (the package would change the admin
+        class's Media for every page)."""
+
+
+def unit_filters(
+    commune_path: str | None = "commune", village_path: str | None = "village"
+) -> list[type[UnitFilter]]:
+    """Autocomplete filters by commune and village for a list whose rows lead to them by
+    these paths (`?commune=<code>`, `?village=<id>`)."""
+    filters = []
+    for path, title in ((commune_path, _("commune")), (village_path, _("village"))):
+        if path:
+            made = AutocompleteFilterFactory(title, path, viewname=None)
+            filters.append(type(f"{path.title().replace('__', '')}Filter", (made, UnitFilter), {}))
+    return filters
 
 
 class RoleAdmin(RoleRights, admin.ModelAdmin):
@@ -99,6 +138,17 @@ class RoleAdmin(RoleRights, admin.ModelAdmin):
 
     area_paths: tuple[str, str | None] | None = None
     show_full_result_count = False
+
+    @property
+    def media(self):
+        media = super().media + forms.Media(css={"all": ["core/admin.css"]})
+        units = [f for f in self.list_filter if isinstance(f, type) and issubclass(f, UnitFilter)]
+        if units:
+            field = get_fields_from_path(self.model, units[0].parameter_name)[-1]
+            widget = AutocompleteSelect(field, self.admin_site)
+            media += widget.media + forms.Media(js=UnitFilter.Media.js, css=UnitFilter.Media.css)
+        return media
+
     # The service that writes a record of this page whole (form fields as `values`):
     # save_service(actor=..., <instance_kwarg>=None or the record, values=...). Pages whose
     # writes take more (inlines, versions) define `write` instead.
@@ -116,7 +166,7 @@ class RoleAdmin(RoleRights, admin.ModelAdmin):
 
     def get_list_display(self, request):
         hidden = self.hidden(request)
-        return [f for f in super().get_list_display(request) if f not in hidden]
+        return [f for f in super().get_list_display(request) if self._shows(f, hidden)]
 
     def get_search_fields(self, request):
         hidden = self.hidden(request)
@@ -220,6 +270,69 @@ def changed(form, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
 def cleaned(form, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """The cleaned values of the fields among `names` present in the form."""
     return {k: form.cleaned_data[k] for k in names if k in form.cleaned_data}
+
+
+# ------------------------------------------------------------------ display helpers
+
+
+def money(field: str, description=None, *, ordering: bool = True) -> Callable[[Any, Any], str]:
+    """A display method showing the integer VND field `field` as `206.100.672 ₫` (in lists
+    and as a read-only field); hidden with the field when it is personal."""
+
+    def show(self, obj) -> str:
+        return format_vnd(getattr(obj, field))
+
+    show.source_field = field
+    return admin.display(
+        description=description or field.replace("_", " "), ordering=field if ordering else None
+    )(show)
+
+
+def day(field: str, description=None) -> Callable[[Any, Any], str]:
+    """A display method showing the date (or date-time) field `field` as `dd/mm/yyyy`."""
+
+    def show(self, obj) -> str:
+        return format_date(getattr(obj, field))
+
+    show.source_field = field
+    return admin.display(description=description or field.replace("_", " "), ordering=field)(show)
+
+
+def shows(field: str):
+    """Marks a display method as reading the (maybe personal) field `field`."""
+
+    def mark(method):
+        method.source_field = field
+        return method
+
+    return mark
+
+
+def table(headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, empty=None) -> SafeString:
+    """An HTML table of `rows` (each cell escaped unless already safe), for JSON and related
+    records shown read-only; `empty` (default: "None") when there is no row."""
+    rows = list(rows)
+    if not rows:
+        return format_html("<p class='officers-empty'>{}</p>", empty or _("None"))
+    head = format_html_join("", "<th scope='col'>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        (
+            (format_html_join("", "<td>{}</td>", ((EMPTY if c in (None, "") else c,) for c in r)),)
+            for r in rows
+        ),
+    )
+    return format_html(
+        "<table class='officers-table'><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+        head,
+        body,
+    )
+
+
+def yes_no(value: bool | None) -> str:
+    """True / False / None as Yes / No / Unknown."""
+    return {True: _("Yes"), False: _("No")}.get(value, _("Unknown"))
 
 
 @admin.register(PersonalDataRead)

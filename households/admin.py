@@ -1,13 +1,96 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.access import Perm
-from core.admin import RoleAdmin, RoleHistoryAdmin, RoleInline, VersionedForm, changed, cleaned
+from core.admin import (
+    RoleAdmin,
+    RoleHistoryAdmin,
+    RoleInline,
+    VersionedForm,
+    changed,
+    cleaned,
+    day,
+    shows,
+    table,
+    unit_filters,
+)
 
 from . import services
 from .choices import DuplicateStatus, MemberStatus, Relationship, Source
 from .identity import citizen_id_errors
 from .models import DuplicateCandidate, Household, Member
+
+# ---------------------------------------------------------------- the household page's sections
+#
+# The household page shows what the apps above the register hold about the household (its
+# poverty status, surveys, assessments, support, case) without this app importing them: each
+# app's admin module registers a read-only section here. A section only reads; every change
+# still goes through that record's own page and its service.
+
+
+@dataclass(frozen=True)
+class Section:
+    """A read-only table on the household page. `rows(request, household)` returns the rows
+    (cells are escaped unless safe, e.g. `link`); shown when the user may view `model`'s
+    admin page. The household comes from the page's area-scoped queryset."""
+
+    title: Any
+    model: type
+    headers: Sequence[Any]
+    rows: Callable[[Any, Household], list[Sequence[Any]]]
+    order: int = 100
+    empty: Any = None
+
+
+HOUSEHOLD_SECTIONS: list[Section] = []
+
+
+def household_section(
+    title, *, model: type, headers: Sequence[Any], order: int = 100, empty=None
+) -> Callable:
+    """Decorator registering `rows(request, household)` as a section of the household page."""
+
+    def register(rows: Callable[[Any, Household], list[Sequence[Any]]]):
+        HOUSEHOLD_SECTIONS.append(Section(title, model, tuple(headers), rows, order, empty))
+        HOUSEHOLD_SECTIONS.sort(key=lambda s: s.order)
+        return rows
+
+    return register
+
+
+def link(obj, text=None):
+    """A link to `obj`'s admin page, showing `text` (default: the object)."""
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html("<a href='{}'>{}</a>", url, obj if text is None else text)
+
+
+def rendered_sections(request, household: Household) -> list[dict]:
+    """The sections this user may see, as (title, table) for the template."""
+    shown = []
+    for section in HOUSEHOLD_SECTIONS:
+        if not admin.site.is_registered(section.model):
+            continue
+        if not admin.site.get_model_admin(section.model).has_view_permission(request):
+            continue
+        rows = section.rows(request, household)
+        shown.append(
+            {
+                "title": section.title,
+                "table": table(section.headers, rows, empty=section.empty),
+                "count": len(rows),
+            }
+        )
+    return shown
 
 
 class MemberInlineForm(VersionedForm):
@@ -76,11 +159,11 @@ def _member_inputs(formsets) -> list[services.MemberInput]:
 
 
 class UrbanFilter(admin.SimpleListFilter):
-    title = "urban / rural"
+    title = _("urban / rural")
     parameter_name = "urban"
 
     def lookups(self, request, model_admin):
-        return [("1", "Urban"), ("0", "Rural")]
+        return [("1", _("Urban")), ("0", _("Rural"))]
 
     def queryset(self, request, queryset):
         if self.value() in ("0", "1"):
@@ -94,11 +177,29 @@ class HouseholdForm(VersionedForm):
         fields = "__all__"
 
 
+def head_names():
+    """The name of each household's present head (one indexed subquery per row)."""
+    heads = Member.objects.filter(
+        household=OuterRef("pk"), relationship=Relationship.HEAD, status=MemberStatus.PRESENT
+    )
+    return Subquery(heads.values("full_name")[:1])
+
+
 @admin.register(Household)
 class HouseholdAdmin(RoleHistoryAdmin):
     form = HouseholdForm
-    list_display = ["code", "commune", "village", "address", "status", "source", "updated_at"]
-    list_filter = [UrbanFilter, "status", "source", "commune"]
+    change_form_template = "admin/households/household/change_form.html"
+    list_display = [
+        "code",
+        "head",
+        "commune",
+        "village",
+        "address",
+        "status",
+        "source",
+        "updated",
+    ]
+    list_filter = [UrbanFilter, "status", "source", *unit_filters()]
     list_select_related = ["commune", "village"]
     search_fields = ["code"]
     search_help_text = "Code, address, member name or citizen ID; diacritics optional."
@@ -117,6 +218,29 @@ class HouseholdAdmin(RoleHistoryAdmin):
     inlines = [MemberInline]
     area_paths = ("commune", "village")
     add_perm = change_perm = Perm.REGISTRY_EDIT
+
+    updated = day("updated_at", _("updated"))
+
+    @admin.display(description=_("head of household"))
+    @shows("address")  # personal: shown with the other personal columns
+    def head(self, obj) -> str:
+        return getattr(obj, "head_name", None) or "—"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if not self.hidden(request):  # the head's name: the title and the list's column
+            qs = qs.annotate(head_name=head_names())
+        return qs
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        household = self.get_object(request, object_id)
+        # outside the area: None (the admin's own redirect follows); without the right: 403
+        if household is not None and self.has_view_or_change_permission(request, household):
+            extra_context = {
+                **(extra_context or {}),
+                "household_sections": rendered_sections(request, household),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term:
@@ -158,19 +282,27 @@ class MemberAdmin(RoleHistoryAdmin):
     form = MemberForm
     list_display = [
         "full_name",
-        "date_of_birth",
+        "born",
         "sex",
         "ethnicity",
         "relationship",
         "household",
         "status",
     ]
-    list_filter = ["status", "sex", "relationship", "ethnicity"]
+    list_filter = [
+        "status",
+        "sex",
+        "relationship",
+        "ethnicity",
+        *unit_filters("household__commune", "household__village"),
+    ]
     list_select_related = ["household", "ethnicity"]
     search_fields = ["citizen_id"]
     readonly_fields = ["household", "external_id", "version", "created_at", "updated_at"]
     area_paths = ("household__commune", "household__village")
     change_perm = Perm.REGISTRY_EDIT
+
+    born = day("date_of_birth", _("date of birth"))
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term or self.hidden(request):
@@ -191,7 +323,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
     """Read here; dismissed with the action (resolved by merging households in the API)."""
 
     list_display = ["member_a", "member_b", "commune", "reason", "status", "detected_at"]
-    list_filter = ["status", "reason"]
+    list_filter = ["status", "reason", *unit_filters("commune", None)]
     list_select_related = ["member_a", "member_b", "commune"]
     area_paths = ("commune", None)
     view_perm = Perm.VIEW_PERSONAL  # the pair is two people's names side by side

@@ -143,7 +143,10 @@ class Household(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.code
+        """The code, and the head's name where the viewer may read personal data and the
+        query annotated it (`head_name`: households.admin, no query per row here)."""
+        head = getattr(self, "head_name", None)
+        return f"{self.code} — {head}" if head and personal.shown() else self.code
 
 
 class Member(models.Model):
@@ -261,7 +264,7 @@ class DuplicateCandidate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member_a_id} ~ {self.member_b_id} ({self.reason})"
+        return f"{self.member_a} ~ {self.member_b} ({self.get_reason_display()})"
 
 
 def member_columns() -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from core import personal
 from core.audit import AuditedRecords
+from core.formatting import format_date
 from core.ids import new_id
 from geo.models import Province
 from households.models import Household, Member
@@ -261,7 +262,7 @@ class Survey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Survey {self.survey_date} of {self.household_id}"
+        return f"{self.household.code} · {format_date(self.survey_date)}"
 
     @property
     def annual_income(self) -> int:
@@ -289,7 +290,7 @@ class SurveyMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member_id} in survey {self.survey_id}"
+        return str(self.member)
 
 
 class Application(models.TextChoices):
@@ -373,7 +374,7 @@ class Assessment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household_id} {self.standard_id} {self.classification}"
+        return f"{self.household.code} · {self.standard.code} · {self.get_classification_display()}"
 
 
 class AssessmentStep(models.Model):
@@ -482,7 +483,10 @@ class OfficialStatus(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household_id} {self.classification} from {self.valid_from}"
+        return (
+            f"{self.household.code} · {self.standard.code} · "
+            f"{self.get_classification_display()} · {format_date(self.valid_from)}"
+        )
 
 
 class WhatIfRun(models.Model):
@@ -513,7 +517,7 @@ class WhatIfRun(models.Model):
         ordering = ["-created_at", "id"]
 
     def __str__(self) -> str:
-        return f"What-if {self.standard_id} vs {self.baseline_id} ({self.created_at:%Y-%m-%d})"
+        return f"{self.standard} / {self.baseline} · {format_date(self.created_at)}"
 
 
 class WhatIfChange(models.Model):
@@ -528,7 +532,10 @@ class WhatIfChange(models.Model):
         indexes = [models.Index(fields=["run", "commune", "from_class", "to_class"])]
 
     def __str__(self) -> str:
-        return f"{self.household_id}: {self.from_class} → {self.to_class}"
+        return (
+            f"{self.household.code}: {self.get_from_class_display()} → "
+            f"{self.get_to_class_display()}"
+        )
 
 
 class UploadKind(models.TextChoices):
@@ -583,4 +590,4 @@ class FieldUpload(models.Model):
         indexes = [models.Index(fields=["status", "captured_at"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.id} ({self.status})"
+        return f"{self.get_kind_display()} · {format_date(self.captured_at)} ({self.status})"

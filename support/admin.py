@@ -1,9 +1,22 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.access import Perm
-from core.admin import RoleAdmin, RoleInline, cleaned, editable_fields
+from core.admin import (
+    RoleAdmin,
+    RoleInline,
+    cleaned,
+    day,
+    editable_fields,
+    money,
+    table,
+    unit_filters,
+)
+from core.formatting import format_date, format_vnd
+from households.admin import household_section, link
 
 from . import services
+from .choices import CapitalSource
 from .models import (
     Assignment,
     AssignmentStep,
@@ -51,18 +64,26 @@ class BudgetAllocationAdmin(RoleAdmin):
         "year",
         "province",
         "commune",
-        "amount",
-        "committed",
-        "disbursed",
-        "available",
+        "amount_vnd",
+        "committed_vnd",
+        "disbursed_vnd",
+        "available_vnd",
     ]
-    list_filter = ["year", "source", "province"]
+    list_filter = ["year", "source", ("province", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["sub_project", "province", "commune"]
-    readonly_fields = ["committed", "disbursed"]
+    readonly_fields = ["committed_vnd", "disbursed_vnd"]
+    autocomplete_fields = ["commune"]
     add_perm = change_perm = Perm.SUPPORT_MANAGE
 
+    amount_vnd = money("amount", _("allocated"))
+    committed_vnd = money("committed", _("committed"))
+    disbursed_vnd = money("disbursed", _("disbursed"))
+    available_vnd = money("available", _("available"), ordering=False)
+
     def get_queryset(self, request):
-        return allocations_in_area(self.access(request))
+        return allocations_in_area(self.access(request)).select_related(
+            "sub_project", "province", "commune"
+        )
 
     save_service = staticmethod(services.allocation_save)
     instance_kwarg = "allocation"
@@ -79,6 +100,19 @@ class EligibilityInline(RoleInline, admin.TabularInline):
 
 class RateInline(EligibilityInline):
     model = PackageRate
+
+    def get_readonly_fields(self, request, obj=None):
+        # a read-only page shows each rate's amount in VND
+        if self.has_change_permission(request, obj):
+            return super().get_readonly_fields(request, obj)
+        return ["base", "valid_from", "valid_to"]
+
+    def get_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return super().get_fields(request, obj)
+        return ["base", "valid_from", "valid_to"]
+
+    base = money("base_amount", _("central base"))
 
 
 class FundingInline(EligibilityInline):
@@ -125,20 +159,84 @@ class StepInline(RoleInline, admin.TabularInline):
 class DisbursementInline(RoleInline, admin.TabularInline):
     model = Disbursement
     extra = 0
-    fields = readonly_fields = ["date", "amount", "evidence_reference", "created_by", "created_at"]
+    fields = readonly_fields = ["on", "amount_vnd", "evidence_reference", "created_by", "created"]
+
+    on = day("date", _("date"))
+    amount_vnd = money("amount", _("amount"))
+    created = day("created_at", _("recorded"))
+
+
+def split_table(split) -> str:
+    """An assignment's funding split ([{source, amount}]) as a table of sources and VND."""
+    names = dict(CapitalSource.choices)
+    rows = [
+        [names.get(p.get("source"), p.get("source")), format_vnd(p.get("amount"))] for p in split
+    ]
+    return table([_("capital source"), _("amount")], rows)
 
 
 @admin.register(Assignment)
 class AssignmentAdmin(RoleAdmin):
     """Assignments change state only through actions, which go through the ledger."""
 
-    list_display = ["package", "household", "period", "amount", "disbursed", "state", "updated_at"]
-    list_filter = ["state", "period", "package"]
+    list_display = [
+        "package",
+        "household",
+        "period",
+        "amount_vnd",
+        "disbursed_vnd",
+        "state",
+        "updated",
+    ]
+    list_filter = [
+        "state",
+        "period",
+        "package",
+        *unit_filters("household__commune", "household__village"),
+    ]
     list_select_related = ["package", "household"]
-    readonly_fields = [f.name for f in Assignment._meta.fields]
+    readonly_fields = [
+        "household",
+        "package",
+        "period",
+        "base_vnd",
+        "multiplier",
+        "amount_vnd",
+        "funding_split",
+        "disbursed_vnd",
+        *(
+            f.name
+            for f in Assignment._meta.fields
+            if f.name
+            not in {
+                "id",
+                "household",
+                "package",
+                "period",
+                "base_amount",
+                "multiplier",
+                "amount",
+                "split",
+                "disbursed",
+            }
+        ),
+    ]
+    fields = readonly_fields
     inlines = [StepInline, DisbursementInline]
     actions = ["approve", "cancel"]
     area_paths = ("household__commune", "household__village")
+
+    base_vnd = money("base_amount", _("central base"))
+    amount_vnd = money("amount", _("amount"))
+    disbursed_vnd = money("disbursed", _("disbursed"))
+    updated = day("updated_at", _("updated"))
+
+    @admin.display(description=_("funding split"))
+    def funding_split(self, obj) -> str:
+        return split_table(obj.split or [])
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("package", "household")
 
     @admin.action(description="Approve (commit budget)")
     def approve(self, request, queryset):
@@ -168,9 +266,24 @@ class AssignmentAdmin(RoleAdmin):
 class LedgerEntryAdmin(RoleAdmin):
     """The ledger is written only by assignment steps: read-only."""
 
-    list_display = ["at", "kind", "amount", "allocation", "assignment", "actor"]
+    list_display = ["when", "kind", "amount_vnd", "allocation", "assignment", "actor"]
     list_filter = ["kind"]
-    readonly_fields = [f.name for f in LedgerEntry._meta.fields]
+    list_select_related = [
+        "allocation__sub_project",
+        "assignment__package",
+        "assignment__household",
+        "actor",
+    ]
+    readonly_fields = [
+        "when",
+        "kind",
+        "amount_vnd",
+        *(f.name for f in LedgerEntry._meta.fields if f.name not in {"id", "at", "kind", "amount"}),
+    ]
+    fields = readonly_fields
+
+    when = day("at", _("at"))
+    amount_vnd = money("amount", _("amount"))
 
     def get_queryset(self, request):
         return (
@@ -183,17 +296,23 @@ class LedgerEntryAdmin(RoleAdmin):
 class ParticipationInline(RoleInline, admin.TabularInline):
     model = Participation
     extra = 0
-    raw_id_fields = ["household"]
+    autocomplete_fields = ["household"]
     add_perm = change_perm = Perm.LIVELIHOOD_MANAGE
 
 
 @admin.register(LivelihoodModel)
 class LivelihoodModelAdmin(RoleAdmin):
-    list_display = ["name", "type", "commune", "start_date", "end_date", "budget"]
-    list_filter = ["type"]
+    list_display = ["name", "type", "commune", "start", "end", "budget_vnd"]
+    list_filter = ["type", *unit_filters("commune", None)]
+    list_select_related = ["commune"]
+    autocomplete_fields = ["commune"]
     inlines = [ParticipationInline]
     area_paths = ("commune", None)
     add_perm = change_perm = Perm.LIVELIHOOD_MANAGE
+
+    start = day("start_date", _("start"))
+    end = day("end_date", _("end"))
+    budget_vnd = money("budget", _("budget"))
 
     def write(self, request, form, formsets, change):
         model = services.livelihood_model_save(
@@ -225,14 +344,72 @@ class TargetAdmin(RoleAdmin):
         "households_to_lift",
         "poverty_rate_target",
     ]
-    list_filter = ["year"]
+    list_filter = ["year", *unit_filters()]
     list_select_related = ["commune", "village"]
-    raw_id_fields = ["village"]
+    autocomplete_fields = ["commune", "village"]
     area_paths = ("commune", "village")
     add_perm = change_perm = Perm.SUPPORT_MANAGE
 
     save_service = staticmethod(services.target_save)
     instance_kwarg = "target"
+
+
+# ------------------------------------------------------------ the household page's sections
+
+
+@household_section(
+    _("Support assignments"),
+    model=Assignment,
+    headers=[
+        _("package"),
+        _("period"),
+        _("amount"),
+        _("disbursed"),
+        _("state"),
+        _("funding split"),
+    ],
+    order=40,
+)
+def _assignments(request, household) -> list[list]:
+    assignments = (
+        Assignment.objects.filter(household=household)
+        .select_related("package")
+        .order_by("-period", "package__code")
+    )
+    return [
+        [
+            link(a, a.package.code),
+            a.period,
+            format_vnd(a.amount),
+            format_vnd(a.disbursed),
+            a.get_state_display(),
+            split_table(a.split or []),
+        ]
+        for a in assignments
+    ]
+
+
+@household_section(
+    _("Disbursements"),
+    model=Assignment,
+    headers=[_("date"), _("package"), _("amount"), _("evidence")],
+    order=50,
+)
+def _disbursements(request, household) -> list[list]:
+    disbursements = (
+        Disbursement.objects.filter(assignment__household=household)
+        .select_related("assignment__package")
+        .order_by("-date", "id")
+    )
+    return [
+        [
+            format_date(d.date),
+            link(d.assignment, d.assignment.package.code),
+            format_vnd(d.amount),
+            d.evidence_reference,
+        ]
+        for d in disbursements
+    ]
 
 
 # The admin's "View site" link leads to the public transparency page.

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core.audit import AuditedRecords
+from core.formatting import format_date, format_vnd
 from core.ids import new_id
 from geo.models import Commune, Province, Village
 from households.models import Household
@@ -181,7 +182,9 @@ class PackageRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.package.code} {self.base_amount} from {self.valid_from}"
+        return (
+            f"{self.package.code} {format_vnd(self.base_amount)} · {format_date(self.valid_from)}"
+        )
 
 
 class PackageFunding(models.Model):
@@ -242,7 +245,7 @@ class Assignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.package.code} → {self.household_id} ({self.period})"
+        return f"{self.package.code} → {self.household.code} ({self.period})"
 
     @property
     def is_active(self) -> bool:
@@ -289,7 +292,7 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} on {self.allocation_id}"
+        return f"{self.get_kind_display()} {format_vnd(self.amount)} · {format_date(self.at)}"
 
 
 class Disbursement(models.Model):
@@ -310,7 +313,8 @@ class Disbursement(models.Model):
         ordering = ["date", "id"]
 
     def __str__(self) -> str:
-        return f"{self.amount} on {self.date}"
+        household = self.assignment.household.code
+        return f"{household} · {format_vnd(self.amount)} · {format_date(self.date)}"
 
 
 class LivelihoodModel(models.Model):
@@ -365,7 +369,7 @@ class Participation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household_id} in {self.model_id}"
+        return f"{self.household.code} · {self.model.name}"
 
 
 class Target(models.Model):
