@@ -22,9 +22,10 @@ Rank (best first), then household code, then (members) member id:
 A household ranks as its best member. Callers without personal-data rights search by
 household code only (households; members: nothing), in code order: `households.filtersets`.
 
-On PostgreSQL the name and address words are matched with `LIKE 'word%' OR LIKE '% word%'`,
-which the trigram GIN indexes (migrations 0002 and 0003) serve; codes, citizen IDs and phone
-numbers by their b-tree indexes. The rank is computed for the matching rows only.
+On PostgreSQL a name or address word is matched with `' ' || column LIKE '% word%'`, which the
+trigram GIN indexes on those expressions (migration 0003) serve, all the words in one index
+scan; codes, citizen IDs and phone numbers by their b-tree indexes. The rank is computed for
+the matching rows only.
 """
 
 from __future__ import annotations
@@ -37,15 +38,18 @@ from django.db.models import (
     CharField,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.lookups import Contains
 
 from core.api.pagination import RANKED_KEY
 from core.text import fold
@@ -93,11 +97,20 @@ class Query:
         return self.token if PHONE_PATTERN.match(self.token) else None
 
 
+class Spaced(Func):
+    """`' ' || column`: in a folded, single-spaced text, a word starts wherever `' word'`
+    occurs. The trigram indexes of migration 0003 index this very expression."""
+
+    template = "(' ' || %(expressions)s)"
+    output_field = TextField()
+
+
 def words_q(field: str, words: list[str]) -> Q:
-    """Every word starts a word of `field` (a folded, single-spaced text column)."""
+    """Every word starts a word of `field` (a folded, single-spaced text column): one LIKE
+    per word on one expression, which a single trigram index scan answers."""
     q = Q()
     for word in words:
-        q &= Q(**{f"{field}__startswith": word}) | Q(**{f"{field}__contains": f" {word}"})
+        q &= Q(Contains(Spaced(field), f" {word}"))
     return q
 
 
@@ -165,7 +178,7 @@ def household_queryset_search(qs: QuerySet, text: str) -> QuerySet:
         rank = Case(*exact, default=rank, output_field=IntegerField())
     return (
         qs.filter(pk__in=_union(branches))
-        .annotate(search_rank=rank)
+        .alias(search_rank=rank)
         .annotate(**{SEARCH_KEY: _key(F("search_rank"), F("code"))})
         .order_by(SEARCH_KEY)
     )
@@ -201,7 +214,7 @@ def member_queryset_search(qs: QuerySet, text: str) -> QuerySet:
     rank = Case(*whens, default=Value(OTHER), output_field=IntegerField())
     return (
         qs.filter(pk__in=_union(branches))
-        .annotate(search_rank=rank)
+        .alias(search_rank=rank)
         .annotate(
             **{
                 SEARCH_KEY: _key(
