@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Exists,
@@ -141,6 +142,28 @@ def _union(branches: list[QuerySet]) -> QuerySet:
     return first.union(*rest) if rest else first
 
 
+class AmongIds(Func):
+    """`column = ANY(ARRAY(ids))` on PostgreSQL, `column IN (ids)` elsewhere.
+
+    With `IN (subquery)` PostgreSQL joins the matches to the table and, when it expects a few
+    thousand of them, reads the whole table (a hash join over a Seq Scan: 0.1 s for 400,000
+    households, 0.25 s for their 1.5 M members). The ids collected into an array first are
+    looked up in the primary-key (or household) index, one probe each."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, ids: QuerySet) -> None:
+        super().__init__(F(column), Subquery(ids))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (column, column_params), (ids, ids_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(ARRAY{ids})", (*column_params, *ids_params)
+        return f"{column} IN {ids}", (*column_params, *ids_params)
+
+
 def _key(rank, *parts) -> Concat:
     """The ordering key of a ranked row: its rank's digit, then `parts` (fixed-width text:
     household codes, ids), so that ordering by the key orders by rank, then by the parts."""
@@ -177,7 +200,7 @@ def household_queryset_search(qs: QuerySet, text: str) -> QuerySet:
     if exact:
         rank = Case(*exact, default=rank, output_field=IntegerField())
     return (
-        qs.filter(pk__in=_union(branches))
+        qs.filter(AmongIds("pk", _union(branches)))
         .alias(search_rank=rank)
         .annotate(**{SEARCH_KEY: _key(F("search_rank"), F("code"))})
         .order_by(SEARCH_KEY)
@@ -197,7 +220,7 @@ def member_queryset_search(qs: QuerySet, text: str) -> QuerySet:
         branches.append(members.filter(citizen_id=query.citizen_id).values("id"))
     households = _households_matching(query)
     if households:
-        branches.append(members.filter(household__in=_union(households)).values("id"))
+        branches.append(members.filter(AmongIds("household_id", _union(households))).values("id"))
     if not branches:
         return qs.none()
     whens = []
@@ -213,7 +236,7 @@ def member_queryset_search(qs: QuerySet, text: str) -> QuerySet:
         ]
     rank = Case(*whens, default=Value(OTHER), output_field=IntegerField())
     return (
-        qs.filter(pk__in=_union(branches))
+        qs.filter(AmongIds("pk", _union(branches)))
         .alias(search_rank=rank)
         .annotate(
             **{
