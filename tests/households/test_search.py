@@ -224,3 +224,15 @@ def test_stored_search_text_is_the_folded_address(ward):
     h = household(ward, "Đặng Thị Hoà", address="  Khu 5 – Phường Hồng\tGai, tổ 3/4 ")
     assert Household.objects.get(pk=h.pk).search_text == "khu 5 phuong hong gai to 3 4"
     assert Member.objects.get(household=h).name_folded == "dang thi hoa"
+
+
+@pytest.mark.parametrize(
+    "address", ["Số 12/3, Tổ 3 – Phường Hồng Gai", "  THÔN\tĐỒNG  BẰNG ", "Khu 5", "", "ⅫA-b_c"]
+)
+def test_the_migration_writes_the_text_the_services_write(address):
+    from importlib import import_module
+
+    from households.search import address_search_text
+
+    migration = import_module("households.migrations.0003_search_address_phone")
+    assert migration.address_text(address) == address_search_text(address)
