@@ -236,3 +236,27 @@ def test_the_migration_writes_the_text_the_services_write(address):
 
     migration = import_module("households.migrations.0003_search_address_phone")
     assert migration.address_text(address) == address_search_text(address)
+
+
+def test_every_write_keeps_search_current(api, ward):
+    """An address edited, a member renamed or moved: the next search sees it."""
+    h = household(ward, "Đặng Thị Hoà", address="Thôn Cao Xanh")
+    other = household(ward, "Lê Văn Tám", "Lê Thị Bưởi", address="Tổ 1")
+    r = api.patch(f"{HOUSEHOLDS}{h.id}/", {"address": "Khu Hà Tu"}, HTTP_IF_MATCH='"1"')
+    assert r.status_code == 200, r.json()
+    assert codes(api, "cao xanh") == [] and codes(api, "ha tu") == [h.code]
+    member = h.members.get()
+    r = api.patch(f"{MEMBERS}{member.id}/", {"full_name": "Đặng Thị Hoa Mai"}, HTTP_IF_MATCH='"1"')
+    assert r.status_code == 200, r.json()
+    assert names(api, "hoa mai") == ["Đặng Thị Hoa Mai"] and names(api, "dang thi hoa") == [
+        "Đặng Thị Hoa Mai"  # now a prefix match
+    ]
+    assert codes(api, "buoi") == [other.code]
+    child = other.members.get(full_name="Lê Thị Bưởi")
+    r = api.post(
+        f"{MEMBERS}{child.id}/move/",
+        {"household": str(h.id), "relationship": "child"},
+        HTTP_IF_MATCH='"1"',
+    )
+    assert r.status_code == 200, r.json()
+    assert codes(api, "buoi") == [h.code]
