@@ -360,10 +360,7 @@ class RegisterGenerator:
                 )
             ]
             members.sort()  # by id
-            search_text = search_text_of_rows(
-                {"code": code, "external_id": external_id, "address": address, "phone": phone},
-                [{"id": m[0], "full_name": m[2], "citizen_id": m[8]} for m in members],
-            )
+            search_text = search_text_of_rows({"address": address})
             household = (
                 household_id, code, external_id, profile.commune.code, village_id, address,
                 phone, None, None, Source.REGISTRY_SYNC if registry else Source.ADMIN,

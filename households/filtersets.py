@@ -34,8 +34,16 @@ class HouseholdFilter(FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         help_text=(
-            "Diacritic-insensitive search over household code, address, member names and citizen "
-            "IDs (`dang thi hoa` finds `Đặng Thị Hoà`). Without personal-data rights: code only."
+            "Search, diacritic-insensitive (`dang thi hoa` finds `Đặng Thị Hoà`). A household "
+            "matches when every word of the query starts a word of ONE member's name (`hoa` "
+            "finds `Hoà`, not `Khoa`), or of its address; when its code starts with the query; "
+            "or when the query is a member's whole citizen ID (12 digits; 9 for an old ID card) "
+            "or the household's whole phone number. Results are ranked, then ordered by code: "
+            "(0) a member's full name is the query, or the citizen ID or phone number is; (1) a "
+            "member's name starts with the query; (2) the words start words of one member's "
+            "name; (3) the address or the code matches. The cursor pages through that order. "
+            "Without personal-data rights: household codes starting with the query, in code "
+            "order."
         ),
     )
 
@@ -84,7 +92,13 @@ class MemberFilter(FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         help_text=(
-            "Name (diacritics optional) or the start of a citizen ID. Needs personal-data rights."
+            "Search, diacritic-insensitive. A member matches when every word of the query starts "
+            "a word of their name (`hoa` finds `Hoà`, not `Khoa`), when the query is their whole "
+            "citizen ID (12 digits; 9 for an old ID card), or when their household matches by "
+            "address, code (its start) or whole phone number. Ranked as on the household list "
+            "((0) full name, citizen ID or phone; (1) name starts with the query; (2) words of "
+            "the name; (3) address or code), then by household code, then member id; the cursor "
+            "pages through that order. Needs personal-data rights (without them: no members)."
         ),
     )
 

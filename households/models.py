@@ -84,7 +84,7 @@ class Household(models.Model):
     search_text = models.TextField(
         editable=False,
         default="",
-        help_text="Folded code, address, member names and citizen IDs, for search.",
+        help_text="The folded words of the address, for search (households.search).",
     )
     registry_snapshot = models.JSONField(
         null=True,
@@ -110,6 +110,7 @@ class Household(models.Model):
             models.Index(fields=["commune", "code"]),
             models.Index(fields=["village", "code"]),
             models.Index(fields=["updated_at"]),
+            models.Index(fields=["phone"], name="household_phone"),  # search: the whole number
             models.Index(
                 fields=["merged_into"],
                 condition=Q(merged_into__isnull=False),

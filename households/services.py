@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from core.access import (
@@ -33,6 +33,8 @@ from geo.models import Commune, Village
 from .choices import DuplicateStatus, HouseholdStatus, MemberStatus, Relationship
 from .identity import citizen_id_errors
 from .models import DuplicateCandidate, Household, Member
+from .search import household_queryset_search as household_queryset_search
+from .search import member_queryset_search as member_queryset_search
 from .twins import detect_all_duplicates as detect_all_duplicates
 from .twins import detect_duplicates, next_household_code, search_text
 
@@ -147,7 +149,7 @@ def _assert_one_head(household: Household, changes: dict[Any, tuple[str, str] | 
 
 
 def refresh_search_text(household: Household) -> None:
-    """Recompute the folded text that `?q=` searches (code, address, names, citizen IDs)."""
+    """Recompute the folded address that `?q=` searches (households.search)."""
     text = search_text(household)
     Household.objects.filter(pk=household.pk).update(search_text=text)
     household.search_text = text
@@ -499,19 +501,3 @@ def duplicate_dismiss(*, actor, candidate: DuplicateCandidate, note: str) -> Dup
     candidate.resolution_note = note
     candidate.save()
     return candidate
-
-
-def household_queryset_search(qs, text: str):
-    """Diacritic-insensitive search: every folded word must appear in the search text."""
-    for word in fold(text).split():
-        qs = qs.filter(search_text__contains=word)
-    return qs
-
-
-def member_queryset_search(qs, text: str):
-    words = fold(text).split()
-    if len(words) == 1 and words[0].isdigit():
-        return qs.filter(Q(citizen_id__startswith=words[0]))
-    for word in words:
-        qs = qs.filter(name_folded__contains=word)
-    return qs

@@ -3,8 +3,8 @@ set-based in SQL or over plain rows (the registry sync, integrations.sync; the d
 duplicate scan). Each twin is kept here side by side, and tests/households/test_twins.py
 pins them equal: the same input gives the same output through both paths.
 
-- search text: `search_text` (a Household and its members, through the ORM) and
-  `search_text_of_rows` (rows as dicts, each part folded on its own);
+- search text: `search_text` (a Household, through the ORM) and `search_text_of_rows` (a
+  row as a dict);
 - possible duplicates: `detect_duplicates` (ORM, per member), `record_duplicates` (SQL, the
   members of any relation, e.g. a sync's plan table) and `detect_all_duplicates` (SQL, the
   whole register);
@@ -17,52 +17,33 @@ The change-feed payload has its twins side by side in core.feed (payload_of, pay
 
 from __future__ import annotations
 
-import operator
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from core.text import fold
 from geo.models import Commune
 
 from .choices import DuplicateReason, DuplicateStatus
 from .models import DuplicateCandidate, Household, Member
+from .search import address_search_text
 
 # ---------------------------------------------------------------------------- search text
 
 
 def search_text(household: Household) -> str:
-    """The folded text that `?q=` searches: code, external ID, address, phone, then each
-    member's name and citizen ID in member-id order, joined with a space and folded."""
-    parts = [household.code, household.external_id or "", household.address, household.phone]
-    for name, citizen_id in household.members.order_by("id").values_list("full_name", "citizen_id"):
-        parts.extend([name, citizen_id or ""])
-    return fold(" ".join(p for p in parts if p))
+    """What `Household.search_text` holds: the folded words of the address (households.search;
+    names are searched in `Member.name_folded`, codes, IDs and phones in their columns)."""
+    return address_search_text(household.address)
 
 
-def search_text_of_rows(
-    household: dict[str, Any],
-    members: Iterable[dict[str, Any]],
-    fold_name: Callable[[str], str] = fold,
-) -> str:
-    """`search_text` of a household row and its member rows (dicts of column values), as a
-    set-based writer has them. Each part is folded on its own (names by `fold_name`, which
-    may cache) and the folded parts joined with a space: the same text, since fold works
-    character by character and collapses and strips whitespace."""
-    parts = [
-        fold(household["code"]),
-        fold(household["external_id"]),
-        fold(household["address"]),
-        fold(household["phone"]),
-    ]
-    for member in sorted(members, key=operator.itemgetter("id")):
-        parts.append(fold_name(member["full_name"]))
-        parts.append(fold(member["citizen_id"]))
-    return " ".join(p for p in parts if p)
+def search_text_of_rows(household: dict[str, Any]) -> str:
+    """`search_text` of a household row (a dict of column values), as a set-based writer has
+    it."""
+    return address_search_text(household["address"])
 
 
 # ---------------------------------------------------------------------------- duplicates

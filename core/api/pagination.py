@@ -6,9 +6,15 @@ from core.text import text_problem
 
 from .fields import IntegerField
 
+# A list whose queryset is annotated with this key (a unique, totally ordered text: a ranked
+# search's rank, then its tie-breakers; households.search) pages by it instead of the view's
+# fixed ordering.
+RANKED_KEY = "search_key"
+
 
 class CursorPagination(BaseCursorPagination):
-    """Cursor pagination on each view's deterministic ordering: no COUNT(*), no deep OFFSET.
+    """Cursor pagination on each view's deterministic ordering (or a ranked search's
+    `RANKED_KEY`): no COUNT(*), no deep OFFSET.
 
     A `page_size` outside 1..max_page_size, or a cursor this API did not write, is a 400
     naming the parameter."""
@@ -18,6 +24,8 @@ class CursorPagination(BaseCursorPagination):
     max_page_size = 500
 
     def get_ordering(self, request, queryset, view):
+        if RANKED_KEY in queryset.query.annotations:
+            return (RANKED_KEY,)
         ordering = getattr(view, "ordering", None)
         if ordering is None:
             return super().get_ordering(request, queryset, view)

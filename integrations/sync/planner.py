@@ -374,7 +374,7 @@ class Planner(MembershipMerge, IdentityMerge):
 
     def search_texts(self) -> None:
         """The search text of each household written, as households.services writes it
-        (households.twins.search_text_of_rows; names folded once and cached)."""
-        for hid, row in self.households.items():
+        (households.twins.search_text_of_rows: the folded address)."""
+        for row in self.households.values():
             if row["op"] in ("create", "update", "touch"):
-                row["search_text"] = search_text_of_rows(row, self.final.get(hid, ()), fold_name)
+                row["search_text"] = search_text_of_rows(row)
