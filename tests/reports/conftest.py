@@ -19,6 +19,7 @@ import pytest
 from accounts.roles import Role
 from tests import factories as f
 from tests.poverty.conftest import decide
+from tests.support.conftest import housing_package, tree  # noqa: F401 (support fixtures)
 
 POOR = {"income": 10_000_000, "poor_housing": True}
 NEAR = {"income": 10_000_000}
