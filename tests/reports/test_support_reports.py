@@ -1,41 +1,11 @@
 """Support reports against hand-computed figures: targets, the provincial uplift, budget
 execution and coverage (the known data set of conftest, plus support)."""
 
-from datetime import date
 from decimal import Decimal
 
-import pytest
-
-from core.access import SYSTEM
-from support import services
 from support.models import Target
-from tests.support.conftest import allocate
 
 ND07 = "VN-ND07-2021"
-
-
-@pytest.fixture
-def paid(known, tree, housing_package, ward):
-    """Housing (central base 40,000,000; ×1.3, ×1.5 for an ethnic-minority head) for w_poor
-    (Kinh: 52,000,000, half paid on 1 May) and r_poor (Tày: 60,000,000, all paid on 1 June)."""
-    allocate(tree, ward, central=500_000_000, local=500_000_000)
-    out = {}
-    for name, day, amount in (("w_poor", 1, 26_000_000), ("r_poor", 2, 60_000_000)):
-        a = services.assignment_propose(
-            household=known[name], package=housing_package, period=2026, actor=SYSTEM
-        )
-        a = services.assignment_approve(assignment=a, expected_version=a.version, actor=SYSTEM)
-        services.disbursement_record(
-            assignment=a,
-            expected_version=a.version,
-            actor=SYSTEM,
-            on=date(2026, 4 + day, 1),
-            amount=amount,
-            evidence_reference=f"PC-{name}",
-        )
-        out[name] = a
-    assert (out["w_poor"].amount, out["r_poor"].amount) == (52_000_000, 60_000_000)
-    return out
 
 
 def report(client, slug, **params):

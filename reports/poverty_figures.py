@@ -247,6 +247,7 @@ def indicator_names(codes: list[str]) -> dict[str, tuple[int, str, str]]:
     return out
 
 
+CENSORED = _("Censored headcount")
 INDICATOR = Column("indicator", _("Indicator code"), "text")
 INDICATOR_NAME = Column("indicator_name", _("Indicator"), "text")
 
@@ -390,4 +391,4 @@ class _censored_label:
         self.code, self.names = code, names
 
     def __str__(self) -> str:
-        return f"{_('Censored headcount')}: {_indicator_name(self.names, self.code)}"
+        return f"{CENSORED}: {_indicator_name(self.names, self.code)}"
