@@ -15,7 +15,7 @@ from reports.base import COMMUNE, Column
 from support import reports
 from support.api import serializers as s
 
-from .views import AREA_RULE, EXPORTS, ExportMixin
+from .views import AREA_RULE, EXPORTS, FORMAT, ExportMixin
 
 
 class BudgetExecutionParams(s.BudgetExecutionParams):
@@ -48,7 +48,7 @@ class BudgetExecutionView(ExportMixin, AreaScopedMixin, APIView):
     ]
 
     @extend_schema(
-        parameters=[BudgetExecutionParams],
+        parameters=[BudgetExecutionParams, FORMAT],
         responses={200: BudgetRowSerializer(many=True), **EXPORTS},
     )
     def get(self, request):
@@ -105,7 +105,8 @@ class CoverageView(ExportMixin, AreaScopedMixin, APIView):
     ]
 
     @extend_schema(
-        parameters=[CoverageParams], responses={200: CoverageRowSerializer(many=True), **EXPORTS}
+        parameters=[CoverageParams, FORMAT],
+        responses={200: CoverageRowSerializer(many=True), **EXPORTS},
     )
     def get(self, request):
         params = CoverageParams(data=request.query_params)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -34,6 +34,15 @@ EXPORTS = {
         OpenApiTypes.BINARY, description="`?format=xlsx`: an Excel workbook."
     ),
 }
+
+
+FORMAT = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv", "xlsx"],
+    description="`csv` or `xlsx`: the report as a file (the same table, translated headers); "
+    "default JSON.",
+)
 
 
 class ColumnSerializer(serializers.Serializer):
@@ -123,7 +132,9 @@ def report_view(report: Report, params, doc: str) -> type[ReportView]:
         return ReportView.get(self, request)
 
     get.__doc__ = doc
-    get = extend_schema(parameters=[params], responses={200: ReportSerializer, **EXPORTS})(get)
+    get = extend_schema(parameters=[params, FORMAT], responses={200: ReportSerializer, **EXPORTS})(
+        get
+    )
     return type(
         f"{report.slug.title().replace('-', '')}ReportView",
         (ReportView,),
@@ -133,4 +144,4 @@ def report_view(report: Report, params, doc: str) -> type[ReportView]:
 
 VIEWS = {slug: report_view(*entry) for slug, entry in catalogue.VIEWS.items()}
 
-__all__ = ["AREA_RULE", "EXPORTS", "VIEWS", "Column", "ExportMixin"]
+__all__ = ["AREA_RULE", "EXPORTS", "FORMAT", "VIEWS", "Column", "ExportMixin"]
