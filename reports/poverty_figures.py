@@ -4,6 +4,7 @@ queries with conditional counts (no loop over households)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -231,7 +232,14 @@ def indicator_counts(statuses, group_by: str, flag: Q) -> dict[tuple, tuple[int,
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        return {tuple(r[:-2]): (r[-2], r[-1]) for r in cursor.fetchall()}
+        rows = cursor.fetchall()
+    if group_by == "village":  # raw rows: a village id as the database returns it
+        rows = [(r[0], _uuid(r[1]), *r[2:]) for r in rows]
+    return {tuple(r[:-2]): (r[-2], r[-1]) for r in rows}
+
+
+def _uuid(value) -> uuid.UUID | None:
+    return value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def indicator_names(codes: list[str]) -> dict[str, tuple[int, str, str]]:
