@@ -326,12 +326,12 @@ def alkire_foster(sel: Selection) -> Table:
     v, codes = sel.values, sel.codes
     group_by = v["group_by"]
     names = indicator_names(codes)
-    n_indicators = dict(
-        Indicator.objects.filter(standard__in=sel.standards)
-        .values_list("standard__code")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    listed: dict[str, set[str]] = defaultdict(set)  # standard code → its indicators
+    for code, indicator in Indicator.objects.filter(standard__in=sel.standards).values_list(
+        "standard__code", "code"
+    ):
+        listed[code].add(indicator)
+    n_indicators = {code: len(indicators) for code, indicators in listed.items()}
     specs = [
         ("assessed", _("Households assessed"), "integer"),
         ("mpoor", _("Multidimensionally poor households"), "integer"),
@@ -354,7 +354,8 @@ def alkire_foster(sel: Selection) -> Table:
     }
     found = _grouped(statuses.values("standard__code"), [*fields, "standard__code"], aggregates)
     base = {(*group_key(r, group_by, "household__"), r["standard__code"]): r for r in found}
-    counts = indicator_counts(statuses, group_by, is_poor)
+    # censored headcounts count the multidimensionally poor only: expand only theirs
+    counts = indicator_counts(statuses.filter(is_poor), group_by, Q(pk__isnull=False))
     units = UnitNames(k[:-1] for k in base)
     groups = sorted({k[:-1] for k in base}, key=units.sort_key)
 
@@ -368,7 +369,9 @@ def alkire_foster(sel: Selection) -> Table:
             f"M0__{code}": rate(c, n * d),
         }
         for ind in indicator_codes:
-            out[f"ch_{ind}__{code}"] = rate(censored.get(ind, 0), n) if ind in censored else None
+            out[f"ch_{ind}__{code}"] = (
+                rate(censored.get(ind, 0), n) if ind in listed[code] else None
+            )
         return out
 
     rows, total = [], {}
