@@ -255,3 +255,50 @@ def test_a_period_defaults_to_the_year_of_the_date_given(api, known):
         "2025-01-01",
         "2025-06-30",
     )
+
+
+def test_relapses_and_voluntary_exits(api, known, ward):
+    from datetime import date
+
+    from accounts.roles import Role
+    from poverty.models import ReviewRound
+    from tests.poverty.conftest import decide
+
+    leader = f.user(Role.COMMUNE_LEADER, communes=[ward])
+    # w_escaped (escaped on 20 June) is poor again on 10 September: a relapse
+    decide(
+        known["w_escaped"],
+        leader,
+        day="2026-09-01",
+        decision="2026-09-10",
+        income=10_000_000,
+        poor_housing=True,
+    )
+    # w_poor leaves the list at its own request (a regular review) on 30 September
+    september = ReviewRound.objects.create(
+        province_id="22",
+        kind="regular",
+        year=2026,
+        month=9,
+        opens=date(2026, 9, 15),
+        closes=date(2026, 10, 14),
+        name="Regular 2026-09",
+    )
+    decide(
+        known["w_poor"],
+        leader,
+        day="2026-09-16",
+        decision="2026-09-30",
+        income=10_000_000,
+        poor_housing=True,
+        review_round=str(september.id),
+        application="voluntary_exit",
+    )
+    body = get(api, "transitions", standard=ND07, date_from="2026-09-01", date_to="2026-09-30")
+    keys = [f"{e}__{ND07}" for e in ("newly_poor", "escaped", "relapsed", "voluntary_exit")]
+    assert [(r["commune"], *pick(r, *keys).values()) for r in body["rows"]] == [
+        (ward.code, 0, 0, 1, 1)
+    ]
+    # on 1 October: w_escaped poor again, w_poor not poor (its own exit), w_near near-poor
+    w = get(api, "poverty-rates", as_of="2026-10-01", standard=ND07)["rows"][0]
+    assert (w[f"poor__{ND07}"], w[f"near_poor__{ND07}"]) == (1, 1)
