@@ -14,13 +14,14 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import pgettext
 
-from core.access import Access, access_for
+from core.access import Access, Perm, access_for
 from geo.models import Commune
 from poverty.choices import Scope
 from poverty.models import PovertyStandard
@@ -101,6 +102,8 @@ def chosen(request: HttpRequest, communes: list[Commune], standards: list[Povert
 def index(request: HttpRequest) -> HttpResponse:
     with translation.override(language_of(request)):
         access = access_for(request.user)
+        if not access.can(Perm.VIEW):  # the reports would refuse them every figure
+            raise PermissionDenied
         communes = communes_in_area(access)
         standards = standards_for(communes)
         filters = chosen(request, communes, standards)
