@@ -123,6 +123,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 "year_from": max(FIRST_YEAR, filters.year - YEARS_SHOWN + 1),
                 "as_of": as_of.isoformat(),
                 "language": translation.get_language(),
+                "communes": {c.code: c.name for c in communes},
                 "text": {
                     "loading": pgettext("dashboard", "Loading…"),
                     "empty": pgettext("dashboard", "No data for these filters."),
@@ -130,6 +131,7 @@ def index(request: HttpRequest) -> HttpResponse:
                     "error": pgettext("dashboard", "The report could not be loaded."),
                     "total": pgettext("dashboard", "Total"),
                     "commune": pgettext("dashboard", "Commune"),
+                    "province_wide": pgettext("dashboard", "Province-wide"),
                     "allocated": pgettext("dashboard", "Allocated"),
                     "committed": pgettext("dashboard", "Committed"),
                     "disbursed": pgettext("dashboard", "Disbursed"),

@@ -99,10 +99,17 @@ BUDGET_COLUMNS = [
 ]
 
 
-def expected_rows(answer) -> list[tuple[str, ...]]:
+def expected_rows(answer, names: dict[str, str]) -> list[tuple[str, ...]]:
     """The API's rows as the dashboard must show them."""
-    if isinstance(answer, list):  # budget-execution: an array of rows (v1 shape)
-        return [tuple(shown(r[k], t) for k, t in BUDGET_COLUMNS) for r in answer]
+    if isinstance(answer, list):  # budget-execution: an array of rows keyed by commune code
+        province = "Toàn tỉnh"  # a province's own allocations
+        return [
+            (
+                names.get(r["key"], province if r["key"].startswith("province") else r["key"]),
+                *(shown(r[k], t) for k, t in BUDGET_COLUMNS[1:]),
+            )
+            for r in answer
+        ]
     return [
         tuple(shown(r.get(c["key"]), c["type"]) for c in answer["columns"]) for r in answer["rows"]
     ]
@@ -145,14 +152,14 @@ def check_dashboard(page, api: Client, known) -> None:
         assert "source" in table, f"{section}: {table}"
         answer = api.get(table["source"], HTTP_ACCEPT_LANGUAGE="vi")
         assert answer.status_code == 200, (section, table["source"], answer.content[:300])
-        expected = expected_rows(answer.json())
+        expected = expected_rows(answer.json(), {known.ward.code: known.ward.name})
         assert table["rows"], f"{section} shows no rows"
         if section == "target-gaps":  # the largest gaps, a part of the API's rows
             assert set(map(tuple, table["rows"])) <= set(expected), section
         else:
             assert [tuple(r) for r in table["rows"]] == expected, section
     budget = tables["budget-execution"]["rows"]
-    assert [known.ward.code, "206.100.672 ₫"] == budget[0][:2]
+    assert [known.ward.name, "206.100.672 ₫"] == budget[0][:2]
     text = page.locator("body").inner_text()
     for outside in (known.other.code, known.other.name, "987.654.321"):
         assert outside not in text, f"another commune's data on the page: {outside}"

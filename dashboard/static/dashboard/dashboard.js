@@ -209,7 +209,12 @@
       { key: "available", label: T.available, type: "money" },
     ];
     return load(section, address, function (data, source) {
-      var rows = Array.isArray(data) ? data : data.rows;
+      // Keys are commune codes, or "province NN" for a province's own allocations.
+      var rows = (Array.isArray(data) ? data : data.rows).map(function (r) {
+        var row = Object.assign({}, r);
+        row.key = config.communes[r.key] || (/^province /.test(r.key) ? T.province_wide : r.key);
+        return row;
+      });
       if (!rows.length) {
         message(section, T.empty);
         return;
@@ -218,7 +223,7 @@
       columns.slice(1).forEach(function (c) {
         total[c.key] = rows.reduce(function (sum, r) { return sum + (Number(r[c.key]) || 0); }, 0);
       });
-      drawBars(section, columns.slice(1, 4), rows, function (row) { return row.name || row.key; });
+      drawBars(section, columns.slice(1, 4), rows, function (row) { return row.key; });
       drawTable(section, columns, rows, rows.length > 1 ? total : null, source);
     });
   }
