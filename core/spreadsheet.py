@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any, TextIO
 
 BOM = "\ufeff"
@@ -42,3 +44,75 @@ def writer(stream: TextIO) -> SafeWriter:
     """Start a CSV file on `stream` (text, opened with newline=""): the BOM, then rows."""
     stream.write(BOM)
     return SafeWriter(stream)
+
+
+# ---------------------------------------------------------------------------- tables
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Cell formats by column type: money in whole dong with a thousands separator, rates as
+# percentages, dates day/month/year as Vietnamese officers write them.
+XLSX_FORMATS = {
+    "integer": "#,##0",
+    "money": '#,##0 "₫"',
+    "rate": "0.00%",
+    "decimal": "#,##0.00",
+    "date": "dd/mm/yyyy",
+}
+
+
+def table_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A whole table as CSV text (BOM, header row, formula-safe cells)."""
+    out = io.StringIO(newline="")
+    w = writer(out)
+    w.writerow(headers)
+    w.writerows(rows)
+    return out.getvalue()
+
+
+def _xlsx_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    if kind in ("integer", "money") and not isinstance(value, bool):
+        return int(value)
+    if kind in ("rate", "decimal"):
+        return float(value)
+    return safe_cell(value) if isinstance(value, str) else value
+
+
+def table_xlsx(
+    title: str, headers: Sequence[str], types: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> bytes:
+    """A whole table as an XLSX workbook of one sheet: a bold header row, then the rows with
+    real number and date cells formatted by column type (text cells formula-safe)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=_sheet_title(title))
+    bold = Font(bold=True)
+    header = []
+    for text in headers:
+        cell = WriteOnlyCell(ws, value=safe_cell(text))
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    for row in rows:
+        cells = []
+        for value, kind in zip(row, types, strict=True):
+            cell = WriteOnlyCell(ws, value=_xlsx_value(value, kind))
+            if kind in XLSX_FORMATS:
+                cell.number_format = XLSX_FORMATS[kind]
+            cells.append(cell)
+        ws.append(cells)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join(" " if c in "[]:*?/\\" else c for c in title).strip()
+    return (cleaned or "Sheet")[:31]

@@ -4,53 +4,64 @@ execution, coverage of the households each package is for, and progress against 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import reduce
+from operator import or_
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from core.access import Access
 from households.choices import HouseholdStatus
 from poverty.models import OfficialStatus
 
-from .models import SupportPackage
+from .choices import ACTIVE_STATES
+from .models import Assignment, SupportPackage
 from .selectors import (
     active_households_by_commune,
     allocations_in_area,
     current_status_counts,
     eligible_statuses_q,
-    holds_package,
     ledger_balances,
 )
 
-GROUP_BY = ("program", "sub_project", "source", "commune")
+GROUP_BY = ("program", "sub_project", "source", "commune", "year")
+
+
+def _program_of(a) -> Any:
+    return a.sub_project.parent.parent if a.sub_project.parent else a.sub_project
 
 
 def budget_execution(
-    *, access: Access, group_by: str, year: int | None = None
+    *, access: Access, group_by: str, year: int | None = None, commune: str | None = None
 ) -> list[dict[str, Any]]:
     """Allocated / committed / disbursed / available of the allocations the user sees (of
-    one year, or all), grouped by program, sub-project, source or commune, derived from the
-    ledger."""
+    one year, or all; of one commune's own allocations, or all), grouped by program,
+    sub-project, source, commune or year, derived from the ledger. Each row names its key
+    (`name`: the program's, sub-project's or commune's name; the source's label)."""
     key_of = {
-        "program": lambda a: (
-            a.sub_project.parent.parent.code
-            if a.sub_project.parent and a.sub_project.parent.parent
-            else a.sub_project.code
+        "program": lambda a: (_program_of(a).code, _program_of(a).name),
+        "sub_project": lambda a: (a.sub_project.code, a.sub_project.name),
+        "source": lambda a: (a.source, str(a.get_source_display())),
+        "commune": lambda a: (
+            (a.commune_id, a.commune.name)
+            if a.commune_id
+            else (f"province {a.province_id}", a.province.name)
         ),
-        "sub_project": lambda a: a.sub_project.code,
-        "source": lambda a: a.source,
-        "commune": lambda a: a.commune_id or f"province {a.province_id}",
+        "year": lambda a: (str(a.year), str(a.year)),
     }[group_by]
     allocations = allocations_in_area(access)
     if year:
         allocations = allocations.filter(year=year)
+    if commune:
+        allocations = allocations.filter(commune_id=commune)
     allocations = list(allocations.select_related("sub_project__parent__parent"))
     balances = ledger_balances([a.pk for a in allocations])
-    groups: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"allocated": 0, "committed": 0, "disbursed": 0, "available": 0}
-    )
+    groups: dict[str, dict[str, Any]] = {}
     for a in allocations:
-        g = groups[key_of(a)]
+        key, name = key_of(a)
+        g = groups.setdefault(
+            key, {"name": name, "allocated": 0, "committed": 0, "disbursed": 0, "available": 0}
+        )
         b = balances[a.pk]
         g["allocated"] += a.amount
         g["committed"] += b["committed"]
@@ -111,44 +122,70 @@ def target_progress(targets) -> dict[Any, dict[str, Any]]:
 
 
 def coverage(
-    *, access: Access, period: int, package_code: str | None = None
+    *, access: Access, period: int, package_code: str | None = None, by_kind: bool = False
 ) -> list[dict[str, Any]]:
-    """Per commune in the user's area and package (or the one package of that code):
-    households of the package's eligible classifications (current official status) and how
-    many of them have an active assignment of it in the period."""
+    """Per commune in the user's area and package (or the one package of that code; or, with
+    `by_kind`, per package type): households of the package's eligible classifications
+    (current official status), how many of them have an active assignment of it in the
+    period, and the same for the poor and the near-poor among them (a household poor under
+    one standard the package is for and near-poor under another counts in both). One query
+    per package (or type)."""
+    from poverty.choices import Classification
+
     area = access.area_q("household__commune", "household__village")
     packages = SupportPackage.objects.prefetch_related("eligibility").order_by("code")
     if package_code:
         packages = packages.filter(code=package_code)
-    rows = []
+    groups: dict[str, list[SupportPackage]] = {}
     for package in packages:
-        wanted = eligible_statuses_q(package)
-        if wanted is None:
+        groups.setdefault(package.kind if by_kind else package.code, []).append(package)
+    rows = []
+    for key, members in sorted(groups.items()):
+        wanted = [q for q in (eligible_statuses_q(p) for p in members) if q is not None]
+        if not wanted:
             continue
         statuses = OfficialStatus.objects.filter(
-            wanted, area, valid_to__isnull=True, household__status=HouseholdStatus.ACTIVE
+            reduce(or_, wanted),
+            area,
+            valid_to__isnull=True,
+            household__status=HouseholdStatus.ACTIVE,
         )
-        eligible = dict(
+        held = Q(
+            household_id__in=Assignment.objects.filter(
+                package__in=members, period=period, state__in=ACTIVE_STATES
+            ).values("household_id")
+        )
+        poor = Q(classification=Classification.POOR)
+        near = Q(classification=Classification.NEAR_POOR)
+
+        def distinct(where: Q | None = None) -> Count:
+            return Count("household_id", distinct=True, filter=where)
+
+        counts = (
             statuses.values("household__commune_id")
-            .annotate(n=Count("household_id", distinct=True))
-            .values_list("household__commune_id", "n")
-            .order_by()
+            .annotate(
+                n=distinct(),
+                covered=distinct(held),
+                poor=distinct(poor),
+                poor_covered=distinct(poor & held),
+                near=distinct(near),
+                near_covered=distinct(near & held),
+            )
+            .order_by("household__commune_id")
         )
-        covered = dict(
-            statuses.filter(**holds_package(package, period, prefix="household__assignments__"))
-            .values("household__commune_id")
-            .annotate(n=Count("household_id", distinct=True))
-            .values_list("household__commune_id", "n")
-            .order_by()
-        )
-        for commune, n in sorted(eligible.items()):
+        for c in counts:
             rows.append(
                 {
-                    "commune": commune,
-                    "package": package.code,
-                    "eligible_households": n,
-                    "covered": covered.get(commune, 0),
-                    "coverage": round(covered.get(commune, 0) / n, 4),
+                    "commune": c["household__commune_id"],
+                    "package": key,
+                    "eligible_households": c["n"],
+                    "covered": c["covered"],
+                    "coverage": round(c["covered"] / c["n"], 4),
+                    "poor_households": c["poor"],
+                    "poor_covered": c["poor_covered"],
+                    "near_poor_households": c["near"],
+                    "near_poor_covered": c["near_covered"],
                 }
             )
+    rows.sort(key=lambda r: (r["package"], r["commune"]))
     return rows

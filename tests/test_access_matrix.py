@@ -132,6 +132,12 @@ SPEC: dict[str, tuple[str | None, str | None, dict[str, Perm | None]]] = {
     "field-household-list": (None, None, {"get": P.VIEW}),
     "budget-execution": (None, None, {"get": P.VIEW}),
     "coverage": (None, None, {"get": P.VIEW}),
+    "report-poverty-rates": (None, None, {"get": P.VIEW}),
+    "report-transitions": (None, None, {"get": P.VIEW}),
+    "report-alkire-foster": (None, None, {"get": P.VIEW}),
+    "report-deprivation-profile": (None, None, {"get": P.VIEW}),
+    "report-target-progress": (None, None, {"get": P.VIEW}),
+    "report-uplift": (None, None, {"get": P.VIEW}),
     "program-list": (None, None, {"get": P.VIEW, "post": P.SUPPORT_MANAGE}),
     "program-detail": (
         "program",

@@ -18,8 +18,6 @@ urlpatterns = [
         views.EligiblePackagesView.as_view(),
         name="household-eligible-packages",
     ),
-    path("reports/budget-execution/", views.BudgetExecutionView.as_view(), name="budget-execution"),
-    path("reports/coverage/", views.CoverageView.as_view(), name="coverage"),
     path("public/budget/", public.PublicBudgetView.as_view(), name="public-budget"),
     path("public/support/", public.PublicSupportView.as_view(), name="public-support"),
     path(

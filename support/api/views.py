@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.access import Perm
 from core.api.idempotency import IdempotentCreateMixin, idempotent
@@ -399,46 +398,3 @@ class TargetViewSet(
 
     save_service = staticmethod(services.target_save)
     instance_kwarg = "target"
-
-
-class BudgetExecutionView(AreaScopedMixin, APIView):
-    """Budget execution: allocated, committed, disbursed and available, summed from the
-    ledger, grouped by program, sub-project, capital source or commune."""
-
-    area_paths = None  # the report scopes its rows
-    area_rule = "The figures cover your area only (the whole country for national administrators)."
-    query_params = s.BudgetExecutionParams
-
-    @extend_schema(parameters=[s.BudgetExecutionParams], responses=s.BudgetRowSerializer(many=True))
-    def get(self, request):
-        params = s.BudgetExecutionParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        rows = reports.budget_execution(
-            access=self.access,
-            year=params.validated_data.get("year"),
-            group_by=params.validated_data["group_by"],
-        )
-        return Response(s.BudgetRowSerializer(rows, many=True).data)
-
-
-class CoverageView(AreaScopedMixin, APIView):
-    """Coverage of the households each package is for (current official status) by
-    commune: how many have an active assignment of it in the period."""
-
-    area_paths = None  # the report scopes its rows
-    area_rule = "The figures cover your area only (the whole country for national administrators)."
-    query_params = s.CoverageParams
-
-    @extend_schema(
-        parameters=[s.CoverageParams],
-        responses=s.CoverageRowSerializer(many=True),
-    )
-    def get(self, request):
-        params = s.CoverageParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        rows = reports.coverage(
-            access=self.access,
-            period=params.validated_data["period"],
-            package_code=params.validated_data.get("package"),
-        )
-        return Response(s.CoverageRowSerializer(rows, many=True).data)

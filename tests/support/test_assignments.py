@@ -257,6 +257,10 @@ def test_coverage_gap_and_reports(
             "eligible_households": 1,
             "covered": 1,
             "coverage": 1.0,
+            "poor_households": 1,
+            "poor_covered": 1,
+            "near_poor_households": 0,
+            "near_poor_covered": 0,
         }
     ]
     by_source = {
@@ -267,6 +271,7 @@ def test_coverage_gap_and_reports(
     }
     assert by_source["central"] == {
         "key": "central",
+        "name": "Central budget",
         "allocated": 100_000_000,
         "committed": 42_000_000,
         "disbursed": 0,
@@ -276,6 +281,7 @@ def test_coverage_gap_and_reports(
     assert by_program == [
         {
             "key": "QN-GNBV",
+            "name": "Giảm nghèo bền vững 2021–2025",
             "allocated": 150_000_000,
             "committed": 60_000_000,
             "disbursed": 0,

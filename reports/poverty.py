@@ -1,0 +1,390 @@
+"""Poverty reports from the official statuses and the assessments behind them: rates,
+transitions, the deprivation profile and the Alkire–Foster measures. Each is a few GROUP BY
+queries with conditional counts (no loop over households)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Household
+from poverty.choices import Classification
+from poverty.models import Indicator, OfficialStatus, StatusEvent
+
+from .base import (
+    Column,
+    Table,
+    group_columns,
+    group_fields,
+    group_key,
+    key_columns,
+    rate,
+    sort_key,
+    standard_columns,
+)
+from .params import Selection, in_register_q, status_on_q
+
+POOR, NEAR_POOR = Classification.POOR, Classification.NEAR_POOR
+
+
+def _grouped(qs, fields: list[str], aggregates: dict[str, Any]) -> list[dict[str, Any]]:
+    """GROUP BY `fields` (none: one row over everything) with the aggregates."""
+    if not fields:
+        return [qs.aggregate(**aggregates)]
+    return list(qs.values(*fields).annotate(**aggregates).order_by())
+
+
+def _sum_rows(rows: list[dict[str, Any]], keys: list[str]) -> dict[str, int]:
+    return {k: sum(r.get(k) or 0 for r in rows) for k in keys}
+
+
+# ---------------------------------------------------------------------------- rates
+
+RATE_SPECS = [
+    ("poor", _("Poor households"), "integer"),
+    ("near_poor", _("Near-poor households"), "integer"),
+    ("poor_rate", _("Poverty rate"), "rate"),
+    ("near_poor_rate", _("Near-poverty rate"), "rate"),
+]
+HOUSEHOLDS = Column("households", _("Households"))
+
+
+def _rate_figures(households: int, counts: dict[str, Any], codes: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"households": households}
+    for code in codes:
+        poor, near = counts.get(f"poor__{code}") or 0, counts.get(f"near_poor__{code}") or 0
+        out[f"poor__{code}"] = poor
+        out[f"near_poor__{code}"] = near
+        out[f"poor_rate__{code}"] = rate(poor, households)
+        out[f"near_poor_rate__{code}"] = rate(near, households)
+    return out
+
+
+def _class_counts(codes: list[str], extra: Q | None = None, suffix: str = "") -> dict[str, Count]:
+    return {
+        f"{measure}__{code}{suffix}": Count(
+            "id", filter=Q(standard__code=code, classification=cls) & (extra or Q())
+        )
+        for code in codes
+        for measure, cls in (("poor", POOR), ("near_poor", NEAR_POOR))
+    }
+
+
+def poverty_rates(sel: Selection) -> Table:
+    v, codes = sel.values, sel.codes
+    group_by = v["group_by"]
+    columns = [*group_columns(group_by), HOUSEHOLDS, *standard_columns(RATE_SPECS, codes)]
+    if group_by == "year":
+        return _rates_by_year(sel, columns)
+    on: date = v["as_of"]
+    fields = group_fields(group_by)
+    households = Household.objects.filter(sel.households_q(), in_register_q(on))
+    hh = {
+        group_key(r, group_by): r["n"]
+        for r in _grouped(households, fields, {"n": Count("id")})
+        if r["n"]
+    }
+    counts: dict[tuple, dict[str, Any]] = {}
+    if codes:
+        statuses = OfficialStatus.objects.filter(
+            sel.households_q("household__"),
+            in_register_q(on, "household__"),
+            status_on_q(on),
+            standard__code__in=codes,
+            classification__in=[POOR, NEAR_POOR],
+        )
+        for r in _grouped(statuses, group_fields(group_by, "household__"), _class_counts(codes)):
+            counts[group_key(r, group_by, "household__")] = r
+    rows = [
+        {**key_columns(key, group_by), **_rate_figures(hh[key], counts.get(key, {}), codes)}
+        for key in sorted(hh, key=sort_key)
+    ]
+    keys = [f"{m}__{c}" for c in codes for m in ("poor", "near_poor")]
+    total = _rate_figures(sum(hh.values()), _sum_rows(list(counts.values()), keys), codes)
+    if group_by == "none":
+        rows = [total]
+    return Table(columns, rows, total)
+
+
+def _rates_by_year(sel: Selection, columns: list[Column]) -> Table:
+    """Status on 31 December of each year of `year_from`..`year_to`: one query for the
+    households, one for the statuses, each with a conditional count per year."""
+    v, codes = sel.values, sel.codes
+    years = range(v["year_from"], v["year_to"] + 1)
+    ends = {y: date(y, 12, 31) for y in years}
+    hh = Household.objects.filter(sel.households_q()).aggregate(
+        **{f"h{y}": Count("id", filter=in_register_q(d)) for y, d in ends.items()}
+    )
+    counts: dict[str, Any] = {}
+    if codes:
+        statuses = OfficialStatus.objects.filter(
+            sel.households_q("household__"),
+            standard__code__in=codes,
+            classification__in=[POOR, NEAR_POOR],
+            valid_from__lte=ends[years[-1]],
+        )
+        aggregates: dict[str, Count] = {}
+        for y, d in ends.items():
+            when = status_on_q(d) & in_register_q(d, "household__")
+            aggregates |= _class_counts(codes, when, suffix=f"@{y}")
+        counts = statuses.aggregate(**aggregates)
+    rows = []
+    for y in years:
+        mine = {k.split("@")[0]: n for k, n in counts.items() if k.endswith(f"@{y}")}
+        rows.append({"year": y, **_rate_figures(hh[f"h{y}"], mine, codes)})
+    return Table(columns, rows, None)
+
+
+# ---------------------------------------------------------------------------- transitions
+
+EVENTS = [
+    (StatusEvent.NEWLY_POOR, _("Newly poor")),
+    (StatusEvent.ESCAPED, _("Escaped poverty")),
+    (StatusEvent.RELAPSED, _("Relapsed into poverty")),
+    (StatusEvent.VOLUNTARY_EXIT, _("Voluntary exits")),
+]
+
+
+def transitions(sel: Selection) -> Table:
+    v, codes = sel.values, sel.codes
+    group_by = v["group_by"]
+    specs = [(str(event), label, "integer") for event, label in EVENTS]
+    columns = [*group_columns(group_by), *standard_columns(specs, codes)]
+    keys = [f"{event}__{code}" for code in codes for event, _label in EVENTS]
+    if not codes:
+        return Table(columns, [], None)
+    statuses = OfficialStatus.objects.filter(
+        sel.households_q("household__"),
+        standard__code__in=codes,
+        event__in=[e for e, _label in EVENTS],
+        valid_from__gte=v["date_from"],
+        valid_from__lte=v["date_to"],
+    )
+    aggregates = {
+        f"{event}__{code}": Count("id", filter=Q(standard__code=code, event=event))
+        for code in codes
+        for event, _label in EVENTS
+    }
+    found = _grouped(statuses, group_fields(group_by, "household__"), aggregates)
+    total = _sum_rows(found, keys)
+    if group_by == "none":
+        return Table(columns, [total], total)
+    by_key = {group_key(r, group_by, "household__"): r for r in found}
+    rows = [
+        {**key_columns(key, group_by), **{k: by_key[key][k] for k in keys}}
+        for key in sorted(by_key, key=sort_key)
+    ]
+    return Table(columns, rows, total)
+
+
+# ---------------------------------------------------------------------------- indicators
+
+
+def counted_statuses(sel: Selection):
+    """The official statuses whose assessments a deprivation report counts: each household's
+    status in force on `as_of` under each standard shown (so the assessment an approved
+    decision rests on), of households in the register on that date."""
+    on: date = sel.values["as_of"]
+    return OfficialStatus.objects.filter(
+        sel.households_q("household__"),
+        in_register_q(on, "household__"),
+        status_on_q(on),
+        standard__code__in=sel.codes,
+    )
+
+
+def indicator_counts(statuses, group_by: str, flag: Q) -> dict[tuple, tuple[int, int]]:
+    """Per (group key..., standard code, indicator code): households deprived in the
+    indicator, and those of them matching `flag` — one query expanding each counted
+    assessment's `indicators` JSON array. An indicator whose facts were not recorded
+    (`deprived` null) is not a deprivation."""
+    fields = group_fields(group_by, "household__")
+    aliases = {f"g{i}": F(f) for i, f in enumerate(fields)}
+    inner = statuses.values(
+        **aliases,
+        std=F("standard__code"),
+        flag=Case(When(flag, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        ind=F("assessment__indicators"),
+    ).order_by()
+    sql, params = inner.query.sql_with_params()
+    groups = "".join(f"s.g{i}, " for i in range(len(fields)))
+    if connection.vendor == "postgresql":
+        expand = "CROSS JOIN LATERAL jsonb_array_elements(s.ind) e"
+        code, deprived = "e.value ->> 'code'", "(e.value ->> 'deprived') = 'true'"
+    else:
+        expand = ", json_each(s.ind) e"
+        code, deprived = (
+            "json_extract(e.value, '$.code')",
+            "json_extract(e.value, '$.deprived') = 1",
+        )
+    query = (
+        f"SELECT {groups}s.std, {code} AS code, "
+        f"SUM(CASE WHEN {deprived} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {deprived} AND s.flag = 1 THEN 1 ELSE 0 END) "
+        f"FROM ({sql}) s {expand} GROUP BY {groups}s.std, {code}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return {tuple(r[:-2]): (r[-2], r[-1]) for r in cursor.fetchall()}
+
+
+def indicator_names(codes: list[str]) -> dict[str, tuple[int, str, str]]:
+    """Indicator code → (position, Vietnamese name, English name), from the standards shown
+    (the first that lists it)."""
+    out: dict[str, tuple[int, str, str]] = {}
+    for i in (
+        Indicator.objects.filter(standard__code__in=codes)
+        .order_by("standard__code", "-standard__revision", "position")
+        .values_list("code", "position", "name_vi", "name_en")
+    ):
+        out.setdefault(i[0], tuple(i[1:]))  # type: ignore[arg-type]
+    return out
+
+
+INDICATOR = Column("indicator", _("Indicator code"), "text")
+INDICATOR_NAME = Column("indicator_name", _("Indicator"), "text")
+
+
+def _indicator_name(names, code: str) -> str:
+    from django.utils.translation import get_language
+
+    _pos, vi, en = names.get(code, (0, code, code))
+    return vi if (get_language() or "").startswith("vi") else en
+
+
+def deprivation_profile(sel: Selection) -> Table:
+    v, codes = sel.values, sel.codes
+    group_by = v["group_by"]
+    specs = [
+        ("assessed", _("Households assessed"), "integer"),
+        ("deprived", _("Households deprived"), "integer"),
+        ("deprived_share", _("Share of assessed households deprived"), "rate"),
+        ("poor", _("Poor households"), "integer"),
+        ("deprived_poor", _("Poor households deprived"), "integer"),
+        ("deprived_share_poor", _("Share of poor households deprived"), "rate"),
+    ]
+    columns = [*group_columns(group_by), INDICATOR, INDICATOR_NAME, *standard_columns(specs, codes)]
+    if not codes:
+        return Table(columns, [], None)
+    statuses = counted_statuses(sel)
+    fields = group_fields(group_by, "household__")
+    aggregates = {"n": Count("id"), "poor": Count("id", filter=Q(classification=POOR))}
+    base: dict[tuple, dict[str, int]] = {}
+    for r in _grouped(statuses.values("standard__code"), [*fields, "standard__code"], aggregates):
+        base[(*group_key(r, group_by, "household__"), r["standard__code"])] = r
+    counts = indicator_counts(statuses, group_by, Q(classification=POOR))
+    names = indicator_names(codes)
+    keys = sorted(
+        {(k[:-2], k[-1]) for k in counts},
+        key=lambda k: (sort_key(k[0]), names.get(k[1], (999,))[0], k[1]),
+    )
+    rows = []
+    for group, indicator in keys:
+        row = {
+            **key_columns(group, group_by),
+            "indicator": indicator,
+            "indicator_name": _indicator_name(names, indicator),
+        }
+        for code in codes:
+            b = base.get((*group, code), {"n": 0, "poor": 0})
+            deprived, deprived_poor = counts.get((*group, code, indicator), (None, None))
+            row |= {
+                f"assessed__{code}": b["n"],
+                f"deprived__{code}": deprived,
+                f"deprived_share__{code}": rate(deprived, b["n"]),
+                f"poor__{code}": b["poor"],
+                f"deprived_poor__{code}": deprived_poor,
+                f"deprived_share_poor__{code}": rate(deprived_poor, b["poor"]),
+            }
+        rows.append(row)
+    return Table(columns, rows, None)
+
+
+# ---------------------------------------------------------------------------- Alkire–Foster
+
+
+def alkire_foster(sel: Selection) -> Table:
+    """H, A, M0 and the censored headcount per indicator, per standard: a household is
+    multidimensionally poor when deprived in at least the standard's minimum number of
+    indicators (k), each indicator weighing the same, income not considered."""
+    v, codes = sel.values, sel.codes
+    group_by = v["group_by"]
+    names = indicator_names(codes)
+    n_indicators = dict(
+        Indicator.objects.filter(standard__in=sel.standards)
+        .values_list("standard__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    specs = [
+        ("assessed", _("Households assessed"), "integer"),
+        ("mpoor", _("Multidimensionally poor households"), "integer"),
+        ("H", _("Headcount ratio (H)"), "rate"),
+        ("A", _("Intensity (A)"), "rate"),
+        ("M0", _("Adjusted headcount ratio (M0)"), "rate"),
+    ]
+    indicator_codes = sorted(names, key=lambda c: (names[c][0], c))
+    ch_specs = [(f"ch_{c}", _censored_label(c, names), "rate") for c in indicator_codes]
+    columns = [*group_columns(group_by), *standard_columns(specs + ch_specs, codes)]
+    if not codes:
+        return Table(columns, [], None)
+    statuses = counted_statuses(sel)
+    is_poor = Q(assessment__deprivation_count__gte=F("standard__min_deprivations"))
+    fields = group_fields(group_by, "household__")
+    aggregates = {
+        "n": Count("id"),
+        "q": Count("id", filter=is_poor),
+        "c": Sum("assessment__deprivation_count", filter=is_poor),
+    }
+    found = _grouped(statuses.values("standard__code"), [*fields, "standard__code"], aggregates)
+    base = {(*group_key(r, group_by, "household__"), r["standard__code"]): r for r in found}
+    counts = indicator_counts(statuses, group_by, is_poor)
+    groups = sorted({k[:-1] for k in base}, key=sort_key)
+
+    def figures(n: int, q: int, c: int, censored: dict[str, int], code: str) -> dict[str, Any]:
+        d = n_indicators.get(code) or 0
+        out = {
+            f"assessed__{code}": n,
+            f"mpoor__{code}": q,
+            f"H__{code}": rate(q, n),
+            f"A__{code}": rate(c, q * d),
+            f"M0__{code}": rate(c, n * d),
+        }
+        for ind in indicator_codes:
+            out[f"ch_{ind}__{code}"] = rate(censored.get(ind, 0), n) if ind in censored else None
+        return out
+
+    rows, total = [], {}
+    sums: dict[str, dict[str, Any]] = {
+        c: {"n": 0, "q": 0, "c": 0, "ch": defaultdict(int)} for c in codes
+    }
+    for group in groups:
+        row = key_columns(group, group_by)
+        for code in codes:
+            b = base.get((*group, code), {"n": 0, "q": 0, "c": 0})
+            censored = {k[-1]: v[1] for k, v in counts.items() if k[:-2] == group and k[-2] == code}
+            row |= figures(b["n"], b["q"], b["c"] or 0, censored, code)
+            s = sums[code]
+            s["n"], s["q"], s["c"] = s["n"] + b["n"], s["q"] + b["q"], s["c"] + (b["c"] or 0)
+            for ind, n in censored.items():
+                s["ch"][ind] += n
+        rows.append(row)
+    for code in codes:
+        s = sums[code]
+        total |= figures(s["n"], s["q"], s["c"], dict(s["ch"]), code)
+    if group_by == "none":
+        rows = [total]
+    return Table(columns, rows, total)
+
+
+class _censored_label:
+    def __init__(self, code: str, names):
+        self.code, self.names = code, names
+
+    def __str__(self) -> str:
+        return f"{_('Censored headcount')}: {_indicator_name(self.names, self.code)}"
