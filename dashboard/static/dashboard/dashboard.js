@@ -29,8 +29,9 @@
     var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(v));
     return m ? m[3] + "/" + m[2] + "/" + m[1] : String(v);
   }
-  function format(value, type) {
+  function format(value, type, key) {
     if (value === null || value === undefined || value === "") return "—";
+    if (key === "year") return String(value); // a year, not a quantity: 2026, not 2.026
     switch (type) {
       case "money": return formatInteger(value) + " ₫";
       case "integer": return formatInteger(value);
@@ -82,13 +83,24 @@
       return c.key.indexOf("__") < 0 && (c.type === "text" || c.type === "date" || c.key === "year");
     });
   }
+  // A bar's label: the names (commune, village, indicator) and the year, else the text columns.
   function rowLabel(row, columns) {
-    return labelColumns(columns)
-      .map(function (c) { return format(row[c.key], c.type); })
+    var named = columns.filter(function (c) { return /_name$/.test(c.key) || c.key === "year"; });
+    return (named.length ? named : labelColumns(columns))
+      .filter(function (c) { return row[c.key] !== null && row[c.key] !== undefined && row[c.key] !== ""; })
+      .map(function (c) { return format(row[c.key], c.type, c.key); })
       .join(" · ");
   }
 
-  function drawTable(section, columns, rows, total, source) {
+  // Codes beside their names (commune, village, indicator) stay out of the table: the
+  // name is what an officer reads; the exports keep both.
+  function shownColumns(columns) {
+    var keys = columns.map(function (c) { return c.key; });
+    return columns.filter(function (c) { return keys.indexOf(c.key + "_name") < 0; });
+  }
+
+  function drawTable(section, allColumns, rows, total, source) {
+    var columns = shownColumns(allColumns);
     var wrap = section.querySelector(".table-wrap");
     wrap.textContent = "";
     var table = el("table", { "data-source": source });
@@ -101,13 +113,14 @@
     rows.forEach(function (row) {
       var tr = body.appendChild(el("tr"));
       columns.forEach(function (c) {
-        tr.appendChild(el("td", { "data-col": c.key, class: c.type }, format(row[c.key], c.type)));
+        tr.appendChild(el("td", { "data-col": c.key, class: c.type }, format(row[c.key], c.type, c.key)));
       });
     });
     if (total) {
       var foot = table.appendChild(el("tfoot")).appendChild(el("tr", { class: "total" }));
       columns.forEach(function (c, i) {
-        var text = c.key in total ? format(total[c.key], c.type) : i === 0 ? T.total : "";
+        var value = total[c.key];
+        var text = value !== null && value !== undefined ? format(value, c.type, c.key) : i === 0 ? T.total : "";
         foot.appendChild(el("td", { "data-col": c.key, class: c.type }, text));
       });
     }
@@ -157,7 +170,11 @@
       message(section, T.empty);
       return;
     }
-    var series = data.columns.filter(opts.series || function (c) { return c.type === "rate"; });
+    var series = data.columns
+      .filter(opts.series || function (c) { return c.type === "rate"; })
+      .filter(function (c) {
+        return rows.some(function (r) { return r[c.key] !== null && r[c.key] !== undefined; });
+      });
     drawBars(section, series, rows, function (row) { return rowLabel(row, data.columns); });
     drawTable(section, data.columns, rows, opts.noTotal ? null : data.total, source);
   }
@@ -194,7 +211,19 @@
   function deprivationProfile() {
     var section = document.getElementById("deprivation-profile");
     var address = url("reports/deprivation-profile/", common({ as_of: config.as_of }));
-    return load(section, address, function (data, source) { drawEnvelope(section, data, source); });
+    return load(section, address, function (data, source) {
+      // The bars: the share of the assessed households deprived, per standard (the table
+      // has the share among the poor too).
+      var first = {};
+      drawEnvelope(section, data, source, {
+        series: function (c) {
+          var standard = c.key.split("__")[1];
+          if (c.type !== "rate" || first[standard]) return false;
+          first[standard] = true;
+          return true;
+        },
+      });
+    });
   }
 
   function budgetExecution() {
@@ -212,7 +241,7 @@
       // Keys are commune codes, or "province NN" for a province's own allocations.
       var rows = (Array.isArray(data) ? data : data.rows).map(function (r) {
         var row = Object.assign({}, r);
-        row.key = config.communes[r.key] || (/^province /.test(r.key) ? T.province_wide : r.key);
+        row.key = r.name || config.communes[r.key] || (/^province /.test(r.key) ? T.province_wide : r.key);
         return row;
       });
       if (!rows.length) {
@@ -253,9 +282,11 @@
     });
   }
 
-  ratesOverTime();
-  ratesByCommune();
-  deprivationProfile();
-  budgetExecution();
-  targetGaps();
+  // One report at a time, in the page's order: the first figures come as fast, and a page
+  // opened by many officers at once asks the server for one aggregate at a time each
+  // (the live test server's in-memory SQLite also takes one at a time).
+  [ratesOverTime, ratesByCommune, deprivationProfile, budgetExecution, targetGaps].reduce(
+    function (previous, next) { return previous.then(next); },
+    Promise.resolve()
+  );
 })();
