@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from .conftest import PASSWORD
@@ -65,8 +66,13 @@ def browser(monkeypatch):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            # The test's own queries ran beside Playwright's loop on a connection of their
+            # own: close it, or the test database cannot be dropped at the end of the run.
+            connections.close_all()
 
 
 # ---- the figures as an officer reads them: formatted here, independently of the page ----
