@@ -164,7 +164,7 @@
 
   function drawEnvelope(section, data, source, options) {
     var opts = options || {};
-    if (data.definition) section.querySelector(".definition").textContent = data.definition;
+    if (data.definition) section.querySelector(".definition p").textContent = data.definition;
     var rows = opts.rows ? opts.rows(data.rows, data.columns) : data.rows;
     if (!rows.length) {
       message(section, T.empty);
