@@ -16,35 +16,12 @@ from django.db import connections
 from django.test import Client
 from django.utils import translation
 
+from .chromium import ARGS, CHROMIUM, LAPTOP, PHONE, SECTIONS
 from .conftest import PASSWORD
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LAPTOP = {"viewport": {"width": 1366, "height": 900}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 YEAR = 2026  # of the known data set (conftest.py)
 ND07 = "VN-ND07-2021"
-SECTIONS = [
-    "rates-over-time",
-    "rates-by-commune",
-    "deprivation-profile",
-    "budget-execution",
-    "target-gaps",
-]
 
 
 def missing(reason: str):
