@@ -9,6 +9,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from geo.models import Commune, Village
+
 from .params import Selection
 
 TYPES = ("text", "integer", "money", "rate", "date", "decimal")
@@ -87,15 +89,11 @@ def group_columns(group_by: str) -> list[Column]:
 
 
 def group_fields(group_by: str, prefix: str = "") -> list[str]:
-    """The fields to GROUP BY, from the counted row (`prefix` leads to its household)."""
+    """The fields to GROUP BY, from the counted row (`prefix` leads to its household): unit
+    ids only (their names come from `UnitNames`, not from a join per counted row)."""
     return {
-        "commune": [f"{prefix}commune_id", f"{prefix}commune__name"],
-        "village": [
-            f"{prefix}commune_id",
-            f"{prefix}commune__name",
-            f"{prefix}village_id",
-            f"{prefix}village__name",
-        ],
+        "commune": [f"{prefix}commune_id"],
+        "village": [f"{prefix}commune_id", f"{prefix}village_id"],
         "none": [],
     }[group_by]
 
@@ -104,20 +102,38 @@ def group_key(row: dict[str, Any], group_by: str, prefix: str = "") -> tuple:
     return tuple(row[f] for f in group_fields(group_by, prefix))
 
 
-def key_columns(key: tuple, group_by: str) -> dict[str, Any]:
-    names = {
-        "commune": ["commune", "commune_name"],
-        "village": ["commune", "commune_name", "village", "village_name"],
-        "none": [],
-    }[group_by]
-    out = dict(zip(names, key, strict=True))
-    if "village" in out and out["village"] is not None:
-        out["village"] = str(out["village"])
-    return out
+class UnitNames:
+    """The names of the communes and villages of some group keys, in two small queries."""
 
+    def __init__(self, keys: Iterable[tuple]):
+        keys = list(keys)
+        communes = {k[0] for k in keys if k}
+        villages = {k[1] for k in keys if len(k) > 1 and k[1] is not None}
+        self.communes = (
+            dict(Commune.objects.filter(code__in=communes).values_list("code", "name"))
+            if communes
+            else {}
+        )
+        self.villages = (
+            dict(Village.objects.filter(id__in=villages).values_list("id", "name"))
+            if villages
+            else {}
+        )
 
-def sort_key(key: tuple) -> tuple:
-    """Rows by commune code, then village name (households of no village last)."""
-    if len(key) == 4:
-        return (key[0], key[3] is None, key[3] or "")
-    return key
+    def columns(self, key: tuple) -> dict[str, Any]:
+        """The group's key columns: commune code and name (and village id and name)."""
+        if not key:
+            return {}
+        out = {"commune": key[0], "commune_name": self.communes.get(key[0])}
+        if len(key) > 1:
+            village = key[1]
+            out["village"] = None if village is None else str(village)
+            out["village_name"] = self.villages.get(village)
+        return out
+
+    def sort_key(self, key: tuple) -> tuple:
+        """Rows by commune code, then village name (households of no village last)."""
+        if len(key) > 1:
+            name = self.villages.get(key[1])
+            return (key[0], name is None, name or "")
+        return key

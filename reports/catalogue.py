@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from . import poverty, support
+from . import poverty_figures as poverty
+from . import support_figures as support
 from .base import Report
 from .params import MAX_YEARS, FilterParams, FlowParams, StockParams, group_by_field, year_field
 

@@ -17,8 +17,11 @@ from datetime import date
 import pytest
 
 from accounts.roles import Role
+from core.access import SYSTEM
+from support import services
 from tests import factories as f
 from tests.poverty.conftest import decide
+from tests.support.conftest import allocate, housing_package, tree  # noqa: F401 (support fixtures)
 
 POOR = {"income": 10_000_000, "poor_housing": True}
 NEAR = {"income": 10_000_000}
@@ -49,3 +52,27 @@ def known(ward, rural):
     decide(h["w_escaped"], w_leader, day="2026-06-10", decision="2026-06-20", **WELL)
     decide(h["r_poor"], r_leader, day="2026-04-01", decision="2026-04-15", **POOR)
     return h
+
+
+@pytest.fixture
+def paid(known, tree, housing_package, ward):  # noqa: F811 (the imported fixtures)
+    """Housing (central base 40,000,000; ×1.3, ×1.5 for an ethnic-minority head) for w_poor
+    (Kinh: 52,000,000, half paid on 1 May) and r_poor (Tày: 60,000,000, all paid on 1 June)."""
+    allocate(tree, ward, central=500_000_000, local=500_000_000)
+    out = {}
+    for name, day, amount in (("w_poor", 1, 26_000_000), ("r_poor", 2, 60_000_000)):
+        a = services.assignment_propose(
+            household=known[name], package=housing_package, period=2026, actor=SYSTEM
+        )
+        a = services.assignment_approve(assignment=a, expected_version=a.version, actor=SYSTEM)
+        services.disbursement_record(
+            assignment=a,
+            expected_version=a.version,
+            actor=SYSTEM,
+            on=date(2026, 4 + day, 1),
+            amount=amount,
+            evidence_reference=f"PC-{name}",
+        )
+        out[name] = a
+    assert (out["w_poor"].amount, out["r_poor"].amount) == (52_000_000, 60_000_000)
+    return out

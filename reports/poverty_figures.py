@@ -19,12 +19,11 @@ from poverty.models import Indicator, OfficialStatus, StatusEvent
 from .base import (
     Column,
     Table,
+    UnitNames,
     group_columns,
     group_fields,
     group_key,
-    key_columns,
     rate,
-    sort_key,
     standard_columns,
 )
 from .params import Selection, in_register_q, status_on_q
@@ -100,9 +99,10 @@ def poverty_rates(sel: Selection) -> Table:
         )
         for r in _grouped(statuses, group_fields(group_by, "household__"), _class_counts(codes)):
             counts[group_key(r, group_by, "household__")] = r
+    names = UnitNames(hh)
     rows = [
-        {**key_columns(key, group_by), **_rate_figures(hh[key], counts.get(key, {}), codes)}
-        for key in sorted(hh, key=sort_key)
+        {**names.columns(key), **_rate_figures(hh[key], counts.get(key, {}), codes)}
+        for key in sorted(hh, key=names.sort_key)
     ]
     keys = [f"{m}__{c}" for c in codes for m in ("poor", "near_poor")]
     total = _rate_figures(sum(hh.values()), _sum_rows(list(counts.values()), keys), codes)
@@ -175,9 +175,10 @@ def transitions(sel: Selection) -> Table:
     if group_by == "none":
         return Table(columns, [total], total)
     by_key = {group_key(r, group_by, "household__"): r for r in found}
+    units = UnitNames(by_key)
     rows = [
-        {**key_columns(key, group_by), **{k: by_key[key][k] for k in keys}}
-        for key in sorted(by_key, key=sort_key)
+        {**units.columns(key), **{k: by_key[key][k] for k in keys}}
+        for key in sorted(by_key, key=units.sort_key)
     ]
     return Table(columns, rows, total)
 
@@ -246,6 +247,7 @@ def indicator_names(codes: list[str]) -> dict[str, tuple[int, str, str]]:
     return out
 
 
+CENSORED = _("Censored headcount")
 INDICATOR = Column("indicator", _("Indicator code"), "text")
 INDICATOR_NAME = Column("indicator_name", _("Indicator"), "text")
 
@@ -279,14 +281,15 @@ def deprivation_profile(sel: Selection) -> Table:
         base[(*group_key(r, group_by, "household__"), r["standard__code"])] = r
     counts = indicator_counts(statuses, group_by, Q(classification=POOR))
     names = indicator_names(codes)
+    units = UnitNames(k[:-2] for k in counts)
     keys = sorted(
         {(k[:-2], k[-1]) for k in counts},
-        key=lambda k: (sort_key(k[0]), names.get(k[1], (999,))[0], k[1]),
+        key=lambda k: (units.sort_key(k[0]), names.get(k[1], (999,))[0], k[1]),
     )
     rows = []
     for group, indicator in keys:
         row = {
-            **key_columns(group, group_by),
+            **units.columns(group),
             "indicator": indicator,
             "indicator_name": _indicator_name(names, indicator),
         }
@@ -344,7 +347,8 @@ def alkire_foster(sel: Selection) -> Table:
     found = _grouped(statuses.values("standard__code"), [*fields, "standard__code"], aggregates)
     base = {(*group_key(r, group_by, "household__"), r["standard__code"]): r for r in found}
     counts = indicator_counts(statuses, group_by, is_poor)
-    groups = sorted({k[:-1] for k in base}, key=sort_key)
+    units = UnitNames(k[:-1] for k in base)
+    groups = sorted({k[:-1] for k in base}, key=units.sort_key)
 
     def figures(n: int, q: int, c: int, censored: dict[str, int], code: str) -> dict[str, Any]:
         d = n_indicators.get(code) or 0
@@ -364,7 +368,7 @@ def alkire_foster(sel: Selection) -> Table:
         c: {"n": 0, "q": 0, "c": 0, "ch": defaultdict(int)} for c in codes
     }
     for group in groups:
-        row = key_columns(group, group_by)
+        row = units.columns(group)
         for code in codes:
             b = base.get((*group, code), {"n": 0, "q": 0, "c": 0})
             censored = {k[-1]: v[1] for k, v in counts.items() if k[:-2] == group and k[-2] == code}
@@ -387,4 +391,4 @@ class _censored_label:
         self.code, self.names = code, names
 
     def __str__(self) -> str:
-        return f"{_('Censored headcount')}: {_indicator_name(self.names, self.code)}"
+        return f"{CENSORED}: {_indicator_name(self.names, self.code)}"

@@ -1,0 +1,162 @@
+"""Report latency at province scale: each report through the API beside the bare GROUP BY
+SQL of its main query, on the same connection.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/reports_bench \\
+        .venv/bin/python bench/reports.py [--households 100000] [--requests 10] [--explain]
+
+Tops the bench database up (households; then one survey each, assessed, with official
+statuses for a share of the poor and near-poor: `generate_demo_surveys --assess`), then calls
+each report `--requests` times as a Quảng Ninh province officer (Django's test client, token
+header, whole stack, no HTTP server) and runs the bare SQL as many times. Prints the median ms
+of both and the number of SQL statements per API call; `--explain` prints the plan
+(EXPLAIN ANALYZE) of every statement of each report. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from common import ensure_database, fresh_token, print_table, top_up
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import UserAccess
+from accounts.roles import Role
+from geo.models import Commune
+from poverty.models import OfficialStatus, Survey
+
+AS_OF = "2026-12-31"
+REPORTS = [
+    ("poverty-rates", {"as_of": AS_OF}),
+    ("poverty-rates", {"group_by": "year", "year_from": 2022, "year_to": 2026}),
+    ("transitions", {"date_from": "2022-01-01", "date_to": "2026-12-31"}),
+    ("alkire-foster", {"as_of": AS_OF}),
+    ("deprivation-profile", {"as_of": AS_OF}),
+    ("target-progress", {}),
+    ("uplift", {}),
+    ("budget-execution", {"group_by": "commune"}),
+    ("coverage", {"period": 2026}),
+]
+# The bare SQL of each report's main query (province 22's communes as $1): what the report
+# adds is the area and filter predicates, per-standard conditional counts and the envelope.
+BARE = {
+    "poverty-rates": """
+        SELECT h.commune_id, count(*) FILTER (WHERE s.classification = 'poor'),
+               count(*) FILTER (WHERE s.classification = 'near_poor')
+        FROM poverty_officialstatus s JOIN households_household h ON h.id = s.household_id
+        WHERE h.commune_id = ANY(%s) AND s.valid_to IS NULL GROUP BY 1""",
+    "transitions": """
+        SELECT h.commune_id, s.event, count(*)
+        FROM poverty_officialstatus s JOIN households_household h ON h.id = s.household_id
+        WHERE h.commune_id = ANY(%s) AND s.valid_from BETWEEN '2022-01-01' AND '2026-12-31'
+        GROUP BY 1, 2""",
+    "alkire-foster": """
+        SELECT h.commune_id, count(*), sum(a.deprivation_count)
+        FROM poverty_officialstatus s JOIN households_household h ON h.id = s.household_id
+        JOIN poverty_assessment a ON a.id = s.assessment_id
+        WHERE h.commune_id = ANY(%s) AND s.valid_to IS NULL GROUP BY 1""",
+    "deprivation-profile": """
+        SELECT h.commune_id, e.value ->> 'code',
+               count(*) FILTER (WHERE (e.value ->> 'deprived') = 'true')
+        FROM poverty_officialstatus s JOIN households_household h ON h.id = s.household_id
+        JOIN poverty_assessment a ON a.id = s.assessment_id
+        CROSS JOIN LATERAL jsonb_array_elements(a.indicators) e
+        WHERE h.commune_id = ANY(%s) AND s.valid_to IS NULL GROUP BY 1, 2""",
+}
+
+
+def officer_client() -> APIClient:
+    user, _ = get_user_model().objects.get_or_create(username="bench-province-officer")
+    grant, _ = UserAccess.objects.get_or_create(user=user, defaults={"role": Role.PROVINCE_OFFICER})
+    grant.provinces.set(["22"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {fresh_token(user)}")
+    return client
+
+
+class Recorder:
+    """An execute_wrapper keeping each statement with its parameters and the time in SQL."""
+
+    def __init__(self):
+        self.statements: list[tuple[str, object]] = []
+        self.ms = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.ms += (time.perf_counter() - started) * 1000
+            self.statements.append((sql, params))
+
+
+def median_ms(fn, n: int) -> float:
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--explain", action="store_true")
+    args = parser.parse_args()
+    ensure_database()
+    top_up(args.households)
+    if not Survey.objects.filter(is_latest=True).exists():
+        started = time.perf_counter()
+        call_command("generate_demo_surveys", assess=True)
+        print(f"Survey generation took {time.perf_counter() - started:.1f} s.")
+    print(
+        f"{OfficialStatus.objects.filter(valid_to__isnull=True).count():,} current official "
+        "statuses."
+    )
+    communes = list(Commune.objects.filter(province_id="22").values_list("code", flat=True))
+    client = officer_client()
+    rows = []
+    for slug, params in REPORTS:
+        url = f"/api/v1/reports/{slug}/"
+        assert client.get(url, params).status_code == 200, client.get(url, params).content
+        recorder = Recorder()
+        with connection.execute_wrapper(recorder):
+            client.get(url, params)
+        api = median_ms(lambda url=url, params=params: client.get(url, params), args.requests)
+        bare = "-"
+        if slug in BARE:
+
+            def run_bare(sql=BARE[slug]):
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, [communes])
+                    cursor.fetchall()
+
+            run_bare()
+            bare = f"{median_ms(run_bare, args.requests):.1f}"
+        label = slug + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+        n = len(recorder.statements)
+        rows.append((label, f"{api:.1f}", f"{recorder.ms:.1f}", bare, str(n)))
+        if args.explain:
+            print(f"\n## {label}")
+            for sql, sql_params in recorder.statements:
+                if not sql.lstrip().upper().startswith("SELECT"):
+                    continue
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, sql_params)
+                    print(sql[:300] + " ...")
+                    print("\n".join(r[0] for r in cursor.fetchall()) + "\n")
+    print(f"\nMedian of {args.requests} calls (ms):\n")
+    print_table(
+        ("report", "API ms", "API's SQL ms (one call)", "bare GROUP BY SQL ms", "API queries"),
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
