@@ -99,6 +99,11 @@
     return columns.filter(function (c) { return keys.indexOf(c.key + "_name") < 0; });
   }
 
+  // The cell's class: numbers align right; a year is a label, not a quantity.
+  function kindOf(column) {
+    return column.key === "year" ? "text" : column.type;
+  }
+
   function drawTable(section, allColumns, rows, total, source) {
     var columns = shownColumns(allColumns);
     var wrap = section.querySelector(".table-wrap");
@@ -106,14 +111,14 @@
     var table = el("table", { "data-source": source });
     var head = el("tr");
     columns.forEach(function (c) {
-      head.appendChild(el("th", { scope: "col", "data-col": c.key, class: c.type }, c.label));
+      head.appendChild(el("th", { scope: "col", "data-col": c.key, class: kindOf(c) }, c.label));
     });
     table.appendChild(el("thead")).appendChild(head);
     var body = table.appendChild(el("tbody"));
     rows.forEach(function (row) {
       var tr = body.appendChild(el("tr"));
       columns.forEach(function (c) {
-        tr.appendChild(el("td", { "data-col": c.key, class: c.type }, format(row[c.key], c.type, c.key)));
+        tr.appendChild(el("td", { "data-col": c.key, class: kindOf(c) }, format(row[c.key], c.type, c.key)));
       });
     });
     if (total) {
@@ -121,7 +126,7 @@
       columns.forEach(function (c, i) {
         var value = total[c.key];
         var text = value !== null && value !== undefined ? format(value, c.type, c.key) : i === 0 ? T.total : "";
-        foot.appendChild(el("td", { "data-col": c.key, class: c.type }, text));
+        foot.appendChild(el("td", { "data-col": c.key, class: kindOf(c) }, text));
       });
     }
     wrap.appendChild(table);
@@ -172,8 +177,9 @@
     }
     var series = data.columns
       .filter(opts.series || function (c) { return c.type === "rate"; })
+      // Bars only for series with something to show (the table has every column).
       .filter(function (c) {
-        return rows.some(function (r) { return r[c.key] !== null && r[c.key] !== undefined; });
+        return rows.some(function (r) { return Number(r[c.key]) > 0; });
       });
     drawBars(section, series, rows, function (row) { return rowLabel(row, data.columns); });
     drawTable(section, data.columns, rows, opts.noTotal ? null : data.total, source);
