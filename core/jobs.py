@@ -60,6 +60,15 @@ def register(kind: str, handler: str) -> None:
     HANDLERS[kind] = handler
 
 
+def clean_params(kind: str, params: dict[str, Any], user) -> dict[str, Any]:
+    """The parameters of a job about to be queued, as its app checks them: a
+    `clean_params(params, user)` beside the handler, when it has one (it raises a domain
+    error, a 400, on a bad value)."""
+    module, _name = HANDLERS[kind].rsplit(".", 1)
+    cleaner = getattr(import_module(module), "clean_params", None)
+    return cleaner(params, user) if cleaner else params
+
+
 # Kinds the polling worker enqueues itself, each this often (registered by the apps).
 PERIODIC: dict[str, timedelta] = {}
 

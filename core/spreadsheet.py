@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 BOM = "\ufeff"
 CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -78,28 +78,57 @@ def _xlsx_value(value: Any, kind: str) -> Any:
         return int(value)
     if kind in ("rate", "decimal"):
         return float(value)
-    return safe_cell(value) if isinstance(value, str) else value
+    if kind == "date":
+        return value
+    return safe_cell(value)  # text: ids and codes as text too
 
 
 def table_xlsx(
     title: str, headers: Sequence[str], types: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> bytes:
-    """A whole table as an XLSX workbook of one sheet: a bold header row, then the rows with
-    real number and date cells formatted by column type (text cells formula-safe)."""
+    """A whole table as an XLSX workbook (see `write_xlsx`), in memory."""
+    out = io.BytesIO()
+    write_xlsx(out, title, headers, types, rows)
+    return out.getvalue()
+
+
+def write_xlsx(
+    out: BinaryIO,
+    title: str,
+    headers: Sequence[str],
+    types: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    sheet_rows: int = 1_000_000,
+) -> None:
+    """Write an XLSX workbook to `out`: a bold header row, then the rows with real number and
+    date cells formatted by column type (text cells formula-safe). Streamed (openpyxl's
+    write-only mode); after `sheet_rows` rows a new sheet starts, with the header again (a
+    sheet holds at most 1,048,576 rows)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_sheet_title(title))
     bold = Font(bold=True)
-    header = []
-    for text in headers:
-        cell = WriteOnlyCell(ws, value=safe_cell(text))
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
+    name = _sheet_title(title)
+
+    def new_sheet(n: int):
+        ws = wb.create_sheet(title=name if n == 1 else f"{name[:26]} ({n})")
+        header = []
+        for text in headers:
+            cell = WriteOnlyCell(ws, value=safe_cell(text))
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        return ws
+
+    sheets, count = 1, 0
+    ws = new_sheet(sheets)
     for row in rows:
+        if count == sheet_rows:
+            sheets, count = sheets + 1, 0
+            ws = new_sheet(sheets)
         cells = []
         for value, kind in zip(row, types, strict=True):
             cell = WriteOnlyCell(ws, value=_xlsx_value(value, kind))
@@ -107,9 +136,8 @@ def table_xlsx(
                 cell.number_format = XLSX_FORMATS[kind]
             cells.append(cell)
         ws.append(cells)
-    out = io.BytesIO()
+        count += 1
     wb.save(out)
-    return out.getvalue()
 
 
 def _sheet_title(title: str) -> str:

@@ -1,22 +1,31 @@
-"""CSV export of the register (a background job): one row per present member with the
-household's columns, for the requester's area; personal fields blank without the right.
-Written as core.spreadsheet writes CSV (formula cells neutralised, UTF-8 with a BOM), to a
-file of the run's own that replaces the export when the run's lease still holds."""
+"""Export of the register (a background job): one row per present member with the
+household's columns, for the requester's area and the household list's filters (`filters`:
+the query parameters of GET /households/), as CSV or XLSX (`format`); personal fields blank
+without the right, and a personal read recorded with them. Written as core.spreadsheet writes
+(formula cells neutralised; CSV in UTF-8 with a BOM; XLSX with real date cells, a sheet per
+million rows), to a file of the run's own that replaces the export when the run's lease
+still holds."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from django.db import transaction
+from django.http import QueryDict
 
 from core import audit, files, jobs, spreadsheet
 from core.access import Perm, access_for
+from core.api.views import filterset_params
+from core.errors import InvalidInput
 from core.models import Job
 from core.personal import personal_fields
 
 from .choices import MemberStatus
+from .filtersets import HouseholdFilter
 from .models import Household, Member
 
 # (column, model, field): the field decides whether the column is personal (core.personal).
@@ -38,18 +47,54 @@ SOURCES = [
 ]
 COLUMNS = [column for column, _, _ in SOURCES]
 PERSONAL = {column for column, model, name in SOURCES if name in personal_fields(model)}
+TYPES = ["date" if column == "date_of_birth" else "text" for column in COLUMNS]
 CHUNK = 20_000
+FORMATS = ("csv", "xlsx")
+SHEET_ROWS = 1_000_000  # an XLSX sheet holds 1,048,576 rows: a new sheet after this many
 
 
 def export_path(job: Job) -> Path:
-    return files.media_path(f"exports/{job.pk}.csv")
+    return files.media_path(f"exports/{job.pk}.{job.params.get('format') or 'csv'}")
 
 
-def run_job(job: Job) -> None:
+def _filterset(filters: dict[str, Any], user, queryset) -> HouseholdFilter:
+    """The household list's FilterSet over `filters` as if they were its query parameters
+    (a list: a repeated parameter); it reads the user's rights (a name search needs
+    personal-data rights)."""
+    data = QueryDict(mutable=True)
+    for name, value in filters.items():
+        data.setlist(name, [str(v) for v in value] if isinstance(value, list) else [str(value)])
+    return HouseholdFilter(data=data, queryset=queryset, request=SimpleNamespace(user=user))
+
+
+def clean_params(params: dict[str, Any], user) -> dict[str, Any]:
+    """Check an export request's household filters before it is queued (400 naming the
+    filter: `filters.<name>`)."""
+    filters = params.get("filters") or {}
+    known = filterset_params(HouseholdFilter)
+    problems = {f"filters.{k}": ["Unknown filter."] for k in filters if k not in known}
+    if not problems:
+        fs = _filterset(filters, user, Household.objects.none())
+        if not fs.is_valid():
+            problems = {f"filters.{k}": [str(e) for e in v] for k, v in fs.errors.items()}
+    if problems:
+        raise InvalidInput("Invalid household filters.", fields=problems)
+    return params
+
+
+def households_of(job: Job):
     access = access_for(job.created_by)
     households = Household.objects.filter(access.area_q("commune", "village"))
     if job.params.get("commune"):
         households = households.filter(commune_id=job.params["commune"])
+    if job.params.get("filters"):
+        households = _filterset(job.params["filters"], job.created_by, households).qs
+    return households
+
+
+def run_job(job: Job) -> None:
+    access = access_for(job.created_by)
+    households = households_of(job)
     members = (
         Member.objects.filter(household__in=households.values("pk"), status=MemberStatus.PRESENT)
         .order_by("household__code", "id")
@@ -76,18 +121,27 @@ def run_job(job: Job) -> None:
     total = members.count()
     jobs.progress(job, total=total, done=0)
     written = 0
+
+    def rows():
+        nonlocal written
+        for row in members.iterator(chunk_size=CHUNK):
+            yield [None if col in hidden else v for col, v in zip(COLUMNS, row, strict=True)]
+            written += 1
+            if written % CHUNK == 0:
+                jobs.progress(job, done=written)
+                jobs.check_stop()
+
     try:
-        with files.open_private(part, "w", newline="", encoding="utf-8") as out:
-            writer = spreadsheet.writer(out)
-            writer.writerow(COLUMNS)
-            for row in members.iterator(chunk_size=CHUNK):
-                writer.writerow(
-                    [None if col in hidden else v for col, v in zip(COLUMNS, row, strict=True)]
+        if job.params.get("format") == "xlsx":
+            with files.open_private(part, "wb") as out:
+                spreadsheet.write_xlsx(
+                    out, "households", COLUMNS, TYPES, rows(), sheet_rows=SHEET_ROWS
                 )
-                written += 1
-                if written % CHUNK == 0:
-                    jobs.progress(job, done=written)
-                    jobs.check_stop()
+        else:
+            with files.open_private(part, "w", newline="", encoding="utf-8") as out:
+                writer = spreadsheet.writer(out)
+                writer.writerow(COLUMNS)
+                writer.writerows(rows())
         with transaction.atomic():
             jobs.progress(
                 job,

@@ -81,9 +81,10 @@ class FlowParams(FilterParams):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        year = timezone.localdate().year
+        # default: the calendar year of the date given, or else of today
+        year = (attrs.get("date_from") or attrs.get("date_to") or timezone.localdate()).year
         attrs.setdefault("date_from", date(year, 1, 1))
-        attrs.setdefault("date_to", date(attrs["date_from"].year, 12, 31))
+        attrs.setdefault("date_to", date(year, 12, 31))
         if attrs["date_from"] > attrs["date_to"]:
             raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
         return attrs

@@ -4,6 +4,7 @@ queries with conditional counts (no loop over households)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -231,7 +232,14 @@ def indicator_counts(statuses, group_by: str, flag: Q) -> dict[tuple, tuple[int,
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        return {tuple(r[:-2]): (r[-2], r[-1]) for r in cursor.fetchall()}
+        rows = cursor.fetchall()
+    if group_by == "village":  # raw rows: a village id as the database returns it
+        rows = [(r[0], _uuid(r[1]), *r[2:]) for r in rows]
+    return {tuple(r[:-2]): (r[-2], r[-1]) for r in rows}
+
+
+def _uuid(value) -> uuid.UUID | None:
+    return value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def indicator_names(codes: list[str]) -> dict[str, tuple[int, str, str]]:
@@ -318,12 +326,12 @@ def alkire_foster(sel: Selection) -> Table:
     v, codes = sel.values, sel.codes
     group_by = v["group_by"]
     names = indicator_names(codes)
-    n_indicators = dict(
-        Indicator.objects.filter(standard__in=sel.standards)
-        .values_list("standard__code")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    listed: dict[str, set[str]] = defaultdict(set)  # standard code → its indicators
+    for code, indicator in Indicator.objects.filter(standard__in=sel.standards).values_list(
+        "standard__code", "code"
+    ):
+        listed[code].add(indicator)
+    n_indicators = {code: len(indicators) for code, indicators in listed.items()}
     specs = [
         ("assessed", _("Households assessed"), "integer"),
         ("mpoor", _("Multidimensionally poor households"), "integer"),
@@ -346,7 +354,8 @@ def alkire_foster(sel: Selection) -> Table:
     }
     found = _grouped(statuses.values("standard__code"), [*fields, "standard__code"], aggregates)
     base = {(*group_key(r, group_by, "household__"), r["standard__code"]): r for r in found}
-    counts = indicator_counts(statuses, group_by, is_poor)
+    # censored headcounts count the multidimensionally poor only: expand only theirs
+    counts = indicator_counts(statuses.filter(is_poor), group_by, Q(pk__isnull=False))
     units = UnitNames(k[:-1] for k in base)
     groups = sorted({k[:-1] for k in base}, key=units.sort_key)
 
@@ -360,7 +369,9 @@ def alkire_foster(sel: Selection) -> Table:
             f"M0__{code}": rate(c, n * d),
         }
         for ind in indicator_codes:
-            out[f"ch_{ind}__{code}"] = rate(censored.get(ind, 0), n) if ind in censored else None
+            out[f"ch_{ind}__{code}"] = (
+                rate(censored.get(ind, 0), n) if ind in listed[code] else None
+            )
         return out
 
     rows, total = [], {}

@@ -56,6 +56,14 @@ class JobSerializer(ModelSerializer):
 class ExportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["export_households"])
     commune = CharField(required=False, help_text="Limit to one commune.")
+    filters = serializers.DictField(
+        required=False,
+        help_text="The household list's filters, as its query parameters "
+        '(`GET /households/`), e.g. `{"village": "<id>", "status": ["active"]}`.',
+    )
+    format = serializers.ChoiceField(
+        choices=["csv", "xlsx"], default="csv", help_text="The file: CSV (UTF-8, BOM) or XLSX."
+    )
 
 
 class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -81,12 +89,19 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
         serializer = ExportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        job = jobs.enqueue(d["kind"], {"commune": d.get("commune")}, user=request.user)
+        params = {"commune": d.get("commune")}
+        if d.get("filters"):
+            params["filters"] = d["filters"]
+        if d["format"] != "csv":
+            params["format"] = d["format"]
+        params = jobs.clean_params(d["kind"], params, request.user)
+        job = jobs.enqueue(d["kind"], params, user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         responses={
             (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, spreadsheet.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
             (409, PROBLEM_CONTENT_TYPE): ProblemSerializer,
         }
     )
@@ -103,7 +118,9 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
             path.open("rb"),
             as_attachment=True,
             filename=path.name,
-            content_type=spreadsheet.CONTENT_TYPE,
+            content_type=spreadsheet.XLSX_CONTENT_TYPE
+            if path.suffix == ".xlsx"
+            else spreadsheet.CONTENT_TYPE,
         )
 
     queryset = Job.objects.none()  # for the schema; rows come from get_queryset

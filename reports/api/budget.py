@@ -15,7 +15,7 @@ from reports.base import COMMUNE, Column
 from support import reports
 from support.api import serializers as s
 
-from .views import AREA_RULE, EXPORTS, ExportMixin
+from .views import AREA_RULE, EXPORTS, FORMAT, ExportMixin
 
 
 class BudgetExecutionParams(s.BudgetExecutionParams):
@@ -48,10 +48,11 @@ class BudgetExecutionView(ExportMixin, AreaScopedMixin, APIView):
     ]
 
     @extend_schema(
-        parameters=[BudgetExecutionParams],
+        parameters=[BudgetExecutionParams, FORMAT],
         responses={200: BudgetRowSerializer(many=True), **EXPORTS},
     )
     def get(self, request):
+        self.label_export()
         params = BudgetExecutionParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         rows = reports.budget_execution(
@@ -105,9 +106,11 @@ class CoverageView(ExportMixin, AreaScopedMixin, APIView):
     ]
 
     @extend_schema(
-        parameters=[CoverageParams], responses={200: CoverageRowSerializer(many=True), **EXPORTS}
+        parameters=[CoverageParams, FORMAT],
+        responses={200: CoverageRowSerializer(many=True), **EXPORTS},
     )
     def get(self, request):
+        self.label_export()
         params = CoverageParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         rows = reports.coverage(

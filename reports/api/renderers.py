@@ -12,20 +12,16 @@ from core import spreadsheet
 
 def table_of(data: Any, view) -> tuple[str, list[dict[str, str]], list[dict[str, Any]]]:
     """(title, columns, rows) of a report response: an envelope carries its own columns; a
-    plain list (the v1 budget-execution and coverage arrays) takes the view's."""
+    plain list (the v1 budget-execution and coverage arrays) takes the view's (labelled in
+    the request's language: the view translated `total_label` and `title` while active)."""
     if isinstance(data, dict) and "columns" in data:
         rows = list(data["rows"])
+        first = data["columns"][0] if data["columns"] else None
         if data.get("total") and data["rows"] != [data["total"]]:
-            rows.append({**data["total"], **_total_label(data["columns"])})
+            label = {first["key"]: view.total_label} if first and first["type"] == "text" else {}
+            rows.append({**data["total"], **label})
         return str(data.get("title") or ""), data["columns"], rows
-    return str(view.title), [c.json() for c in view.export_columns], list(data)
-
-
-def _total_label(columns: list[dict[str, str]]) -> dict[str, str]:
-    from django.utils.translation import gettext
-
-    first = columns[0]
-    return {first["key"]: gettext("Total")} if first["type"] == "text" else {}
+    return view.export_title, view.export_column_json, list(data)
 
 
 class CSVRenderer(BaseRenderer):

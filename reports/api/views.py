@@ -3,10 +3,13 @@ envelope), CSV (`?format=csv`) or XLSX (`?format=xlsx`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -34,6 +37,15 @@ EXPORTS = {
         OpenApiTypes.BINARY, description="`?format=xlsx`: an Excel workbook."
     ),
 }
+
+
+FORMAT = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv", "xlsx"],
+    description="`csv` or `xlsx`: the report as a file (the same table, translated headers); "
+    "default JSON.",
+)
 
 
 class ColumnSerializer(serializers.Serializer):
@@ -65,6 +77,13 @@ class ExportMixin:
 
     renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
     slug = ""
+    title: Any = ""
+    export_columns: list[Column] = []
+
+    def label_export(self) -> None:
+        """A plain-list report's file title and headers, in the request's language."""
+        self.export_title = str(self.title)
+        self.export_column_json = [c.json() for c in self.export_columns]
 
     def perform_content_negotiation(self, request, force=False):
         try:
@@ -75,12 +94,18 @@ class ExportMixin:
             ) from None
 
     def initial(self, request, *args, **kwargs):
+        # the request's language for this view only: put back in finalize_response (the
+        # body is made of plain strings by then; the file renderers read `total_label`)
+        self._previous_language = translation.get_language()
         self._language = translation.get_language_from_request(request)
         translation.activate(self._language)
+        self.total_label = gettext("Total")
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if hasattr(self, "_previous_language"):
+            translation.activate(self._previous_language)
         fmt = getattr(getattr(request, "accepted_renderer", None), "format", None)
         if response.status_code == 200 and fmt in ("csv", "xlsx"):
             day = timezone.localdate().isoformat()
@@ -123,7 +148,9 @@ def report_view(report: Report, params, doc: str) -> type[ReportView]:
         return ReportView.get(self, request)
 
     get.__doc__ = doc
-    get = extend_schema(parameters=[params], responses={200: ReportSerializer, **EXPORTS})(get)
+    get = extend_schema(parameters=[params, FORMAT], responses={200: ReportSerializer, **EXPORTS})(
+        get
+    )
     return type(
         f"{report.slug.title().replace('-', '')}ReportView",
         (ReportView,),
@@ -133,4 +160,4 @@ def report_view(report: Report, params, doc: str) -> type[ReportView]:
 
 VIEWS = {slug: report_view(*entry) for slug, entry in catalogue.VIEWS.items()}
 
-__all__ = ["AREA_RULE", "EXPORTS", "VIEWS", "Column", "ExportMixin"]
+__all__ = ["AREA_RULE", "EXPORTS", "FORMAT", "VIEWS", "Column", "ExportMixin"]

@@ -140,3 +140,13 @@ def test_an_unknown_format_is_a_400(api):
     r = api.get(RATES, {"format": "pdf"})
     assert r.status_code == 400
     assert r["Content-Type"] == "application/problem+json"
+
+
+def test_the_language_is_the_requests_only(api, known):
+    from django.utils import translation
+
+    before = translation.get_language()
+    api.get(RATES, {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert translation.get_language() == before
+    rows = read_csv(api.get(RATES, {"standard": ND07, "format": "csv"}))
+    assert rows[0][0] == "Commune code" and rows[-1][0] == "Total"

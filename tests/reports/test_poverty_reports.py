@@ -220,3 +220,38 @@ def test_query_counts_stay_flat(api, known, django_assert_max_num_queries, slug,
         api.get(f"/api/v1/reports/{slug}/", params)
     own = [q for q in before.captured_queries if "poverty_officialstatus" in q["sql"]]
     assert len(own) <= most
+
+
+def test_deprivation_profile_by_village(api, ward):
+    from datetime import date
+
+    from accounts.roles import Role
+    from geo.models import Village
+    from tests.poverty.conftest import decide
+
+    village = Village.objects.create(commune=ward, name="Thôn Tây")
+    h = f.household(ward, village=village, members=[f.member("Vi Văn Bảy", dob=date(1980, 1, 1))])
+    decide(
+        h,
+        f.user(Role.COMMUNE_LEADER, communes=[ward]),
+        day="2026-03-01",
+        decision="2026-03-10",
+        income=10_000_000,
+        poor_housing=True,
+    )
+    body = get(api, "deprivation-profile", standard=ND07, group_by="village", as_of="2026-07-01")
+    row = next(r for r in body["rows"] if r["indicator"] == "latrine")
+    assert (row["village"], row["village_name"]) == (str(village.id), "Thôn Tây")
+    assert (row[f"assessed__{ND07}"], row[f"deprived__{ND07}"], row[f"deprived_share__{ND07}"]) == (
+        1,
+        1,
+        1.0,
+    )
+
+
+def test_a_period_defaults_to_the_year_of_the_date_given(api, known):
+    body = get(api, "transitions", date_to="2025-06-30")
+    assert (body["filters"]["date_from"], body["filters"]["date_to"]) == (
+        "2025-01-01",
+        "2025-06-30",
+    )

@@ -141,3 +141,31 @@ def test_coverage_by_package_type(api, paid, ward, rural):
             "near_poor_covered": 0,
         },
     ]
+
+
+def test_query_counts_do_not_grow_with_rows(api, paid, ward, rural, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    calls = [
+        ("/api/v1/reports/uplift/", {}),
+        ("/api/v1/reports/target-progress/", {}),
+        ("/api/v1/reports/budget-execution/", {"group_by": "commune"}),
+        ("/api/v1/reports/coverage/", {"period": 2026}),
+    ]
+    Target.objects.create(
+        commune=ward, year=2026, households_to_lift=1, poverty_rate_target=Decimal("1")
+    )
+    for url, params in calls:
+        api.get(url, params)
+    counts = []
+    for url, params in calls:
+        with CaptureQueriesContext(connection) as q:
+            assert api.get(url, params).status_code == 200
+        counts.append(len(q.captured_queries))
+    Target.objects.create(
+        commune=rural, year=2026, households_to_lift=1, poverty_rate_target=Decimal("1")
+    )
+    for (url, params), most in zip(calls, counts, strict=True):
+        with django_assert_max_num_queries(most):
+            api.get(url, params)
