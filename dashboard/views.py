@@ -23,7 +23,7 @@ from django.utils.translation import pgettext
 
 from core.access import Access, Perm, access_for
 from geo.models import Commune
-from poverty.choices import Scope
+from poverty.choices import Scope, StandardStatus
 from poverty.models import PovertyStandard
 
 DEFAULT_LANGUAGE = "vi"
@@ -70,9 +70,11 @@ def communes_in_area(access: Access) -> list[Commune]:
 
 
 def standards_for(communes: list[Commune]) -> list[PovertyStandard]:
-    """The national standards and the provincial ones of the user's provinces."""
+    """The published national standards and the provincial ones of the user's provinces."""
     provinces = sorted({c.province_id for c in communes})
-    qs = PovertyStandard.objects.filter(Q(scope=Scope.NATIONAL) | Q(province_id__in=provinces))
+    qs = PovertyStandard.objects.filter(
+        Q(scope=Scope.NATIONAL) | Q(province_id__in=provinces), status=StandardStatus.PUBLISHED
+    )
     seen: dict[str, PovertyStandard] = {}
     for s in qs.order_by("scope", "code", "-revision"):
         seen.setdefault(s.code, s)

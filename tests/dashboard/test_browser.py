@@ -195,4 +195,13 @@ def test_an_officer_sees_the_apis_figures_for_their_commune_only(browser, live_s
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "the page scrolls sideways on a phone"
     page.screenshot(path=str(SCREENSHOTS / "dashboard-phone.png"), full_page=True)
+
+    # The standard filter: one standard's columns only, still the API's figures.
+    page.select_option("#filter-standard", ND07)
+    page.click(".filters button[type=submit]")
+    page.wait_for_url(f"**/dashboard/?*standard={ND07}*")
+    check_dashboard(page, api, known)
+    headers = page_tables(page)["rates-by-commune"]["headers"]
+    assert f"poor_rate__{ND07}" in headers
+    assert all(h.endswith(ND07) for h in headers if "__" in h), headers
     phone.close()

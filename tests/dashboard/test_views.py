@@ -140,3 +140,32 @@ def test_the_rendered_page_loads_only_its_own_assets(officer):
 def test_staff_without_a_role_that_may_view_reports_is_refused(db):
     nobody = staff(None)
     assert browser_for(nobody).get(DASHBOARD).status_code == 403
+
+
+def test_the_standard_filter_offers_the_published_standards_of_the_area(officer):
+    from poverty.choices import Scope, StandardStatus
+    from poverty.models import PovertyStandard
+
+    ours = PovertyStandard.objects.get(code="QN-NQ13-2023")
+    other = PovertyStandard.objects.create(
+        code="HN-TEST-2026",
+        name="Chuẩn của tỉnh khác",
+        legal_basis="-",
+        scope=Scope.PROVINCIAL,
+        province_id="01",
+        valid_from="2026-01-01",
+        rural_line=1,
+        urban_line=1,
+        status=StandardStatus.PUBLISHED,
+    )
+    page = browser_for(officer).get(DASHBOARD).content.decode()
+    offered = re.findall(r'<option value="([A-Z]{2}-[^"]+)"', page)
+    assert offered == ["VN-ND07-2021", "VN-ND351-2025", ours.code]
+    assert other.code not in page
+
+
+def test_the_language_cookie_chooses_english(officer):
+    client = browser_for(officer)
+    client.cookies["django_language"] = "en"
+    text = client.get(DASHBOARD).content.decode()
+    assert "Poverty reduction dashboard" in text
