@@ -62,6 +62,9 @@ CSRF_TRUSTED_ORIGINS = env_list(
 )
 
 INSTALLED_APPS = [
+    # Before django.contrib.admin: its templates override the admin's base_site.html (the
+    # dashboard link in the admin header); its other templates and static files are namespaced.
+    "dashboard",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -86,7 +89,6 @@ INSTALLED_APPS = [
     "cases",
     "reports",
     "integrations",
-    "dashboard",
 ]
 # Synthetic demo data: installed only with DEMO=1 (`./dev serve` and `./dev test` set it),
 # never in production.

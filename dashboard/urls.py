@@ -1,3 +1,11 @@
 """The officers' dashboard (/dashboard/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+]
