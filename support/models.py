@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import AuditedRecords
 from core.ids import new_id
@@ -24,17 +25,24 @@ from .choices import (
 class Program(models.Model):
     """A node of the program tree: program → component project → sub-project."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    code = models.CharField(max_length=40, unique=True)
-    name = models.CharField(max_length=300)
-    level = models.CharField(max_length=12, choices=ProgramLevel.choices)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=300, verbose_name=_("name"))
+    level = models.CharField(max_length=12, choices=ProgramLevel.choices, verbose_name=_("level"))
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
-    legal_basis = models.CharField(max_length=300, blank=True)
-    description = models.TextField(blank=True)
+    legal_basis = models.CharField(max_length=300, blank=True, verbose_name=_("legal basis"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -56,27 +64,42 @@ class BudgetAllocation(models.Model):
     than allocated, or more disbursed than committed.
     """
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    sub_project = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="allocations")
-    source = models.CharField(max_length=16, choices=CapitalSource.choices)
-    year = models.PositiveSmallIntegerField()
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    sub_project = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("sub project")
+    )
+    source = models.CharField(
+        max_length=16, choices=CapitalSource.choices, verbose_name=_("source")
+    )
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
+    )
     commune = models.ForeignKey(
         Commune,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty: province-wide.",
+        help_text=_("Empty: province-wide."),
+        verbose_name=_("commune"),
     )
-    amount = models.PositiveBigIntegerField(help_text="Allocated, VND.")
-    committed = models.PositiveBigIntegerField(default=0, editable=False)
-    disbursed = models.PositiveBigIntegerField(default=0, editable=False)
-    notes = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    amount = models.PositiveBigIntegerField(
+        help_text=_("Allocated, VND."), verbose_name=_("amount")
+    )
+    committed = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("committed")
+    )
+    disbursed = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("disbursed")
+    )
+    notes = models.CharField(max_length=300, blank=True, verbose_name=_("notes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     history = AuditedRecords()
 
     class Meta:
+        verbose_name = _("budget allocation")
+        verbose_name_plural = _("budget allocations")
         ordering = ["year", "sub_project", "source", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -103,39 +126,51 @@ class BudgetAllocation(models.Model):
 
 
 class SupportPackage(models.Model):
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    code = models.CharField(max_length=40, unique=True)
-    name = models.CharField(max_length=300)
-    kind = models.CharField(max_length=20, choices=PackageKind.choices)
-    sub_project = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="packages")
-    description = models.TextField(blank=True)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=300, verbose_name=_("name"))
+    kind = models.CharField(max_length=20, choices=PackageKind.choices, verbose_name=_("kind"))
+    sub_project = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="packages", verbose_name=_("sub project")
+    )
+    description = models.TextField(blank=True, verbose_name=_("description"))
     criteria = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Extra criteria (support.rules): ethnic_minority, commune_kinds, communes, "
-        "member_age {min, max}, deprived_in [indicator codes].",
+        help_text=_(
+            "Extra criteria (support.rules): ethnic_minority, commune_kinds, communes, "
+            "member_age {min, max}, deprived_in [indicator codes]."
+        ),
+        verbose_name=_("criteria"),
     )
     multipliers = models.JSONField(
         default=list,
         blank=True,
-        help_text='Provincial multiplier rules: [{"when": {criteria}, "multiplier": "1.5"}]; '
-        "the highest that applies wins.",
+        help_text=_(
+            'Provincial multiplier rules: [{"when": {criteria}, "multiplier": "1.5"}]; '
+            "the highest that applies wins."
+        ),
+        verbose_name=_("multipliers"),
     )
     default_multiplier = models.DecimalField(
         max_digits=5,
         decimal_places=3,
         default=Decimal("1.000"),
         validators=[MinValueValidator(Decimal("0.001"))],
+        verbose_name=_("default multiplier"),
     )
     limit_per_period = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1)],
-        help_text="Assignments a household may receive per period (year).",
+        help_text=_("Assignments a household may receive per period (year)."),
+        verbose_name=_("limit per period"),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     history = AuditedRecords()
 
     class Meta:
+        verbose_name = _("support package")
+        verbose_name_plural = _("support packages")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -146,12 +181,17 @@ class PackageEligibility(models.Model):
     """Which classification under which standard (by code) a package is for."""
 
     package = models.ForeignKey(
-        SupportPackage, on_delete=models.CASCADE, related_name="eligibility"
+        SupportPackage,
+        on_delete=models.CASCADE,
+        related_name="eligibility",
+        verbose_name=_("package"),
     )
-    standard_code = models.CharField(max_length=40)
-    classification = models.CharField(max_length=10)
+    standard_code = models.CharField(max_length=40, verbose_name=_("standard code"))
+    classification = models.CharField(max_length=10, verbose_name=_("classification"))
 
     class Meta:
+        verbose_name = _("package eligibility")
+        verbose_name_plural = _("package eligibilities")
         constraints = [
             models.UniqueConstraint(
                 fields=["package", "standard_code", "classification"], name="eligibility_unique"
@@ -165,13 +205,19 @@ class PackageEligibility(models.Model):
 class PackageRate(models.Model):
     """The central base amount of a package, valid for a period (amounts change by decision)."""
 
-    package = models.ForeignKey(SupportPackage, on_delete=models.CASCADE, related_name="rates")
-    base_amount = models.PositiveBigIntegerField(help_text="Central base, VND.")
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True)
-    legal_basis = models.CharField(max_length=300, blank=True)
+    package = models.ForeignKey(
+        SupportPackage, on_delete=models.CASCADE, related_name="rates", verbose_name=_("package")
+    )
+    base_amount = models.PositiveBigIntegerField(
+        help_text=_("Central base, VND."), verbose_name=_("base amount")
+    )
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
+    legal_basis = models.CharField(max_length=300, blank=True, verbose_name=_("legal basis"))
 
     class Meta:
+        verbose_name = _("package rate")
+        verbose_name_plural = _("package rates")
         ordering = ["package", "valid_from"]
         constraints = [
             models.CheckConstraint(
@@ -187,15 +233,22 @@ class PackageRate(models.Model):
 class PackageFunding(models.Model):
     """How a package's amount is split across capital sources (shares add up to 100%)."""
 
-    package = models.ForeignKey(SupportPackage, on_delete=models.CASCADE, related_name="funding")
-    source = models.CharField(max_length=16, choices=CapitalSource.choices)
+    package = models.ForeignKey(
+        SupportPackage, on_delete=models.CASCADE, related_name="funding", verbose_name=_("package")
+    )
+    source = models.CharField(
+        max_length=16, choices=CapitalSource.choices, verbose_name=_("source")
+    )
     share_percent = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        verbose_name=_("share percent"),
     )
 
     class Meta:
+        verbose_name = _("package funding share")
+        verbose_name_plural = _("package funding shares")
         ordering = ["package", "-share_percent", "source"]
         constraints = [
             models.UniqueConstraint(fields=["package", "source"], name="funding_unique"),
@@ -208,28 +261,47 @@ class PackageFunding(models.Model):
 class Assignment(models.Model):
     """Household × package × period: the case's support plan line."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="assignments")
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("household")
+    )
     package = models.ForeignKey(
-        SupportPackage, on_delete=models.PROTECT, related_name="assignments"
+        SupportPackage,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("package"),
     )
-    period = models.PositiveSmallIntegerField(help_text="Year.")
-    base_amount = models.PositiveBigIntegerField()
-    multiplier = models.DecimalField(max_digits=5, decimal_places=3)
-    amount = models.PositiveBigIntegerField(help_text="base × multiplier, VND.")
-    explanation = models.TextField()
-    split = models.JSONField(default=list, help_text="[{source, amount}] by capital source.")
+    period = models.PositiveSmallIntegerField(help_text=_("Year."), verbose_name=_("period"))
+    base_amount = models.PositiveBigIntegerField(verbose_name=_("base amount"))
+    multiplier = models.DecimalField(max_digits=5, decimal_places=3, verbose_name=_("multiplier"))
+    amount = models.PositiveBigIntegerField(
+        help_text=_("base × multiplier, VND."), verbose_name=_("amount")
+    )
+    explanation = models.TextField(verbose_name=_("explanation"))
+    split = models.JSONField(
+        default=list, help_text=_("[{source, amount}] by capital source."), verbose_name=_("split")
+    )
     state = models.CharField(
-        max_length=10, choices=AssignmentState.choices, default=AssignmentState.PROPOSED
+        max_length=10,
+        choices=AssignmentState.choices,
+        default=AssignmentState.PROPOSED,
+        verbose_name=_("state"),
     )
-    reason = models.CharField(max_length=500, blank=True, help_text="Rejection / cancellation.")
-    disbursed = models.PositiveBigIntegerField(default=0)
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=_("Rejection / cancellation."),
+        verbose_name=_("reason"),
+    )
+    disbursed = models.PositiveBigIntegerField(default=0, verbose_name=_("disbursed"))
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     history = AuditedRecords()
 
     class Meta:
+        verbose_name = _("support assignment")
+        verbose_name_plural = _("support assignments")
         ordering = ["-created_at", "id"]
         indexes = [
             models.Index(fields=["package", "period", "state"]),
@@ -250,17 +322,29 @@ class Assignment(models.Model):
 
 
 class AssignmentStep(models.Model):
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="steps")
-    action = models.CharField(max_length=20)
-    from_state = models.CharField(max_length=10, choices=AssignmentState.choices, blank=True)
-    to_state = models.CharField(max_length=10, choices=AssignmentState.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="steps", verbose_name=_("assignment")
     )
-    at = models.DateTimeField(auto_now_add=True)
-    notes = models.CharField(max_length=500, blank=True)
+    action = models.CharField(max_length=20, verbose_name=_("action"))
+    from_state = models.CharField(
+        max_length=10, choices=AssignmentState.choices, blank=True, verbose_name=_("from state")
+    )
+    to_state = models.CharField(
+        max_length=10, choices=AssignmentState.choices, verbose_name=_("to state")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
+    notes = models.CharField(max_length=500, blank=True, verbose_name=_("notes"))
 
     class Meta:
+        verbose_name = _("assignment step")
+        verbose_name_plural = _("assignment steps")
         ordering = ["assignment", "at", "id"]
 
     def __str__(self) -> str:
@@ -271,17 +355,30 @@ class LedgerEntry(models.Model):
     """One movement of money against an allocation. Never updated or deleted."""
 
     allocation = models.ForeignKey(
-        BudgetAllocation, on_delete=models.PROTECT, related_name="entries"
+        BudgetAllocation,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("allocation"),
     )
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="entries")
-    kind = models.CharField(max_length=10, choices=LedgerKind.choices)
-    amount = models.PositiveBigIntegerField(validators=[MinValueValidator(1)])
-    at = models.DateTimeField(auto_now_add=True)
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="entries", verbose_name=_("assignment")
+    )
+    kind = models.CharField(max_length=10, choices=LedgerKind.choices, verbose_name=_("kind"))
+    amount = models.PositiveBigIntegerField(
+        validators=[MinValueValidator(1)], verbose_name=_("amount")
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
 
     class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         ordering = ["id"]
         indexes = [models.Index(fields=["allocation", "kind"])]
         constraints = [
@@ -293,20 +390,31 @@ class LedgerEntry(models.Model):
 
 
 class Disbursement(models.Model):
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
     assignment = models.ForeignKey(
-        Assignment, on_delete=models.PROTECT, related_name="disbursements"
+        Assignment,
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+        verbose_name=_("assignment"),
     )
-    date = models.DateField()
-    amount = models.PositiveBigIntegerField(validators=[MinValueValidator(1)])
-    evidence_reference = models.CharField(max_length=300)
+    date = models.DateField(verbose_name=_("date"))
+    amount = models.PositiveBigIntegerField(
+        validators=[MinValueValidator(1)], verbose_name=_("amount")
+    )
+    evidence_reference = models.CharField(max_length=300, verbose_name=_("evidence reference"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     history = AuditedRecords()
 
     class Meta:
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
         ordering = ["date", "id"]
 
     def __str__(self) -> str:
@@ -314,22 +422,33 @@ class Disbursement(models.Model):
 
 
 class LivelihoodModel(models.Model):
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    name = models.CharField(max_length=200)
-    type = models.CharField(max_length=20, choices=ModelType.choices)
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
-    program = models.ForeignKey(
-        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    type = models.CharField(max_length=20, choices=ModelType.choices, verbose_name=_("type"))
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
     )
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
-    budget = models.PositiveBigIntegerField(default=0, help_text="VND.")
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("program"),
+    )
+    start_date = models.DateField(verbose_name=_("start date"))
+    end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
+    budget = models.PositiveBigIntegerField(
+        default=0, help_text=_("VND."), verbose_name=_("budget")
+    )
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     history = AuditedRecords()
 
     class Meta:
+        verbose_name = _("livelihood model")
+        verbose_name_plural = _("livelihood models")
         ordering = ["-start_date", "id"]
         constraints = [
             models.CheckConstraint(
@@ -344,21 +463,33 @@ class LivelihoodModel(models.Model):
 
 class Participation(models.Model):
     PERSONAL_FIELDS = frozenset({"income_before", "income_after"})
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
     model = models.ForeignKey(
-        LivelihoodModel, on_delete=models.CASCADE, related_name="participants"
+        LivelihoodModel,
+        on_delete=models.CASCADE,
+        related_name="participants",
+        verbose_name=_("model"),
     )
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="livelihood_participations"
+        Household,
+        on_delete=models.PROTECT,
+        related_name="livelihood_participations",
+        verbose_name=_("household"),
     )
-    joined_on = models.DateField()
-    income_before = models.PositiveBigIntegerField(help_text="Annual household income, VND.")
-    income_after = models.PositiveBigIntegerField(null=True, blank=True)
-    still_active = models.BooleanField(default=True)
-    notes = models.CharField(max_length=300, blank=True)
+    joined_on = models.DateField(verbose_name=_("joined on"))
+    income_before = models.PositiveBigIntegerField(
+        help_text=_("Annual household income, VND."), verbose_name=_("income before")
+    )
+    income_after = models.PositiveBigIntegerField(
+        null=True, blank=True, verbose_name=_("income after")
+    )
+    still_active = models.BooleanField(default=True, verbose_name=_("still active"))
+    notes = models.CharField(max_length=300, blank=True, verbose_name=_("notes"))
     history = AuditedRecords()
 
     class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
         ordering = ["model", "joined_on", "id"]
         constraints = [
             models.UniqueConstraint(fields=["model", "household"], name="participation_unique"),
@@ -372,27 +503,35 @@ class Target(models.Model):
     """A commune's (or one of its villages') target for a year, measured against official
     statuses under a standard. A household's own target is its case's plan (cases)."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
+    )
     village = models.ForeignKey(
         Village,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        help_text="A village of the commune: the village's target; empty: the commune's.",
+        help_text=_("A village of the commune: the village's target; empty: the commune's."),
+        verbose_name=_("village"),
     )
-    year = models.PositiveSmallIntegerField()
-    standard_code = models.CharField(max_length=40, default="VN-ND07-2021")
-    households_to_lift = models.PositiveIntegerField()
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    standard_code = models.CharField(
+        max_length=40, default="VN-ND07-2021", verbose_name=_("standard code")
+    )
+    households_to_lift = models.PositiveIntegerField(verbose_name=_("households to lift"))
     poverty_rate_target = models.DecimalField(
         max_digits=6,
         decimal_places=3,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-        help_text="Poverty rate (%) to reach by the end of the year.",
+        help_text=_("Poverty rate (%) to reach by the end of the year."),
+        verbose_name=_("poverty rate target"),
     )
 
     class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
         ordering = ["year", "commune"]
         constraints = [
             models.UniqueConstraint(
