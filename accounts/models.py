@@ -48,14 +48,10 @@ class ApiToken(models.Model):
         max_length=100,
         help_text=_("The device or system that uses the token, e.g. “Tablet 07, Hà Lầm”."),
     )
-    purpose = models.CharField(
-        max_length=20, choices=TokenPurpose.choices, verbose_name=_("purpose")
-    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=TokenPurpose.choices)
     prefix = models.CharField(_("key prefix"), max_length=PREFIX_LENGTH, editable=False)
-    digest = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("digest"))
-    created_at = models.DateTimeField(
-        default=timezone.now, editable=False, verbose_name=_("created at")
-    )
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -114,7 +110,7 @@ class UserAccess(models.Model):
         related_name="area_access",
         verbose_name=_("user"),
     )
-    role = models.CharField(max_length=20, choices=Role.choices, verbose_name=_("role"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     provinces = models.ManyToManyField(
         Province, blank=True, related_name="+", verbose_name=_("provinces")
     )
@@ -124,13 +120,7 @@ class UserAccess(models.Model):
     villages = models.ManyToManyField(
         Village, blank=True, related_name="+", verbose_name=_("villages")
     )
-    history = AuditedRecords(
-        m2m_fields=[
-            provinces,
-            communes,
-            villages,
-        ],
-    )
+    history = AuditedRecords(m2m_fields=[provinces, communes, villages])
 
     class Meta:
         verbose_name = _("user area and role")

@@ -26,7 +26,7 @@ class Case(models.Model):
     # What the household commits to is what its people said (core.personal).
     PERSONAL_FIELDS = frozenset({"commitments"})
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     household = models.OneToOneField(
         Household, on_delete=models.PROTECT, related_name="case", verbose_name=_("household")
     )
@@ -38,13 +38,13 @@ class Case(models.Model):
         verbose_name=_("standard"),
     )
     classification = models.CharField(
+        _("classification"),
         max_length=12,
         choices=Classification.choices,
         help_text=_("The household's current official classification under that standard."),
-        verbose_name=_("classification"),
     )
     state = models.CharField(
-        max_length=12, choices=CaseState.choices, default=CaseState.ACTIVE, verbose_name=_("state")
+        _("state"), max_length=12, choices=CaseState.choices, default=CaseState.ACTIVE
     )
     cadre = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -56,46 +56,38 @@ class Case(models.Model):
         verbose_name=_("cadre"),
     )
     opened_on = models.DateField(
-        help_text=_("Decision date of the status that opened the case."),
-        verbose_name=_("opened on"),
+        _("opened on"), help_text=_("Decision date of the status that opened the case.")
     )
-    escaped_on = models.DateField(null=True, blank=True, verbose_name=_("escaped on"))
+    escaped_on = models.DateField(_("escaped on"), null=True, blank=True)
     monitoring_until = models.DateField(
+        _("monitoring until"),
         null=True,
         blank=True,
         help_text=_("End of the post-escape monitoring period."),
-        verbose_name=_("monitoring until"),
     )
-    closed_on = models.DateField(null=True, blank=True, verbose_name=_("closed on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
     reopened_count = models.PositiveSmallIntegerField(
-        default=0,
-        help_text=_("Times the case was reopened on relapse."),
-        verbose_name=_("reopened count"),
+        _("reopened count"), default=0, help_text=_("Times the case was reopened on relapse.")
     )
     target_date = models.DateField(
+        _("target date"),
         null=True,
         blank=True,
         help_text=_("When the plan aims for the household to escape."),
-        verbose_name=_("target date"),
     )
     commitments = models.TextField(
-        blank=True,
-        help_text=_("What the household itself commits to."),
-        verbose_name=_("commitments"),
+        _("commitments"), blank=True, help_text=_("What the household itself commits to.")
     )
-    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = AuditedRecords()
 
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["id"]
-        indexes = [
-            models.Index(fields=["state", "id"]),
-            models.Index(fields=["cadre", "state"]),
-        ]
+        indexes = [models.Index(fields=["state", "id"]), models.Index(fields=["cadre", "state"])]
 
     def __str__(self) -> str:
         return f"Case of {self.household.code} ({self.get_state_display()})"
@@ -109,19 +101,17 @@ class PlanGoal(models.Model):
     # commitment and notes are what its people said (core.personal).
     PERSONAL_FIELDS = frozenset({"text", "commitment", "progress_note"})
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="goals", verbose_name=_("case")
     )
     indicator = models.CharField(
+        _("indicator"),
         max_length=40,
         help_text=_("The indicator code the goal addresses, or `income`."),
-        verbose_name=_("indicator"),
     )
-    text = models.CharField(
-        max_length=500, help_text=_("What is to be achieved."), verbose_name=_("text")
-    )
-    due_date = models.DateField(null=True, blank=True, verbose_name=_("due date"))
+    text = models.CharField(_("text"), max_length=500, help_text=_("What is to be achieved."))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
     package = models.ForeignKey(
         SupportPackage,
         on_delete=models.PROTECT,
@@ -141,27 +131,21 @@ class PlanGoal(models.Model):
         verbose_name=_("assignment"),
     )
     commitment = models.CharField(
-        max_length=500,
-        blank=True,
-        help_text=_("The household's own part."),
-        verbose_name=_("commitment"),
+        _("commitment"), max_length=500, blank=True, help_text=_("The household's own part.")
     )
     status = models.CharField(
-        max_length=12,
-        choices=GoalStatus.choices,
-        default=GoalStatus.PLANNED,
-        verbose_name=_("status"),
+        _("status"), max_length=12, choices=GoalStatus.choices, default=GoalStatus.PLANNED
     )
     progress = models.PositiveSmallIntegerField(
+        _("progress"),
         default=0,
         validators=[MaxValueValidator(100)],
         help_text=_("Per cent done (0-100)."),
-        verbose_name=_("progress"),
     )
-    progress_note = models.CharField(max_length=500, blank=True, verbose_name=_("progress note"))
-    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    progress_note = models.CharField(_("progress note"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = AuditedRecords()
 
     class Meta:
@@ -184,7 +168,7 @@ class FollowUp(models.Model):
 
     PERSONAL_FIELDS = frozenset({"findings"})  # what was found at the household
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("case")
     )
@@ -198,27 +182,22 @@ class FollowUp(models.Model):
         verbose_name=_("cadre"),
     )
     kind = models.CharField(
-        max_length=8,
-        choices=FollowUpKind.choices,
-        default=FollowUpKind.VISIT,
-        verbose_name=_("kind"),
+        _("kind"), max_length=8, choices=FollowUpKind.choices, default=FollowUpKind.VISIT
     )
-    scheduled_on = models.DateField(verbose_name=_("scheduled on"))
-    done_on = models.DateField(null=True, blank=True, verbose_name=_("done on"))
-    findings = models.TextField(
-        blank=True, help_text=_("What was found."), verbose_name=_("findings")
-    )
-    next_step = models.CharField(max_length=500, blank=True, verbose_name=_("next step"))
+    scheduled_on = models.DateField(_("scheduled on"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    findings = models.TextField(_("findings"), blank=True, help_text=_("What was found."))
+    next_step = models.CharField(_("next step"), max_length=500, blank=True)
     client_id = models.UUIDField(
+        _("client id"),
         null=True,
         blank=True,
         unique=True,
         help_text=_("The field app's id of a posted visit."),
-        verbose_name=_("client id"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = AuditedRecords()
 
     class Meta:
@@ -228,7 +207,7 @@ class FollowUp(models.Model):
         indexes = [
             models.Index(
                 fields=["scheduled_on"], condition=Q(done_on__isnull=True), name="follow_up_open"
-            ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -243,14 +222,10 @@ class Finding(models.Model):
     `last_seen` instead of adding a row. Open until resolved (confirmed, corrected or
     dismissed, with a note) through `cases.supervision.services.finding_resolve`."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
-    rule = models.CharField(max_length=24, choices=FindingRule.choices, verbose_name=_("rule"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    rule = models.CharField(_("rule"), max_length=24, choices=FindingRule.choices)
     key = models.CharField(
-        max_length=200,
-        unique=True,
-        editable=False,
-        help_text=_("rule:subject:period"),
-        verbose_name=_("key"),
+        _("key"), max_length=200, unique=True, editable=False, help_text=_("rule:subject:period")
     )
     commune = models.ForeignKey(
         "geo.Commune", on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
@@ -288,28 +263,22 @@ class Finding(models.Model):
         help_text=_("The cadre the finding is about (overdue follow-ups)."),
         verbose_name=_("cadre"),
     )
-    period = models.PositiveSmallIntegerField(help_text=_("Year."), verbose_name=_("period"))
-    reason_en = models.TextField(verbose_name=_("reason en"))
-    reason_vi = models.TextField(verbose_name=_("reason vi"))
+    period = models.PositiveSmallIntegerField(_("period"), help_text=_("Year."))
+    reason_en = models.TextField(_("reason en"))
+    reason_vi = models.TextField(_("reason vi"))
     figures = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text=_("The figures of the reason."),
-        verbose_name=_("figures"),
+        _("figures"), default=dict, blank=True, help_text=_("The figures of the reason.")
     )
     evidence = models.JSONField(
+        _("evidence"),
         default=list,
         blank=True,
         help_text=_("API paths of the records that show it."),
-        verbose_name=_("evidence"),
     )
     status = models.CharField(
-        max_length=10,
-        choices=FindingStatus.choices,
-        default=FindingStatus.OPEN,
-        verbose_name=_("status"),
+        _("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
     )
-    resolution_note = models.TextField(blank=True, verbose_name=_("resolution note"))
+    resolution_note = models.TextField(_("resolution note"), blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -318,20 +287,17 @@ class Finding(models.Model):
         related_name="+",
         verbose_name=_("resolved by"),
     )
-    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
-    first_seen = models.DateTimeField(verbose_name=_("first seen"))
-    last_seen = models.DateTimeField(verbose_name=_("last seen"))
-    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"))
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = AuditedRecords()
 
     class Meta:
         verbose_name = _("supervision finding")
         verbose_name_plural = _("supervision findings")
         ordering = ["id"]
-        indexes = [
-            models.Index(fields=["commune", "id"]),
-            models.Index(fields=["status", "rule"]),
-        ]
+        indexes = [models.Index(fields=["commune", "id"]), models.Index(fields=["status", "rule"])]
 
     def __str__(self) -> str:
         return f"{self.get_rule_display()} ({self.period})"

@@ -12,7 +12,7 @@ class FeedCounter(models.Model):
     """One row: the last change-feed sequence number handed out. Writers take it with a row
     lock held to their commit, so sequence numbers follow commit order (core.feed)."""
 
-    value = models.BigIntegerField(default=0, verbose_name=_("value"))
+    value = models.BigIntegerField(_("value"), default=0)
 
     class Meta:
         verbose_name = _("feed counter")
@@ -26,27 +26,24 @@ class ChangeEvent(models.Model):
     """A create/update/delete of a household, member, survey, assessment, official status,
     assignment or disbursement, in commit order (`seq`)."""
 
-    seq = models.BigIntegerField(unique=True, verbose_name=_("seq"))
-    at = models.DateTimeField(verbose_name=_("at"))
-    entity = models.CharField(max_length=20, verbose_name=_("entity"))
-    entity_id = models.UUIDField(verbose_name=_("entity id"))
-    action = models.CharField(max_length=8, verbose_name=_("action"))  # created | updated | deleted
-    commune = models.CharField(max_length=5, verbose_name=_("commune"))
-    village = models.UUIDField(null=True, verbose_name=_("village"))
-    previous_commune = models.CharField(max_length=5, null=True, verbose_name=_("previous commune"))
-    previous_village = models.UUIDField(null=True, verbose_name=_("previous village"))
-    channel = models.CharField(max_length=20, verbose_name=_("channel"))
-    user = models.CharField(max_length=150, blank=True, verbose_name=_("user"))
-    payload = models.JSONField(verbose_name=_("payload"))
+    seq = models.BigIntegerField(_("seq"), unique=True)
+    at = models.DateTimeField(_("at"))
+    entity = models.CharField(_("entity"), max_length=20)
+    entity_id = models.UUIDField(_("entity id"))
+    action = models.CharField(_("action"), max_length=8)  # created | updated | deleted
+    commune = models.CharField(_("commune"), max_length=5)
+    village = models.UUIDField(_("village"), null=True)
+    previous_commune = models.CharField(_("previous commune"), max_length=5, null=True)
+    previous_village = models.UUIDField(_("previous village"), null=True)
+    channel = models.CharField(_("channel"), max_length=20)
+    user = models.CharField(_("user"), max_length=150, blank=True)
+    payload = models.JSONField(_("payload"))
 
     class Meta:
         verbose_name = _("change event")
         verbose_name_plural = _("change events")
         ordering = ["seq"]
-        indexes = [
-            models.Index(fields=["commune", "seq"]),
-            models.Index(fields=["entity", "seq"]),
-        ]
+        indexes = [models.Index(fields=["commune", "seq"]), models.Index(fields=["entity", "seq"])]
 
     def __str__(self) -> str:
         return f"{self.seq} {self.entity} {self.entity_id} {self.action}"
@@ -67,23 +64,21 @@ class Job(models.Model):
     write it, until `lease_expires_at` (renewed while it works); after that another worker
     may take it over."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
-    kind = models.CharField(max_length=30, verbose_name=_("kind"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    kind = models.CharField(_("kind"), max_length=30)
     status = models.CharField(
-        max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, verbose_name=_("status")
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
-    params = models.JSONField(default=dict, verbose_name=_("params"))
-    total = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("total"))
-    done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
-    counts = models.JSONField(default=dict, verbose_name=_("counts"))
-    report = models.JSONField(default=dict, verbose_name=_("report"))
-    checkpoint = models.JSONField(default=dict, verbose_name=_("checkpoint"))
-    error = models.TextField(blank=True, verbose_name=_("error"))
-    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
-    lease_owner = models.CharField(max_length=100, blank=True, verbose_name=_("lease owner"))
-    lease_expires_at = models.DateTimeField(
-        null=True, blank=True, verbose_name=_("lease expires at")
-    )
+    params = models.JSONField(_("params"), default=dict)
+    total = models.PositiveIntegerField(_("total"), null=True, blank=True)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    counts = models.JSONField(_("counts"), default=dict)
+    report = models.JSONField(_("report"), default=dict)
+    checkpoint = models.JSONField(_("checkpoint"), default=dict)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    lease_owner = models.CharField(_("lease owner"), max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -91,9 +86,9 @@ class Job(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
-    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("job")
@@ -124,20 +119,16 @@ class PersonalDataRead(models.Model):
         EXPORT = "export", _("Export")
         ADMIN = "admin", _("Admin list")
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("at"))
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
     )
-    channel = models.CharField(max_length=10, choices=Channel.choices, verbose_name=_("channel"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     resource = models.CharField(
-        max_length=200,
-        help_text=_("The path read, or the export kind."),
-        verbose_name=_("resource"),
+        _("resource"), max_length=200, help_text=_("The path read, or the export kind.")
     )
-    query = models.CharField(
-        max_length=500, blank=True, help_text=_("Its filters."), verbose_name=_("query")
-    )
-    records = models.PositiveIntegerField(verbose_name=_("records"))
+    query = models.CharField(_("query"), max_length=500, blank=True, help_text=_("Its filters."))
+    records = models.PositiveIntegerField(_("records"))
 
     class Meta:
         verbose_name = _("personal data read")
@@ -159,36 +150,34 @@ class IdempotencyRecord(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
     )
-    key = models.CharField(max_length=255, verbose_name=_("key"))
-    method = models.CharField(max_length=10, verbose_name=_("method"))
-    path = models.CharField(max_length=255, verbose_name=_("path"))
+    key = models.CharField(_("key"), max_length=255)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=255)
     request_hash = models.CharField(
+        _("request hash"),
         max_length=64,
         help_text=_("SHA-256 of the method, path, query and canonical JSON body."),
-        verbose_name=_("request hash"),
     )
     access = models.CharField(
+        _("access"),
         max_length=64,
         help_text=_(
             "SHA-256 of the user's role and area when stored: a replay under other "
             "rights is refused, so it never shows what the user's rights no longer show."
         ),
-        verbose_name=_("access"),
     )
-    status = models.PositiveSmallIntegerField(verbose_name=_("status"))
-    response = models.JSONField(null=True, verbose_name=_("response"))
+    status = models.PositiveSmallIntegerField(_("status"))
+    response = models.JSONField(_("response"), null=True)
     headers = models.JSONField(
-        default=dict, help_text=_("Location and ETag, when sent."), verbose_name=_("headers")
+        _("headers"), default=dict, help_text=_("Location and ETag, when sent.")
     )
-    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
-    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
 
     class Meta:
         verbose_name = _("idempotency record")
         verbose_name_plural = _("idempotency records")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key} {self.method} {self.path} → {self.status}"

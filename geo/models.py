@@ -10,9 +10,9 @@ from .choices import UnitKind, VillageKind
 
 
 class Province(models.Model):
-    code = models.CharField(max_length=2, primary_key=True, verbose_name=_("code"))
-    name = models.CharField(max_length=100, verbose_name=_("name"))
-    codename = models.CharField(max_length=100, verbose_name=_("codename"))
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    codename = models.CharField(_("codename"), max_length=100)
 
     class Meta:
         verbose_name = _("province")
@@ -26,25 +26,25 @@ class Province(models.Model):
 class Commune(models.Model):
     """A commune-level unit (xã, phường, đặc khu); codes are 5 digits and never reused."""
 
-    code = models.CharField(max_length=5, primary_key=True, verbose_name=_("code"))
+    code = models.CharField(_("code"), max_length=5, primary_key=True)
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="communes", verbose_name=_("province")
     )
-    name = models.CharField(max_length=100, verbose_name=_("name"))
-    codename = models.CharField(max_length=100, verbose_name=_("codename"))
-    kind = models.CharField(max_length=10, choices=UnitKind.choices, verbose_name=_("kind"))
+    name = models.CharField(_("name"), max_length=100)
+    codename = models.CharField(_("codename"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=UnitKind.choices)
     is_urban = models.BooleanField(
+        _("is urban"),
         help_text=_(
             "Urban units use the urban income line. Phường: urban; xã: rural; "
             "đặc khu: set by the province (default rural)."
         ),
-        verbose_name=_("is urban"),
     )
     household_seq = models.PositiveIntegerField(
+        _("household seq"),
         default=0,
         editable=False,
         help_text=_("Last household number issued in this commune."),
-        verbose_name=_("household seq"),
     )
 
     class Meta:
@@ -61,8 +61,8 @@ class EthnicGroup(models.Model):
     """The 54 ethnic groups (GSO Decision 1019/QĐ-TCTK, 2008); 01 Kinh, others minorities."""
 
     KINH = "01"
-    code = models.CharField(max_length=2, primary_key=True, verbose_name=_("code"))
-    name = models.CharField(max_length=50, verbose_name=_("name"))
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=50)
 
     class Meta:
         verbose_name = _("ethnic group")
@@ -80,16 +80,16 @@ class EthnicGroup(models.Model):
 class Village(models.Model):
     """Village or residential group (thôn, bản, khu phố, tổ dân phố) of a commune."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="villages", verbose_name=_("commune")
     )
-    name = models.CharField(max_length=100, verbose_name=_("name"))
+    name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(
-        max_length=12, choices=VillageKind.choices, default=VillageKind.THON, verbose_name=_("kind")
+        _("kind"), max_length=12, choices=VillageKind.choices, default=VillageKind.THON
     )
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = AuditedRecords()
 
     class Meta:
@@ -97,7 +97,7 @@ class Village(models.Model):
         verbose_name_plural = _("villages")
         ordering = ["commune_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["commune", "name"], name="village_unique_name"),
+            models.UniqueConstraint(fields=["commune", "name"], name="village_unique_name")
         ]
 
     def __str__(self) -> str:

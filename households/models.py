@@ -26,20 +26,20 @@ class Household(models.Model):
     # the services, the API serializers and the admin all take this list.
     EDITABLE = ("external_id", "commune", "village", "address", "phone", "latitude", "longitude")
     PERSONAL_FIELDS = frozenset({"address", "phone", "latitude", "longitude", "external_id"})
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     code = models.CharField(
+        _("code"),
         max_length=16,
         unique=True,
         editable=False,
         help_text=_("Human-readable code: <commune code>-<number in the commune>."),
-        verbose_name=_("code"),
     )
     external_id = models.CharField(
+        _("external id"),
         max_length=64,
         null=True,
         blank=True,
         help_text=_("The Home Affairs registry's household ID (unique when present)."),
-        verbose_name=_("external id"),
     )
     # Looked up through the (commune, code) and (village, code) indexes below.
     commune = models.ForeignKey(
@@ -58,33 +58,30 @@ class Household(models.Model):
         db_index=False,
         verbose_name=_("village"),
     )
-    address = models.CharField(max_length=255, verbose_name=_("address"))
-    phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
+    address = models.CharField(_("address"), max_length=255)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
     latitude = models.DecimalField(
+        _("latitude"),
         max_digits=9,
         decimal_places=6,
         null=True,
         blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
-        verbose_name=_("latitude"),
     )
     longitude = models.DecimalField(
+        _("longitude"),
         max_digits=9,
         decimal_places=6,
         null=True,
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
-        verbose_name=_("longitude"),
     )
-    source = models.CharField(max_length=20, choices=Source.choices, verbose_name=_("source"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     status = models.CharField(
-        max_length=12,
-        choices=HouseholdStatus.choices,
-        default=HouseholdStatus.ACTIVE,
-        verbose_name=_("status"),
+        _("status"), max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
     )
-    status_reason = models.CharField(max_length=255, blank=True, verbose_name=_("status reason"))
-    status_date = models.DateField(null=True, blank=True, verbose_name=_("status date"))
+    status_reason = models.CharField(_("status reason"), max_length=255, blank=True)
+    status_date = models.DateField(_("status date"), null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -94,14 +91,15 @@ class Household(models.Model):
         db_index=False,  # a partial index below: only merged households have one
         verbose_name=_("merged into"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     search_text = models.TextField(
+        _("search text"),
         editable=False,
         default="",
         help_text=_("Folded code, address, member names and citizen IDs, for search."),
-        verbose_name=_("search text"),
     )
     registry_snapshot = models.JSONField(
+        _("registry snapshot"),
         null=True,
         blank=True,
         editable=False,
@@ -110,13 +108,10 @@ class Household(models.Model):
             "last; a sync compares them with the current values to tell local edits apart "
             "(integrations.sync)."
         ),
-        verbose_name=_("registry snapshot"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
-    history = AuditedRecords(
-        excluded_fields=["search_text", "registry_snapshot"],
-    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = AuditedRecords(excluded_fields=["search_text", "registry_snapshot"])
 
     # Indexes are written on every insert (a province's registry sync writes 400,000 rows):
     # each one here is read by a query, and unique keys that are only matched exactly are
@@ -178,7 +173,7 @@ class Member(models.Model):
         "status_date",
     )
     PERSONAL_FIELDS = frozenset({"full_name", "date_of_birth", "citizen_id", "external_id"})
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(  # looked up through the (household, relationship) index
         Household,
         on_delete=models.PROTECT,
@@ -186,12 +181,10 @@ class Member(models.Model):
         db_index=False,
         verbose_name=_("household"),
     )
-    full_name = models.CharField(max_length=150, verbose_name=_("full name"))
-    name_folded = models.CharField(
-        max_length=150, editable=False, db_index=False, verbose_name=_("name folded")
-    )
-    date_of_birth = models.DateField(verbose_name=_("date of birth"))
-    sex = models.CharField(max_length=6, choices=Sex.choices, verbose_name=_("sex"))
+    full_name = models.CharField(_("full name"), max_length=150)
+    name_folded = models.CharField(_("name folded"), max_length=150, editable=False, db_index=False)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
     ethnicity = models.ForeignKey(  # a plain index below (codes are never matched by LIKE)
         EthnicGroup,
         on_delete=models.PROTECT,
@@ -199,32 +192,28 @@ class Member(models.Model):
         db_index=False,
         verbose_name=_("ethnicity"),
     )
-    relationship = models.CharField(
-        max_length=16, choices=Relationship.choices, verbose_name=_("relationship")
-    )
+    relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
     citizen_id = models.CharField(
+        _("citizen id"),
         max_length=12,
         null=True,
         blank=True,
         unique=True,
         help_text=_("12-digit citizen ID (CCCD); optional, unique when present."),
-        verbose_name=_("citizen id"),
     )
     status = models.CharField(
-        max_length=10,
-        choices=MemberStatus.choices,
-        default=MemberStatus.PRESENT,
-        verbose_name=_("status"),
+        _("status"), max_length=10, choices=MemberStatus.choices, default=MemberStatus.PRESENT
     )
-    status_date = models.DateField(null=True, blank=True, verbose_name=_("status date"))
+    status_date = models.DateField(_("status date"), null=True, blank=True)
     external_id = models.CharField(
+        _("external id"),
         max_length=64,
         null=True,
         blank=True,
         help_text=_("The Home Affairs registry's person ID (unique when present)."),
-        verbose_name=_("external id"),
     )
     registry_snapshot = models.JSONField(
+        _("registry snapshot"),
         null=True,
         blank=True,
         editable=False,
@@ -232,11 +221,10 @@ class Member(models.Model):
             "The registry-owned values (identity, relationship, household) the Home "
             "Affairs registry sent last (integrations.sync)."
         ),
-        verbose_name=_("registry snapshot"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = AuditedRecords(
         excluded_fields=["name_folded", "registry_snapshot"],
         indexed=("household",),  # a household's history includes its members'
@@ -278,7 +266,7 @@ class Member(models.Model):
 class DuplicateCandidate(models.Model):
     """Two members that may be the same person, for an officer to review."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     member_a = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("member a")
     )
@@ -288,17 +276,12 @@ class DuplicateCandidate(models.Model):
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
     )
-    reason = models.CharField(
-        max_length=20, choices=DuplicateReason.choices, verbose_name=_("reason")
-    )
+    reason = models.CharField(_("reason"), max_length=20, choices=DuplicateReason.choices)
     status = models.CharField(
-        max_length=10,
-        choices=DuplicateStatus.choices,
-        default=DuplicateStatus.OPEN,
-        verbose_name=_("status"),
+        _("status"), max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
     )
-    detected_at = models.DateTimeField(auto_now_add=True, verbose_name=_("detected at"))
-    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    detected_at = models.DateTimeField(_("detected at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -307,9 +290,7 @@ class DuplicateCandidate(models.Model):
         related_name="+",
         verbose_name=_("resolved by"),
     )
-    resolution_note = models.CharField(
-        max_length=255, blank=True, verbose_name=_("resolution note")
-    )
+    resolution_note = models.CharField(_("resolution note"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("duplicate candidate")
@@ -319,7 +300,7 @@ class DuplicateCandidate(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["member_a", "member_b", "reason"], name="duplicate_pair_unique"
-            ),
+            )
         ]
 
     def __str__(self) -> str:

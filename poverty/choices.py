@@ -82,3 +82,56 @@ EducationLevel = _choices("EducationLevel", "education_level")
 Schooling = _choices("Schooling", "schooling")
 Employment = _choices("Employment", "employment")
 Nutrition = _choices("Nutrition", "nutrition")
+
+
+class ReviewKind(models.TextChoices):
+    PERIODIC = "periodic", _("Annual periodic review (1 Sep – 14 Dec)")
+    REGULAR = "regular", _("Monthly regular review (on application)")
+
+
+class Application(models.TextChoices):
+    NONE = "none", _("Periodic review (no application)")
+    ENTER = "enter", _("Application to be recognised poor / near-poor")
+    EXIT = "exit", _("Application to be recognised as having escaped")
+    VOLUNTARY_EXIT = "voluntary_exit", _("Voluntary exit")
+
+
+class WorkflowState(models.TextChoices):
+    SURVEYED = "surveyed", _("Surveyed and classified")
+    VILLAGE_AGREED = "village_agreed", _("Agreed at the village meeting")
+    POSTED = "posted", _("Publicly posted")
+    APPROVED = "approved", _("Approved by the commune")
+    REJECTED = "rejected", _("Rejected")
+    RETURNED = "returned", _("Returned to survey")
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    UPHELD = "upheld", _("Upheld (assessment returned to survey)")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class StatusEvent(models.TextChoices):
+    FIRST = "first_recognised", _("First recognised")
+    NEWLY_POOR = "newly_poor", _("Newly poor")
+    ESCAPED = "escaped", _("Escaped poverty")
+    RELAPSED = "relapsed", _("Relapsed into poverty")
+    VOLUNTARY_EXIT = "voluntary_exit", _("Voluntarily exited")
+    RECLASSIFIED = "reclassified", _("Reclassified")
+    CONFIRMED = "confirmed", _("Confirmed (unchanged)")
+
+
+class UploadKind(models.TextChoices):
+    SURVEY = "survey", _("Household survey")
+    HOUSEHOLD_EDIT = "household_edit", _("Household edit")
+    MEMBER_EDIT = "member_edit", _("Member edit")
+    HOUSEHOLD_CREATE = "household_create", _("Household registration")
+    VISIT = "visit", _("Visit record (a case's follow-up)")
+
+
+class UploadStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    CONFLICT = "conflict", _("Kept: the household changed meanwhile (an officer resolves it)")
+    REJECTED = "rejected", _("Rejected (invalid)")
+    RESOLVED_APPLIED = "resolved_applied", _("Conflict resolved: applied")
+    RESOLVED_DISCARDED = "resolved_discarded", _("Conflict resolved: discarded")

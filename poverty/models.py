@@ -13,19 +13,24 @@ from geo.models import Province
 from households.models import Household, Member
 
 from .choices import (
+    Application,
     Classification,
+    ComplaintStatus,
     Dimension,
     EducationLevel,
     Employment,
     Latrine,
     Material,
     Nutrition,
+    ReviewKind,
     Rule,
     Schooling,
     Scope,
     StandardStatus,
+    StatusEvent,
     WasteTreatment,
     WaterSource,
+    WorkflowState,
 )
 
 
@@ -33,12 +38,12 @@ class PovertyStandard(models.Model):
     """A poverty standard as versioned data. Published revisions are immutable; a correction
     is a new revision of the same code."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
-    code = models.CharField(max_length=40, help_text=_("e.g. VN-ND07-2021"), verbose_name=_("code"))
-    revision = models.PositiveSmallIntegerField(default=1, verbose_name=_("revision"))
-    name = models.CharField(max_length=200, verbose_name=_("name"))
-    legal_basis = models.CharField(max_length=300, verbose_name=_("legal basis"))
-    scope = models.CharField(max_length=12, choices=Scope.choices, verbose_name=_("scope"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    code = models.CharField(_("code"), max_length=40, help_text=_("e.g. VN-ND07-2021"))
+    revision = models.PositiveSmallIntegerField(_("revision"), default=1)
+    name = models.CharField(_("name"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
     province = models.ForeignKey(
         Province,
         on_delete=models.PROTECT,
@@ -47,35 +52,28 @@ class PovertyStandard(models.Model):
         related_name="+",
         verbose_name=_("province"),
     )
-    valid_from = models.DateField(verbose_name=_("valid from"))
-    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
     rural_line = models.PositiveBigIntegerField(
-        help_text=_("VND per person per month."), verbose_name=_("rural line")
+        _("rural line"), help_text=_("VND per person per month.")
     )
     urban_line = models.PositiveBigIntegerField(
-        help_text=_("VND per person per month."), verbose_name=_("urban line")
+        _("urban line"), help_text=_("VND per person per month.")
     )
     rural_average_max = models.PositiveBigIntegerField(
+        _("rural average max"),
         null=True,
         blank=True,
         help_text=_("Top of the average-living-standard band (rural)."),
-        verbose_name=_("rural average max"),
     )
     urban_average_max = models.PositiveBigIntegerField(
-        null=True, blank=True, verbose_name=_("urban average max")
+        _("urban average max"), null=True, blank=True
     )
-    min_deprivations = models.PositiveSmallIntegerField(
-        default=3, verbose_name=_("min deprivations")
-    )
+    min_deprivations = models.PositiveSmallIntegerField(_("min deprivations"), default=3)
     status = models.CharField(
-        max_length=10,
-        choices=StandardStatus.choices,
-        default=StandardStatus.DRAFT,
-        verbose_name=_("status"),
+        _("status"), max_length=10, choices=StandardStatus.choices, default=StandardStatus.DRAFT
     )
-    published_at = models.DateTimeField(
-        null=True, blank=True, editable=False, verbose_name=_("published at")
-    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     supersedes = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -85,11 +83,9 @@ class PovertyStandard(models.Model):
         verbose_name=_("supersedes"),
     )
     notes = models.TextField(
-        blank=True,
-        help_text=_("Sources, and what is still to be verified."),
-        verbose_name=_("notes"),
+        _("notes"), blank=True, help_text=_("Sources, and what is still to be verified.")
     )
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = AuditedRecords()
 
     class Meta:
@@ -120,42 +116,40 @@ class Indicator(models.Model):
         related_name="indicators",
         verbose_name=_("standard"),
     )
-    code = models.CharField(max_length=40, verbose_name=_("code"))
-    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
-    dimension = models.CharField(
-        max_length=20, choices=Dimension.choices, verbose_name=_("dimension")
-    )
-    name_vi = models.CharField(max_length=200, verbose_name=_("name vi"))
-    name_en = models.CharField(max_length=200, verbose_name=_("name en"))
-    rule = models.CharField(max_length=20, choices=Rule.choices, verbose_name=_("rule"))
+    code = models.CharField(_("code"), max_length=40)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    dimension = models.CharField(_("dimension"), max_length=20, choices=Dimension.choices)
+    name_vi = models.CharField(_("name vi"), max_length=200)
+    name_en = models.CharField(_("name en"), max_length=200)
+    rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
     params = models.JSONField(
+        _("params"),
         default=dict,
         blank=True,
         help_text=_(
             "Every parameter the rule reads (poverty.rules.PARAMETERS); a standard is "
             "published only when each indicator's rule compiles with them."
         ),
-        verbose_name=_("params"),
     )
     sources = models.JSONField(
+        _("sources"),
         default=dict,
         blank=True,
         help_text=_('Per parameter: {"source": legal text, "to_confirm": still to be checked}.'),
-        verbose_name=_("sources"),
     )
     to_confirm = models.BooleanField(
+        _("to confirm"),
         default=False,
         help_text=_("Wording or threshold still to be verified against the text."),
-        verbose_name=_("to confirm"),
     )
-    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
         ordering = ["standard", "position", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["standard", "code"], name="indicator_code_unique"),
+            models.UniqueConstraint(fields=["standard", "code"], name="indicator_code_unique")
         ]
 
     def __str__(self) -> str:
@@ -177,22 +171,17 @@ INDICATOR_FIELDS = (
 )
 
 
-class ReviewKind(models.TextChoices):
-    PERIODIC = "periodic", _("Annual periodic review (1 Sep – 14 Dec)")
-    REGULAR = "regular", _("Monthly regular review (on application)")
-
-
 class ReviewRound(models.Model):
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
     )
-    kind = models.CharField(max_length=10, choices=ReviewKind.choices, verbose_name=_("kind"))
-    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
-    month = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("month"))
-    opens = models.DateField(verbose_name=_("opens"))
-    closes = models.DateField(verbose_name=_("closes"))
-    name = models.CharField(max_length=120, verbose_name=_("name"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ReviewKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    opens = models.DateField(_("opens"))
+    closes = models.DateField(_("closes"))
+    name = models.CharField(_("name"), max_length=120)
 
     class Meta:
         verbose_name = _("review round")
@@ -259,14 +248,12 @@ class Survey(models.Model):
         B1 = "b1", _("B1 quick screen")
         B2 = "b2", _("B2 full survey")
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("household")
     )
-    survey_date = models.DateField(verbose_name=_("survey date"))
-    form = models.CharField(
-        max_length=2, choices=Form.choices, default=Form.B2, verbose_name=_("form")
-    )
+    survey_date = models.DateField(_("survey date"))
+    form = models.CharField(_("form"), max_length=2, choices=Form.choices, default=Form.B2)
     enumerator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -275,62 +262,44 @@ class Survey(models.Model):
         related_name="+",
         verbose_name=_("enumerator"),
     )
-    enumerator_name = models.CharField(
-        max_length=150, blank=True, verbose_name=_("enumerator name")
-    )
-    income_wages = models.PositiveBigIntegerField(default=0, verbose_name=_("income wages"))
-    income_agriculture = models.PositiveBigIntegerField(
-        default=0, verbose_name=_("income agriculture")
-    )
-    income_business = models.PositiveBigIntegerField(default=0, verbose_name=_("income business"))
-    income_allowances = models.PositiveBigIntegerField(
-        default=0, verbose_name=_("income allowances")
-    )
-    income_other = models.PositiveBigIntegerField(default=0, verbose_name=_("income other"))
-    wall_material = models.CharField(
-        max_length=16, choices=Material.choices, verbose_name=_("wall material")
-    )
-    frame_material = models.CharField(
-        max_length=16, choices=Material.choices, verbose_name=_("frame material")
-    )
-    roof_material = models.CharField(
-        max_length=16, choices=Material.choices, verbose_name=_("roof material")
-    )
+    enumerator_name = models.CharField(_("enumerator name"), max_length=150, blank=True)
+    income_wages = models.PositiveBigIntegerField(_("income wages"), default=0)
+    income_agriculture = models.PositiveBigIntegerField(_("income agriculture"), default=0)
+    income_business = models.PositiveBigIntegerField(_("income business"), default=0)
+    income_allowances = models.PositiveBigIntegerField(_("income allowances"), default=0)
+    income_other = models.PositiveBigIntegerField(_("income other"), default=0)
+    wall_material = models.CharField(_("wall material"), max_length=16, choices=Material.choices)
+    frame_material = models.CharField(_("frame material"), max_length=16, choices=Material.choices)
+    roof_material = models.CharField(_("roof material"), max_length=16, choices=Material.choices)
     floor_area_m2 = models.DecimalField(
+        _("floor area m2"),
         max_digits=8,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
-        verbose_name=_("floor area m2"),
     )
-    water_source = models.CharField(
-        max_length=20, choices=WaterSource.choices, verbose_name=_("water source")
-    )
-    latrine = models.CharField(max_length=16, choices=Latrine.choices, verbose_name=_("latrine"))
-    uses_internet = models.BooleanField(verbose_name=_("uses internet"))
+    water_source = models.CharField(_("water source"), max_length=20, choices=WaterSource.choices)
+    latrine = models.CharField(_("latrine"), max_length=16, choices=Latrine.choices)
+    uses_internet = models.BooleanField(_("uses internet"))
     devices = models.JSONField(
+        _("devices"),
         null=True,
         blank=True,
         help_text=_("Devices owned; [] none; null not recorded."),
-        verbose_name=_("devices"),
     )
     waste_treatment = models.CharField(
-        max_length=20,
-        choices=WasteTreatment.choices,
-        null=True,
-        blank=True,
-        verbose_name=_("waste treatment"),
+        _("waste treatment"), max_length=20, choices=WasteTreatment.choices, null=True, blank=True
     )
     submitted = models.JSONField(
-        default=dict, blank=True, help_text=_("The body as submitted."), verbose_name=_("submitted")
+        _("submitted"), default=dict, blank=True, help_text=_("The body as submitted.")
     )
     captured_at = models.DateTimeField(
+        _("captured at"),
         null=True,
         blank=True,
         help_text=_("When the device captured it (offline apps send later)."),
-        verbose_name=_("captured at"),
     )
-    is_latest = models.BooleanField(default=True, editable=False, verbose_name=_("is latest"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    is_latest = models.BooleanField(_("is latest"), default=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = AuditedRecords()
 
     class Meta:
@@ -343,7 +312,7 @@ class Survey(models.Model):
             models.Index(fields=["household"], condition=Q(is_latest=True), name="survey_latest"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(floor_area_m2__gt=0), name="survey_area_positive"),
+            models.CheckConstraint(condition=Q(floor_area_m2__gt=0), name="survey_area_positive")
         ]
 
     def __str__(self) -> str:
@@ -363,31 +332,21 @@ class SurveyMember(models.Model):
     )
     # A fact left null was not recorded: unknown, never counted as a deprivation. The survey
     # API requires each fact an applicable indicator reads (null allowed, saying "unknown").
-    has_health_insurance = models.BooleanField(
-        null=True, blank=True, verbose_name=_("has health insurance")
-    )
+    has_health_insurance = models.BooleanField(_("has health insurance"), null=True, blank=True)
     schooling = models.CharField(
-        max_length=16, choices=Schooling.choices, null=True, blank=True, verbose_name=_("schooling")
+        _("schooling"), max_length=16, choices=Schooling.choices, null=True, blank=True
     )
     education_level = models.CharField(
-        max_length=16,
-        choices=EducationLevel.choices,
-        null=True,
-        blank=True,
-        verbose_name=_("education level"),
+        _("education level"), max_length=16, choices=EducationLevel.choices, null=True, blank=True
     )
     employment = models.CharField(
-        max_length=20,
-        choices=Employment.choices,
-        null=True,
-        blank=True,
-        verbose_name=_("employment"),
+        _("employment"), max_length=20, choices=Employment.choices, null=True, blank=True
     )
     receives_social_allowance = models.BooleanField(
-        null=True, blank=True, verbose_name=_("receives social allowance")
+        _("receives social allowance"), null=True, blank=True
     )
     nutrition = models.CharField(
-        max_length=12, choices=Nutrition.choices, null=True, blank=True, verbose_name=_("nutrition")
+        _("nutrition"), max_length=12, choices=Nutrition.choices, null=True, blank=True
     )
 
     class Meta:
@@ -395,27 +354,11 @@ class SurveyMember(models.Model):
         verbose_name_plural = _("survey members")
         ordering = ["survey", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["survey", "member"], name="survey_member_unique"),
+            models.UniqueConstraint(fields=["survey", "member"], name="survey_member_unique")
         ]
 
     def __str__(self) -> str:
         return f"{self.member_id} in survey {self.survey_id}"
-
-
-class Application(models.TextChoices):
-    NONE = "none", _("Periodic review (no application)")
-    ENTER = "enter", _("Application to be recognised poor / near-poor")
-    EXIT = "exit", _("Application to be recognised as having escaped")
-    VOLUNTARY_EXIT = "voluntary_exit", _("Voluntary exit")
-
-
-class WorkflowState(models.TextChoices):
-    SURVEYED = "surveyed", _("Surveyed and classified")
-    VILLAGE_AGREED = "village_agreed", _("Agreed at the village meeting")
-    POSTED = "posted", _("Publicly posted")
-    APPROVED = "approved", _("Approved by the commune")
-    REJECTED = "rejected", _("Rejected")
-    RETURNED = "returned", _("Returned to survey")
 
 
 class Assessment(models.Model):
@@ -423,7 +366,7 @@ class Assessment(models.Model):
 
     PERSONAL_FIELDS = frozenset({"income_per_person_month", "explanation_vi", "explanation_en"})
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("household")
     )
@@ -433,7 +376,7 @@ class Assessment(models.Model):
     standard = models.ForeignKey(
         PovertyStandard, on_delete=models.PROTECT, related_name="+", verbose_name=_("standard")
     )
-    engine_version = models.CharField(max_length=20, verbose_name=_("engine version"))
+    engine_version = models.CharField(_("engine version"), max_length=20)
     review_round = models.ForeignKey(
         ReviewRound,
         on_delete=models.PROTECT,
@@ -443,57 +386,41 @@ class Assessment(models.Model):
         verbose_name=_("review round"),
     )
     application = models.CharField(
-        max_length=16,
-        choices=Application.choices,
-        default=Application.NONE,
-        verbose_name=_("application"),
+        _("application"), max_length=16, choices=Application.choices, default=Application.NONE
     )
-    is_urban = models.BooleanField(verbose_name=_("is urban"))
-    household_size = models.PositiveSmallIntegerField(verbose_name=_("household size"))
-    income_per_person_month = models.BigIntegerField(verbose_name=_("income per person month"))
-    line = models.PositiveBigIntegerField(verbose_name=_("line"))
-    deprivation_count = models.PositiveSmallIntegerField(verbose_name=_("deprivation count"))
+    is_urban = models.BooleanField(_("is urban"))
+    household_size = models.PositiveSmallIntegerField(_("household size"))
+    income_per_person_month = models.BigIntegerField(_("income per person month"))
+    line = models.PositiveBigIntegerField(_("line"))
+    deprivation_count = models.PositiveSmallIntegerField(_("deprivation count"))
     classification = models.CharField(
-        max_length=12, choices=Classification.choices, verbose_name=_("classification")
+        _("classification"), max_length=12, choices=Classification.choices
     )
     indicators = models.JSONField(
+        _("indicators"),
         help_text=_(
             "Each indicator: code, deprived (true, false, or null when a fact it needs "
             "was not recorded), reasons."
         ),
-        verbose_name=_("indicators"),
     )
-    explanation_vi = models.TextField(verbose_name=_("explanation vi"))
-    explanation_en = models.TextField(verbose_name=_("explanation en"))
+    explanation_vi = models.TextField(_("explanation vi"))
+    explanation_en = models.TextField(_("explanation en"))
     state = models.CharField(
-        max_length=16,
-        choices=WorkflowState.choices,
-        default=WorkflowState.SURVEYED,
-        verbose_name=_("state"),
+        _("state"), max_length=16, choices=WorkflowState.choices, default=WorkflowState.SURVEYED
     )
-    meeting_date = models.DateField(null=True, blank=True, verbose_name=_("meeting date"))
-    meeting_attendees = models.PositiveIntegerField(
-        null=True, blank=True, verbose_name=_("meeting attendees")
-    )
-    meeting_agreeing = models.PositiveIntegerField(
-        null=True, blank=True, verbose_name=_("meeting agreeing")
-    )
-    posted_from = models.DateField(null=True, blank=True, verbose_name=_("posted from"))
-    posted_to = models.DateField(null=True, blank=True, verbose_name=_("posted to"))
-    decision_number = models.CharField(max_length=60, blank=True, verbose_name=_("decision number"))
-    decision_date = models.DateField(null=True, blank=True, verbose_name=_("decision date"))
-    certificate_number = models.CharField(
-        max_length=60, blank=True, verbose_name=_("certificate number")
-    )
-    rejection_reason = models.CharField(
-        max_length=500, blank=True, verbose_name=_("rejection reason")
-    )
-    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
-    history = AuditedRecords(
-        excluded_fields=["indicators", "explanation_vi", "explanation_en"],
-    )
+    meeting_date = models.DateField(_("meeting date"), null=True, blank=True)
+    meeting_attendees = models.PositiveIntegerField(_("meeting attendees"), null=True, blank=True)
+    meeting_agreeing = models.PositiveIntegerField(_("meeting agreeing"), null=True, blank=True)
+    posted_from = models.DateField(_("posted from"), null=True, blank=True)
+    posted_to = models.DateField(_("posted to"), null=True, blank=True)
+    decision_number = models.CharField(_("decision number"), max_length=60, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    certificate_number = models.CharField(_("certificate number"), max_length=60, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = AuditedRecords(excluded_fields=["indicators", "explanation_vi", "explanation_en"])
 
     class Meta:
         verbose_name = _("assessment")
@@ -526,13 +453,9 @@ class AssessmentStep(models.Model):
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="steps", verbose_name=_("assessment")
     )
-    action = models.CharField(max_length=30, verbose_name=_("action"))
-    from_state = models.CharField(
-        max_length=16, choices=WorkflowState.choices, verbose_name=_("from state")
-    )
-    to_state = models.CharField(
-        max_length=16, choices=WorkflowState.choices, verbose_name=_("to state")
-    )
+    action = models.CharField(_("action"), max_length=30)
+    from_state = models.CharField(_("from state"), max_length=16, choices=WorkflowState.choices)
+    to_state = models.CharField(_("to state"), max_length=16, choices=WorkflowState.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -540,10 +463,10 @@ class AssessmentStep(models.Model):
         related_name="+",
         verbose_name=_("actor"),
     )
-    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
-    notes = models.TextField(blank=True, verbose_name=_("notes"))
-    attachments = models.JSONField(default=list, blank=True, verbose_name=_("attachments"))
-    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    notes = models.TextField(_("notes"), blank=True)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("assessment step")
@@ -554,31 +477,22 @@ class AssessmentStep(models.Model):
         return f"{self.action}: {self.from_state} → {self.to_state}"
 
 
-class ComplaintStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    UPHELD = "upheld", _("Upheld (assessment returned to survey)")
-    DISMISSED = "dismissed", _("Dismissed")
-
-
 class Complaint(models.Model):
     PERSONAL_FIELDS = frozenset({"lodged_by", "text", "resolution"})
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     assessment = models.ForeignKey(
         Assessment,
         on_delete=models.CASCADE,
         related_name="complaints",
         verbose_name=_("assessment"),
     )
-    lodged_by = models.CharField(max_length=150, verbose_name=_("lodged by"))
-    lodged_on = models.DateField(verbose_name=_("lodged on"))
-    text = models.TextField(verbose_name=_("text"))
+    lodged_by = models.CharField(_("lodged by"), max_length=150)
+    lodged_on = models.DateField(_("lodged on"))
+    text = models.TextField(_("text"))
     status = models.CharField(
-        max_length=10,
-        choices=ComplaintStatus.choices,
-        default=ComplaintStatus.OPEN,
-        verbose_name=_("status"),
+        _("status"), max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
     )
-    resolution = models.TextField(blank=True, verbose_name=_("resolution"))
+    resolution = models.TextField(_("resolution"), blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -587,7 +501,7 @@ class Complaint(models.Model):
         related_name="+",
         verbose_name=_("resolved by"),
     )
-    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("complaint")
@@ -599,21 +513,11 @@ class Complaint(models.Model):
         return f"Complaint by {by} ({self.status})"
 
 
-class StatusEvent(models.TextChoices):
-    FIRST = "first_recognised", _("First recognised")
-    NEWLY_POOR = "newly_poor", _("Newly poor")
-    ESCAPED = "escaped", _("Escaped poverty")
-    RELAPSED = "relapsed", _("Relapsed into poverty")
-    VOLUNTARY_EXIT = "voluntary_exit", _("Voluntarily exited")
-    RECLASSIFIED = "reclassified", _("Reclassified")
-    CONFIRMED = "confirmed", _("Confirmed (unchanged)")
-
-
 class OfficialStatus(models.Model):
     """A period of official status of a household under one standard, decided by an
     approved assessment. The current period has no end date."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(
         Household,
         on_delete=models.PROTECT,
@@ -624,18 +528,18 @@ class OfficialStatus(models.Model):
         PovertyStandard, on_delete=models.PROTECT, related_name="+", verbose_name=_("standard")
     )
     classification = models.CharField(
-        max_length=12, choices=Classification.choices, verbose_name=_("classification")
+        _("classification"), max_length=12, choices=Classification.choices
     )
-    valid_from = models.DateField(verbose_name=_("valid from"))
-    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
     assessment = models.OneToOneField(
         Assessment,
         on_delete=models.PROTECT,
         related_name="official_status",
         verbose_name=_("assessment"),
     )
-    event = models.CharField(max_length=20, choices=StatusEvent.choices, verbose_name=_("event"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    event = models.CharField(_("event"), max_length=20, choices=StatusEvent.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = AuditedRecords()
 
     class Meta:
@@ -655,159 +559,14 @@ class OfficialStatus(models.Model):
                 fields=["household", "standard"],
                 condition=Q(valid_to__isnull=True),
                 name="official_one_current",
-            ),
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.classification} from {self.valid_from}"
 
 
-class WhatIfRun(models.Model):
-    """Re-assessment of the latest surveys under another standard, official statuses
-    untouched: who would change class."""
-
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
-    standard = models.ForeignKey(
-        PovertyStandard, on_delete=models.PROTECT, related_name="+", verbose_name=_("standard")
-    )
-    baseline = models.ForeignKey(
-        PovertyStandard, on_delete=models.PROTECT, related_name="+", verbose_name=_("baseline")
-    )
-    commune = models.ForeignKey(
-        "geo.Commune",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("commune"),
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    households = models.PositiveIntegerField(default=0, verbose_name=_("households"))
-    changed = models.PositiveIntegerField(default=0, verbose_name=_("changed"))
-    seconds = models.FloatField(default=0, verbose_name=_("seconds"))
-    summary = models.JSONField(
-        default=list, help_text=_("Counts by commune and transition."), verbose_name=_("summary")
-    )
-    lacking = models.PositiveIntegerField(
-        default=0,
-        help_text=_(
-            "Households whose class under the standard depends on a fact their latest "
-            "survey did not record (to_class undetermined among the changes)."
-        ),
-        verbose_name=_("lacking"),
-    )
-
-    class Meta:
-        verbose_name = _("what-if run")
-        verbose_name_plural = _("what-if runs")
-        ordering = ["-created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"What-if {self.standard_id} vs {self.baseline_id} ({self.created_at:%Y-%m-%d})"
-
-
-class WhatIfChange(models.Model):
-    run = models.ForeignKey(
-        WhatIfRun, on_delete=models.CASCADE, related_name="changes", verbose_name=_("run")
-    )
-    household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="+", verbose_name=_("household")
-    )
-    commune = models.ForeignKey(
-        "geo.Commune", on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
-    )
-    from_class = models.CharField(
-        max_length=12, choices=Classification.choices, verbose_name=_("from class")
-    )
-    to_class = models.CharField(
-        max_length=12, choices=Classification.choices, verbose_name=_("to class")
-    )
-
-    class Meta:
-        verbose_name = _("what-if change")
-        verbose_name_plural = _("what-if changes")
-        ordering = ["run", "id"]
-        indexes = [models.Index(fields=["run", "commune", "from_class", "to_class"])]
-
-    def __str__(self) -> str:
-        return f"{self.household_id}: {self.from_class} → {self.to_class}"
-
-
-class UploadKind(models.TextChoices):
-    SURVEY = "survey", _("Household survey")
-    HOUSEHOLD_EDIT = "household_edit", _("Household edit")
-    MEMBER_EDIT = "member_edit", _("Member edit")
-    HOUSEHOLD_CREATE = "household_create", _("Household registration")
-    VISIT = "visit", _("Visit record (a case's follow-up)")
-
-
-class UploadStatus(models.TextChoices):
-    APPLIED = "applied", _("Applied")
-    CONFLICT = "conflict", _("Kept: the household changed meanwhile (an officer resolves it)")
-    REJECTED = "rejected", _("Rejected (invalid)")
-    RESOLVED_APPLIED = "resolved_applied", _("Conflict resolved: applied")
-    RESOLVED_DISCARDED = "resolved_discarded", _("Conflict resolved: discarded")
-
-
-class FieldUpload(models.Model):
-    """One item sent by a field app, keyed by the UUID the device generated: posting it again
-    returns the original result; the same UUID with another body is refused."""
-
-    PERSONAL_FIELDS = frozenset({"body", "result"})
-
-    id = models.UUIDField(
-        primary_key=True, help_text=_("Client-generated UUID."), verbose_name=_("id")
-    )
-    kind = models.CharField(max_length=16, choices=UploadKind.choices, verbose_name=_("kind"))
-    # None: a household registration that was rejected (nothing was created)
-    household = models.ForeignKey(
-        Household,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("household"),
-    )
-    # None: a household registration (there was no version to base it on)
-    based_on_version = models.PositiveIntegerField(
-        null=True, blank=True, verbose_name=_("based on version")
-    )
-    body = models.JSONField(verbose_name=_("body"))
-    body_hash = models.CharField(max_length=64, verbose_name=_("body hash"))
-    captured_at = models.DateTimeField(
-        help_text=_("Device capture time."), verbose_name=_("captured at")
-    )
-    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
-    )
-    status = models.CharField(max_length=20, choices=UploadStatus.choices, verbose_name=_("status"))
-    result = models.JSONField(default=dict, verbose_name=_("result"))
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("resolved by"),
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
-    resolution_note = models.CharField(
-        max_length=300, blank=True, verbose_name=_("resolution note")
-    )
-
-    class Meta:
-        verbose_name = _("field upload")
-        verbose_name_plural = _("field uploads")
-        ordering = ["captured_at", "id"]
-        indexes = [models.Index(fields=["status", "captured_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.id} ({self.status})"
+# Defined in poverty.records; imported here so Django registers them with the app's models,
+# and so they (and the upload choices) are imported from poverty.models as before.
+from .choices import UploadKind, UploadStatus  # noqa: E402, F401
+from .records import FieldUpload, WhatIfChange, WhatIfRun  # noqa: E402, F401

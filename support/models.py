@@ -25,10 +25,10 @@ from .choices import (
 class Program(models.Model):
     """A node of the program tree: program → component project → sub-project."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
-    code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
-    name = models.CharField(max_length=300, verbose_name=_("name"))
-    level = models.CharField(max_length=12, choices=ProgramLevel.choices, verbose_name=_("level"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    level = models.CharField(_("level"), max_length=12, choices=ProgramLevel.choices)
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -37,8 +37,8 @@ class Program(models.Model):
         related_name="children",
         verbose_name=_("parent"),
     )
-    legal_basis = models.CharField(max_length=300, blank=True, verbose_name=_("legal basis"))
-    description = models.TextField(blank=True, verbose_name=_("description"))
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         verbose_name = _("program")
@@ -49,7 +49,7 @@ class Program(models.Model):
                 condition=Q(level=ProgramLevel.PROGRAM, parent__isnull=True)
                 | (~Q(level=ProgramLevel.PROGRAM) & Q(parent__isnull=False)),
                 name="program_parent_iff_not_root",
-            ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -64,14 +64,12 @@ class BudgetAllocation(models.Model):
     than allocated, or more disbursed than committed.
     """
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     sub_project = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("sub project")
     )
-    source = models.CharField(
-        max_length=16, choices=CapitalSource.choices, verbose_name=_("source")
-    )
-    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    source = models.CharField(_("source"), max_length=16, choices=CapitalSource.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
     )
@@ -84,17 +82,11 @@ class BudgetAllocation(models.Model):
         help_text=_("Empty: province-wide."),
         verbose_name=_("commune"),
     )
-    amount = models.PositiveBigIntegerField(
-        help_text=_("Allocated, VND."), verbose_name=_("amount")
-    )
-    committed = models.PositiveBigIntegerField(
-        default=0, editable=False, verbose_name=_("committed")
-    )
-    disbursed = models.PositiveBigIntegerField(
-        default=0, editable=False, verbose_name=_("disbursed")
-    )
-    notes = models.CharField(max_length=300, blank=True, verbose_name=_("notes"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    amount = models.PositiveBigIntegerField(_("amount"), help_text=_("Allocated, VND."))
+    committed = models.PositiveBigIntegerField(_("committed"), default=0, editable=False)
+    disbursed = models.PositiveBigIntegerField(_("disbursed"), default=0, editable=False)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = AuditedRecords()
 
     class Meta:
@@ -126,46 +118,46 @@ class BudgetAllocation(models.Model):
 
 
 class SupportPackage(models.Model):
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
-    code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
-    name = models.CharField(max_length=300, verbose_name=_("name"))
-    kind = models.CharField(max_length=20, choices=PackageKind.choices, verbose_name=_("kind"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=20, choices=PackageKind.choices)
     sub_project = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="packages", verbose_name=_("sub project")
     )
-    description = models.TextField(blank=True, verbose_name=_("description"))
+    description = models.TextField(_("description"), blank=True)
     criteria = models.JSONField(
+        _("criteria"),
         default=dict,
         blank=True,
         help_text=_(
             "Extra criteria (support.rules): ethnic_minority, commune_kinds, communes, "
             "member_age {min, max}, deprived_in [indicator codes]."
         ),
-        verbose_name=_("criteria"),
     )
     multipliers = models.JSONField(
+        _("multipliers"),
         default=list,
         blank=True,
         help_text=_(
             'Provincial multiplier rules: [{"when": {criteria}, "multiplier": "1.5"}]; '
             "the highest that applies wins."
         ),
-        verbose_name=_("multipliers"),
     )
     default_multiplier = models.DecimalField(
+        _("default multiplier"),
         max_digits=5,
         decimal_places=3,
         default=Decimal("1.000"),
         validators=[MinValueValidator(Decimal("0.001"))],
-        verbose_name=_("default multiplier"),
     )
     limit_per_period = models.PositiveSmallIntegerField(
+        _("limit per period"),
         default=1,
         validators=[MinValueValidator(1)],
         help_text=_("Assignments a household may receive per period (year)."),
-        verbose_name=_("limit per period"),
     )
-    active = models.BooleanField(default=True, verbose_name=_("active"))
+    active = models.BooleanField(_("active"), default=True)
     history = AuditedRecords()
 
     class Meta:
@@ -186,8 +178,8 @@ class PackageEligibility(models.Model):
         related_name="eligibility",
         verbose_name=_("package"),
     )
-    standard_code = models.CharField(max_length=40, verbose_name=_("standard code"))
-    classification = models.CharField(max_length=10, verbose_name=_("classification"))
+    standard_code = models.CharField(_("standard code"), max_length=40)
+    classification = models.CharField(_("classification"), max_length=10)
 
     class Meta:
         verbose_name = _("package eligibility")
@@ -195,7 +187,7 @@ class PackageEligibility(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["package", "standard_code", "classification"], name="eligibility_unique"
-            ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -209,11 +201,11 @@ class PackageRate(models.Model):
         SupportPackage, on_delete=models.CASCADE, related_name="rates", verbose_name=_("package")
     )
     base_amount = models.PositiveBigIntegerField(
-        help_text=_("Central base, VND."), verbose_name=_("base amount")
+        _("base amount"), help_text=_("Central base, VND.")
     )
-    valid_from = models.DateField(verbose_name=_("valid from"))
-    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
-    legal_basis = models.CharField(max_length=300, blank=True, verbose_name=_("legal basis"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("package rate")
@@ -223,7 +215,7 @@ class PackageRate(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="rate_valid_period",
-            ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -236,23 +228,19 @@ class PackageFunding(models.Model):
     package = models.ForeignKey(
         SupportPackage, on_delete=models.CASCADE, related_name="funding", verbose_name=_("package")
     )
-    source = models.CharField(
-        max_length=16, choices=CapitalSource.choices, verbose_name=_("source")
-    )
+    source = models.CharField(_("source"), max_length=16, choices=CapitalSource.choices)
     share_percent = models.DecimalField(
+        _("share percent"),
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
-        verbose_name=_("share percent"),
     )
 
     class Meta:
         verbose_name = _("package funding share")
         verbose_name_plural = _("package funding shares")
         ordering = ["package", "-share_percent", "source"]
-        constraints = [
-            models.UniqueConstraint(fields=["package", "source"], name="funding_unique"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["package", "source"], name="funding_unique")]
 
     def __str__(self) -> str:
         return f"{self.package.code} {self.source} {self.share_percent}%"
@@ -261,7 +249,7 @@ class PackageFunding(models.Model):
 class Assignment(models.Model):
     """Household × package × period: the case's support plan line."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("household")
     )
@@ -271,32 +259,24 @@ class Assignment(models.Model):
         related_name="assignments",
         verbose_name=_("package"),
     )
-    period = models.PositiveSmallIntegerField(help_text=_("Year."), verbose_name=_("period"))
-    base_amount = models.PositiveBigIntegerField(verbose_name=_("base amount"))
-    multiplier = models.DecimalField(max_digits=5, decimal_places=3, verbose_name=_("multiplier"))
-    amount = models.PositiveBigIntegerField(
-        help_text=_("base × multiplier, VND."), verbose_name=_("amount")
-    )
-    explanation = models.TextField(verbose_name=_("explanation"))
+    period = models.PositiveSmallIntegerField(_("period"), help_text=_("Year."))
+    base_amount = models.PositiveBigIntegerField(_("base amount"))
+    multiplier = models.DecimalField(_("multiplier"), max_digits=5, decimal_places=3)
+    amount = models.PositiveBigIntegerField(_("amount"), help_text=_("base × multiplier, VND."))
+    explanation = models.TextField(_("explanation"))
     split = models.JSONField(
-        default=list, help_text=_("[{source, amount}] by capital source."), verbose_name=_("split")
+        _("split"), default=list, help_text=_("[{source, amount}] by capital source.")
     )
     state = models.CharField(
-        max_length=10,
-        choices=AssignmentState.choices,
-        default=AssignmentState.PROPOSED,
-        verbose_name=_("state"),
+        _("state"), max_length=10, choices=AssignmentState.choices, default=AssignmentState.PROPOSED
     )
     reason = models.CharField(
-        max_length=500,
-        blank=True,
-        help_text=_("Rejection / cancellation."),
-        verbose_name=_("reason"),
+        _("reason"), max_length=500, blank=True, help_text=_("Rejection / cancellation.")
     )
-    disbursed = models.PositiveBigIntegerField(default=0, verbose_name=_("disbursed"))
-    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    disbursed = models.PositiveBigIntegerField(_("disbursed"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = AuditedRecords()
 
     class Meta:
@@ -310,7 +290,7 @@ class Assignment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(disbursed__lte=F("amount")), name="assignment_disbursed_within_amount"
-            ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -325,13 +305,11 @@ class AssignmentStep(models.Model):
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="steps", verbose_name=_("assignment")
     )
-    action = models.CharField(max_length=20, verbose_name=_("action"))
+    action = models.CharField(_("action"), max_length=20)
     from_state = models.CharField(
-        max_length=10, choices=AssignmentState.choices, blank=True, verbose_name=_("from state")
+        _("from state"), max_length=10, choices=AssignmentState.choices, blank=True
     )
-    to_state = models.CharField(
-        max_length=10, choices=AssignmentState.choices, verbose_name=_("to state")
-    )
+    to_state = models.CharField(_("to state"), max_length=10, choices=AssignmentState.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -339,8 +317,8 @@ class AssignmentStep(models.Model):
         related_name="+",
         verbose_name=_("actor"),
     )
-    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
-    notes = models.CharField(max_length=500, blank=True, verbose_name=_("notes"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("assignment step")
@@ -363,11 +341,9 @@ class LedgerEntry(models.Model):
     assignment = models.ForeignKey(
         Assignment, on_delete=models.PROTECT, related_name="entries", verbose_name=_("assignment")
     )
-    kind = models.CharField(max_length=10, choices=LedgerKind.choices, verbose_name=_("kind"))
-    amount = models.PositiveBigIntegerField(
-        validators=[MinValueValidator(1)], verbose_name=_("amount")
-    )
-    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
+    kind = models.CharField(_("kind"), max_length=10, choices=LedgerKind.choices)
+    amount = models.PositiveBigIntegerField(_("amount"), validators=[MinValueValidator(1)])
+    at = models.DateTimeField(_("at"), auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -382,7 +358,7 @@ class LedgerEntry(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["allocation", "kind"])]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive")
         ]
 
     def __str__(self) -> str:
@@ -390,18 +366,16 @@ class LedgerEntry(models.Model):
 
 
 class Disbursement(models.Model):
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     assignment = models.ForeignKey(
         Assignment,
         on_delete=models.PROTECT,
         related_name="disbursements",
         verbose_name=_("assignment"),
     )
-    date = models.DateField(verbose_name=_("date"))
-    amount = models.PositiveBigIntegerField(
-        validators=[MinValueValidator(1)], verbose_name=_("amount")
-    )
-    evidence_reference = models.CharField(max_length=300, verbose_name=_("evidence reference"))
+    date = models.DateField(_("date"))
+    amount = models.PositiveBigIntegerField(_("amount"), validators=[MinValueValidator(1)])
+    evidence_reference = models.CharField(_("evidence reference"), max_length=300)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -409,7 +383,7 @@ class Disbursement(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = AuditedRecords()
 
     class Meta:
@@ -422,9 +396,9 @@ class Disbursement(models.Model):
 
 
 class LivelihoodModel(models.Model):
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
-    name = models.CharField(max_length=200, verbose_name=_("name"))
-    type = models.CharField(max_length=20, choices=ModelType.choices, verbose_name=_("type"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    type = models.CharField(_("type"), max_length=20, choices=ModelType.choices)
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
     )
@@ -436,14 +410,12 @@ class LivelihoodModel(models.Model):
         related_name="+",
         verbose_name=_("program"),
     )
-    start_date = models.DateField(verbose_name=_("start date"))
-    end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
-    budget = models.PositiveBigIntegerField(
-        default=0, help_text=_("VND."), verbose_name=_("budget")
-    )
-    description = models.TextField(blank=True, verbose_name=_("description"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    budget = models.PositiveBigIntegerField(_("budget"), default=0, help_text=_("VND."))
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = AuditedRecords()
 
     class Meta:
@@ -454,7 +426,7 @@ class LivelihoodModel(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="livelihood_model_period",
-            ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -463,7 +435,7 @@ class LivelihoodModel(models.Model):
 
 class Participation(models.Model):
     PERSONAL_FIELDS = frozenset({"income_before", "income_after"})
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     model = models.ForeignKey(
         LivelihoodModel,
         on_delete=models.CASCADE,
@@ -476,15 +448,13 @@ class Participation(models.Model):
         related_name="livelihood_participations",
         verbose_name=_("household"),
     )
-    joined_on = models.DateField(verbose_name=_("joined on"))
+    joined_on = models.DateField(_("joined on"))
     income_before = models.PositiveBigIntegerField(
-        help_text=_("Annual household income, VND."), verbose_name=_("income before")
+        _("income before"), help_text=_("Annual household income, VND.")
     )
-    income_after = models.PositiveBigIntegerField(
-        null=True, blank=True, verbose_name=_("income after")
-    )
-    still_active = models.BooleanField(default=True, verbose_name=_("still active"))
-    notes = models.CharField(max_length=300, blank=True, verbose_name=_("notes"))
+    income_after = models.PositiveBigIntegerField(_("income after"), null=True, blank=True)
+    still_active = models.BooleanField(_("still active"), default=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
     history = AuditedRecords()
 
     class Meta:
@@ -492,7 +462,7 @@ class Participation(models.Model):
         verbose_name_plural = _("participations")
         ordering = ["model", "joined_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["model", "household"], name="participation_unique"),
+            models.UniqueConstraint(fields=["model", "household"], name="participation_unique")
         ]
 
     def __str__(self) -> str:
@@ -503,7 +473,7 @@ class Target(models.Model):
     """A commune's (or one of its villages') target for a year, measured against official
     statuses under a standard. A household's own target is its case's plan (cases)."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False, verbose_name=_("id"))
+    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
     )
@@ -516,17 +486,15 @@ class Target(models.Model):
         help_text=_("A village of the commune: the village's target; empty: the commune's."),
         verbose_name=_("village"),
     )
-    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
-    standard_code = models.CharField(
-        max_length=40, default="VN-ND07-2021", verbose_name=_("standard code")
-    )
-    households_to_lift = models.PositiveIntegerField(verbose_name=_("households to lift"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    standard_code = models.CharField(_("standard code"), max_length=40, default="VN-ND07-2021")
+    households_to_lift = models.PositiveIntegerField(_("households to lift"))
     poverty_rate_target = models.DecimalField(
+        _("poverty rate target"),
         max_digits=6,
         decimal_places=3,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("Poverty rate (%) to reach by the end of the year."),
-        verbose_name=_("poverty rate target"),
     )
 
     class Meta:

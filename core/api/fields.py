@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 INT32_MIN, INT32_MAX = BaseDatabaseOperations.integer_field_ranges["IntegerField"]
@@ -80,7 +81,7 @@ class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def run_validation(self, data=serializers.empty):
         if data == "":
             raise serializers.ValidationError(
-                "An empty string is not an id; send null for none.", code="incorrect_type"
+                gettext("An empty string is not an id; send null for none."), code="incorrect_type"
             )
         return super().run_validation(data)
 
