@@ -66,10 +66,8 @@ def token_issue(
             raise Conflict(
                 (
                     gettext(
-                        (
-                            "%(user)s already has a live %(get_purpose_display)s token for "
-                            "%(name)s (%(prefix)s…): revoke it first."
-                        )
+                        "%(user)s already has a live %(get_purpose_display)s token for "
+                        "%(name)s (%(prefix)s…): revoke it first."
                     )
                     % {
                         "user": user,

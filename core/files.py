@@ -87,10 +87,8 @@ def require_kept(job: Job) -> None:
         raise Gone(
             (
                 gettext(
-                    (
-                        "This job's files were kept %(hours)s hours after it "
-                        "finished and have been removed; start it again."
-                    )
+                    "This job's files were kept %(hours)s hours after it "
+                    "finished and have been removed; start it again."
                 )
                 % {"hours": f"{settings.FILE_RETENTION_HOURS:g}"}
             ),

@@ -112,11 +112,9 @@ def citizen_id_taken(citizen_id: str, holder_code: str | None, path: str) -> Con
         return Conflict(
             (
                 gettext(
-                    (
-                        "Citizen ID %(citizen_id)s is already registered in household "
-                        "%(holder_code)s: this is the same person. Move the member instead of "
-                        "registering them again."
-                    )
+                    "Citizen ID %(citizen_id)s is already registered in household "
+                    "%(holder_code)s: this is the same person. Move the member instead of "
+                    "registering them again."
                 )
                 % {"citizen_id": citizen_id, "holder_code": holder_code}
             ),
@@ -157,10 +155,8 @@ def _assert_one_head(household: Household, changes: dict[Any, tuple[str, str] | 
         raise InvalidInput(
             (
                 gettext(
-                    (
-                        "An active household has exactly one head among its present members; "
-                        "this change would leave %(heads)s."
-                    )
+                    "An active household has exactly one head among its present members; "
+                    "this change would leave %(heads)s."
                 )
                 % {"heads": heads}
             ),

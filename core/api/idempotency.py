@@ -170,10 +170,8 @@ def idempotent(view_method):
                     raise Conflict(
                         (
                             gettext(
-                                (
-                                    "This %(header)s was already used for a different request "
-                                    "(%(method)s %(path)s or another body)."
-                                )
+                                "This %(header)s was already used for a different request "
+                                "(%(method)s %(path)s or another body)."
                             )
                             % {"header": HEADER, "method": record.method, "path": record.path}
                         ),
@@ -184,10 +182,8 @@ def idempotent(view_method):
                     raise Conflict(
                         (
                             gettext(
-                                (
-                                    "Your role or area changed since this %(header)s was used: "
-                                    "send the request with a new key."
-                                )
+                                "Your role or area changed since this %(header)s was used: "
+                                "send the request with a new key."
                             )
                             % {"header": HEADER}
                         ),

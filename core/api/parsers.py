@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from rest_framework import parsers, renderers
 from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 
@@ -52,7 +52,12 @@ def decode(raw: bytes) -> str:
 def loads(text: str) -> Any:
     """Parsed JSON, its nesting capped at API_MAX_JSON_DEPTH levels."""
     too_deep = ParseError(
-        gettext("JSON nested deeper than %(max_depth)s levels.") % {"max_depth": max_depth()},
+        ngettext(
+            "JSON nested deeper than %(max_depth)s level.",
+            "JSON nested deeper than %(max_depth)s levels.",
+            max_depth(),
+        )
+        % {"max_depth": max_depth()},
         code="too_deeply_nested",
     )
     try:

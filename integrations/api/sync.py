@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -132,16 +132,18 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
             raise InvalidInput(
                 (
                     gettext(
-                        (
-                            "%(len)s records: a body holds at most %(BODY_LIMIT)s; upload a file "
-                            "(multipart/form-data, field `file`)."
-                        )
+                        "%(count)s records: a body holds at most %(limit)s; upload a file "
+                        "(multipart/form-data, field `file`)."
                     )
-                    % {"len": f"{len(records):,}", "BODY_LIMIT": f"{BODY_LIMIT:,}"}
+                    % {"count": f"{len(records):,}", "limit": f"{BODY_LIMIT:,}"}
                 ),
                 fields={
-                    "non_field_errors": gettext("At most %(BODY_LIMIT)s records in a body.")
-                    % {"BODY_LIMIT": BODY_LIMIT}
+                    "non_field_errors": ngettext(
+                        "At most %(limit)s record in a body.",
+                        "At most %(limit)s records in a body.",
+                        BODY_LIMIT,
+                    )
+                    % {"limit": BODY_LIMIT}
                 },
                 code="too_many_records",
             )
@@ -163,10 +165,8 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
             raise InvalidInput(
                 (
                     gettext(
-                        (
-                            "Cannot tell the format of %(name)s: use .json, .ndjson or .csv, or "
-                            "send `format`."
-                        )
+                        "Cannot tell the format of %(name)s: use .json, .ndjson or .csv, or "
+                        "send `format`."
                     )
                     % {"name": upload.name}
                 ),

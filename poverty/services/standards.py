@@ -98,10 +98,8 @@ def _require_draft(standard: PovertyStandard) -> None:
         raise Conflict(
             (
                 gettext(
-                    (
-                        "Standard %(standard)s is published and immutable; publish a "
-                        "correction as a new revision instead."
-                    )
+                    "Standard %(standard)s is published and immutable; publish a "
+                    "correction as a new revision instead."
                 )
                 % {"standard": standard}
             ),

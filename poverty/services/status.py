@@ -35,10 +35,8 @@ def _apply_official_status(a: Assessment) -> OfficialStatus:
         raise Conflict(
             (
                 gettext(
-                    (
-                        "A later decision (%(valid_from)s) already sets this household's "
-                        "status under this standard."
-                    )
+                    "A later decision (%(valid_from)s) already sets this household's "
+                    "status under this standard."
                 )
                 % {"valid_from": current.valid_from}
             ),

@@ -200,10 +200,8 @@ def _standards_on(household: Household, day: date) -> list[PovertyStandard]:
         raise InvalidInput(
             (
                 gettext(
-                    (
-                        "No published poverty standard applies on %(day)s: a survey is "
-                        "assessed under the standards in force on its date."
-                    )
+                    "No published poverty standard applies on %(day)s: a survey is "
+                    "assessed under the standards in force on its date."
                 )
                 % {"day": day}
             ),

@@ -259,10 +259,8 @@ def assignment_approve(
             raise Conflict(
                 (
                     gettext(
-                        (
-                            "No %(source)s budget for %(code)s in %(period)s covers commune "
-                            "%(commune_id)s."
-                        )
+                        "No %(source)s budget for %(code)s in %(period)s covers commune "
+                        "%(commune_id)s."
                     )
                     % {
                         "source": part["source"],
@@ -281,10 +279,8 @@ def assignment_approve(
             raise Conflict(
                 (
                     gettext(
-                        (
-                            "Budget %(current)s has %(value)s VND available; this assignment needs "
-                            "%(amount)s VND from it. Nothing was committed."
-                        )
+                        "Budget %(current)s has %(value)s VND available; this assignment needs "
+                        "%(amount)s VND from it. Nothing was committed."
                     )
                     % {
                         "current": current,
