@@ -116,7 +116,7 @@ def _save_goal(goal: PlanGoal) -> PlanGoal:
 def goal_add(*, case: Case, values: dict[str, Any], actor) -> PlanGoal:
     """Add a goal to the plan of an active case."""
     case = lock_for_change(CASES, case.pk, actor=actor, perm=Perm.CASES_MANAGE)
-    require_state(case, "add a goal to", "a case", [CaseState.ACTIVE])
+    require_state(case, gettext("add a goal to"), gettext("a case"), [CaseState.ACTIVE])
     goal = PlanGoal(case=case, due_date=values.pop("due_date", None) or case.target_date)
     for name, value in values.items():
         if name in GOAL_FIELDS:
@@ -160,7 +160,10 @@ def follow_up_schedule(
     """Schedule a contact with the household (by default by the case's cadre)."""
     case = lock_for_change(CASES, case.pk, actor=actor, perm=Perm.FOLLOW_UP_RECORD)
     require_state(
-        case, "schedule a follow-up of", "a case", [CaseState.ACTIVE, CaseState.MONITORING]
+        case,
+        gettext("schedule a follow-up of"),
+        gettext("a case"),
+        [CaseState.ACTIVE, CaseState.MONITORING],
     )
     cadre = case.cadre
     if cadre_id is not None and cadre_id != case.cadre_id:

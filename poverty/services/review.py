@@ -52,8 +52,8 @@ def _require_step(a: Assessment, step: str, today: date) -> None:
         raise Conflict(
             gettext("%(reason)s Allowed now: %(value)s.")
             % {
-                "reason": refusal.reason,
-                "value": ", ".join(allowed) or "none (the review is over)",
+                "reason": refusal.text.render(gettext),
+                "value": ", ".join(allowed) or gettext("none (the review is over)"),
             },
             code=refusal.code,
             fields={"state": gettext("Is %(state)s.") % {"state": a.state}},
@@ -63,7 +63,9 @@ def _require_step(a: Assessment, step: str, today: date) -> None:
 
 def _require_past(today: date, **dates: date) -> None:
     """400 naming each date that lies after `today`: what has happened is not in the future."""
-    future = {name: "Cannot be in the future." for name, day in dates.items() if day > today}
+    future = {
+        name: gettext("Cannot be in the future.") for name, day in dates.items() if day > today
+    }
     if future:
         raise InvalidInput(
             gettext("%(join)s: cannot be after today (%(today)s).")
@@ -175,7 +177,8 @@ def assessment_post(
         holidays=settings.POVERTY_PUBLIC_HOLIDAYS,
     )
     if problem:
-        raise InvalidInput(problem, fields={"posted_to": problem})
+        text = problem.render(gettext)
+        raise InvalidInput(text, fields={"posted_to": text})
     a.posted_from, a.posted_to = posted_from, posted_to
     return _step(
         a,

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from core.access import Perm, require, require_area, require_household, user_of
 from core.errors import Conflict, InvalidInput, NotAllowed
@@ -54,6 +54,16 @@ STEPS: dict[str, Step] = {
 }
 
 
+# The steps as a message names them ("Cannot approve an assignment that is cancelled").
+_ACTIONS = {
+    "approve": gettext_lazy("approve"),
+    "reject": gettext_lazy("reject"),
+    "cancel": gettext_lazy("cancel"),
+    "deliver": gettext_lazy("deliver"),
+    "complete": gettext_lazy("complete"),
+}
+
+
 def _step(assignment: Assignment, action: str, to_state: str, actor, notes: str = "") -> None:
     AssignmentStep.objects.create(
         assignment=assignment,
@@ -79,7 +89,7 @@ def _begin(
         perm=step.perm,
         expected_version=expected_version,
     )
-    require_state(locked, action, "an assignment", step.allowed_from)
+    require_state(locked, _ACTIONS[action], gettext("an assignment"), step.allowed_from)
     return locked
 
 
