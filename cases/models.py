@@ -26,7 +26,7 @@ class Case(models.Model):
     # What the household commits to is what its people said (core.personal).
     PERSONAL_FIELDS = frozenset({"commitments"})
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     household = models.OneToOneField(
         Household, on_delete=models.PROTECT, related_name="case", verbose_name=_("household")
     )
@@ -101,7 +101,7 @@ class PlanGoal(models.Model):
     # commitment and notes are what its people said (core.personal).
     PERSONAL_FIELDS = frozenset({"text", "commitment", "progress_note"})
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="goals", verbose_name=_("case")
     )
@@ -168,7 +168,7 @@ class FollowUp(models.Model):
 
     PERSONAL_FIELDS = frozenset({"findings"})  # what was found at the household
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("case")
     )
@@ -189,7 +189,7 @@ class FollowUp(models.Model):
     findings = models.TextField(_("findings"), blank=True, help_text=_("What was found."))
     next_step = models.CharField(_("next step"), max_length=500, blank=True)
     client_id = models.UUIDField(
-        _("client id"),
+        _("client ID"),
         null=True,
         blank=True,
         unique=True,
@@ -222,7 +222,7 @@ class Finding(models.Model):
     `last_seen` instead of adding a row. Open until resolved (confirmed, corrected or
     dismissed, with a note) through `cases.supervision.services.finding_resolve`."""
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     rule = models.CharField(_("rule"), max_length=24, choices=FindingRule.choices)
     key = models.CharField(
         _("key"), max_length=200, unique=True, editable=False, help_text=_("rule:subject:period")

@@ -29,7 +29,7 @@ class ChangeEvent(models.Model):
     seq = models.BigIntegerField(_("seq"), unique=True)
     at = models.DateTimeField(_("at"))
     entity = models.CharField(_("entity"), max_length=20)
-    entity_id = models.UUIDField(_("entity id"))
+    entity_id = models.UUIDField(_("entity ID"))
     action = models.CharField(_("action"), max_length=8)  # created | updated | deleted
     commune = models.CharField(_("commune"), max_length=5)
     village = models.UUIDField(_("village"), null=True)
@@ -64,7 +64,7 @@ class Job(models.Model):
     write it, until `lease_expires_at` (renewed while it works); after that another worker
     may take it over."""
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     kind = models.CharField(_("kind"), max_length=30)
     status = models.CharField(
         _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED

@@ -41,7 +41,7 @@ class Commune(models.Model):
         ),
     )
     household_seq = models.PositiveIntegerField(
-        _("household seq"),
+        _("last household number"),
         default=0,
         editable=False,
         help_text=_("Last household number issued in this commune."),
@@ -80,7 +80,7 @@ class EthnicGroup(models.Model):
 class Village(models.Model):
     """Village or residential group (thôn, bản, khu phố, tổ dân phố) of a commune."""
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="villages", verbose_name=_("commune")
     )

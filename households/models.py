@@ -26,7 +26,7 @@ class Household(models.Model):
     # the services, the API serializers and the admin all take this list.
     EDITABLE = ("external_id", "commune", "village", "address", "phone", "latitude", "longitude")
     PERSONAL_FIELDS = frozenset({"address", "phone", "latitude", "longitude", "external_id"})
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     code = models.CharField(
         _("code"),
         max_length=16,
@@ -35,7 +35,7 @@ class Household(models.Model):
         help_text=_("Human-readable code: <commune code>-<number in the commune>."),
     )
     external_id = models.CharField(
-        _("external id"),
+        _("external ID"),
         max_length=64,
         null=True,
         blank=True,
@@ -173,7 +173,7 @@ class Member(models.Model):
         "status_date",
     )
     PERSONAL_FIELDS = frozenset({"full_name", "date_of_birth", "citizen_id", "external_id"})
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(  # looked up through the (household, relationship) index
         Household,
         on_delete=models.PROTECT,
@@ -182,7 +182,9 @@ class Member(models.Model):
         verbose_name=_("household"),
     )
     full_name = models.CharField(_("full name"), max_length=150)
-    name_folded = models.CharField(_("name folded"), max_length=150, editable=False, db_index=False)
+    name_folded = models.CharField(
+        _("name (folded, for search)"), max_length=150, editable=False, db_index=False
+    )
     date_of_birth = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
     ethnicity = models.ForeignKey(  # a plain index below (codes are never matched by LIKE)
@@ -194,7 +196,7 @@ class Member(models.Model):
     )
     relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
     citizen_id = models.CharField(
-        _("citizen id"),
+        _("citizen ID"),
         max_length=12,
         null=True,
         blank=True,
@@ -206,7 +208,7 @@ class Member(models.Model):
     )
     status_date = models.DateField(_("status date"), null=True, blank=True)
     external_id = models.CharField(
-        _("external id"),
+        _("external ID"),
         max_length=64,
         null=True,
         blank=True,
@@ -266,12 +268,12 @@ class Member(models.Model):
 class DuplicateCandidate(models.Model):
     """Two members that may be the same person, for an officer to review."""
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     member_a = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("member a")
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("member A")
     )
     member_b = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("member b")
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("member B")
     )
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")

@@ -38,7 +38,7 @@ class PovertyStandard(models.Model):
     """A poverty standard as versioned data. Published revisions are immutable; a correction
     is a new revision of the same code."""
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     code = models.CharField(_("code"), max_length=40, help_text=_("e.g. VN-ND07-2021"))
     revision = models.PositiveSmallIntegerField(_("revision"), default=1)
     name = models.CharField(_("name"), max_length=200)
@@ -172,7 +172,7 @@ INDICATOR_FIELDS = (
 
 
 class ReviewRound(models.Model):
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
     )
@@ -248,7 +248,7 @@ class Survey(models.Model):
         B1 = "b1", _("B1 quick screen")
         B2 = "b2", _("B2 full survey")
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("household")
     )
@@ -366,7 +366,7 @@ class Assessment(models.Model):
 
     PERSONAL_FIELDS = frozenset({"income_per_person_month", "explanation_vi", "explanation_en"})
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("household")
     )
@@ -479,7 +479,7 @@ class AssessmentStep(models.Model):
 
 class Complaint(models.Model):
     PERSONAL_FIELDS = frozenset({"lodged_by", "text", "resolution"})
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     assessment = models.ForeignKey(
         Assessment,
         on_delete=models.CASCADE,
@@ -517,7 +517,7 @@ class OfficialStatus(models.Model):
     """A period of official status of a household under one standard, decided by an
     approved assessment. The current period has no end date."""
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(
         Household,
         on_delete=models.PROTECT,

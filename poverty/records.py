@@ -16,7 +16,7 @@ class WhatIfRun(models.Model):
     """Re-assessment of the latest surveys under another standard, official statuses
     untouched: who would change class."""
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     standard = models.ForeignKey(
         "poverty.PovertyStandard",
         on_delete=models.PROTECT,
@@ -98,7 +98,7 @@ class FieldUpload(models.Model):
 
     PERSONAL_FIELDS = frozenset({"body", "result"})
 
-    id = models.UUIDField(_("id"), primary_key=True, help_text=_("Client-generated UUID."))
+    id = models.UUIDField(_("ID"), primary_key=True, help_text=_("Client-generated UUID."))
     kind = models.CharField(_("kind"), max_length=16, choices=UploadKind.choices)
     # None: a household registration that was rejected (nothing was created)
     household = models.ForeignKey(

@@ -25,7 +25,7 @@ from .choices import (
 class Program(models.Model):
     """A node of the program tree: program → component project → sub-project."""
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=300)
     level = models.CharField(_("level"), max_length=12, choices=ProgramLevel.choices)
@@ -64,9 +64,9 @@ class BudgetAllocation(models.Model):
     than allocated, or more disbursed than committed.
     """
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     sub_project = models.ForeignKey(
-        Program, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("sub project")
+        Program, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("sub-project")
     )
     source = models.CharField(_("source"), max_length=16, choices=CapitalSource.choices)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -118,12 +118,12 @@ class BudgetAllocation(models.Model):
 
 
 class SupportPackage(models.Model):
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=300)
     kind = models.CharField(_("kind"), max_length=20, choices=PackageKind.choices)
     sub_project = models.ForeignKey(
-        Program, on_delete=models.PROTECT, related_name="packages", verbose_name=_("sub project")
+        Program, on_delete=models.PROTECT, related_name="packages", verbose_name=_("sub-project")
     )
     description = models.TextField(_("description"), blank=True)
     criteria = models.JSONField(
@@ -249,7 +249,7 @@ class PackageFunding(models.Model):
 class Assignment(models.Model):
     """Household × package × period: the case's support plan line."""
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("household")
     )
@@ -366,7 +366,7 @@ class LedgerEntry(models.Model):
 
 
 class Disbursement(models.Model):
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     assignment = models.ForeignKey(
         Assignment,
         on_delete=models.PROTECT,
@@ -396,7 +396,7 @@ class Disbursement(models.Model):
 
 
 class LivelihoodModel(models.Model):
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=200)
     type = models.CharField(_("type"), max_length=20, choices=ModelType.choices)
     commune = models.ForeignKey(
@@ -435,7 +435,7 @@ class LivelihoodModel(models.Model):
 
 class Participation(models.Model):
     PERSONAL_FIELDS = frozenset({"income_before", "income_after"})
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     model = models.ForeignKey(
         LivelihoodModel,
         on_delete=models.CASCADE,
@@ -473,7 +473,7 @@ class Target(models.Model):
     """A commune's (or one of its villages') target for a year, measured against official
     statuses under a standard. A household's own target is its case's plan (cases)."""
 
-    id = models.UUIDField(_("id"), primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
     )
