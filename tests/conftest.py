@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
 from django.test.client import RequestFactory
 from django.utils import translation
 
@@ -37,7 +38,8 @@ def _english_by_default(monkeypatch):
 
     Tests assert the English source texts of labels and messages, so in every test:
     - code called directly (services, rules, serializers) runs with English active;
-    - every test client (Django's, DRF's, the factories' token clients) sends
+    - every test client (Django's, DRF's, the factories' token clients, and the clients that
+      call the WSGI handler directly: the generated client, Schemathesis) sends
       `Accept-Language: en` unless the client's defaults or the request name another
       language: a request is then in English as an English-speaking integrator's would be,
       and LocaleMiddleware still chooses, as in production.
@@ -52,6 +54,13 @@ def _english_by_default(monkeypatch):
         return environ
 
     monkeypatch.setattr(RequestFactory, "_base_environ", english_unless_named)
+    handle = WSGIHandler.__call__
+
+    def english_unless_asked(self, environ, start_response):
+        environ.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+        return handle(self, environ, start_response)
+
+    monkeypatch.setattr(WSGIHandler, "__call__", english_unless_asked)
     with translation.override("en"):
         yield
 

@@ -41,9 +41,9 @@ def integer_range(model_field: models.Field) -> tuple[int, int]:
 
 def date_problem(value: date, *, not_future: bool = False) -> str | None:
     if value < MIN_DATE:
-        return "Dates before 1900 are not accepted."
+        return gettext("Dates before 1900 are not accepted.")
     if not_future and value > timezone.localdate():
-        return "Cannot be in the future."
+        return gettext("Cannot be in the future.")
     return None
 
 
@@ -51,17 +51,17 @@ def datetime_problem(value: datetime, *, max_ahead: timedelta | None = None) -> 
     """Checks an aware datetime as it was written (before any conversion)."""
     offset = value.utcoffset()
     if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-        return "A UTC offset runs from -14:00 to +14:00."
+        return gettext("A UTC offset runs from -14:00 to +14:00.")
     if offset is None:  # naive: local time
         value = value.replace(tzinfo=timezone.get_current_timezone())
     try:
         utc = value.astimezone(UTC)
     except OverflowError:
-        return "Out of range."
+        return gettext("Out of range.")
     if utc < datetime(MIN_DATE.year, 1, 1, tzinfo=UTC):
-        return "Dates before 1900 are not accepted."
+        return gettext("Dates before 1900 are not accepted.")
     if max_ahead is not None and utc > timezone.now() + max_ahead:
-        return "Cannot be in the future."
+        return gettext("Cannot be in the future.")
     return None
 
 
