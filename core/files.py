@@ -23,7 +23,7 @@ from typing import IO
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from .errors import Gone
 from .models import Job
@@ -86,9 +86,12 @@ def require_kept(job: Job) -> None:
     if expired(job):
         raise Gone(
             (
-                gettext(
+                ngettext(
+                    "This job's files were kept %(hours)s hour after it "
+                    "finished and have been removed; start it again.",
                     "This job's files were kept %(hours)s hours after it "
-                    "finished and have been removed; start it again."
+                    "finished and have been removed; start it again.",
+                    round(settings.FILE_RETENTION_HOURS),
                 )
                 % {"hours": f"{settings.FILE_RETENTION_HOURS:g}"}
             ),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from core import files, jobs
 from core.ids import new_id
@@ -99,8 +99,12 @@ def _run_chunk(
                 records[half:], ctx, dry_run, read_state
             )
     raise ConcurrentChange(
-        gettext("Rows kept changing during %(MAX_ATTEMPTS)s attempts; try again.")
-        % {"MAX_ATTEMPTS": MAX_ATTEMPTS}
+        ngettext(
+            "Rows kept changing during %(attempts)s attempt; try again.",
+            "Rows kept changing during %(attempts)s attempts; try again.",
+            MAX_ATTEMPTS,
+        )
+        % {"attempts": MAX_ATTEMPTS}
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from core.access import Perm, require, require_household, user_of
 from core.errors import Conflict, InvalidInput
@@ -165,9 +165,12 @@ def _implausible(values: Mapping[str, Any], size: int) -> dict[str, list[str]]:
     if area is not None and size and not low * size <= Decimal(str(area)) <= high * size:
         errors["floor_area_m2"] = [
             (
-                gettext(
+                ngettext(
+                    "%(area)s m² for %(size)s member: a floor area per person from "
+                    "%(low)s to %(high)s m² is plausible.",
                     "%(area)s m² for %(size)s members: a floor area per person from "
-                    "%(low)s to %(high)s m² is plausible."
+                    "%(low)s to %(high)s m² is plausible.",
+                    size,
                 )
                 % {"area": area, "size": size, "low": low, "high": high}
             )
@@ -176,10 +179,14 @@ def _implausible(values: Mapping[str, Any], size: int) -> dict[str, list[str]]:
     if size and income > PLAUSIBLE_MAX_INCOME_PER_PERSON_MONTH * 12 * size:
         errors["income_wages"] = [
             (
-                gettext(
+                ngettext(
+                    "%(income)s VND a year for %(size)s member is more than "
+                    "%(most)s VND per person per month: "
+                    "check the amounts (VND over the last 12 months).",
                     "%(income)s VND a year for %(size)s members is more than "
                     "%(most)s VND per person per month: "
-                    "check the amounts (VND over the last 12 months)."
+                    "check the amounts (VND over the last 12 months).",
+                    size,
                 )
                 % {
                     "income": f"{income:,}",
