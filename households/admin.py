@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext
 
 from core.access import Perm
 from core.admin import RoleAdmin, RoleHistoryAdmin, RoleInline, VersionedForm, changed, cleaned
@@ -41,8 +40,7 @@ class MemberInlineFormSet(forms.BaseInlineFormSet):
                     form.add_error("citizen_id", errors)
         if heads != 1 and self.instance.status == "active":
             raise forms.ValidationError(
-                gettext("An active household has exactly one present head (found %(heads)s).")
-                % {"heads": heads}
+                f"An active household has exactly one present head (found {heads})."
             )
 
 
