@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import AuditedRecords
 from geo.models import Commune, Province, Village
@@ -37,17 +38,20 @@ def key_digest(key: str) -> str:
 
 class ApiToken(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
     )
     name = models.CharField(
-        "client",
+        _("client"),
         max_length=100,
-        help_text="The device or system that uses the token, e.g. “Tablet 07, Hà Lầm”.",
+        help_text=_("The device or system that uses the token, e.g. “Tablet 07, Hà Lầm”."),
     )
-    purpose = models.CharField(max_length=20, choices=TokenPurpose.choices)
-    prefix = models.CharField("key prefix", max_length=PREFIX_LENGTH, editable=False)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=TokenPurpose.choices)
+    prefix = models.CharField(_("key prefix"), max_length=PREFIX_LENGTH, editable=False)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -55,10 +59,11 @@ class ApiToken(models.Model):
         blank=True,
         editable=False,
         related_name="+",
+        verbose_name=_("created by"),
     )
-    expires_at = models.DateTimeField("expires")
-    last_used_at = models.DateTimeField("last used", null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField("revoked", null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -66,10 +71,12 @@ class ApiToken(models.Model):
         blank=True,
         editable=False,
         related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:
-        verbose_name = "API token"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -98,22 +105,26 @@ class UserAccess(models.Model):
     """A user's role and the area they act in (provinces, communes and/or villages)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="area_access"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="area_access",
+        verbose_name=_("user"),
     )
-    role = models.CharField(max_length=20, choices=Role.choices)
-    provinces = models.ManyToManyField(Province, blank=True, related_name="+")
-    communes = models.ManyToManyField(Commune, blank=True, related_name="+")
-    villages = models.ManyToManyField(Village, blank=True, related_name="+")
-    history = AuditedRecords(
-        m2m_fields=[
-            provinces,
-            communes,
-            villages,
-        ],
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    provinces = models.ManyToManyField(
+        Province, blank=True, related_name="+", verbose_name=_("provinces")
     )
+    communes = models.ManyToManyField(
+        Commune, blank=True, related_name="+", verbose_name=_("communes")
+    )
+    villages = models.ManyToManyField(
+        Village, blank=True, related_name="+", verbose_name=_("villages")
+    )
+    history = AuditedRecords(m2m_fields=[provinces, communes, villages])
 
     class Meta:
-        verbose_name = "user area and role"
+        verbose_name = _("user area and role")
+        verbose_name_plural = _("user areas and roles")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"

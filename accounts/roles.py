@@ -4,19 +4,20 @@ module resolves them into the `core.access.Access` the services check."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.access import NO_ACCESS, Access, Perm
 from core.audit import Channel
 
 
 class Role(models.TextChoices):
-    PROVINCE_OFFICER = "province_officer", "Province officer"
-    COMMUNE_LEADER = "commune_leader", "Commune chairperson (approves lists)"
-    COMMUNE_OFFICER = "commune_officer", "Commune officer"
-    FIELD_ENUMERATOR = "field_enumerator", "Field enumerator"
-    REGISTRY_SYSTEM = "registry_system", "Home Affairs registry (system)"
-    AUDITOR = "auditor", "Read-only auditor"
-    ANALYST = "analyst", "Reporting analyst (no personal data)"
+    PROVINCE_OFFICER = "province_officer", _("Province officer")
+    COMMUNE_LEADER = "commune_leader", _("Commune chairperson (approves lists)")
+    COMMUNE_OFFICER = "commune_officer", _("Commune officer")
+    FIELD_ENUMERATOR = "field_enumerator", _("Field enumerator")
+    REGISTRY_SYSTEM = "registry_system", _("Home Affairs registry (system)")
+    AUDITOR = "auditor", _("Read-only auditor")
+    ANALYST = "analyst", _("Reporting analyst (no personal data)")
 
 
 # What only the province does, and what only the commune chairperson decides.

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.access import Perm, require, user_of
 from core.errors import Conflict, InvalidInput, NotAllowed
@@ -39,18 +40,23 @@ def token_issue(
     access = require(actor, Perm.TOKENS_MANAGE)
     if not users_token_issuable(access).filter(pk=user.pk).exists():
         raise NotAllowed(
-            "You may issue tokens only to users inside your area whose role can do nothing "
-            "yours cannot.",
-            fields={"user": "Not one of yours."},
+            gettext(
+                "You may issue tokens only to users inside your area whose role can do nothing "
+                "yours cannot."
+            ),
+            fields={"user": gettext("Not one of yours.")},
         )
     now = timezone.now()
     name = name.strip()
     if not name:
-        raise InvalidInput("Name the client (device or system).", fields={"name": "Required."})
+        raise InvalidInput(
+            gettext("Name the client (device or system)."), fields={"name": gettext("Required.")}
+        )
     expires_at = expires_at or default_expiry(now)
     if expires_at <= now:
         raise InvalidInput(
-            "The expiry must be in the future.", fields={"expires_at": "Must be in the future."}
+            gettext("The expiry must be in the future."),
+            fields={"expires_at": gettext("Must be in the future.")},
         )
     current = ApiToken.objects.select_for_update().filter(
         user=user, name=name, purpose=purpose, revoked_at__isnull=True
@@ -58,9 +64,19 @@ def token_issue(
     for token in current:
         if token.expires_at > now:
             raise Conflict(
-                f"{user} already has a live {token.get_purpose_display()} token for {name} "
-                f"({token.prefix}…): revoke it first.",
-                fields={"name": "This client already has a live token for this purpose."},
+                (
+                    gettext(
+                        "%(user)s already has a live %(get_purpose_display)s token for "
+                        "%(name)s (%(prefix)s…): revoke it first."
+                    )
+                    % {
+                        "user": user,
+                        "get_purpose_display": token.get_purpose_display(),
+                        "name": name,
+                        "prefix": token.prefix,
+                    }
+                ),
+                fields={"name": gettext("This client already has a live token for this purpose.")},
                 code="token_exists",
             )
         token_revoke(token=token, actor=actor)
@@ -82,7 +98,7 @@ def token_revoke(*, token: ApiToken, actor) -> ApiToken:
     """Revoke the token (idempotent: a revoked token keeps its first revocation)."""
     access = require(actor, Perm.TOKENS_MANAGE)
     if not users_in_area(access).filter(pk=token.user_id).exists():
-        raise NotAllowed("The token's user is outside your area.", code="outside_area")
+        raise NotAllowed(gettext("The token's user is outside your area."), code="outside_area")
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_by=user_of(actor)
     )

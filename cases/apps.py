@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "cases"
-    verbose_name = "Cases"
+    verbose_name = _("Cases")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

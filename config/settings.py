@@ -100,6 +100,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of each response: the one chosen in the admin (set_language, kept in a
+    # cookie), else the Accept-Language header, else LANGUAGE_CODE (Vietnamese).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "core.api.limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -198,8 +201,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("vi", "Tiếng Việt")]
+# Vietnamese first, English available (README "Languages"). Labels, choices and messages are
+# written in English in the code and translated in each app's locale/vi/LC_MESSAGES/django.po
+# (compiled .mo files are committed). Dates are shown dd/mm/yyyy (config/formats/); the API's
+# JSON keeps ISO 8601 dates and its codes whatever the language.
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"  # shown to people; stored as UTC (USE_TZ)
 USE_I18N = True
 USE_TZ = True
@@ -312,6 +320,8 @@ removed is first marked `deprecated: true` here, and its responses carry a `Depr
 header and a `Sunset` header with the date of removal, announced at least 6 months ahead. \
 No v1 operation is deprecated today.""",
     "VERSION": "1.2.0",
+    # The document is written in English for integrators, whatever the request's language.
+    "DEFAULT_GENERATOR_CLASS": "core.api.schema.SchemaGenerator",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -18,6 +18,8 @@ jobs_router.register("jobs", JobViewSet, basename="job")
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
+    # The admin's language choice (POST language=vi|en to /i18n/setlang/; kept in a cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("public/", PublicPageView.as_view(), name="public-page"),
     path(
         "api/v1/",

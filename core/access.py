@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 
 class Perm(StrEnum):
@@ -135,8 +136,11 @@ def roles_allowed(perm: Perm) -> list[str]:
 def refusal_message(perm: Perm) -> str:
     """`Your role does not allow this (<perm>). Allowed: <role>, <role>.`"""
     allowed = roles_allowed(perm)
-    names = ", ".join(allowed) if allowed else "no role (national administrators only)"
-    return f"Your role does not allow this ({perm}). Allowed: {names}."
+    names = ", ".join(allowed) if allowed else gettext("no role (national administrators only)")
+    return gettext("Your role does not allow this (%(perm)s). Allowed: %(roles)s.") % {
+        "perm": perm,
+        "roles": names,
+    }
 
 
 def access_for(user) -> Access:
@@ -181,13 +185,16 @@ def require_area(access: Access, commune, village=None) -> None:
     """A write aimed at a commune (and village) outside the area is refused (403). The
     message names only what the caller sent."""
     if not access.covers(commune.code, commune.province_id, village.pk if village else None):
-        raise _refuse(f"Commune {commune.code} is outside your area.", commune="Outside your area.")
+        raise _refuse(
+            gettext("Commune %(code)s is outside your area.") % {"code": commune.code},
+            commune=gettext("Outside your area."),
+        )
 
 
 def require_household(access: Access, household) -> None:
     """A write to a household outside the area is refused (403)."""
     if not covers_household(access, household):
-        raise _refuse("The household is outside your area.")
+        raise _refuse(gettext("The household is outside your area."))
 
 
 def require_province(access: Access, province_code: str | None) -> None:
@@ -196,8 +203,8 @@ def require_province(access: Access, province_code: str | None) -> None:
     if access.everywhere or (province_code is not None and province_code in access.province_codes):
         return
     if province_code is None:
-        raise _refuse("Only national administrators manage national data.")
-    raise _refuse(f"Province {province_code} is outside your area.")
+        raise _refuse(gettext("Only national administrators manage national data."))
+    raise _refuse(gettext("Province %(code)s is outside your area.") % {"code": province_code})
 
 
 def covers_household(access: Access, household) -> bool:

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Jobs, change feed and audit"
+    verbose_name = _("Jobs, change feed and audit")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.access import Perm, access_for
@@ -19,11 +20,11 @@ from core.personal import showing
 
 
 class Channel(models.TextChoices):
-    ADMIN = "admin", "Admin site"
-    API = "api", "API"
-    FIELD_APP = "field_app", "Field app"
-    REGISTRY_SYNC = "registry_sync", "Home Affairs registry sync"
-    SYSTEM = "system", "System / command"
+    ADMIN = "admin", _("Admin site")
+    API = "api", _("API")
+    FIELD_APP = "field_app", _("Field app")
+    REGISTRY_SYNC = "registry_sync", _("Home Affairs registry sync")
+    SYSTEM = "system", _("System / command")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     """`extra`: members the problem-details body carries beside the standard ones (e.g. the
@@ -13,7 +16,7 @@ class DomainError(Exception):
 
     status = 400
     code = "invalid"
-    title = "Invalid request"
+    title = _("Invalid request")
 
     def __init__(
         self,
@@ -25,7 +28,9 @@ class DomainError(Exception):
     ):
         super().__init__(detail)
         self.detail = detail
-        self.fields = {k: [v] if isinstance(v, str) else list(v) for k, v in (fields or {}).items()}
+        self.fields = {
+            k: [v] if isinstance(v, str | Promise) else list(v) for k, v in (fields or {}).items()
+        }
         self.extra = dict(extra or {})
         if code:
             self.code = code
@@ -38,7 +43,7 @@ class InvalidInput(DomainError):
 class NotAllowed(DomainError):
     status = 403
     code = "permission_denied"
-    title = "Not allowed"
+    title = _("Not allowed")
 
 
 class Conflict(DomainError):
@@ -46,7 +51,7 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
-    title = "Conflict"
+    title = _("Conflict")
 
 
 class VersionRequired(DomainError):
@@ -54,13 +59,15 @@ class VersionRequired(DomainError):
 
     status = 428
     code = "version_required"
-    title = "Version required"
+    title = _("Version required")
 
     def __init__(self):
         super().__init__(
-            "Updates must say which version they are based on: an If-Match header "
-            '(`If-Match: "3"`) or a `version` field.',
-            fields={"version": "Required for updates."},
+            _(
+                "Updates must say which version they are based on: an If-Match header "
+                '(`If-Match: "3"`) or a `version` field.'
+            ),
+            fields={"version": _("Required for updates.")},
         )
 
 
@@ -71,13 +78,16 @@ class StaleVersion(Conflict):
     """
 
     code = "stale_version"
-    title = "The record has changed"
+    title = _("The record has changed")
 
     def __init__(self, *, expected: int, current: int):
         super().__init__(
-            f"The update was based on version {expected}, but the record is at version "
-            f"{current}. Re-read it and apply your change again.",
-            fields={"version": f"Current version is {current}."},
+            _(
+                "The update was based on version %(expected)s, but the record is at version "
+                "%(current)s. Re-read it and apply your change again."
+            )
+            % {"expected": expected, "current": current},
+            fields={"version": _("Current version is %(current)s.") % {"current": current}},
         )
         self.current = current
 
@@ -95,4 +105,4 @@ class Gone(DomainError):
 
     status = 410
     code = "gone"
-    title = "Gone"
+    title = _("Gone")

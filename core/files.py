@@ -23,6 +23,7 @@ from typing import IO
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from .errors import Gone
 from .models import Job
@@ -84,8 +85,16 @@ def require_kept(job: Job) -> None:
     """410 once the job's files expired."""
     if expired(job):
         raise Gone(
-            f"This job's files were kept {settings.FILE_RETENTION_HOURS:g} hours after it "
-            "finished and have been removed; start it again.",
+            (
+                ngettext(
+                    "This job's files were kept %(hours)s hour after it "
+                    "finished and have been removed; start it again.",
+                    "This job's files were kept %(hours)s hours after it "
+                    "finished and have been removed; start it again.",
+                    round(settings.FILE_RETENTION_HOURS),
+                )
+                % {"hours": f"{settings.FILE_RETENTION_HOURS:g}"}
+            ),
             code="file_expired",
         )
 
@@ -94,7 +103,9 @@ def job_file(job: Job, path: Path) -> Path:
     """A file of the job, to hand out: 410 once it expired (or was removed)."""
     require_kept(job)
     if not path.is_file():
-        raise Gone("This job's file has been removed; start it again.", code="file_expired")
+        raise Gone(
+            gettext("This job's file has been removed; start it again."), code="file_expired"
+        )
     return path
 
 

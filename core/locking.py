@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext
 
 from .access import Access, Perm, require, require_household
 from .errors import Conflict, check_version
@@ -50,7 +51,8 @@ def require_state(row: Model, doing: str, noun: str, allowed: Iterable[str]) -> 
     allowed = tuple(allowed)
     if row.state not in allowed:
         raise Conflict(
-            f"Cannot {doing} {noun} that is {row.state}; allowed from: {', '.join(allowed)}.",
+            gettext("Cannot %(doing)s %(noun)s that is %(state)s; allowed from: %(join)s.")
+            % {"doing": doing, "noun": noun, "state": row.state, "join": ", ".join(allowed)},
             code="illegal_transition",
-            fields={"state": f"Is {row.state}."},
+            fields={"state": gettext("Is %(state)s.") % {"state": row.state}},
         )

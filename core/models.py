@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.ids import new_id
 
@@ -11,7 +12,11 @@ class FeedCounter(models.Model):
     """One row: the last change-feed sequence number handed out. Writers take it with a row
     lock held to their commit, so sequence numbers follow commit order (core.feed)."""
 
-    value = models.BigIntegerField(default=0)
+    value = models.BigIntegerField(_("value"), default=0)
+
+    class Meta:
+        verbose_name = _("feed counter")
+        verbose_name_plural = _("feed counters")
 
     def __str__(self) -> str:
         return str(self.value)
@@ -21,35 +26,34 @@ class ChangeEvent(models.Model):
     """A create/update/delete of a household, member, survey, assessment, official status,
     assignment or disbursement, in commit order (`seq`)."""
 
-    seq = models.BigIntegerField(unique=True)
-    at = models.DateTimeField()
-    entity = models.CharField(max_length=20)
-    entity_id = models.UUIDField()
-    action = models.CharField(max_length=8)  # created | updated | deleted
-    commune = models.CharField(max_length=5)
-    village = models.UUIDField(null=True)
-    previous_commune = models.CharField(max_length=5, null=True)
-    previous_village = models.UUIDField(null=True)
-    channel = models.CharField(max_length=20)
-    user = models.CharField(max_length=150, blank=True)
-    payload = models.JSONField()
+    seq = models.BigIntegerField(_("seq"), unique=True)
+    at = models.DateTimeField(_("at"))
+    entity = models.CharField(_("entity"), max_length=20)
+    entity_id = models.UUIDField(_("entity ID"))
+    action = models.CharField(_("action"), max_length=8)  # created | updated | deleted
+    commune = models.CharField(_("commune"), max_length=5)
+    village = models.UUIDField(_("village"), null=True)
+    previous_commune = models.CharField(_("previous commune"), max_length=5, null=True)
+    previous_village = models.UUIDField(_("previous village"), null=True)
+    channel = models.CharField(_("channel"), max_length=20)
+    user = models.CharField(_("user"), max_length=150, blank=True)
+    payload = models.JSONField(_("payload"))
 
     class Meta:
+        verbose_name = _("change event")
+        verbose_name_plural = _("change events")
         ordering = ["seq"]
-        indexes = [
-            models.Index(fields=["commune", "seq"]),
-            models.Index(fields=["entity", "seq"]),
-        ]
+        indexes = [models.Index(fields=["commune", "seq"]), models.Index(fields=["entity", "seq"])]
 
     def __str__(self) -> str:
         return f"{self.seq} {self.entity} {self.entity_id} {self.action}"
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
 
 
 class Job(models.Model):
@@ -60,27 +64,35 @@ class Job(models.Model):
     write it, until `lease_expires_at` (renewed while it works); after that another worker
     may take it over."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    kind = models.CharField(max_length=30)
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    params = models.JSONField(default=dict)
-    total = models.PositiveIntegerField(null=True, blank=True)
-    done = models.PositiveIntegerField(default=0)
-    counts = models.JSONField(default=dict)
-    report = models.JSONField(default=dict)
-    checkpoint = models.JSONField(default=dict)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_owner = models.CharField(max_length=100, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
+    kind = models.CharField(_("kind"), max_length=30)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    params = models.JSONField(_("params"), default=dict)
+    total = models.PositiveIntegerField(_("total"), null=True, blank=True)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    counts = models.JSONField(_("counts"), default=dict)
+    report = models.JSONField(_("report"), default=dict)
+    checkpoint = models.JSONField(_("checkpoint"), default=dict)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    lease_owner = models.CharField(_("lease owner"), max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
         ordering = ["-created_at", "id"]
         indexes = [
             # The workers' claim: the few jobs waiting or running, oldest first.
@@ -102,19 +114,25 @@ class PersonalDataRead(models.Model):
     every change is (history)."""
 
     class Channel(models.TextChoices):
-        LIST = "list", "API list"
-        FEED = "feed", "Change feed"
-        EXPORT = "export", "Export"
-        ADMIN = "admin", "Admin list"
+        LIST = "list", _("API list")
+        FEED = "feed", _("Change feed")
+        EXPORT = "export", _("Export")
+        ADMIN = "admin", _("Admin list")
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    resource = models.CharField(max_length=200, help_text="The path read, or the export kind.")
-    query = models.CharField(max_length=500, blank=True, help_text="Its filters.")
-    records = models.PositiveIntegerField()
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    resource = models.CharField(
+        _("resource"), max_length=200, help_text=_("The path read, or the export kind.")
+    )
+    query = models.CharField(_("query"), max_length=500, blank=True, help_text=_("Its filters."))
+    records = models.PositiveIntegerField(_("records"))
 
     class Meta:
+        verbose_name = _("personal data read")
+        verbose_name_plural = _("personal data reads")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["user", "at"])]
 
@@ -129,28 +147,37 @@ class IdempotencyRecord(models.Model):
     `expires_at` passed (IDEMPOTENCY_KEY_HOURS after it was stored) by `manage.py
     cleanup_files`."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=255)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=255)
     request_hash = models.CharField(
-        max_length=64, help_text="SHA-256 of the method, path, query and canonical JSON body."
+        _("request hash"),
+        max_length=64,
+        help_text=_("SHA-256 of the method, path, query and canonical JSON body."),
     )
     access = models.CharField(
+        _("access"),
         max_length=64,
-        help_text="SHA-256 of the user's role and area when stored: a replay under other "
-        "rights is refused, so it never shows what the user's rights no longer show.",
+        help_text=_(
+            "SHA-256 of the user's role and area when stored: a replay under other "
+            "rights is refused, so it never shows what the user's rights no longer show."
+        ),
     )
-    status = models.PositiveSmallIntegerField()
-    response = models.JSONField(null=True)
-    headers = models.JSONField(default=dict, help_text="Location and ETag, when sent.")
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(db_index=True)
+    status = models.PositiveSmallIntegerField(_("status"))
+    response = models.JSONField(_("response"), null=True)
+    headers = models.JSONField(
+        _("headers"), default=dict, help_text=_("Location and ETag, when sent.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key"),
-        ]
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key} {self.method} {self.path} → {self.status}"

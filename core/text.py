@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from django.utils.translation import gettext
+
 _BAD = re.compile("[\x00\ud800-\udfff\ufffd]")
 
 NUL_CHARACTER = "null_character"
@@ -26,8 +28,8 @@ def text_problem(value: str) -> tuple[str, str] | None:
     if bad is None:
         return None
     if bad.group() == "\x00":
-        return NUL_CHARACTER, "Contains a NUL character."
-    return INVALID_UTF8, "Is not valid UTF-8 text."
+        return NUL_CHARACTER, gettext("Contains a NUL character.")
+    return INVALID_UTF8, gettext("Is not valid UTF-8 text.")
 
 
 def printable(value: str) -> str:

@@ -1,6 +1,7 @@
 """Reference data and places: provinces, commune-level units, villages, ethnic groups."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import AuditedRecords
 from core.ids import new_id
@@ -9,11 +10,13 @@ from .choices import UnitKind, VillageKind
 
 
 class Province(models.Model):
-    code = models.CharField(max_length=2, primary_key=True)
-    name = models.CharField(max_length=100)
-    codename = models.CharField(max_length=100)
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    codename = models.CharField(_("codename"), max_length=100)
 
     class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -23,20 +26,30 @@ class Province(models.Model):
 class Commune(models.Model):
     """A commune-level unit (xã, phường, đặc khu); codes are 5 digits and never reused."""
 
-    code = models.CharField(max_length=5, primary_key=True)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="communes")
-    name = models.CharField(max_length=100)
-    codename = models.CharField(max_length=100)
-    kind = models.CharField(max_length=10, choices=UnitKind.choices)
+    code = models.CharField(_("code"), max_length=5, primary_key=True)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="communes", verbose_name=_("province")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    codename = models.CharField(_("codename"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=UnitKind.choices)
     is_urban = models.BooleanField(
-        help_text="Urban units use the urban income line. Phường: urban; xã: rural; "
-        "đặc khu: set by the province (default rural)."
+        _("is urban"),
+        help_text=_(
+            "Urban units use the urban income line. Phường: urban; xã: rural; "
+            "đặc khu: set by the province (default rural)."
+        ),
     )
     household_seq = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Last household number issued in this commune."
+        _("last household number"),
+        default=0,
+        editable=False,
+        help_text=_("Last household number issued in this commune."),
     )
 
     class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
         ordering = ["code"]
         indexes = [models.Index(fields=["province", "code"])]
 
@@ -48,10 +61,12 @@ class EthnicGroup(models.Model):
     """The 54 ethnic groups (GSO Decision 1019/QĐ-TCTK, 2008); 01 Kinh, others minorities."""
 
     KINH = "01"
-    code = models.CharField(max_length=2, primary_key=True)
-    name = models.CharField(max_length=50)
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=50)
 
     class Meta:
+        verbose_name = _("ethnic group")
+        verbose_name_plural = _("ethnic groups")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -65,18 +80,24 @@ class EthnicGroup(models.Model):
 class Village(models.Model):
     """Village or residential group (thôn, bản, khu phố, tổ dân phố) of a commune."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="villages")
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=12, choices=VillageKind.choices, default=VillageKind.THON)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="villages", verbose_name=_("commune")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=VillageKind.choices, default=VillageKind.THON
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = AuditedRecords()
 
     class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
         ordering = ["commune_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["commune", "name"], name="village_unique_name"),
+            models.UniqueConstraint(fields=["commune", "name"], name="village_unique_name")
         ]
 
     def __str__(self) -> str:

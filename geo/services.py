@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from core.access import Perm, require, require_area, require_province
 from core.errors import Conflict
@@ -43,8 +44,8 @@ def village_save(*, actor, village: Village | None, values: dict[str, Any]) -> V
         moved = "commune" in values and values["commune"].code != village.commune_id
         if moved and village.households.exists():
             raise Conflict(
-                "A village with households cannot move to another commune.",
-                fields={"commune": "The village has households."},
+                gettext("A village with households cannot move to another commune."),
+                fields={"commune": gettext("The village has households.")},
                 code="village_in_use",
             )
     for name in VILLAGE_FIELDS:
@@ -56,8 +57,9 @@ def village_save(*, actor, village: Village | None, values: dict[str, Any]) -> V
             village.save()
     except IntegrityError:
         raise Conflict(
-            f"Commune {village.commune_id} already has a village named {village.name}.",
-            fields={"name": "Already used in this commune."},
+            gettext("Commune %(commune_id)s already has a village named %(name)s.")
+            % {"commune_id": village.commune_id, "name": village.name},
+            fields={"name": gettext("Already used in this commune.")},
             code="village_exists",
         ) from None
     return village

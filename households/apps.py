@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HouseholdsConfig(AppConfig):
     name = "households"
-    verbose_name = "Household registry"
+    verbose_name = _("Household registry")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core import personal
 from core.audit import AuditedRecords
@@ -25,22 +26,28 @@ class Household(models.Model):
     # the services, the API serializers and the admin all take this list.
     EDITABLE = ("external_id", "commune", "village", "address", "phone", "latitude", "longitude")
     PERSONAL_FIELDS = frozenset({"address", "phone", "latitude", "longitude", "external_id"})
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     code = models.CharField(
+        _("code"),
         max_length=16,
         unique=True,
         editable=False,
-        help_text="Human-readable code: <commune code>-<number in the commune>.",
+        help_text=_("Human-readable code: <commune code>-<number in the commune>."),
     )
     external_id = models.CharField(
+        _("external ID"),
         max_length=64,
         null=True,
         blank=True,
-        help_text="The Home Affairs registry's household ID (unique when present).",
+        help_text=_("The Home Affairs registry's household ID (unique when present)."),
     )
     # Looked up through the (commune, code) and (village, code) indexes below.
     commune = models.ForeignKey(
-        Commune, on_delete=models.PROTECT, related_name="households", db_index=False
+        Commune,
+        on_delete=models.PROTECT,
+        related_name="households",
+        db_index=False,
+        verbose_name=_("commune"),
     )
     village = models.ForeignKey(
         Village,
@@ -49,10 +56,12 @@ class Household(models.Model):
         blank=True,
         related_name="households",
         db_index=False,
+        verbose_name=_("village"),
     )
-    address = models.CharField(max_length=255)
-    phone = models.CharField(max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=255)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
     latitude = models.DecimalField(
+        _("latitude"),
         max_digits=9,
         decimal_places=6,
         null=True,
@@ -60,18 +69,19 @@ class Household(models.Model):
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
+        _("longitude"),
         max_digits=9,
         decimal_places=6,
         null=True,
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
-    source = models.CharField(max_length=20, choices=Source.choices)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     status = models.CharField(
-        max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
+        _("status"), max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
     )
-    status_reason = models.CharField(max_length=255, blank=True)
-    status_date = models.DateField(null=True, blank=True)
+    status_reason = models.CharField(_("status reason"), max_length=255, blank=True)
+    status_date = models.DateField(_("status date"), null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -79,32 +89,37 @@ class Household(models.Model):
         blank=True,
         related_name="merged_from",
         db_index=False,  # a partial index below: only merged households have one
+        verbose_name=_("merged into"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     search_text = models.TextField(
+        _("search text"),
         editable=False,
         default="",
-        help_text="The folded words of the address, for search (households.search).",
+        help_text=_("The folded words of the address, for search (households.search)."),
     )
     registry_snapshot = models.JSONField(
+        _("registry snapshot"),
         null=True,
         blank=True,
         editable=False,
-        help_text="The registry-owned values (commune, address) the Home Affairs registry sent "
-        "last; a sync compares them with the current values to tell local edits apart "
-        "(integrations.sync).",
+        help_text=_(
+            "The registry-owned values (commune, address) the Home Affairs registry sent "
+            "last; a sync compares them with the current values to tell local edits apart "
+            "(integrations.sync)."
+        ),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    history = AuditedRecords(
-        excluded_fields=["search_text", "registry_snapshot"],
-    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = AuditedRecords(excluded_fields=["search_text", "registry_snapshot"])
 
     # Indexes are written on every insert (a province's registry sync writes 400,000 rows):
     # each one here is read by a query, and unique keys that are only matched exactly are
     # constraints, which PostgreSQL indexes without the extra LIKE index Django adds to a
     # unique CharField (`code` keeps it: the code filter matches by prefix).
     class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
         ordering = ["code"]
         indexes = [
             models.Index(fields=["commune", "code"]),
@@ -162,51 +177,68 @@ class Member(models.Model):
         "status_date",
     )
     PERSONAL_FIELDS = frozenset({"full_name", "date_of_birth", "citizen_id", "external_id"})
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     household = models.ForeignKey(  # looked up through the (household, relationship) index
-        Household, on_delete=models.PROTECT, related_name="members", db_index=False
+        Household,
+        on_delete=models.PROTECT,
+        related_name="members",
+        db_index=False,
+        verbose_name=_("household"),
     )
-    full_name = models.CharField(max_length=150)
-    name_folded = models.CharField(max_length=150, editable=False, db_index=False)
-    date_of_birth = models.DateField()
-    sex = models.CharField(max_length=6, choices=Sex.choices)
+    full_name = models.CharField(_("full name"), max_length=150)
+    name_folded = models.CharField(
+        _("name (folded, for search)"), max_length=150, editable=False, db_index=False
+    )
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
     ethnicity = models.ForeignKey(  # a plain index below (codes are never matched by LIKE)
-        EthnicGroup, on_delete=models.PROTECT, related_name="+", db_index=False
+        EthnicGroup,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("ethnicity"),
     )
-    relationship = models.CharField(max_length=16, choices=Relationship.choices)
+    relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
     citizen_id = models.CharField(
+        _("citizen ID"),
         max_length=12,
         null=True,
         blank=True,
         unique=True,
-        help_text="12-digit citizen ID (CCCD); optional, unique when present.",
+        help_text=_("12-digit citizen ID (CCCD); optional, unique when present."),
     )
     status = models.CharField(
-        max_length=10, choices=MemberStatus.choices, default=MemberStatus.PRESENT
+        _("status"), max_length=10, choices=MemberStatus.choices, default=MemberStatus.PRESENT
     )
-    status_date = models.DateField(null=True, blank=True)
+    status_date = models.DateField(_("status date"), null=True, blank=True)
     external_id = models.CharField(
+        _("external ID"),
         max_length=64,
         null=True,
         blank=True,
-        help_text="The Home Affairs registry's person ID (unique when present).",
+        help_text=_("The Home Affairs registry's person ID (unique when present)."),
     )
     registry_snapshot = models.JSONField(
+        _("registry snapshot"),
         null=True,
         blank=True,
         editable=False,
-        help_text="The registry-owned values (identity, relationship, household) the Home "
-        "Affairs registry sent last (integrations.sync).",
+        help_text=_(
+            "The registry-owned values (identity, relationship, household) the Home "
+            "Affairs registry sent last (integrations.sync)."
+        ),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = AuditedRecords(
         excluded_fields=["name_folded", "registry_snapshot"],
         indexed=("household",),  # a household's history includes its members'
     )
 
     class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["name_folded", "date_of_birth"]),
@@ -240,28 +272,41 @@ class Member(models.Model):
 class DuplicateCandidate(models.Model):
     """Two members that may be the same person, for an officer to review."""
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    member_a = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
-    member_b = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(max_length=20, choices=DuplicateReason.choices)
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
+    member_a = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("member A")
+    )
+    member_b = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("member B")
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=DuplicateReason.choices)
     status = models.CharField(
-        max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+        _("status"), max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
     )
-    detected_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(_("detected at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
-    resolution_note = models.CharField(max_length=255, blank=True)
+    resolution_note = models.CharField(_("resolution note"), max_length=255, blank=True)
 
     class Meta:
+        verbose_name = _("duplicate candidate")
+        verbose_name_plural = _("duplicate candidates")
         ordering = ["-detected_at", "id"]
         indexes = [models.Index(fields=["commune", "status"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["member_a", "member_b", "reason"], name="duplicate_pair_unique"
-            ),
+            )
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.access import (
     Access,
@@ -66,8 +67,11 @@ class HouseholdInput:
 def _validate_village(commune: Commune, village: Village | None) -> None:
     if village is not None and village.commune_id != commune.code:
         raise InvalidInput(
-            f"Village {village.name} belongs to commune {village.commune_id}, not {commune.code}.",
-            fields={"village": f"Village is not in commune {commune.code}."},
+            gettext("Village %(name)s belongs to commune %(commune_id)s, not %(code)s.")
+            % {"name": village.name, "commune_id": village.commune_id, "code": commune.code},
+            fields={
+                "village": gettext("Village is not in commune %(code)s.") % {"code": commune.code}
+            },
         )
 
 
@@ -76,14 +80,15 @@ def _validate_member(values: dict[str, Any], prefix: str, access: Access, exclud
     dob: date | None = values.get("date_of_birth")
     if dob and dob > timezone.localdate():
         raise InvalidInput(
-            "A date of birth cannot be in the future.",
-            fields={f"{prefix}date_of_birth": "Date of birth is in the future."},
+            gettext("A date of birth cannot be in the future."),
+            fields={f"{prefix}date_of_birth": gettext("Date of birth is in the future.")},
         )
     if citizen_id:
         errors = citizen_id_errors(citizen_id, sex=values.get("sex"), date_of_birth=dob)
         if errors:
             raise InvalidInput(
-                f"Invalid citizen ID {citizen_id}: {' '.join(errors)}",
+                gettext("Invalid citizen ID %(citizen_id)s: %(join)s")
+                % {"citizen_id": citizen_id, "join": " ".join(errors)},
                 fields={f"{prefix}citizen_id": errors},
                 code="invalid_citizen_id",
             )
@@ -107,14 +112,23 @@ def citizen_id_taken(citizen_id: str, holder_code: str | None, path: str) -> Con
     given); otherwise it says no more than "elsewhere"."""
     if holder_code is not None:
         return Conflict(
-            f"Citizen ID {citizen_id} is already registered in household {holder_code}: "
-            "this is the same person. Move the member instead of registering them again.",
-            fields={path: f"Already registered in household {holder_code}."},
+            (
+                gettext(
+                    "Citizen ID %(citizen_id)s is already registered in household "
+                    "%(holder_code)s: this is the same person. Move the member instead of "
+                    "registering them again."
+                )
+                % {"citizen_id": citizen_id, "holder_code": holder_code}
+            ),
+            fields={
+                path: gettext("Already registered in household %(holder_code)s.")
+                % {"holder_code": holder_code}
+            },
             code="duplicate_citizen_id",
         )
     return Conflict(  # not even the number: the answer tells nothing the caller did not know
-        "This citizen ID is already registered elsewhere; the province can resolve it.",
-        fields={path: "Already registered elsewhere; the province can resolve it."},
+        gettext("This citizen ID is already registered elsewhere; the province can resolve it."),
+        fields={path: gettext("Already registered elsewhere; the province can resolve it.")},
         code="duplicate_citizen_id",
     )
 
@@ -141,9 +155,17 @@ def _assert_one_head(household: Household, changes: dict[Any, tuple[str, str] | 
     heads = sum(1 for rel, _ in present if rel == Relationship.HEAD)
     if present and heads != 1:
         raise InvalidInput(
-            f"An active household has exactly one head among its present members; "
-            f"this change would leave {heads}.",
-            fields={"members": f"Exactly one present member must be the head (found {heads})."},
+            (
+                gettext(
+                    "An active household has exactly one head among its present members; "
+                    "this change would leave %(heads)s."
+                )
+                % {"heads": heads}
+            ),
+            fields={
+                "members": gettext("Exactly one present member must be the head (found %(heads)s).")
+                % {"heads": heads}
+            },
             code="one_head_required",
         )
 
@@ -189,8 +211,8 @@ def _apply_members(
             if item.new_id is not None:
                 if Member.objects.filter(pk=item.new_id).exists():
                     raise Conflict(
-                        f"Member id {item.new_id} is already used.",
-                        fields={f"{prefix}id": "Already used."},
+                        gettext("Member id %(new_id)s is already used.") % {"new_id": item.new_id},
+                        fields={f"{prefix}id": gettext("Already used.")},
                         code="id_taken",
                     )
                 member.id = item.new_id
@@ -198,8 +220,9 @@ def _apply_members(
             member = existing.get(item.id)
             if member is None:
                 raise InvalidInput(
-                    f"Member {item.id} does not belong to household {household.code}.",
-                    fields={f"{prefix}id": "Not a member of this household."},
+                    gettext("Member %(id)s does not belong to household %(code)s.")
+                    % {"id": item.id, "code": household.code},
+                    fields={f"{prefix}id": gettext("Not a member of this household.")},
                     code="not_a_member",
                 )
             if item.version is not None:
@@ -228,13 +251,13 @@ def household_register(*, actor, data: HouseholdInput, source: str) -> Household
     require_area(access, commune, values.get("village"))
     if not data.members:
         raise InvalidInput(
-            "A household is registered with its members (at least the head).",
-            fields={"members": "At least one member, the head, is required."},
+            gettext("A household is registered with its members (at least the head)."),
+            fields={"members": gettext("At least one member, the head, is required.")},
         )
     if data.id is not None and Household.objects.filter(pk=data.id).exists():
         raise Conflict(
-            f"Household id {data.id} is already used.",
-            fields={"id": "Already used."},
+            gettext("Household id %(id)s is already used.") % {"id": data.id},
+            fields={"id": gettext("Already used.")},
             code="id_taken",
         )
     household = Household(
@@ -295,12 +318,14 @@ def household_close(
     check_version(household.version, expected_version)
     if status not in (HouseholdStatus.MOVED_OUT, HouseholdStatus.DISSOLVED):
         raise InvalidInput(
-            "A household is closed as moved_out or dissolved; use merge to merge.",
-            fields={"status": "Must be moved_out or dissolved."},
+            gettext("A household is closed as moved_out or dissolved; use merge to merge."),
+            fields={"status": gettext("Must be moved_out or dissolved.")},
         )
     if household.status != HouseholdStatus.ACTIVE:
         raise Conflict(
-            f"Household {household.code} is already {household.status}.", code="not_active"
+            gettext("Household %(code)s is already %(status)s.")
+            % {"code": household.code, "status": household.status},
+            code="not_active",
         )
     household.status, household.status_reason, household.status_date = status, reason, on
     household.version += 1
@@ -323,8 +348,8 @@ def household_merge(
     duplicate candidates between the two are resolved."""
     if source.pk == target.pk:
         raise InvalidInput(
-            "A household cannot be merged into itself.",
-            fields={"into": "Choose another household."},
+            gettext("A household cannot be merged into itself."),
+            fields={"into": gettext("Choose another household.")},
         )
     access = require(actor, Perm.REGISTRY_LIFECYCLE)
     locked = {
@@ -341,7 +366,8 @@ def household_merge(
     for h in (source, target):
         if h.status != HouseholdStatus.ACTIVE:
             raise Conflict(
-                f"Household {h.code} is {h.status}; only active households merge.",
+                gettext("Household %(code)s is %(status)s; only active households merge.")
+                % {"code": h.code, "status": h.status},
                 code="not_active",
             )
     moved = list(source.members.filter(status=MemberStatus.PRESENT))
@@ -381,7 +407,11 @@ def member_add(*, actor, household: Household, values: dict[str, Any]) -> Member
     access = require(actor, Perm.REGISTRY_EDIT)
     household = _locked_household(household, access)
     if household.status != HouseholdStatus.ACTIVE:
-        raise Conflict(f"Household {household.code} is {household.status}.", code="not_active")
+        raise Conflict(
+            gettext("Household %(code)s is %(status)s.")
+            % {"code": household.code, "status": household.status},
+            code="not_active",
+        )
     member = Member(household=household)
     _assert_one_head(
         household,
@@ -418,8 +448,8 @@ def member_update(
     check_version(member.version, expected_version)
     if "household" in values and values["household"] != member.household:
         raise InvalidInput(
-            "Use the move action to move a member to another household.",
-            fields={"household": "Use POST /members/{id}/move/."},
+            gettext("Use the move action to move a member to another household."),
+            fields={"household": gettext("Use POST /members/{id}/move/.")},
         )
     values.pop("household", None)
     _assert_one_head(
@@ -457,14 +487,19 @@ def member_move(
     origin = member.household
     if to.pk == origin.pk:
         raise InvalidInput(
-            "The member is already in that household.",
-            fields={"household": "Choose another household."},
+            gettext("The member is already in that household."),
+            fields={"household": gettext("Choose another household.")},
         )
     if to.status != HouseholdStatus.ACTIVE:
-        raise Conflict(f"Household {to.code} is {to.status}.", code="not_active")
+        raise Conflict(
+            gettext("Household %(code)s is %(status)s.") % {"code": to.code, "status": to.status},
+            code="not_active",
+        )
     if member.status != MemberStatus.PRESENT:
         raise Conflict(
-            f"Only present members move; this member is {member.status}.", code="not_present"
+            gettext("Only present members move; this member is %(status)s.")
+            % {"status": member.status},
+            code="not_present",
         )
     _assert_one_head(origin, {member.pk: None})
     _assert_one_head(to, {member.pk: (relationship, MemberStatus.PRESENT)})
@@ -494,7 +529,10 @@ def duplicate_dismiss(*, actor, candidate: DuplicateCandidate, note: str) -> Dup
     )
     require_area(access, candidate.commune)
     if candidate.status != DuplicateStatus.OPEN:
-        raise Conflict(f"This candidate is already {candidate.status}.", code="not_open")
+        raise Conflict(
+            gettext("This candidate is already %(status)s.") % {"status": candidate.status},
+            code="not_open",
+        )
     candidate.status = DuplicateStatus.DISMISSED
     candidate.resolved_by = actor if getattr(actor, "pk", None) else None
     candidate.resolved_at = timezone.now()

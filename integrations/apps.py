@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntegrationsConfig(AppConfig):
@@ -7,7 +8,7 @@ class IntegrationsConfig(AppConfig):
     sync, set-based, through its own SQL kept equal to them by households.twins)."""
 
     name = "integrations"
-    verbose_name = "Integrations"
+    verbose_name = _("Integrations")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PovertyConfig(AppConfig):
     name = "poverty"
-    verbose_name = "Poverty assessment"
+    verbose_name = _("Poverty assessment")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -10,8 +10,8 @@ raise the refusal as a 409 that names the allowed steps.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 # The assessment's states (the values of poverty.models.WorkflowState).
@@ -29,12 +29,39 @@ COMPLAINTS = "complaints"  # lodge one; resolving one as upheld returns the asse
 APPROVE = "approve"
 REJECT = "reject"
 
+
+def _(text: str) -> str:
+    """Marks an English text for translation (makemessages reads `_`); this module stays pure,
+    the services translate the texts with Django's gettext where they are shown
+    (`Text.render`)."""
+    return text
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message in English with its values: `str()` gives the English text, `render(gettext)`
+    the text in the active language (the values named in `translated` are texts too)."""
+
+    template: str
+    values: Mapping[str, object] = field(default_factory=dict)
+    translated: tuple[str, ...] = ()
+
+    def render(self, translate: Callable[[str], str]) -> str:
+        values = {
+            k: translate(str(v)) if k in self.translated else v for k, v in self.values.items()
+        }
+        return translate(self.template) % values
+
+    def __str__(self) -> str:
+        return self.render(lambda text: text)
+
+
 _DOING = {
-    VILLAGE_MEETING: "record the village meeting",
-    POST: "post the result",
-    COMPLAINTS: "lodge or uphold a complaint",
-    APPROVE: "approve",
-    REJECT: "reject",
+    VILLAGE_MEETING: _("record the village meeting"),
+    POST: _("post the result"),
+    COMPLAINTS: _("lodge or uphold a complaint"),
+    APPROVE: _("approve"),
+    REJECT: _("reject"),
 }
 
 STEPS: dict[str, tuple[str, ...]] = {
@@ -61,7 +88,12 @@ class Review:
 @dataclass(frozen=True)
 class Refusal:
     code: str
-    reason: str
+    text: Text
+
+    @property
+    def reason(self) -> str:
+        """In English."""
+        return str(self.text)
 
 
 def refusal(step: str, review: Review) -> Refusal | None:
@@ -69,25 +101,42 @@ def refusal(step: str, review: Review) -> Refusal | None:
     if step not in STEPS[review.state]:
         return Refusal(
             "illegal_transition",
-            f"Cannot {_DOING[step]}: the assessment is {review.state}.",
+            Text(
+                _("Cannot %(doing)s: the assessment is %(state)s."),
+                {"doing": _DOING[step], "state": review.state},
+                translated=("doing",),
+            ),
         )
     if review.undetermined and step != REJECT:
         return Refusal(
             "undetermined",
-            f"Cannot {_DOING[step]}: the household's class depends on facts its survey did not "
-            "record; survey it again (this assessment can only be rejected).",
+            Text(
+                _(
+                    "Cannot %(doing)s: the household's class depends on facts its survey did "
+                    "not record; survey it again (this assessment can only be rejected)."
+                ),
+                {"doing": _DOING[step]},
+                translated=("doing",),
+            ),
         )
     if step == APPROVE:
         if review.posted_to is None:
-            return Refusal("posting_in_progress", "No posting period is recorded.")
+            return Refusal("posting_in_progress", Text(_("No posting period is recorded.")))
         if review.today <= review.posted_to:
             return Refusal(
                 "posting_in_progress",
-                f"The result is publicly posted until {review.posted_to}; it can be approved "
-                f"from {review.posted_to + timedelta(days=1)}.",
+                Text(
+                    _(
+                        "The result is publicly posted until %(until)s; it can be approved "
+                        "from %(from)s."
+                    ),
+                    {"until": review.posted_to, "from": review.posted_to + timedelta(days=1)},
+                ),
             )
         if review.open_complaints:
-            return Refusal("open_complaints", "Open complaints must be handled before approval.")
+            return Refusal(
+                "open_complaints", Text(_("Open complaints must be handled before approval."))
+            )
     return None
 
 
@@ -108,14 +157,17 @@ def working_days(start: date, end: date, holidays: Collection[date] = ()) -> int
 
 def posting_problem(
     posted_from: date, posted_to: date, *, minimum: int, holidays: Collection[date] = ()
-) -> str | None:
+) -> Text | None:
     """Why a posting period is too short (None: it is long enough)."""
     if posted_to < posted_from:
-        return "The posting period ends before it starts."
+        return Text(_("The posting period ends before it starts."))
     days = working_days(posted_from, posted_to, holidays)
     if days < minimum:
-        return (
-            f"A result is posted for at least {minimum} working days (Monday–Friday, public "
-            f"holidays excepted); {posted_from} to {posted_to} has {days}."
+        return Text(
+            _(
+                "A result is posted for at least %(minimum)s working days (Monday–Friday, "
+                "public holidays excepted); %(start)s to %(end)s has %(days)s."
+            ),
+            {"minimum": minimum, "start": posted_from, "end": posted_to, "days": days},
         )
     return None

@@ -1,10 +1,11 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ProgramLevel(models.TextChoices):
-    PROGRAM = "program", "Program"
-    PROJECT = "project", "Component project"
-    SUB_PROJECT = "sub_project", "Sub-project"
+    PROGRAM = "program", _("Program")
+    PROJECT = "project", _("Component project")
+    SUB_PROJECT = "sub_project", _("Sub-project")
 
 
 # The program tree: the level each level's nodes sit under (a program is the root).
@@ -16,32 +17,32 @@ PARENT_LEVEL = {
 
 
 class CapitalSource(models.TextChoices):
-    CENTRAL = "central", "Central budget"
-    LOCAL = "local", "Local (counterpart) budget"
-    SOCIAL = "social", "Social mobilisation"
-    POLICY_CREDIT = "policy_credit", "Policy credit (VBSP)"
+    CENTRAL = "central", _("Central budget")
+    LOCAL = "local", _("Local (counterpart) budget")
+    SOCIAL = "social", _("Social mobilisation")
+    POLICY_CREDIT = "policy_credit", _("Policy credit (VBSP)")
 
 
 class PackageKind(models.TextChoices):
-    HEALTH_INSURANCE = "health_insurance", "Health insurance"
-    PREFERENTIAL_LOAN = "preferential_loan", "Preferential loan"
-    HOUSING = "housing", "Housing build / repair"
-    VOCATIONAL_TRAINING = "vocational_training", "Vocational training"
-    LABOUR_EXPORT = "labour_export", "Labour export"
-    LIVELIHOOD_MODEL = "livelihood_model", "Livelihood model"
-    EDUCATION = "education", "Education"
-    ELECTRICITY = "electricity", "Electricity"
-    CASH = "cash", "Cash"
-    IN_KIND = "in_kind", "In kind"
+    HEALTH_INSURANCE = "health_insurance", _("Health insurance")
+    PREFERENTIAL_LOAN = "preferential_loan", _("Preferential loan")
+    HOUSING = "housing", _("Housing build / repair")
+    VOCATIONAL_TRAINING = "vocational_training", _("Vocational training")
+    LABOUR_EXPORT = "labour_export", _("Labour export")
+    LIVELIHOOD_MODEL = "livelihood_model", _("Livelihood model")
+    EDUCATION = "education", _("Education")
+    ELECTRICITY = "electricity", _("Electricity")
+    CASH = "cash", _("Cash")
+    IN_KIND = "in_kind", _("In kind")
 
 
 class AssignmentState(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    APPROVED = "approved", "Approved (budget committed)"
-    DELIVERED = "delivered", "Delivered (disbursing)"
-    COMPLETED = "completed", "Completed"
-    REJECTED = "rejected", "Rejected"
-    CANCELLED = "cancelled", "Cancelled"
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved (budget committed)")
+    DELIVERED = "delivered", _("Delivered (disbursing)")
+    COMPLETED = "completed", _("Completed")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 ACTIVE_STATES = (
@@ -53,9 +54,9 @@ ACTIVE_STATES = (
 
 
 class LedgerKind(models.TextChoices):
-    COMMIT = "commit", "Commitment"
-    RELEASE = "release", "Release of an undisbursed commitment"
-    DISBURSE = "disburse", "Disbursement"
+    COMMIT = "commit", _("Commitment")
+    RELEASE = "release", _("Release of an undisbursed commitment")
+    DISBURSE = "disburse", _("Disbursement")
 
 
 # What each kind of ledger entry does to its allocation's running totals: the counter it moves
@@ -68,11 +69,11 @@ LEDGER_EFFECT = {
 
 
 class ModelType(models.TextChoices):
-    MEDICINAL_PLANTS = "medicinal_plants", "Medicinal plants"
-    BEES = "bees", "Bee keeping"
-    CAGED_FISH = "caged_fish", "Fish in cages"
-    LIVESTOCK = "livestock", "Livestock"
-    OCOP = "ocop", "OCOP product"
-    COMMUNITY_TOURISM = "community_tourism", "Community tourism"
-    CROPS = "crops", "Crops / forestry"
-    OTHER = "other", "Other"
+    MEDICINAL_PLANTS = "medicinal_plants", _("Medicinal plants")
+    BEES = "bees", _("Bee keeping")
+    CAGED_FISH = "caged_fish", _("Fish in cages")
+    LIVESTOCK = "livestock", _("Livestock")
+    OCOP = "ocop", _("OCOP product")
+    COMMUNITY_TOURISM = "community_tourism", _("Community tourism")
+    CROPS = "crops", _("Crops / forestry")
+    OTHER = "other", _("Other")

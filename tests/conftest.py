@@ -1,5 +1,8 @@
 import pytest
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
+from django.test.client import RequestFactory
+from django.utils import translation
 
 from accounts.roles import Role
 from geo.models import Commune
@@ -27,6 +30,39 @@ def _throttling_for_tests(settings, _cache_dir):
         "DEFAULT_THROTTLE_RATES": {"client": "100000/minute", "anon": "100000/minute"},
     }
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(monkeypatch):
+    """The suite speaks English; the product speaks Vietnamese by default (LANGUAGE_CODE "vi").
+
+    Tests assert the English source texts of labels and messages, so in every test:
+    - code called directly (services, rules, serializers) runs with English active;
+    - every test client (Django's, DRF's, the factories' token clients, and the clients that
+      call the WSGI handler directly: the generated client, Schemathesis) sends
+      `Accept-Language: en` unless the client's defaults or the request name another
+      language: a request is then in English as an English-speaking integrator's would be,
+      and LocaleMiddleware still chooses, as in production.
+    tests/i18n/ overrides this fixture (same name, its own conftest) to see the real default:
+    Vietnamese when a request names no language.
+    """
+    base_environ = RequestFactory._base_environ
+
+    def english_unless_named(self, **request):
+        environ = base_environ(self, **request)
+        environ.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+        return environ
+
+    monkeypatch.setattr(RequestFactory, "_base_environ", english_unless_named)
+    handle = WSGIHandler.__call__
+
+    def english_unless_asked(self, environ, start_response):
+        environ.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+        return handle(self, environ, start_response)
+
+    monkeypatch.setattr(WSGIHandler, "__call__", english_unless_asked)
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -200,7 +200,9 @@ SPEC: dict[str, tuple[str | None, str | None, dict[str, Perm | None]]] = {
     "public-poverty-rates": (None, None, {"get": None}),
     "public-page": (None, None, {"get": None}),
 }
-PUBLIC = {"schema", "swagger-ui", "redoc", "login", "logout", "api-root", None}
+# Open to anyone, data-free: the documents, login, the API root, and the choice of language
+# (Django's set_language: it sets a cookie and redirects).
+PUBLIC = {"schema", "swagger-ui", "redoc", "login", "logout", "api-root", "set_language", None}
 
 # Admin pages: model → (permission to view, world key of its rows or None). Pages for which
 # no role suffices (users, tokens of others, login attempts) are for superusers: None.

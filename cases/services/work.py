@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from core.access import Perm, access_for, covers_household
 from core.errors import Conflict, InvalidInput
@@ -59,9 +60,11 @@ def case_assign_cadre(*, case: Case, cadre_id, expected_version: int | None, act
         if not can_be_cadre(cadre, case.household):
             # The same words whether the user exists elsewhere or not at all.
             raise InvalidInput(
-                "This user cannot be the household's cadre: a cadre is an active user whose "
-                "role records follow-ups and whose area covers the household.",
-                fields={"cadre": "Not a possible cadre for this household."},
+                gettext(
+                    "This user cannot be the household's cadre: a cadre is an active user whose "
+                    "role records follow-ups and whose area covers the household."
+                ),
+                fields={"cadre": gettext("Not a possible cadre for this household.")},
             )
     case.cadre = cadre
     case.version += 1
@@ -88,8 +91,8 @@ def case_update(*, case: Case, values: dict[str, Any], expected_version: int | N
 def _check_goal(goal: PlanGoal, household) -> None:
     if goal.assignment_id and goal.assignment.household_id != household.pk:
         raise InvalidInput(
-            "The assignment is not one of this household's.",
-            fields={"assignment": "Not this household's assignment."},
+            gettext("The assignment is not one of this household's."),
+            fields={"assignment": gettext("Not this household's assignment.")},
         )
     if goal.assignment_id and goal.package_id is None:
         goal.package_id = goal.assignment.package_id
@@ -101,9 +104,10 @@ def _save_goal(goal: PlanGoal) -> PlanGoal:
             goal.save()
     except IntegrityError:
         raise Conflict(
-            f"The plan already has a goal for {goal.indicator}.",
+            gettext("The plan already has a goal for %(indicator)s.")
+            % {"indicator": goal.indicator},
             code="goal_exists",
-            fields={"indicator": "Already in the plan."},
+            fields={"indicator": gettext("Already in the plan.")},
         ) from None
     return goal
 
@@ -112,7 +116,7 @@ def _save_goal(goal: PlanGoal) -> PlanGoal:
 def goal_add(*, case: Case, values: dict[str, Any], actor) -> PlanGoal:
     """Add a goal to the plan of an active case."""
     case = lock_for_change(CASES, case.pk, actor=actor, perm=Perm.CASES_MANAGE)
-    require_state(case, "add a goal to", "a case", [CaseState.ACTIVE])
+    require_state(case, gettext("add a goal to"), gettext("a case"), [CaseState.ACTIVE])
     goal = PlanGoal(case=case, due_date=values.pop("due_date", None) or case.target_date)
     for name, value in values.items():
         if name in GOAL_FIELDS:
@@ -156,16 +160,21 @@ def follow_up_schedule(
     """Schedule a contact with the household (by default by the case's cadre)."""
     case = lock_for_change(CASES, case.pk, actor=actor, perm=Perm.FOLLOW_UP_RECORD)
     require_state(
-        case, "schedule a follow-up of", "a case", [CaseState.ACTIVE, CaseState.MONITORING]
+        case,
+        gettext("schedule a follow-up of"),
+        gettext("a case"),
+        [CaseState.ACTIVE, CaseState.MONITORING],
     )
     cadre = case.cadre
     if cadre_id is not None and cadre_id != case.cadre_id:
         cadre = get_user_model().objects.filter(pk=cadre_id).first()
         if not can_be_cadre(cadre, case.household):
             raise InvalidInput(
-                "This user cannot visit the household: a cadre is an active user whose role "
-                "records follow-ups and whose area covers the household.",
-                fields={"cadre": "Not a possible cadre for this household."},
+                gettext(
+                    "This user cannot visit the household: a cadre is an active user whose role "
+                    "records follow-ups and whose area covers the household."
+                ),
+                fields={"cadre": gettext("Not a possible cadre for this household.")},
             )
     return FollowUp.objects.create(
         case=case, cadre=cadre, kind=kind, scheduled_on=scheduled_on, next_step=next_step
@@ -196,18 +205,22 @@ def follow_up_record(
     )
     if follow_up.done_on is not None:
         raise Conflict(
-            f"This follow-up was already recorded as done on {follow_up.done_on}.",
+            gettext("This follow-up was already recorded as done on %(done_on)s.")
+            % {"done_on": follow_up.done_on},
             code="already_recorded",
         )
     if done_on < follow_up.case.opened_on:
         raise InvalidInput(
-            "A follow-up cannot be done before its case opened.",
-            fields={"done_on": f"Before the case opened ({follow_up.case.opened_on})."},
+            gettext("A follow-up cannot be done before its case opened."),
+            fields={
+                "done_on": gettext("Before the case opened (%(opened_on)s).")
+                % {"opened_on": follow_up.case.opened_on}
+            },
         )
     if next_visit_on is not None and next_visit_on <= done_on:
         raise InvalidInput(
-            "The next visit comes after this one.",
-            fields={"next_visit_on": "Must be after done_on."},
+            gettext("The next visit comes after this one."),
+            fields={"next_visit_on": gettext("Must be after done_on.")},
         )
     follow_up.done_on = done_on
     follow_up.findings = findings

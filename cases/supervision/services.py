@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from cases.models import Finding
@@ -121,15 +122,22 @@ def finding_resolve(
     check_version(finding.version, expected_version)
     if status not in RESOLVED:
         raise InvalidInput(
-            f"Status {status!r} is not a resolution.",
-            fields={"status": f"One of: {', '.join(RESOLVED)}."},
+            gettext("Status %(status)s is not a resolution.") % {"status": f"{status!r}"},
+            fields={"status": gettext("One of: %(join)s.") % {"join": ", ".join(RESOLVED)}},
         )
     if not (note or "").strip():
-        raise InvalidInput("A resolution needs a note.", fields={"note": "Required."})
+        raise InvalidInput(
+            gettext("A resolution needs a note."), fields={"note": gettext("Required.")}
+        )
     if finding.cadre_id is not None and finding.cadre_id == getattr(actor, "pk", None):
-        raise NotAllowed("A finding about you is resolved by someone else.", code="own_finding")
+        raise NotAllowed(
+            gettext("A finding about you is resolved by someone else."), code="own_finding"
+        )
     if finding.status != FindingStatus.OPEN and finding.status == status:
-        raise Conflict(f"The finding is already {status}.", code="illegal_transition")
+        raise Conflict(
+            gettext("The finding is already %(status)s.") % {"status": status},
+            code="illegal_transition",
+        )
     finding.status = status
     finding.resolution_note = note.strip()
     finding.resolved_by = user_of(actor)

@@ -16,6 +16,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext, gettext_lazy
 from django.views import defaults
 from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
@@ -31,7 +32,7 @@ PROBLEM_TYPE_BASE = "https://poverty.quangninh.gov.vn/problems/"
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
+    default_detail = gettext_lazy("Request body too large.")
     default_code = "payload_too_large"
 
 
@@ -76,8 +77,8 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
         request,
         status=404,
         code="not_found",
-        title="Not found.",
-        detail="No such resource.",
+        title=gettext("Not found."),
+        detail=gettext("No such resource."),
     )
 
 
@@ -91,14 +92,14 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
             status=413,
             code=PayloadTooLarge.default_code,
             title=str(PayloadTooLarge.default_detail),
-            detail="The form data is larger than the API takes.",
+            detail=gettext("The form data is larger than the API takes."),
         )
     return problem_response(
         request,
         status=400,
         code="bad_request",
-        title="Bad request.",
-        detail="The request could not be read.",
+        title=gettext("Bad request."),
+        detail=gettext("The request could not be read."),
     )
 
 
@@ -110,8 +111,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
         request,
         status=500,
         code="error",
-        title="A server error occurred.",
-        detail="A server error occurred.",
+        title=gettext("A server error occurred."),
+        detail=gettext("A server error occurred."),
     )
 
 
@@ -148,13 +149,13 @@ class ProblemExceptionHandler(ExceptionHandler):
             )
             return exceptions.ValidationError(detail)
         if isinstance(exc, RequestDataTooBig):  # form fields beyond DATA_UPLOAD_MAX_MEMORY_SIZE
-            return PayloadTooLarge("The form data is larger than the API takes.")
+            return PayloadTooLarge(gettext("The form data is larger than the API takes."))
         if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
             return exceptions.ParseError(str(exc))
         if isinstance(exc, IntegrityError):
             # A race lost against a unique or check constraint: a conflict, not a crash.
             error = Conflict(
-                "The change conflicts with existing data; nothing was written.",
+                gettext("The change conflicts with existing data; nothing was written."),
                 code="integrity_conflict",
             )
             return DomainAPIException(error, error.status)
@@ -180,11 +181,10 @@ class ProblemFormatter(ExceptionFormatter):
         domain = getattr(exc, "domain_error", None)
         errors = flatten_errors(exc.detail) if not isinstance(exc.detail, str) else []
         if isinstance(exc, exceptions.ValidationError):
-            code, title = "validation_error", "Invalid input"
-            detail = (
-                "; ".join(f"{e.attr}: {e.detail}" if e.attr else e.detail for e in errors)
-                or "The request is not valid."
-            )
+            code, title = "validation_error", gettext("Invalid input")
+            detail = "; ".join(
+                f"{e.attr}: {e.detail}" if e.attr else e.detail for e in errors
+            ) or gettext("The request is not valid.")
         elif domain is not None:
             code, title, detail = domain.code, domain.title, domain.detail
         else:

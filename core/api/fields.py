@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 INT32_MIN, INT32_MAX = BaseDatabaseOperations.integer_field_ranges["IntegerField"]
@@ -40,9 +41,9 @@ def integer_range(model_field: models.Field) -> tuple[int, int]:
 
 def date_problem(value: date, *, not_future: bool = False) -> str | None:
     if value < MIN_DATE:
-        return "Dates before 1900 are not accepted."
+        return gettext("Dates before 1900 are not accepted.")
     if not_future and value > timezone.localdate():
-        return "Cannot be in the future."
+        return gettext("Cannot be in the future.")
     return None
 
 
@@ -50,17 +51,17 @@ def datetime_problem(value: datetime, *, max_ahead: timedelta | None = None) -> 
     """Checks an aware datetime as it was written (before any conversion)."""
     offset = value.utcoffset()
     if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-        return "A UTC offset runs from -14:00 to +14:00."
+        return gettext("A UTC offset runs from -14:00 to +14:00.")
     if offset is None:  # naive: local time
         value = value.replace(tzinfo=timezone.get_current_timezone())
     try:
         utc = value.astimezone(UTC)
     except OverflowError:
-        return "Out of range."
+        return gettext("Out of range.")
     if utc < datetime(MIN_DATE.year, 1, 1, tzinfo=UTC):
-        return "Dates before 1900 are not accepted."
+        return gettext("Dates before 1900 are not accepted.")
     if max_ahead is not None and utc > timezone.now() + max_ahead:
-        return "Cannot be in the future."
+        return gettext("Cannot be in the future.")
     return None
 
 
@@ -80,7 +81,7 @@ class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def run_validation(self, data=serializers.empty):
         if data == "":
             raise serializers.ValidationError(
-                "An empty string is not an id; send null for none.", code="incorrect_type"
+                gettext("An empty string is not an id; send null for none."), code="incorrect_type"
             )
         return super().run_validation(data)
 

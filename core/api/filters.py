@@ -9,6 +9,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db import models
+from django.utils.translation import gettext
 from django_filters import fields as filter_fields
 from django_filters import rest_framework
 
@@ -41,7 +42,7 @@ class StrictBooleanField(forms.Field):
         if text in ("", "none"):
             return None
         if text not in ("true", "false"):
-            raise forms.ValidationError("Must be true or false.", code="invalid")
+            raise forms.ValidationError(gettext("Must be true or false."), code="invalid")
         return text == "true"
 
 

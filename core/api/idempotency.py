@@ -33,6 +33,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -53,8 +54,9 @@ _LOCK_CLASS = 0x1DE7  # the first key of our advisory locks (the second: the use
 def _valid_key(raw: str) -> str:
     if not KEY_PATTERN.fullmatch(raw):
         raise InvalidInput(
-            f"The {HEADER} header must be 1 to 255 visible ASCII characters (no spaces).",
-            fields={HEADER: "1 to 255 visible ASCII characters (no spaces)."},
+            gettext("The %(header)s header must be 1 to 255 visible ASCII characters (no spaces).")
+            % {"header": HEADER},
+            fields={HEADER: gettext("1 to 255 visible ASCII characters (no spaces).")},
             code="invalid_idempotency_key",
         )
     return raw
@@ -96,8 +98,9 @@ def _claim(user_pk, key: str) -> None:
         (taken,) = cursor.fetchone()
     if not taken:
         raise Conflict(
-            f"A request with this {HEADER} is still being processed; retry in a moment.",
-            fields={HEADER: "A request with this key is in progress."},
+            gettext("A request with this %(header)s is still being processed; retry in a moment.")
+            % {"header": HEADER},
+            fields={HEADER: gettext("A request with this key is in progress.")},
             code="idempotency_key_in_flight",
         )
 
@@ -165,16 +168,26 @@ def idempotent(view_method):
             if record is not None:
                 if record.request_hash != digest:
                     raise Conflict(
-                        f"This {HEADER} was already used for a different request "
-                        f"({record.method} {record.path} or another body).",
-                        fields={HEADER: "Already used for a different request."},
+                        (
+                            gettext(
+                                "This %(header)s was already used for a different request "
+                                "(%(method)s %(path)s or another body)."
+                            )
+                            % {"header": HEADER, "method": record.method, "path": record.path}
+                        ),
+                        fields={HEADER: gettext("Already used for a different request.")},
                         code="idempotency_key_reused",
                     )
                 if record.access != access_digest(request.user):
                     raise Conflict(
-                        f"Your role or area changed since this {HEADER} was used: send the "
-                        "request with a new key.",
-                        fields={HEADER: "Used under other rights."},
+                        (
+                            gettext(
+                                "Your role or area changed since this %(header)s was used: "
+                                "send the request with a new key."
+                            )
+                            % {"header": HEADER}
+                        ),
+                        fields={HEADER: gettext("Used under other rights.")},
                         code="idempotency_key_rights_changed",
                     )
                 return _replay(record)

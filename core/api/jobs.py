@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -112,7 +113,7 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
         job = self.get_object()
         name = (job.report or {}).get("file")
         if job.status != JobStatus.SUCCEEDED or not name:
-            raise Conflict("This job has no file to download (yet).", code="no_file")
+            raise Conflict(gettext("This job has no file to download (yet)."), code="no_file")
         path = files.job_file(job, files.media_path(name))
         return FileResponse(
             path.open("rb"),
@@ -139,10 +140,11 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
         succeeded; 410 when its files expired."""
         job = self.get_object()
         if job.status == JobStatus.SUCCEEDED:
-            raise Conflict("The job has already succeeded.", code="job_done")
+            raise Conflict(gettext("The job has already succeeded."), code="job_done")
         files.require_kept(job)
         if not jobs.requeue(job):
             raise Conflict(
-                "A worker is running this job; follow it at GET /jobs/{id}/.", code="job_running"
+                gettext("A worker is running this job; follow it at GET /jobs/{id}/."),
+                code="job_running",
             )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from core.text import NUL_CHARACTER, printable, text_problem
 
@@ -58,7 +59,13 @@ class RequestLimitsMiddleware:
         if length < 0:
             return _invalid(
                 request,
-                [{"field": "Content-Length", "code": "invalid", "reason": "Not a byte count."}],
+                [
+                    {
+                        "field": "Content-Length",
+                        "code": "invalid",
+                        "reason": gettext("Not a byte count."),
+                    }
+                ],
             )
         limit = body_limit(view_func, request.content_type or "")
         if length > limit:
@@ -67,8 +74,15 @@ class RequestLimitsMiddleware:
                 status=413,
                 code=PayloadTooLarge.default_code,
                 title=str(PayloadTooLarge.default_detail),
-                detail=f"The body is {length:,} bytes; this endpoint takes at most {limit:,} "
-                f"bytes of {request.content_type or 'this type'}.",
+                detail=gettext(
+                    "The body is %(length)s bytes; this endpoint takes at most %(limit)s bytes "
+                    "of %(type)s."
+                )
+                % {
+                    "length": f"{length:,}",
+                    "limit": f"{limit:,}",
+                    "type": request.content_type or gettext("this type"),
+                },
             )
         errors = []
         for name, values in request.GET.lists():
@@ -80,7 +94,7 @@ class RequestLimitsMiddleware:
         for key, value in request.META.items():
             if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
                 header = key[5:].replace("_", "-").title()
-                reason = "Contains a NUL character."
+                reason = gettext("Contains a NUL character.")
                 errors.append({"field": header, "code": NUL_CHARACTER, "reason": reason})
         if errors:
             return _invalid(request, errors)

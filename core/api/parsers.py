@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext, ngettext
 from rest_framework import parsers, renderers
 from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 
@@ -51,14 +52,22 @@ def decode(raw: bytes) -> str:
 def loads(text: str) -> Any:
     """Parsed JSON, its nesting capped at API_MAX_JSON_DEPTH levels."""
     too_deep = ParseError(
-        f"JSON nested deeper than {max_depth()} levels.", code="too_deeply_nested"
+        ngettext(
+            "JSON nested deeper than %(max_depth)s level.",
+            "JSON nested deeper than %(max_depth)s levels.",
+            max_depth(),
+        )
+        % {"max_depth": max_depth()},
+        code="too_deeply_nested",
     )
     try:
         data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except RecursionError:  # nested a thousand levels or so
         raise too_deep from None
     except ValueError as exc:
-        raise ParseError(f"JSON parse error - {printable(str(exc))}") from None
+        raise ParseError(
+            gettext("JSON parse error - %(printable)s") % {"printable": printable(str(exc))}
+        ) from None
     if _depth(data) > max_depth():
         raise too_deep
     return data

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from core.access import Perm, access_for, refusal_message
@@ -23,7 +24,7 @@ class AreaRolePermission(BasePermission):
     that may (`core.access.refusal_message`).
     """
 
-    message = "Your role does not allow this operation."
+    message = gettext_lazy("Your role does not allow this operation.")
 
     def has_permission(self, request, view) -> bool:
         perm = required_perm(request, view)

@@ -13,8 +13,10 @@ import re
 from types import SimpleNamespace
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import warn
+from drf_spectacular.generators import SchemaGenerator as BaseSchemaGenerator
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiParameter
@@ -25,6 +27,17 @@ from core.access import roles_allowed
 from .errors import PROBLEM_TYPE_BASE
 from .filters import IntegerFilter
 from .permissions import required_perm
+
+
+class SchemaGenerator(BaseSchemaGenerator):
+    """The document is written in English whatever the active language (Vietnamese by
+    default): integrators read one stable text, and the committed openapi.yaml does not change
+    with the language of the shell that generated it. Lazy labels are resolved to strings in
+    get_schema (drf_spectacular.plumbing.normalize_result_object)."""
+
+    def get_schema(self, request=None, public=False):
+        with translation.override("en"):
+            return super().get_schema(request=request, public=public)
 
 
 class FieldErrorSerializer(serializers.Serializer):

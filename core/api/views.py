@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.mixins import ListModelMixin
@@ -53,11 +54,12 @@ class KnownQueryParamsMixin:
             unknown = sorted(set(request.query_params) - known)
             if unknown:
                 raise ValidationError(
-                    {name: ["Unknown parameter."] for name in unknown}, code="unknown_parameter"
+                    {name: [gettext("Unknown parameter.")] for name in unknown},
+                    code="unknown_parameter",
                 )
             empty = sorted(k for k, values in request.query_params.lists() if "" in values)
             if empty:
-                message = "Empty value: give a value, or leave the parameter out."
+                message = gettext("Empty value: give a value, or leave the parameter out.")
                 raise ValidationError({name: [message] for name in empty}, code="empty_parameter")
 
     def known_query_params(self) -> set[str] | None:
@@ -218,7 +220,8 @@ def expected_version(request) -> int | None:
         return int(raw)
     except (TypeError, ValueError):
         raise InvalidInput(
-            f"Version {raw!r} is not a whole number.", fields={"version": "Must be a whole number."}
+            gettext("Version %(raw)s is not a whole number.") % {"raw": f"{raw!r}"},
+            fields={"version": gettext("Must be a whole number.")},
         ) from None
 
 

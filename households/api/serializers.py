@@ -1,4 +1,5 @@
 from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
@@ -176,7 +177,7 @@ class HouseholdWriteSerializer(ModelSerializer):
         allow_null=True,
         allow_blank=True,
         help_text="The Home Affairs registry's household ID (visible ASCII, up to 64).",
-        error_messages={"invalid": "Visible ASCII characters only (no spaces), up to 64."},
+        error_messages={"invalid": _("Visible ASCII characters only (no spaces), up to 64.")},
     )
     phone = serializers.RegexField(
         api_pattern(PHONE),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -93,7 +94,8 @@ class ChangesView(KnownQueryParamsMixin, APIView):
         if not page and p["after"] and not ChangeEvent.objects.filter(seq=p["after"]).exists():
             # Every `next_after` this feed hands out is the position of an event it served.
             raise serializers.ValidationError(
-                {"after": ["Not a position of this feed (past its end)."]}, code="past_the_end"
+                {"after": [gettext("Not a position of this feed (past its end).")]},
+                code="past_the_end",
             )
         has_more = len(page) > p["limit"]
         page = page[: p["limit"]]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpResponse
+from django.utils.translation import gettext, ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -60,7 +61,10 @@ class NDJSONParser(BaseParser):
             try:
                 records.append(loads(line))
             except ParseError as exc:
-                raise ParseError(f"Line {number}: {exc.detail}") from None
+                raise ParseError(
+                    gettext("Line %(number)s: %(detail)s")
+                    % {"number": number, "detail": exc.detail}
+                ) from None
         return records
 
 
@@ -117,16 +121,30 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
             records = records["records"]
         if not isinstance(records, list):
             raise InvalidInput(
-                'The body is JSON {"records": [...]} (or a bare array of records), or NDJSON '
-                "(one record per line).",
-                fields={"non_field_errors": "Expected a list of records."},
+                gettext(
+                    'The body is JSON {"records": [...]} (or a bare array of records), or NDJSON '
+                    "(one record per line)."
+                ),
+                fields={"non_field_errors": gettext("Expected a list of records.")},
                 code="not_a_list",
             )
         if len(records) > BODY_LIMIT:
             raise InvalidInput(
-                f"{len(records):,} records: a body holds at most {BODY_LIMIT:,}; upload a file "
-                "(multipart/form-data, field `file`).",
-                fields={"non_field_errors": f"At most {BODY_LIMIT} records in a body."},
+                (
+                    gettext(
+                        "%(count)s records: a body holds at most %(limit)s; upload a file "
+                        "(multipart/form-data, field `file`)."
+                    )
+                    % {"count": f"{len(records):,}", "limit": f"{BODY_LIMIT:,}"}
+                ),
+                fields={
+                    "non_field_errors": ngettext(
+                        "At most %(limit)s record in a body.",
+                        "At most %(limit)s records in a body.",
+                        BODY_LIMIT,
+                    )
+                    % {"limit": BODY_LIMIT}
+                },
                 code="too_many_records",
             )
         if len(records) > INLINE_LIMIT:
@@ -138,13 +156,21 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
     def _upload(self, request, dry_run: bool) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
-            raise InvalidInput("Upload the registry file as `file`.", fields={"file": "Required."})
+            raise InvalidInput(
+                gettext("Upload the registry file as `file`."),
+                fields={"file": gettext("Required.")},
+            )
         fmt = request.data.get("format") or sync.detect_format(upload.name, upload.content_type)
         if fmt not in sync.FORMATS:
             raise InvalidInput(
-                f"Cannot tell the format of {upload.name}: use .json, .ndjson or .csv, or send "
-                "`format`.",
-                fields={"format": f"One of {', '.join(sync.FORMATS)}."},
+                (
+                    gettext(
+                        "Cannot tell the format of %(name)s: use .json, .ndjson or .csv, or "
+                        "send `format`."
+                    )
+                    % {"name": upload.name}
+                ),
+                fields={"format": gettext("One of %(join)s.") % {"join": ", ".join(sync.FORMATS)}},
             )
         return self._enqueue(request, upload.chunks(), fmt, dry_run)
 
@@ -163,7 +189,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
         if job is None or not (
             access_for(request.user).everywhere or job.created_by_id == request.user.pk
         ):
-            raise NotFound("No such registry sync job.")
+            raise NotFound(gettext("No such registry sync job."))
         files.job_file(job, sync.report_path(job))  # 410 once expired
         response = HttpResponse(content_type=spreadsheet.CONTENT_TYPE)
         response["Content-Disposition"] = (

@@ -20,6 +20,7 @@ import uuid
 from typing import Any
 
 from django.db.models import Max, Prefetch
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -79,9 +80,9 @@ class UploadSerializer(serializers.Serializer):
     def validate(self, attrs):
         creates = attrs["kind"] == UploadKind.HOUSEHOLD_CREATE
         if creates and attrs.get("based_on_version") is not None:
-            raise ValidationError({"based_on_version": "Omit it for household_create."})
+            raise ValidationError({"based_on_version": gettext("Omit it for household_create.")})
         if not creates and attrs.get("based_on_version") is None:
-            raise ValidationError({"based_on_version": "This field is required."})
+            raise ValidationError({"based_on_version": gettext("This field is required.")})
         return attrs
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from cases import services as cases
@@ -58,7 +59,7 @@ def _household_of(kind: str, body: Any, access: Access) -> Household:
     """The household the upload is about, if it is in the uploader's area (one outside it is
     "unknown", as it would be to a GET)."""
     if not isinstance(body, dict):
-        raise ValidationError({"body": "Must be an object."})
+        raise ValidationError({"body": gettext("Must be an object.")})
     field = {UploadKind.MEMBER_EDIT: "body.member", UploadKind.VISIT: "body.follow_up"}.get(
         kind, "body.household"
     )
@@ -85,9 +86,9 @@ def _household_of(kind: str, body: Any, access: Access) -> Household:
         ValueError,
         TypeError,
     ) as exc:
-        raise ValidationError({field: "Unknown or missing."}) from exc
+        raise ValidationError({field: gettext("Unknown or missing.")}) from exc
     if not covers_household(access, household):
-        raise ValidationError({field: "Unknown or missing."})
+        raise ValidationError({field: gettext("Unknown or missing.")})
     return household
 
 
@@ -130,7 +131,9 @@ def _client_uuid(value: Any, field: str) -> uuid.UUID:
     except ValueError:
         parsed = None
     if parsed is None or parsed.version not in CLIENT_UUID_VERSIONS:
-        raise ValidationError({field: "Required: a UUID generated on the device (v7 or v4)."})
+        raise ValidationError(
+            {field: gettext("Required: a UUID generated on the device (v7 or v4).")}
+        )
     return parsed
 
 
@@ -139,21 +142,23 @@ def _check_new_household(body: Any, access: Access) -> None:
     v4, distinct), and a commune (and village) inside the uploader's area: otherwise it is
     refused and nothing is stored. Everything else is the registry service's to check."""
     if not isinstance(body, dict):
-        raise ValidationError({"body": "Must be an object."})
+        raise ValidationError({"body": gettext("Must be an object.")})
     _client_uuid(body.get("id"), "body.id")
     members = body.get("members")
     if not isinstance(members, list) or not members:
-        raise ValidationError({"body.members": "At least one member, the head, is required."})
+        raise ValidationError(
+            {"body.members": gettext("At least one member, the head, is required.")}
+        )
     seen: set[uuid.UUID] = set()
     for index, member in enumerate(members):
         field = f"body.members.{index}.id"
         member_id = _client_uuid(member.get("id") if isinstance(member, dict) else None, field)
         if member_id in seen:
-            raise ValidationError({field: "Used twice in this household."})
+            raise ValidationError({field: gettext("Used twice in this household.")})
         seen.add(member_id)
     commune = Commune.objects.filter(code=str(body.get("commune"))).first()
     if commune is None:
-        raise ValidationError({"body.commune": "Unknown or missing."})
+        raise ValidationError({"body.commune": gettext("Unknown or missing.")})
     try:
         village = Village.objects.filter(pk=body.get("village")).first()
     except (DjangoValidationError, ValueError, TypeError):
@@ -273,8 +278,8 @@ def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bo
     if existing is not None:
         if existing.body_hash != digest or existing.user_id != user.pk:
             raise Conflict(
-                "This client_id was already used for a different upload.",
-                fields={"client_id": "Already used with another body."},
+                gettext("This client_id was already used for a different upload."),
+                fields={"client_id": gettext("Already used with another body.")},
                 code="client_id_reused",
             )
         return existing, False
@@ -331,11 +336,14 @@ def field_upload_resolve(*, actor, upload: FieldUpload, action: str, note: str) 
     require_household(access, upload.household)
     if upload.user_id == actor.pk:
         raise NotAllowed(
-            "You uploaded this; another officer must resolve the conflict.",
+            gettext("You uploaded this; another officer must resolve the conflict."),
             code="own_upload",
         )
     if upload.status != UploadStatus.CONFLICT:
-        raise Conflict(f"The upload is {upload.status}, not a conflict.", code="not_conflict")
+        raise Conflict(
+            gettext("The upload is %(status)s, not a conflict.") % {"status": upload.status},
+            code="not_conflict",
+        )
     if action == "apply":
         current = current_version(upload.kind, upload.body, upload.household)
         upload.result = field_upload_apply(upload, version=current, actor=actor)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from django.utils.translation import gettext
+
 from core.errors import InvalidInput
 from core.text import printable
 
@@ -85,25 +87,26 @@ def iter_json_array(stream: IO[str], bufsize: int = 1 << 20) -> Iterator[Any]:
             more()
 
     if peek() != "[":
-        raise MalformedFile("The file is not a JSON array of records.")
+        raise MalformedFile(gettext("The file is not a JSON array of records."))
     pos += 1
     if peek() == "]":
         return
     index = -1
     while True:
         if peek() == "":
-            raise MalformedFile("Invalid JSON: the array is not closed.")
+            raise MalformedFile(gettext("Invalid JSON: the array is not closed."))
         while True:
             try:
                 item, end = decoder.raw_decode(buf, pos)
             except json.JSONDecodeError as exc:
                 if eof:
-                    raise MalformedFile(f"Invalid JSON: {exc}") from None
+                    raise MalformedFile(gettext("Invalid JSON: %(exc)s") % {"exc": exc}) from None
                 more()
                 continue
             except RecursionError:  # where such a record ends is not known: the file stops
                 raise MalformedFile(
-                    f"Invalid JSON: record {index + 1} is nested too deeply."
+                    gettext("Invalid JSON: record %(value)s is nested too deeply.")
+                    % {"value": index + 1}
                 ) from None
             if end >= len(buf) and not eof:  # a number or literal may go on in the next read
                 more()
@@ -117,7 +120,7 @@ def iter_json_array(stream: IO[str], bufsize: int = 1 << 20) -> Iterator[Any]:
         if separator == "]":
             return
         if separator != ",":
-            raise MalformedFile("Invalid JSON: expected ',' or ']' between records.")
+            raise MalformedFile(gettext("Invalid JSON: expected ',' or ']' between records."))
 
 
 def iter_ndjson(stream: IO[str]) -> Iterator[Any]:
@@ -136,7 +139,9 @@ def iter_csv(stream: IO[str]) -> Iterator[Any]:
     reader = csv.DictReader(stream)
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise MalformedFile(f"The CSV header lacks the column(s) {', '.join(missing)}.")
+        raise MalformedFile(
+            gettext("The CSV header lacks the column(s) %(join)s.") % {"join": ", ".join(missing)}
+        )
     for key, group in itertools.groupby(reader, key=lambda row: row["household_external_id"]):
         rows = list(group)
         first = rows[0]
@@ -179,7 +184,10 @@ _TEXT = {"encoding": "utf-8-sig", "errors": "surrogateescape"}
 
 def read_records(path: Path, fmt: str) -> Iterator[Any]:
     if fmt not in FORMATS:
-        raise MalformedFile(f"Unknown format {fmt!r}; one of {', '.join(FORMATS)}.")
+        raise MalformedFile(
+            gettext("Unknown format %(fmt)s; one of %(join)s.")
+            % {"fmt": f"{fmt!r}", "join": ", ".join(FORMATS)}
+        )
     with open(path, **_TEXT, newline="" if fmt == "csv" else None) as stream:
         if fmt == "json":
             yield from iter_json_array(stream)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, ngettext
 
 from core import files, jobs
 from core.ids import new_id
@@ -97,7 +98,14 @@ def _run_chunk(
             return _run_chunk(records[:half], ctx, dry_run, read_state) + _run_chunk(
                 records[half:], ctx, dry_run, read_state
             )
-    raise ConcurrentChange(f"Rows kept changing during {MAX_ATTEMPTS} attempts; try again.")
+    raise ConcurrentChange(
+        ngettext(
+            "Rows kept changing during %(attempts)s attempt; try again.",
+            "Rows kept changing during %(attempts)s attempts; try again.",
+            MAX_ATTEMPTS,
+        )
+        % {"attempts": MAX_ATTEMPTS}
+    )
 
 
 # ---------------------------------------------------------------------------- entry points
@@ -168,7 +176,10 @@ def stage_upload(
     after the job (core.files), and queue the "registry_sync" job that syncs it as
     `actor`. `chunk_size` records make a chunk (default CHUNK_SIZE)."""
     if fmt not in formats.FORMATS:
-        raise formats.MalformedFile(f"Unknown format {fmt!r}; one of {', '.join(formats.FORMATS)}.")
+        raise formats.MalformedFile(
+            gettext("Unknown format %(fmt)s; one of %(join)s.")
+            % {"fmt": f"{fmt!r}", "join": ", ".join(formats.FORMATS)}
+        )
     job_id = new_id()
     relative = upload_path(job_id, fmt)
     with files.open_private(files.media_path(relative), "wb") as stream:

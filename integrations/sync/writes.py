@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from core.audit import HISTORY_BOOKKEEPING, Channel
 from core.errors import Conflict
@@ -190,7 +191,7 @@ def write_plan(planner: Planner, ctx: Context) -> None:
             WHERE t.id = p.id AND p.op <> 'create' AND t.version = p.old_version"""
         )
         if cursor.rowcount != sum(1 for r in households if r["op"] != "create"):
-            raise ConcurrentChange("A household changed while the chunk was being synced.")
+            raise ConcurrentChange(gettext("A household changed while the chunk was being synced."))
         # Pass 1: every update, a new head not yet (whoever steps down goes first, so the
         # one-present-head constraint holds after each row); pass 2: the new heads.
         cursor.execute(
@@ -206,7 +207,7 @@ def write_plan(planner: Planner, ctx: Context) -> None:
             [Relationship.OTHER_RELATIVE],
         )
         if cursor.rowcount != sum(1 for r in members if r["op"] != "create"):
-            raise ConcurrentChange("A member changed while the chunk was being synced.")
+            raise ConcurrentChange(gettext("A member changed while the chunk was being synced."))
         cursor.execute(
             f"""UPDATE {m} AS t SET relationship = %s FROM {M_PLAN.name} AS p
             WHERE t.id = p.id AND p.promote""",

@@ -99,9 +99,23 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+# Engine 1.0.0 read a waste treatment the survey did not record as this value (rules.legacy):
+# its explanations name it in words too, never as the raw value.
+NOT_RECORDED = "not recorded"
+_NOT_RECORDED_NAMES = ("chưa ghi nhận", "Not recorded")
+
+
+def _names(kind: str, code: str) -> tuple[str, str]:
+    if code == NOT_RECORDED:
+        return _NOT_RECORDED_NAMES
+    return CODES[kind].get(code, (code, code))
+
+
 def vi(kind: str, code: str) -> str:
-    return CODES[kind].get(code, (code, code))[0]
+    """The Vietnamese name of an answer code, as explanations write it (lower case)."""
+    return _names(kind, code)[0]
 
 
 def en(kind: str, code: str) -> str:
-    return CODES[kind].get(code, (code, code))[1].lower()
+    """The English name of an answer code, as explanations write it (lower case)."""
+    return _names(kind, code)[1].lower()

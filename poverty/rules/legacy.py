@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from .codes import NOT_RECORDED
 from .facts import HouseholdFacts
 
 # What version 1.0.0 read when a parameter was not stored (its defaults, kept to reproduce the
@@ -94,5 +95,5 @@ def _legacy_facts(facts: HouseholdFacts) -> HouseholdFacts:
     return facts._replace(
         members=members,
         devices=facts.devices or frozenset(),
-        waste_treatment=facts.waste_treatment or "not recorded",
+        waste_treatment=facts.waste_treatment or NOT_RECORDED,
     )

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.access import Perm, user_of
 from core.errors import Conflict, InvalidInput
@@ -49,18 +50,28 @@ def _require_step(a: Assessment, step: str, today: date) -> None:
     if refusal is not None:
         allowed = workflow.allowed(review)
         raise Conflict(
-            f"{refusal.reason} Allowed now: {', '.join(allowed) or 'none (the review is over)'}.",
+            gettext("%(reason)s Allowed now: %(value)s.")
+            % {
+                "reason": refusal.text.render(gettext),
+                "value": ", ".join(allowed) or gettext("none (the review is over)"),
+            },
             code=refusal.code,
-            fields={"state": f"Is {a.state}."},
+            fields={"state": gettext("Is %(state)s.") % {"state": a.state}},
             extra={"allowed": allowed},
         )
 
 
 def _require_past(today: date, **dates: date) -> None:
     """400 naming each date that lies after `today`: what has happened is not in the future."""
-    future = {name: "Cannot be in the future." for name, day in dates.items() if day > today}
+    future = {
+        name: gettext("Cannot be in the future.") for name, day in dates.items() if day > today
+    }
     if future:
-        raise InvalidInput(f"{', '.join(future)}: cannot be after today ({today}).", fields=future)
+        raise InvalidInput(
+            gettext("%(join)s: cannot be after today (%(today)s).")
+            % {"join": ", ".join(future), "today": today},
+            fields=future,
+        )
 
 
 def _step(
@@ -109,14 +120,14 @@ def assessment_record_meeting(
     _require_step(a, workflow.VILLAGE_MEETING, today)
     if attendees < 1 or not 0 <= agreeing <= attendees:
         raise InvalidInput(
-            "Agreeing votes must be between 0 and the number of attendees.",
-            fields={"agreeing": f"0 to {attendees}."},
+            gettext("Agreeing votes must be between 0 and the number of attendees."),
+            fields={"agreeing": gettext("0 to %(attendees)s.") % {"attendees": attendees}},
         )
     _require_past(today, meeting_date=meeting_date)
     if meeting_date < a.survey.survey_date:
         raise InvalidInput(
-            "The meeting cannot be before the survey.",
-            fields={"meeting_date": "Before the survey date."},
+            gettext("The meeting cannot be before the survey."),
+            fields={"meeting_date": gettext("Before the survey date.")},
         )
     a.meeting_date, a.meeting_attendees, a.meeting_agreeing = meeting_date, attendees, agreeing
     agreed = agreeing * 2 >= attendees  # at least 50% of attendees
@@ -156,8 +167,8 @@ def assessment_post(
     _require_past(today, posted_from=posted_from)
     if a.meeting_date and posted_from < a.meeting_date:
         raise InvalidInput(
-            "Posting starts after the village meeting.",
-            fields={"posted_from": "Before the meeting."},
+            gettext("Posting starts after the village meeting."),
+            fields={"posted_from": gettext("Before the meeting.")},
         )
     problem = workflow.posting_problem(
         posted_from,
@@ -166,7 +177,8 @@ def assessment_post(
         holidays=settings.POVERTY_PUBLIC_HOLIDAYS,
     )
     if problem:
-        raise InvalidInput(problem, fields={"posted_to": problem})
+        text = problem.render(gettext)
+        raise InvalidInput(text, fields={"posted_to": text})
     a.posted_from, a.posted_to = posted_from, posted_to
     return _step(
         a,
@@ -209,7 +221,10 @@ def complaint_resolve(*, complaint: Complaint, upheld: bool, resolution: str, ac
     a = _locked(complaint.assessment, UNVERSIONED, actor, Perm.ASSESSMENT_REVIEW)
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.status != ComplaintStatus.OPEN:
-        raise Conflict(f"The complaint is already {complaint.status}.", code="not_open")
+        raise Conflict(
+            gettext("The complaint is already %(status)s.") % {"status": complaint.status},
+            code="not_open",
+        )
     if upheld:
         _require_step(a, workflow.COMPLAINTS, timezone.localdate())
     complaint.status = ComplaintStatus.UPHELD if upheld else ComplaintStatus.DISMISSED
@@ -259,8 +274,12 @@ def assessment_approve(
     _require_past(today, decision_date=decision_date)
     if decision_date <= a.posted_to:
         raise InvalidInput(
-            f"The result was posted until {a.posted_to}; the decision is dated after it.",
-            fields={"decision_date": f"Not after the posting period (until {a.posted_to})."},
+            gettext("The result was posted until %(posted_to)s; the decision is dated after it.")
+            % {"posted_to": a.posted_to},
+            fields={
+                "decision_date": gettext("Not after the posting period (until %(posted_to)s).")
+                % {"posted_to": a.posted_to}
+            },
         )
     a.decision_number, a.decision_date = decision_number, decision_date
     a.certificate_number = certificate_number

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext
+
 from core.access import Perm, require, require_province
 from core.errors import Conflict, InvalidInput
 
@@ -19,19 +21,21 @@ def review_round_create(*, actor, values: dict[str, Any]) -> ReviewRound:
         values.setdefault("opens", date(year, 9, 1))
         values.setdefault("closes", date(year, 12, 14))
         if values.get("month"):
-            errors["month"] = "A periodic round covers the year, not a month."
+            errors["month"] = gettext("A periodic round covers the year, not a month.")
         if values["opens"] < date(year, 9, 1) or values["closes"] > date(year, 12, 14):
-            errors["opens"] = "The periodic review runs within 1 September – 14 December."
+            errors["opens"] = gettext("The periodic review runs within 1 September – 14 December.")
     else:
         month = values.get("month")
         if not month:
-            raise InvalidInput("A regular round names its month.", fields={"month": "Required."})
+            raise InvalidInput(
+                gettext("A regular round names its month."), fields={"month": gettext("Required.")}
+            )
         values.setdefault("opens", date(year, month, 15))
         values.setdefault("closes", date(year + month // 12, month % 12 + 1, 14))
     if values["closes"] < values["opens"]:
-        errors["closes"] = "Closes before it opens."
+        errors["closes"] = gettext("Closes before it opens.")
     if errors:
-        raise InvalidInput("The review round is not valid.", fields=errors)
+        raise InvalidInput(gettext("The review round is not valid."), fields=errors)
     values.setdefault(
         "name",
         f"{ReviewKind(kind).label} {year}"
@@ -40,5 +44,5 @@ def review_round_create(*, actor, values: dict[str, Any]) -> ReviewRound:
     if ReviewRound.objects.filter(
         province=values["province"], kind=kind, year=year, month=values.get("month")
     ).exists():
-        raise Conflict("That review round already exists.", code="round_exists")
+        raise Conflict(gettext("That review round already exists."), code="round_exists")
     return ReviewRound.objects.create(**values)

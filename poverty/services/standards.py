@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.access import Access, Perm, require, require_province
 from core.errors import Conflict, DomainError, InvalidInput
@@ -95,8 +96,13 @@ def applicable_standards(*, province_code: str, on: date) -> list[PovertyStandar
 def _require_draft(standard: PovertyStandard) -> None:
     if standard.status != StandardStatus.DRAFT:
         raise Conflict(
-            f"Standard {standard} is published and immutable; publish a correction as a new "
-            "revision instead.",
+            (
+                gettext(
+                    "Standard %(standard)s is published and immutable; publish a "
+                    "correction as a new revision instead."
+                )
+                % {"standard": standard}
+            ),
             code="standard_published",
         )
 
@@ -176,8 +182,8 @@ def standard_publish(*, actor, standard: PovertyStandard) -> PovertyStandard:
     _require_draft(standard)
     if not standard.indicators.exists():
         raise InvalidInput(
-            "A standard needs at least one indicator before it is published.",
-            fields={"indicators": "No indicators."},
+            gettext("A standard needs at least one indicator before it is published."),
+            fields={"indicators": gettext("No indicators.")},
         )
     _check_spec(standard, standard_spec(standard, checked=False), InvalidInput)
     standard.status = StandardStatus.PUBLISHED
@@ -211,22 +217,25 @@ def standard_new_revision(*, actor, standard: PovertyStandard) -> PovertyStandar
 def _validate_standard(values: Mapping[str, Any], indicators) -> None:
     errors: dict[str, str] = {}
     if values.get("scope") == Scope.PROVINCIAL and not values.get("province"):
-        errors["province"] = "A provincial standard names its province."
+        errors["province"] = gettext("A provincial standard names its province.")
     if values.get("scope") == Scope.NATIONAL and values.get("province"):
-        errors["province"] = "A national standard has no province."
+        errors["province"] = gettext("A national standard has no province.")
     if values.get("valid_to") and values["valid_to"] < values["valid_from"]:
-        errors["valid_to"] = "Ends before it starts."
+        errors["valid_to"] = gettext("Ends before it starts.")
     for area in ("rural", "urban"):
         top = values.get(f"{area}_average_max")
         if top is not None and top <= values[f"{area}_line"]:
-            errors[f"{area}_average_max"] = "The average band's top must be above the line."
+            errors[f"{area}_average_max"] = gettext(
+                "The average band's top must be above the line."
+            )
     if indicators is not None:
         codes = [i["code"] for i in indicators]
         if len(codes) != len(set(codes)):
-            errors["indicators"] = "Indicator codes must be unique within a standard."
+            errors["indicators"] = gettext("Indicator codes must be unique within a standard.")
     if errors:
         raise InvalidInput(
-            "The standard is not consistent: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            gettext("The standard is not consistent: %(problems)s")
+            % {"problems": "; ".join(f"{k}: {v}" for k, v in errors.items())},
             fields=errors,
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from core.errors import Conflict
 
@@ -32,8 +33,13 @@ def _apply_official_status(a: Assessment) -> OfficialStatus:
     )
     if current is not None and on <= current.valid_from:
         raise Conflict(
-            f"A later decision ({current.valid_from}) already sets this household's "
-            "status under this standard.",
+            (
+                gettext(
+                    "A later decision (%(valid_from)s) already sets this household's "
+                    "status under this standard."
+                )
+                % {"valid_from": current.valid_from}
+            ),
             code="superseded",
         )
     voluntary = a.application == Application.VOLUNTARY_EXIT

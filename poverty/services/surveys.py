@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from core.access import Perm, require, require_household, user_of
 from core.errors import Conflict, InvalidInput
@@ -54,14 +55,17 @@ def _validate_survey(
     and plausible values."""
     if household.status != HouseholdStatus.ACTIVE:
         raise Conflict(
-            f"Household {household.code} is {household.status}; only active "
-            "households are surveyed.",
+            (
+                gettext("Household %(code)s is %(status)s; only active households are surveyed.")
+                % {"code": household.code, "status": household.status}
+            ),
             code="not_active",
         )
     day: date = values["survey_date"]
     if day > timezone.localdate():
         raise InvalidInput(
-            "A survey cannot be dated in the future.", fields={"survey_date": "In the future."}
+            gettext("A survey cannot be dated in the future."),
+            fields={"survey_date": gettext("In the future.")},
         )
     present = {m.pk: m for m in household.members.filter(status=MemberStatus.PRESENT)}
     errors: dict[str, list[str]] = {}
@@ -72,26 +76,34 @@ def _validate_survey(
         prefix = f"members.{index}."
         if member.pk not in present:
             errors[f"{prefix}member"] = [
-                f"{member.pk} is not a present member of household {household.code}."
+                gettext("%(pk)s is not a present member of household %(code)s.")
+                % {"pk": member.pk, "code": household.code}
             ]
             continue
         if member.pk in seen:
-            errors[f"{prefix}member"] = ["Listed twice."]
+            errors[f"{prefix}member"] = [gettext("Listed twice.")]
         seen.add(member.pk)
         if member.date_of_birth > day:
             errors[f"{prefix}member"] = [
-                f"Born {member.date_of_birth}, after the survey date {day}: not a member yet."
+                gettext("Born %(date_of_birth)s, after the survey date %(day)s: not a member yet.")
+                % {"date_of_birth": member.date_of_birth, "day": day}
             ]
             continue
         age = age_on(member.date_of_birth, day)
         if row.get("nutrition") and age >= NUTRITION_BELOW_AGE:
             errors[f"{prefix}nutrition"] = [
-                f"Nutrition status is recorded for children under {NUTRITION_BELOW_AGE}; this "
-                f"member is {age}."
+                (
+                    gettext(
+                        "Nutrition status is recorded for children under "
+                        "%(limit)s; this member is %(age)s."
+                    )
+                    % {"limit": NUTRITION_BELOW_AGE, "age": age}
+                )
             ]
         if row.get("schooling") and age < SCHOOLING_FROM_AGE:
             errors[f"{prefix}schooling"] = [
-                f"Schooling is not recorded under age {SCHOOLING_FROM_AGE} ({age})."
+                gettext("Schooling is not recorded under age %(limit)s (%(age)s).")
+                % {"limit": SCHOOLING_FROM_AGE, "age": age}
             ]
         surveyed.append((index, row, member))
     missing = [m for pk, m in present.items() if pk not in seen]
@@ -104,7 +116,8 @@ def _validate_survey(
         errors.update(_implausible(values, len(surveyed)))
     if errors:
         raise InvalidInput(
-            "The survey is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()),
+            gettext("The survey is not valid: %(problems)s")
+            % {"problems": "; ".join(f"{k}: {v[0]}" for k, v in errors.items())},
             fields=errors,
         )
     return present
@@ -128,12 +141,19 @@ def _missing_facts(
     codes = ", ".join(s.code for s in standards)
     errors: dict[str, list[str]] = {}
     for name in sorted(household_needs - values.keys()):
-        errors[name] = [f"Required by {codes}; send null if it is not known."]
+        errors[name] = [
+            gettext("Required by %(codes)s; send null if it is not known.") % {"codes": codes}
+        ]
     for (index, row, _), needs, person in zip(surveyed, member_needs, people, strict=True):
         for name in sorted(needs - row.keys()):
             errors[f"members.{index}.{name}"] = [
-                f"Required for this member (age {person.age}) by {codes}; send null if it is "
-                "not known."
+                (
+                    gettext(
+                        "Required for this member (age %(age)s) by %(codes)s; send null if it "
+                        "is not known."
+                    )
+                    % {"age": person.age, "codes": codes}
+                )
             ]
     return errors
 
@@ -144,19 +164,40 @@ def _implausible(values: Mapping[str, Any], size: int) -> dict[str, list[str]]:
     low, high = PLAUSIBLE_M2_PER_PERSON
     if area is not None and size and not low * size <= Decimal(str(area)) <= high * size:
         errors["floor_area_m2"] = [
-            f"{area} m² for {size} members: a floor area per person from {low} to {high} m² is "
-            "plausible."
+            (
+                ngettext(
+                    "%(area)s m² for %(size)s member: a floor area per person from "
+                    "%(low)s to %(high)s m² is plausible.",
+                    "%(area)s m² for %(size)s members: a floor area per person from "
+                    "%(low)s to %(high)s m² is plausible.",
+                    size,
+                )
+                % {"area": area, "size": size, "low": low, "high": high}
+            )
         ]
     income = sum(values.get(f) or 0 for f in INCOME_FIELDS)
     if size and income > PLAUSIBLE_MAX_INCOME_PER_PERSON_MONTH * 12 * size:
         errors["income_wages"] = [
-            f"{income:,} VND a year for {size} members is more than "
-            f"{PLAUSIBLE_MAX_INCOME_PER_PERSON_MONTH:,} VND per person per month: check the "
-            "amounts (VND over the last 12 months)."
+            (
+                ngettext(
+                    "%(income)s VND a year for %(size)s member is more than "
+                    "%(most)s VND per person per month: "
+                    "check the amounts (VND over the last 12 months).",
+                    "%(income)s VND a year for %(size)s members is more than "
+                    "%(most)s VND per person per month: "
+                    "check the amounts (VND over the last 12 months).",
+                    size,
+                )
+                % {
+                    "income": f"{income:,}",
+                    "size": size,
+                    "most": f"{PLAUSIBLE_MAX_INCOME_PER_PERSON_MONTH:,}",
+                }
+            )
         ]
     devices = values.get("devices")
     if devices and len(set(devices)) != len(devices):
-        errors["devices"] = ["Each device is listed once."]
+        errors["devices"] = [gettext("Each device is listed once.")]
     return errors
 
 
@@ -164,9 +205,14 @@ def _standards_on(household: Household, day: date) -> list[PovertyStandard]:
     standards = applicable_standards(province_code=household.commune.province_id, on=day)
     if not standards:
         raise InvalidInput(
-            f"No published poverty standard applies on {day}: a survey is assessed under the "
-            "standards in force on its date.",
-            fields={"survey_date": f"No standard in force on {day}."},
+            (
+                gettext(
+                    "No published poverty standard applies on %(day)s: a survey is "
+                    "assessed under the standards in force on its date."
+                )
+                % {"day": day}
+            ),
+            fields={"survey_date": gettext("No standard in force on %(day)s.") % {"day": day}},
             code="no_standard",
         )
     return standards
@@ -178,25 +224,27 @@ def _validate_round(
     if review_round is None:
         if application != Application.NONE:
             raise InvalidInput(
-                "An application is reviewed in a regular review round.",
-                fields={"review_round": "Required with an application."},
+                gettext("An application is reviewed in a regular review round."),
+                fields={"review_round": gettext("Required with an application.")},
             )
         return
     if review_round.province_id != household.commune.province_id:
         raise InvalidInput(
-            "The review round belongs to another province.",
-            fields={"review_round": "Another province's round."},
+            gettext("The review round belongs to another province."),
+            fields={"review_round": gettext("Another province's round.")},
         )
     if not review_round.opens <= day <= review_round.closes:
         raise InvalidInput(
-            f"The survey date {day} is outside the round ({review_round.opens} – "
-            f"{review_round.closes}).",
-            fields={"survey_date": "Outside the review round."},
+            (
+                gettext("The survey date %(day)s is outside the round (%(opens)s – %(closes)s).")
+                % {"day": day, "opens": review_round.opens, "closes": review_round.closes}
+            ),
+            fields={"survey_date": gettext("Outside the review round.")},
         )
     if review_round.kind == ReviewKind.PERIODIC and application != Application.NONE:
         raise InvalidInput(
-            "Applications (Form 04) go to a regular (monthly) review round.",
-            fields={"application": "Not in a periodic round."},
+            gettext("Applications (Form 04) go to a regular (monthly) review round."),
+            fields={"application": gettext("Not in a periodic round.")},
         )
 
 

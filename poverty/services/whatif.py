@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core import jobs
 from core.access import Perm, require, require_area, user_of
@@ -193,8 +194,8 @@ def whatif_enqueue(
         baseline = selectors.national_standard_in_force(timezone.localdate())
         if baseline is None:
             raise InvalidInput(
-                "No national standard is in force today; name a baseline.",
-                fields={"baseline": "Required."},
+                gettext("No national standard is in force today; name a baseline."),
+                fields={"baseline": gettext("Required.")},
             )
     if commune is not None:
         require_area(access, commune)

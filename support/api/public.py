@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 from django.views import View
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -57,7 +58,7 @@ class PublicSchema(AutoSchema):
 
 def _province(code: str) -> str:
     if not Province.objects.filter(code=code).exists():
-        raise serializers.ValidationError("No province of this code.")
+        raise serializers.ValidationError(gettext("No province of this code."))
     return code
 
 
@@ -92,7 +93,9 @@ class RatesParams(ProvinceParams):
         try:
             attrs["standard"] = public.standard_for(attrs.get("standard")).code
         except public.UnknownStandard:
-            raise serializers.ValidationError({"standard": "No standard of this code."}) from None
+            raise serializers.ValidationError(
+                {"standard": gettext("No standard of this code.")}
+            ) from None
         return attrs
 
 

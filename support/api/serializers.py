@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
@@ -49,9 +50,10 @@ class ProgramSerializer(ModelSerializer):
         if (parent.level if parent else None) != wanted:
             raise serializers.ValidationError(
                 {
-                    "parent": f"A {level} sits under a {wanted}."
+                    "parent": gettext("A %(level)s sits under a %(wanted)s.")
+                    % {"level": level, "wanted": wanted}
                     if wanted
-                    else "A program has no parent."
+                    else gettext("A program has no parent.")
                 }
             )
         return attrs

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from core.access import Perm, require, require_area, require_household, user_of
 from core.errors import Conflict, InvalidInput, NotAllowed
@@ -53,6 +54,16 @@ STEPS: dict[str, Step] = {
 }
 
 
+# The steps as a message names them ("Cannot approve an assignment that is cancelled").
+_ACTIONS = {
+    "approve": gettext_lazy("approve"),
+    "reject": gettext_lazy("reject"),
+    "cancel": gettext_lazy("cancel"),
+    "deliver": gettext_lazy("deliver"),
+    "complete": gettext_lazy("complete"),
+}
+
+
 def _step(assignment: Assignment, action: str, to_state: str, actor, notes: str = "") -> None:
     AssignmentStep.objects.create(
         assignment=assignment,
@@ -78,7 +89,7 @@ def _begin(
         perm=step.perm,
         expected_version=expected_version,
     )
-    require_state(locked, action, "an assignment", step.allowed_from)
+    require_state(locked, _ACTIONS[action], gettext("an assignment"), step.allowed_from)
     return locked
 
 
@@ -117,15 +128,31 @@ def _propose(
     )  # one proposer per household at a time
     require_household(access, household)
     if household.status != HouseholdStatus.ACTIVE:
-        raise Conflict(f"Household {household.code} is {household.status}.", code="not_active")
+        raise Conflict(
+            gettext("Household %(code)s is %(status)s.")
+            % {"code": household.code, "status": household.status},
+            code="not_active",
+        )
     package = packages_with_terms().get(pk=package.pk)
     received = received_in_period(household, period).get(package.pk, 0)
     if received >= package.limit_per_period:
         raise Conflict(
-            f"Household {household.code} already has {received} assignment(s) of "
-            f"{package.code} in {period} (limit {package.limit_per_period}).",
+            ngettext(
+                "Household %(code)s already has %(received)s assignment of %(package)s in "
+                "%(period)s (limit %(limit)s).",
+                "Household %(code)s already has %(received)s assignments of %(package)s in "
+                "%(period)s (limit %(limit)s).",
+                received,
+            )
+            % {
+                "code": household.code,
+                "received": received,
+                "package": package.code,
+                "period": period,
+                "limit": package.limit_per_period,
+            },
             code="duplicate_assignment",
-            fields={"package": "Already assigned in the period."},
+            fields={"package": gettext("Already assigned in the period.")},
         )
     on = timezone.localdate()
     result = rules.match(
@@ -141,7 +168,8 @@ def _propose(
         )
     if not result.split:
         raise InvalidInput(
-            f"Package {package.code} has no funding split.", fields={"package": "No funding split."}
+            gettext("Package %(code)s has no funding split.") % {"code": package.code},
+            fields={"package": gettext("No funding split.")},
         )
     assignment = Assignment(
         household=household,
@@ -231,7 +259,7 @@ def assignment_approve(
     proposer = a.steps.filter(action="propose").values_list("actor_id", flat=True).first()
     if proposer is not None and proposer == getattr(actor, "pk", None):
         raise NotAllowed(
-            "You proposed this assignment; another person with the right must approve it.",
+            gettext("You proposed this assignment; another person with the right must approve it."),
             code="proposer_cannot_approve",
         )
     parts: list[tuple[BudgetAllocation, int]] = []
@@ -239,8 +267,18 @@ def assignment_approve(
         allocation = ledger.allocation_for(a, part["source"])
         if allocation is None:
             raise Conflict(
-                f"No {part['source']} budget for {a.package.sub_project.code} in "
-                f"{a.period} covers commune {a.household.commune_id}.",
+                (
+                    gettext(
+                        "No %(source)s budget for %(code)s in %(period)s covers commune "
+                        "%(commune_id)s."
+                    )
+                    % {
+                        "source": part["source"],
+                        "code": a.package.sub_project.code,
+                        "period": a.period,
+                        "commune_id": a.household.commune_id,
+                    }
+                ),
                 code="no_allocation",
             )
         parts.append((allocation, part["amount"]))
@@ -249,10 +287,22 @@ def assignment_approve(
         current = locked[allocation.pk]
         if current.amount - current.committed < amount:
             raise Conflict(
-                f"Budget {current} has {current.amount - current.committed:,} VND available; "
-                f"this assignment needs {amount:,} VND from it. Nothing was committed.",
+                (
+                    gettext(
+                        "Budget %(current)s has %(value)s VND available; this assignment needs "
+                        "%(amount)s VND from it. Nothing was committed."
+                    )
+                    % {
+                        "current": current,
+                        "value": f"{current.amount - current.committed:,}",
+                        "amount": f"{amount:,}",
+                    }
+                ),
                 code="insufficient_budget",
-                fields={"budget": f"{current.pk}: {current.amount - current.committed} available"},
+                fields={
+                    "budget": gettext("%(pk)s: %(value)s available")
+                    % {"pk": current.pk, "value": current.amount - current.committed}
+                },
             )
     for allocation, amount in parts:
         ledger.post(
@@ -300,12 +350,14 @@ def disbursement_record(
     remaining = a.amount - a.disbursed
     if amount > remaining:
         raise InvalidInput(
-            f"Only {remaining:,} VND of this assignment is left to disburse.",
-            fields={"amount": f"At most {remaining}."},
+            gettext("Only %(remaining)s VND of this assignment is left to disburse.")
+            % {"remaining": f"{remaining:,}"},
+            fields={"amount": gettext("At most %(remaining)s.") % {"remaining": remaining}},
         )
     if on > timezone.localdate():
         raise InvalidInput(
-            "A disbursement cannot be dated in the future.", fields={"date": "In the future."}
+            gettext("A disbursement cannot be dated in the future."),
+            fields={"date": gettext("In the future.")},
         )
     outstanding = ledger.outstanding(a)
     locked = ledger.lock_allocations(outstanding)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.access import Access, Perm, require, require_area
 from core.errors import InvalidInput
@@ -30,7 +31,8 @@ def livelihood_model_save(
     )
     if model.end_date and model.end_date < model.start_date:
         raise InvalidInput(
-            "The model ends before it starts.", fields={"end_date": "Before start_date."}
+            gettext("The model ends before it starts."),
+            fields={"end_date": gettext("Before start_date.")},
         )
     model.save()
     return model
@@ -47,11 +49,17 @@ def participation_save(
     _require_model_area(access, model)
     existing = Participation.objects.filter(model=model, household=household).first()
     if existing is None and household is None:
-        raise InvalidInput("Name the participating household.", fields={"household": "Required."})
+        raise InvalidInput(
+            gettext("Name the participating household."), fields={"household": gettext("Required.")}
+        )
     if household is not None and household.commune_id != model.commune_id:
         raise InvalidInput(
-            f"Not a household of commune {model.commune_id}.",
-            fields={"household": f"Not a household of commune {model.commune_id}."},
+            gettext("Not a household of commune %(commune_id)s.")
+            % {"commune_id": model.commune_id},
+            fields={
+                "household": gettext("Not a household of commune %(commune_id)s.")
+                % {"commune_id": model.commune_id}
+            },
         )
     participation = assign(existing or Participation(model=model, household=household), values)
     participation.save()

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.access import Perm, require
 from core.errors import InvalidInput
@@ -39,21 +40,24 @@ def package_save(
     if funding is not None:
         total = sum(Decimal(f["share_percent"]) for f in funding)
         if funding and total != 100:
-            errors["funding"] = f"Shares add up to {total}%, not 100%."
+            errors["funding"] = gettext("Shares add up to %(total)s%%, not 100%%.") % {
+                "total": total
+            }
     if rates is not None:
         ordered = sorted(rates, key=lambda r: r["valid_from"])
         for earlier, later in itertools.pairwise(ordered):
             if earlier.get("valid_to") is None or earlier["valid_to"] >= later["valid_from"]:
-                errors["rates"] = "Base-rate periods overlap."
+                errors["rates"] = gettext("Base-rate periods overlap.")
     for rule in values.get("multipliers") or []:
         try:
             if Decimal(str(rule["multiplier"])) <= 0:
                 raise ValueError
         except (KeyError, ValueError, ArithmeticError, TypeError):
-            errors["multipliers"] = "Each rule has a positive `multiplier` and a `when`."
+            errors["multipliers"] = gettext("Each rule has a positive `multiplier` and a `when`.")
     if errors:
         raise InvalidInput(
-            "The package is not consistent: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            gettext("The package is not consistent: %(problems)s")
+            % {"problems": "; ".join(f"{k}: {v}" for k, v in errors.items())},
             fields=errors,
         )
     if package is None:

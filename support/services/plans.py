@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.access import Perm, require, require_area, require_province
 from core.errors import Conflict, InvalidInput
@@ -21,10 +22,15 @@ def program_save(*, actor, program: Program | None, values: dict[str, Any]) -> P
     program = assign(program or Program(), values)
     if (program.level == ProgramLevel.PROGRAM) != (program.parent_id is None):
         raise InvalidInput(
-            "A program has no parent; a component project or sub-project has one.",
-            fields={"parent": "Required below the program level, empty at it."},
+            gettext("A program has no parent; a component project or sub-project has one."),
+            fields={"parent": gettext("Required below the program level, empty at it.")},
         )
-    return save_unique(program, Conflict(f"Code {program.code} is taken.", code="program_exists"))
+    return save_unique(
+        program,
+        Conflict(
+            gettext("Code %(code)s is taken.") % {"code": program.code}, code="program_exists"
+        ),
+    )
 
 
 @transaction.atomic
@@ -42,21 +48,29 @@ def allocation_save(
     )
     if allocation.commune_id and allocation.commune.province_id != allocation.province_id:
         raise InvalidInput(
-            "The commune is not in the allocation's province.",
-            fields={"commune": "Not in the allocation's province."},
+            gettext("The commune is not in the allocation's province."),
+            fields={"commune": gettext("Not in the allocation's province.")},
         )
     if allocation.amount < allocation.committed:
         raise Conflict(
-            f"{allocation.committed:,} VND is already committed; the allocation cannot go "
-            "below it.",
+            (
+                gettext(
+                    "%(committed)s VND is already committed; the allocation cannot go below it."
+                )
+                % {"committed": f"{allocation.committed:,}"}
+            ),
             code="below_committed",
-            fields={"amount": f"At least {allocation.committed}."},
+            fields={
+                "amount": gettext("At least %(committed)s.") % {"committed": allocation.committed}
+            },
         )
     # Checked here as well as by the unique constraint: SQLite treats NULL communes
     # (province-wide allocations) as distinct.
     exists = Conflict(
-        "An allocation for this sub-project, source, year and area exists; change its amount "
-        "instead.",
+        gettext(
+            "An allocation for this sub-project, source, year and area exists; change its amount "
+            "instead."
+        ),
         code="allocation_exists",
     )
     if (
@@ -87,11 +101,14 @@ def target_save(*, actor, target: Target | None, values: dict[str, Any]) -> Targ
     )
     if target.village_id and target.village.commune_id != target.commune_id:
         raise InvalidInput(
-            "The village is not in the target's commune.",
-            fields={"village": "Not in the commune."},
+            gettext("The village is not in the target's commune."),
+            fields={"village": gettext("Not in the commune.")},
         )
     where = "village" if target.village_id else "commune"
-    exists = Conflict(f"A target for this {where}, year and standard exists.", code="target_exists")
+    exists = Conflict(
+        gettext("A target for this %(where)s, year and standard exists.") % {"where": where},
+        code="target_exists",
+    )
     # Checked here as well as by the constraints (conditional on the village being empty).
     same = Target.objects.filter(
         commune=target.commune_id,
