@@ -11,6 +11,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.access import Perm, access_for
 
@@ -47,19 +49,19 @@ class TokenIssueForm(forms.ModelForm):
             expires_at__gt=timezone.now(),
         )
         if live.exists():
-            self.add_error("name", "This client already has a live token for this purpose.")
+            self.add_error("name", _("This client already has a live token for this purpose."))
         expires_at = data.get("expires_at")
         if expires_at and expires_at <= timezone.now():
-            self.add_error("expires_at", "Must be in the future.")
+            self.add_error("expires_at", _("Must be in the future."))
         return data
 
 
 class StateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
+        return [("active", _("Active")), ("expired", _("Expired")), ("revoked", _("Revoked"))]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -128,9 +130,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return DETAIL_FIELDS if obj else []
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state(self, obj: ApiToken) -> str:
-        return obj.state()
+        return {"active": _("Active"), "expired": _("Expired"), "revoked": _("Revoked")}[
+            obj.state()
+        ]
 
     def save_model(self, request, obj, form, change):
         token, key = services.token_issue(
@@ -148,13 +152,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
             "It is not stored and will not be shown again.",
         )
 
-    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
+    @admin.action(description=_("Revoke selected tokens"), permissions=["revoke"])
     def revoke(self, request, queryset):
         done = 0
         for token in queryset.filter(revoked_at__isnull=True):
             services.token_revoke(token=token, actor=request.user)
             done += 1
-        self.message_user(request, f"{done} token(s) revoked.")
+        self.message_user(
+            request,
+            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", done) % {"n": done},
+        )
 
 
 class UserAccessInline(admin.StackedInline):
@@ -185,7 +192,7 @@ class UserWithAccessAdmin(UserAdmin):
 
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 
-    @admin.display(description="role")
+    @admin.display(description=_("role"))
     def role(self, obj):
         access = getattr(obj, "area_access", None)
         return access.get_role_display() if access else "—"

@@ -221,7 +221,7 @@ class RoleAdmin(RoleRights, admin.ModelAdmin):
             )
         return response
 
-    def run_each(self, request, queryset, step, done: str = "done") -> None:
+    def run_each(self, request, queryset, step, done: str | None = None) -> None:
         """An admin action: `step(row)` through a service for each selected row, each on its
         own; refusals are reported, the rest go on."""
         for row in queryset:
@@ -230,7 +230,7 @@ class RoleAdmin(RoleRights, admin.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{row}: {exc.detail}", messages.ERROR)
             else:
-                self.message_user(request, f"{row}: {done}.", messages.SUCCESS)
+                self.message_user(request, f"{row}: {done or _('done')}.", messages.SUCCESS)
 
 
 class RoleHistoryAdmin(RoleAdmin, SimpleHistoryAdmin):

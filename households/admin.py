@@ -202,7 +202,7 @@ class HouseholdAdmin(RoleHistoryAdmin):
     list_filter = [UrbanFilter, "status", "source", *unit_filters()]
     list_select_related = ["commune", "village"]
     search_fields = ["code"]
-    search_help_text = "Code, address, member name or citizen ID; diacritics optional."
+    search_help_text = _("Code, address, member name or citizen ID; diacritics optional.")
     readonly_fields = [
         "code",
         "source",
@@ -329,7 +329,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
     view_perm = Perm.VIEW_PERSONAL  # the pair is two people's names side by side
     actions = ["dismiss"]
 
-    @admin.action(description="Dismiss: not the same person")
+    @admin.action(description=_("Dismiss: not the same person"))
     def dismiss(self, request, queryset):
         self.run_each(
             request,
@@ -341,5 +341,5 @@ class DuplicateCandidateAdmin(RoleAdmin):
         )
 
 
-admin.site.site_header = "Household poverty case management"
-admin.site.site_title = "Poverty case management"
+admin.site.site_header = _("Household poverty case management")
+admin.site.site_title = _("Poverty case management")

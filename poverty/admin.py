@@ -113,13 +113,13 @@ class PovertyStandardAdmin(RoleAdmin):
             indicators=indicators,
         )
 
-    @admin.action(description="Publish (becomes immutable)")
+    @admin.action(description=_("Publish (becomes immutable)"))
     def publish(self, request, queryset):
         self.run_each(
             request, queryset, lambda st: services.standard_publish(actor=request.user, standard=st)
         )
 
-    @admin.action(description="New revision (a draft copy to correct)")
+    @admin.action(description=_("New revision (a draft copy to correct)"))
     def new_revision(self, request, queryset):
         self.run_each(
             request,
@@ -368,7 +368,7 @@ class AssessmentAdmin(RoleAdmin):
         ]
         return table([_("indicator"), _("deprived"), _("reason")], rows)
 
-    @admin.action(description="Reject (reason: rejected in the admin)")
+    @admin.action(description=_("Reject (reason: rejected in the admin)"))
     def reject_selected(self, request, queryset):
         self.run_each(
             request,

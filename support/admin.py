@@ -238,7 +238,7 @@ class AssignmentAdmin(RoleAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("package", "household")
 
-    @admin.action(description="Approve (commit budget)")
+    @admin.action(description=_("Approve (commit budget)"))
     def approve(self, request, queryset):
         self.run_each(
             request,
@@ -248,7 +248,7 @@ class AssignmentAdmin(RoleAdmin):
             ),
         )
 
-    @admin.action(description="Cancel (release what was not disbursed)")
+    @admin.action(description=_("Cancel (release what was not disbursed)"))
     def cancel(self, request, queryset):
         self.run_each(
             request,
