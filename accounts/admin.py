@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from core.access import Perm, access_for
 
@@ -56,12 +56,19 @@ class TokenIssueForm(forms.ModelForm):
         return data
 
 
+TOKEN_STATES = {
+    "active": pgettext_lazy("token state", "Active"),
+    "expired": pgettext_lazy("token state", "Expired"),
+    "revoked": pgettext_lazy("token state", "Revoked"),
+}
+
+
 class StateFilter(admin.SimpleListFilter):
     title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("active", _("Active")), ("expired", _("Expired")), ("revoked", _("Revoked"))]
+        return list(TOKEN_STATES.items())
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -132,9 +139,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("state"))
     def state(self, obj: ApiToken) -> str:
-        return {"active": _("Active"), "expired": _("Expired"), "revoked": _("Revoked")}[
-            obj.state()
-        ]
+        return TOKEN_STATES[obj.state()]
 
     def save_model(self, request, obj, form, change):
         token, key = services.token_issue(

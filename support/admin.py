@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.access import Perm
 from core.admin import (
@@ -392,7 +393,7 @@ def _assignments(request, household) -> list[list]:
 @household_section(
     _("Disbursements"),
     model=Assignment,
-    headers=[_("date"), _("package"), _("amount"), _("evidence")],
+    headers=[_("date"), _("package"), _("amount"), pgettext_lazy("disbursement", "evidence")],
     order=50,
 )
 def _disbursements(request, household) -> list[list]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -94,24 +94,19 @@ class ExportMixin:
             ) from None
 
     def initial(self, request, *args, **kwargs):
-        # the request's language for this view only: put back in finalize_response (the
-        # body is made of plain strings by then; the file renderers read `total_label`)
-        self._previous_language = translation.get_language()
-        self._language = translation.get_language_from_request(request)
-        translation.activate(self._language)
-        self.total_label = gettext("Total")
+        self.total_label = gettext("Total")  # in the request's language (LocaleMiddleware)
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if hasattr(self, "_previous_language"):
-            translation.activate(self._previous_language)
         fmt = getattr(getattr(request, "accepted_renderer", None), "format", None)
+        if response.status_code >= 400 and fmt in ("csv", "xlsx"):
+            # a refusal is a problem document, whatever file was asked for
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        response = super().finalize_response(request, response, *args, **kwargs)
         if response.status_code == 200 and fmt in ("csv", "xlsx"):
             day = timezone.localdate().isoformat()
             response["Content-Disposition"] = f'attachment; filename="{self.slug}-{day}.{fmt}"'
-        if hasattr(self, "_language"):
-            response["Content-Language"] = self._language
         return response
 
 

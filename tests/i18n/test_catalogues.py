@@ -14,7 +14,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["core", "geo", "accounts", "households", "poverty", "support", "cases", "integrations"]
+APPS = [
+    "core",
+    "geo",
+    "accounts",
+    "households",
+    "poverty",
+    "support",
+    "cases",
+    "reports",
+    "integrations",
+    "dashboard",
+]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|\{\w*\}")
 
 
@@ -37,6 +48,13 @@ def entries(po: Path) -> list[dict]:
             key, _, value = line.partition(" ")
             current[key] = ast.literal_eval(value)
     return found
+
+
+def key_of(entry: dict) -> str:
+    """The entry's key in a compiled catalogue: `context\x04msgid` when it has a context."""
+    if "msgctxt" in entry:
+        return f"{entry['msgctxt']}\x04{entry['msgid']}"
+    return entry["msgid"]
 
 
 def catalogue(app: str) -> Path:
@@ -74,10 +92,22 @@ def test_the_committed_mo_is_the_compiled_po(app):
     expected = {}
     for e in entries(po)[1:]:
         if "msgid_plural" in e:
-            expected[(e["msgid"], 0)] = e["msgstr[0]"]
+            expected[(key_of(e), 0)] = e["msgstr[0]"]
         else:
-            expected[e["msgid"]] = e["msgstr"]
+            expected[key_of(e)] = e["msgstr"]
     assert compiled == expected, (
         f"{app}: recompile: .venv/bin/python manage.py compilemessages --ignore=.venv"
     )
     assert mo.plural(1) == mo.plural(5) == 0  # Vietnamese: one form
+
+
+def test_no_message_is_translated_two_ways():
+    """Django merges the apps' catalogues into one (the first app listed wins), so a message
+    translated differently in two apps would show one app's words in the other's screens;
+    a message that must read differently takes a context (pgettext)."""
+    seen: dict[str, dict[str, str]] = {}
+    for app in APPS:
+        for e in entries(catalogue(app))[1:]:
+            seen.setdefault(key_of(e), {})[app] = e.get("msgstr", e.get("msgstr[0]"))
+    differing = {k: v for k, v in seen.items() if len(set(v.values())) > 1}
+    assert not differing

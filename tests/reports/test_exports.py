@@ -142,11 +142,15 @@ def test_an_unknown_format_is_a_400(api):
     assert r["Content-Type"] == "application/problem+json"
 
 
-def test_the_language_is_the_requests_only(api, known):
-    from django.utils import translation
-
-    before = translation.get_language()
-    api.get(RATES, {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="vi")
-    assert translation.get_language() == before
+def test_each_request_has_its_own_language(api, known):
+    vi = read_csv(api.get(RATES, {"standard": ND07, "format": "csv"}, HTTP_ACCEPT_LANGUAGE="vi"))
+    assert vi[-1][0] == "Tổng cộng"
     rows = read_csv(api.get(RATES, {"standard": ND07, "format": "csv"}))
     assert rows[0][0] == "Commune code" and rows[-1][0] == "Total"
+
+
+def test_a_refused_export_is_a_problem_document(api, known):
+    response = api.get(RATES, {"format": "xlsx", "as_of": "yesterday"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert {e["field"] for e in response.json()["errors"]} == {"as_of"}
