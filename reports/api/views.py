@@ -99,8 +99,9 @@ class ExportMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         fmt = getattr(getattr(request, "accepted_renderer", None), "format", None)
-        if response.status_code >= 400 and fmt in ("csv", "xlsx"):
-            # a refusal is a problem document, whatever file was asked for
+        if response.status_code >= 400 or request.method == "OPTIONS":
+            # a refusal is a problem document, and OPTIONS the view's description, whatever
+            # file was asked for (also when refused before the format was negotiated)
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -149,8 +149,14 @@ def test_each_request_has_its_own_language(api, known):
     assert rows[0][0] == "Commune code" and rows[-1][0] == "Total"
 
 
-def test_a_refused_export_is_a_problem_document(api, known):
+def test_refusals_and_the_description_are_json_whatever_the_format(api, known):
     response = api.get(RATES, {"format": "xlsx", "as_of": "yesterday"})
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert {e["field"] for e in response.json()["errors"]} == {"as_of"}
+    for refused in ({"format": "csv", "colour": "red"}, {"format": "csv", "commune": "0"}):
+        response = api.get(RATES, refused)  # refused before the format is negotiated too
+        assert response.status_code == 400, refused
+        assert response["Content-Type"] == "application/problem+json"
+    described = api.options(f"{RATES}?format=csv")
+    assert described.status_code == 200 and described.json()["renders"][1] == "text/csv"
