@@ -19,7 +19,11 @@ from .test_workflow import act
 
 pytestmark = pytest.mark.django_db
 
-TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
+
+def tomorrow() -> str:
+    """Tomorrow in the server's time zone, when the test runs (not when it was imported: a
+    run crossing midnight in Vietnam would send today)."""
+    return (timezone.localdate() + timedelta(days=1)).isoformat()
 
 
 @pytest.fixture
@@ -49,25 +53,25 @@ def test_meeting_numbers_are_range_checked(ward_api, assessment, attendees, agre
 
 
 def test_workflow_dates_cannot_be_in_the_future(ward_api, leader_api, assessment):
-    meeting = {"meeting_date": TOMORROW, "attendees": 10, "agreeing": 8}
+    meeting = {"meeting_date": tomorrow(), "attendees": 10, "agreeing": 8}
     assert_problem(
         act(ward_api, assessment, "village-meeting", meeting, 1), 400, field="meeting_date"
     )
     meeting["meeting_date"] = "2026-10-05"
     assert act(ward_api, assessment, "village-meeting", meeting, 1).status_code == 200
     # A posting period may end in the future.
-    posting = {"posted_from": "2026-10-06", "posted_to": TOMORROW}
+    posting = {"posted_from": "2026-10-06", "posted_to": tomorrow()}
     assert act(ward_api, assessment, "post", posting, 2).status_code == 200
-    complaint = {"lodged_by": "X", "lodged_on": TOMORROW, "text": "Sai"}
+    complaint = {"lodged_by": "X", "lodged_on": tomorrow(), "text": "Sai"}
     r = ward_api.post(f"/api/v1/assessments/{assessment.id}/complaints/", complaint)
     assert_problem(r, 400, field="lodged_on")
-    approval = {"decision_number": "1/QĐ", "decision_date": TOMORROW}
+    approval = {"decision_number": "1/QĐ", "decision_date": tomorrow()}
     assert_problem(act(leader_api, assessment, "approve", approval, 3), 400, field="decision_date")
     approval["decision_date"] = "1899-12-31"
     assert_problem(act(leader_api, assessment, "approve", approval, 3), 400, field="decision_date")
 
 
-@pytest.mark.parametrize("day", [TOMORROW, "1899-12-31"])
+@pytest.mark.parametrize("day", [tomorrow(), "1899-12-31"])
 def test_survey_dates_are_checked(ward_api, family, day):
     r = ward_api.post("/api/v1/surveys/", survey_body(family, day=day))
     assert_problem(r, 400, field="survey_date")

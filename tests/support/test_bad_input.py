@@ -14,7 +14,11 @@ from .test_assignments import act, propose
 
 pytestmark = pytest.mark.django_db
 
-TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
+
+def tomorrow() -> str:
+    """Tomorrow in the server's time zone, when the test runs (not when it was imported: a
+    run crossing midnight in Vietnam would send today)."""
+    return (timezone.localdate() + timedelta(days=1)).isoformat()
 
 
 @pytest.mark.parametrize(
@@ -60,7 +64,7 @@ def test_disbursements_are_range_checked_and_not_in_the_future(
     assert act(leader_api, a["id"], "approve", {}, 1).status_code == 200
     for body, field in [
         ({"date": "2026-11-01", "amount": 2**63}, "amount"),
-        ({"date": TOMORROW, "amount": 1}, "date"),
+        ({"date": tomorrow(), "amount": 1}, "date"),
         ({"date": "1899-12-31", "amount": 1}, "date"),
         ({"date": "2026-11-01", "amount": 1, "version": 2**63}, "version"),
     ]:
@@ -87,7 +91,7 @@ def test_livelihood_outcomes_are_range_checked(api, ward, poor_household):
     url = f"/api/v1/livelihood-models/{r.json()['id']}/participants/"
     r2 = api.post(url, {**participant, "income_before": 2**63})
     assert_problem(r2, 400, field="income_before")
-    r2 = api.post(url, {**participant, "joined_on": TOMORROW, "income_before": 1})
+    r2 = api.post(url, {**participant, "joined_on": tomorrow(), "income_before": 1})
     assert_problem(r2, 400, field="joined_on")
 
 
