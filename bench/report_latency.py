@@ -2,7 +2,7 @@
 SQL of its main query, on the same connection.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/reports_bench \\
-        .venv/bin/python bench/reports.py [--households 100000] [--requests 10] [--explain]
+        .venv/bin/python bench/report_latency.py [--households 100000] [--requests 10] [--explain]
 
 Tops the bench database up (households; then one survey each, assessed, with official
 statuses for a share of the poor and near-poor: `generate_demo_surveys --assess`), then calls
