@@ -52,7 +52,6 @@ class BudgetExecutionView(ExportMixin, AreaScopedMixin, APIView):
         responses={200: BudgetRowSerializer(many=True), **EXPORTS},
     )
     def get(self, request):
-        self.label_export()
         params = BudgetExecutionParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         rows = reports.budget_execution(
@@ -110,7 +109,6 @@ class CoverageView(ExportMixin, AreaScopedMixin, APIView):
         responses={200: CoverageRowSerializer(many=True), **EXPORTS},
     )
     def get(self, request):
-        self.label_export()
         params = CoverageParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         rows = reports.coverage(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework.renderers import BaseRenderer
 
 from core import spreadsheet
@@ -12,16 +13,16 @@ from core import spreadsheet
 
 def table_of(data: Any, view) -> tuple[str, list[dict[str, str]], list[dict[str, Any]]]:
     """(title, columns, rows) of a report response: an envelope carries its own columns; a
-    plain list (the v1 budget-execution and coverage arrays) takes the view's (labelled in
-    the request's language: the view translated `total_label` and `title` while active)."""
+    plain list (the v1 budget-execution and coverage arrays) takes the view's. Rendering
+    happens inside the request, so the labels are in its language (LocaleMiddleware)."""
     if isinstance(data, dict) and "columns" in data:
         rows = list(data["rows"])
         first = data["columns"][0] if data["columns"] else None
         if data.get("total") and data["rows"] != [data["total"]]:
-            label = {first["key"]: view.total_label} if first and first["type"] == "text" else {}
+            label = {first["key"]: gettext("Total")} if first and first["type"] == "text" else {}
             rows.append({**data["total"], **label})
         return str(data.get("title") or ""), data["columns"], rows
-    return view.export_title, view.export_column_json, list(data)
+    return str(view.title), [c.json() for c in view.export_columns], list(data)
 
 
 class CSVRenderer(BaseRenderer):

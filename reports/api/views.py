@@ -7,7 +7,6 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -80,11 +79,6 @@ class ExportMixin:
     title: Any = ""
     export_columns: list[Column] = []
 
-    def label_export(self) -> None:
-        """A plain-list report's file title and headers, in the request's language."""
-        self.export_title = str(self.title)
-        self.export_column_json = [c.json() for c in self.export_columns]
-
     def perform_content_negotiation(self, request, force=False):
         try:
             return super().perform_content_negotiation(request, force)
@@ -92,10 +86,6 @@ class ExportMixin:
             raise ValidationError(
                 {"format": ["Unknown format: give json, csv or xlsx."]}, code="invalid"
             ) from None
-
-    def initial(self, request, *args, **kwargs):
-        self.total_label = gettext("Total")  # in the request's language (LocaleMiddleware)
-        super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         fmt = getattr(getattr(request, "accepted_renderer", None), "format", None)
