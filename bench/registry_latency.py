@@ -35,9 +35,10 @@ PAGE = 50
 WARM_UP = 10
 HOUSEHOLD_PAGE_SQL = f"SELECT * FROM households_household h WHERE {{}} ORDER BY h.code LIMIT {PAGE}"
 MEMBERS_OF_SQL = "SELECT * FROM households_member WHERE household_id = ANY(%s)"
+# The API's order (issue 15): by household code, then member id.
 MEMBER_PAGE_SQL = (
-    "SELECT m.* FROM households_member m JOIN households_household h ON h.id = m.household_id "
-    f"WHERE h.commune_id = %s ORDER BY m.id LIMIT {PAGE}"
+    "SELECT m.*, h.code FROM households_member m JOIN households_household h "
+    f"ON h.id = m.household_id WHERE h.commune_id = %s ORDER BY h.code, m.id LIMIT {PAGE}"
 )
 
 
