@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts import signals  # noqa: F401  (connects the grant's change stamp)
         from accounts.roles import ROLE_PERMISSIONS, resolve_access
         from core.access import register_resolver, register_roles
 

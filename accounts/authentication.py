@@ -14,7 +14,11 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
     """DRF's header parsing; the key is looked up by its SHA-256 digest (unique index)."""
 
     def authenticate_credentials(self, key: str):
-        token = ApiToken.objects.select_related("user").filter(digest=key_digest(key)).first()
+        token = (
+            ApiToken.objects.select_related("user__area_access")
+            .filter(digest=key_digest(key))
+            .first()
+        )
         now = timezone.now()
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token")

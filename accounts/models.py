@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import datetime
 
 from django.conf import settings
@@ -120,7 +121,15 @@ class UserAccess(models.Model):
     villages = models.ManyToManyField(
         Village, blank=True, related_name="+", verbose_name=_("villages")
     )
-    history = AuditedRecords(m2m_fields=[provinces, communes, villages])
+    # A new value on every change of the grant (accounts.signals): the key under which
+    # accounts.roles keeps the grant's resolved area between requests.
+    stamp = models.UUIDField(
+        _("change stamp"),
+        default=uuid.uuid4,
+        editable=False,
+        help_text=_("Changes with every change of the grant."),
+    )
+    history = AuditedRecords(m2m_fields=[provinces, communes, villages], excluded_fields=["stamp"])
 
     class Meta:
         verbose_name = _("user area and role")

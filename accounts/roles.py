@@ -3,6 +3,9 @@ module resolves them into the `core.access.Access` the services check."""
 
 from __future__ import annotations
 
+import time
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -62,23 +65,48 @@ CHANNEL_BY_ROLE = {
 }
 
 
+# Resolved areas kept between requests, by grant: {grant id: (stamp, expires, access)}. A
+# change of the grant (role, provinces, communes, villages) gives it a new stamp
+# (accounts.signals), which every process reads with the grant itself, so it takes effect
+# at the next request. What a province grant covers also depends on which communes the
+# province holds (administrative changes): that is re-read at most ACCESS_CACHE_SECONDS later.
+ACCESS_CACHE_SECONDS = 60.0
+_resolved: dict[int, tuple[uuid.UUID, float, Access]] = {}
+_RESOLVED_MAX = 10_000
+
+
 def resolve_access(user) -> Access:
-    """The user's role and area from their grant (one query with prefetches)."""
+    """The user's role and area from their grant: the grant is read with the user (API tokens
+    load it in the same query, `accounts.authentication`) or in one query; what it covers is
+    resolved once per change of the grant (above), in four small queries."""
     from accounts.models import UserAccess
 
-    grant = (
-        UserAccess.objects.filter(user=user)
-        .prefetch_related("provinces__communes", "communes", "villages")
-        .first()
-    )
-    if grant is None:
+    try:
+        grant = user.area_access
+    except UserAccess.DoesNotExist:
         return NO_ACCESS
+    now = time.monotonic()
+    cached = _resolved.get(grant.pk)
+    if cached is not None and cached[0] == grant.stamp and cached[1] > now:
+        return cached[2]
+    access = _resolve(grant)
+    if len(_resolved) >= _RESOLVED_MAX:
+        _resolved.clear()
+    _resolved[grant.pk] = (grant.stamp, now + ACCESS_CACHE_SECONDS, access)
+    return access
+
+
+def _resolve(grant) -> Access:
+    from geo.models import Commune
+
+    province_codes = frozenset(grant.provinces.values_list("code", flat=True))
+    province_communes = Commune.objects.filter(province_id__in=province_codes)
     return Access(
         role=grant.role,
         channel=CHANNEL_BY_ROLE.get(grant.role, Channel.API),
         perms=ROLE_PERMISSIONS.get(grant.role, frozenset()),
-        province_codes=frozenset(p.code for p in grant.provinces.all()),
-        commune_codes=frozenset(c.code for c in grant.communes.all())
-        | {c.code for p in grant.provinces.all() for c in p.communes.all()},
-        village_ids=frozenset(v.id for v in grant.villages.all()),
+        province_codes=province_codes,
+        commune_codes=frozenset(grant.communes.values_list("code", flat=True))
+        | frozenset(province_communes.values_list("code", flat=True) if province_codes else ()),
+        village_ids=frozenset(grant.villages.values_list("id", flat=True)),
     )

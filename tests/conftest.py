@@ -33,6 +33,15 @@ def _throttling_for_tests(settings, _cache_dir):
 
 
 @pytest.fixture(autouse=True)
+def _areas_resolved_afresh():
+    """Each test starts with no resolved area kept (accounts.roles keeps them between requests,
+    by grant), so that its query counts do not depend on the tests before it."""
+    from accounts import roles
+
+    roles._resolved.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(monkeypatch):
     """The suite speaks English; the product speaks Vietnamese by default (LANGUAGE_CODE "vi").
 
