@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext
+
 from households.choices import MemberStatus
 from households.identity import citizen_id_errors
 
@@ -108,6 +110,9 @@ class IdentityMerge:
                     record,
                     p + "citizen_id",
                     "inconsistent_with_local",
-                    "With the values kept from local edits the citizen ID does not fit: "
-                    + " ".join(problems),
+                    gettext(
+                        "With the values kept from local edits the citizen ID does not fit: "
+                        "%(problems)s"
+                    )
+                    % {"problems": " ".join(problems)},
                 )
