@@ -104,6 +104,7 @@ class IdentityMerge:
                 final["citizen_id"],
                 sex=final["sex"],
                 date_of_birth=date.fromisoformat(final["date_of_birth"]),
+                translate=gettext,
             )
             if problems:
                 self.reject(

@@ -232,7 +232,7 @@ def _member(raw: Any, pos: int, ctx: Context, errors: list) -> InMember | None:
         citizen_id = None
     citizen_id = (citizen_id or "").strip() or None
     if citizen_id:
-        problems = citizen_id_errors(citizen_id, sex=sex, date_of_birth=dob)
+        problems = citizen_id_errors(citizen_id, sex=sex, date_of_birth=dob, translate=gettext)
         if problems:
             errors.append(error(p + "citizen_id", "invalid_citizen_id", " ".join(problems)))
     if len(errors) > before:

@@ -78,6 +78,20 @@ def test_a_rejected_record_is_explained_in_vietnamese_unless_english_is_asked_fo
     assert len(vi_queries) == len(en_queries)  # the language costs no query
 
 
+def test_a_citizen_id_that_contradicts_the_record_is_explained_in_vietnamese(registry, ward):
+    bad = family("HK-CCCD", ward)
+    bad["members"][0]["citizen_id"] = "034180000123"  # digit 4 = 1: a woman born in 1980
+    r = registry.post(f"{SYNC}?dry_run=true", [bad], format="json")
+    assert errors_of(r.json()["records"]) == [
+        {
+            "field": "members.0.citizen_id",
+            "code": "invalid_citizen_id",
+            "reason": "Chữ số thứ 4 (1) ứng với giới tính female, nhưng thành viên được ghi "
+            "nhận là male.",
+        }
+    ]
+
+
 def test_notes_are_vietnamese_and_history_reasons_stay_english(registry, ward):
     first = family("HK-1", ward)
     assert registry.post(SYNC, [first], format="json").status_code == 200
