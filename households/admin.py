@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Perm
@@ -117,7 +118,10 @@ class MemberInlineFormSet(forms.BaseInlineFormSet):
                 heads += 1
             if data.get("citizen_id"):
                 errors = citizen_id_errors(
-                    data["citizen_id"], sex=data.get("sex"), date_of_birth=data.get("date_of_birth")
+                    data["citizen_id"],
+                    sex=data.get("sex"),
+                    date_of_birth=data.get("date_of_birth"),
+                    translate=gettext,
                 )
                 if errors:
                     form.add_error("citizen_id", errors)

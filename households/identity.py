@@ -7,6 +7,7 @@ generator and tests alike.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 # Identifiers are ASCII: `\d` would also take Arabic-Indic (٠-٩), Devanagari (०-९) and
@@ -27,10 +28,25 @@ def api_pattern(fragment: str) -> str:
     return f"^{fragment}$"
 
 
+def _(text: str) -> str:
+    """Marks an English text for translation (makemessages reads `_`); this module stays pure,
+    its callers pass Django's gettext as `translate` where the text is shown."""
+    return text
+
+
+def _english(text: str) -> str:
+    return text
+
+
 def citizen_id_errors(
-    citizen_id: str, *, sex: str | None = None, date_of_birth: date | None = None
+    citizen_id: str,
+    *,
+    sex: str | None = None,
+    date_of_birth: date | None = None,
+    translate: Callable[[str], str] = _english,
 ) -> list[str]:
-    """Reasons the citizen ID is invalid (empty list when valid).
+    """Reasons the citizen ID is invalid (empty list when valid), in English unless
+    `translate` (gettext) gives them in the active language.
 
     Layout: digits 1-3 place of birth registration, digit 4 century and
     sex (1900s: 0 male / 1 female; 2000s: 2/3; 2100s: 4/5; ...), digits 5-6 the last two
@@ -38,22 +54,29 @@ def citizen_id_errors(
     or birth year is reported.
     """
     if not CITIZEN_ID_PATTERN.match(citizen_id or ""):
-        return ["A citizen ID is exactly 12 ASCII digits (0-9)."]
+        return [translate(_("A citizen ID is exactly 12 ASCII digits (0-9)."))]
     errors: list[str] = []
     if citizen_id[:3] == "000":
-        errors.append("Digits 1-3 (place of birth registration) cannot be 000.")
+        errors.append(translate(_("Digits 1-3 (place of birth registration) cannot be 000.")))
     century_sex = int(citizen_id[3])
     century = 1900 + (century_sex // 2) * 100
     encoded_sex = "male" if century_sex % 2 == 0 else "female"
     encoded_year = century + int(citizen_id[4:6])
     if sex and sex != encoded_sex:
         errors.append(
-            f"Digit 4 ({century_sex}) encodes sex {encoded_sex}, "
-            f"but the member is recorded as {sex}."
+            translate(
+                _(
+                    "Digit 4 (%(digit)s) encodes sex %(encoded)s, but the member is recorded "
+                    "as %(sex)s."
+                )
+            )
+            % {"digit": century_sex, "encoded": encoded_sex, "sex": sex}
         )
     if date_of_birth and date_of_birth.year != encoded_year:
         errors.append(
-            f"Digits 4-6 encode birth year {encoded_year}, "
-            f"but the member was born in {date_of_birth.year}."
+            translate(
+                _("Digits 4-6 encode birth year %(encoded)s, but the member was born in %(year)s.")
+            )
+            % {"encoded": encoded_year, "year": date_of_birth.year}
         )
     return errors

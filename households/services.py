@@ -84,7 +84,9 @@ def _validate_member(values: dict[str, Any], prefix: str, access: Access, exclud
             fields={f"{prefix}date_of_birth": gettext("Date of birth is in the future.")},
         )
     if citizen_id:
-        errors = citizen_id_errors(citizen_id, sex=values.get("sex"), date_of_birth=dob)
+        errors = citizen_id_errors(
+            citizen_id, sex=values.get("sex"), date_of_birth=dob, translate=gettext
+        )
         if errors:
             raise InvalidInput(
                 gettext("Invalid citizen ID %(citizen_id)s: %(join)s")

@@ -130,9 +130,14 @@ def iter_ndjson(stream: IO[str]) -> Iterator[Any]:
         try:
             yield json.loads(line)
         except json.JSONDecodeError as exc:
-            yield ParseProblem(f"Line {number} is not valid JSON: {exc.msg}.")
+            yield ParseProblem(
+                gettext("Line %(number)s is not valid JSON: %(error)s.")
+                % {"number": number, "error": exc.msg}
+            )
         except RecursionError:
-            yield ParseProblem(f"Line {number} is nested too deeply.")
+            yield ParseProblem(
+                gettext("Line %(number)s is nested too deeply.") % {"number": number}
+            )
 
 
 def iter_csv(stream: IO[str]) -> Iterator[Any]:
@@ -152,7 +157,8 @@ def iter_csv(stream: IO[str]) -> Iterator[Any]:
         ]
         if differing:
             yield ParseProblem(
-                f"The rows of household {key} differ in {', '.join(differing)}.",
+                gettext("The rows of household %(external_id)s differ in %(columns)s.")
+                % {"external_id": printable(key), "columns": ", ".join(differing)},
                 field=differing[0],
                 external_id=printable(key) or None,
                 code="inconsistent_rows",

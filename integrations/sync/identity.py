@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext
+
 from households.choices import MemberStatus
 from households.identity import citizen_id_errors
 
@@ -102,12 +104,16 @@ class IdentityMerge:
                 final["citizen_id"],
                 sex=final["sex"],
                 date_of_birth=date.fromisoformat(final["date_of_birth"]),
+                translate=gettext,
             )
             if problems:
                 self.reject(
                     record,
                     p + "citizen_id",
                     "inconsistent_with_local",
-                    "With the values kept from local edits the citizen ID does not fit: "
-                    + " ".join(problems),
+                    gettext(
+                        "With the values kept from local edits the citizen ID does not fit: "
+                        "%(problems)s"
+                    )
+                    % {"problems": " ".join(problems)},
                 )

@@ -8,10 +8,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext
+
 from households.choices import MemberStatus, Relationship
 
 from .merge import conflict_entry, last_sent, merge_value, parse_snapshot, snapshot_text
 from .records import InHousehold, InMember, Outcome
+
+# The reasons of the history rows a move writes are stored in English, as every service
+# writes its history reasons (households.services: "Moved from household …"), whoever's
+# language the sync ran in: they are data, not this run's messages.
+MOVED_HERE_REASON = "Moved from household %(household)s by the registry"
+MOVED_OUT_REASON = "Not in the Home Affairs record: moved out"
 
 
 class MembershipMerge:
@@ -35,7 +43,10 @@ class MembershipMerge:
             if current["status"] == MemberStatus.DECEASED:
                 conflict = True
                 outcome.notes.append(
-                    f"Member {m.external_id} is recorded as deceased: not made present again."
+                    gettext(
+                        "Member %(external_id)s is recorded as deceased: not made present again."
+                    )
+                    % {"external_id": m.external_id}
                 )
             else:
                 row["household_id"] = hid
@@ -43,11 +54,10 @@ class MembershipMerge:
                 if current["status"] != MemberStatus.PRESENT:
                     row["status_date"] = None
                 if origin != hid:
-                    self.member_reasons[mid] = (
-                        f"Moved from household {self.label(origin)} by the registry"
-                    )
+                    self.member_reasons[mid] = MOVED_HERE_REASON % {"household": self.label(origin)}
                     outcome.notes.append(
-                        f"Member {m.external_id} moved here from household {self.label(origin)}."
+                        gettext("Member %(external_id)s moved here from household %(household)s.")
+                        % {"external_id": m.external_id, "household": self.label(origin)}
                     )
         if conflict:
             outcome.conflicts.append(
@@ -75,10 +85,13 @@ class MembershipMerge:
                 row = self.member_row(mid)
                 row["status"] = MemberStatus.MOVED_OUT
                 row["status_date"] = self.ctx.today
-                self.member_reasons[mid] = "Not in the Home Affairs record: moved out"
+                self.member_reasons[mid] = MOVED_OUT_REASON
                 outcome.notes.append(
-                    f"Member {current['external_id']} is no longer in the registry record: "
-                    "marked moved out."
+                    gettext(
+                        "Member %(external_id)s is no longer in the registry record: marked "
+                        "moved out."
+                    )
+                    % {"external_id": current["external_id"]}
                 )
             if conflict:
                 outcome.conflicts.append(
@@ -125,16 +138,26 @@ class MembershipMerge:
             record = self.record_of_household.get(hid)
             if record is not None:
                 if present and len(heads) != 1:
+                    local = gettext("registered locally")
                     names = ", ".join(
-                        f"{r['full_name']} ({r['external_id'] or 'registered locally'})"
-                        for r in heads
+                        f"{r['full_name']} ({r['external_id'] or local})" for r in heads
                     )
                     self.reject(
                         record,
                         "members",
                         "one_head_required",
-                        f"Applying the record would leave the household with {len(heads)} "
-                        f"present heads{': ' + names if names else ''}; resolve it locally first.",
+                        (
+                            gettext(
+                                "Applying the record would leave the household with "
+                                "%(count)s present heads: %(names)s; resolve it locally first."
+                            )
+                            % {"count": len(heads), "names": names}
+                        )
+                        if names
+                        else gettext(
+                            "Applying the record would leave the household with no present "
+                            "head; resolve it locally first."
+                        ),
                     )
                 continue
             if not present or heads:
@@ -151,6 +174,9 @@ class MembershipMerge:
                 ):
                     by = self.listed[mid][0]
                     self.outcomes[by.index].notes.append(
-                        f"Household {self.label(hid)} has no present head since "
-                        f"{before['external_id']} moved: it gets one when its own record arrives."
+                        gettext(
+                            "Household %(household)s has no present head since %(external_id)s "
+                            "moved: it gets one when its own record arrives."
+                        )
+                        % {"household": self.label(hid), "external_id": before["external_id"]}
                     )

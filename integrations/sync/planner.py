@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.ids import new_id
 from households.choices import HouseholdStatus, MemberStatus, Relationship, Source
@@ -37,8 +38,7 @@ HOUSEHOLD_OWNED = ("commune", "address")
 MEMBER_VISIBLE = member_columns()
 HOUSEHOLD_VISIBLE = ("commune_id", "village_id", "address")
 
-REASON = "Home Affairs registry sync"
-ELSEWHERE = "the province can resolve it."  # what a caller is told of data outside their area
+REASON = "Home Affairs registry sync"  # history rows' reason: stored in English (membership)
 
 
 class Planner(MembershipMerge, IdentityMerge):
@@ -153,7 +153,12 @@ class Planner(MembershipMerge, IdentityMerge):
                     record,
                     "external_id",
                     "outside_area",
-                    f"Household {record.external_id} is registered outside your area; " + ELSEWHERE,
+                    # What a caller is told of data outside their area.
+                    gettext(
+                        "Household %(external_id)s is registered outside your area; the "
+                        "province can resolve it."
+                    )
+                    % {"external_id": record.external_id},
                 )
                 return
             if current["status"] != HouseholdStatus.ACTIVE:
@@ -161,8 +166,10 @@ class Planner(MembershipMerge, IdentityMerge):
                     record,
                     "external_id",
                     "household_not_active",
-                    f"Household {current['code']} is {current['status']}; the registry record "
-                    "was not applied.",
+                    gettext(
+                        "Household %(code)s is %(status)s; the registry record was not applied."
+                    )
+                    % {"code": current["code"], "status": current["status"]},
                 )
                 return
             outcome.household, outcome.code = str(hid), current["code"]
@@ -216,8 +223,8 @@ class Planner(MembershipMerge, IdentityMerge):
         if row["commune_id"] != current["commune_id"] and current["village_id"] is not None:
             row["village_id"] = None
             outcome.notes.append(
-                f"Village cleared: the household moved from commune {current['commune_id']} "
-                f"to {row['commune_id']}."
+                gettext("Village cleared: the household moved from commune %(old)s to %(new)s.")
+                % {"old": current["commune_id"], "new": row["commune_id"]}
             )
         row["registry_snapshot"] = record.snapshot
 
@@ -261,7 +268,11 @@ class Planner(MembershipMerge, IdentityMerge):
                 record,
                 p + "external_id",
                 "outside_area",
-                f"Person {m.external_id} is registered outside your area; " + ELSEWHERE,
+                gettext(
+                    "Person %(external_id)s is registered outside your area; the province can "
+                    "resolve it."
+                )
+                % {"external_id": m.external_id},
             )
             return
         row = self.member_row(mid)
@@ -269,8 +280,11 @@ class Planner(MembershipMerge, IdentityMerge):
         if adopted:
             row["external_id"] = m.external_id
             outcome.notes.append(
-                f"Member {current['full_name']}, registered locally, is registry person "
-                f"{m.external_id} (same citizen ID, or same name and date of birth)."
+                gettext(
+                    "Member %(name)s, registered locally, is registry person %(external_id)s "
+                    "(same citizen ID, or same name and date of birth)."
+                )
+                % {"name": current["full_name"], "external_id": m.external_id}
             )
         self.merge_membership(record, outcome, hid, m, current, row, snapshot)
         self.merge_identity(record, outcome, hid, m, current, row, snapshot)

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from core.access import Access, Perm, require
 from core.text import fold, printable, text_problem
@@ -19,8 +20,6 @@ from households.identity import EXTERNAL_ID_PATTERN, citizen_id_errors
 
 from .formats import ParseProblem
 from .merge import snapshot_text
-
-CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 OUTCOMES = (CREATED, UPDATED, UNCHANGED, REJECTED)
@@ -145,13 +144,22 @@ def _text(value: Any, path: str, errors: list, *, max_length: int) -> str | None
     if isinstance(value, str):
         value = value.strip()
     if value is None or value == "":
-        errors.append(error(path, "required", "This field is required."))
+        errors.append(error(path, "required", gettext("This field is required.")))
         return None
     if not isinstance(value, str):
-        errors.append(error(path, "invalid", "Must be a string."))
+        errors.append(error(path, "invalid", gettext("Must be a string.")))
         return None
     if len(value) > max_length:
-        errors.append(error(path, "too_long", f"At most {max_length} characters."))
+        errors.append(
+            error(
+                path,
+                "too_long",
+                ngettext(
+                    "At most %(limit)s character.", "At most %(limit)s characters.", max_length
+                )
+                % {"limit": max_length},
+            )
+        )
         return None
     if problem := text_problem(value):
         errors.append(error(path, *problem))
@@ -162,25 +170,27 @@ def _text(value: Any, path: str, errors: list, *, max_length: int) -> str | None
 def _external_id(value: Any, path: str, errors: list) -> str | None:
     value = _text(value, path, errors, max_length=64)
     if value is not None and not EXTERNAL_ID_PATTERN.match(value):
-        errors.append(error(path, "invalid", "Visible ASCII characters only (no spaces)."))
+        errors.append(error(path, "invalid", gettext("Visible ASCII characters only (no spaces).")))
         return None
     return value
 
 
 def _birth_date(value: Any, path: str, errors: list, today: date) -> date | None:
     if not isinstance(value, str) or not _DATE.match(value):
-        errors.append(error(path, "invalid_date", "A date as YYYY-MM-DD is required."))
+        errors.append(error(path, "invalid_date", gettext("A date as YYYY-MM-DD is required.")))
         return None
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
-        errors.append(error(path, "invalid_date", f"{value} is not a date."))
+        errors.append(
+            error(path, "invalid_date", gettext("%(value)s is not a date.") % {"value": value})
+        )
         return None
     if parsed > today:
-        errors.append(error(path, "future_date", "Date of birth is in the future."))
+        errors.append(error(path, "future_date", gettext("Date of birth is in the future.")))
         return None
     if parsed < MIN_BIRTH_DATE:
-        errors.append(error(path, "invalid_date", "Date of birth is before 1900."))
+        errors.append(error(path, "invalid_date", gettext("Date of birth is before 1900.")))
         return None
     return parsed
 
@@ -188,7 +198,7 @@ def _birth_date(value: Any, path: str, errors: list, today: date) -> date | None
 def _member(raw: Any, pos: int, ctx: Context, errors: list) -> InMember | None:
     p = f"members.{pos}."
     if not isinstance(raw, dict):
-        errors.append(error(f"members.{pos}", "invalid", "A member is a JSON object."))
+        errors.append(error(f"members.{pos}", "invalid", gettext("A member is a JSON object.")))
         return None
     before = len(errors)
     external_id = _external_id(raw.get("external_id"), p + "external_id", errors)
@@ -196,23 +206,33 @@ def _member(raw: Any, pos: int, ctx: Context, errors: list) -> InMember | None:
     dob = _birth_date(raw.get("date_of_birth"), p + "date_of_birth", errors, ctx.today)
     sex = raw.get("sex")
     if not isinstance(sex, str) or sex not in SEXES:
-        errors.append(error(p + "sex", "invalid_choice", "One of male, female."))
+        errors.append(error(p + "sex", "invalid_choice", gettext("One of male, female.")))
         sex = None
     ethnicity = raw.get("ethnicity")
     if not isinstance(ethnicity, str) or ethnicity not in ctx.ethnicities:
-        errors.append(error(p + "ethnicity", "invalid_choice", f"No ethnic group {ethnicity!r}."))
+        errors.append(
+            error(
+                p + "ethnicity",
+                "invalid_choice",
+                gettext("No ethnic group %(code)s.") % {"code": repr(ethnicity)},
+            )
+        )
     relationship = raw.get("relationship")
     if not isinstance(relationship, str) or relationship not in RELATIONSHIPS:
         errors.append(
-            error(p + "relationship", "invalid_choice", f"Not a relationship: {relationship!r}.")
+            error(
+                p + "relationship",
+                "invalid_choice",
+                gettext("Not a relationship: %(value)s.") % {"value": repr(relationship)},
+            )
         )
     citizen_id = raw.get("citizen_id")
     if citizen_id is not None and not isinstance(citizen_id, str):
-        errors.append(error(p + "citizen_id", "invalid", "Must be a string or null."))
+        errors.append(error(p + "citizen_id", "invalid", gettext("Must be a string or null.")))
         citizen_id = None
     citizen_id = (citizen_id or "").strip() or None
     if citizen_id:
-        problems = citizen_id_errors(citizen_id, sex=sex, date_of_birth=dob)
+        problems = citizen_id_errors(citizen_id, sex=sex, date_of_birth=dob, translate=gettext)
         if problems:
             errors.append(error(p + "citizen_id", "invalid_citizen_id", " ".join(problems)))
     if len(errors) > before:
@@ -233,19 +253,31 @@ def _member(raw: Any, pos: int, ctx: Context, errors: list) -> InMember | None:
 def validate_record(raw: Any, index: int, ctx: Context) -> InHousehold | list[dict[str, str]]:
     """The record checked on its own (no database reads): normalised, or its errors."""
     if not isinstance(raw, dict):
-        return [error("record", "invalid", "A record is a JSON object.")]
+        return [error("record", "invalid", gettext("A record is a JSON object."))]
     errors: list[dict[str, str]] = []
     external_id = _external_id(raw.get("external_id"), "external_id", errors)
     commune = raw.get("commune")
     if not isinstance(commune, str) or commune not in ctx.communes:
-        errors.append(error("commune", "unknown_commune", f"No commune with code {commune!r}."))
+        errors.append(
+            error(
+                "commune",
+                "unknown_commune",
+                gettext("No commune with code %(code)s.") % {"code": repr(commune)},
+            )
+        )
     elif not ctx.covers(commune):
-        errors.append(error("commune", "outside_area", f"Commune {commune} is outside your area."))
+        errors.append(
+            error(
+                "commune",
+                "outside_area",
+                gettext("Commune %(code)s is outside your area.") % {"code": commune},
+            )
+        )
     address = _text(raw.get("address"), "address", errors, max_length=255)
     raw_members = raw.get("members")
     members: list[InMember] = []
     if not isinstance(raw_members, list) or not raw_members:
-        errors.append(error("members", "required", "At least one member, the head."))
+        errors.append(error("members", "required", gettext("At least one member, the head.")))
     else:
         for pos, raw_member in enumerate(raw_members):
             member = _member(raw_member, pos, ctx, errors)
@@ -258,7 +290,8 @@ def validate_record(raw: Any, index: int, ctx: Context) -> InHousehold | list[di
                     error(
                         "members",
                         "one_head_required",
-                        f"Exactly one member must be the head (found {heads}).",
+                        gettext("Exactly one member must be the head (found %(count)s).")
+                        % {"count": heads},
                     )
                 )
             for key in ("external_id", "citizen_id"):
@@ -270,7 +303,8 @@ def validate_record(raw: Any, index: int, ctx: Context) -> InHousehold | list[di
                             error(
                                 f"members.{m.pos}.{key}",
                                 "duplicate_in_record",
-                                f"Same {key} as members.{seen[value]}.",
+                                gettext("Same %(field)s as members.%(position)s.")
+                                % {"field": key, "position": seen[value]},
                             )
                         )
                     seen.setdefault(value, m.pos)
@@ -312,8 +346,11 @@ def prepare(items: list[tuple[int, Any]], ctx: Context) -> tuple[list[InHousehol
                 error(
                     "external_id",
                     "duplicate_in_batch",
-                    f"Household {result.external_id} is also record "
-                    f"{households[result.external_id]} of this chunk.",
+                    gettext("Household %(external_id)s is also record %(index)s of this chunk.")
+                    % {
+                        "external_id": result.external_id,
+                        "index": households[result.external_id],
+                    },
                 )
             )
         for m in result.members:
@@ -322,7 +359,8 @@ def prepare(items: list[tuple[int, Any]], ctx: Context) -> tuple[list[InHousehol
                     error(
                         f"members.{m.pos}.external_id",
                         "duplicate_in_batch",
-                        f"Person {m.external_id} is also listed by record {people[m.external_id]}.",
+                        gettext("Person %(external_id)s is also listed by record %(index)s.")
+                        % {"external_id": m.external_id, "index": people[m.external_id]},
                     )
                 )
             if m.citizen_id and m.citizen_id in citizen_ids:
@@ -330,8 +368,8 @@ def prepare(items: list[tuple[int, Any]], ctx: Context) -> tuple[list[InHousehol
                     error(
                         f"members.{m.pos}.citizen_id",
                         "duplicate_in_batch",
-                        f"Citizen ID {m.citizen_id} is also given in record "
-                        f"{citizen_ids[m.citizen_id]}.",
+                        gettext("Citizen ID %(citizen_id)s is also given in record %(index)s.")
+                        % {"citizen_id": m.citizen_id, "index": citizen_ids[m.citizen_id]},
                     )
                 )
         if errors:

@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from core import files, jobs
@@ -174,7 +176,8 @@ def stage_upload(
 ) -> Job:
     """Keep a registry file (bytes, or the chunks of an upload) where its job reads it, named
     after the job (core.files), and queue the "registry_sync" job that syncs it as
-    `actor`. `chunk_size` records make a chunk (default CHUNK_SIZE)."""
+    `actor`. `chunk_size` records make a chunk (default CHUNK_SIZE). The job reports in the
+    active language (the request's), kept in its params."""
     if fmt not in formats.FORMATS:
         raise formats.MalformedFile(
             gettext("Unknown format %(fmt)s; one of %(join)s.")
@@ -185,7 +188,12 @@ def stage_upload(
     with files.open_private(files.media_path(relative), "wb") as stream:
         for part in [content] if isinstance(content, bytes) else content:
             stream.write(part)
-    params: dict[str, Any] = {"path": relative, "format": fmt, "dry_run": dry_run}
+    params: dict[str, Any] = {
+        "path": relative,
+        "format": fmt,
+        "dry_run": dry_run,
+        "language": translation.get_language() or settings.LANGUAGE_CODE,
+    }
     if chunk_size is not None:
         params["chunk_size"] = chunk_size
     return jobs.enqueue("registry_sync", params, actor, job_id=job_id)
@@ -217,11 +225,19 @@ def read_report(job: Job) -> Iterator[dict[str, Any]]:
 
 def run_job(job: Job) -> None:
     """core.jobs handler for "registry_sync": params {path (under MEDIA_ROOT), format
-    (json | ndjson | csv), dry_run, chunk_size (default CHUNK_SIZE)}. Resumes from
-    checkpoint["next_record"]. Each chunk commits on its own with its checkpoint (fenced by
-    the job's lease: a run that lost it rolls the chunk back and stops); the chunk's report
-    lines are appended once the checkpoint is saved, and a resumed run first drops the lines
-    of a chunk that never committed."""
+    (json | ndjson | csv), dry_run, chunk_size (default CHUNK_SIZE), language (of the
+    request that started it; default LANGUAGE_CODE)}. The report, its rejected records'
+    reasons and notes, and the error of a failed run are written in that language, since the
+    worker has no request to take one from. Resumes from checkpoint["next_record"]. Each
+    chunk commits on its own with its checkpoint (fenced by the job's lease: a run that lost
+    it rolls the chunk back and stops); the chunk's report lines are appended once the
+    checkpoint is saved, and a resumed run first drops the lines of a chunk that never
+    committed."""
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        _run_job(job)
+
+
+def _run_job(job: Job) -> None:
     params = job.params
     path = files.media_path(params["path"])
     fmt = params.get("format") or formats.detect_format(path.name)

@@ -6,7 +6,7 @@ from them, with each parameter's source and whether it still has to be confirmed
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -152,41 +152,59 @@ def param_sources(rule: str) -> dict[str, dict[str, Any]]:
     }
 
 
-class ParamError(ValueError):
-    """A parameter a rule cannot evaluate with: its name and why."""
+def _(text: str) -> str:
+    """Marks an English text for translation (makemessages reads `_`); this module stays pure,
+    the service that shows a ParamError translates it (`ParamError.render`)."""
+    return text
 
-    def __init__(self, name: str, reason: str):
-        super().__init__(f"{name}: {reason}")
-        self.name, self.reason = name, reason
+
+class ParamError(ValueError):
+    """A parameter a rule cannot evaluate with: its name and why. `reason` is the English
+    text; `render(gettext)` the text in the active language."""
+
+    def __init__(self, name: str, template: str, values: Mapping[str, object] | None = None):
+        self.name, self.template, self.values = name, template, dict(values or {})
+        self.reason = self.render(lambda text: text)
+        super().__init__(f"{name}: {self.reason}")
+
+    def render(self, translate: Callable[[str], str]) -> str:
+        return translate(self.template) % self.values
 
 
 def _read(value: Any, name: str, p: Param) -> Any:
     if p.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ParamError(name, "a whole number, 0 or more, is required")
+            raise ParamError(name, _("a whole number, 0 or more, is required"))
         return value
     if p.kind in ("number", "share"):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ParamError(name, 'a number is required (e.g. 8, "8.5" or "1/2")')
+            raise ParamError(name, _('a number is required (e.g. 8, "8.5" or "1/2")'))
         try:
             number = Fraction(str(value))
         except (ValueError, ZeroDivisionError):
-            raise ParamError(name, f"{value!r} is not a number") from None
+            raise ParamError(name, _("%(value)s is not a number"), {"value": repr(value)}) from None
         if number <= 0 or (p.kind == "share" and number >= 1):
             raise ParamError(
-                name, "must be more than 0" + (" and less than 1" * (p.kind == "share"))
+                name,
+                _("must be more than 0 and less than 1")
+                if p.kind == "share"
+                else _("must be more than 0"),
             )
         return number
     if p.kind == "codes":
         if isinstance(value, str) or not isinstance(value, (list, tuple)):
-            raise ParamError(name, f"a list of {p.codes} codes is required")
+            raise ParamError(name, _("a list of %(kind)s codes is required"), {"kind": p.codes})
         unknown = sorted({v for v in value if v not in CODES[p.codes or ""]}, key=str)
         if unknown:
-            raise ParamError(name, f"not {p.codes} codes: {', '.join(map(str, unknown))}")
+            raise ParamError(
+                name,
+                _("not %(kind)s codes: %(codes)s"),
+                {"kind": p.codes, "codes": ", ".join(map(str, unknown))},
+            )
         return frozenset(value)
     if p.kind == "retirement":
         return _read_schedule(value, name)
-    raise ParamError(name, f"unknown parameter kind {p.kind}")
+    raise ParamError(name, _("unknown parameter kind %(kind)s"), {"kind": p.kind})
 
 
 _SCHEDULE_KEYS = ("from_year", "start", "step", "until", "before")
@@ -194,17 +212,19 @@ _SCHEDULE_KEYS = ("from_year", "start", "step", "until", "before")
 
 def _read_schedule(value: Any, name: str) -> dict[str, tuple[int, ...]]:
     if not isinstance(value, Mapping) or set(value) != {"male", "female"}:
-        raise ParamError(name, "a schedule for `male` and `female` is required")
+        raise ParamError(name, _("a schedule for `male` and `female` is required"))
     schedule = {}
     for sex, row in value.items():
         if not isinstance(row, Mapping) or set(row) != set(_SCHEDULE_KEYS):
-            raise ParamError(f"{name}.{sex}", f"needs exactly {', '.join(_SCHEDULE_KEYS)}")
+            raise ParamError(
+                f"{name}.{sex}", _("needs exactly %(keys)s"), {"keys": ", ".join(_SCHEDULE_KEYS)}
+            )
         numbers = [row[k] for k in _SCHEDULE_KEYS]
         if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in numbers):
-            raise ParamError(f"{name}.{sex}", "whole numbers (ages in months) are required")
+            raise ParamError(f"{name}.{sex}", _("whole numbers (ages in months) are required"))
         _from_year, start, step, until, before = numbers
         if not before <= start <= until or step < 0 or step >= 12:
-            raise ParamError(f"{name}.{sex}", "before ≤ start ≤ until, and 0 ≤ step < 12")
+            raise ParamError(f"{name}.{sex}", _("before ≤ start ≤ until, and 0 ≤ step < 12"))
         schedule[sex] = tuple(numbers)
     return schedule
 
@@ -213,17 +233,24 @@ def compile_params(rule: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The rule's parameters read strictly: every one present, of its kind, nothing unknown.
     Raises ParamError naming the first parameter at fault."""
     if rule not in PARAMETERS:
-        raise ParamError("rule", f"unknown rule {rule!r}")
+        raise ParamError("rule", _("unknown rule %(rule)s"), {"rule": repr(rule)})
     if not isinstance(params, Mapping):
-        raise ParamError("params", "an object of parameters is required")
+        raise ParamError("params", _("an object of parameters is required"))
     definitions = PARAMETERS[rule]
     for name in params:
         if name not in definitions:
-            known = ", ".join(definitions) or "none"
-            raise ParamError(name, f"not a parameter of {rule} (its parameters: {known})")
+            if not definitions:
+                raise ParamError(
+                    name, _("not a parameter of %(rule)s (it has none)"), {"rule": rule}
+                )
+            raise ParamError(
+                name,
+                _("not a parameter of %(rule)s (its parameters: %(known)s)"),
+                {"rule": rule, "known": ", ".join(definitions)},
+            )
     read = {}
     for name, p in definitions.items():
         if name not in params:
-            raise ParamError(name, "missing")
+            raise ParamError(name, _("missing"))
         read[name] = _read(params[name], name, p)
     return read

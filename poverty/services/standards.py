@@ -67,10 +67,19 @@ def _check_spec(
         try:
             indicator.check  # noqa: B018  (compiles, and caches the compiled rule)
         except rules.ParamError as exc:
+            reason = exc.render(gettext)
             raise error(
-                f"Standard {standard} cannot be evaluated: indicator {indicator.code}, parameter "
-                f"{exc.name}: {exc.reason}.",
-                fields={f"indicators.{position}.params.{exc.name}": exc.reason},
+                gettext(
+                    "Standard %(standard)s cannot be evaluated: indicator %(indicator)s, "
+                    "parameter %(name)s: %(reason)s."
+                )
+                % {
+                    "standard": standard,
+                    "indicator": indicator.code,
+                    "name": exc.name,
+                    "reason": reason,
+                },
+                fields={f"indicators.{position}.params.{exc.name}": reason},
                 code="standard_not_evaluable",
             ) from None
 
