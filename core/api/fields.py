@@ -17,6 +17,7 @@ parameters.
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import models
@@ -149,6 +150,18 @@ class ModelSerializer(serializers.ModelSerializer):
         for model_field, field_class in serializers.ModelSerializer.serializer_field_mapping.items()
     }
     serializer_related_field = PrimaryKeyRelatedField
+
+    def get_fields(self):
+        # Building the fields from the model (`build_field` for each) cost about a third of
+        # a household's serialisation, on every request. They depend on the class alone (no
+        # serializer here builds them from its context or instance), so they are built once
+        # per class and each serializer gets its own copies (what DRF does for declared
+        # fields), bound to it afterwards as usual.
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            type(self)._built_fields = built
+        return copy.deepcopy(built)
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
