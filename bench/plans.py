@@ -15,8 +15,9 @@ order, filtering out other communes' rows, costs most: issue 15's member list). 
 Every SELECT of each call is run again under `EXPLAIN (ANALYZE, FORMAT JSON)`, and a plan fails
 when, on a table of at least `BIG` rows (pg_class.reltuples):
 - a node is a `Seq Scan`, or
-- an index is walked without an index condition and its filter discards at least `BIG` rows
-  (a primary-key walk: the rows are found by reading the table in key order).
+- a node reads at least `BIG` rows that its filter (or a bitmap's recheck) then discards, over
+  all its loops: the rows are found by walking an index in order (a primary-key walk) or by
+  probing another table row by row, not by an index on what the call asks for.
 
 Prints one line per call (statements, the slowest statement's plan time, the worst node) and
 exits with status 1 if any plan fails. Run it on a database with surveys and statuses as well
@@ -105,12 +106,13 @@ def judge(sql: str, params, sizes: dict[str, float], verdict: Verdict) -> None:
         if table is None or sizes.get(table, 0) < BIG:
             continue
         kind = node["Node Type"]
-        removed = node.get("Rows Removed by Filter", 0) * node.get("Actual Loops", 1)
+        removed = node.get("Rows Removed by Filter", 0) + node.get(
+            "Rows Removed by Index Recheck", 0
+        )
+        removed *= node.get("Actual Loops", 1)
         label = f"{kind} on {table} ({removed:,.0f} rows filtered out)"
-        if kind == "Seq Scan":
+        if kind == "Seq Scan" or removed >= BIG:
             verdict.failures.append(label)
-        elif kind.startswith("Index") and "Index Cond" not in node and removed >= BIG:
-            verdict.failures.append(f"{label}, walking {node['Index Name']}")
         if verdict.worst == "-" or removed > 0:
             verdict.worst = label
 

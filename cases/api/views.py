@@ -11,7 +11,12 @@ from rest_framework.views import APIView
 from core.access import Perm
 from core.api.idempotency import idempotent
 from core.api.schema import IF_MATCH
-from core.api.views import AreaScopedMixin, VersionedResponsesMixin, expected_version
+from core.api.views import (
+    HOUSEHOLD_ORDER,
+    AreaScopedMixin,
+    VersionedResponsesMixin,
+    expected_version,
+)
 
 from .. import selectors, services
 from ..filtersets import CaseFilter, FollowUpFilter
@@ -46,7 +51,7 @@ class CaseViewSet(
 
     filterset_class = CaseFilter
     detail_serializer_class = s.CaseDetailSerializer
-    ordering = "id"
+    ordering = HOUSEHOLD_ORDER
     area_paths = CASE_AREA
     http_method_names = ["get", "post", "patch", "head", "options"]
     action_perms = {

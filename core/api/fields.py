@@ -17,14 +17,20 @@ parameters.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 from django.utils.translation import gettext
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 INT32_MIN, INT32_MAX = BaseDatabaseOperations.integer_field_ranges["IntegerField"]
 INT64_MAX = BaseDatabaseOperations.integer_field_ranges["BigIntegerField"][1]
@@ -163,6 +169,36 @@ class ModelSerializer(serializers.ModelSerializer):
             type(self)._built_fields = built
         return copy.deepcopy(built)
 
+    def to_representation(self, instance):
+        # DRF's loop, with the plain columns (text, integers, booleans, UUIDs, dates, choices,
+        # foreign keys as ids) read straight from the instance: the same output at about half
+        # the cost per row. Everything else goes through its field as DRF does.
+        if isinstance(instance, Mapping):
+            return super().to_representation(instance)
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = self._plan = [_reader(field, instance) for field in self._readable_fields]
+        data = {}
+        zone = timezone.get_current_timezone()  # what DRF turns date-times to
+        for name, attname, convert, field in plan:
+            if convert is not None:
+                value = getattr(instance, attname, _MISSING)
+                if value is None:
+                    data[name] = None
+                    continue
+                if value is not _MISSING and not callable(value):  # DRF would call it
+                    value = convert(field, value, zone)
+                    if value is not _MISSING:
+                        data[name] = value
+                        continue
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            data[name] = None if check is None else field.to_representation(attribute)
+        return data
+
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         if isinstance(model_field, models.IntegerField) and not kwargs.get("read_only"):
@@ -171,3 +207,71 @@ class ModelSerializer(serializers.ModelSerializer):
             kwargs["min_value"] = low if given_low is None else max(low, given_low)
             kwargs["max_value"] = high if given_high is None else min(high, given_high)
         return field_class, kwargs
+
+
+# ---------------------------------------------------------------------------- fast reads
+
+_MISSING = object()
+
+
+def _date(field, value, zone):
+    if isinstance(value, datetime) or not isinstance(value, date):
+        return _MISSING  # DRF's own checks and messages
+    return value.isoformat()
+
+
+def _choice(field, value, zone):
+    return field.choice_strings_to_values.get(value, value) if type(value) is str else _MISSING
+
+
+def _boolean(field, value, zone):
+    return value if type(value) is bool else _MISSING
+
+
+def _datetime(field, value, zone):
+    if not isinstance(value, datetime) or timezone.is_naive(value):
+        return _MISSING
+    text = value.astimezone(getattr(field, "timezone", zone)).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _same(field, value, zone):
+    return value
+
+
+# Exact classes only: a subclass may represent its values otherwise.
+_CONVERTERS = {
+    serializers.CharField: lambda field, value, zone: str(value),
+    CharField: lambda field, value, zone: str(value),
+    serializers.IntegerField: lambda field, value, zone: int(value),
+    IntegerField: lambda field, value, zone: int(value),
+    serializers.BooleanField: _boolean,
+    serializers.ChoiceField: _choice,
+    serializers.DateField: _date,
+    DateField: _date,
+}
+
+
+def _reader(field, instance) -> tuple:
+    """(name, attribute, converter or None, field) for `ModelSerializer.to_representation`."""
+    plain = len(field.source_attrs) == 1 and field.source != "*"
+    attname, convert = field.source, None
+    kind = type(field)
+    if not plain:
+        pass
+    elif kind in (serializers.PrimaryKeyRelatedField, PrimaryKeyRelatedField):
+        if field.pk_field is None:
+            with contextlib.suppress(FieldDoesNotExist):
+                attname, convert = instance._meta.get_field(field.source).attname, _same
+    elif kind is serializers.UUIDField:
+        if field.uuid_format == "hex_verbose":
+            convert = lambda field, value, zone: str(value)  # noqa: E731
+    elif kind in (serializers.DateField, DateField):
+        if str(getattr(field, "format", api_settings.DATE_FORMAT)).lower() == ISO_8601:
+            convert = _date
+    elif kind in (serializers.DateTimeField, DateTimeField):
+        if str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601:
+            convert = _datetime
+    else:
+        convert = _CONVERTERS.get(kind)
+    return field.field_name, attname, convert, field

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 from rest_framework import serializers, status
@@ -172,6 +173,14 @@ class AuditedViewSetMixin(KnownQueryParamsMixin):
             )
 
 
+# The order of the lists of a household's records (members, surveys, assessments, support,
+# cases...): by the household's code, then the record's id. The households' (commune, code)
+# index and the record's household index serve a commune's page directly; ordered by id alone,
+# PostgreSQL walks the record's primary key and drops the other communes' rows (0.1-1 s at
+# 400,000 households; bench/plans.py fails on such a plan).
+HOUSEHOLD_ORDER = ("household_code", "id")
+
+
 class AreaScopedMixin(AuditedViewSetMixin):
     """Lists and details only show rows inside the user's area.
 
@@ -201,7 +210,17 @@ class AreaScopedMixin(AuditedViewSetMixin):
         return queryset.filter(self.access.area_q(commune_path, village_path))
 
     def filter_queryset(self, queryset):
-        return super().filter_queryset(self.scope(queryset))
+        queryset = self.scope(queryset)
+        if getattr(self, "ordering", None) == HOUSEHOLD_ORDER:
+            # the household's code, by the path to the household of `area_paths` (scoping
+            # joins the household already); before the filters, which a search ends
+            household = self.area_paths[0].removesuffix("commune")
+            queryset = queryset.annotate(household_code=F(f"{household}code"))
+        if getattr(self, "action", None) == "retrieve":
+            # A detail takes no filter (KnownQueryParamsMixin refuses them): only the area
+            # applies, without building the filter set (a fifth of a household's detail).
+            return queryset
+        return super().filter_queryset(queryset)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db.models import F
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +10,7 @@ from core.access import Perm
 from core.api.idempotency import idempotent
 from core.api.schema import IF_MATCH
 from core.api.views import (
+    HOUSEHOLD_ORDER,
     AreaScopedMixin,
     VersionedResponsesMixin,
     expected_version,
@@ -183,18 +183,13 @@ class MemberViewSet(
     serializer_class = s.MemberSerializer
     detail_serializer_class = s.MemberSerializer
     filterset_class = MemberFilter
-    # A commune's people in a stable order, served by the households' (commune, code) index
-    # and the members' (household, relationship) index: a page reads its ~15 households, not
-    # a walk of the members' primary key (1 s at 400,000 households, bench/README.md).
-    ordering = ("household_code", "id")
+    ordering = HOUSEHOLD_ORDER
     area_paths = ("household__commune", "household__village")
     write_perm = Perm.REGISTRY_EDIT
     action_perms = {"move": Perm.REGISTRY_LIFECYCLE}
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        if self.action == "list":
-            return s.member_queryset().annotate(household_code=F("household__code"))
         return s.member_queryset()
 
     @idempotent

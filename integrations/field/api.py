@@ -43,7 +43,7 @@ from core.api.fields import (
 from core.api.idempotency import idempotent
 from core.api.parsers import ItemsJSONParser, check_text
 from core.api.serializers import PersonalDataMixin
-from core.api.views import AreaScopedMixin
+from core.api.views import HOUSEHOLD_ORDER, AreaScopedMixin
 from core.errors import DomainError
 from core.models import ChangeEvent
 from core.text import text_problem
@@ -171,7 +171,7 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
     """Uploads from field apps (surveys, household and member edits)."""
 
     serializer_class = UploadResultSerializer
-    ordering = "id"
+    ordering = HOUSEHOLD_ORDER
     area_paths = ("household__commune", "household__village")
     write_perm = Perm.SURVEY_SUBMIT
     action_perms = {"batch": Perm.SURVEY_SUBMIT, "resolve": Perm.UPLOAD_RESOLVE}

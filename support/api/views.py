@@ -10,6 +10,7 @@ from core.access import Perm
 from core.api.idempotency import IdempotentCreateMixin, idempotent
 from core.api.schema import IF_MATCH
 from core.api.views import (
+    HOUSEHOLD_ORDER,
     AreaScopedMixin,
     ServiceWritesMixin,
     VersionedResponsesMixin,
@@ -162,7 +163,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     filterset_class = AssignmentFilter
     detail_serializer_class = s.AssignmentDetailSerializer
     step_subject = "assignment"
-    ordering = "id"
+    ordering = HOUSEHOLD_ORDER
     created_routes = {"disburse": "disbursement-detail"}
     area_paths = ("household__commune", "household__village")
     action_perms = {
@@ -282,7 +283,7 @@ class DisbursementViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.DisbursementSerializer
     filterset_class = DisbursementFilter
-    ordering = "id"
+    ordering = HOUSEHOLD_ORDER
     area_paths = ("assignment__household__commune", "assignment__household__village")
 
     def get_queryset(self):

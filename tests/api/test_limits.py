@@ -250,9 +250,9 @@ def test_page_size_within_its_bounds_is_taken(api, ward):
         ("not base64!", ["members", "households"]),
         (base64.b64encode(b"p=%00").decode(), ["members", "households"]),
         (base64.b64encode(b"o=-5").decode(), ["members", "households"]),
-        # surveys are ordered by their UUID (households by their code and members by their
-        # household's code: any text but NUL)
-        (base64.b64encode(b"p=not-a-uuid").decode(), ["surveys"]),
+        # targets are ordered by their UUID (households by their code, and the records of a
+        # household by its code: any text but NUL)
+        (base64.b64encode(b"p=not-a-uuid").decode(), ["targets"]),
     ],
 )
 def test_a_cursor_this_api_did_not_write_is_400(api, cursor, paths):
