@@ -20,7 +20,17 @@ def _may_search_personal(request) -> bool:
     return access_for(request.user).can(Perm.VIEW_PERSONAL)
 
 
-class HouseholdFilter(FilterSet):
+class SearchFilterSet(FilterSet):
+    """Applies the search `q` after every other filter: its ranked queryset is handed to the
+    paginator as it is, which reads the page from it tier by tier (households.search)."""
+
+    def filter_queryset(self, queryset):
+        for name, value in sorted(self.form.cleaned_data.items(), key=lambda item: item[0] == "q"):
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+
+class HouseholdFilter(SearchFilterSet):
     commune = filters.CharFilter(field_name="commune_id", help_text="Commune code (5 digits).")
     province = filters.CharFilter(field_name="commune__province_id")
     village = filters.UUIDFilter(field_name="village_id")
@@ -76,7 +86,7 @@ class HouseholdFilter(FilterSet):
         return household_queryset_search(queryset, value)
 
 
-class MemberFilter(FilterSet):
+class MemberFilter(SearchFilterSet):
     household = filters.UUIDFilter(field_name="household_id")
     commune = filters.CharFilter(field_name="household__commune_id")
     village = filters.UUIDFilter(field_name="household__village_id")

@@ -241,7 +241,14 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["name_folded", "date_of_birth"]),
+            # Possible duplicates (equal folded name and birth date) and, in the pattern
+            # operator class, search's "the name starts with the query" (LIKE 'query%': a
+            # range of this index whatever the database's collation).
+            models.Index(
+                fields=["name_folded", "date_of_birth"],
+                opclasses=["varchar_pattern_ops", "date_ops"],
+                name="member_name_birth",
+            ),
             models.Index(fields=["household", "relationship"]),
             models.Index(fields=["ethnicity"]),  # the member list's ethnicity filter
             models.Index(fields=["updated_at"]),

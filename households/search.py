@@ -24,13 +24,37 @@ household code only (households; members: nothing), in code order: `households.f
 
 On PostgreSQL a name or address word is matched with `' ' || column LIKE '% word%'`, which the
 trigram GIN indexes on those expressions (migration 0003) serve, all the words in one index
-scan; codes, citizen IDs and phone numbers by their b-tree indexes. The rank is computed for
-the matching rows only.
+scan; a name that starts with the query by the members' (name, birth date) b-tree in the
+pattern operator class (migration 0005); codes, citizen IDs and phone numbers by their b-tree
+indexes.
+
+**Reading a page tier by tier.** `RankedSearch` holds, for each rank, the one condition that
+puts a row in it; a row's tier is its best rank (the rank's condition, and none of a better
+rank's), so each row is in exactly one tier. Two readings share these conditions:
+
+- `queryset()`: every match (the union of what each kind of match finds, from the indexes),
+  ranked by a CASE over the conditions and ordered by the key `search_key` (the rank's digit,
+  then the household code [then the member id]). The admin's search box and other callers
+  that want every match use it.
+- `page()`: what the API lists read (core.api.pagination pages the queryset of
+  `household_queryset_search` / `member_queryset_search` through it). Rank 0's tier, then
+  1, 2 and 3, each in its own order (code; members: household code, then id) from the
+  cursor's position, one query each with a LIMIT of what the page still needs; it stops
+  when the page is full. A page thus reads about as many rows as it shows: for a common
+  family name ("nguyen": 220,000 of 400,000 households) PostgreSQL walks the households in
+  code order and probes each one's members, stopping after a page, where ranking every match
+  took over a second; a rare tier is found through the indexes and sorted. The cursor
+  position is the key's text, as in the one-query reading; `previous` pages read the tiers
+  backwards. A page that reaches a later tier costs one query more per tier (a result
+  smaller than a page: four), and a tier with no rows costs a query to find it empty.
+  A citizen ID or phone number (a few matches) is still read in one query.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -48,11 +72,12 @@ from django.db.models import (
     TextField,
     Value,
     When,
+    prefetch_related_objects,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Concat
 from django.db.models.lookups import Contains
 
-from core.api.pagination import RANKED_KEY
+from core.api.pagination import RANKED_KEY, by_tiers
 from core.text import fold
 
 from .identity import PHONE_PATTERN
@@ -63,7 +88,6 @@ _ID_LENGTHS = (9, 12)  # old ID card (CMND), citizen ID (CCCD)
 
 # The ordering key of ranked results: core.api.pagination pages by it when present.
 SEARCH_KEY = RANKED_KEY
-EXACT, PREFIX, WORDS, OTHER = 0, 1, 2, 3
 
 
 def search_words(text: str | None) -> list[str]:
@@ -115,33 +139,6 @@ def words_q(field: str, words: list[str]) -> Q:
     return q
 
 
-def _name_rank(query: Query) -> Case:
-    return Case(
-        When(name_folded=query.phrase, then=Value(EXACT)),
-        When(name_folded__startswith=query.phrase, then=Value(PREFIX)),
-        default=Value(WORDS),
-        output_field=IntegerField(),
-    )
-
-
-def _households_matching(query: Query) -> list[QuerySet]:
-    """Id queries, one per kind of household-level match (address, code, phone)."""
-    plain = Household.objects.order_by()
-    branches = []
-    if query.words:
-        branches.append(plain.filter(words_q("search_text", query.words)).values("id"))
-    if query.token:
-        branches.append(plain.filter(code__startswith=query.token).values("id"))
-    if query.phone:
-        branches.append(plain.filter(phone=query.phone).values("id"))
-    return branches
-
-
-def _union(branches: list[QuerySet]) -> QuerySet:
-    first, *rest = branches
-    return first.union(*rest) if rest else first
-
-
 class AmongIds(Func):
     """`column = ANY(ARRAY(ids))` on PostgreSQL, `column IN (ids)` elsewhere.
 
@@ -164,88 +161,241 @@ class AmongIds(Func):
         return f"{column} IN {ids}", (*column_params, *ids_params)
 
 
+def _union(branches: list[QuerySet]) -> QuerySet:
+    first, *rest = branches
+    return first.union(*rest) if rest else first
+
+
+def _among(column: str, branches: list[QuerySet]) -> Q | None:
+    return Q(AmongIds(column, _union(branches))) if branches else None
+
+
 def _key(rank, *parts) -> Concat:
     """The ordering key of a ranked row: its rank's digit, then `parts` (fixed-width text:
     household codes, ids), so that ordering by the key orders by rank, then by the parts."""
     return Concat(Cast(rank, CharField()), *parts, output_field=CharField())
 
 
-def household_queryset_search(qs: QuerySet, text: str) -> QuerySet:
-    """Households matching `text` (see the module), annotated with their rank and their
-    ordering key `search_key` (rank, code) and ordered by it."""
-    query = Query.parse(text)
-    branches = _households_matching(query)
-    members = Member.objects.order_by()
-    if query.words:
-        branches.append(members.filter(words_q("name_folded", query.words)).values("household_id"))
-    if query.citizen_id:
-        branches.append(members.filter(citizen_id=query.citizen_id).values("household_id"))
-    if not branches:
-        return qs.none()
-    rank = Value(OTHER)
-    if query.words:
-        best_member = (
-            members.filter(words_q("name_folded", query.words), household=OuterRef("pk"))
-            .annotate(rank=_name_rank(query))
-            .order_by("rank")
-            .values("rank")[:1]
+def _after(fields: tuple[str, ...], values: tuple, reverse: bool) -> Q:
+    """Rows whose `fields`, compared as a tuple, come after `values` (reverse: before them).
+    The first field is also bounded on its own, which its index serves."""
+    op = "lt" if reverse else "gt"
+    (field, value), *rest = zip(fields, values, strict=True)
+    if not rest:
+        return Q(**{f"{field}__{op}": value})
+    more = _after(tuple(f for f, _ in rest), tuple(v for _, v in rest), reverse)
+    within = Q(**{f"{field}__{op}": value}) | Q(**{field: value}) & more
+    return Q(**{f"{field}__{op}e": value}) & within
+
+
+def _member_id(text: str) -> tuple[str, uuid.UUID]:
+    """Splits `<household code><member id>` (the id as the database casts it to text: with
+    hyphens on PostgreSQL, 32 hex digits on SQLite)."""
+    width = 36 if len(text) > 36 and text[-13] == "-" else 32
+    code, member = text[:-width], uuid.UUID(text[-width:])
+    if not code:
+        raise ValueError("no household code")
+    return code, member
+
+
+@dataclass(frozen=True)
+class RankedSearch:
+    """A search's matches, rank by rank: `ranks[r]` is what puts a row in rank r (its best
+    match; None: this query cannot reach rank r). Rank r's tier is its rows that are in no
+    better rank, so each row is in exactly one tier.
+
+    `queryset()` reads every match in one query, ranked; `page()` reads a page tier by tier in
+    rank order, each tier in its own order (`order`: the key's parts after the rank), and
+    stops when the page is full (core.api.pagination.Tiers)."""
+
+    base: QuerySet  # the rows searched: scoped and filtered, before the search
+    matches: Q  # any match (index-served: the union of what each kind of match finds)
+    ranks: tuple[Q | None, ...]
+    order: tuple[str, ...]  # ("code",) or ("household__code", "id")
+    parse: Callable[[str], tuple]  # a position's text after the rank -> the `order` values
+    # A citizen ID or phone number matches a few rows: one query reads them all faster than
+    # one per tier (the API pages it by its key as any ranked queryset).
+    few: bool = False
+
+    def _key(self, rank) -> Concat:
+        parts = (Cast(f, CharField()) if f == "id" else F(f) for f in self.order)
+        return _key(rank, *parts)
+
+    def queryset(self) -> QuerySet:
+        """Every match, annotated with its `search_key` (rank, then `order`) and ordered by it."""
+        *better, last = range(len(self.ranks))  # a match of no better rank is of the last
+        whens = [When(self.ranks[r], then=Value(r)) for r in better if self.ranks[r] is not None]
+        rank = Case(*whens, default=Value(last), output_field=IntegerField())
+        return (
+            self.base.filter(self.matches)
+            .alias(search_rank=rank)
+            .annotate(**{SEARCH_KEY: self._key(F("search_rank"))})
+            .order_by(SEARCH_KEY)
         )
-        rank = Coalesce(Subquery(best_member, output_field=IntegerField()), rank)
-    exact = []
-    if query.phone:
-        exact.append(When(phone=query.phone, then=Value(EXACT)))
-    if query.citizen_id:
-        ids = members.filter(household=OuterRef("pk"), citizen_id=query.citizen_id)
-        exact.append(When(Exists(ids), then=Value(EXACT)))
-    if exact:
-        rank = Case(*exact, default=rank, output_field=IntegerField())
+
+    def tier(self, rank: int) -> QuerySet:
+        """The rows whose best match is of `rank`, annotated with their `search_key`."""
+        q = self.ranks[rank]
+        for better in self.ranks[:rank]:
+            if better is not None:
+                q &= ~better
+        return (
+            self.base.prefetch_related(None)
+            .filter(q)
+            .annotate(**{SEARCH_KEY: self._key(Value(rank))})
+        )
+
+    def page(self, after: str | None, reverse: bool, limit: int) -> list:
+        """Up to `limit` rows after the key `after` (reverse: before it), in key order
+        (reverse: descending): one query per tier read, in rank order, until `limit` rows."""
+        start, values = None, ()
+        if after is not None:
+            if after[:1] not in ("0", "1", "2", "3"):
+                raise ValueError(f"not a search position: {after!r}")
+            start, values = int(after[0]), self.parse(after[1:])
+        rows: list = []
+        ranks = [r for r, q in enumerate(self.ranks) if q is not None]
+        for rank in reversed(ranks) if reverse else ranks:
+            if len(rows) == limit:
+                break
+            if start is not None and (rank > start if reverse else rank < start):
+                continue  # the whole tier is on the other side of the position
+            tier = self.tier(rank)
+            if rank == start:
+                tier = tier.filter(_after(self.order, values, reverse))
+            ordering = [f"-{field}" for field in self.order] if reverse else self.order
+            rows += tier.order_by(*ordering)[: limit - len(rows)]
+        prefetch_related_objects(rows, *self.base._prefetch_related_lookups)
+        return rows
+
+
+def _name_matches(query: Query) -> tuple[Q, Q, Q]:
+    """On a member: the folded name is the query; starts with it; has its words."""
+    words = words_q("name_folded", query.words)
     return (
-        qs.filter(AmongIds("pk", _union(branches)))
-        .alias(search_rank=rank)
-        .annotate(**{SEARCH_KEY: _key(F("search_rank"), F("code"))})
-        .order_by(SEARCH_KEY)
+        words & Q(name_folded=query.phrase),
+        words & Q(name_folded__startswith=query.phrase),
+        words,
     )
+
+
+def _household_ids(query: Query) -> tuple[list[QuerySet], QuerySet | None]:
+    """Id queries of the households matching by address or code, and by phone."""
+    households = Household.objects.order_by()
+    ids = []
+    if query.words:
+        ids.append(households.filter(words_q("search_text", query.words)).values("id"))
+    if query.token:
+        ids.append(households.filter(code__startswith=query.token).values("id"))
+    by_phone = households.filter(phone=query.phone).values("id") if query.phone else None
+    return ids, by_phone
+
+
+def _address_or_code(query: Query, household: str = "") -> Q | None:
+    """Rank 3's condition: the household's address has the words, or its code starts with
+    the query (`household`: the path to the household)."""
+    q = Q()
+    if query.words:
+        q |= words_q(f"{household}search_text", query.words)
+    if query.token:
+        q |= Q(**{f"{household}code__startswith": query.token})
+    return q or None
+
+
+def _words(query: Query, ids: QuerySet, row: Q) -> Q:
+    """Rank 2's condition (the row among `ids`, those having the query's words in one name),
+    in the form PostgreSQL reads best. Two or more words: their matches collected through the
+    trigram index into an array (no more than the whole-set search read), as the planner,
+    taking the words as independent, would often walk the code order instead and probe tens
+    of thousands of households for a thousand matches. One word: `row`, the same condition on
+    the row, which lets the planner walk the code order and stop after a page when the word is
+    common ("hoa": in the name of one person in ten)."""
+    return Q(AmongIds("pk", ids)) if len(query.words) > 1 else row
+
+
+def household_search(qs: QuerySet, text: str) -> RankedSearch | None:
+    """Households of `qs` matching `text` (see the module); None when nothing can."""
+    query = Query.parse(text)
+    members = Member.objects.order_by()
+    found, by_phone = _household_ids(query)  # id queries, one per kind of match
+    exact = [by_phone] if by_phone is not None else []
+    if query.citizen_id:
+        exact.append(members.filter(citizen_id=query.citizen_id).values("household_id"))
+    found += exact
+    prefix = words = None
+    if query.words:
+        name_exact, name_prefix, name_words = _name_matches(query)
+        found.append(members.filter(name_words).values("household_id"))
+        exact.append(members.filter(name_exact).values("household_id"))
+        prefix = Q(Exists(members.filter(name_prefix, household=OuterRef("pk"))))
+        has_words = members.filter(name_words)
+        words = _words(
+            query,
+            has_words.values("household_id"),
+            Q(Exists(has_words.filter(household=OuterRef("pk")))),
+        )
+    if not found:
+        return None
+    return RankedSearch(
+        base=qs,
+        matches=_among("pk", found),
+        ranks=(_among("pk", exact), prefix, words, _address_or_code(query)),
+        order=("code",),
+        parse=lambda text: (text,),
+        few=bool(query.citizen_id or query.phone),
+    )
+
+
+def member_search(qs: QuerySet, text: str) -> RankedSearch | None:
+    """Members of `qs` matching `text`: by their own name or citizen ID, or as members of a
+    household whose address, code or phone number matches; None when nothing can."""
+    query = Query.parse(text)
+    members = Member.objects.order_by()
+    households, by_phone = _household_ids(query)
+    found, exact = [], []
+    if by_phone is not None:
+        households.append(by_phone)
+        exact.append(members.filter(AmongIds("household_id", by_phone)).values("id"))
+    if households:
+        found.append(members.filter(AmongIds("household_id", _union(households))).values("id"))
+    if query.citizen_id:
+        by_id = members.filter(citizen_id=query.citizen_id).values("id")
+        found.append(by_id)
+        exact.append(by_id)
+    prefix = words = None
+    if query.words:
+        name_exact, prefix, name_words = _name_matches(query)
+        found.append(members.filter(name_words).values("id"))
+        exact.append(members.filter(name_exact).values("id"))
+        words = _words(query, members.filter(name_words).values("id"), name_words)
+    if not found:
+        return None
+    return RankedSearch(
+        base=qs,
+        matches=_among("pk", found),
+        ranks=(_among("pk", exact), prefix, words, _address_or_code(query, "household__")),
+        order=("household__code", "id"),
+        parse=_member_id,
+        few=bool(query.citizen_id or query.phone),
+    )
+
+
+def _ranked(qs: QuerySet, search: RankedSearch | None) -> QuerySet:
+    if search is None:
+        return qs.none()
+    ranked = search.queryset()
+    return ranked if search.few else by_tiers(ranked, search)
+
+
+def household_queryset_search(qs: QuerySet, text: str) -> QuerySet:
+    """Households matching `text` (see the module), annotated with their ordering key
+    `search_key` (rank, code) and ordered by it; a paginator given this very queryset reads
+    its page tier by tier (core.api.pagination.by_tiers)."""
+    return _ranked(qs, household_search(qs, text))
 
 
 def member_queryset_search(qs: QuerySet, text: str) -> QuerySet:
-    """Members matching `text`: by their own name or citizen ID, or as members of a household
-    whose address, code or phone number matches; annotated with their rank and ordering key
-    `search_key` (rank, household code, member id) and ordered by it."""
-    query = Query.parse(text)
-    members = Member.objects.order_by()
-    branches = []
-    if query.words:
-        branches.append(members.filter(words_q("name_folded", query.words)).values("id"))
-    if query.citizen_id:
-        branches.append(members.filter(citizen_id=query.citizen_id).values("id"))
-    households = _households_matching(query)
-    if households:
-        branches.append(members.filter(AmongIds("household_id", _union(households))).values("id"))
-    if not branches:
-        return qs.none()
-    whens = []
-    if query.phone:
-        whens.append(When(household__phone=query.phone, then=Value(EXACT)))
-    if query.citizen_id:
-        whens.append(When(citizen_id=query.citizen_id, then=Value(EXACT)))
-    if query.words:
-        whens += [
-            When(name_folded=query.phrase, then=Value(EXACT)),
-            When(name_folded__startswith=query.phrase, then=Value(PREFIX)),
-            When(words_q("name_folded", query.words), then=Value(WORDS)),
-        ]
-    rank = Case(*whens, default=Value(OTHER), output_field=IntegerField())
-    return (
-        qs.filter(AmongIds("pk", _union(branches)))
-        .alias(search_rank=rank)
-        .annotate(
-            **{
-                SEARCH_KEY: _key(
-                    F("search_rank"),
-                    F("household__code"),
-                    Cast("id", CharField()),
-                )
-            }
-        )
-        .order_by(SEARCH_KEY)
-    )
+    """Members matching `text` (see `member_search`), annotated with their ordering key
+    `search_key` (rank, household code, member id) and ordered by it; paged tier by tier as
+    `household_queryset_search`."""
+    return _ranked(qs, member_search(qs, text))

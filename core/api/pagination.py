@@ -1,4 +1,9 @@
+from __future__ import annotations
+
+from typing import Protocol
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination as BaseCursorPagination
 
@@ -10,6 +15,42 @@ from .fields import IntegerField
 # search's rank, then its tie-breakers; households.search) pages by it instead of the view's
 # fixed ordering.
 RANKED_KEY = "search_key"
+
+
+class Tiers(Protocol):
+    """A ranked search that reads a page rank by rank (households.search.RankedSearch)."""
+
+    def page(self, after: str | None, reverse: bool, limit: int) -> list:
+        """Up to `limit` rows whose key comes after `after` (reverse: before it), in key
+        order (reverse: descending). A position it cannot have written raises ValueError."""
+        ...
+
+
+def by_tiers(queryset: QuerySet, tiers: Tiers) -> QuerySet:
+    """`queryset` (every match, ordered by RANKED_KEY), marked so that the paginator reads
+    its pages from `tiers` instead. Only this very queryset is: a copy (another filter, an
+    ordering) is paged as one query again, correct but reading every match."""
+    queryset._ranked_tiers = tiers
+    return queryset
+
+
+class _TieredRows:
+    """What CursorPagination.paginate_queryset does with a queryset (order it by the key or
+    its reverse, keep the rows past the cursor's position, slice), done by `Tiers.page`."""
+
+    def __init__(self, tiers: Tiers, reverse: bool = False, after: str | None = None) -> None:
+        self.tiers, self.reverse, self.after = tiers, reverse, after
+
+    def order_by(self, field: str) -> _TieredRows:
+        return _TieredRows(self.tiers, field.startswith("-"), self.after)
+
+    def filter(self, **lookup: str) -> _TieredRows:
+        [(name, position)] = lookup.items()
+        assert name == f"{RANKED_KEY}__{'lt' if self.reverse else 'gt'}", name
+        return _TieredRows(self.tiers, self.reverse, position)
+
+    def __getitem__(self, window: slice) -> list:
+        return self.tiers.page(self.after, self.reverse, window.stop)[window.start :]
 
 
 class CursorPagination(BaseCursorPagination):
@@ -24,7 +65,7 @@ class CursorPagination(BaseCursorPagination):
     max_page_size = 500
 
     def get_ordering(self, request, queryset, view):
-        if RANKED_KEY in queryset.query.annotations:
+        if isinstance(queryset, _TieredRows) or RANKED_KEY in queryset.query.annotations:
             return (RANKED_KEY,)
         ordering = getattr(view, "ordering", None)
         if ordering is None:
@@ -54,6 +95,9 @@ class CursorPagination(BaseCursorPagination):
         return cursor
 
     def paginate_queryset(self, queryset, request, view=None):
+        tiers = getattr(queryset, "_ranked_tiers", None)
+        if tiers is not None:
+            queryset = _TieredRows(tiers)
         try:
             return super().paginate_queryset(queryset, request, view)
         except (DjangoValidationError, ValueError, OverflowError):

@@ -48,7 +48,10 @@ def test_query_count_flat_as_rows_grow(ward_api, ward, url):
     add_rows(ward, 12)
     large = count_queries(ward_api, url)
     assert large == small
-    assert small <= 10, f"{url}: {small} queries"
+    # a ranked search whose matches fit on one page reads each of its four ranks in turn
+    # (households.search): 3 more queries
+    extra = 3 if "q=" in url else 0
+    assert small <= 10 + extra, f"{url}: {small} queries"
 
 
 def test_detail_query_count(ward_api, ward):

@@ -2,7 +2,10 @@
 at word starts within ONE member's name, folded; ranked; whole citizen IDs and phone numbers;
 ranked pages; nothing personal revealed to callers without personal-data rights."""
 
+import base64
+import uuid
 from datetime import date
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -10,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
 from households.models import Household, Member
+from households.search import household_queryset_search, member_queryset_search
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -160,6 +164,111 @@ def test_member_pages_keep_the_ranked_order(api, ward):
     assert page2["next"] is None
 
 
+# ---------------------------------------------------------------------------- tier by tier
+# The API reads a ranked page one rank (tier) at a time, stopping when the page is full
+# (households.search.RankedSearch.page); the admin reads every match in one query. Both orders
+# must be the same.
+
+
+def every_rank(*communes) -> dict[int, list[Household]]:
+    """Households matching "mai hoa" at every rank, three per rank, in the given communes
+    (created rank by rank in reverse, so that code order alone is wrong)."""
+    made = {rank: [] for rank in range(4)}
+    for commune in communes * 3:
+        made[3].append(household(commune, "Lê Văn Tám", address="Xóm Hoa Mai"))
+        made[2].append(household(commune, "Hoa Thị Mai"))
+        made[1].append(household(commune, "Mai Hoa Phượng", "Mai Hoa Phượng Anh"))
+        made[0].append(household(commune, "Trần Văn Nam", "Mai Hoa"))  # a child is exact
+    return made
+
+
+def ranked_codes(made: dict[int, list[Household]], keep=lambda h: True) -> list[str]:
+    return [code for rank in range(4) for code in sorted(h.code for h in made[rank] if keep(h))]
+
+
+def walk(api, url: str, params: dict) -> tuple[list[dict], list[dict]]:
+    """Every row through the `next` links, then again from the last page back through the
+    `previous` links."""
+    r = api.get(url, params)
+    pages = []
+    while True:
+        assert r.status_code == 200, r.json()
+        pages.append(r.json())
+        if r.json()["next"] is None:
+            break
+        r = api.get(r.json()["next"])
+    forward = [row for page in pages for row in page["results"]]
+    backward, page = pages[-1]["results"], pages[-1]
+    while page["previous"] is not None:
+        r = api.get(page["previous"])
+        assert r.status_code == 200, r.json()
+        page = r.json()
+        backward = page["results"] + backward
+    return forward, backward
+
+
+def test_pages_across_tiers_keep_the_one_query_order(api, ward, rural):
+    made = every_rank(ward, rural)
+    expected = ranked_codes(made)
+    one_query = household_queryset_search(Household.objects.all(), "mai hoa")
+    assert [h.code for h in one_query] == expected
+    forward, backward = walk(api, HOUSEHOLDS, {"q": "mai hoa", "page_size": 2})
+    assert [row["code"] for row in forward] == expected == [row["code"] for row in backward]
+    # page sizes that end inside a tier and on its edge
+    for size in (3, 5, 12, 13):
+        forward, backward = walk(api, HOUSEHOLDS, {"q": "mai hoa", "page_size": size})
+        assert [row["code"] for row in forward] == expected
+        assert [row["code"] for row in backward] == expected
+
+
+def test_member_pages_across_tiers_keep_the_one_query_order(api, ward, rural):
+    every_rank(ward, rural)
+    one_query = member_queryset_search(Member.objects.all(), "mai hoa")
+    expected = [str(m.id) for m in one_query]
+    assert len(expected) == len(set(expected)) == 30  # 6 + 12 + 6 + 6, each once
+    for size in (2, 7):
+        forward, backward = walk(api, MEMBERS, {"q": "mai hoa", "page_size": size})
+        assert [row["id"] for row in forward] == expected == [row["id"] for row in backward]
+    names = [row["full_name"] for row in forward]
+    assert names[:6] == ["Mai Hoa"] * 6 and names[-6:] == ["Lê Văn Tám"] * 6
+
+
+def test_filters_and_area_apply_on_every_tier(api, ward_api, ward, rural):
+    made = every_rank(ward, rural)
+    in_ward = ranked_codes(made, lambda h: h.commune_id == ward.code)
+    forward, backward = walk(
+        api, HOUSEHOLDS, {"q": "mai hoa", "page_size": 2, "commune": ward.code}
+    )
+    assert [row["code"] for row in forward] == in_ward == [row["code"] for row in backward]
+    forward, backward = walk(ward_api, HOUSEHOLDS, {"q": "mai hoa", "page_size": 2})
+    assert [row["code"] for row in forward] == in_ward == [row["code"] for row in backward]
+    forward, _ = walk(ward_api, MEMBERS, {"q": "mai hoa", "page_size": 2, "relationship": "child"})
+    assert (
+        sorted(row["full_name"] for row in forward) == ["Mai Hoa"] * 3 + ["Mai Hoa Phượng Anh"] * 3
+    )
+    assert {row["household"] for row in forward} <= {
+        str(h.id) for hs in made.values() for h in hs if h.commune_id == ward.code
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "position"),
+    [
+        (HOUSEHOLDS, "9" + "06652-000001"),  # no rank 9
+        (HOUSEHOLDS, "x"),
+        (MEMBERS, "1" + "06652-000001"),  # no member id
+        (MEMBERS, "1" + "06652-000001" + "not-a-uuid-at-all-but-36-characters"),
+        (MEMBERS, "2" + str(uuid.uuid4())),  # no household code
+    ],
+)
+def test_a_search_cursor_this_api_did_not_write_is_400(api, ward, url, position):
+    household(ward, "Mai Hoa")
+    cursor = base64.b64encode(urlencode({"p": position}).encode()).decode()
+    r = api.get(url, {"q": "mai hoa", "cursor": cursor})
+    assert r.status_code == 400, r.json()
+    assert "cursor" in str(r.json())
+
+
 # ---------------------------------------------------------------------------- rights
 
 
@@ -202,22 +311,34 @@ def count(api, url: str, params: dict) -> int:
 
 
 @pytest.mark.parametrize("url", [HOUSEHOLDS, MEMBERS])
-@pytest.mark.parametrize("kind", ["name", "citizen_id", "phone", "address"])
-def test_query_count_of_a_search_is_flat(api, ward, url, kind):
-    first = household(ward, "Nguyễn Văn An", phone="0912345678", address="Khu Cao Xanh")
-    q = {
-        "name": "nguyen van",
-        "citizen_id": first.members.get().citizen_id,
-        "phone": "0912345678",
-        "address": "cao xanh",
-    }[kind]
+@pytest.mark.parametrize("kind", ["citizen_id", "phone"])
+def test_query_count_of_an_id_or_phone_search_is_flat(api, ward, url, kind):
+    """A citizen ID or phone number matches a few rows: read in one query."""
+    first = household(ward, "Nguyễn Văn An", phone="0912345678")
+    q = {"citizen_id": first.members.get().citizen_id, "phone": "0912345678"}[kind]
     plain = count(api, url, {})
     small = count(api, url, {"q": q})
     for i in range(6):
         household(ward, f"Nguyễn Văn {i}", f"Nguyễn Văn Con {i}", phone="0912345678")
     assert count(api, url, {"q": q}) == small == plain
-    page = api.get(url, {"q": "nguyen van", "page_size": 3}).json()
-    assert count(api, page["next"], {}) == plain
+
+
+@pytest.mark.parametrize("url", [HOUSEHOLDS, MEMBERS])
+@pytest.mark.parametrize("q", ["mai hoa", "hoa"])
+def test_query_count_is_one_per_tier_read(api, ward, url, q):
+    """One query per rank a page reads (then the households' members, as the plain list),
+    however many rows match."""
+    every_rank(ward)  # three households (and more members) per rank
+    plain = count(api, url, {})
+    # "mai hoa": rank 0 fills a page of 2; "hoa": rank 0 is empty ("Hoa Thị Mai" is rank 1)
+    within = count(api, url, {"q": q, "page_size": 2})
+    assert within == plain + {"mai hoa": 0, "hoa": 1}[q]
+    page = api.get(url, {"q": q, "page_size": 2}).json()
+    assert count(api, page["next"], {}) == plain + 1  # the end of one rank, then the next
+    assert count(api, url, {"q": q, "page_size": 50}) == plain + 3  # all four, none full
+    every_rank(ward, ward)  # three times as many rows in every rank: the same counts
+    assert count(api, url, {"q": q, "page_size": 2}) == within
+    assert count(api, url, {"q": q, "page_size": 50}) == plain + 3
 
 
 def test_stored_search_text_is_the_folded_address(ward):
