@@ -254,11 +254,10 @@ _CONVERTERS = {
 
 def _reader(field, instance) -> tuple:
     """(name, attribute, converter or None, field) for `ModelSerializer.to_representation`."""
-    plain = len(field.source_attrs) == 1 and field.source != "*"
     attname, convert = field.source, None
     kind = type(field)
-    if not plain:
-        pass
+    if len(field.source_attrs) != 1 or field.source == "*":
+        pass  # a dotted source or the whole instance: the field reads it
     elif kind in (serializers.PrimaryKeyRelatedField, PrimaryKeyRelatedField):
         if field.pk_field is None:
             with contextlib.suppress(FieldDoesNotExist):
