@@ -5,10 +5,11 @@ queries with conditional counts (no loop over households)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Aggregate, Count, F, Q, QuerySet, Sum
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from households.models import Household
 from poverty.choices import Classification
 from poverty.models import Indicator, OfficialStatus, StatusEvent
 
+from . import counts
 from .base import (
     Column,
     Table,
@@ -26,6 +28,7 @@ from .base import (
     rate,
     standard_columns,
 )
+from .models import HouseholdCount
 from .params import Selection, in_register_q, status_on_q
 
 POOR, NEAR_POOR = Classification.POOR, Classification.NEAR_POOR
@@ -74,6 +77,16 @@ def _class_counts(codes: list[str], extra: Q | None = None, suffix: str = "") ->
     }
 
 
+def registered(sel: Selection) -> tuple[QuerySet, Callable[..., Aggregate]]:
+    """The rows the households of the selection are counted from, and how: the maintained
+    counts (reports.models.HouseholdCount, summed) where they serve — on PostgreSQL, unless
+    the households are chosen by their head — or else the register (counted). Either has the
+    household's commune, village, status and status date, so the same filters apply."""
+    if counts.maintained() and not sel.by_head:
+        return HouseholdCount.objects.filter(sel.households_q()), lambda **kw: Sum("n", **kw)
+    return Household.objects.filter(sel.households_q()), lambda **kw: Count("id", **kw)
+
+
 def poverty_rates(sel: Selection) -> Table:
     v, codes = sel.values, sel.codes
     group_by = v["group_by"]
@@ -82,10 +95,10 @@ def poverty_rates(sel: Selection) -> Table:
         return _rates_by_year(sel, columns)
     on: date = v["as_of"]
     fields = group_fields(group_by)
-    households = Household.objects.filter(sel.households_q(), in_register_q(on))
+    households, count = registered(sel)
     hh = {
         group_key(r, group_by): r["n"]
-        for r in _grouped(households, fields, {"n": Count("id")})
+        for r in _grouped(households.filter(in_register_q(on)), fields, {"n": count()})
         if r["n"]
     }
     counts: dict[tuple, dict[str, Any]] = {}
@@ -117,9 +130,8 @@ def _rates_by_year(sel: Selection, columns: list[Column]) -> Table:
     v, codes = sel.values, sel.codes
     years = range(v["year_from"], v["year_to"] + 1)
     ends = {y: date(y, 12, 31) for y in years}
-    hh = Household.objects.filter(sel.households_q()).aggregate(
-        **{f"h{y}": Count("id", filter=in_register_q(d)) for y, d in ends.items()}
-    )
+    households, count = registered(sel)
+    hh = households.aggregate(**{f"h{y}": count(filter=in_register_q(d)) for y, d in ends.items()})
     counts: dict[str, Any] = {}
     if codes:
         statuses = OfficialStatus.objects.filter(
@@ -136,7 +148,7 @@ def _rates_by_year(sel: Selection, columns: list[Column]) -> Table:
     rows = []
     for y in years:
         mine = {k.split("@")[0]: n for k, n in counts.items() if k.endswith(f"@{y}")}
-        rows.append({"year": y, **_rate_figures(hh[f"h{y}"], mine, codes)})
+        rows.append({"year": y, **_rate_figures(hh[f"h{y}"] or 0, mine, codes)})
     return Table(columns, rows, None)
 
 
