@@ -232,18 +232,19 @@ def indicator_rows(
         per_bit[f"d{b}"] = Count("id", filter=_deprived_in(b))
         per_bit[f"f{b}"] = Count("id", filter=flag & _deprived_in(b))
     found = _grouped(statuses, [*fields, "standard__code", "indicator_codes"], aggregates | per_bit)
-    longest = max((len(r["indicator_codes"].split(",")) for r in found), default=0)
+    lists = [r["indicator_codes"].split(",") if r["indicator_codes"] else [] for r in found]
+    longest = max(map(len, lists), default=0)
     if longest > bits:
         return indicator_rows(statuses, group_by, longest, aggregates, flag)
     out: dict[tuple, dict[str, Any]] = {}
-    for r in found:
+    for r, listed in zip(found, lists, strict=True):
         key = (*group_key(r, group_by, "household__"), r["standard__code"])
         row = out.setdefault(key, dict.fromkeys(aggregates, 0))
         row.setdefault("deprived", defaultdict(int))
         row.setdefault("flagged", defaultdict(int))
         for name in aggregates:
             row[name] += r[name] or 0
-        for b, code in enumerate(c for c in r["indicator_codes"].split(",") if c):
+        for b, code in enumerate(listed):
             row["deprived"][code] += r[f"d{b}"]
             row["flagged"][code] += r[f"f{b}"]
     return out
