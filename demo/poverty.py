@@ -20,6 +20,7 @@ from households.choices import HouseholdStatus, MemberStatus, Relationship
 from households.models import Household, Member
 from poverty import rules, services, timeline
 from poverty.models import Assessment, OfficialStatus, Survey, SurveyMember
+from poverty.services.status import indicator_columns
 
 SURVEY_COLUMNS = (
     "id", "household", "survey_date", "form", "enumerator_name", "income_wages",
@@ -48,6 +49,9 @@ STATUS_COLUMNS = (
     "assessment",
     "event",
     "created_at",
+    "deprivation_count",
+    "indicator_codes",
+    "deprived_mask",
 )
 BATCH = 5_000
 # Share of households surveyed as poor, near-poor and average (rural; urban is a third).
@@ -213,13 +217,17 @@ def assess_and_approve(*, approve_share: float = 0.8, seed: int = 1) -> tuple[in
             )
             assessment_id = new_id()
             decided = day + timedelta(days=21)
+            indicators = [
+                {"code": i.code, "deprived": i.deprived, "reason_vi": i.reason_vi,
+                 "reason_en": i.reason_en}
+                for i in result.indicators
+            ]  # fmt: skip
             assessments.append((
                 assessment_id.hex, household_id.hex, survey_id.hex,
                 standard.pk.hex, result.engine_version, "none", result.is_urban,
                 result.household_size, result.income_per_person_month, result.line,
                 result.deprivation_count, result.classification,
-                json.dumps([{"code": i.code, "deprived": i.deprived, "reason_vi": i.reason_vi,
-                             "reason_en": i.reason_en} for i in result.indicators]),
+                json.dumps(indicators),
                 result.explanation_vi, result.explanation_en,
                 "approved" if approved else "surveyed",
                 "DEMO/QĐ-UBND" if approved else "", decided if approved else None, "", "", 1,
@@ -242,6 +250,8 @@ def assess_and_approve(*, approve_share: float = 0.8, seed: int = 1) -> tuple[in
                         assessment_id.hex,
                         event,
                         now,
+                        result.deprivation_count,
+                        *indicator_columns(indicators).values(),
                     )
                 )
     write_rows(Assessment, ASSESSMENT_COLUMNS, assessments)

@@ -383,6 +383,10 @@ class AssessmentAdmin(RoleAdmin):
         )
 
 
+# the assessment's figures copied onto its status for the reports: shown on the assessment
+STATUS_REPORT_COLUMNS = ["deprivation_count", "indicator_codes", "deprived_mask"]
+
+
 @admin.register(OfficialStatus)
 class OfficialStatusAdmin(RoleAdmin):
     """Set only by approvals: read-only."""
@@ -395,7 +399,10 @@ class OfficialStatusAdmin(RoleAdmin):
         *unit_filters("household__commune", "household__village"),
     ]
     list_select_related = ["household", "standard"]
-    readonly_fields = [f.name for f in OfficialStatus._meta.fields]
+    exclude = STATUS_REPORT_COLUMNS
+    readonly_fields = [
+        f.name for f in OfficialStatus._meta.fields if f.name not in STATUS_REPORT_COLUMNS
+    ]
     area_paths = ("household__commune", "household__village")
 
     start = day("valid_from", _("from"))

@@ -540,8 +540,25 @@ class OfficialStatus(models.Model):
         verbose_name=_("assessment"),
     )
     event = models.CharField(_("event"), max_length=20, choices=StatusEvent.choices)
+    # The deciding assessment's indicator results, copied when the status is recorded (an
+    # approved assessment never changes) so that the deprivation reports count them from
+    # this row alone: no read of the assessment's JSON (reports.poverty_figures).
+    deprivation_count = models.PositiveSmallIntegerField(_("deprivation count"))
+    indicator_codes = models.TextField(
+        _("indicator codes"),
+        help_text=_("The assessment's indicator codes in its order, comma-separated."),
+    )
+    deprived_mask = models.BigIntegerField(
+        _("deprived mask"),
+        help_text=_(
+            "Bit i set: deprived in the i-th of the indicator codes (an indicator whose "
+            "facts were not recorded is not a deprivation)."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    history = AuditedRecords()
+    history = AuditedRecords(
+        excluded_fields=["deprivation_count", "indicator_codes", "deprived_mask"]
+    )
 
     class Meta:
         verbose_name = _("official status")

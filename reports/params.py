@@ -111,6 +111,11 @@ class Selection:
     def codes(self) -> list[str]:
         return [s.code for s in self.standards]
 
+    @property
+    def by_head(self) -> bool:
+        """Whether the households are chosen by their head (ethnic group, sex)."""
+        return bool(self.values.get("ethnicity") or self.values.get("head_sex"))
+
     def households_q(self, prefix: str = "") -> Q:
         """Households of the caller's area matching the filters; `prefix` leads from the
         counted row to its household (`household__`, or "" on households)."""

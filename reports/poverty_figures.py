@@ -4,19 +4,20 @@ queries with conditional counts (no loop over households)."""
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Aggregate, Count, F, Q, QuerySet, Sum
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household
 from poverty.choices import Classification
 from poverty.models import Indicator, OfficialStatus, StatusEvent
 
+from . import counts
 from .base import (
     Column,
     Table,
@@ -27,6 +28,7 @@ from .base import (
     rate,
     standard_columns,
 )
+from .models import HouseholdCount
 from .params import Selection, in_register_q, status_on_q
 
 POOR, NEAR_POOR = Classification.POOR, Classification.NEAR_POOR
@@ -75,6 +77,16 @@ def _class_counts(codes: list[str], extra: Q | None = None, suffix: str = "") ->
     }
 
 
+def registered(sel: Selection) -> tuple[QuerySet, Callable[..., Aggregate]]:
+    """The rows the households of the selection are counted from, and how: the maintained
+    counts (reports.models.HouseholdCount, summed) where they serve — on PostgreSQL, unless
+    the households are chosen by their head — or else the register (counted). Either has the
+    household's commune, village, status and status date, so the same filters apply."""
+    if counts.maintained() and not sel.by_head:
+        return HouseholdCount.objects.filter(sel.households_q()), lambda **kw: Sum("n", **kw)
+    return Household.objects.filter(sel.households_q()), lambda **kw: Count("id", **kw)
+
+
 def poverty_rates(sel: Selection) -> Table:
     v, codes = sel.values, sel.codes
     group_by = v["group_by"]
@@ -83,10 +95,10 @@ def poverty_rates(sel: Selection) -> Table:
         return _rates_by_year(sel, columns)
     on: date = v["as_of"]
     fields = group_fields(group_by)
-    households = Household.objects.filter(sel.households_q(), in_register_q(on))
+    households, count = registered(sel)
     hh = {
         group_key(r, group_by): r["n"]
-        for r in _grouped(households, fields, {"n": Count("id")})
+        for r in _grouped(households.filter(in_register_q(on)), fields, {"n": count()})
         if r["n"]
     }
     counts: dict[tuple, dict[str, Any]] = {}
@@ -118,9 +130,8 @@ def _rates_by_year(sel: Selection, columns: list[Column]) -> Table:
     v, codes = sel.values, sel.codes
     years = range(v["year_from"], v["year_to"] + 1)
     ends = {y: date(y, 12, 31) for y in years}
-    hh = Household.objects.filter(sel.households_q()).aggregate(
-        **{f"h{y}": Count("id", filter=in_register_q(d)) for y, d in ends.items()}
-    )
+    households, count = registered(sel)
+    hh = households.aggregate(**{f"h{y}": count(filter=in_register_q(d)) for y, d in ends.items()})
     counts: dict[str, Any] = {}
     if codes:
         statuses = OfficialStatus.objects.filter(
@@ -137,7 +148,7 @@ def _rates_by_year(sel: Selection, columns: list[Column]) -> Table:
     rows = []
     for y in years:
         mine = {k.split("@")[0]: n for k, n in counts.items() if k.endswith(f"@{y}")}
-        rows.append({"year": y, **_rate_figures(hh[f"h{y}"], mine, codes)})
+        rows.append({"year": y, **_rate_figures(hh[f"h{y}"] or 0, mine, codes)})
     return Table(columns, rows, None)
 
 
@@ -200,59 +211,58 @@ def counted_statuses(sel: Selection):
     )
 
 
-def indicator_counts(statuses, group_by: str, flag: Q) -> dict[tuple, tuple[int, int]]:
-    """Per (group key..., standard code, indicator code): households deprived in the
-    indicator, and those of them matching `flag` — one query expanding each counted
-    assessment's `indicators` JSON array. An indicator whose facts were not recorded
-    (`deprived` null) is not a deprivation."""
+def _deprived_in(bit: int) -> GreaterThan:
+    """The counted status's assessment is deprived in the `bit`-th of its indicators."""
+    return GreaterThan(F("deprived_mask").bitand(1 << bit), 0)
+
+
+def indicator_rows(
+    statuses, group_by: str, bits: int, aggregates: dict[str, Any], flag: Q
+) -> dict[tuple, dict[str, Any]]:
+    """Per (group key..., standard code): `aggregates`, and per indicator code the counted
+    statuses deprived in it (`deprived`) and those of them matching `flag` (`flagged`).
+
+    One GROUP BY over the statuses' copies of their assessments' results: a conditional count
+    per bit of `deprived_mask`, grouped by the list of indicators the bits stand for as well
+    (`indicator_codes`), then summed per code here. `bits`: how many to count; a list longer
+    than that (not among the standards' indicators) counts again with all its bits."""
     fields = group_fields(group_by, "household__")
-    aliases = {f"g{i}": F(f) for i, f in enumerate(fields)}
-    inner = statuses.values(
-        **aliases,
-        std=F("standard__code"),
-        flag=Case(When(flag, then=Value(1)), default=Value(0), output_field=IntegerField()),
-        ind=F("assessment__indicators"),
-    ).order_by()
-    sql, params = inner.query.sql_with_params()
-    groups = "".join(f"s.g{i}, " for i in range(len(fields)))
-    if connection.vendor == "postgresql":
-        expand = "CROSS JOIN LATERAL jsonb_array_elements(s.ind) e"
-        code, deprived = "e.value ->> 'code'", "(e.value ->> 'deprived') = 'true'"
-    else:
-        expand = ", json_each(s.ind) e"
-        code, deprived = (
-            "json_extract(e.value, '$.code')",
-            "json_extract(e.value, '$.deprived') = 1",
-        )
-    query = (
-        f"SELECT {groups}s.std, {code} AS code, "
-        f"SUM(CASE WHEN {deprived} THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {deprived} AND s.flag = 1 THEN 1 ELSE 0 END) "
-        f"FROM ({sql}) s {expand} GROUP BY {groups}s.std, {code}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
-    if group_by == "village":  # raw rows: a village id as the database returns it
-        rows = [(r[0], _uuid(r[1]), *r[2:]) for r in rows]
-    return {tuple(r[:-2]): (r[-2], r[-1]) for r in rows}
+    per_bit = {}
+    for b in range(bits):
+        per_bit[f"d{b}"] = Count("id", filter=_deprived_in(b))
+        per_bit[f"f{b}"] = Count("id", filter=flag & _deprived_in(b))
+    found = _grouped(statuses, [*fields, "standard__code", "indicator_codes"], aggregates | per_bit)
+    lists = [r["indicator_codes"].split(",") if r["indicator_codes"] else [] for r in found]
+    longest = max(map(len, lists), default=0)
+    if longest > bits:
+        return indicator_rows(statuses, group_by, longest, aggregates, flag)
+    out: dict[tuple, dict[str, Any]] = {}
+    for r, listed in zip(found, lists, strict=True):
+        key = (*group_key(r, group_by, "household__"), r["standard__code"])
+        row = out.setdefault(key, dict.fromkeys(aggregates, 0))
+        row.setdefault("deprived", defaultdict(int))
+        row.setdefault("flagged", defaultdict(int))
+        for name in aggregates:
+            row[name] += r[name] or 0
+        for b, code in enumerate(listed):
+            row["deprived"][code] += r[f"d{b}"]
+            row["flagged"][code] += r[f"f{b}"]
+    return out
 
 
-def _uuid(value) -> uuid.UUID | None:
-    return value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def indicator_names(codes: list[str]) -> dict[str, tuple[int, str, str]]:
+def indicator_names(codes: list[str]) -> tuple[dict[str, tuple[int, str, str]], int]:
     """Indicator code → (position, Vietnamese name, English name), from the standards shown
-    (the first that lists it)."""
+    (the first that lists it); and the most indicators any revision of them lists."""
     out: dict[str, tuple[int, str, str]] = {}
+    listed: dict[Any, int] = defaultdict(int)
     for i in (
         Indicator.objects.filter(standard__code__in=codes)
         .order_by("standard__code", "-standard__revision", "position")
-        .values_list("code", "position", "name_vi", "name_en")
+        .values_list("code", "position", "name_vi", "name_en", "standard_id")
     ):
-        out.setdefault(i[0], tuple(i[1:]))  # type: ignore[arg-type]
-    return out
+        out.setdefault(i[0], tuple(i[1:4]))  # type: ignore[arg-type]
+        listed[i[4]] += 1
+    return out, max(listed.values(), default=0)
 
 
 CENSORED = _("Censored headcount")
@@ -281,14 +291,15 @@ def deprivation_profile(sel: Selection) -> Table:
     columns = [*group_columns(group_by), INDICATOR, INDICATOR_NAME, *standard_columns(specs, codes)]
     if not codes:
         return Table(columns, [], None)
-    statuses = counted_statuses(sel)
-    fields = group_fields(group_by, "household__")
-    aggregates = {"n": Count("id"), "poor": Count("id", filter=Q(classification=POOR))}
-    base: dict[tuple, dict[str, int]] = {}
-    for r in _grouped(statuses.values("standard__code"), [*fields, "standard__code"], aggregates):
-        base[(*group_key(r, group_by, "household__"), r["standard__code"])] = r
-    counts = indicator_counts(statuses, group_by, Q(classification=POOR))
-    names = indicator_names(codes)
+    names, bits = indicator_names(codes)
+    is_poor = Q(classification=POOR)
+    aggregates = {"n": Count("id"), "poor": Count("id", filter=is_poor)}
+    base = indicator_rows(counted_statuses(sel), group_by, bits, aggregates, is_poor)
+    counts = {
+        (*key, code): (n, b["flagged"][code])
+        for key, b in base.items()
+        for code, n in b["deprived"].items()
+    }
     units = UnitNames(k[:-2] for k in counts)
     keys = sorted(
         {(k[:-2], k[-1]) for k in counts},
@@ -325,7 +336,7 @@ def alkire_foster(sel: Selection) -> Table:
     indicators (k), each indicator weighing the same, income not considered."""
     v, codes = sel.values, sel.codes
     group_by = v["group_by"]
-    names = indicator_names(codes)
+    names, bits = indicator_names(codes)
     listed: dict[str, set[str]] = defaultdict(set)  # standard code → its indicators
     for code, indicator in Indicator.objects.filter(standard__in=sel.standards).values_list(
         "standard__code", "code"
@@ -344,18 +355,14 @@ def alkire_foster(sel: Selection) -> Table:
     columns = [*group_columns(group_by), *standard_columns(specs + ch_specs, codes)]
     if not codes:
         return Table(columns, [], None)
-    statuses = counted_statuses(sel)
-    is_poor = Q(assessment__deprivation_count__gte=F("standard__min_deprivations"))
-    fields = group_fields(group_by, "household__")
+    is_poor = Q(deprivation_count__gte=F("standard__min_deprivations"))
     aggregates = {
         "n": Count("id"),
         "q": Count("id", filter=is_poor),
-        "c": Sum("assessment__deprivation_count", filter=is_poor),
+        "c": Sum("deprivation_count", filter=is_poor),
     }
-    found = _grouped(statuses.values("standard__code"), [*fields, "standard__code"], aggregates)
-    base = {(*group_key(r, group_by, "household__"), r["standard__code"]): r for r in found}
-    # censored headcounts count the multidimensionally poor only: expand only theirs
-    counts = indicator_counts(statuses.filter(is_poor), group_by, Q(pk__isnull=False))
+    # censored headcounts: deprived and multidimensionally poor (`flagged`)
+    base = indicator_rows(counted_statuses(sel), group_by, bits, aggregates, is_poor)
     units = UnitNames(k[:-1] for k in base)
     groups = sorted({k[:-1] for k in base}, key=units.sort_key)
 
@@ -381,8 +388,8 @@ def alkire_foster(sel: Selection) -> Table:
     for group in groups:
         row = units.columns(group)
         for code in codes:
-            b = base.get((*group, code), {"n": 0, "q": 0, "c": 0})
-            censored = {k[-1]: v[1] for k, v in counts.items() if k[:-2] == group and k[-2] == code}
+            b = base.get((*group, code), {"n": 0, "q": 0, "c": 0, "flagged": {}})
+            censored = b["flagged"]
             row |= figures(b["n"], b["q"], b["c"] or 0, censored, code)
             s = sums[code]
             s["n"], s["q"], s["c"] = s["n"] + b["n"], s["q"] + b["q"], s["c"] + (b["c"] or 0)

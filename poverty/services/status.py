@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -22,6 +23,22 @@ def on_official_status(listener: Callable[[OfficialStatus], None]) -> None:
     """Register `listener` to be called with every official status recorded."""
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+MAX_INDICATORS = 63  # the bits of OfficialStatus.deprived_mask
+
+
+def indicator_columns(indicators: list[dict[str, Any]]) -> dict[str, Any]:
+    """An assessment's `indicators` as its official status's copy: `indicator_codes` and
+    `deprived_mask`."""
+    if len(indicators) > MAX_INDICATORS:
+        raise ValueError(f"More than {MAX_INDICATORS} indicators.")
+    if any("," in i["code"] for i in indicators):
+        raise ValueError("An indicator code holds a comma.")
+    return {
+        "indicator_codes": ",".join(i["code"] for i in indicators),
+        "deprived_mask": sum(1 << n for n, i in enumerate(indicators) if i["deprived"] is True),
+    }
 
 
 def _apply_official_status(a: Assessment) -> OfficialStatus:
@@ -67,6 +84,8 @@ def _apply_official_status(a: Assessment) -> OfficialStatus:
         valid_from=on,
         assessment=a,
         event=event,
+        deprivation_count=a.deprivation_count,
+        **indicator_columns(a.indicators),
     )
     for listener in _listeners:
         listener(status)
