@@ -76,6 +76,7 @@ class Measure:
     seconds: float = 0.0
     database_cpu: float | None = None
     python_cpu: float = 0.0
+    stages: dict[str, float] | None = None  # a sync job's report["stage_seconds"]
 
     @contextmanager
     def run(self):
@@ -205,7 +206,52 @@ def run_sync(path: Path, user, expected: str, total: int) -> Measure:
     job.refresh_from_db()
     if job.status != JobStatus.SUCCEEDED or job.counts[expected] != total:
         raise SystemExit(f"Expected {total:,} {expected}, got {job.status} {job.counts}")
+    measure.stages = job.report["stage_seconds"]
     return measure
+
+
+def stage_rows(created: Measure, unchanged: Measure, copy_indexed: Measure) -> list[tuple]:
+    """Each stage of the job (integrations.sync.stages) in (b) and (c): seconds and share of
+    the run, and (b)'s seconds beside the COPY with indexes (a')."""
+
+    def cells(m: Measure, seconds: float | None) -> tuple[str, str]:
+        if seconds is None:
+            return "", ""
+        return f"{seconds:.1f}", f"{100 * seconds / m.seconds:.1f}%"
+
+    rows = []
+    for stage in sync.STAGES:
+        b, c = created.stages.get(stage), unchanged.stages.get(stage)
+        if b is None and c is None:
+            continue
+        rows.append(
+            (
+                stage,
+                *cells(created, b),
+                "" if b is None else f"{b / copy_indexed.seconds:.2f}",
+                *cells(unchanged, c),
+            )
+        )
+    rest_b = created.seconds - sum(created.stages.values())
+    rest_c = unchanged.seconds - sum(unchanged.stages.values())
+    rows.append(
+        (
+            "(rest: job bookkeeping)",
+            *cells(created, rest_b),
+            f"{rest_b / copy_indexed.seconds:.2f}",
+            *cells(unchanged, rest_c),
+        )
+    )
+    rows.append(
+        (
+            "the whole job",
+            *cells(created, created.seconds),
+            f"{created.seconds / copy_indexed.seconds:.2f}",
+            *cells(unchanged, unchanged.seconds),
+        )
+    )
+    rows.append(("(a') COPY with indexes", f"{copy_indexed.seconds:.1f}", "", "1.00", "", ""))
+    return rows
 
 
 def main() -> None:
@@ -279,6 +325,18 @@ def main() -> None:
             row("(b) sync, all created", created),
             row("(c) sync again, all unchanged", unchanged),
         ],
+    )
+    print("\nWhere the job's time goes (wall clock per stage, summed over the chunks):\n")
+    print_table(
+        (
+            "stage",
+            "(b) s",
+            "(b) share",
+            "(b) s / (a') s",
+            "(c) s",
+            "(c) share",
+        ),
+        stage_rows(created, unchanged, copy_indexed),
     )
 
 

@@ -104,6 +104,7 @@ from .runner import (
     sync_records,
     upload_path,
 )
+from .stages import STAGES, Stages
 from .state import State, load_state
 
 __all__ = [
@@ -113,10 +114,12 @@ __all__ = [
     "FORMATS",
     "OUTCOMES",
     "REJECTED",
+    "STAGES",
     "UNCHANGED",
     "UPDATED",
     "MalformedFile",
     "Outcome",
+    "Stages",
     "State",
     "SyncReport",
     "detect_format",

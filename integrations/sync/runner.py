@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ from .records import (
     error,
     prepare,
 )
+from .stages import Stages
 from .state import State, load_state
 from .writes import ConcurrentChange, write_plan
 
@@ -49,12 +51,14 @@ def _sync_chunk(
     records: list[InHousehold], ctx: Context, dry_run: bool, read_state: ReadState
 ) -> list[Outcome]:
     """Plan the chunk (re-planning without the records found to be rejected) and write it."""
-    state = read_state(records)
+    with ctx.stages("read"):
+        state = read_state(records)
     ids: dict = {}
     rejected: dict[int, Outcome] = {}
     while True:
         active = [r for r in records if r.index not in rejected]
-        planner = Planner(ctx, state, active, ids).run()
+        with ctx.stages("plan"):
+            planner = Planner(ctx, state, active, ids).run()
         if not planner.rejected:
             break
         rejected.update(planner.rejected)
@@ -123,6 +127,7 @@ def sync_records(
     on_chunk: Callable[[list[Outcome], int, dict[str, int]], None] | None = None,
     keep_outcomes: bool = True,
     read_state: ReadState = load_state,
+    stages: Stages | None = None,
 ) -> SyncReport:
     """Sync registry records (dicts, see the module docstring) as `actor`, chunk by chunk.
 
@@ -132,17 +137,23 @@ def sync_records(
     reports exactly as a real run but writes nothing. `chunk_size` records make a chunk
     (default CHUNK_SIZE). `read_state(records)` is the chunk's read of the register
     (load_state); a test passes a wrapper of it to play a writer that races the chunk.
+    The seconds each stage took are added to `stages` (integrations.sync.stages), which the
+    report keeps (`report.stages`).
     """
     ctx = Context.build(actor)
-    report = SyncReport(dry_run=dry_run)
+    if stages is not None:
+        ctx.stages = stages
+    report = SyncReport(dry_run=dry_run, stages=ctx.stages)
     items = enumerate(records, start)
     chunk_size = chunk_size or CHUNK_SIZE
 
     def next_chunk():
-        batch = list(itertools.islice(items, chunk_size))
+        with ctx.stages("parse"):
+            batch = list(itertools.islice(items, chunk_size))
         if not batch:
             return None
-        accepted, rejected = prepare(batch, ctx)
+        with ctx.stages("validate"):
+            accepted, rejected = prepare(batch, ctx)
         return accepted, rejected, batch[-1][0] + 1
 
     while (prepared := next_chunk()) is not None:
@@ -157,7 +168,10 @@ def sync_records(
             if keep_outcomes:
                 report.outcomes.extend(outcomes)
             if on_chunk is not None:
-                on_chunk(outcomes, next_index, chunk_counts)
+                with ctx.stages("checkpoint"):
+                    on_chunk(outcomes, next_index, chunk_counts)
+            written = time.perf_counter()
+        ctx.stages.add("commit", time.perf_counter() - written)
     return report
 
 
@@ -245,8 +259,10 @@ def _run_job(job: Job) -> None:
     start = int((job.checkpoint or {}).get("next_record", 0))
     counts = {name: int((job.counts or {}).get(name, 0)) if start else 0 for name in OUTCOMES}
     total = job.total
+    stages = Stages()
     if total is None:
-        total = formats.count_records(path, fmt)
+        with stages("count"):
+            total = formats.count_records(path, fmt)
         jobs.progress(job, total=total)
     report_file = report_path(job)
     files.open_private(report_file, "a").close()
@@ -284,6 +300,7 @@ def _run_job(job: Job) -> None:
         start=start,
         on_chunk=on_chunk,
         keep_outcomes=False,
+        stages=stages,
     )
     rejected = [r for r in read_report(job) if r["outcome"] == REJECTED]
     conflicts = sum(1 for r in read_report(job) if r["conflicts"])
@@ -299,5 +316,8 @@ def _run_job(job: Job) -> None:
             "records_with_conflicts": conflicts,
             "report_file": files.relative(report_file),
             "rejected_csv": f"/api/v1/registry-sync/{job.pk}/rejected.csv",
+            # wall-clock seconds per stage (integrations.sync.stages) of this run: since it
+            # resumed, for a job that was interrupted
+            "stage_seconds": stages.as_dict(),
         },
     )

@@ -717,6 +717,49 @@ def test_failed_job_resumes_without_duplicates(api, officer, ward, media, monkey
     assert counts() == before
 
 
+def test_a_job_reports_where_its_time_went(officer, ward, media):
+    """An operator reads in the job's report how long each stage took (seconds, summed over
+    the chunks): a first load writes, a replay only reads."""
+    records = [family(f"HK-{i}", ward) for i in range(5)]
+    job = ndjson_job(records, officer, chunk_size=2)
+    run_jobs()
+    job.refresh_from_db()
+    stages = job.report["stage_seconds"]
+    assert set(stages) == {
+        "count",
+        "parse",
+        "validate",
+        "read",
+        "plan",
+        "codes",
+        "staging",
+        "households",
+        "members",
+        "history",
+        "duplicates",
+        "feed",
+        "checkpoint",
+        "commit",
+    }
+    took = (job.finished_at - job.started_at).total_seconds()
+    assert all(seconds >= 0 for seconds in stages.values())
+    assert 0 < sum(stages.values()) <= took + 0.01
+
+    replay = ndjson_job(records, officer)
+    run_jobs()
+    replay.refresh_from_db()
+    assert replay.counts["unchanged"] == 5
+    assert set(replay.report["stage_seconds"]) == {
+        "count",
+        "parse",
+        "validate",
+        "read",
+        "plan",
+        "checkpoint",
+        "commit",
+    }
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
 def test_a_chunk_looks_its_people_up_through_the_indexes(officer, ward):
     """A chunk of new people looks up thousands of IDs that match nothing; left to itself
