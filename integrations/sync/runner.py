@@ -4,6 +4,8 @@ the uploaded file and report file a job keeps."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import json
 import time
@@ -114,6 +116,22 @@ def _run_chunk(
     )
 
 
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused for one chunk. A chunk allocates some 300,000
+    containers that all live to its end (records, rows read, planned rows); each collection
+    walks them again for nothing: a quarter of the chunk's Python time in a first load. What
+    the chunk leaves behind is freed by reference counting, and the next collection after it
+    finds any cycle."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # ---------------------------------------------------------------------------- entry points
 
 
@@ -156,22 +174,26 @@ def sync_records(
             accepted, rejected = prepare(batch, ctx)
         return accepted, rejected, batch[-1][0] + 1
 
-    while (prepared := next_chunk()) is not None:
-        accepted, rejected, next_index = prepared
-        with transaction.atomic():
-            outcomes = _run_chunk(accepted, ctx, dry_run, read_state) + rejected
-            outcomes.sort(key=lambda o: o.index)
-            counts = Counter(o.outcome for o in outcomes)
-            chunk_counts = {name: counts.get(name, 0) for name in OUTCOMES}
-            for name, value in chunk_counts.items():
-                report.counts[name] += value
-            if keep_outcomes:
-                report.outcomes.extend(outcomes)
-            if on_chunk is not None:
-                with ctx.stages("checkpoint"):
-                    on_chunk(outcomes, next_index, chunk_counts)
-            written = time.perf_counter()
-        ctx.stages.add("commit", time.perf_counter() - written)
+    while True:
+        with _no_cyclic_gc():
+            prepared = next_chunk()
+            if prepared is None:
+                break
+            accepted, rejected, next_index = prepared
+            with transaction.atomic():
+                outcomes = _run_chunk(accepted, ctx, dry_run, read_state) + rejected
+                outcomes.sort(key=lambda o: o.index)
+                counts = Counter(o.outcome for o in outcomes)
+                chunk_counts = {name: counts.get(name, 0) for name in OUTCOMES}
+                for name, value in chunk_counts.items():
+                    report.counts[name] += value
+                if keep_outcomes:
+                    report.outcomes.extend(outcomes)
+                if on_chunk is not None:
+                    with ctx.stages("checkpoint"):
+                        on_chunk(outcomes, next_index, chunk_counts)
+                written = time.perf_counter()
+            ctx.stages.add("commit", time.perf_counter() - written)
     return report
 
 

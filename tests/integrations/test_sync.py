@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import re
@@ -715,6 +716,20 @@ def test_failed_job_resumes_without_duplicates(api, officer, ward, media, monkey
     replay.refresh_from_db()
     assert replay.counts == {"created": 0, "updated": 0, "unchanged": 4, "rejected": 1}
     assert counts() == before
+
+
+def test_the_garbage_collector_runs_again_after_a_sync(officer, ward, monkeypatch):
+    """It is paused for each chunk only (integrations.sync.runner), also when one fails."""
+    assert gc.isenabled()
+    sync.sync_records([family("HK-1", ward)], actor=officer)
+    assert gc.isenabled()
+
+    def broken(records):
+        raise RuntimeError("database gone")
+
+    with pytest.raises(RuntimeError):
+        sync.sync_records([family("HK-2", ward)], actor=officer, read_state=broken)
+    assert gc.isenabled()
 
 
 def test_a_job_reports_where_its_time_went(officer, ward, media):
