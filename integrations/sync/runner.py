@@ -23,7 +23,7 @@ from core import files, jobs
 from core.ids import new_id
 from core.models import Job
 
-from . import formats
+from . import apart, formats
 from .planner import Planner
 from .records import (
     CREATED,
@@ -132,6 +132,20 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _prepared_here(
+    items: Iterator[tuple[int, Any]], ctx: Context, chunk_size: int
+) -> Iterator[apart.Prepared]:
+    """(accepted, rejected, next index) per chunk, read and validated in this process."""
+    while True:
+        with ctx.stages("parse"):
+            batch = list(itertools.islice(items, chunk_size))
+        if not batch:
+            return
+        with ctx.stages("validate"):
+            accepted, rejected = prepare(batch, ctx)
+        yield accepted, rejected, batch[-1][0] + 1
+
+
 # ---------------------------------------------------------------------------- entry points
 
 
@@ -146,6 +160,7 @@ def sync_records(
     keep_outcomes: bool = True,
     read_state: ReadState = load_state,
     stages: Stages | None = None,
+    validate_apart: bool = False,
 ) -> SyncReport:
     """Sync registry records (dicts, see the module docstring) as `actor`, chunk by chunk.
 
@@ -156,7 +171,8 @@ def sync_records(
     (default CHUNK_SIZE). `read_state(records)` is the chunk's read of the register
     (load_state); a test passes a wrapper of it to play a writer that races the chunk.
     The seconds each stage took are added to `stages` (integrations.sync.stages), which the
-    report keeps (`report.stages`).
+    report keeps (`report.stages`). `validate_apart`: the records are read and validated by
+    a second process, ahead of the writes (integrations.sync.apart; for a job's large file).
     """
     ctx = Context.build(actor)
     if stages is not None:
@@ -165,35 +181,33 @@ def sync_records(
     items = enumerate(records, start)
     chunk_size = chunk_size or CHUNK_SIZE
 
-    def next_chunk():
-        with ctx.stages("parse"):
-            batch = list(itertools.islice(items, chunk_size))
-        if not batch:
-            return None
-        with ctx.stages("validate"):
-            accepted, rejected = prepare(batch, ctx)
-        return accepted, rejected, batch[-1][0] + 1
-
-    while True:
-        with _no_cyclic_gc():
-            prepared = next_chunk()
-            if prepared is None:
-                break
-            accepted, rejected, next_index = prepared
-            with transaction.atomic():
-                outcomes = _run_chunk(accepted, ctx, dry_run, read_state) + rejected
-                outcomes.sort(key=lambda o: o.index)
-                counts = Counter(o.outcome for o in outcomes)
-                chunk_counts = {name: counts.get(name, 0) for name in OUTCOMES}
-                for name, value in chunk_counts.items():
-                    report.counts[name] += value
-                if keep_outcomes:
-                    report.outcomes.extend(outcomes)
-                if on_chunk is not None:
-                    with ctx.stages("checkpoint"):
-                        on_chunk(outcomes, next_index, chunk_counts)
-                written = time.perf_counter()
-            ctx.stages.add("commit", time.perf_counter() - written)
+    if validate_apart:
+        chunks = apart.prepared_apart(items, ctx, chunk_size, jobs.check_stop)
+    else:
+        chunks = _prepared_here(items, ctx, chunk_size)
+    try:
+        while True:
+            with _no_cyclic_gc():
+                prepared = next(chunks, None)
+                if prepared is None:
+                    break
+                accepted, rejected, next_index = prepared
+                with transaction.atomic():
+                    outcomes = _run_chunk(accepted, ctx, dry_run, read_state) + rejected
+                    outcomes.sort(key=lambda o: o.index)
+                    counts = Counter(o.outcome for o in outcomes)
+                    chunk_counts = {name: counts.get(name, 0) for name in OUTCOMES}
+                    for name, value in chunk_counts.items():
+                        report.counts[name] += value
+                    if keep_outcomes:
+                        report.outcomes.extend(outcomes)
+                    if on_chunk is not None:
+                        with ctx.stages("checkpoint"):
+                            on_chunk(outcomes, next_index, chunk_counts)
+                    written = time.perf_counter()
+                ctx.stages.add("commit", time.perf_counter() - written)
+    finally:
+        chunks.close()  # a second process stops with the job
     return report
 
 
@@ -323,6 +337,7 @@ def _run_job(job: Job) -> None:
         on_chunk=on_chunk,
         keep_outcomes=False,
         stages=stages,
+        validate_apart=apart.available() and total - start >= apart.APART_MIN_RECORDS,
     )
     rejected = [r for r in read_report(job) if r["outcome"] == REJECTED]
     conflicts = sum(1 for r in read_report(job) if r["conflicts"])
