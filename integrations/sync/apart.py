@@ -31,7 +31,8 @@ Prepared = tuple[list[InHousehold], list[Outcome], int]
 
 
 def available() -> bool:
-    return hasattr(os, "fork")
+    """`fork` exists, and this process may have children (a daemonic one may not)."""
+    return hasattr(os, "fork") and not multiprocessing.current_process().daemon
 
 
 def _pack(h: InHousehold) -> tuple:
