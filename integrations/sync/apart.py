@@ -109,8 +109,8 @@ def prepared_apart(
     items: Iterator[tuple[int, Any]], ctx: Context, size: int, check_stop
 ) -> Iterator[Prepared]:
     """(accepted, rejected, next index) per chunk, as runner's in-process reading gives them.
-    Time spent waiting for the child is the stage "wait"; the child's parse and validate
-    seconds are added at the end (they ran beside the other stages)."""
+    Waiting for the child and rebuilding its records is the stage "wait"; the child's parse
+    and validate seconds are added at the end (they ran beside the other stages)."""
     fork = multiprocessing.get_context("fork")
     receiver, sender = fork.Pipe(duplex=False)
     child = fork.Process(
@@ -128,9 +128,11 @@ def prepared_apart(
                     message = receiver.recv()
                 except EOFError:
                     raise RuntimeError("The process validating the file stopped.") from None
+                if message[0] == "chunk":
+                    _, packed, rejected, next_index = message
+                    accepted = [_unpack(h) for h in packed]
             if message[0] == "chunk":
-                _, packed, rejected, next_index = message
-                yield [_unpack(h) for h in packed], rejected, next_index
+                yield accepted, rejected, next_index
             elif message[0] == "done":
                 for stage, seconds in message[1].items():
                     ctx.stages.add(stage, seconds)

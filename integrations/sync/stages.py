@@ -14,7 +14,8 @@ STAGES = (
     "parse",  # reading the file and decoding each record
     "validate",  # each record checked on its own and against its chunk (records.prepare)
     # waiting for the next chunk from the second process that parses and validates a large
-    # file (integrations.sync.apart); parse and validate then ran beside the other stages
+    # file (integrations.sync.apart), and rebuilding its records; parse and validate then ran
+    # beside the other stages
     "wait",
     "read",  # what the register holds for the chunk (state.load_state)
     "plan",  # the three-way merge of every record (planner.Planner)
