@@ -14,13 +14,15 @@ emptied first):
    transaction each;
 3. (b) sync of the file into the empty register (every household created), as a worker
    runs the background job (core.jobs.claim and execute, in this process): counting the
-   records, then reading and parsing the file, validation, planning, COPY to staging,
-   INSERT … SELECT, history rows, one change-feed event per row, the duplicate scan, chunk
-   by chunk (5,000 records, each committed with the job's checkpoint);
+   records, then reading and parsing the file and validation (in a second process for a
+   file this large: integrations.sync.apart), planning, COPY to staging, INSERT … SELECT,
+   history rows, one change-feed event per row, the duplicate scan, chunk by chunk (5,000
+   records, each committed with the job's checkpoint);
 4. (c) the same file again (every household unchanged: nothing written).
 Prints households/s side by side and the ratio to raw COPY, with the CPU seconds spent by the
-database backend (read from /proc: the database must run on this host) and by this process in
-each run; asserts only the outcome counts.
+database backend (read from /proc: the database must run on this host) and by this process
+and its child in each run; then each stage's seconds and share of (b) and (c), from the job's
+report (integrations.sync.stages); asserts only the outcome counts.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from demo import households as demo
 from geo.models import Commune, EthnicGroup
 from households.models import Household, Member
 from integrations import sync
+from integrations.sync import apart as sync_apart
 
 ROOT = Path(__file__).resolve().parent.parent
 # The generator's member tuple (demo.MEMBER_COLUMNS) plus the registry's person ID.
@@ -68,6 +71,13 @@ def backend_cpu() -> float | None:
     return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def python_cpu() -> float:
+    """CPU seconds of this process and of its children that ended (the second process that
+    validates a large file: integrations.sync.apart)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 @dataclass
 class Measure:
     """Wall-clock seconds of a run, with the CPU seconds the database backend and this
@@ -76,13 +86,14 @@ class Measure:
     seconds: float = 0.0
     database_cpu: float | None = None
     python_cpu: float = 0.0
+    stages: dict[str, float] | None = None  # a sync job's report["stage_seconds"]
 
     @contextmanager
     def run(self):
-        db, cpu, started = backend_cpu(), time.process_time(), time.perf_counter()
+        db, cpu, started = backend_cpu(), python_cpu(), time.perf_counter()
         yield
         self.seconds = time.perf_counter() - started
-        self.python_cpu = time.process_time() - cpu
+        self.python_cpu = python_cpu() - cpu
         end = backend_cpu()
         self.database_cpu = None if db is None or end is None else end - db
 
@@ -205,15 +216,74 @@ def run_sync(path: Path, user, expected: str, total: int) -> Measure:
     job.refresh_from_db()
     if job.status != JobStatus.SUCCEEDED or job.counts[expected] != total:
         raise SystemExit(f"Expected {total:,} {expected}, got {job.status} {job.counts}")
+    measure.stages = job.report["stage_seconds"]
     return measure
+
+
+def stage_rows(created: Measure, unchanged: Measure, copy_indexed: Measure) -> list[tuple]:
+    """Each stage of the job (integrations.sync.stages) in (b) and (c): seconds and share of
+    the run, and (b)'s seconds beside the COPY with indexes (a')."""
+
+    def cells(m: Measure, seconds: float | None) -> tuple[str, str]:
+        if seconds is None:
+            return "", ""
+        return f"{seconds:.1f}", f"{100 * seconds / m.seconds:.1f}%"
+
+    def beside(m: Measure, stage: str) -> bool:
+        """Parsed and validated by the second process, beside the other stages."""
+        return stage in ("parse", "validate") and "wait" in m.stages
+
+    rows = []
+    for stage in sync.STAGES:
+        b, c = created.stages.get(stage), unchanged.stages.get(stage)
+        if b is None and c is None:
+            continue
+        rows.append(
+            (
+                f"{stage} (second process)" if beside(created, stage) else stage,
+                *cells(created, b),
+                "" if b is None else f"{b / copy_indexed.seconds:.2f}",
+                *cells(unchanged, c),
+            )
+        )
+
+    def rest(m: Measure) -> float:
+        return m.seconds - sum(v for k, v in m.stages.items() if not beside(m, k))
+
+    rest_b, rest_c = rest(created), rest(unchanged)
+    rows.append(
+        (
+            "(rest: job bookkeeping)",
+            *cells(created, rest_b),
+            f"{rest_b / copy_indexed.seconds:.2f}",
+            *cells(unchanged, rest_c),
+        )
+    )
+    rows.append(
+        (
+            "the whole job",
+            *cells(created, created.seconds),
+            f"{created.seconds / copy_indexed.seconds:.2f}",
+            *cells(unchanged, unchanged.seconds),
+        )
+    )
+    rows.append(("(a') COPY with indexes", f"{copy_indexed.seconds:.1f}", "", "1.00", "", ""))
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--households", type=int, default=400_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--validate-here",
+        action="store_true",
+        help="read and validate the file in the job's process (no second process)",
+    )
     args = parser.parse_args()
     n = args.households
+    if args.validate_here:
+        sync_apart.APART_MIN_RECORDS = n + 1
 
     load_before = os.getloadavg()[0]
     ensure_database()
@@ -261,7 +331,10 @@ def main() -> None:
     print(
         f"\n{n:,} households, {member_count:,} members; chunks of {sync.CHUNK_SIZE:,} records; "
         f"{events:,} change events and {history:,} history rows written by (b). Load average "
-        f"(1 min) {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end.\n"
+        f"(1 min) {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end. The "
+        "file read and validated "
+        + ("by a second process" if "wait" in created.stages else "in the job's process")
+        + ".\n"
     )
     print_table(
         (
@@ -279,6 +352,18 @@ def main() -> None:
             row("(b) sync, all created", created),
             row("(c) sync again, all unchanged", unchanged),
         ],
+    )
+    print("\nWhere the job's time goes (wall clock per stage, summed over the chunks):\n")
+    print_table(
+        (
+            "stage",
+            "(b) s",
+            "(b) share",
+            "(b) s / (a') s",
+            "(c) s",
+            "(c) share",
+        ),
+        stage_rows(created, unchanged, copy_indexed),
     )
 
 

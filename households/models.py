@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from core import personal
@@ -18,7 +20,20 @@ from .choices import (
     Sex,
     Source,
 )
-from .identity import CITIZEN_ID_PATTERN, EXTERNAL_ID_PATTERN, PHONE_PATTERN
+from .identity import (
+    CITIZEN_ID_PATTERN,
+    EXTERNAL_ID_CHECK,
+    EXTERNAL_ID_MAX_LENGTH,
+    PHONE_PATTERN,
+)
+
+
+def external_id_is_ascii() -> Q:
+    """The CHECK of a registry ID (households.identity.EXTERNAL_ID_PATTERN): visible ASCII,
+    1 to 64 characters, the length checked apart from the pattern (EXTERNAL_ID_CHECK)."""
+    return Q(external_id__regex=EXTERNAL_ID_CHECK) & Q(
+        LessThanOrEqual(Length("external_id"), EXTERNAL_ID_MAX_LENGTH)
+    )
 
 
 class Household(models.Model):
@@ -36,7 +51,7 @@ class Household(models.Model):
     )
     external_id = models.CharField(
         _("external ID"),
-        max_length=64,
+        max_length=EXTERNAL_ID_MAX_LENGTH,
         null=True,
         blank=True,
         help_text=_("The Home Affairs registry's household ID (unique when present)."),
@@ -135,8 +150,7 @@ class Household(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["external_id"], name="household_unique_external_id"),
             models.CheckConstraint(
-                condition=Q(external_id__isnull=True)
-                | Q(external_id__regex=EXTERNAL_ID_PATTERN.pattern),
+                condition=Q(external_id__isnull=True) | external_id_is_ascii(),
                 name="household_external_id_ascii",
             ),
             models.CheckConstraint(
@@ -213,7 +227,7 @@ class Member(models.Model):
     status_date = models.DateField(_("status date"), null=True, blank=True)
     external_id = models.CharField(
         _("external ID"),
-        max_length=64,
+        max_length=EXTERNAL_ID_MAX_LENGTH,
         null=True,
         blank=True,
         help_text=_("The Home Affairs registry's person ID (unique when present)."),
@@ -266,8 +280,7 @@ class Member(models.Model):
                 name="member_citizen_id_ascii_digits",
             ),
             models.CheckConstraint(
-                condition=Q(external_id__isnull=True)
-                | Q(external_id__regex=EXTERNAL_ID_PATTERN.pattern),
+                condition=Q(external_id__isnull=True) | external_id_is_ascii(),
                 name="member_external_id_ascii",
             ),
         ]

@@ -231,7 +231,11 @@ def outcome(job: Job) -> dict[str, Any]:
         ),
         "job": (job.status, job.done, job.total, job.counts, job.checkpoint),
         "report": plain(
-            {k: v for k, v in job.report.items() if k not in {"report_file", "rejected_csv"}}
+            {
+                k: v
+                for k, v in job.report.items()
+                if k not in {"report_file", "rejected_csv", "stage_seconds"}  # timings differ
+            }
         ),
         "report_lines": [plain(line) for line in sync.read_report(job)],
     }

@@ -81,9 +81,10 @@ Unchanged records write nothing: a replayed batch leaves no trace.
 The package, by stage: formats (files), records (validation, outcomes), state (the chunk's
 read), merge (the three-way merge of one value, snapshots), planner with identity and
 membership (what each record changes), writes (the SQL), runner (chunks, the job, the upload
-and report files). Rows the sync writes in SQL and the services write through the ORM are
-kept equal by households.twins (search text, duplicates, codes, keys) and core.feed
-(payloads).
+and report files), apart (a large file read and validated by a second process), stages (the
+seconds per stage a job reports). Rows the sync writes in SQL and the services write through
+the ORM are kept equal by households.twins (search text, duplicates, codes, keys) and
+core.feed (payloads).
 """
 
 from .formats import (
@@ -104,6 +105,7 @@ from .runner import (
     sync_records,
     upload_path,
 )
+from .stages import STAGES, Stages
 from .state import State, load_state
 
 __all__ = [
@@ -113,10 +115,12 @@ __all__ = [
     "FORMATS",
     "OUTCOMES",
     "REJECTED",
+    "STAGES",
     "UNCHANGED",
     "UPDATED",
     "MalformedFile",
     "Outcome",
+    "Stages",
     "State",
     "SyncReport",
     "detect_format",

@@ -20,6 +20,7 @@ from households.identity import EXTERNAL_ID_PATTERN, citizen_id_errors
 
 from .formats import ParseProblem
 from .merge import snapshot_text
+from .stages import Stages
 
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 OUTCOMES = (CREATED, UPDATED, UNCHANGED, REJECTED)
@@ -63,6 +64,7 @@ class SyncReport:
     dry_run: bool = False
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     outcomes: list[Outcome] = field(default_factory=list)
+    stages: Stages = field(default_factory=Stages)  # where the time went (not in as_dict)
 
     @property
     def rejected(self) -> list[Outcome]:
@@ -124,6 +126,7 @@ class Context:
     communes: dict[str, str]  # code -> province code
     ethnicities: frozenset[str]
     today: date
+    stages: Stages = field(default_factory=Stages)  # seconds per stage of this run
 
     @classmethod
     def build(cls, actor) -> Context:

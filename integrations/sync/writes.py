@@ -158,82 +158,96 @@ def write_plan(planner: Planner, ctx: Context) -> None:
     members = [r for r in planner.members.values() if r["op"]]
     if not households and not members:
         return
-    _reserve_codes(planner)
-    planner.search_texts()
-    for record in planner.records:
-        outcome = planner.outcomes[record.index]
-        if outcome.outcome == CREATED:
-            outcome.code = planner.households[uuid.UUID(outcome.household)]["code"]
+    stage = ctx.stages
+    with stage("codes"):
+        _reserve_codes(planner)
+        planner.search_texts()
+        for record in planner.records:
+            outcome = planner.outcomes[record.index]
+            if outcome.outcome == CREATED:
+                outcome.code = planner.households[uuid.UUID(outcome.household)]["code"]
     h, m = quote(Household._meta.db_table), quote(Member._meta.db_table)
     now = connection.ops.adapt_datetimefield_value(planner.now)
     user_id = getattr(ctx.actor, "pk", None)
     with connection.cursor() as cursor:
-        if is_pg():
-            # Fewer, larger merges of the trigram indexes' pending lists (as the demo load).
-            cursor.execute("SET LOCAL gin_pending_list_limit = '64MB'")
-        for row in members:
-            row["area_commune"], row["area_village"] = planner.area(row["household_id"])
-        H_PLAN.create(cursor)
-        M_PLAN.create(cursor)
-        H_PLAN.write(cursor, households)
-        M_PLAN.write(cursor, members)
+        with stage("staging"):
+            if is_pg():
+                # Fewer, larger merges of the trigram indexes' pending lists (as the demo load).
+                cursor.execute("SET LOCAL gin_pending_list_limit = '64MB'")
+            for row in members:
+                row["area_commune"], row["area_village"] = planner.area(row["household_id"])
+            H_PLAN.create(cursor)
+            M_PLAN.create(cursor)
+            H_PLAN.write(cursor, households)
+            M_PLAN.write(cursor, members)
         h_cols = ", ".join(quote(f.column) for f in H_PLAN.fields)
         m_cols = ", ".join(quote(f.column) for f in M_PLAN.fields)
-        cursor.execute(
-            f"INSERT INTO {h} ({h_cols}) SELECT {h_cols} FROM {H_PLAN.name} WHERE op = 'create'"
-        )
-        cursor.execute(
-            f"""UPDATE {h} AS t SET commune_id = p.commune_id, village_id = p.village_id,
-                address = p.address, search_text = COALESCE(p.search_text, t.search_text),
-                registry_snapshot = p.registry_snapshot, version = p.version,
-                updated_at = COALESCE(p.updated_at, t.updated_at)
-            FROM {H_PLAN.name} AS p
-            WHERE t.id = p.id AND p.op <> 'create' AND t.version = p.old_version"""
-        )
-        if cursor.rowcount != sum(1 for r in households if r["op"] != "create"):
-            raise ConcurrentChange(gettext("A household changed while the chunk was being synced."))
-        # Pass 1: every update, a new head not yet (whoever steps down goes first, so the
-        # one-present-head constraint holds after each row); pass 2: the new heads.
-        cursor.execute(
-            f"""UPDATE {m} AS t SET household_id = p.household_id, full_name = p.full_name,
-                name_folded = p.name_folded, date_of_birth = p.date_of_birth, sex = p.sex,
-                ethnicity_id = p.ethnicity_id,
-                relationship = CASE WHEN p.promote THEN %s ELSE p.relationship END,
-                citizen_id = p.citizen_id, status = p.status, status_date = p.status_date,
-                external_id = p.external_id, registry_snapshot = p.registry_snapshot,
-                version = p.version, updated_at = COALESCE(p.updated_at, t.updated_at)
-            FROM {M_PLAN.name} AS p
-            WHERE t.id = p.id AND p.op <> 'create' AND t.version = p.old_version""",
-            [Relationship.OTHER_RELATIVE],
-        )
-        if cursor.rowcount != sum(1 for r in members if r["op"] != "create"):
-            raise ConcurrentChange(gettext("A member changed while the chunk was being synced."))
-        cursor.execute(
-            f"""UPDATE {m} AS t SET relationship = %s FROM {M_PLAN.name} AS p
-            WHERE t.id = p.id AND p.promote""",
-            [Relationship.HEAD],
-        )
-        cursor.execute(
-            f"INSERT INTO {m} ({m_cols}) SELECT {m_cols} FROM {M_PLAN.name} WHERE op = 'create'"
-        )
-        # History rows: new rows as planned, updated ones as they now are.
-        for model, plan in ((Household, H_PLAN), (Member, M_PLAN)):
-            columns = _tracked_columns(model)
-            for history_type, source, alias in (("+", "", "p"), ("~", _live_join(model), "t")):
-                cursor.execute(
-                    f"""INSERT INTO {quote(model.history.model._meta.db_table)}
-                        ({", ".join(quote(c) for c in columns)}, history_date,
-                         history_change_reason, history_type, history_user_id, history_channel)
-                    SELECT {", ".join(f"{alias}.{quote(c)}" for c in columns)}, %s, p.reason,
-                        p.history_type, %s, %s
-                    FROM {plan.name} AS p {source} WHERE p.history_type = %s""",
-                    [now, user_id, Channel.REGISTRY_SYNC, history_type],
+        with stage("households"):
+            cursor.execute(
+                f"INSERT INTO {h} ({h_cols}) SELECT {h_cols} FROM {H_PLAN.name} WHERE op = 'create'"
+            )
+            cursor.execute(
+                f"""UPDATE {h} AS t SET commune_id = p.commune_id, village_id = p.village_id,
+                    address = p.address, search_text = COALESCE(p.search_text, t.search_text),
+                    registry_snapshot = p.registry_snapshot, version = p.version,
+                    updated_at = COALESCE(p.updated_at, t.updated_at)
+                FROM {H_PLAN.name} AS p
+                WHERE t.id = p.id AND p.op <> 'create' AND t.version = p.old_version"""
+            )
+            if cursor.rowcount != sum(1 for r in households if r["op"] != "create"):
+                raise ConcurrentChange(
+                    gettext("A household changed while the chunk was being synced.")
                 )
-        _record_duplicates(cursor)
-        # Last, so that the feed's counter row (core.feed) is held only to the commit.
-        _publish_events(cursor, planner, ctx, households, members)
-        H_PLAN.drop(cursor)
-        M_PLAN.drop(cursor)
+        with stage("members"):
+            # Pass 1: every update, a new head not yet (whoever steps down goes first, so the
+            # one-present-head constraint holds after each row); pass 2: the new heads.
+            cursor.execute(
+                f"""UPDATE {m} AS t SET household_id = p.household_id, full_name = p.full_name,
+                    name_folded = p.name_folded, date_of_birth = p.date_of_birth, sex = p.sex,
+                    ethnicity_id = p.ethnicity_id,
+                    relationship = CASE WHEN p.promote THEN %s ELSE p.relationship END,
+                    citizen_id = p.citizen_id, status = p.status, status_date = p.status_date,
+                    external_id = p.external_id, registry_snapshot = p.registry_snapshot,
+                    version = p.version, updated_at = COALESCE(p.updated_at, t.updated_at)
+                FROM {M_PLAN.name} AS p
+                WHERE t.id = p.id AND p.op <> 'create' AND t.version = p.old_version""",
+                [Relationship.OTHER_RELATIVE],
+            )
+            if cursor.rowcount != sum(1 for r in members if r["op"] != "create"):
+                raise ConcurrentChange(
+                    gettext("A member changed while the chunk was being synced.")
+                )
+            cursor.execute(
+                f"""UPDATE {m} AS t SET relationship = %s FROM {M_PLAN.name} AS p
+                WHERE t.id = p.id AND p.promote""",
+                [Relationship.HEAD],
+            )
+            cursor.execute(
+                f"INSERT INTO {m} ({m_cols}) SELECT {m_cols} FROM {M_PLAN.name} WHERE op = 'create'"
+            )
+        with stage("history"):
+            # History rows: new rows as planned, updated ones as they now are.
+            for model, plan in ((Household, H_PLAN), (Member, M_PLAN)):
+                columns = _tracked_columns(model)
+                for history_type, source, alias in (("+", "", "p"), ("~", _live_join(model), "t")):
+                    cursor.execute(
+                        f"""INSERT INTO {quote(model.history.model._meta.db_table)}
+                            ({", ".join(quote(c) for c in columns)}, history_date,
+                             history_change_reason, history_type, history_user_id,
+                             history_channel)
+                        SELECT {", ".join(f"{alias}.{quote(c)}" for c in columns)}, %s,
+                            p.reason, p.history_type, %s, %s
+                        FROM {plan.name} AS p {source} WHERE p.history_type = %s""",
+                        [now, user_id, Channel.REGISTRY_SYNC, history_type],
+                    )
+        with stage("duplicates"):
+            _record_duplicates(cursor)
+        with stage("feed"):
+            # Last, so that the feed's counter row (core.feed) is held only to the commit.
+            _publish_events(cursor, planner, ctx, households, members)
+        with stage("staging"):
+            H_PLAN.drop(cursor)
+            M_PLAN.drop(cursor)
 
 
 def _live_join(model) -> str:

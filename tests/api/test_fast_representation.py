@@ -31,9 +31,7 @@ def register(db):
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_lists_and_details_answer_what_drfs_own_loop_answers(
-    register, api, monkeypatch, language
-):
+def test_lists_and_details_answer_what_drfs_own_loop_answers(register, api, monkeypatch, language):
     api.credentials(HTTP_ACCEPT_LANGUAGE=language, **api._credentials)
     urls = list(URLS)
     for url in URLS[:4]:

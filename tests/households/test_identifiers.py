@@ -4,7 +4,7 @@ the same person be registered twice, unseen by search and matching."""
 from datetime import date
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 
 from accounts.roles import Role
 from households.identity import citizen_id_errors
@@ -67,9 +67,18 @@ def test_the_database_refuses_what_a_careless_writer_sends(ward):
         (Member, head.pk, {"external_id": "CD 1"}),
         (Household, h.pk, {"phone": "０９１２３４５６７８"}),
         (Household, h.pk, {"external_id": "HK-١"}),
+        (Household, h.pk, {"external_id": ""}),
+        (Household, h.pk, {"external_id": "HK-1\n"}),
+        (Member, head.pk, {"external_id": "CD-1\n"}),
     ]:
         with pytest.raises(IntegrityError), transaction.atomic():
             model.objects.filter(pk=pk).update(**values)
+    # 64 visible ASCII characters at most: the column's length on PostgreSQL, the CHECK's on
+    # SQLite (which keeps any length in a varchar)
+    for model, pk in [(Household, h.pk), (Member, head.pk)]:
+        with pytest.raises((IntegrityError, DataError)), transaction.atomic():
+            model.objects.filter(pk=pk).update(external_id="X" * 65)
+        model.objects.filter(pk=pk).update(external_id="!" + "~" * 63)
 
 
 def test_registry_sync_rejects_the_record_with_its_field_and_goes_on(ward):

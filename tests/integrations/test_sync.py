@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
+import multiprocessing
 import re
 import zlib
 from datetime import UTC, date, datetime
@@ -25,6 +27,7 @@ from households import services
 from households.choices import MemberStatus, Source
 from households.models import DuplicateCandidate, Household, Member
 from integrations import sync
+from integrations.sync import apart as sync_apart
 from integrations.sync import db
 from tests import factories as f
 from tests.jobs import run_jobs
@@ -715,6 +718,123 @@ def test_failed_job_resumes_without_duplicates(api, officer, ward, media, monkey
     replay.refresh_from_db()
     assert replay.counts == {"created": 0, "updated": 0, "unchanged": 4, "rejected": 1}
     assert counts() == before
+
+
+def test_the_garbage_collector_runs_again_after_a_sync(officer, ward, monkeypatch):
+    """It is paused for each chunk only (integrations.sync.runner), also when one fails."""
+    assert gc.isenabled()
+    sync.sync_records([family("HK-1", ward)], actor=officer)
+    assert gc.isenabled()
+
+    def broken(records):
+        raise RuntimeError("database gone")
+
+    with pytest.raises(RuntimeError):
+        sync.sync_records([family("HK-2", ward)], actor=officer, read_state=broken)
+    assert gc.isenabled()
+
+
+def test_a_job_reports_where_its_time_went(officer, ward, media):
+    """An operator reads in the job's report how long each stage took (seconds, summed over
+    the chunks): a first load writes, a replay only reads."""
+    records = [family(f"HK-{i}", ward) for i in range(5)]
+    job = ndjson_job(records, officer, chunk_size=2)
+    run_jobs()
+    job.refresh_from_db()
+    stages = job.report["stage_seconds"]
+    assert set(stages) == {
+        "count",
+        "parse",
+        "validate",
+        "read",
+        "plan",
+        "codes",
+        "staging",
+        "households",
+        "members",
+        "history",
+        "duplicates",
+        "feed",
+        "checkpoint",
+        "commit",
+    }
+    took = (job.finished_at - job.started_at).total_seconds()
+    assert all(seconds >= 0 for seconds in stages.values())
+    assert 0 < sum(stages.values()) <= took + 0.01
+
+    replay = ndjson_job(records, officer)
+    run_jobs()
+    replay.refresh_from_db()
+    assert replay.counts["unchanged"] == 5
+    assert set(replay.report["stage_seconds"]) == {
+        "count",
+        "parse",
+        "validate",
+        "read",
+        "plan",
+        "checkpoint",
+        "commit",
+    }
+
+
+@pytest.fixture
+def apart(monkeypatch):
+    """Every job file is read and validated by a second process (integrations.sync.apart)."""
+    monkeypatch.setattr(sync_apart, "APART_MIN_RECORDS", 1)
+
+
+def test_a_file_validated_by_a_second_process_gives_the_same_outcomes(officer, ward, media, apart):
+    records = [family(f"HK-{i}", ward) for i in range(7)]
+    records[3]["members"][0]["sex"] = "?"
+    records[5]["members"][1]["external_id"] = records[4]["members"][1]["external_id"]  # same chunk
+    job = ndjson_job(records, officer, chunk_size=2)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.counts == {"created": 5, "updated": 0, "unchanged": 0, "rejected": 2}
+    assert Household.objects.count() == 5 and Member.objects.count() == 15
+    assert {"parse", "validate", "wait"} <= set(job.report["stage_seconds"])
+    assert multiprocessing.active_children() == []
+    rejected = [line for line in sync.read_report(job)]
+    assert [(r["index"], r["errors"][0]["field"]) for r in rejected] == [
+        (3, "members.0.sex"),
+        (5, "members.1.external_id"),
+    ]
+
+    # The same file read in this process: the same rejection, word for word.
+    before = counts()
+    replay = ndjson_job(records, officer, chunk_size=2)
+    sync_apart.APART_MIN_RECORDS = 1000
+    run_jobs()
+    replay.refresh_from_db()
+    assert replay.counts == {"created": 0, "updated": 0, "unchanged": 5, "rejected": 2}
+    assert "wait" not in replay.report["stage_seconds"]
+    assert [line for line in sync.read_report(replay)] == rejected
+    assert counts() == before
+
+
+def test_a_file_validated_apart_fails_or_stops_as_one_read_here(officer, ward, media, apart):
+    broken = sync.stage_upload(b'{"not": "an array"}', "json", actor=officer)
+    run_jobs()
+    broken.refresh_from_db()
+    assert broken.status == JobStatus.FAILED
+    assert broken.error == "The file is not a JSON array of records."
+    assert multiprocessing.active_children() == []
+
+    # A worker asked to stop puts the job back before its next chunk; nothing is left running.
+    job = ndjson_job([family(f"HK-{i}", ward) for i in range(4)], officer, chunk_size=2)
+    run = jobs.claim(job.pk)
+    jobs.request_stop()
+    try:
+        jobs.execute(run, heartbeat=False)
+    finally:
+        jobs._stopping.clear()
+    job.refresh_from_db()
+    assert (job.status, job.done, Household.objects.count()) == (JobStatus.QUEUED, 0, 0)
+    assert multiprocessing.active_children() == []
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.counts["created"] == 4
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
