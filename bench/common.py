@@ -69,3 +69,30 @@ def fresh_token(user) -> str:
         token_revoke(token=old, actor=SYSTEM)
     _token, key = token_issue(actor=SYSTEM, user=user, name="bench", purpose=TokenPurpose.OTHER)
     return key
+
+
+def client_for(username: str, role: str, *, provinces=(), communes=()):
+    """An API client (token header) of the bench user `username`, given `role` and that area
+    (created or reset: the benches' users)."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    from accounts.models import UserAccess
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    grant, _ = UserAccess.objects.get_or_create(user=user, defaults={"role": role})
+    if grant.role != role:
+        grant.role = role
+        grant.save()
+    grant.provinces.set(provinces)
+    grant.communes.set(communes)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {fresh_token(user)}")
+    return client
+
+
+def officer_client():
+    """A Quảng Ninh province officer's client: the user every latency bench reads as."""
+    from accounts.roles import Role
+
+    return client_for("bench-province-officer", Role.PROVINCE_OFFICER, provinces=["22"])

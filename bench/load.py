@@ -35,10 +35,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from common import ensure_database, print_table, top_up
+from common import ensure_database, officer_client, print_table, top_up
 from django.conf import settings
 from django.db import connection
-from registry_latency import officer_client, province_communes
+from registry_latency import province_communes
 
 from households.models import Member
 

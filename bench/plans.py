@@ -33,13 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from common import ensure_database, fresh_token, print_table, top_up
-from django.contrib.auth import get_user_model
+from common import client_for, ensure_database, print_table, top_up
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from accounts.models import UserAccess
 from accounts.roles import Role
 from geo.models import Commune
 from households.models import Member
@@ -60,19 +58,6 @@ def list_paths() -> list[tuple[str, set[str]]]:
         if "cursor" in names:
             found.append((path, names))
     return sorted(found)
-
-
-def client_for(username: str, role: str, *, provinces=(), communes=()) -> APIClient:
-    user, _ = get_user_model().objects.get_or_create(username=username)
-    grant, _ = UserAccess.objects.get_or_create(user=user, defaults={"role": role})
-    if grant.role != role:
-        grant.role = role
-        grant.save()
-    grant.provinces.set(provinces)
-    grant.communes.set(communes)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {fresh_token(user)}")
-    return client
 
 
 @dataclass

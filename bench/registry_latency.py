@@ -19,14 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from random import Random
 
-from common import ensure_database, fresh_token, print_table, top_up
+from common import ensure_database, officer_client, print_table, top_up
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection
 from rest_framework.test import APIClient
 
-from accounts.models import UserAccess
-from accounts.roles import Role
 from geo.models import Commune
 from households.models import DuplicateCandidate, Household, Member
 from households.search import search_words
@@ -53,15 +50,6 @@ class Case:
 
 
 # ---------------------------------------------------------------------------- set-up
-
-
-def officer_client() -> APIClient:
-    user, _ = get_user_model().objects.get_or_create(username="bench-province-officer")
-    grant, _ = UserAccess.objects.get_or_create(user=user, defaults={"role": Role.PROVINCE_OFFICER})
-    grant.provinces.set(["22"])
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {fresh_token(user)}")
-    return client
 
 
 # ---------------------------------------------------------------------------- raw SQL reads

@@ -18,14 +18,10 @@ import argparse
 import statistics
 import time
 
-from common import ensure_database, fresh_token, print_table, top_up
-from django.contrib.auth import get_user_model
+from common import ensure_database, officer_client, print_table, top_up
 from django.core.management import call_command
 from django.db import connection
-from rest_framework.test import APIClient
 
-from accounts.models import UserAccess
-from accounts.roles import Role
 from geo.models import Commune
 from poverty.models import OfficialStatus, Survey
 from reports import counts
@@ -67,15 +63,6 @@ BARE = {
         FROM poverty_officialstatus s JOIN households_household h ON h.id = s.household_id
         WHERE h.commune_id = ANY(%s) AND s.valid_to IS NULL GROUP BY 1, 2""",
 }
-
-
-def officer_client() -> APIClient:
-    user, _ = get_user_model().objects.get_or_create(username="bench-province-officer")
-    grant, _ = UserAccess.objects.get_or_create(user=user, defaults={"role": Role.PROVINCE_OFFICER})
-    grant.provinces.set(["22"])
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {fresh_token(user)}")
-    return client
 
 
 class Recorder:

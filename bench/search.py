@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from random import Random
 from urllib.parse import quote_plus
 
-from common import ensure_database, print_table, top_up
+from common import ensure_database, officer_client, print_table, top_up
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from registry_latency import (
@@ -34,7 +34,6 @@ from registry_latency import (
     PAGE,
     api_get,
     fetch,
-    officer_client,
     percentile,
     province_communes,
     raw_search,
