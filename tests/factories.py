@@ -101,3 +101,31 @@ def client_for(u) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=auth_header(u))
     return client
+
+
+def admin_household(commune: Commune) -> dict[str, str]:
+    """The admin's add-household form for a new household of one head in `commune`."""
+    return {
+        "commune": commune.code,
+        "village": "",
+        "address": "Mới",
+        "phone": "",
+        "external_id": "",
+        "latitude": "",
+        "longitude": "",
+        "status": "active",
+        "status_reason": "",
+        "status_date": "",
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+        "members-0-full_name": "Ngô Thị Yến",
+        "members-0-date_of_birth": "1990-02-02",
+        "members-0-sex": "female",
+        "members-0-ethnicity": "01",
+        "members-0-relationship": "head",
+        "members-0-citizen_id": "022190123456",
+        "members-0-status": "present",
+        "members-0-status_date": "",
+    }

@@ -92,30 +92,7 @@ def test_household_change_page_history_and_edit(admin_client, ward):
 
 
 def test_admin_creates_household_with_code(admin_client, ward):
-    data = {
-        "commune": ward.code,
-        "village": "",
-        "address": "Mới",
-        "phone": "",
-        "external_id": "",
-        "latitude": "",
-        "longitude": "",
-        "status": "active",
-        "status_reason": "",
-        "status_date": "",
-        "members-TOTAL_FORMS": "1",
-        "members-INITIAL_FORMS": "0",
-        "members-MIN_NUM_FORMS": "0",
-        "members-MAX_NUM_FORMS": "1000",
-        "members-0-full_name": "Ngô Thị Yến",
-        "members-0-date_of_birth": "1990-02-02",
-        "members-0-sex": "female",
-        "members-0-ethnicity": "01",
-        "members-0-relationship": "head",
-        "members-0-citizen_id": "022190123456",
-        "members-0-status": "present",
-        "members-0-status_date": "",
-    }
+    data = f.admin_household(ward)
     r = admin_client.post("/admin/households/household/add/", data)
     assert r.status_code == 302
     h = Household.objects.get()

@@ -82,7 +82,7 @@ def test_counts_stay_exact_through_every_write_path(
     )
     assert_exact()
     # the admin's add form
-    r = admin_client.post("/admin/households/household/add/", admin_household(ward))
+    r = admin_client.post("/admin/households/household/add/", f.admin_household(ward))
     assert r.status_code == 302
     assert_exact()
     # the registry sync (INSERT … SELECT, then UPDATE … FROM moving a household's commune)
@@ -209,30 +209,3 @@ def test_an_indicator_the_standard_does_not_list_is_counted_too(api, known, ward
 def admin_client(client):
     client.force_login(f.user(None, superuser=True))
     return client
-
-
-def admin_household(commune) -> dict[str, str]:
-    return {
-        "commune": commune.code,
-        "village": "",
-        "address": "Mới",
-        "phone": "",
-        "external_id": "",
-        "latitude": "",
-        "longitude": "",
-        "status": "active",
-        "status_reason": "",
-        "status_date": "",
-        "members-TOTAL_FORMS": "1",
-        "members-INITIAL_FORMS": "0",
-        "members-MIN_NUM_FORMS": "0",
-        "members-MAX_NUM_FORMS": "1000",
-        "members-0-full_name": "Ngô Thị Yến",
-        "members-0-date_of_birth": "1990-02-02",
-        "members-0-sex": "female",
-        "members-0-ethnicity": "01",
-        "members-0-relationship": "head",
-        "members-0-citizen_id": "022190123456",
-        "members-0-status": "present",
-        "members-0-status_date": "",
-    }
