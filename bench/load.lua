@@ -1,23 +1,44 @@
--- wrk script for bench/load.py: each request a random line of the file $PATHS, with
--- `Authorization: Token $TOKEN` when TOKEN is set.
-local paths = {}
-for line in io.lines(os.getenv("PATHS")) do
-  paths[#paths + 1] = line
-end
+-- wrk script for bench/load.py, with `Authorization: Token $TOKEN` when TOKEN is set:
+-- - PATHS=<file>: each request a GET of a random line of the file;
+-- - BODIES=<file> and POST_PATH=<path>: each request a POST to POST_PATH of a random line of
+--   the file (JSON), its "__CLIENT_ID__" replaced by a new random UUID (a new field upload).
 local token = os.getenv("TOKEN") or ""
 local headers = {}
 if token ~= "" then
   headers["Authorization"] = "Token " .. token
 end
+local lines = {}
+local bodies = os.getenv("BODIES") or ""
+local post_path = os.getenv("POST_PATH") or ""
+for line in io.lines(bodies ~= "" and bodies or os.getenv("PATHS")) do
+  lines[#lines + 1] = line
+end
+if bodies ~= "" then
+  headers["Content-Type"] = "application/json"
+end
+
+-- $SEED differs from run to run (bench/load.py): the uploads' UUIDs must never repeat.
+math.randomseed(tonumber(os.getenv("SEED") or os.time()))
 
 function setup(thread)
-  thread:set("seed", math.random(1, 1000000))
+  thread:set("seed", math.random(1, 2147483647))
 end
 
 function init(args)
   math.randomseed(seed or os.time())
 end
 
+local function uuid4()
+  return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function(c)
+    local v = (c == "x") and math.random(0, 15) or math.random(8, 11)
+    return string.format("%x", v)
+  end))
+end
+
 function request()
-  return wrk.format("GET", paths[math.random(#paths)], headers)
+  local line = lines[math.random(#lines)]
+  if bodies ~= "" then
+    return wrk.format("POST", post_path, headers, (string.gsub(line, "__CLIENT_ID__", uuid4())))
+  end
+  return wrk.format("GET", line, headers)
 end
