@@ -4,6 +4,7 @@ synthetic households, and a Markdown table printer. Import this first."""
 # ruff: noqa: E402  (Django is set up before the imports that need it)
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -51,6 +52,26 @@ def top_up(households: int) -> None:
     started = time.perf_counter()
     call_command("generate_demo_data", households=households - existing)
     print(f"Generation took {time.perf_counter() - started:.1f} s (wall clock).")
+
+
+def record(
+    figure: str, value: float, unit: str, baseline: str = "", baseline_value: float | None = None
+) -> None:
+    """One line of `bench/all.py`'s table: a figure of this bench beside its baseline, appended
+    to the file named by $BENCH_SUMMARY (nothing when it is unset)."""
+    path = os.environ.get("BENCH_SUMMARY")
+    if not path:
+        return
+    line = {
+        "bench": Path(sys.argv[0]).stem,
+        "figure": figure,
+        "value": value,
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_value": baseline_value,
+    }
+    with open(path, "a", encoding="utf-8") as stream:
+        stream.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

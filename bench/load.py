@@ -47,7 +47,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from common import ensure_database, officer_client, print_table, top_up
+from common import ensure_database, officer_client, print_table, record, top_up
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -360,6 +360,15 @@ def main() -> None:
         f"gunicorn {args.workers} sync workers and the job worker, wrk, {args.seconds} s per "
         f"load; {os.cpu_count()} CPU cores ({platform.machine()}), PostgreSQL on the same host.\n"
     )
+    floor = float(rows[0][2])
+    for label, conns, rps, p50, p99, errors in rows[1:]:
+        figure = f"HTTP {label}, {conns} connections (p50 {p50}, p99 {p99} ms; {errors} errors)"
+        record(figure, float(rps), "requests/s", "floor (401)", floor)
+    for label, _conns, rps, p50, p99, errors in mixed[:-1]:
+        figure = f"whole mix: {label} ({rps} requests/s, p99 {p99} ms; {errors} errors)"
+        record(figure, float(p50), "ms p50")
+    record("whole mix: all operations", float(mixed[-1][2]), "requests/s", "floor (401)", floor)
+    record("registry sync beside the whole mix", args.sync / sync_seconds, "records/s")
     header = ("load", "connections", "requests/s", "p50 ms", "p99 ms", "errors")
     print_table(header, rows)
     print("\nThe whole mix, all at once, latency per operation:\n")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common import client_for, ensure_database, print_table, top_up
+from common import client_for, ensure_database, print_table, record, top_up
 from django.db import connection
 from planguard import calls, check, table_rows
 
@@ -65,6 +65,7 @@ def main() -> None:
     print(f"Tables of at least {BIG:,} rows: {big}.\n")
     print_table(("call", "user", "statements", "slowest plan ms", "worst node", "verdict"), rows)
     print(f"\n{len(rows)} calls, {failed} with a failing plan.")
+    record("plan guard: list calls with a failing plan", failed, "calls", "calls", len(rows))
     sys.exit(1 if failed else 0)
 
 

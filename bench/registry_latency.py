@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from random import Random
 
-from common import ensure_database, officer_client, print_table, top_up
+from common import ensure_database, officer_client, print_table, record, top_up
 from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
@@ -247,6 +247,8 @@ def main() -> None:
     rows = [measure(client, case) for case in cases(Random(args.seed), args.requests)]
     print(f"\n{args.requests} requests per endpoint, page size {PAGE}, after {WARM_UP} warm-up.\n")
     print_table(HEADER, rows)
+    for row in rows:
+        record(f"{row[0]} p50 (p99 {row[2]})", float(row[1]), "ms", "raw SQL p50", float(row[3]))
 
 
 if __name__ == "__main__":

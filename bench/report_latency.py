@@ -18,7 +18,7 @@ import argparse
 import statistics
 import time
 
-from common import ensure_database, officer_client, print_table, top_up
+from common import ensure_database, officer_client, print_table, record, top_up
 from django.core.management import call_command
 from django.db import connection
 
@@ -134,6 +134,10 @@ def main() -> None:
         label = slug + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
         n = len(recorder.statements)
         rows.append((label, f"{api:.1f}", f"{recorder.ms:.1f}", bare, str(n)))
+        if bare == "-":
+            record(f"report {label}", api, "ms", "its own SQL", recorder.ms)
+        else:
+            record(f"report {label}", api, "ms", "bare GROUP BY", float(bare))
         if args.explain:
             print(f"\n## {label}")
             for sql, sql_params in recorder.statements:

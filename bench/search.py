@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from random import Random
 from urllib.parse import quote_plus
 
-from common import ensure_database, officer_client, print_table, top_up
+from common import ensure_database, officer_client, print_table, record, top_up
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from registry_latency import (
@@ -172,6 +172,7 @@ def main() -> None:
                     scans += [(q, table) for table in seq_scans(explain(sql))]
             failures += [f"{endpoint} ?q={q}: Seq Scan on {table}" for q, table in scans]
             api50, raw50 = percentile(api.total, 50), percentile(hand.total, 50)
+            record(f"search /{endpoint}/?q=<{kind.name}> p50", api50, "ms", "hand SQL", raw50)
             rows.append(
                 (
                     f"GET /{endpoint}/?q=<{kind.name}>",

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from random import Random
 
-from common import ensure_database, print_table
+from common import ensure_database, print_table, record
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -353,6 +353,14 @@ def main() -> None:
             row("(c) sync again, all unchanged", unchanged),
         ],
     )
+    for label, m in (("first load", created), ("replay, unchanged", unchanged)):
+        record(
+            f"registry sync {n:,}, {label}",
+            n / m.seconds,
+            "households/s",
+            "COPY with indexes",
+            n / copy_indexed.seconds,
+        )
     print("\nWhere the job's time goes (wall clock per stage, summed over the chunks):\n")
     print_table(
         (

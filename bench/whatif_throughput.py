@@ -19,7 +19,7 @@ import argparse
 import statistics
 import time
 
-from common import ensure_database, print_table, top_up
+from common import ensure_database, print_table, record, top_up
 from django.core.management import call_command
 from django.db import connection, transaction
 
@@ -72,6 +72,13 @@ def main() -> None:
         last = whatif(d351, d07)
         runs.append(time.perf_counter() - started)
     read_s, run_s = statistics.median(reads), statistics.median(runs)
+    record(
+        "what-if (two standards)",
+        households / run_s,
+        "households/s",
+        "raw read of the surveys",
+        households / read_s,
+    )
     print(f"\n{households:,} households with a latest survey; median of {args.runs} runs.\n")
     print_table(
         ("step", "seconds", "households/s"),

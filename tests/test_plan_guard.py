@@ -3,10 +3,10 @@ province officer and as the officer of the smallest commune, on a small syntheti
 with every SELECT's plan checked by the rule of `bench/planguard.py`.
 
 At this size a sequential scan is often the cheapest honest plan, so the plans are made with
-sequential scans disabled: a `Seq Scan` left is one no index could replace, and an index walk
-that reads and discards at least `BIG` rows (a primary-key walk filtering out other communes'
-rows: issue 15's member list) fails as at province scale. `bench/plans.py` runs the same calls
-on the 400,000-household bench database.
+sequential scans disabled: a `Seq Scan` left is one no index could replace, and an ordered index
+walk that reads and discards at least `BIG` rows (a primary-key walk filtering out other
+communes' rows: issue 15's member list) fails as at province scale. `bench/plans.py` runs the
+same calls on the 400,000-household bench database.
 """
 
 import pytest
