@@ -9,16 +9,16 @@ from rest_framework import authentication, exceptions
 from . import services
 from .models import ApiToken, key_digest
 
+# Built once (a clone per request): the digest is unique, so no ordering to add.
+_TOKENS = ApiToken.objects.select_related("user__area_access").order_by()
+
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
     """DRF's header parsing; the key is looked up by its SHA-256 digest (unique index)."""
 
     def authenticate_credentials(self, key: str):
-        token = (
-            ApiToken.objects.select_related("user__area_access")
-            .filter(digest=key_digest(key))
-            .first()
-        )
+        found = _TOKENS.filter(digest=key_digest(key))[:1]
+        token = found[0] if found else None
         now = timezone.now()
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token")

@@ -162,12 +162,20 @@ class ModelSerializer(serializers.ModelSerializer):
         # a household's serialisation, on every request. They depend on the class alone (no
         # serializer here builds them from its context or instance), so they are built once
         # per class and each serializer gets its own copies (what DRF does for declared
-        # fields), bound to it afterwards as usual.
+        # fields), bound to it afterwards as usual. A plain field is copied shallowly: binding
+        # only sets its own attributes (name, parent, source), and nothing here changes a
+        # field's validators or choices afterwards; a nested serializer, which keeps state of
+        # its own (its fields), is copied whole, as DRF does.
         built = type(self).__dict__.get("_built_fields")
         if built is None:
             built = super().get_fields()
             type(self)._built_fields = built
-        return copy.deepcopy(built)
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, serializers.BaseSerializer)
+            else copy.copy(field)
+            for name, field in built.items()
+        }
 
     def to_representation(self, instance):
         # DRF's loop, with the plain columns (text, integers, booleans, UUIDs, dates, choices,
