@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DciConfig(AppConfig):
+    """The Digital Convergence Initiative's social registry API (SPDCI v1.0.0) under /dci/:
+    partners, their tokens, the transaction log, search, subscriptions and callbacks."""
+
+    name = "dci"
+    verbose_name = _("DCI interoperability")
+    default_auto_field = "django.db.models.BigAutoField"

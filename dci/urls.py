@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("oauth2/client/token", views.TokenView.as_view(), name="dci-token"),
+    path("registry/sync/search", views.SyncSearchView.as_view(), name="dci-sync-search"),
+    path("registry/sync/txn/status", views.SyncTxnStatusView.as_view(), name="dci-sync-txn-status"),
+]
