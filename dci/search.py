@@ -67,7 +67,7 @@ ID_TYPES: dict[str, tuple[str, str, bool]] = {
 }
 
 
-def _idtype_q(query: Any, entity: str, access: Access) -> Q:
+def idtype_q(query: Any, entity: str, access: Access) -> Q:
     if not isinstance(query, dict) or not isinstance(query.get("type"), str):
         raise _criteria(gettext("An idtype-value query needs a type and a value."))
     kind, value = query["type"], query.get("value")
@@ -226,7 +226,7 @@ class Predicate:
             self.uses_size = True
             path = "dci_size" if self.entity == GROUP else "household__dci_size"
             if self.entity == MEMBER:
-                sizes = _with_size(Household.objects.all()).filter(
+                sizes = with_size(Household.objects.all()).filter(
                     **{f"dci_size__{COMPARE[op]}": value}
                 )
                 return Q(household_id__in=sizes.values("pk"))
@@ -244,7 +244,7 @@ class Predicate:
         return build(op, value)
 
 
-def _with_size(households: QuerySet[Household]) -> QuerySet[Household]:
+def with_size(households: QuerySet[Household]) -> QuerySet[Household]:
     present = (
         Member.objects.filter(household=OuterRef("pk"), status=MemberStatus.PRESENT)
         .order_by()
@@ -274,7 +274,7 @@ def _standard(items: list[Any]) -> PovertyStandard | None:
     return standard
 
 
-def _predicate_q(query: Any, predicate: Predicate) -> Q:
+def predicate_q(query: Any, predicate: Predicate) -> Q:
     if not isinstance(query, list) or not 0 < len(query) <= 20:
         raise _criteria(gettext("A predicate query is a list of 1 to 20 expressions."))
     predicate.standard = _standard(query)
@@ -458,14 +458,14 @@ def _run(item: Any, access: Access, seen: set[str], reference_id: str) -> Outcom
     order = _order(criteria.get("sort"), entity)
     predicate = Predicate(entity=entity, today=timezone.localdate())
     if query_type == "idtype-value":
-        q = _idtype_q(criteria.get("query"), entity, access)
+        q = idtype_q(criteria.get("query"), entity, access)
     else:
-        q = _predicate_q(criteria.get("query"), predicate)
+        q = predicate_q(criteria.get("query"), predicate)
     personal = access.can(Perm.VIEW_PERSONAL)
     if entity == GROUP:
         rows: QuerySet = Household.objects.filter(access.area_q())
         if predicate.uses_size:
-            rows = _with_size(rows)
+            rows = with_size(rows)
     else:
         rows = Member.objects.filter(access.area_q("household__commune", "household__village"))
     rows = rows.filter(q)
