@@ -78,6 +78,7 @@ def callback_header(
     }
     if reason:
         header["status_reason_code"] = reason
+    if reason_message:
         header["status_reason_message"] = reason_message[:999]
     return header
 

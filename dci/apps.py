@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,3 +11,12 @@ class DciConfig(AppConfig):
     name = "dci"
     verbose_name = _("DCI interoperability")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core import jobs
+
+        from .callbacks import JOB_KIND, REDELIVER_KIND
+
+        jobs.register(JOB_KIND, "dci.callbacks.run_job")
+        jobs.register(REDELIVER_KIND, "dci.callbacks.redeliver")
+        jobs.register_periodic(REDELIVER_KIND, every=timedelta(minutes=5))

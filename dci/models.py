@@ -125,6 +125,9 @@ class Transaction(models.Model):
     outcomes = models.JSONField(_("outcomes"), default=list)
     records = models.PositiveIntegerField(_("records returned"), default=0)
     record_ids = models.JSONField(_("record IDs returned"), default=list)
+    # The message of an async call, kept until its answer was delivered (then emptied).
+    request = models.JSONField(_("request"), null=True, blank=True, editable=False)
+    delivered_at = models.DateTimeField(_("answer delivered"), null=True, blank=True)
     job = models.ForeignKey(
         "core.Job",
         on_delete=models.SET_NULL,
@@ -150,3 +153,35 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.action} {self.transaction_id} ({self.status})"
+
+
+class Subscription(models.Model):
+    """A partner following households: those a filter names (an identifier or a predicate,
+    as in a search), notified on `registry/notify` when one of them changes. Its id is the
+    subscription code the partner unsubscribes with."""
+
+    id = models.UUIDField(_("code"), primary_key=True, default=new_id, editable=False)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("partner")
+    )
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="+", verbose_name=_("subscribed by")
+    )
+    reference_id = models.CharField(_("reference ID"), max_length=99, blank=True)
+    reg_event_type = models.CharField(_("event type"), max_length=40, blank=True)
+    filter_type = models.CharField(_("filter type"), max_length=20)
+    filter = models.JSONField(_("filter"))
+    notify_record_type = models.CharField(_("record type"), max_length=20, default="Group")
+    callback_uri = models.CharField(_("notify URI"), max_length=500)
+    # The change feed's last sequence number already considered (core.feed).
+    cursor = models.BigIntegerField(_("feed cursor"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("DCI subscription")
+        verbose_name_plural = _("DCI subscriptions")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.partner_id})"

@@ -28,6 +28,11 @@ def _bad(detail: str) -> DciError:
     return DciError(Error.REQUEST_BAD, detail)
 
 
+def check(envelope: Envelope) -> None:
+    """Refuse a malformed request at once (async calls are answered later)."""
+    _request(envelope)
+
+
 def _request(envelope: Envelope) -> tuple[str, str, Any]:
     request = envelope.message.get("txnstatus_request")
     if not isinstance(request, dict):

@@ -18,7 +18,7 @@ from core.access import Perm, access_for
 from core.audit import record_personal_read
 from core.models import PersonalDataRead
 
-from . import api, auth, search, services, signatures, txn_status
+from . import api, auth, callbacks, search, services, signatures, subscriptions, txn_status
 from .codes import Error, HeaderReason, Status
 from .envelope import DciError, Envelope, check_batch, parse
 from .models import Partner, Scope
@@ -173,3 +173,85 @@ class TokenView(APIView):
         response = Response(body)
         response["Cache-Control"] = "no-store"
         return response
+
+
+# ---------------------------------------------------------------------------- async
+
+
+class AsyncView(DciView):
+    """An async endpoint: the call is checked, logged and acknowledged at once (`ACK`,
+    correlation_id = the transaction); the answer goes to the call's `sender_uri` from a
+    job (dci.callbacks), and only if the partner registered that address."""
+
+    sync = False
+
+    def handle(self, request: Request, partner: Partner, envelope: Envelope) -> Response:
+        uri = envelope.header.get("sender_uri")
+        if not isinstance(uri, str) or not services.callback_allowed(partner, uri):
+            raise DciError(
+                Error.SENDER_URI_INVALID,
+                gettext("sender_uri must be one of the callback addresses you registered."),
+            )
+        logged = self.open_transaction(partner, envelope, status="ack", request=envelope.message)
+        self.accept(partner, envelope, logged)
+        callbacks.enqueue(logged)
+        return api.ack(logged.pk)
+
+    def accept(self, partner: Partner, envelope: Envelope, logged) -> None:
+        """Check (and write) what the call asks for, before it is acknowledged."""
+
+
+class SearchView(AsyncView):
+    """`POST /dci/registry/search`: acknowledged; the results go to on-search."""
+
+    action = "search"
+
+    def accept(self, partner, envelope, logged) -> None:
+        items = check_batch(envelope, envelope.message.get("search_request"), "search_request")
+        logged.outcomes = [
+            {"reference_id": search.reference_of(i), "status": Status.PENDING} for i in items
+        ]
+        logged.save(update_fields=["outcomes"])
+
+
+class TxnStatusView(AsyncView):
+    """`POST /dci/registry/txn/status`: acknowledged; the status goes to txn/on-status."""
+
+    action = "txn-status"
+
+    def accept(self, partner, envelope, logged) -> None:
+        txn_status.check(envelope)
+
+
+class SubscribeView(AsyncView):
+    """`POST /dci/registry/subscribe`: the subscriptions are written at once (a message is
+    acted on once), acknowledged, and confirmed on on-subscribe."""
+
+    action = "subscribe"
+    scope = Scope.SUBSCRIBE
+
+    def accept(self, partner, envelope, logged) -> None:
+        items = check_batch(
+            envelope, envelope.message.get("subscribe_request"), "subscribe_request"
+        )
+        logged.outcomes = subscriptions.subscribe(partner, access_for(partner.user), logged, items)
+        logged.save(update_fields=["outcomes"])
+
+
+class UnsubscribeView(AsyncView):
+    """`POST /dci/registry/unsubscribe`: the subscriptions end at once; on-unsubscribe
+    confirms."""
+
+    action = "unsubscribe"
+    scope = Scope.SUBSCRIBE
+
+    def accept(self, partner, envelope, logged) -> None:
+        codes = envelope.message.get("subscription_codes")
+        if not isinstance(codes, list) or not 0 < len(codes) <= settings.DCI_MAX_BATCH:
+            raise DciError(
+                Error.REQUEST_BAD,
+                gettext("subscription_codes is a list of 1 to %(max)s codes.")
+                % {"max": settings.DCI_MAX_BATCH},
+            )
+        logged.outcomes = subscriptions.unsubscribe(partner, codes)
+        logged.save(update_fields=["outcomes"])

@@ -207,6 +207,10 @@ DCI_SPEC: dict[str, str | None] = {
     "dci-token": None,
     "dci-sync-search": "registry.search",
     "dci-sync-txn-status": "registry.search",
+    "dci-search": "registry.search",
+    "dci-txn-status": "registry.search",
+    "dci-subscribe": "registry.subscribe",
+    "dci-unsubscribe": "registry.subscribe",
 }
 
 # Open to anyone, data-free: the documents, login, the API root, and the choice of language
