@@ -20,3 +20,5 @@ class DciConfig(AppConfig):
         jobs.register(JOB_KIND, "dci.callbacks.run_job")
         jobs.register(REDELIVER_KIND, "dci.callbacks.redeliver")
         jobs.register_periodic(REDELIVER_KIND, every=timedelta(minutes=5))
+        jobs.register("dci_notify", "dci.notify.run")
+        jobs.register_periodic("dci_notify", every=timedelta(minutes=5))
