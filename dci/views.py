@@ -9,16 +9,19 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema_view
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import Perm, access_for
+from core.api.parsers import JSONParser
 from core.audit import record_personal_read
 from core.models import PersonalDataRead
 
-from . import api, auth, callbacks, search, services, signatures, subscriptions, txn_status
+from . import api, auth, callbacks, openapi, search, services, signatures, subscriptions, txn_status
 from .codes import Error, HeaderReason, Status
 from .envelope import DciError, Envelope, check_batch, parse
 from .models import Partner, Scope
@@ -29,7 +32,7 @@ DCI_READ = PersonalDataRead.Channel.DCI
 class DciView(APIView):
     """A DCI endpoint: POST an envelope whose header action is `action`."""
 
-    schema = None  # not yet in openapi.yaml
+    schema = openapi.DciSchema()
     authentication_classes = ()
     permission_classes = (AllowAny,)
     parser_classes = ()  # the body is read as the envelope (dci.envelope.parse)
@@ -105,6 +108,7 @@ class DciView(APIView):
         raise NotImplementedError
 
 
+@extend_schema_view(post=openapi.SYNC_SEARCH)
 class SyncSearchView(DciView):
     """`POST /dci/registry/sync/search`: the search answered at once (on-search envelope)."""
 
@@ -131,6 +135,7 @@ class SyncSearchView(DciView):
         return api.envelope_response(header, message)
 
 
+@extend_schema_view(post=openapi.SYNC_TXN_STATUS)
 class SyncTxnStatusView(DciView):
     """`POST /dci/registry/sync/txn/status`: the status of the partner's own transactions."""
 
@@ -149,10 +154,13 @@ class TokenView(APIView):
     """`POST /dci/oauth2/client/token` (the standard's authz API): client credentials in a
     form (or JSON) body; a bearer token for the scopes asked, or all the partner's."""
 
-    schema = None  # not yet in openapi.yaml
+    schema = openapi.DciSchema()
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    parser_classes = (FormParser, JSONParser)  # the standard's form; JSON as a convenience
+    scope = None
 
+    @openapi.TOKEN
     def post(self, request: Request) -> Response:
         data = request.data if hasattr(request.data, "get") else {}
         try:
@@ -201,6 +209,7 @@ class AsyncView(DciView):
         """Check (and write) what the call asks for, before it is acknowledged."""
 
 
+@extend_schema_view(post=openapi.SEARCH)
 class SearchView(AsyncView):
     """`POST /dci/registry/search`: acknowledged; the results go to on-search."""
 
@@ -214,6 +223,7 @@ class SearchView(AsyncView):
         logged.save(update_fields=["outcomes"])
 
 
+@extend_schema_view(post=openapi.TXN_STATUS)
 class TxnStatusView(AsyncView):
     """`POST /dci/registry/txn/status`: acknowledged; the status goes to txn/on-status."""
 
@@ -223,6 +233,7 @@ class TxnStatusView(AsyncView):
         txn_status.check(envelope)
 
 
+@extend_schema_view(post=openapi.SUBSCRIBE)
 class SubscribeView(AsyncView):
     """`POST /dci/registry/subscribe`: the subscriptions are written at once (a message is
     acted on once), acknowledged, and confirmed on on-subscribe."""
@@ -238,6 +249,7 @@ class SubscribeView(AsyncView):
         logged.save(update_fields=["outcomes"])
 
 
+@extend_schema_view(post=openapi.UNSUBSCRIBE)
 class UnsubscribeView(AsyncView):
     """`POST /dci/registry/unsubscribe`: the subscriptions end at once; on-unsubscribe
     confirms."""

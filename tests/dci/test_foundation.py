@@ -390,3 +390,15 @@ def test_the_partner_admin_issues_a_secret_once(ward, client):
     assert partner.callback_uris == ["https://openspp.example.org/dci/on-search"]
     assert client.get("/admin/dci/partner/").status_code == 200
     assert client.get(f"/admin/dci/partner/{partner.pk}/change/").status_code == 200
+
+
+def test_the_token_endpoint_takes_the_standards_form_body(partner):
+    p, secret = partner
+    r = APIClient().post(
+        "/dci/oauth2/client/token",
+        f"grant_type=client_credentials&client_id={p.client_id}&client_secret={secret}"
+        "&scope=registry.search",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["scope"] == "registry.search"
