@@ -26,7 +26,7 @@ class Scope(models.TextChoices):
 class Partner(models.Model):
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
-    client_id = models.CharField(_("client ID"), max_length=64, unique=True, editable=False)
+    client_id = models.CharField(_("OAuth client ID"), max_length=64, unique=True, editable=False)
     secret_prefix = models.CharField(_("secret prefix"), max_length=12, editable=False)
     secret_digest = models.CharField(_("secret digest"), max_length=64, editable=False)
     user = models.OneToOneField(

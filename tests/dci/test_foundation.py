@@ -402,3 +402,19 @@ def test_the_token_endpoint_takes_the_standards_form_body(partner):
     )
     assert r.status_code == 200, r.content
     assert r.json()["scope"] == "registry.search"
+
+
+def test_messages_are_vietnamese_by_default_and_codes_stay_the_standards(partner):
+    p, secret = partner
+    c = client(p, secret)
+    body = search_envelope(p, by_code("x"))
+    body["header"]["version"] = "2.0.0"
+    r = c.post(
+        f"/dci/{SEARCH}",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    error = r.json()["message"]["error"]
+    assert error["code"] == "err.version.not_supported"
+    assert error["message"].startswith("Không hỗ trợ phiên bản 2.0.0")
