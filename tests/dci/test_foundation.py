@@ -25,6 +25,7 @@ from .conftest import (
     search_envelope,
     search_item,
     sign,
+    token,
     validate,
 )
 
@@ -418,3 +419,11 @@ def test_messages_are_vietnamese_by_default_and_codes_stay_the_standards(partner
     error = r.json()["message"]["error"]
     assert error["code"] == "err.version.not_supported"
     assert error["message"].startswith("Không hỗ trợ phiên bản 2.0.0")
+
+
+def test_a_partner_token_opens_nothing_under_the_api(partner):
+    p, secret = partner
+    key = token(p, secret)
+    for header_value in (f"Bearer {key}", f"Token {key}"):
+        r = APIClient().get("/api/v1/households/", HTTP_AUTHORIZATION=header_value)
+        assert r.status_code == 401
