@@ -221,6 +221,9 @@ TOKEN = extend_schema(
             description="A form field with a NUL character or invalid UTF-8, refused before "
             "it is read (problem details, core.api.limits).",
         ),
+        (415, "application/problem+json"): OpenApiResponse(
+            OBJECT, description="Neither a form nor a JSON body (problem details)."
+        ),
         (401, "application/json"): OpenApiResponse(
             HTTP_ERROR, description="Unknown client or wrong secret."
         ),

@@ -189,7 +189,7 @@ class Predicate:
         if not isinstance(expression, dict):
             raise _criteria(gettext("An expression needs attribute_name, operator and value."))
         name, op = expression.get("attribute_name"), expression.get("operator")
-        if name not in ATTRIBUTES:
+        if not isinstance(name, str) or name not in ATTRIBUTES:
             raise _criteria(
                 gettext("Attribute not searchable; use one of %(names)s.")
                 % {"names": ", ".join(ATTRIBUTES)}
@@ -343,7 +343,15 @@ def _order(sort: Any, entity: str) -> list[str]:
     for item in sort:
         name = item.get("attribute_name") if isinstance(item, dict) else None
         direction = item.get("sort_order", "asc") if isinstance(item, dict) else None
-        if name not in SORTS[entity] or direction not in ("asc", "desc"):
+        if (
+            not isinstance(name, str)
+            or name not in SORTS[entity]
+            or direction
+            not in (
+                "asc",
+                "desc",
+            )
+        ):
             raise Rejected(
                 SearchReason.SORT_INVALID,
                 gettext("Sort by %(names)s, asc or desc.") % {"names": ", ".join(SORTS[entity])},

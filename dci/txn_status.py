@@ -41,7 +41,7 @@ def _request(envelope: Envelope) -> tuple[str, str, Any]:
     if not isinstance(reference_id, str) or len(reference_id) > MAX_ID_LENGTH:
         raise _bad(gettext("txnstatus_request needs a reference_id."))
     txn_type, attribute = request.get("txn_type"), request.get("attribute_type")
-    if txn_type not in TXN_TYPES:
+    if not isinstance(txn_type, str) or txn_type not in TXN_TYPES:
         raise _bad(gettext("txn_type is search or subscribe."))
     if attribute not in ATTRIBUTE_TYPES:
         raise _bad(

@@ -382,6 +382,8 @@ def test_poverty_status_under_a_named_standard(partner, family, ward):
             }
         ],
         [{"expression1": expr("province_code", "in", [])}],
+        [{"expression1": expr(["sex"], "eq", "male")}],
+        [{"expression1": expr({"a": 1}, "eq", "male")}],
         ["x"],
         {"expression1": expr("sex", "eq", "male")},
     ],
@@ -437,7 +439,7 @@ def test_bad_pagination_is_rejected(partner, pagination):
 def test_bad_sort_timestamp_reference_and_locale_are_rejected_per_request(partner, family):
     q = {"type": "HOUSEHOLD_CODE", "value": family.code}
     good = search_item("idtype-value", q, ref="a")
-    bad_sort = search_item("idtype-value", q, ref="b", sort=[{"attribute_name": "UIN"}])
+    bad_sort = search_item("idtype-value", q, ref="b", sort=[{"attribute_name": ["UIN"]}])
     bad_ts = search_item("idtype-value", q, ref="c") | {"timestamp": "2024-13-01T00:00:00Z"}
     repeat = search_item("idtype-value", q, ref="a")
     bad_locale = search_item("idtype-value", q, ref="d") | {"locale": "EN/GB"}
