@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "cases",
     "reports",
     "integrations",
+    "dci",
 ]
 # Synthetic demo data: installed only with DEMO=1 (`./dev serve` and `./dev test` set it),
 # never in production.
@@ -239,6 +240,19 @@ if HTTPS:
 
 # API tokens (accounts.ApiToken): how long a new token lives unless its issuer says otherwise.
 API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "180"))
+
+# DCI (SPDCI social registry API, dci/, README "DCI partners"): the registry's own id in the
+# headers it sends, a partner token's lifetime, the clock skew allowed on message and
+# signature times, requests per message, records per page, and callbacks' limits (timeout,
+# answer size read, attempts before giving up).
+DCI_REGISTRY_ID = os.environ.get("DCI_REGISTRY_ID", "vn-poverty-registry")
+DCI_TOKEN_SECONDS = env_int("DCI_TOKEN_SECONDS", 3600)
+DCI_CLOCK_SKEW_SECONDS = env_int("DCI_CLOCK_SKEW_SECONDS", 600)
+DCI_MAX_BATCH = env_int("DCI_MAX_BATCH", 10)
+DCI_MAX_PAGE_SIZE = env_int("DCI_MAX_PAGE_SIZE", 100)
+DCI_CALLBACK_TIMEOUT_SECONDS = env_int("DCI_CALLBACK_TIMEOUT_SECONDS", 10)
+DCI_CALLBACK_MAX_BYTES = env_int("DCI_CALLBACK_MAX_BYTES", 64 * 2**10)
+DCI_CALLBACK_ATTEMPTS = env_int("DCI_CALLBACK_ATTEMPTS", 5)
 
 # History is read by row id (core.audit.AuditedRecords), never across rows by date.
 SIMPLE_HISTORY_DATE_INDEX = False

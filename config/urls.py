@@ -34,6 +34,8 @@ urlpatterns = [
     path("api/v1/", include("integrations.api.urls")),
     path("api/v1/", include("cases.supervision.api.urls")),
     path("api/v1/", include("reports.api.urls")),
+    # The DCI social registry API (SPDCI v1.0.0): its own envelope, tokens and errors (dci/).
+    path("dci/", include("dci.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -109,15 +109,16 @@ class Job(models.Model):
 
 class PersonalDataRead(models.Model):
     """Who read unmasked personal data in bulk, when, through what and how many records: list
-    pages of the API and the admin, the change feed and exports (core.api.views,
-    core.admin, config.api.changes, households.exports). Single records are not logged;
-    every change is (history)."""
+    pages of the API and the admin, the change feed, exports and DCI partners' searches
+    (core.api.views, core.admin, config.api.changes, households.exports, dci.views). Single
+    records are not logged; every change is (history)."""
 
     class Channel(models.TextChoices):
         LIST = "list", _("API list")
         FEED = "feed", _("Change feed")
         EXPORT = "export", _("Export")
         ADMIN = "admin", _("Admin list")
+        DCI = "dci", _("DCI partner")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

@@ -200,6 +200,19 @@ SPEC: dict[str, tuple[str | None, str | None, dict[str, Perm | None]]] = {
     "public-poverty-rates": (None, None, {"get": None}),
     "public-page": (None, None, {"get": None}),
 }
+# The DCI routes (/dci/, dci.urls) take partners' bearer tokens only (tests/dci: scopes,
+# areas, signatures), never a user's API token or session: route name → the scope a
+# partner's token must hold (None: the token endpoint, which takes client credentials).
+DCI_SPEC: dict[str, str | None] = {
+    "dci-token": None,
+    "dci-sync-search": "registry.search",
+    "dci-sync-txn-status": "registry.search",
+    "dci-search": "registry.search",
+    "dci-txn-status": "registry.search",
+    "dci-subscribe": "registry.subscribe",
+    "dci-unsubscribe": "registry.subscribe",
+}
+
 # Open to anyone, data-free: the documents, login, the API root, and the choice of language
 # (Django's set_language: it sets a cookie and redirects).
 PUBLIC = {"schema", "swagger-ui", "redoc", "login", "logout", "api-root", "set_language", None}
@@ -231,6 +244,8 @@ ADMIN_SPEC: dict[str, tuple[Perm | None, str | None]] = {
     "cases.case": (P.VIEW, "case"),
     "core.personaldataread": (P.AUDIT_READS, None),
     "accounts.apitoken": (P.TOKENS_MANAGE, None),
+    "dci.partner": (P.TOKENS_MANAGE, None),
+    "dci.transaction": (P.AUDIT_READS, None),
     "auth.user": (None, None),
     "axes.accessattempt": (None, None),
     "axes.accesslog": (None, None),
@@ -249,8 +264,9 @@ ROLES = [
 ATTEMPTED = {200, 201, 202, 204, 400, 409, 410, 412, 428}
 
 
-def api_routes() -> dict[str, tuple[str, Any]]:
-    """Route name → (regex, callback) of every API route, once (format suffixes skipped)."""
+def api_routes(*, dci: bool = False) -> dict[str, tuple[str, Any]]:
+    """Route name → (regex, callback) of every API route, once (format suffixes skipped);
+    with `dci`, the DCI routes instead."""
 
     def walk(patterns, prefix=""):
         for p in patterns:
@@ -263,6 +279,8 @@ def api_routes() -> dict[str, tuple[str, Any]]:
     for route, pattern in walk(get_resolver().url_patterns):
         # The dashboard is a staff page over these endpoints (tests/dashboard/test_views.py).
         if route.startswith(("admin", "dashboard")) or "format" in route or pattern.name in PUBLIC:
+            continue
+        if route.startswith("dci/") != dci:
             continue
         routes.setdefault(pattern.name, (route, pattern.callback))
     return routes
@@ -290,6 +308,10 @@ def test_every_route_and_admin_page_is_in_the_matrix():
         assert methods_of(callback) == set(SPEC[name][2]), name
     registered = {m._meta.label_lower for m in admin.site._registry}
     assert registered == set(ADMIN_SPEC), "add new admin pages to ADMIN_SPEC"
+    dci = api_routes(dci=True)
+    assert set(dci) == set(DCI_SPEC), "add new DCI routes to DCI_SPEC"
+    for name, (_, callback) in dci.items():
+        assert methods_of(callback) == {"post"}, name
 
 
 # ---------------------------------------------------------------------------- the world
@@ -680,6 +702,25 @@ def test_the_api_matrix(role, area, ward, world):
                     a = _call(anonymous, method, url, body)
                     if a.status_code != (200 if perm is None else 401):
                         failures.append(f"anonymous {method.upper()} {name}: {a.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role, area", ROLES, ids=[r for r, _ in ROLES])
+def test_dci_routes_refuse_users(role, area, ward, world):
+    """A user's API token (any role) or no token opens no DCI route: 401 (the token
+    endpoint: 400, no client credentials), and nothing from anywhere in the body."""
+    grant = {"communes": [ward]} if area == "ward" else area
+    client = f.client_for(f.user(role, **grant))
+    failures = []
+    for name in sorted(api_routes(dci=True)):
+        url = reverse(name)
+        for who, c in (("token", client), ("anonymous", Client())):
+            r = _call(c, "post", url, {"header": {}, "message": {}})
+            if r.status_code != (401 if DCI_SPEC[name] else 400):
+                failures.append(f"{role} {who} POST {name}: {r.status_code}")
+            leaked = [s for s in world["secrets"] if s in _text(r)]
+            if leaked:
+                failures.append(f"{role} {who} POST {name} leaks {leaked}")
     assert not failures, "\n".join(failures)
 
 

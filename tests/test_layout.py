@@ -1,7 +1,7 @@
 """The house plan holds: imports point one way, and no module grows past what one reads.
 
 `core` ← `geo` ← `accounts` ← `households` ← `poverty` ← `support` ← `cases` ←
-`reports` ← `integrations` ← `dashboard` (docs/architecture.md). An app may import only from
+`reports` ← `integrations` ← `dci` ← `dashboard` (docs/architecture.md). An app may import only from
 its own layer and the ones below it; `demo` and `config` sit on top and nothing imports them.
 Every import counts, also those inside functions, since a lazy import is still a dependency.
 """
@@ -24,6 +24,7 @@ LAYERS = [
     "cases",
     "reports",
     "integrations",
+    "dci",
     "dashboard",
 ]
 TOP = {"demo": len(LAYERS), "config": len(LAYERS) + 1}

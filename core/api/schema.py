@@ -423,13 +423,14 @@ def document_units(result, **kwargs):
 
 def document_tags(result, generator, **kwargs):
     """Postprocessing hook: the document's tags, one per resource, each described by the
-    docstrings of the views under it."""
+    docstrings of the views under it (outside /api/v1/: by the first segment, e.g. `dci`)."""
     prefix = spectacular_settings.SCHEMA_PATH_PREFIX
     described: dict[str, list[str]] = {}
     for path, _regex, _method, callback in generator.endpoints:
-        if not path.startswith(prefix):
-            continue
-        tag = path.removeprefix(prefix).split("/")[0]
+        if path.startswith(prefix):
+            tag = path.removeprefix(prefix).split("/")[0]
+        else:
+            tag = path.strip("/").split("/")[0]
         doc = " ".join((callback.cls.__doc__ or "").split())
         if doc and doc not in described.setdefault(tag, []):
             described[tag].append(doc)

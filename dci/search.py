@@ -1,0 +1,526 @@
+"""Search requests (`search_request[]` of the standard's SearchRequest): each one checked,
+run inside the partner's area, and answered with its status, reason code and one page of
+records.
+
+Query types:
+- `idtype-value`: `{"type": <ID_TYPES>, "value": "<id>"}`;
+- `predicate`: a list of `{seq_num, expression1, condition, expression2}`, each expression
+  `{attribute_name, operator, attribute_value}` over the published allow-list ATTRIBUTES;
+  items are joined by "and", in seq_num order; `condition` joins an item's two
+  expressions (`not`: the first and not the second);
+- `expression`: refused with rjct.search_criteria.invalid until the registry defines one.
+
+`response_entity` (as in the standard's example request) chooses the records: `Group` (the
+households, the default) or `Member` (the people). A household or person outside the area
+is simply not found, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from core.access import Access, Perm
+from households.choices import MemberStatus, Sex
+from households.models import Household, Member
+from poverty.choices import Classification
+from poverty.models import OfficialStatus, PovertyStandard
+from poverty.selectors import national_standard_in_force
+
+from . import records
+from .codes import SearchReason, Status
+from .envelope import MAX_ID_LENGTH, parse_timestamp, valid_locale
+
+GROUP, MEMBER = "Group", "Member"
+QUERY_TYPES = ("idtype-value", "predicate", "expression")
+OPERATORS = ("eq", "in", "gt", "lt", "ge", "le")
+COMPARE = {"eq": "exact", "gt": "gt", "lt": "lt", "ge": "gte", "le": "lte", "in": "in"}
+
+
+class Rejected(Exception):
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def _criteria(message: str) -> Rejected:
+    return Rejected(SearchReason.SEARCH_CRITERIA_INVALID, message)
+
+
+# ---------------------------------------------------------------------------- identifiers
+
+# type → (the member's or household's field, personal?)
+ID_TYPES: dict[str, tuple[str, str, bool]] = {
+    "CITIZEN_ID": ("member", "citizen_id", True),
+    "PERSON_REGISTRY_ID": ("member", "external_id", True),
+    "HOUSEHOLD_CODE": ("household", "code", False),
+    "HOUSEHOLD_REGISTRY_ID": ("household", "external_id", True),
+}
+
+
+def idtype_q(query: Any, entity: str, access: Access) -> Q:
+    if not isinstance(query, dict) or not isinstance(query.get("type"), str):
+        raise _criteria(gettext("An idtype-value query needs a type and a value."))
+    kind, value = query["type"], query.get("value")
+    if kind not in ID_TYPES:
+        raise _criteria(
+            gettext("Unknown identifier type; use one of %(types)s.")
+            % {"types": ", ".join(ID_TYPES)}
+        )
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+        raise _criteria(gettext("An idtype-value query needs a value."))
+    owner, name, personal = ID_TYPES[kind]
+    if personal and not access.can(Perm.VIEW_PERSONAL):
+        raise _criteria(gettext("Your role may not search by personal identifiers."))
+    value = str(value).strip()[:MAX_ID_LENGTH]
+    if entity == GROUP:
+        if owner == "household":
+            return Q(**{name: value})
+        return Q(pk__in=Member.objects.filter(**{name: value}).values("household_id"))
+    return Q(**{name if owner == "member" else f"household__{name}": value})
+
+
+# ---------------------------------------------------------------------------- predicates
+
+
+@dataclass
+class Attribute:
+    operators: tuple[str, ...]
+    parse: Callable[[Any], Any]
+    group: Callable[[str, Any], Q] | None = None  # the filter on households
+    member: Callable[[str, Any], Q] | None = None  # the filter on members
+    on_member: bool = False  # a fact of a member: a household matches if one present does
+
+
+def _text(pattern: Callable[[str], bool]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValueError
+        text = str(value).strip()
+        if not pattern(text):
+            raise ValueError
+        return text
+
+    return parse
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    number = int(value) if isinstance(value, int | str) else None
+    if number is None or not 0 <= number <= 200:
+        raise ValueError
+    return number
+
+
+def _age_q(op: str, age: int, today: date, path: str = "") -> Q:
+    """Age on `today` compared with `age`, as birth dates (born on or before the date a
+    person turns `age`)."""
+
+    def turned(years: int) -> date:  # the latest birth date of someone aged `years` today
+        try:
+            return today.replace(year=today.year - years)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year - years, day=28)
+
+    dob = f"{path}date_of_birth"
+    ge = lambda n: Q(**{f"{dob}__lte": turned(n)})  # noqa: E731
+    lt = lambda n: Q(**{f"{dob}__gt": turned(n)})  # noqa: E731
+    return {
+        "eq": ge(age) & lt(age + 1),
+        "ge": ge(age),
+        "gt": ge(age + 1),
+        "lt": lt(age),
+        "le": lt(age + 1),
+    }[op]
+
+
+def _compare(path: str) -> Callable[[str, Any], Q]:
+    return lambda op, value: Q(**{f"{path}__{COMPARE[op]}": value})
+
+
+_province = _text(lambda t: len(t) == 2 and t.isascii() and t.isdigit())
+_commune = _text(lambda t: len(t) == 5 and t.isascii() and t.isdigit())
+_ethnicity = _text(lambda t: len(t) == 2 and t.isascii() and t.isdigit())
+_sex = _text(lambda t: t in Sex.values)
+_classification = _text(lambda t: t in Classification.values)
+
+ATTRIBUTES: dict[str, Attribute] = {
+    "province_code": Attribute(
+        ("eq", "in"),
+        _province,
+        _compare("commune__province_id"),
+        _compare("household__commune__province_id"),
+    ),
+    "commune_code": Attribute(
+        ("eq", "in"), _commune, _compare("commune_id"), _compare("household__commune_id")
+    ),
+    "poverty_status": Attribute(("eq", "in"), _classification),  # under poverty_standard
+    "poverty_standard": Attribute(("eq",), _text(lambda t: 0 < len(t) <= 40)),
+    "household_size": Attribute(("eq", "gt", "lt", "ge", "le"), _whole),
+    "age": Attribute(("eq", "gt", "lt", "ge", "le"), _whole, on_member=True),
+    "sex": Attribute(("eq", "in"), _sex, member=_compare("sex"), on_member=True),
+    "ethnicity": Attribute(
+        ("eq", "in"), _ethnicity, member=_compare("ethnicity_id"), on_member=True
+    ),
+}
+
+
+@dataclass
+class Predicate:
+    entity: str
+    today: date
+    standard: PovertyStandard | None = None
+    uses_size: bool = False
+    expressions: list[dict[str, Any]] = field(default_factory=list)
+
+    def q(self, expression: Any) -> Q:
+        if not isinstance(expression, dict):
+            raise _criteria(gettext("An expression needs attribute_name, operator and value."))
+        name, op = expression.get("attribute_name"), expression.get("operator")
+        if not isinstance(name, str) or name not in ATTRIBUTES:
+            raise _criteria(
+                gettext("Attribute not searchable; use one of %(names)s.")
+                % {"names": ", ".join(ATTRIBUTES)}
+            )
+        attribute = ATTRIBUTES[name]
+        if op not in attribute.operators:
+            raise _criteria(
+                gettext("%(name)s takes the operators %(ops)s.")
+                % {"name": name, "ops": ", ".join(attribute.operators)}
+            )
+        raw = expression.get("attribute_value")
+        try:
+            if op == "in":
+                if not isinstance(raw, list) or not 0 < len(raw) <= 100:
+                    raise ValueError
+                value: Any = [attribute.parse(v) for v in raw]
+            else:
+                value = attribute.parse(raw)
+        except (TypeError, ValueError):
+            raise _criteria(gettext("Not a valid value for %(name)s.") % {"name": name}) from None
+        return self._filter(name, op, value)
+
+    def _filter(self, name: str, op: str, value: Any) -> Q:
+        attribute = ATTRIBUTES[name]
+        if name == "poverty_standard":
+            return Q()  # names the standard of poverty_status (resolved before)
+        if name == "poverty_status":
+            values = value if op == "in" else [value]
+            statuses = OfficialStatus.objects.filter(
+                valid_to__isnull=True, standard=self.standard, classification__in=values
+            ).values("household_id")
+            return Q(pk__in=statuses) if self.entity == GROUP else Q(household_id__in=statuses)
+        if name == "household_size":
+            self.uses_size = True
+            path = "dci_size" if self.entity == GROUP else "household__dci_size"
+            if self.entity == MEMBER:
+                sizes = with_size(Household.objects.all()).filter(
+                    **{f"dci_size__{COMPARE[op]}": value}
+                )
+                return Q(household_id__in=sizes.values("pk"))
+            return Q(**{f"{path}__{COMPARE[op]}": value})
+        if attribute.on_member:
+            if name == "age":
+                member_q = _age_q(op, value, self.today)
+            else:
+                member_q = attribute.member(op, value)
+            if self.entity == MEMBER:
+                return member_q
+            present = Member.objects.filter(member_q, status=MemberStatus.PRESENT)
+            return Q(pk__in=present.values("household_id"))
+        build = attribute.group if self.entity == GROUP else attribute.member
+        return build(op, value)
+
+
+def with_size(households: QuerySet[Household]) -> QuerySet[Household]:
+    present = (
+        Member.objects.filter(household=OuterRef("pk"), status=MemberStatus.PRESENT)
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return households.annotate(dci_size=Coalesce(Subquery(present, output_field=IntegerField()), 0))
+
+
+def _standard(items: list[Any]) -> PovertyStandard | None:
+    """The standard named by `poverty_standard eq <code>`, else the national one in force."""
+    codes = {
+        str(e.get("attribute_value"))
+        for item in items
+        if isinstance(item, dict)
+        for e in (item.get("expression1"), item.get("expression2"))
+        if isinstance(e, dict) and e.get("attribute_name") == "poverty_standard"
+    }
+    if len(codes) > 1:
+        raise _criteria(gettext("Name one poverty_standard."))
+    if not codes:
+        return national_standard_in_force(timezone.localdate())
+    standard = PovertyStandard.objects.filter(code=codes.pop()).order_by("-revision").first()
+    if standard is None:
+        raise _criteria(gettext("Unknown poverty standard."))
+    return standard
+
+
+def predicate_q(query: Any, predicate: Predicate) -> Q:
+    if not isinstance(query, list) or not 0 < len(query) <= 20:
+        raise _criteria(gettext("A predicate query is a list of 1 to 20 expressions."))
+    predicate.standard = _standard(query)
+    combined = Q()
+    ordered = sorted(
+        query,
+        key=lambda i: (
+            i.get("seq_num", 0)
+            if isinstance(i, dict) and isinstance(i.get("seq_num"), int | float)
+            else 0
+        ),
+    )
+    for item in ordered:
+        if not isinstance(item, dict):
+            raise _criteria(gettext("Each predicate item is an object."))
+        q = predicate.q(item.get("expression1"))
+        if item.get("expression2") is not None:
+            second = predicate.q(item["expression2"])
+            condition = item.get("condition", "and")
+            if condition not in ("and", "or", "not"):
+                raise _criteria(gettext("condition is and, or or not."))
+            q = {"and": q & second, "or": q | second, "not": q & ~second}[condition]
+        combined &= q
+    return combined
+
+
+# ---------------------------------------------------------------------------- one request
+
+SORTS = {
+    GROUP: {"household_code": "code", "registration_date": "created_at"},
+    MEMBER: {"registration_date": "created_at", "birth_date": "date_of_birth"},
+}
+DEFAULT_ORDER = {GROUP: ["code"], MEMBER: ["household__code", "id"]}
+
+
+def _page(pagination: Any) -> tuple[int, int]:
+    if pagination in (None, ""):
+        return settings.DCI_MAX_PAGE_SIZE, 1
+    size = pagination.get("page_size") if isinstance(pagination, dict) else None
+    number = pagination.get("page_number", 1) if isinstance(pagination, dict) else None
+    try:
+        size, number = _positive(size), _positive(number)
+    except ValueError:
+        size = number = 0
+    if not 1 <= size <= settings.DCI_MAX_PAGE_SIZE or not 1 <= number <= 1_000_000:
+        raise Rejected(
+            SearchReason.PAGINATION_INVALID,
+            gettext("page_size is 1 to %(max)s and page_number from 1.")
+            % {"max": settings.DCI_MAX_PAGE_SIZE},
+        )
+    return size, number
+
+
+def _positive(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        raise ValueError
+    return int(value)
+
+
+def _order(sort: Any, entity: str) -> list[str]:
+    if sort in (None, "", []):
+        return DEFAULT_ORDER[entity]
+    if not isinstance(sort, list) or len(sort) > 3:
+        raise Rejected(SearchReason.SORT_INVALID, gettext("sort is a list of at most 3."))
+    order = []
+    for item in sort:
+        name = item.get("attribute_name") if isinstance(item, dict) else None
+        direction = item.get("sort_order", "asc") if isinstance(item, dict) else None
+        if (
+            not isinstance(name, str)
+            or name not in SORTS[entity]
+            or direction
+            not in (
+                "asc",
+                "desc",
+            )
+        ):
+            raise Rejected(
+                SearchReason.SORT_INVALID,
+                gettext("Sort by %(names)s, asc or desc.") % {"names": ", ".join(SORTS[entity])},
+            )
+        order.append(("-" if direction == "desc" else "") + SORTS[entity][name])
+    return [*order, "id"]
+
+
+@dataclass
+class Outcome:
+    """One answered request: what goes into the response, and what the log keeps."""
+
+    reference_id: str
+    status: str
+    reason: str = ""
+    message: str = ""
+    total_count: int = 0
+    entity: str = GROUP
+    records: list[dict[str, Any]] = field(default_factory=list)
+    record_ids: list[str] = field(default_factory=list)
+    page: tuple[int, int] = (0, 0)
+    locale: str = ""
+
+    def response(self, now: str) -> dict[str, Any]:
+        answer: dict[str, Any] = {
+            "reference_id": self.reference_id,
+            "timestamp": now,
+            "status": self.status,
+        }
+        if self.status == Status.REJECTED:
+            answer["status_reason_code"] = self.reason
+            answer["status_reason_message"] = self.message[:999]
+            return answer
+        answer["data"] = {
+            "version": "1.0.0",
+            "reg_record_type": self.entity,
+            "reg_records": self.records,
+        }
+        answer["pagination"] = {
+            "page_size": self.page[0],
+            "page_number": self.page[1],
+            "total_count": self.total_count,
+        }
+        if self.locale:
+            answer["locale"] = self.locale
+        return answer
+
+    def logged(self) -> dict[str, Any]:
+        return {
+            "reference_id": self.reference_id,
+            "status": self.status,
+            "status_reason_code": self.reason,
+            "total_count": self.total_count,
+            "returned": len(self.record_ids),
+        }
+
+
+def reference_of(item: Any) -> str:
+    value = item.get("reference_id") if isinstance(item, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def run_one(item: Any, access: Access, seen: set[str]) -> Outcome:
+    reference_id = reference_of(item)
+    try:
+        return _run(item, access, seen, reference_id)
+    except Rejected as rejected:
+        return Outcome(reference_id, Status.REJECTED, rejected.reason, rejected.message)
+
+
+def _run(item: Any, access: Access, seen: set[str], reference_id: str) -> Outcome:
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("reference_id"), str)
+        or len(reference_id) > MAX_ID_LENGTH
+    ):
+        raise Rejected(SearchReason.REFERENCE_ID_INVALID, gettext("reference_id is required."))
+    if reference_id and reference_id in seen:
+        raise Rejected(
+            SearchReason.REFERENCE_ID_DUPLICATE,
+            gettext("reference_id repeats another request of the message."),
+        )
+    seen.add(reference_id)
+    if parse_timestamp(item.get("timestamp")) is None:
+        raise Rejected(
+            SearchReason.TIMESTAMP_INVALID,
+            gettext("timestamp must be an ISO 8601 date and time with its offset."),
+        )
+    if not valid_locale(item.get("locale")):
+        raise _criteria(gettext("locale must be an ISO 639-3 language code (e.g. vie, eng)."))
+    criteria = item.get("search_criteria")
+    if not isinstance(criteria, dict):
+        raise _criteria(gettext("search_criteria is required."))
+    if criteria.get("version", "1.0.0") != "1.0.0":
+        raise _criteria(gettext("search_criteria version 1.0.0 only."))
+    entity = criteria.get("response_entity") or GROUP
+    if entity not in (GROUP, MEMBER):
+        raise _criteria(gettext("response_entity is Group or Member."))
+    query_type = criteria.get("query_type")
+    if query_type not in QUERY_TYPES:
+        raise _criteria(
+            gettext("query_type is one of %(types)s.") % {"types": ", ".join(QUERY_TYPES)}
+        )
+    if query_type == "expression":
+        raise _criteria(
+            gettext(
+                "Expression queries are not defined by this registry yet; use "
+                "idtype-value or predicate."
+            )
+        )
+    size, number = _page(criteria.get("pagination"))
+    order = _order(criteria.get("sort"), entity)
+    predicate = Predicate(entity=entity, today=timezone.localdate())
+    if query_type == "idtype-value":
+        q = idtype_q(criteria.get("query"), entity, access)
+    else:
+        q = predicate_q(criteria.get("query"), predicate)
+    personal = access.can(Perm.VIEW_PERSONAL)
+    if entity == GROUP:
+        rows: QuerySet = Household.objects.filter(access.area_q())
+        if predicate.uses_size:
+            rows = with_size(rows)
+    else:
+        rows = Member.objects.filter(access.area_q("household__commune", "household__village"))
+    rows = rows.filter(q)
+    total = rows.count()
+    start = (number - 1) * size
+    page = rows.order_by(*order)[start : start + size] if start < total else rows.none()
+    if entity == GROUP:
+        found = list(records.groups_for_page(page))
+        built = [records.group_record(h, personal=personal) for h in found]
+    else:
+        found = list(records.members_for_page(page))
+        built = [
+            records.member_record(m, personal=personal, household_code=m.household.code)
+            for m in found
+        ]
+    locale = item.get("locale") or ""
+    return Outcome(
+        reference_id,
+        Status.SUCCEEDED,
+        total_count=total,
+        entity=entity,
+        records=built,
+        record_ids=[str(r.pk) for r in found],
+        page=(size, number),
+        locale=locale,
+    )
+
+
+# ---------------------------------------------------------------------------- the message
+
+
+def answer(envelope, items: list[Any], access: Access, correlation_id) -> tuple[dict, list]:
+    """The SearchResponse message for the batch, and each request's outcome."""
+    seen: set[str] = set()
+    outcomes = [run_one(item, access, seen) for item in items]
+    now = timezone.now().isoformat(timespec="milliseconds")
+    message = {
+        "transaction_id": envelope.transaction_id,
+        "correlation_id": str(correlation_id),
+        "search_response": [o.response(now) for o in outcomes],
+    }
+    return message, outcomes
+
+
+def note(logged, outcomes: list[Outcome]) -> None:
+    """What the log keeps of the answer: each request's status and counts, the ids returned."""
+    logged.outcomes = [o.logged() for o in outcomes]
+    logged.record_ids = [i for o in outcomes for i in o.record_ids]
+    logged.records = len(logged.record_ids)
+    logged.save(update_fields=["outcomes", "record_ids", "records"])

@@ -1,0 +1,227 @@
+"""Subscriptions (`registry/subscribe`, `registry/unsubscribe`): checked and written when the
+call comes in (one message_id, one write: dci.models.Transaction), answered by callback.
+
+A subscription's filter is a search query (`idtype-value` or `predicate`, dci.search) on
+households; `notify_record_type` is `Group`. Notifications ride on the change feed
+(dci.notify)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from core.access import Access
+from core.models import ChangeEvent
+
+from . import search
+from .codes import Status, SubscribeReason, UnsubscribeReason
+from .envelope import MAX_ID_LENGTH, parse_timestamp
+from .models import Partner, Subscription, Transaction
+
+RECORD_TYPES = ("Group",)
+
+
+class Refused(Exception):
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason, self.message = reason, message
+
+
+def filter_q(filter_type: str, query: Any, access: Access) -> tuple[Q, bool]:
+    """The subscription's filter as a filter on households, and whether it reads the
+    household size annotation (search.with_size); search.Rejected if invalid."""
+    if filter_type == "idtype-value":
+        return search.idtype_q(query, search.GROUP, access), False
+    if filter_type == "predicate":
+        predicate = search.Predicate(entity=search.GROUP, today=timezone.localdate())
+        q = search.predicate_q(query, predicate)
+        return q, predicate.uses_size
+    raise search.Rejected(
+        SubscribeReason.NOTIFY_DETAILS_INVALID,
+        gettext("filter_type is idtype-value or predicate."),
+    )
+
+
+def _check(item: Any, access: Access, seen: set[str]) -> dict[str, Any]:
+    reference_id = search.reference_of(item)
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("reference_id"), str)
+        or len(reference_id) > MAX_ID_LENGTH
+    ):
+        raise Refused(SubscribeReason.REFERENCE_ID_INVALID, gettext("reference_id is required."))
+    if reference_id and reference_id in seen:
+        raise Refused(
+            SubscribeReason.REFERENCE_ID_DUPLICATE,
+            gettext("reference_id repeats another request of the message."),
+        )
+    seen.add(reference_id)
+    if parse_timestamp(item.get("timestamp")) is None:
+        raise Refused(
+            SubscribeReason.TIMESTAMP_INVALID,
+            gettext("timestamp must be an ISO 8601 date and time with its offset."),
+        )
+    criteria = item.get("subscribe_criteria")
+    if not isinstance(criteria, dict):
+        raise Refused(
+            SubscribeReason.NOTIFY_DETAILS_INVALID, gettext("subscribe_criteria is required.")
+        )
+    record_type = criteria.get("notify_record_type") or "Group"
+    if record_type not in RECORD_TYPES:
+        raise Refused(SubscribeReason.NOTIFY_TYPES_INVALID, gettext("notify_record_type is Group."))
+    filter_type = criteria.get("filter_type")
+    try:
+        filter_q(filter_type, criteria.get("filter"), access)
+    except search.Rejected as rejected:
+        raise Refused(SubscribeReason.NOTIFY_DETAILS_INVALID, rejected.message) from None
+    event = criteria.get("reg_event_type")
+    return {
+        "reference_id": reference_id,
+        "filter_type": filter_type,
+        "filter": criteria.get("filter"),
+        "notify_record_type": record_type,
+        "reg_event_type": event if isinstance(event, str) else "",
+    }
+
+
+def subscribe(
+    partner: Partner, access: Access, logged: Transaction, items: list[Any]
+) -> list[dict[str, Any]]:
+    """Write the subscriptions the requests ask for; each request's outcome."""
+    cursor = ChangeEvent.objects.aggregate(last=Max("seq"))["last"] or 0
+    seen: set[str] = set()
+    outcomes = []
+    for item in items:
+        try:
+            values = _check(item, access, seen)
+            twin = Subscription.objects.filter(
+                partner=partner,
+                ended_at__isnull=True,
+                filter_type=values["filter_type"],
+                filter=values["filter"],
+            ).first()
+            if twin is not None:
+                raise Refused(
+                    SubscribeReason.ALREADY_SUBSCRIBED,
+                    gettext("Already subscribed: %(code)s.") % {"code": twin.pk},
+                )
+        except Refused as refused:
+            outcomes.append(
+                {
+                    "reference_id": search.reference_of(item),
+                    "status": Status.REJECTED,
+                    "status_reason_code": refused.reason,
+                    "status_reason_message": refused.message,
+                }
+            )
+            continue
+        made = Subscription.objects.create(
+            partner=partner,
+            transaction=logged,
+            callback_uri=logged.sender_uri,
+            cursor=cursor,
+            **values,
+        )
+        outcomes.append(
+            {"reference_id": made.reference_id, "status": Status.SUCCEEDED, "code": str(made.pk)}
+        )
+    return outcomes
+
+
+def subscribe_answer(logged: Transaction) -> dict[str, Any]:
+    """The SubscribeResponse message, from what was written when the call came in."""
+    at = logged.at.isoformat(timespec="milliseconds")
+    made = {str(s.pk): s for s in Subscription.objects.filter(transaction=logged)}
+    answers = []
+    for outcome in logged.outcomes:
+        entry: dict[str, Any] = {
+            "reference_id": outcome["reference_id"],
+            "timestamp": at,
+            "status": outcome["status"],
+        }
+        if outcome["status"] == Status.REJECTED:
+            entry["status_reason_code"] = outcome["status_reason_code"]
+            entry["status_reason_message"] = outcome["status_reason_message"][:999]
+        else:
+            s = made[outcome["code"]]
+            entry["subscriptions"] = [
+                {
+                    "version": "1.0.0",
+                    "code": str(s.pk),
+                    "status": "subscribe" if s.ended_at is None else "unsubscribe",
+                    "timestamp": s.created_at.isoformat(timespec="milliseconds"),
+                    "reg_event_type": s.reg_event_type,
+                    "filter_type": s.filter_type,
+                    "filter": s.filter,
+                    "notify_record_type": s.notify_record_type,
+                }
+            ]
+        answers.append(entry)
+    return {
+        "transaction_id": logged.transaction_id,
+        "correlation_id": str(logged.pk),
+        "subscribe_response": answers,
+    }
+
+
+def unsubscribe(partner: Partner, codes: Any) -> list[dict[str, Any]]:
+    """End the partner's subscriptions named by `codes`; each code's outcome. Another
+    partner's code is invalid, exactly like one that does not exist."""
+    outcomes = []
+    for code in codes:
+        found = (
+            Subscription.objects.filter(partner=partner, pk=code).first()
+            if isinstance(code, str) and _is_uuid(code)
+            else None
+        )
+        if found is None:
+            outcomes.append(
+                {
+                    "code": str(code)[:99],
+                    "status": Status.REJECTED,
+                    "status_reason_code": UnsubscribeReason.SUBSCRIPTION_CODE_INVALID,
+                }
+            )
+        elif found.ended_at is not None:
+            outcomes.append(
+                {
+                    "code": code,
+                    "status": Status.REJECTED,
+                    "status_reason_code": UnsubscribeReason.ALREADY_UNSUBSCRIBED,
+                }
+            )
+        else:
+            Subscription.objects.filter(pk=found.pk).update(ended_at=timezone.now())
+            outcomes.append({"code": code, "status": Status.SUCCEEDED})
+    return outcomes
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def unsubscribe_answer(logged: Transaction) -> dict[str, Any]:
+    """The UnSubscribeResponse message."""
+    refused = [o for o in logged.outcomes if o["status"] == Status.REJECTED]
+    answer: dict[str, Any] = {
+        "transaction_id": logged.transaction_id,
+        "correlation_id": str(logged.pk),
+        "timestamp": logged.at.isoformat(timespec="milliseconds"),
+        "status": Status.REJECTED if refused else Status.SUCCEEDED,
+        "subscription_status": [
+            {"code": o["code"], "status": "unsubscribe"}
+            for o in logged.outcomes
+            if o["status"] == Status.SUCCEEDED
+        ],
+    }
+    if refused:
+        answer["status_reason_code"] = refused[0]["status_reason_code"]
+    return answer

@@ -1,0 +1,429 @@
+"""DCI foundation: client-credentials tokens, the bearer check (401/403 in the standard's
+error form), the envelope's rules (the standard's codes), signatures, and the log."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+from core.errors import InvalidInput, NotAllowed
+from core.models import PersonalDataRead
+from dci import services
+from dci.models import PartnerToken, Transaction
+from tests import factories as f
+
+from .conftest import (
+    client,
+    make_partner,
+    post,
+    search_envelope,
+    search_item,
+    sign,
+    token,
+    validate,
+)
+
+pytestmark = pytest.mark.django_db
+SEARCH = "registry/sync/search"
+
+
+@pytest.fixture
+def partner(ward):
+    return make_partner(communes=[ward])
+
+
+def by_code(household_code: str):
+    return search_item("idtype-value", {"type": "HOUSEHOLD_CODE", "value": household_code})
+
+
+# ---------------------------------------------------------------------------- tokens
+
+
+def test_client_credentials_give_an_expiring_bearer_token_stored_as_a_digest(partner):
+    p, secret = partner
+    r = APIClient().post(
+        "/dci/oauth2/client/token",
+        {"grant_type": "client_credentials", "client_id": p.client_id, "client_secret": secret},
+    )
+    assert r.status_code == 200
+    body = r.json()
+    validate(body, "OAuth2ClientTokenResponse")
+    assert body["token_type"] == "bearer" and body["expires_in"] == "3600"
+    assert body["scope"] == "registry.search registry.subscribe"
+    assert r["Cache-Control"] == "no-store"
+    stored = PartnerToken.objects.get(partner=p)
+    assert body["access_token"] not in (stored.digest, stored.prefix)
+    assert not PartnerToken.objects.filter(digest=body["access_token"]).exists()
+    assert secret not in json.dumps(list(type(p).objects.values()), default=str)
+
+
+@pytest.mark.parametrize(
+    "change, status, code",
+    [
+        ({"client_secret": "dcs_wrong"}, 401, "err.request.unauthorized"),
+        ({"client_id": "dci-unknown"}, 401, "err.request.unauthorized"),
+        ({"grant_type": "password"}, 400, "err.request.bad"),
+        ({"scope": "registry.search mapper.link"}, 400, "err.request.forbidden"),
+    ],
+)
+def test_bad_client_credentials_are_refused_in_the_standard_error_form(
+    partner, change, status, code
+):
+    p, secret = partner
+    body = {"grant_type": "client_credentials", "client_id": p.client_id, "client_secret": secret}
+    r = APIClient().post("/dci/oauth2/client/token", {**body, **change})
+    assert r.status_code == status
+    validate(r.json(), "HttpErrorResponse")
+    assert r.json()["errors"][0]["code"] == code
+    assert not PartnerToken.objects.exists()
+
+
+def test_an_unknown_client_and_a_wrong_secret_get_the_same_answer(partner):
+    p, _secret = partner
+    base = {"grant_type": "client_credentials"}
+    a = APIClient().post(
+        "/dci/oauth2/client/token", {**base, "client_id": p.client_id, "client_secret": "x"}
+    )
+    b = APIClient().post(
+        "/dci/oauth2/client/token", {**base, "client_id": "nobody", "client_secret": "x"}
+    )
+    assert a.status_code == b.status_code == 401 and a.json() == b.json()
+
+
+def test_an_inactive_partner_gets_no_token(partner):
+    p, secret = partner
+    p.active = False
+    p.save()
+    r = APIClient().post(
+        "/dci/oauth2/client/token",
+        {"grant_type": "client_credentials", "client_id": p.client_id, "client_secret": secret},
+    )
+    assert r.status_code == 401
+
+
+# ---------------------------------------------------------------------------- bearer
+
+
+def _error(r, status: int, code: str):
+    assert r.status_code == status, r.content
+    validate(r.json(), "HttpErrorResponse")
+    assert r.json()["errors"][0]["code"] == code
+
+
+def test_no_token_a_bad_one_or_a_user_api_token_answer_401(partner, ward):
+    p, _ = partner
+    body = search_envelope(p, by_code("x"))
+    _error(post(APIClient(), SEARCH, body), 401, "err.request.unauthorized")
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Bearer dct_nope")
+    _error(post(bad, SEARCH, body), 401, "err.request.unauthorized")
+    officer = f.client_for(f.user(Role.PROVINCE_OFFICER, provinces=["22"]))
+    _error(post(officer, SEARCH, body), 401, "err.request.unauthorized")
+    assert post(APIClient(), SEARCH, body)["WWW-Authenticate"].startswith("Bearer")
+    assert not Transaction.objects.exists()  # nobody to log it against
+
+
+def test_an_expired_or_revoked_token_answers_401(partner):
+    p, secret = partner
+    c = client(p, secret)
+    PartnerToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    _error(post(c, SEARCH, search_envelope(p, by_code("x"))), 401, "err.request.unauthorized")
+    c = client(p, secret)
+    PartnerToken.objects.update(revoked_at=timezone.now())
+    _error(post(c, SEARCH, search_envelope(p, by_code("x"))), 401, "err.request.unauthorized")
+
+
+def test_a_token_without_the_scope_answers_403(ward):
+    p, secret = make_partner(communes=[ward], scopes=("registry.subscribe",))
+    c = client(p, secret)
+    _error(post(c, SEARCH, search_envelope(p, by_code("x"))), 403, "err.request.forbidden")
+    p2, secret2 = make_partner(communes=[ward])
+    c2 = client(p2, secret2, scope="registry.subscribe")  # asked for less than granted
+    _error(post(c2, SEARCH, search_envelope(p2, by_code("x"))), 403, "err.request.forbidden")
+
+
+def test_a_partner_whose_user_may_not_read_answers_403(ward):
+    p, secret = make_partner(communes=[ward], role=None)
+    _error(
+        post(client(p, secret), SEARCH, search_envelope(p, by_code("x"))),
+        403,
+        "err.request.forbidden",
+    )
+
+
+# ---------------------------------------------------------------------------- the envelope
+
+
+def _err(r, code: str, status: int = 400):
+    assert r.status_code == status, r.content
+    validate(r.json(), "Response")
+    message = r.json()["message"]
+    assert message["ack_status"] == "ERR" and message["error"]["code"] == code
+    return message
+
+
+def _rjct(r, code: str, status: int = 400):
+    assert r.status_code == status, r.content
+    validate(r.json(), "OnSearch")
+    head = r.json()["header"]
+    assert head["status"] == "rjct" and head["status_reason_code"] == code
+    return head
+
+
+def test_malformed_envelopes_get_err_request_bad(partner):
+    p, secret = partner
+    c = client(p, secret)
+    good = search_envelope(p, by_code("x"))
+    no_message_id = json.loads(json.dumps(good))
+    del no_message_id["header"]["message_id"]
+    no_message = {"header": good["header"]}
+    bad_txn = {**good, "message": {**good["message"], "transaction_id": 5}}
+    for body in (
+        {},
+        [],
+        None,
+        "text",
+        {"message": good["message"]},
+        no_message_id,
+        no_message,
+        bad_txn,
+    ):
+        _err(post(c, SEARCH, body), "err.request.bad")
+    r = c.post(f"/dci/{SEARCH}", data=b"{not json", content_type="application/json")
+    _err(r, "err.request.bad")
+    no_list = {**good, "message": {"transaction_id": "t"}}
+    _err(post(c, SEARCH, no_list), "err.request.bad")
+
+
+def test_header_rules_answer_the_standard_codes(partner):
+    p, secret = partner
+    c = client(p, secret)
+
+    def env(**change):
+        e = search_envelope(p, by_code("x"))
+        e["header"].update(change)
+        return e
+
+    _err(post(c, SEARCH, env(version="2.0.0")), "err.version.not_supported")
+    _err(post(c, SEARCH, env(is_msg_encrypted=True)), "err.encryption.invalid")
+    _err(post(c, SEARCH, env(sender_id="someone-else")), "err.sender_id.invalid", 403)
+    _err(post(c, SEARCH, env(receiver_id="another-registry")), "err.receiver_id.invalid")
+    _rjct(post(c, SEARCH, env(action="subscribe")), "rjct.action.invalid")
+    future = (timezone.now() + timedelta(hours=1)).isoformat()
+    for ts in ("2024-01-01T10:00:00", "yesterday", future, 20240101, "1800-01-01T00:00:00Z"):
+        _rjct(post(c, SEARCH, env(message_ts=ts)), "rjct.message_ts.invalid")
+    _rjct(post(c, SEARCH, env(total_count=3)), "rjct.total_count.invalid")
+    _rjct(post(c, SEARCH, env(total_count="x")), "rjct.total_count.invalid")
+
+
+def test_too_many_requests_in_one_message(partner, settings):
+    settings.DCI_MAX_BATCH = 2
+    p, secret = partner
+    items = [by_code("x") | {"reference_id": f"r{i}"} for i in range(3)]
+    _rjct(
+        post(client(p, secret), SEARCH, search_envelope(p, *items)),
+        "rjct.total_count.limit_exceeded",
+    )
+
+
+def test_the_same_message_id_is_acted_on_once(partner):
+    p, secret = partner
+    c = client(p, secret)
+    body = search_envelope(p, by_code("x"))
+    assert post(c, SEARCH, body).status_code == 200
+    _rjct(post(c, SEARCH, body), "rjct.message_id.duplicate", 409)
+    assert Transaction.objects.filter(status="succ").count() == 1
+
+
+def test_a_refused_message_may_be_sent_again_with_the_same_message_id(partner):
+    p, secret = partner
+    c = client(p, secret)
+    body = search_envelope(p, by_code("x"))
+    body["header"]["version"] = "9"
+    _err(post(c, SEARCH, body), "err.version.not_supported")
+    body["header"]["version"] = "1.0.0"
+    assert post(c, SEARCH, body).status_code == 200
+
+
+# ---------------------------------------------------------------------------- signatures
+
+
+def test_a_partner_that_must_sign_is_refused_unsigned_or_badly_signed(ward):
+    key = Ed25519PrivateKey.generate()
+    p, secret = make_partner(communes=[ward], key=key, required=True)
+    c = client(p, secret)
+    body = search_envelope(p, by_code("x"))
+    _err(post(c, SEARCH, body), "err.signature.missing", 401)
+    signed = sign(search_envelope(p, by_code("x")), key, p.sender_id)
+    assert post(c, SEARCH, signed).status_code == 200
+    tampered = sign(search_envelope(p, by_code("x")), key, p.sender_id)
+    tampered["message"]["search_request"][0]["search_criteria"]["query"]["value"] = "y"
+    _err(post(c, SEARCH, tampered), "err.signature.invalid", 401)
+    other = sign(search_envelope(p, by_code("x")), Ed25519PrivateKey.generate(), p.sender_id)
+    _err(post(c, SEARCH, other), "err.signature.invalid", 401)
+    old = sign(
+        search_envelope(p, by_code("x")),
+        key,
+        p.sender_id,
+        created=1_600_000_000,
+        expires=1_600_000_300,
+    )
+    _err(post(c, SEARCH, old), "err.signature.invalid", 401)
+    garbled = search_envelope(p, by_code("x"))
+    garbled["signature"] = 'Signature: algorithm="ed25519"'
+    _err(post(c, SEARCH, garbled), "err.signature.invalid", 401)
+
+
+def test_a_registered_key_checks_signatures_sent_even_when_not_required(ward):
+    key = Ed25519PrivateKey.generate()
+    p, secret = make_partner(communes=[ward], key=key, required=False)
+    c = client(p, secret)
+    assert post(c, SEARCH, search_envelope(p, by_code("x"))).status_code == 200
+    wrong = sign(search_envelope(p, by_code("x")), Ed25519PrivateKey.generate(), p.sender_id)
+    _err(post(c, SEARCH, wrong), "err.signature.invalid", 401)
+
+
+# ---------------------------------------------------------------------------- the log
+
+
+def test_every_call_is_logged_with_what_was_returned(partner, ward):
+    p, secret = partner
+    household = f.household(ward)
+    c = client(p, secret)
+    body = search_envelope(p, by_code(household.code))
+    r = post(c, SEARCH, body)
+    assert r.status_code == 200
+    assert r.json()["message"]["transaction_id"] == body["message"]["transaction_id"]
+    post(c, SEARCH, {"header": {}})
+    logged = list(Transaction.objects.order_by("at"))
+    assert [(t.action, t.status) for t in logged] == [("search", "succ"), ("search", "err")]
+    first = logged[0]
+    assert first.message_id == body["header"]["message_id"]
+    assert first.transaction_id == body["message"]["transaction_id"]
+    assert first.records == 1 and first.record_ids == [str(household.pk)]
+    assert first.outcomes[0]["reference_id"] == "r1"
+    assert r.json()["message"]["correlation_id"] == str(first.pk)
+    assert logged[1].error_code == "err.request.bad"
+    read = PersonalDataRead.objects.get()
+    assert (read.user, read.channel, read.records) == (p.user, "dci", 1)
+
+
+# ---------------------------------------------------------------------------- partners
+
+
+def test_partners_are_registered_by_officers_for_users_inside_their_area(ward, outside):
+    officer = f.user(Role.PROVINCE_OFFICER, provinces=["22"])
+    # a role whose rights the officer holds too (not the auditor's: audit_reads)
+    inside = f.user(Role.REGISTRY_SYSTEM, communes=[ward])
+    far = f.user(Role.REGISTRY_SYSTEM, communes=[outside])
+    values = {"scopes": ["registry.search"], "callback_uris": ["https://sp.example.org/cb"]}
+    partner, secret = services.partner_register(
+        actor=officer, user=inside, name="OpenSPP", sender_id="openspp", **values
+    )
+    assert secret.startswith("dcs_") and partner.secret_digest != secret
+    with pytest.raises(NotAllowed):
+        services.partner_register(actor=officer, user=far, name="B", sender_id="b", **values)
+    commune_officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    with pytest.raises(NotAllowed):
+        services.partner_register(
+            actor=commune_officer,
+            user=f.user(Role.REGISTRY_SYSTEM, communes=[ward]),
+            name="C",
+            sender_id="c",
+            **values,
+        )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"scopes": []},
+        {"scopes": ["registry.everything"]},
+        {"callback_uris": ["ftp://x.example.org/"]},
+        {"callback_uris": ["https://user:pw@x.example.org/"]},
+        {"callback_uris": ["/relative"]},
+        {"public_key": "not a key"},
+        {"signature_required": True},
+    ],
+)
+def test_partner_values_are_checked(ward, values):
+    user = f.user(Role.AUDITOR, communes=[ward])
+    base = {"scopes": ["registry.search"], "callback_uris": [], "public_key": ""}
+    with pytest.raises(InvalidInput):
+        services.partner_register(
+            actor=f.user(None, superuser=True),
+            user=user,
+            name="X",
+            sender_id="x",
+            **{**base, **values},
+        )
+
+
+def test_the_partner_admin_issues_a_secret_once(ward, client):
+    officer = f.user(Role.PROVINCE_OFFICER, provinces=["22"])
+    officer.is_staff = True
+    officer.save()
+    client.force_login(officer)
+    user = f.user(Role.REGISTRY_SYSTEM, communes=[ward])
+    r = client.post(
+        "/admin/dci/partner/add/",
+        {
+            "user": user.pk,
+            "name": "OpenSPP Quảng Ninh",
+            "sender_id": "openspp-qn",
+            "scopes": ["registry.search"],
+            "callback_uris": "https://openspp.example.org/dci/on-search\n",
+            "public_key": "",
+            "active": "on",
+        },
+        follow=True,
+    )
+    assert r.status_code == 200
+    shown = [str(m) for m in r.context["messages"]]
+    assert any("dcs_" in m for m in shown), shown
+    partner = user.dci_partner
+    assert partner.callback_uris == ["https://openspp.example.org/dci/on-search"]
+    assert client.get("/admin/dci/partner/").status_code == 200
+    assert client.get(f"/admin/dci/partner/{partner.pk}/change/").status_code == 200
+
+
+def test_the_token_endpoint_takes_the_standards_form_body(partner):
+    p, secret = partner
+    r = APIClient().post(
+        "/dci/oauth2/client/token",
+        f"grant_type=client_credentials&client_id={p.client_id}&client_secret={secret}"
+        "&scope=registry.search",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["scope"] == "registry.search"
+
+
+def test_messages_are_vietnamese_by_default_and_codes_stay_the_standards(partner):
+    p, secret = partner
+    c = client(p, secret)
+    body = search_envelope(p, by_code("x"))
+    body["header"]["version"] = "2.0.0"
+    r = c.post(
+        f"/dci/{SEARCH}",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    error = r.json()["message"]["error"]
+    assert error["code"] == "err.version.not_supported"
+    assert error["message"].startswith("Không hỗ trợ phiên bản 2.0.0")
+
+
+def test_a_partner_token_opens_nothing_under_the_api(partner):
+    p, secret = partner
+    key = token(p, secret)
+    for header_value in (f"Bearer {key}", f"Token {key}"):
+        r = APIClient().get("/api/v1/households/", HTTP_AUTHORIZATION=header_value)
+        assert r.status_code == 401
