@@ -219,3 +219,25 @@ def test_sigterm_stops_the_worker_after_the_chunk_in_hand(ward, media, tmp_path)
     assert run_jobs() == 1
     job.refresh_from_db()
     assert (job.status, job.done, job.attempts) == (JobStatus.SUCCEEDED, workers.RECORDS, 2)
+
+
+@pytest.mark.django_db
+def test_queue_periodic_queues_each_due_kind_once(monkeypatch):
+    """`manage.py queue_periodic` (cron, with Celery; the polling worker does the same every
+    minute): each due periodic kind once, and nothing while one is waiting."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("queue_periodic", stdout=out)
+    queued = Job.objects.filter(kind__in=jobs.PERIODIC).values_list("kind", flat=True)
+    assert sorted(queued) == sorted(jobs.PERIODIC)
+    assert "dci_notify" in out.getvalue()
+    call_command("queue_periodic", stdout=(again := StringIO()))
+    assert "queued 0 periodic job(s): none due" in again.getvalue()
+    assert Job.objects.filter(kind__in=jobs.PERIODIC).count() == len(jobs.PERIODIC)
+
+
+def test_the_polling_worker_looks_for_due_periodic_jobs_every_minute():
+    assert min(jobs.PERIODIC.values()) >= jobs.PERIODIC_CHECK
