@@ -52,8 +52,9 @@ log = logging.getLogger(__name__)
 # when a job of its kind runs.
 HANDLERS: dict[str, str] = {}
 CLEANUP_EVERY = timedelta(hours=1)  # the polling worker's file cleanup (core.files)
-# How often the polling worker looks for due periodic jobs: the shortest interval registered
-# (the DCI notifications, 5 minutes) must not wait for an hourly round.
+# How often the polling worker looks for due periodic jobs (after its first hour): the
+# shortest interval registered (the DCI notifications, 5 minutes) must not wait for an hourly
+# round.
 PERIODIC_CHECK = timedelta(minutes=1)
 MAX_RUNS = 5  # a job whose workers died this often fails instead of being taken over again
 
@@ -281,14 +282,15 @@ class _Heartbeat:
 def work(*, poll: float = 1.0, heartbeat: bool = True, until_empty: bool = False) -> int:
     """The polling worker (`manage.py run_worker`): claim the oldest waiting job, run it,
     again, until asked to stop (`request_stop`) or, with `until_empty`, until no job is
-    waiting. Removes expired files and idempotency keys every CLEANUP_EVERY, and every
-    PERIODIC_CHECK queues the periodic jobs that are due (`register_periodic`; each kind at
-    most once per its own interval, whatever the number of workers). Returns the number of
-    runs."""
+    waiting. Removes expired files and idempotency keys every CLEANUP_EVERY, and, from
+    CLEANUP_EVERY after it starts, every PERIODIC_CHECK queues the periodic jobs that are due
+    (`register_periodic`; each kind at most once per its own interval, whatever the number of
+    workers). Returns the number of runs."""
     runs = 0
     next_cleanup = timezone.now()
-    # A worker started to drain the queue (`until_empty`) adds no work of its own.
-    next_periodic = next_cleanup + PERIODIC_CHECK
+    # The first periodic jobs an hour after the worker starts: a worker started to drain the
+    # queue (or restarted often) does not add work of its own.
+    next_periodic = next_cleanup + CLEANUP_EVERY
     while not _stopping.is_set():
         if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
             close_old_connections()
