@@ -80,16 +80,11 @@ class StateFilter(admin.SimpleListFilter):
         }.get(self.value(), queryset)
 
 
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    form = TokenIssueForm
-    list_display = ["prefix", "user", "name", "purpose", "state", "expires_at", "last_used_at"]
-    list_filter = [StateFilter, "purpose"]
-    list_select_related = ["user"]
-    search_fields = ["prefix", "name", "user__username"]
-    actions = ["revoke"]
+class CredentialsAdmin(admin.ModelAdmin):
+    """Pages of credentials (API tokens, DCI partners): open to roles that manage them
+    (`Perm.TOKENS_MANAGE`); permissions come from the role table, not Django's per-model
+    permissions."""
 
-    # Permissions come from the role table, not Django's per-model permissions.
     def _access(self, request):
         return access_for(request.user)
 
@@ -101,6 +96,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return self.has_module_permission(request)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(CredentialsAdmin):
+    form = TokenIssueForm
+    list_display = ["prefix", "user", "name", "purpose", "state", "expires_at", "last_used_at"]
+    list_filter = [StateFilter, "purpose"]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "name", "user__username"]
+    actions = ["revoke"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a token is revoked and a new one issued, never edited

@@ -10,7 +10,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
-from core.access import Perm, access_for
+from accounts.admin import CredentialsAdmin
+from core.access import Perm
 from core.admin import RoleAdmin
 from core.errors import DomainError
 
@@ -63,25 +64,13 @@ class PartnerForm(forms.ModelForm):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(CredentialsAdmin):
     form = PartnerForm
     list_display = ["name", "client_id", "sender_id", "user", "active", "signature_required"]
     list_filter = ["active"]
     search_fields = ["name", "client_id", "sender_id"]
     readonly_fields = ["client_id", "secret_prefix", "created_at", "created_by"]
     actions = ["new_secret"]
-
-    def _access(self, request):
-        return access_for(request.user)
-
-    def has_module_permission(self, request) -> bool:
-        return self._access(request).can(Perm.TOKENS_MANAGE)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request) -> bool:
-        return self.has_module_permission(request)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return self.has_module_permission(request)
