@@ -27,9 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import jobs
-from core.access import Perm, access_for
-from core.audit import record_personal_read
-from core.models import Job, JobStatus, PersonalDataRead
+from core.models import Job, JobStatus
 
 from . import api, search, services, subscriptions, txn_status
 from .codes import Status
@@ -105,19 +103,8 @@ def _answer(logged: Transaction) -> tuple[str, dict[str, Any], dict[str, Any]]:
     partner = logged.partner
     envelope = Envelope(header={}, message=logged.request or {})
     if logged.action == "search":
-        access = access_for(partner.user)
         items = envelope.message.get("search_request") or []
-        message, outcomes = search.answer(envelope, items, access, logged.pk)
-        search.note(logged, outcomes)
-        if access.can(Perm.VIEW_PERSONAL):
-            record_personal_read(
-                partner.user,
-                PersonalDataRead.Channel.DCI,
-                "/dci/registry/search",
-                logged.records,
-                query=f"transaction {logged.transaction_id} ({logged.pk})",
-            )
-        done = sum(1 for o in outcomes if o.status == Status.SUCCEEDED)
+        message, done = search.answer_logged(logged, envelope, items, "/dci/registry/search")
         return "on-search", message, {"total": len(items), "completed": done}
     if logged.action == "txn-status":
         try:

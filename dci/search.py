@@ -28,7 +28,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from core.access import Access, Perm
+from core.access import Access, Perm, access_for
+from core.audit import record_personal_read
+from core.models import PersonalDataRead
 from households.choices import MemberStatus, Sex
 from households.models import Household, Member
 from poverty.choices import Classification
@@ -422,24 +424,38 @@ def run_one(item: Any, access: Access, seen: set[str]) -> Outcome:
         return Outcome(reference_id, Status.REJECTED, rejected.reason, rejected.message)
 
 
-def _run(item: Any, access: Access, seen: set[str], reference_id: str) -> Outcome:
+def check_request(
+    item: Any, seen: set[str], *, invalid: str, duplicate: str, timestamp: str
+) -> str:
+    """The checks every request of a batch passes (search, subscribe): a `reference_id`,
+    not repeated within the message (added to `seen`), and a valid `timestamp`; Rejected with
+    the code list's reason (`invalid`, `duplicate`, `timestamp`) otherwise. Returns the
+    reference_id."""
+    reference_id = reference_of(item)
     if (
         not isinstance(item, dict)
         or not isinstance(item.get("reference_id"), str)
         or len(reference_id) > MAX_ID_LENGTH
     ):
-        raise Rejected(SearchReason.REFERENCE_ID_INVALID, gettext("reference_id is required."))
+        raise Rejected(invalid, gettext("reference_id is required."))
     if reference_id and reference_id in seen:
-        raise Rejected(
-            SearchReason.REFERENCE_ID_DUPLICATE,
-            gettext("reference_id repeats another request of the message."),
-        )
+        raise Rejected(duplicate, gettext("reference_id repeats another request of the message."))
     seen.add(reference_id)
     if parse_timestamp(item.get("timestamp")) is None:
         raise Rejected(
-            SearchReason.TIMESTAMP_INVALID,
-            gettext("timestamp must be an ISO 8601 date and time with its offset."),
+            timestamp, gettext("timestamp must be an ISO 8601 date and time with its offset.")
         )
+    return reference_id
+
+
+def _run(item: Any, access: Access, seen: set[str], reference_id: str) -> Outcome:
+    check_request(
+        item,
+        seen,
+        invalid=SearchReason.REFERENCE_ID_INVALID,
+        duplicate=SearchReason.REFERENCE_ID_DUPLICATE,
+        timestamp=SearchReason.TIMESTAMP_INVALID,
+    )
     if not valid_locale(item.get("locale")):
         raise _criteria(gettext("locale must be an ISO 639-3 language code (e.g. vie, eng)."))
     criteria = item.get("search_criteria")
@@ -516,6 +532,26 @@ def answer(envelope, items: list[Any], access: Access, correlation_id) -> tuple[
         "search_response": [o.response(now) for o in outcomes],
     }
     return message, outcomes
+
+
+def answer_logged(logged, envelope, items: list[Any], path: str) -> tuple[dict, int]:
+    """Answer the batch of a logged call (sync, or from its callback job) with the partner's
+    rights of now: the SearchResponse message and how many requests succeeded. The log keeps
+    each request's outcome (`note`), and a partner that sees personal data has the read
+    recorded (`core.audit`)."""
+    user = logged.partner.user
+    access = access_for(user)
+    message, outcomes = answer(envelope, items, access, logged.pk)
+    note(logged, outcomes)
+    if access.can(Perm.VIEW_PERSONAL):
+        record_personal_read(
+            user,
+            PersonalDataRead.Channel.DCI,
+            path,
+            logged.records,
+            query=f"transaction {logged.transaction_id} ({logged.pk})",
+        )
+    return message, sum(1 for o in outcomes if o.status == Status.SUCCEEDED)
 
 
 def note(logged, outcomes: list[Outcome]) -> None:

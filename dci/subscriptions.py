@@ -19,16 +19,9 @@ from core.models import ChangeEvent
 
 from . import search
 from .codes import Status, SubscribeReason, UnsubscribeReason
-from .envelope import MAX_ID_LENGTH, parse_timestamp
 from .models import Partner, Subscription, Transaction
 
 RECORD_TYPES = ("Group",)
-
-
-class Refused(Exception):
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason, self.message = reason, message
 
 
 def filter_q(filter_type: str, query: Any, access: Access) -> tuple[Q, bool]:
@@ -47,37 +40,28 @@ def filter_q(filter_type: str, query: Any, access: Access) -> tuple[Q, bool]:
 
 
 def _check(item: Any, access: Access, seen: set[str]) -> dict[str, Any]:
-    reference_id = search.reference_of(item)
-    if (
-        not isinstance(item, dict)
-        or not isinstance(item.get("reference_id"), str)
-        or len(reference_id) > MAX_ID_LENGTH
-    ):
-        raise Refused(SubscribeReason.REFERENCE_ID_INVALID, gettext("reference_id is required."))
-    if reference_id and reference_id in seen:
-        raise Refused(
-            SubscribeReason.REFERENCE_ID_DUPLICATE,
-            gettext("reference_id repeats another request of the message."),
-        )
-    seen.add(reference_id)
-    if parse_timestamp(item.get("timestamp")) is None:
-        raise Refused(
-            SubscribeReason.TIMESTAMP_INVALID,
-            gettext("timestamp must be an ISO 8601 date and time with its offset."),
-        )
+    reference_id = search.check_request(
+        item,
+        seen,
+        invalid=SubscribeReason.REFERENCE_ID_INVALID,
+        duplicate=SubscribeReason.REFERENCE_ID_DUPLICATE,
+        timestamp=SubscribeReason.TIMESTAMP_INVALID,
+    )
     criteria = item.get("subscribe_criteria")
     if not isinstance(criteria, dict):
-        raise Refused(
+        raise search.Rejected(
             SubscribeReason.NOTIFY_DETAILS_INVALID, gettext("subscribe_criteria is required.")
         )
     record_type = criteria.get("notify_record_type") or "Group"
     if record_type not in RECORD_TYPES:
-        raise Refused(SubscribeReason.NOTIFY_TYPES_INVALID, gettext("notify_record_type is Group."))
+        raise search.Rejected(
+            SubscribeReason.NOTIFY_TYPES_INVALID, gettext("notify_record_type is Group.")
+        )
     filter_type = criteria.get("filter_type")
     try:
         filter_q(filter_type, criteria.get("filter"), access)
     except search.Rejected as rejected:
-        raise Refused(SubscribeReason.NOTIFY_DETAILS_INVALID, rejected.message) from None
+        raise search.Rejected(SubscribeReason.NOTIFY_DETAILS_INVALID, rejected.message) from None
     event = criteria.get("reg_event_type")
     return {
         "reference_id": reference_id,
@@ -105,11 +89,11 @@ def subscribe(
                 filter=values["filter"],
             ).first()
             if twin is not None:
-                raise Refused(
+                raise search.Rejected(
                     SubscribeReason.ALREADY_SUBSCRIBED,
                     gettext("Already subscribed: %(code)s.") % {"code": twin.pk},
                 )
-        except Refused as refused:
+        except search.Rejected as refused:
             outcomes.append(
                 {
                     "reference_id": search.reference_of(item),

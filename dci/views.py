@@ -16,17 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import Perm, access_for
+from core.access import access_for
 from core.api.parsers import JSONParser
-from core.audit import record_personal_read
-from core.models import PersonalDataRead
 
 from . import api, auth, callbacks, openapi, search, services, signatures, subscriptions, txn_status
 from .codes import Error, HeaderReason, Status
 from .envelope import DciError, Envelope, check_batch, parse
 from .models import Partner, Scope
-
-DCI_READ = PersonalDataRead.Channel.DCI
 
 
 class DciView(APIView):
@@ -117,18 +113,7 @@ class SyncSearchView(DciView):
     def handle(self, request: Request, partner: Partner, envelope: Envelope) -> Response:
         items = check_batch(envelope, envelope.message.get("search_request"), "search_request")
         logged = self.open_transaction(partner, envelope, status=Status.SUCCEEDED)
-        access = access_for(partner.user)
-        message, outcomes = search.answer(envelope, items, access, logged.pk)
-        search.note(logged, outcomes)
-        if access.can(Perm.VIEW_PERSONAL):
-            record_personal_read(
-                partner.user,
-                DCI_READ,
-                request.path,
-                logged.records,
-                query=f"transaction {envelope.transaction_id} ({logged.pk})",
-            )
-        done = sum(1 for o in outcomes if o.status == Status.SUCCEEDED)
+        message, done = search.answer_logged(logged, envelope, items, request.path)
         header = api.callback_header(
             self.answer_action, receiver_id=partner.sender_id, total=len(items), completed=done
         )
