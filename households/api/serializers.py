@@ -55,16 +55,12 @@ def mark_households(households: Iterable[Household]) -> None:
         )
 
 
-def _households() -> QuerySet:
-    return Household.objects.select_related("commune")
-
-
 # Built once: cloning costs less of a household detail's Python time than building them on
 # every request. Never evaluated themselves: each caller gets a clone (and the prefetch its
 # own clone of the members, as prefetching marks the queryset it is given).
 _MEMBERS = Member.objects.all()
 _NESTED_MEMBERS = _MEMBERS.order_by("relationship", "date_of_birth", "id")
-_HOUSEHOLDS = _households()
+_HOUSEHOLDS = Household.objects.select_related("commune")
 
 
 def member_queryset() -> QuerySet:
