@@ -9,7 +9,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django_filters import fields as filter_fields
 from django_filters import rest_framework
 
@@ -79,6 +79,20 @@ class FilterSet(rest_framework.FilterSet):
             low, high = integer_range(field)
             return IntegerFilter, {**params, "min_value": low, "max_value": high}
         return filter_class, params
+
+    def get_form_class(self):
+        # django-filter builds the form class from the filters on every request: about a
+        # millisecond of each filtered list. It depends on the FilterSet class alone (no
+        # FilterSet here changes its filters per request) and on the language its labels are
+        # in, so it is built once for each, and kept on the class (a class generated from a
+        # view's `filterset_fields` takes its forms with it). A form copies its fields.
+        built = type(self).__dict__.get("_form_classes")
+        if built is None:
+            built = type(self)._form_classes = {}
+        language = get_language()
+        if language not in built:
+            built[language] = super().get_form_class()
+        return built[language]
 
 
 class FilterBackend(rest_framework.DjangoFilterBackend):

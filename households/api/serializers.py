@@ -1,6 +1,6 @@
 from collections.abc import Iterable
 
-from django.db.models import Manager, Prefetch, Q, QuerySet
+from django.db.models import F, Manager, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
@@ -14,6 +14,7 @@ from core.api.fields import (
 )
 from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
+from core.lookups import InValues
 from geo.models import Commune, EthnicGroup, Village
 from households.choices import DuplicateStatus, HouseholdStatus
 from households.identity import CITIZEN_ID, EXTERNAL_ID, PHONE, api_pattern
@@ -33,9 +34,14 @@ def mark_possible_duplicates(members: Iterable[Member]) -> None:
         return
     ids = [m.pk for m in pending]
     flagged: set = set()
-    for pair in DuplicateCandidate.objects.filter(
-        Q(member_a__in=ids) | Q(member_b__in=ids), status=DuplicateStatus.OPEN
-    ).values_list("member_a_id", "member_b_id"):
+    for pair in (
+        DuplicateCandidate.objects.filter(
+            Q(InValues(F("member_a"), ids)) | Q(InValues(F("member_b"), ids)),
+            status=DuplicateStatus.OPEN,
+        )
+        .order_by()
+        .values_list("member_a_id", "member_b_id")
+    ):
         flagged.update(pair)
     for member in pending:
         member.has_possible_duplicates = member.pk in flagged
