@@ -64,9 +64,12 @@ def mark_households(households: Iterable[Household]) -> None:
 # Built once: cloning costs less of a household detail's Python time than building them on
 # every request. Never evaluated themselves: each caller gets a clone (and the prefetch its
 # own clone of the members, as prefetching marks the queryset it is given).
-_MEMBERS = Member.objects.all()
+# The columns no response shows are not read: the registry's snapshot (JSON that the
+# database would send and psycopg parse for every synced row) and the folded search texts.
+# The services lock and read the row again before they change it.
+_MEMBERS = Member.objects.defer("name_folded", "registry_snapshot")
 _NESTED_MEMBERS = _MEMBERS.order_by("relationship", "date_of_birth", "id")
-_HOUSEHOLDS = Household.objects.select_related("commune")
+_HOUSEHOLDS = Household.objects.select_related("commune").defer("search_text", "registry_snapshot")
 
 
 def member_queryset() -> QuerySet:
