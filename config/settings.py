@@ -268,6 +268,10 @@ REST_FRAMEWORK = {
     # JSON bodies only (a form or multipart body is a 415); the registry sync alone also
     # takes NDJSON and a multipart file upload (integrations.api.sync).
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "core.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         "core.api.throttling.ClientRateThrottle",

@@ -21,10 +21,11 @@ from django.views import defaults
 from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core.errors import Conflict, DomainError, StaleVersion
+
+from .renderers import JSONRenderer
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://poverty.quangninh.gov.vn/problems/"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from rest_framework import renderers as drf_renderers
 from rest_framework import serializers
 
-from core.api import fields
+from core.api import fields, renderers
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +46,28 @@ def test_lists_and_details_answer_what_drfs_own_loop_answers(register, api, monk
     for url in urls:
         assert fast[url] == drf[url], url
     assert all(b'"results":[]' not in fast[url] for url in URLS[:4])
+
+
+def test_json_bodies_are_the_bytes_drfs_renderer_writes(register, api, monkeypatch):
+    """core.api.renderers writes with orjson: lists, details, a report and problem documents
+    are byte for byte what DRF's JSONRenderer writes; an indented body is DRF's own."""
+    first = api.get("/api/v1/households/", {"page_size": 1}).json()["results"][0]
+    urls = [
+        *URLS,
+        f"/api/v1/households/{first['id']}/",
+        "/api/v1/reports/poverty-rates/?group_by=commune",
+        "/api/v1/households/?commune=x&unknown=1",  # a 400 problem document
+        f"/api/v1/households/{first['id'][:-1]}0/",  # a 404
+    ]
+    ours = {url: api.get(url) for url in urls}
+    monkeypatch.setattr(
+        renderers.JSONRenderer, "render", drf_renderers.JSONRenderer.render, raising=True
+    )
+    for url in urls:
+        theirs = api.get(url)
+        assert ours[url].status_code == theirs.status_code, url
+        assert ours[url].content == theirs.content, url
+        assert ours[url]["Content-Type"] == theirs["Content-Type"], url
+    assert {r.status_code for r in ours.values()} >= {200, 400, 404}
+    indented = api.get(urls[-4], HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content.startswith(b'{\n  "id": ')
