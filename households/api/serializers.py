@@ -28,7 +28,9 @@ def mark_possible_duplicates(members: Iterable[Member]) -> None:
     Asked of the page's rows after they are read, not as EXISTS columns of the page's query:
     PostgreSQL hashes such subqueries over every open candidate of the register before the
     first row (1 s for a household page at 4,000,000 households and 43,000 open
-    candidates), where these lookups by member cost the same at any size."""
+    candidates), where these lookups by member are served by the two member indexes. (With
+    PostgreSQL's default random_page_cost of 4 the planner still prefers scanning the
+    candidates while they are few: 7 ms a page at 43,000; docs/scale.md.)"""
     pending = [m for m in members if "has_possible_duplicates" not in m.__dict__]
     if not pending:
         return
