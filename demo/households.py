@@ -33,6 +33,7 @@ from geo.choices import UnitKind, VillageKind
 from geo.models import Commune, EthnicGroup, Village
 from households.choices import HouseholdStatus, MemberStatus, Relationship, Sex, Source
 from households.models import DuplicateCandidate, Household, Member
+from households.search import merge_pending_index_entries
 from households.services import detect_all_duplicates
 from households.twins import search_text_of_rows
 
@@ -476,6 +477,7 @@ def generate(
         duplicates = detect_all_duplicates()
         progress(f"{duplicates:,} possible duplicates; committing ...")
     analyze(Village, Household, Member, DuplicateCandidate)
+    merge_pending_index_entries()  # searchable at once, not after autovacuum
     return LoadResult(
         households=households,
         members=members,

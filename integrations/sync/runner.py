@@ -22,6 +22,7 @@ from django.utils.translation import gettext, ngettext
 from core import files, jobs
 from core.ids import new_id
 from core.models import Job
+from households.search import merge_pending_index_entries
 
 from . import apart, formats
 from .planner import Planner
@@ -29,6 +30,7 @@ from .records import (
     CREATED,
     OUTCOMES,
     REJECTED,
+    UPDATED,
     Context,
     InHousehold,
     Outcome,
@@ -339,6 +341,9 @@ def _run_job(job: Job) -> None:
         stages=stages,
         validate_apart=apart.available() and total - start >= apart.APART_MIN_RECORDS,
     )
+    if not dry_run and (counts[CREATED] or counts[UPDATED]):
+        with stages("search indexes"):
+            merge_pending_index_entries()  # searchable at once, not after autovacuum
     rejected = [r for r in read_report(job) if r["outcome"] == REJECTED]
     conflicts = sum(1 for r in read_report(job) if r["conflicts"])
     jobs.progress(

@@ -28,6 +28,9 @@ STAGES = (
     "feed",  # change-feed events
     "checkpoint",  # the job's progress, checkpoint and report lines
     "commit",  # the chunk's commit (deferred foreign-key checks, the log flush)
+    # once, after the last chunk of a job that wrote: the trigram indexes' pending entries
+    # merged (households.search.merge_pending_index_entries)
+    "search indexes",
 )
 
 
