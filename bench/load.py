@@ -368,12 +368,18 @@ def main() -> None:
         figure = f"whole mix: {label} ({rps} requests/s, p99 {p99} ms; {errors} errors)"
         record(figure, float(p50), "ms p50")
     record("whole mix: all operations", float(mixed[-1][2]), "requests/s", "floor (401)", floor)
-    record("registry sync beside the whole mix", args.sync / sync_seconds, "records/s")
+    if job["status"] == "succeeded":
+        record("registry sync beside the whole mix", args.sync / sync_seconds, "records/s")
+    else:  # no rate for a job that did not finish: its status, and the exit status 1
+        record(f"registry sync beside the whole mix: {job['status'].upper()}", 0, "records/s")
     header = ("load", "connections", "requests/s", "p50 ms", "p99 ms", "errors")
     print_table(header, rows)
     print("\nThe whole mix, all at once, latency per operation:\n")
     print_table(header, mixed)
     counts = ", ".join(f"{k} {v:,}" for k, v in sorted(job["counts"].items()))
+    if job["status"] != "succeeded":
+        print(f"\nRegistry sync beside it: {job['status']}: {job.get('error')}")
+        sys.exit(1)
     print(
         f"\nRegistry sync beside it: {job['status']}, {args.sync:,} records ({counts}); "
         f"{done_in_window:,} done within the {args.seconds} s window, all in {sync_seconds:.1f} s "
