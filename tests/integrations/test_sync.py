@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import OperationalError, connection
 
 from accounts.roles import Role
 from core import jobs
@@ -938,6 +938,42 @@ def test_a_concurrent_edit_makes_the_chunk_start_again(officer, ward):
     household.refresh_from_db()
     assert (household.address, household.phone, household.version) == ("Số 4", "0987654321", 3)
     assert household.search_text == expected_search_text(household)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's deadlock error")
+def test_a_chunk_that_loses_a_deadlock_is_started_again(officer, ward):
+    """PostgreSQL stops one of two deadlocked transactions (bench/README.md: a sync chunk and
+    a field upload on the change feed's counter). The chunk it stopped is started again and
+    writes its records once; another database error still fails the chunk."""
+    reads = []
+
+    def deadlocked_first(records):
+        reads.append(1)
+        if len(reads) == 1:
+            with connection.cursor() as cursor:  # the database's own deadlock error
+                cursor.execute(
+                    "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' "
+                    "USING ERRCODE = 'deadlock_detected'; END $$"
+                )
+        return sync.load_state(records)
+
+    batch = [family("DL-1", ward), family("DL-2", ward)]
+    report = sync.sync_records(batch, actor=officer, read_state=deadlocked_first)
+    assert outcomes(report) == ["created", "created"] and len(reads) == 2
+    ids = list(Household.objects.filter(external_id__startswith="DL-").values_list("id", flat=True))
+    assert len(ids) == 2
+    assert ChangeEvent.objects.filter(entity="household", entity_id__in=ids).count() == 2
+
+    def other_error(records):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DO $$ BEGIN RAISE EXCEPTION 'disk full' USING ERRCODE = 'disk_full'; END $$"
+            )
+        return sync.load_state(records)
+
+    with pytest.raises(OperationalError):
+        sync.sync_records([family("DL-3", ward)], actor=officer, read_state=other_error)
+    assert not Household.objects.filter(external_id="DL-3").exists()
 
 
 # ---------------------------------------------------------------------------- lifecycle
