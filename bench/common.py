@@ -55,6 +55,19 @@ def top_up(households: int) -> None:
     print(f"Generation took {time.perf_counter() - started:.1f} s (wall clock).")
 
 
+def ensure_surveys(*, assess: bool) -> None:
+    """Surveys for the households that have none (with `assess`, also assessments and a
+    share of official statuses), unless most households have one already: the load bench's
+    field uploads leave a few hundred, which are not the register the benches measure."""
+    from poverty.models import Survey
+
+    if Survey.objects.filter(is_latest=True).count() >= Household.objects.count() // 2:
+        return
+    started = time.perf_counter()
+    call_command("generate_demo_surveys", assess=assess)
+    print(f"Survey generation took {time.perf_counter() - started:.1f} s.")
+
+
 def record(
     figure: str, value: float, unit: str, baseline: str = "", baseline_value: float | None = None
 ) -> None:

@@ -18,13 +18,18 @@ import argparse
 import statistics
 import time
 
-from common import ensure_database, officer_client, print_table, record, top_up
-from django.core.management import call_command
+from common import (
+    ensure_database,
+    ensure_surveys,
+    officer_client,
+    print_table,
+    record,
+    top_up,
+)
 from django.db import connection
 
 from geo.models import Commune
-from households.models import Household
-from poverty.models import OfficialStatus, Survey
+from poverty.models import OfficialStatus
 from reports import counts
 from reports.models import HouseholdCount
 
@@ -99,12 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     ensure_database()
     top_up(args.households)
-    # Surveys for every household that has none (the load bench's field uploads leave a few
-    # hundred: not the register the reports are measured on).
-    if Survey.objects.filter(is_latest=True).count() < Household.objects.count() // 2:
-        started = time.perf_counter()
-        call_command("generate_demo_surveys", assess=True)
-        print(f"Survey generation took {time.perf_counter() - started:.1f} s.")
+    ensure_surveys(assess=True)
     print(
         f"{OfficialStatus.objects.filter(valid_to__isnull=True).count():,} current official "
         "statuses."

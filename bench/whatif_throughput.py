@@ -19,13 +19,12 @@ import argparse
 import statistics
 import time
 
-from common import ensure_database, print_table, record, top_up
-from django.core.management import call_command
+from common import ensure_database, ensure_surveys, print_table, record, top_up
 from django.db import connection, transaction
 
 from core.access import SYSTEM
 from poverty import services
-from poverty.models import PovertyStandard, Survey, WhatIfRun
+from poverty.models import PovertyStandard, WhatIfRun
 
 
 def raw_read() -> int:
@@ -56,10 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     ensure_database()
     top_up(args.households)
-    if Survey.objects.filter(is_latest=True).count() < args.households:
-        started = time.perf_counter()
-        call_command("generate_demo_surveys")
-        print(f"Survey generation took {time.perf_counter() - started:.1f} s.")
+    ensure_surveys(assess=False)
     d351 = PovertyStandard.objects.get(code="VN-ND351-2025")
     d07 = PovertyStandard.objects.get(code="VN-ND07-2021")
     raw_read()  # warm the cache once
