@@ -53,6 +53,7 @@ rank's), so each row is in exactly one tier. Two readings share these conditions
 from __future__ import annotations
 
 import functools
+import logging
 import operator
 import re
 import uuid
@@ -86,6 +87,8 @@ from core.text import fold
 from .identity import PHONE_PATTERN
 from .models import Household, Member
 
+logger = logging.getLogger(__name__)
+
 _WORD = re.compile(r"[0-9a-z]+")
 _ID_LENGTHS = (9, 12)  # old ID card (CMND), citizen ID (CCCD)
 
@@ -111,8 +114,8 @@ def merge_pending_index_entries() -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             for name in TRIGRAM_INDEXES:
                 cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
-    except DatabaseError:
-        pass  # not the owner: autovacuum merges them
+    except DatabaseError as exc:  # the role does not own them (or another refusal)
+        logger.warning("Trigram pending lists left to autovacuum: %s", exc)
 
 
 def search_words(text: str | None) -> list[str]:
