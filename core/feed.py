@@ -1,11 +1,18 @@
 """The change feed: every change to the records consumers follow, in commit order.
 
 Sequence numbers come from one counter row that a writing transaction locks (UPDATE …
-RETURNING) when it records its first event and keeps locked until it commits. Writers of
-the feed are therefore serialised, and a later commit always gets higher numbers than every
-earlier one: a reader asking for `seq > cursor` can never pass over a transaction that is
-still running (the trap of plain sequences, docs/architecture.md). Reads are not blocked.
-SQLite serialises writers anyway.
+RETURNING) and keeps locked until it commits. The commits of the feed's writers are therefore
+serialised, and a later commit always gets higher numbers than every earlier one: a reader
+asking for `seq > cursor` can never pass over a transaction that is still running (the trap of
+plain sequences, docs/architecture.md). Reads are not blocked.
+
+A writer takes the counter last, so that it never waits for another row while holding it:
+- an event recorded from a model's history (`on_history_record`: API, admin, field apps) is
+  inserted without a number on PostgreSQL, and a deferred trigger numbers the transaction's
+  events at its commit (migration core 0006);
+- a set-based writer (the registry sync) reserves its numbers (`reserve`) after writing its
+  rows, just before its commit.
+SQLite serialises writers anyway: there, events are numbered when recorded.
 """
 
 from __future__ import annotations
@@ -150,7 +157,7 @@ def on_history_record(sender, instance, history_instance, **kwargs) -> None:
     previous = _previous_area(followed, history_instance)
     context = audit.current()
     ChangeEvent.objects.create(
-        seq=reserve(1),
+        seq=None if connection.vendor == "postgresql" else reserve(1),  # numbered at the commit
         at=history_instance.history_date,
         entity=followed.entity,
         entity_id=instance.pk,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django.db import OperationalError
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext
 
@@ -15,6 +16,14 @@ from .errors import Conflict, check_version
 Row = TypeVar("Row", bound=Model)
 
 UNVERSIONED: Any = object()  # a step that does not check the version (e.g. a system step)
+
+# PostgreSQL stopped the transaction so that another could go on: a deadlock (40P01) or a
+# serialization failure (40001). Nothing of it was written; the same work may run again.
+LOST_TO_ANOTHER_WRITER = {"40P01", "40001"}
+
+
+def lost_to_another_writer(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in LOST_TO_ANOTHER_WRITER
 
 
 def household_of(row: Model) -> Any:

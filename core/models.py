@@ -10,7 +10,8 @@ from core.ids import new_id
 
 class FeedCounter(models.Model):
     """One row: the last change-feed sequence number handed out. Writers take it with a row
-    lock held to their commit, so sequence numbers follow commit order (core.feed)."""
+    lock held to their commit, as late as they can, so sequence numbers follow commit order
+    (core.feed)."""
 
     value = models.BigIntegerField(_("value"), default=0)
 
@@ -26,7 +27,8 @@ class ChangeEvent(models.Model):
     """A create/update/delete of a household, member, survey, assessment, official status,
     assignment or disbursement, in commit order (`seq`)."""
 
-    seq = models.BigIntegerField(_("seq"), unique=True)
+    # Null only inside the writing transaction, on PostgreSQL: numbered at its commit (core.feed).
+    seq = models.BigIntegerField(_("seq"), unique=True, null=True)
     at = models.DateTimeField(_("at"))
     entity = models.CharField(_("entity"), max_length=20)
     entity_id = models.UUIDField(_("entity ID"))
@@ -43,7 +45,14 @@ class ChangeEvent(models.Model):
         verbose_name = _("change event")
         verbose_name_plural = _("change events")
         ordering = ["seq"]
-        indexes = [models.Index(fields=["commune", "seq"]), models.Index(fields=["entity", "seq"])]
+        indexes = [
+            models.Index(fields=["commune", "seq"]),
+            models.Index(fields=["entity", "seq"]),
+            # A transaction's own events still to be numbered at its commit (core.feed).
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="core_event_unnumbered"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.seq} {self.entity} {self.entity_id} {self.action}"

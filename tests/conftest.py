@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
 from django.test.client import RequestFactory
 from django.utils import translation
 
@@ -72,6 +73,25 @@ def _english_by_default(monkeypatch):
     monkeypatch.setattr(WSGIHandler, "__call__", english_unless_asked)
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _feed_numbered_at_each_statement(request):
+    """A test in a transaction that is never committed (pytest-django's `db`) would never see
+    its change-feed events numbered: on PostgreSQL the feed numbers a writer's events at its
+    commit (core.feed, a deferred trigger). In such a test the trigger fires at the end of each
+    statement instead, as if each write committed. Tests with `transactional_db` commit, and
+    see the numbering at the commit as in production."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if transactional or ("db" not in request.fixturenames and marker is None):
+        return
+    request.getfixturevalue("db")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS core_changeevent_numbered IMMEDIATE")
 
 
 @pytest.fixture

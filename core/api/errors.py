@@ -10,11 +10,12 @@ config.urls).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext, gettext_lazy
 from django.views import defaults
@@ -24,8 +25,11 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from core.errors import Conflict, DomainError, StaleVersion
+from core.locking import lost_to_another_writer
 
 from .renderers import JSONRenderer
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://poverty.quangninh.gov.vn/problems/"
@@ -117,6 +121,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
     )
 
 
+class TryAgain(exceptions.APIException):
+    """The database stopped the request's transaction for a concurrent one (a deadlock or a
+    serialization failure, core.locking): nothing was written, and the same request may be
+    sent again."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = gettext_lazy("Another change to the same records got in the way.")
+    default_code = "try_again"
+    wait = 1  # seconds, sent as Retry-After (drf-standardized-errors)
+
+
 class DomainAPIException(exceptions.APIException):
     def __init__(self, error: DomainError, status_code: int):
         self.status_code = status_code
@@ -153,6 +168,14 @@ class ProblemExceptionHandler(ExceptionHandler):
             return PayloadTooLarge(gettext("The form data is larger than the API takes."))
         if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
             return exceptions.ParseError(str(exc))
+        if isinstance(exc, OperationalError) and lost_to_another_writer(exc):
+            return TryAgain(
+                gettext(
+                    "Another change to the same records was being written at the same time, "
+                    "and the database stopped this one; nothing was written. Send the same "
+                    "request again."
+                )
+            )
         if isinstance(exc, IntegrityError):
             # A race lost against a unique or check constraint: a conflict, not a crash.
             error = Conflict(
@@ -174,6 +197,20 @@ class ProblemExceptionHandler(ExceptionHandler):
         if isinstance(exc, DomainAPIException) and isinstance(exc.domain_error, StaleVersion):
             response["ETag"] = f'"{exc.domain_error.current}"'
         return response
+
+    def report_exception(self, exc: exceptions.APIException, response: Response) -> None:
+        """A write stopped for another is expected under concurrent writes, and answered:
+        logged as a warning, not reported as a server error."""
+        if isinstance(exc, TryAgain):
+            request = self.context.get("request")
+            logger.warning(
+                "%s %s: stopped by the database for another writer (503)",
+                getattr(request, "method", ""),
+                getattr(request, "path", ""),
+                exc_info=self.exc,
+            )
+            return
+        super().report_exception(exc, response)
 
 
 class ProblemFormatter(ExceptionFormatter):

@@ -183,6 +183,12 @@ PROBLEMS: dict[str, tuple[str, list[str]]] = {
         "Too many requests from this client; retry after `Retry-After` seconds.",
         ["throttled"],
     ),
+    "503": (
+        "Another change to the same records was being written at the same time, and the "
+        "database stopped this one (a deadlock): nothing was written. Send the same request "
+        "again after `Retry-After` seconds.",
+        ["try_again"],
+    ),
 }
 
 
@@ -267,13 +273,13 @@ class AutoSchema(BaseAutoSchema):
     def _error_codes(self) -> list[str]:
         # 400: any query parameter (or body) may be invalid; 404: an id in the path may name
         # nothing; 413: a body beyond the limits (core.api.limits); 415: a body that is not
-        # JSON; 429: throttled.
+        # JSON; 429: throttled; 503: a write the database stopped for another (a deadlock).
         codes = {"400", "401", "403", "429"}
         method = self.method.upper()
         if "{" in self.path:
             codes.add("404")
         if method in {"POST", "PUT", "PATCH", "DELETE"}:
-            codes.add("409")
+            codes |= {"409", "503"}
         if method in {"POST", "PUT", "PATCH"}:
             codes |= {"413", "415"}
         if self._takes_version():
@@ -336,7 +342,7 @@ class AutoSchema(BaseAutoSchema):
             )
             content = response["content"]["application/problem+json"]
             content["example"] = problem_example(code, problem_codes[0], meaning)
-            if code == "429":
+            if code in {"429", "503"}:
                 response["headers"] = {"Retry-After": RETRY_AFTER}
             responses.setdefault(code, response)
         return responses

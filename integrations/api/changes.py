@@ -51,6 +51,8 @@ class ChangeSerializer(ModelSerializer):
             "user",
             "payload",
         ]
+        # Null only before its writer commits (core.feed): never read so.
+        extra_kwargs = {"seq": {"allow_null": False, "required": True}}
 
 
 class ChangePageSerializer(serializers.Serializer):

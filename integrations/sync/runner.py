@@ -21,6 +21,7 @@ from django.utils.translation import gettext, ngettext
 
 from core import files, jobs
 from core.ids import new_id
+from core.locking import lost_to_another_writer
 from core.models import Job
 from households.search import merge_pending_index_entries
 
@@ -76,23 +77,13 @@ def _sync_chunk(
     return outcomes
 
 
-# PostgreSQL's answers to a transaction it stopped so that another could go on: a deadlock
-# (40P01; as between a chunk, which takes the change feed's counter after its rows, and a
-# request that took the counter first and then needs one of those rows) and a serialization
-# failure (40001). The chunk is started again, as after a concurrent change.
-_RETRIED_SQLSTATES = {"40P01", "40001"}
-
-
-def _lost_to_another_writer(exc: OperationalError) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) in _RETRIED_SQLSTATES
-
-
 def _run_chunk(
     records: list[InHousehold], ctx: Context, dry_run: bool, read_state: ReadState
 ) -> list[Outcome]:
-    """The chunk in a savepoint; started again after a concurrent change or a deadlock it
-    lost; split in halves when the database refuses it (a race lost on a unique constraint)
-    until the record at fault is found and rejected."""
+    """The chunk in a savepoint; started again after a concurrent change, or after the
+    database stopped it for another writer (a deadlock, core.locking); split in halves when
+    the database refuses it (a race lost on a unique constraint) until the record at fault
+    is found and rejected."""
     if not records:
         return []
     for _ in range(MAX_ATTEMPTS):
@@ -105,7 +96,7 @@ def _run_chunk(
         except ConcurrentChange:
             continue
         except OperationalError as exc:
-            if _lost_to_another_writer(exc):
+            if lost_to_another_writer(exc):
                 continue  # the savepoint is undone, with its locks: the other writer goes on
             raise
         except IntegrityError as exc:

@@ -3,13 +3,15 @@
 import threading
 import time
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.roles import Role
 from core.access import SYSTEM
 from core.models import ChangeEvent
 from households import services
+from households.models import Household
 from tests import factories as f
 
 
@@ -148,6 +150,57 @@ def test_consumer_reading_during_concurrent_writes_sees_every_change_once(ward):
     assert len(expected) == 40
     assert seen == sorted(seen) and len(seen) == len(set(seen))  # in order, no duplicates
     assert set(seen) == set(expected)  # no gaps
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_writer_waiting_for_a_row_does_not_hold_the_feed(ward):
+    """The deadlock the load bench found (bench/README.md): a writer records its event, then
+    waits for a row that a registry sync chunk holds, and the chunk, last, takes the feed's
+    counter. While events were numbered when they were recorded, the writer held the counter
+    and PostgreSQL stopped one of the two. Events are numbered at the commit: both commit, and
+    the numbers still follow commit order."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections: PostgreSQL")
+    first, held = f.household(ward, address="0"), f.household(ward, address="0")
+    chunk = psycopg.connect(**connection.get_connection_params())
+    chunk.execute("UPDATE households_household SET address = 'chunk' WHERE id = %s", [held.id])
+    errors: list[Exception] = []
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                services.household_update(
+                    actor=SYSTEM,
+                    household=first,
+                    expected_version=1,
+                    data=services.HouseholdInput(values={"address": "writer"}),
+                )
+                Household.objects.filter(id=held.id).update(address="writer")  # waits
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+    for _ in range(500):
+        if chunk.execute(waiting).fetchone()[0]:
+            break
+        time.sleep(0.01)
+    else:
+        pytest.fail("the writer never waited for the chunk's row")
+    chunk.execute("SET lock_timeout = '10s'")  # beyond deadlock_timeout (1 s)
+    (chunk_seq,) = chunk.execute(
+        "UPDATE core_feedcounter SET value = value + 1 WHERE id = 1 RETURNING value"
+    ).fetchone()
+    chunk.commit()
+    chunk.close()
+    thread.join(10)
+    assert not thread.is_alive() and errors == []
+    assert Household.objects.get(id=held.id).address == "writer"
+    event = ChangeEvent.objects.get(entity="household", entity_id=first.id, action="updated")
+    assert event.seq > chunk_seq  # committed after the chunk, numbered after it
 
 
 def test_a_decimal_in_an_event_is_written_with_its_column_places():

@@ -1,6 +1,7 @@
 """Bad input: a 4xx problem-details answer that says what is wrong, and nothing written."""
 
 import pytest
+from django.db import connection
 
 from households.models import Household, Member
 from tests import factories as f
@@ -156,3 +157,38 @@ def test_delete_is_not_allowed(api, ward):
     h = f.household(ward)
     assert_problem(api.delete(f"/api/v1/households/{h.id}/"), 405)
     assert Household.objects.filter(pk=h.pk).exists()
+
+
+def test_a_write_the_database_stops_for_another_is_503_and_may_be_sent_again(api, ward):
+    """A deadlock (or a serialization failure) stops one of the two transactions: that request
+    gets a 503 problem with `Retry-After`, not a 500, and nothing of it is written; sent again,
+    it is written once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's deadlock error")
+    with connection.cursor() as cursor:  # the database's own error, on the first insert only
+        cursor.execute(
+            """
+            CREATE TEMPORARY TABLE deadlocked_once (done boolean);
+            CREATE FUNCTION pg_temp.deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM deadlocked_once) THEN
+                    RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER deadlock_once BEFORE INSERT ON households_household
+                FOR EACH ROW EXECUTE FUNCTION pg_temp.deadlock_once();
+            """
+        )
+    before = Household.objects.count()
+    r = post_household(api, ward.code, [HEAD])
+    p = assert_problem(r, 503, code="try_again")
+    assert r["Retry-After"] == "1" and "Send the same request again" in p["detail"]
+    assert (
+        Household.objects.count() == before
+        and not Member.objects.filter(full_name=HEAD["full_name"]).exists()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO deadlocked_once VALUES (true)")
+    assert post_household(api, ward.code, [HEAD]).status_code == 201
+    assert Household.objects.count() == before + 1
