@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.audit.ChannelMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a login refused by axes into a 429 page
+    # A write the database stopped for another (a deadlock) outside the API: 503, not 500.
+    "core.api.errors.TryAgainMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -17,7 +17,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.views import defaults
 from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
@@ -121,6 +121,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     )
 
 
+TRY_AGAIN = gettext_noop(
+    "Another change to the same records was being written at the same time, and the "
+    "database stopped this one; nothing was written. Send the same request again."
+)
+
+
 class TryAgain(exceptions.APIException):
     """The database stopped the request's transaction for a concurrent one (a deadlock or a
     serialization failure, core.locking): nothing was written, and the same request may be
@@ -130,6 +136,41 @@ class TryAgain(exceptions.APIException):
     default_detail = gettext_lazy("Another change to the same records got in the way.")
     default_code = "try_again"
     wait = 1  # seconds, sent as Retry-After (drf-standardized-errors)
+
+
+class TryAgainMiddleware:
+    """A write the database stopped for another outside DRF's views (the admin; the API's own
+    views answer it in ProblemExceptionHandler): 503 with `Retry-After`, not a server error.
+    The request's transaction (ATOMIC_REQUESTS) is already undone when this runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not (isinstance(exception, OperationalError) and lost_to_another_writer(exception)):
+            return None
+        logger.warning(
+            "%s %s: stopped by the database for another writer (503)",
+            request.method,
+            request.path,
+            exc_info=exception,
+        )
+        detail = gettext(TRY_AGAIN)
+        if is_api(request):
+            response = problem_response(
+                request,
+                status=TryAgain.status_code,
+                code=TryAgain.default_code,
+                title=str(TryAgain.default_detail),
+                detail=detail,
+            )
+        else:
+            response = HttpResponse(detail, status=TryAgain.status_code, content_type="text/plain")
+        response["Retry-After"] = str(TryAgain.wait)
+        return response
 
 
 class DomainAPIException(exceptions.APIException):
@@ -169,13 +210,7 @@ class ProblemExceptionHandler(ExceptionHandler):
         if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
             return exceptions.ParseError(str(exc))
         if isinstance(exc, OperationalError) and lost_to_another_writer(exc):
-            return TryAgain(
-                gettext(
-                    "Another change to the same records was being written at the same time, "
-                    "and the database stopped this one; nothing was written. Send the same "
-                    "request again."
-                )
-            )
+            return TryAgain(gettext(TRY_AGAIN))
         if isinstance(exc, IntegrityError):
             # A race lost against a unique or check constraint: a conflict, not a crash.
             error = Conflict(
