@@ -138,6 +138,15 @@ class TryAgain(exceptions.APIException):
     wait = 1  # seconds, sent as Retry-After (drf-standardized-errors)
 
 
+def log_stopped_write(request: Any, exc: Exception) -> None:
+    logger.warning(
+        "%s %s: stopped by the database for another writer (503)",
+        getattr(request, "method", ""),
+        getattr(request, "path", ""),
+        exc_info=exc,
+    )
+
+
 class TryAgainMiddleware:
     """A write the database stopped for another outside DRF's views (the admin; the API's own
     views answer it in ProblemExceptionHandler): 503 with `Retry-After`, not a server error.
@@ -152,12 +161,7 @@ class TryAgainMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not (isinstance(exception, OperationalError) and lost_to_another_writer(exception)):
             return None
-        logger.warning(
-            "%s %s: stopped by the database for another writer (503)",
-            request.method,
-            request.path,
-            exc_info=exception,
-        )
+        log_stopped_write(request, exception)
         detail = gettext(TRY_AGAIN)
         if is_api(request):
             response = problem_response(
@@ -237,13 +241,7 @@ class ProblemExceptionHandler(ExceptionHandler):
         """A write stopped for another is expected under concurrent writes, and answered:
         logged as a warning, not reported as a server error."""
         if isinstance(exc, TryAgain):
-            request = self.context.get("request")
-            logger.warning(
-                "%s %s: stopped by the database for another writer (503)",
-                getattr(request, "method", ""),
-                getattr(request, "path", ""),
-                exc_info=self.exc,
-            )
+            log_stopped_write(self.context.get("request"), self.exc)
             return
         super().report_exception(exc, response)
 
