@@ -7,6 +7,7 @@ from django.db import connection
 from geo.choices import VillageKind
 from geo.models import Village
 from tests import factories as f
+from tests.faults import deadlock_on_first_insert
 
 pytestmark = [
     pytest.mark.django_db,
@@ -16,27 +17,12 @@ pytestmark = [
 
 def test_an_admin_save_the_database_stops_is_503_and_may_be_sent_again(client, ward):
     client.force_login(f.user(None, superuser=True))
-    with connection.cursor() as cursor:  # the database's own error, on the first insert only
-        cursor.execute(
-            """
-            CREATE TEMPORARY TABLE deadlocked_once (done boolean);
-            CREATE FUNCTION pg_temp.deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NOT EXISTS (SELECT 1 FROM deadlocked_once) THEN
-                    RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected';
-                END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER deadlock_once BEFORE INSERT ON geo_village
-                FOR EACH ROW EXECUTE FUNCTION pg_temp.deadlock_once();
-            """
-        )
+    stop_deadlocks = deadlock_on_first_insert("geo_village")
     form = {"commune": ward.code, "name": "Thôn Mới", "kind": VillageKind.THON}
     r = client.post("/admin/geo/village/add/", form)
     assert r.status_code == 503 and r["Retry-After"] == "1"
     assert "nothing was written" in r.content.decode()
     assert not Village.objects.filter(name="Thôn Mới").exists()
-    with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO deadlocked_once VALUES (true)")
+    stop_deadlocks()
     assert client.post("/admin/geo/village/add/", form).status_code == 302
     assert Village.objects.filter(name="Thôn Mới", commune=ward).count() == 1

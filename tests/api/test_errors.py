@@ -5,6 +5,7 @@ from django.db import connection
 
 from households.models import Household, Member
 from tests import factories as f
+from tests.faults import deadlock_on_first_insert
 
 pytestmark = pytest.mark.django_db
 
@@ -165,21 +166,7 @@ def test_a_write_the_database_stops_for_another_is_503_and_may_be_sent_again(api
     it is written once."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's deadlock error")
-    with connection.cursor() as cursor:  # the database's own error, on the first insert only
-        cursor.execute(
-            """
-            CREATE TEMPORARY TABLE deadlocked_once (done boolean);
-            CREATE FUNCTION pg_temp.deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NOT EXISTS (SELECT 1 FROM deadlocked_once) THEN
-                    RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected';
-                END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER deadlock_once BEFORE INSERT ON households_household
-                FOR EACH ROW EXECUTE FUNCTION pg_temp.deadlock_once();
-            """
-        )
+    stop_deadlocks = deadlock_on_first_insert("households_household")
     before = Household.objects.count()
     r = post_household(api, ward.code, [HEAD])
     p = assert_problem(r, 503, code="try_again")
@@ -188,7 +175,6 @@ def test_a_write_the_database_stops_for_another_is_503_and_may_be_sent_again(api
         Household.objects.count() == before
         and not Member.objects.filter(full_name=HEAD["full_name"]).exists()
     )
-    with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO deadlocked_once VALUES (true)")
+    stop_deadlocks()
     assert post_household(api, ward.code, [HEAD]).status_code == 201
     assert Household.objects.count() == before + 1
