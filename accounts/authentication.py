@@ -6,18 +6,24 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from core.statements import Param, Statement
+
 from . import services
 from .models import ApiToken, key_digest
 
-# Built once (a clone per request): the digest is unique, so no ordering to add.
-_TOKENS = ApiToken.objects.select_related("user__area_access").order_by()
+# Compiled once (every request runs it): the digest is unique, so no ordering to add.
+_TOKEN = Statement(
+    ApiToken.objects.select_related("user__area_access")
+    .order_by()
+    .filter(digest=Param("digest", ApiToken._meta.get_field("digest")))[:1]
+)
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
     """DRF's header parsing; the key is looked up by its SHA-256 digest (unique index)."""
 
     def authenticate_credentials(self, key: str):
-        found = _TOKENS.filter(digest=key_digest(key))[:1]
+        found = _TOKEN.run(digest=key_digest(key))
         token = found[0] if found else None
         now = timezone.now()
         if token is None:

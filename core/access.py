@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext
+
+from core.lookups import InValues
+from core.statements import Param
 
 
 class Perm(StrEnum):
@@ -73,6 +76,26 @@ class Access:
         if self.village_ids and village_path:
             q |= Q(**{f"{village_path}__in": sorted(self.village_ids)})
         return q
+
+    def area_params(
+        self, commune_path: str = "commune", village_path: str | None = "village"
+    ) -> tuple[tuple, Q, dict] | None:
+        """`area_q` for a compiled statement (`core.statements`): the filter's shape (which
+        parts of the area it tests), the filter with the area's values as `Param`s, and those
+        values, bound at each run. None when the area is empty (nothing matches)."""
+        if self.everywhere:
+            return ("everywhere",), Q(), {}
+        parts = []
+        if self.commune_codes:
+            parts.append(("communes", commune_path, sorted(self.commune_codes)))
+        if self.village_ids and village_path:
+            parts.append(("villages", village_path, sorted(self.village_ids)))
+        if not parts:
+            return None
+        q = Q()
+        for name, path, _ in parts:
+            q |= Q(InValues(F(path), Param(name)))
+        return tuple(name for name, _, _ in parts), q, {name: v for name, _, v in parts}
 
     def covers(self, commune_code: str, province_code: str, village_id=None) -> bool:
         """True when a record in this commune (and village) is inside the area."""

@@ -1,11 +1,13 @@
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, Manager, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from core.access import Access
 from core.api.fields import (
     CharField,
     DateField,
@@ -16,6 +18,7 @@ from core.api.fields import (
 from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
 from core.lookups import InValues
+from core.statements import Param, Statement
 from geo.models import Commune, EthnicGroup, Village
 from households.choices import DuplicateStatus, HouseholdStatus
 from households.identity import CITIZEN_ID, EXTERNAL_ID, PHONE, api_pattern
@@ -35,16 +38,8 @@ def mark_possible_duplicates(members: Iterable[Member]) -> None:
     pending = [m for m in members if "has_possible_duplicates" not in m.__dict__]
     if not pending:
         return
-    ids = [m.pk for m in pending]
     flagged: set = set()
-    for pair in (
-        DuplicateCandidate.objects.filter(
-            Q(InValues(F("member_a"), ids)) | Q(InValues(F("member_b"), ids)),
-            status=DuplicateStatus.OPEN,
-        )
-        .order_by()
-        .values_list("member_a_id", "member_b_id")
-    ):
+    for pair in _OPEN_PAIRS.run(members=[m.pk for m in pending]):
         flagged.update(pair)
     for member in pending:
         member.has_possible_duplicates = member.pk in flagged
@@ -64,7 +59,7 @@ def load_households(households: Iterable[Household]) -> None:
     pending = [h.pk for h in households if "nested_members" not in h.__dict__]
     if pending:
         found: dict = defaultdict(list)
-        for member in _NESTED_MEMBERS.filter(InValues(F("household"), pending)):
+        for member in _NESTED_MEMBERS_OF.run(households=pending):
             found[member.household_id].append(member)
         for household in households:
             if "nested_members" not in household.__dict__:
@@ -84,6 +79,44 @@ def load_households(households: Iterable[Household]) -> None:
 _MEMBERS = Member.objects.defer("name_folded", "registry_snapshot")
 _NESTED_MEMBERS = _MEMBERS.order_by("relationship", "date_of_birth", "id")
 _HOUSEHOLDS = Household.objects.select_related("commune").defer("search_text", "registry_snapshot")
+# Compiled once (core.statements): a page's members, and its members' open duplicate pairs.
+_NESTED_MEMBERS_OF = Statement(
+    _NESTED_MEMBERS.filter(
+        InValues(F("household"), Param("households", Member._meta.get_field("household")))
+    )
+)
+_MEMBER_IDS = Param("members", Member._meta.pk)
+_OPEN_PAIRS = Statement(
+    DuplicateCandidate.objects.filter(
+        Q(InValues(F("member_a"), _MEMBER_IDS)) | Q(InValues(F("member_b"), _MEMBER_IDS)),
+        status=DuplicateStatus.OPEN,
+    )
+    .order_by()
+    .values_list("member_a_id", "member_b_id")
+)
+
+
+# A household's detail, by the shape of the reader's area (core.access.Access.area_params).
+_IN_AREA: dict[tuple, Statement] = {}
+
+
+def household_in_area(pk: object, access: Access) -> Household | None:
+    """The household with this id, with its commune, if it lies in the area; else None (an
+    id that is not a UUID too). The same read as `household_queryset()` scoped to the area,
+    compiled once for each shape of area."""
+    area = access.area_params()
+    if area is None:
+        return None
+    shape, q, values = area
+    statement = _IN_AREA.get(shape)
+    if statement is None:
+        pk_param = Param("pk", Household._meta.pk)
+        statement = _IN_AREA.setdefault(shape, Statement(_HOUSEHOLDS.filter(q, pk=pk_param)))
+    try:
+        found = statement.run(pk=pk, **values)
+    except ValidationError:  # not a UUID: no such household, as Django's lookup would say
+        return None
+    return found[0] if found else None
 
 
 def member_queryset() -> QuerySet:

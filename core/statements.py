@@ -1,0 +1,119 @@
+"""`Statement`: a read of a fixed shape whose SQL Django compiles once, then runs again with
+new values.
+
+Building a queryset and compiling it to SQL is Python work done again on every request: for a
+household's detail, about half of each query's cost, and a fifth of the whole request (the
+token, the members and their duplicate flags; bench in issue 15). A read whose shape never
+changes, only its values, is written once as a queryset with `Param` in place of each value.
+The first run compiles it; every run sends that SQL text with the values adapted as Django
+adapts them (the model field's `get_db_prep_value`), and builds the same instances (with their
+`select_related` objects) or tuples (`values_list`) that the queryset would.
+
+    _TOKEN = Statement(ApiToken.objects.filter(digest=Param("digest", digest_field))[:1])
+    token = next(iter(_TOKEN.run(digest=...)), None)
+
+Only for plain reads: a queryset with annotations on model rows, known related objects,
+prefetches or another iterable (`values()`, `flat=True`) is refused when it is compiled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connections
+from django.db.models import Expression, Field, QuerySet
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+
+
+class _Slot:
+    """A value's place in the compiled parameters, and how to adapt the value given."""
+
+    __slots__ = ("adapt", "name")
+
+    def __init__(self, name: str, adapt: Callable[[Any, Any], Any]):
+        self.name = name
+        self.adapt = adapt
+
+
+def _field_value(field: Field) -> Callable[[Any, Any], Any]:
+    return lambda value, connection: field.get_db_prep_value(value, connection, prepared=False)
+
+
+class Param(Expression):
+    """A value given when the statement runs: `filter(code=Param("code", field))`. The field
+    adapts the value (as the lookup would on the field it compares with); without one, the
+    lookup adapts it (`core.lookups.InValues`: a list of values)."""
+
+    def __init__(self, name: str, field: Field | None = None):
+        super().__init__(output_field=field)
+        self.name = name
+        self.adapted_by = field
+
+    def slot(self, adapt: Callable[[Any, Any], Any] | None = None) -> _Slot:
+        if adapt is None and self.adapted_by is None:
+            raise TypeError(f"Param {self.name!r}: a field adapts its value, or the lookup.")
+        return _Slot(self.name, adapt or _field_value(self.adapted_by))
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self.slot()]
+
+
+class Statement:
+    """A queryset built with `Param`s, compiled at its first run on each database alias."""
+
+    def __init__(self, queryset: QuerySet):
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            raise TypeError("A statement reads model instances or values_list() tuples.")
+        if queryset._prefetch_related_lookups or queryset._known_related_objects:
+            raise TypeError("A statement reads one query: no prefetches, no related objects.")
+        self._queryset = queryset
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self, using: str) -> tuple:
+        compiler = self._queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = list(compiler.get_converters(fields).items())
+        build = None
+        if self._queryset._iterable_class is ModelIterable:
+            if compiler.annotation_col_map:
+                raise TypeError("A statement's model rows carry no annotations.")
+            info = compiler.klass_info
+            start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+            names = [column[0].target.attname for column in compiler.select[start:end]]
+            populators = get_related_populators(info, compiler.select, using)
+            model = info["model"]
+
+            def build(row: list) -> Any:
+                instance = model.from_db(using, names, row[start:end])
+                for populator in populators:
+                    populator.populate(row, instance)
+                return instance
+
+        width = compiler.col_count if compiler.has_extra_select else None
+        compiled = (sql, tuple(params), converters, build, width)
+        self._compiled[using] = compiled
+        return compiled
+
+    def run(self, using: str = "default", **values: Any) -> list:
+        """The rows for these values: model instances, or tuples for `values_list()`."""
+        sql, params, converters, build, width = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]
+        bound = [p.adapt(values[p.name], connection) if type(p) is _Slot else p for p in params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, bound)
+            rows = cursor.fetchall()
+        if width is not None:
+            rows = [row[:width] for row in rows]
+        out = []
+        for row in rows:
+            if converters:
+                row = list(row)
+                for position, (functions, expression) in converters:
+                    value = row[position]
+                    for convert in functions:
+                        value = convert(value, expression, connection)
+                    row[position] = value
+            out.append(build(row) if build else tuple(row))
+        return out
