@@ -64,17 +64,25 @@ class Access:
     def can(self, perm: Perm) -> bool:
         return perm in self.perms
 
+    def _area_parts(self, commune_path: str, village_path: str | None) -> list[tuple]:
+        """What the area's filter tests, as (name, path, values): its communes (province
+        grants were resolved to their communes: `commune_id IN (...)` lets the database use
+        the row's own commune index instead of joining to the units table), and its villages
+        where the row has a path to one. Not asked when the access is everywhere."""
+        parts = []
+        if self.commune_codes:
+            parts.append(("communes", commune_path, sorted(self.commune_codes)))
+        if self.village_ids and village_path:
+            parts.append(("villages", village_path, sorted(self.village_ids)))
+        return parts
+
     def area_q(self, commune_path: str = "commune", village_path: str | None = "village") -> Q:
         """A filter restricting rows to the area; paths lead from the row to its units."""
         if self.everywhere:
             return Q()
-        # Province grants were resolved to their communes: `commune_id IN (...)` lets the
-        # database use the row's own commune index instead of joining to the units table.
         q = Q(pk__in=[])
-        if self.commune_codes:
-            q |= Q(**{f"{commune_path}__in": sorted(self.commune_codes)})
-        if self.village_ids and village_path:
-            q |= Q(**{f"{village_path}__in": sorted(self.village_ids)})
+        for _, path, values in self._area_parts(commune_path, village_path):
+            q |= Q(**{f"{path}__in": values})
         return q
 
     def area_params(
@@ -85,11 +93,7 @@ class Access:
         values, bound at each run. None when the area is empty (nothing matches)."""
         if self.everywhere:
             return ("everywhere",), Q(), {}
-        parts = []
-        if self.commune_codes:
-            parts.append(("communes", commune_path, sorted(self.commune_codes)))
-        if self.village_ids and village_path:
-            parts.append(("villages", village_path, sorted(self.village_ids)))
+        parts = self._area_parts(commune_path, village_path)
         if not parts:
             return None
         q = Q()

@@ -1,19 +1,20 @@
 """`Statement`: a read of a fixed shape whose SQL Django compiles once, then runs again with
 new values.
 
-Building a queryset and compiling it to SQL is Python work done again on every request: for a
-household's detail, about half of each query's cost, and a fifth of the whole request (the
-token, the members and their duplicate flags; bench in issue 15). A read whose shape never
-changes, only its values, is written once as a queryset with `Param` in place of each value.
-The first run compiles it; every run sends that SQL text with the values adapted as Django
-adapts them (the model field's `get_db_prep_value`), and builds the same instances (with their
-`select_related` objects) or tuples (`values_list`) that the queryset would.
+Building a queryset and compiling it to SQL is Python work done again on every request: about
+half of each query's cost, and 42% of a household's detail (cProfile, bench in issue 15). A
+read whose shape never changes, only its values, is written once as a queryset with `Param`
+in place of each value. The first run compiles it; every run sends that SQL text with the
+values adapted as Django adapts them (the model field's `get_db_prep_value`), and builds the
+same instances (with their `select_related` objects) or tuples (`values_list`) that the
+queryset would.
 
     _TOKEN = Statement(ApiToken.objects.filter(digest=Param("digest", digest_field))[:1])
     token = next(iter(_TOKEN.run(digest=...)), None)
 
-Only for plain reads: a queryset with annotations on model rows, known related objects,
-prefetches or another iterable (`values()`, `flat=True`) is refused when it is compiled.
+Only for plain reads: a queryset with prefetches, known related objects or another iterable
+(`values()`, `flat=True`) is refused when the statement is built, one with annotations on
+model rows when it is compiled.
 """
 
 from __future__ import annotations
