@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import AuditedRecords
+from core.models import LoadsFast
 from geo.models import Commune, Province, Village
 
 from .choices import TokenPurpose
@@ -37,7 +38,7 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class ApiToken(models.Model):
+class ApiToken(LoadsFast, models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -102,7 +103,7 @@ class ApiToken(models.Model):
         return "active"
 
 
-class UserAccess(models.Model):
+class UserAccess(LoadsFast, models.Model):
     """A user's role and the area they act in (provinces, communes and/or villages)."""
 
     user = models.OneToOneField(

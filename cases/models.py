@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import AuditedRecords
 from core.ids import new_id
+from core.models import LoadsFast
 from households.models import Household
 from poverty.choices import Classification
 from poverty.models import PovertyStandard
@@ -22,7 +23,7 @@ from .choices import CaseState, FollowUpKind, GoalStatus
 from .supervision.choices import FindingRule, FindingStatus
 
 
-class Case(models.Model):
+class Case(LoadsFast, models.Model):
     # What the household commits to is what its people said (core.personal).
     PERSONAL_FIELDS = frozenset({"commitments"})
 
@@ -93,7 +94,7 @@ class Case(models.Model):
         return f"Case of {self.household.code} ({self.get_state_display()})"
 
 
-class PlanGoal(models.Model):
+class PlanGoal(LoadsFast, models.Model):
     """A goal of the escape plan, tied to one of the household's deprivations (an indicator
     code of the standard) or to its income gap (`income`)."""
 
@@ -162,7 +163,7 @@ class PlanGoal(models.Model):
         return f"{self.indicator}: {self.text}"
 
 
-class FollowUp(models.Model):
+class FollowUp(LoadsFast, models.Model):
     """A scheduled contact with the household, and once done what was found and the next
     step. Overdue: scheduled before today and not done."""
 
@@ -214,7 +215,7 @@ class FollowUp(models.Model):
         return f"{self.get_kind_display()} on {self.scheduled_on}"
 
 
-class Finding(models.Model):
+class Finding(LoadsFast, models.Model):
     """What a supervision rule found (cases.supervision): the rule, its subject (a household,
     an assignment, a disbursement, a cadre or a commune), the commune it belongs to, the
     period (year), why in Vietnamese and English with the figures, and the API paths of the

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.access import Perm, access_for
+from core.models import LoadsFast
 from core.personal import showing
 
 
@@ -80,7 +81,7 @@ def history_user(instance, request, **kwargs):
     return None
 
 
-class AuditedHistory(models.Model):
+class AuditedHistory(LoadsFast, models.Model):
     """Extra columns on every historical table."""
 
     history_channel = models.CharField(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.ids import new_id
+from core.models import LoadsFast
 
 
 class Scope(models.TextChoices):
@@ -23,7 +24,7 @@ class Scope(models.TextChoices):
     SUBSCRIBE = "registry.subscribe", _("Subscribe to changes (notify)")
 
 
-class Partner(models.Model):
+class Partner(LoadsFast, models.Model):
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
     client_id = models.CharField(_("OAuth client ID"), max_length=64, unique=True, editable=False)
@@ -82,7 +83,7 @@ class Partner(models.Model):
         return f"{self.name} ({self.client_id})"
 
 
-class PartnerToken(models.Model):
+class PartnerToken(LoadsFast, models.Model):
     """A bearer token from `/dci/oauth2/client/token` (client credentials), expiring."""
 
     partner = models.ForeignKey(
@@ -104,7 +105,7 @@ class PartnerToken(models.Model):
         return f"{self.prefix}… {self.partner.name}"
 
 
-class Transaction(models.Model):
+class Transaction(LoadsFast, models.Model):
     """One DCI call, as received and as answered: who, what, and what was returned (counts
     and record ids, never the records). Its id is the `correlation_id` of the answer."""
 
@@ -155,7 +156,7 @@ class Transaction(models.Model):
         return f"{self.partner_id} {self.action} {self.transaction_id} ({self.status})"
 
 
-class Subscription(models.Model):
+class Subscription(LoadsFast, models.Model):
     """A partner following households: those a filter names (an identifier or a predicate,
     as in a search), notified on `registry/notify` when one of them changes. Its id is the
     subscription code the partner unsubscribes with."""

@@ -5,11 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import AuditedRecords
 from core.ids import new_id
+from core.models import LoadsFast
 
 from .choices import UnitKind, VillageKind
 
 
-class Province(models.Model):
+class Province(LoadsFast, models.Model):
     code = models.CharField(_("code"), max_length=2, primary_key=True)
     name = models.CharField(_("name"), max_length=100)
     codename = models.CharField(_("codename"), max_length=100)
@@ -23,7 +24,7 @@ class Province(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Commune(models.Model):
+class Commune(LoadsFast, models.Model):
     """A commune-level unit (xã, phường, đặc khu); codes are 5 digits and never reused."""
 
     code = models.CharField(_("code"), max_length=5, primary_key=True)
@@ -57,7 +58,7 @@ class Commune(models.Model):
         return f"{self.code} {self.name}"
 
 
-class EthnicGroup(models.Model):
+class EthnicGroup(LoadsFast, models.Model):
     """The 54 ethnic groups (GSO Decision 1019/QĐ-TCTK, 2008); 01 Kinh, others minorities."""
 
     KINH = "01"
@@ -77,7 +78,7 @@ class EthnicGroup(models.Model):
         return self.code != self.KINH
 
 
-class Village(models.Model):
+class Village(LoadsFast, models.Model):
     """Village or residential group (thôn, bản, khu phố, tổ dân phố) of a commune."""
 
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core import personal
 from core.audit import AuditedRecords
 from core.ids import new_id
+from core.models import LoadsFast
 from geo.models import Commune, EthnicGroup, Village
 
 from .choices import (
@@ -36,7 +37,7 @@ def external_id_is_ascii() -> Q:
     )
 
 
-class Household(models.Model):
+class Household(LoadsFast, models.Model):
     # What a register write may set (the code, status and version are the register's own):
     # the services, the API serializers and the admin all take this list.
     EDITABLE = ("external_id", "commune", "village", "address", "phone", "latitude", "longitude")
@@ -179,7 +180,7 @@ class Household(models.Model):
         return f"{self.code} — {head}" if head and personal.shown() else self.code
 
 
-class Member(models.Model):
+class Member(LoadsFast, models.Model):
     EDITABLE = (  # what a register write may set: services, serializers and admin
         "full_name",
         "date_of_birth",
@@ -296,7 +297,7 @@ class Member(models.Model):
         return self.full_name if personal.shown() else f"member {str(self.pk)[:8]}"
 
 
-class DuplicateCandidate(models.Model):
+class DuplicateCandidate(LoadsFast, models.Model):
     """Two members that may be the same person, for an officer to review."""
 
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)

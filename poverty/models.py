@@ -10,6 +10,7 @@ from core import personal
 from core.audit import AuditedRecords
 from core.formatting import format_date
 from core.ids import new_id
+from core.models import LoadsFast
 from geo.models import Province
 from households.models import Household, Member
 
@@ -35,7 +36,7 @@ from .choices import (
 )
 
 
-class PovertyStandard(models.Model):
+class PovertyStandard(LoadsFast, models.Model):
     """A poverty standard as versioned data. Published revisions are immutable; a correction
     is a new revision of the same code."""
 
@@ -110,7 +111,7 @@ class PovertyStandard(models.Model):
         return f"{self.code} r{self.revision}"
 
 
-class Indicator(models.Model):
+class Indicator(LoadsFast, models.Model):
     standard = models.ForeignKey(
         PovertyStandard,
         on_delete=models.CASCADE,
@@ -172,7 +173,7 @@ INDICATOR_FIELDS = (
 )
 
 
-class ReviewRound(models.Model):
+class ReviewRound(LoadsFast, models.Model):
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
@@ -240,7 +241,7 @@ MEMBER_FACT_FIELDS = (  # what the rules read of each member (poverty.rules.Memb
 SURVEY_MEMBER_FIELDS = ("member", *MEMBER_FACT_FIELDS)
 
 
-class Survey(models.Model):
+class Survey(LoadsFast, models.Model):
     """A household survey, kept as submitted (`submitted`) and normalised (the columns)."""
 
     PERSONAL_FIELDS = frozenset({*INCOME_FIELDS, "annual_income", "submitted"})
@@ -324,7 +325,7 @@ class Survey(models.Model):
         return sum(getattr(self, name) for name in INCOME_FIELDS)
 
 
-class SurveyMember(models.Model):
+class SurveyMember(LoadsFast, models.Model):
     survey = models.ForeignKey(
         Survey, on_delete=models.CASCADE, related_name="members", verbose_name=_("survey")
     )
@@ -362,7 +363,7 @@ class SurveyMember(models.Model):
         return str(self.member)
 
 
-class Assessment(models.Model):
+class Assessment(LoadsFast, models.Model):
     """The classification of one survey under one standard, and its review workflow."""
 
     PERSONAL_FIELDS = frozenset({"income_per_person_month", "explanation_vi", "explanation_en"})
@@ -446,7 +447,7 @@ class Assessment(models.Model):
         return f"{self.household.code} · {self.standard.code} · {self.get_classification_display()}"
 
 
-class AssessmentStep(models.Model):
+class AssessmentStep(LoadsFast, models.Model):
     """One recorded step of the review: who, when, what, notes and attachment references."""
 
     PERSONAL_FIELDS = frozenset({"notes"})
@@ -478,7 +479,7 @@ class AssessmentStep(models.Model):
         return f"{self.action}: {self.from_state} → {self.to_state}"
 
 
-class Complaint(models.Model):
+class Complaint(LoadsFast, models.Model):
     PERSONAL_FIELDS = frozenset({"lodged_by", "text", "resolution"})
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     assessment = models.ForeignKey(
@@ -514,7 +515,7 @@ class Complaint(models.Model):
         return f"Complaint by {by} ({self.status})"
 
 
-class OfficialStatus(models.Model):
+class OfficialStatus(LoadsFast, models.Model):
     """A period of official status of a household under one standard, decided by an
     approved assessment. The current period has no end date."""
 
@@ -589,5 +590,6 @@ class OfficialStatus(models.Model):
 
 # Defined in poverty.records; imported here so Django registers them with the app's models,
 # and so they (and the upload choices) are imported from poverty.models as before.
+
 from .choices import UploadKind, UploadStatus  # noqa: E402, F401
 from .records import FieldUpload, WhatIfChange, WhatIfRun  # noqa: E402, F401

@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.formatting import format_date
 from core.ids import new_id
+from core.models import LoadsFast
 from households.models import Household
 
 from .choices import Classification, UploadKind, UploadStatus
 
 
-class WhatIfRun(models.Model):
+class WhatIfRun(LoadsFast, models.Model):
     """Re-assessment of the latest surveys under another standard, official statuses
     untouched: who would change class."""
 
@@ -70,7 +71,7 @@ class WhatIfRun(models.Model):
         return f"{self.standard} / {self.baseline} · {format_date(self.created_at)}"
 
 
-class WhatIfChange(models.Model):
+class WhatIfChange(LoadsFast, models.Model):
     run = models.ForeignKey(
         WhatIfRun, on_delete=models.CASCADE, related_name="changes", verbose_name=_("run")
     )
@@ -96,7 +97,7 @@ class WhatIfChange(models.Model):
         )
 
 
-class FieldUpload(models.Model):
+class FieldUpload(LoadsFast, models.Model):
     """One item sent by a field app, keyed by the UUID the device generated: posting it again
     returns the original result; the same UUID with another body is refused."""
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import LoadsFast
 from geo.models import Commune, Village
 
 
-class HouseholdCount(models.Model):
+class HouseholdCount(LoadsFast, models.Model):
     """Households per (commune, village, status, status date): the denominators of the
     poverty rates without a scan of the register. PostgreSQL only.
 

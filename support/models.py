@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import AuditedRecords
 from core.formatting import format_date, format_vnd
 from core.ids import new_id
+from core.models import LoadsFast
 from geo.models import Commune, Province, Village
 from households.models import Household
 
@@ -23,7 +24,7 @@ from .choices import (
 )
 
 
-class Program(models.Model):
+class Program(LoadsFast, models.Model):
     """A node of the program tree: program → component project → sub-project."""
 
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
@@ -57,7 +58,7 @@ class Program(models.Model):
         return f"{self.code} {self.name}"
 
 
-class BudgetAllocation(models.Model):
+class BudgetAllocation(LoadsFast, models.Model):
     """Money for one sub-project from one source in one year, province-wide or for a commune.
 
     `committed` and `disbursed` are running totals of the ledger, kept in the same
@@ -118,7 +119,7 @@ class BudgetAllocation(models.Model):
         return self.amount - self.committed
 
 
-class SupportPackage(models.Model):
+class SupportPackage(LoadsFast, models.Model):
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=300)
@@ -170,7 +171,7 @@ class SupportPackage(models.Model):
         return f"{self.code} {self.name}"
 
 
-class PackageEligibility(models.Model):
+class PackageEligibility(LoadsFast, models.Model):
     """Which classification under which standard (by code) a package is for."""
 
     package = models.ForeignKey(
@@ -195,7 +196,7 @@ class PackageEligibility(models.Model):
         return f"{self.package.code}: {self.classification} ({self.standard_code})"
 
 
-class PackageRate(models.Model):
+class PackageRate(LoadsFast, models.Model):
     """The central base amount of a package, valid for a period (amounts change by decision)."""
 
     package = models.ForeignKey(
@@ -225,7 +226,7 @@ class PackageRate(models.Model):
         )
 
 
-class PackageFunding(models.Model):
+class PackageFunding(LoadsFast, models.Model):
     """How a package's amount is split across capital sources (shares add up to 100%)."""
 
     package = models.ForeignKey(
@@ -249,7 +250,7 @@ class PackageFunding(models.Model):
         return f"{self.package.code} {self.source} {self.share_percent}%"
 
 
-class Assignment(models.Model):
+class Assignment(LoadsFast, models.Model):
     """Household × package × period: the case's support plan line."""
 
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
@@ -304,7 +305,7 @@ class Assignment(models.Model):
         return self.state in ACTIVE_STATES
 
 
-class AssignmentStep(models.Model):
+class AssignmentStep(LoadsFast, models.Model):
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="steps", verbose_name=_("assignment")
     )
@@ -332,7 +333,7 @@ class AssignmentStep(models.Model):
         return f"{self.action}: {self.from_state} → {self.to_state}"
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(LoadsFast, models.Model):
     """One movement of money against an allocation. Never updated or deleted."""
 
     allocation = models.ForeignKey(
@@ -368,7 +369,7 @@ class LedgerEntry(models.Model):
         return f"{self.get_kind_display()} {format_vnd(self.amount)} · {format_date(self.at)}"
 
 
-class Disbursement(models.Model):
+class Disbursement(LoadsFast, models.Model):
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     assignment = models.ForeignKey(
         Assignment,
@@ -399,7 +400,7 @@ class Disbursement(models.Model):
         return f"{household} · {format_vnd(self.amount)} · {format_date(self.date)}"
 
 
-class LivelihoodModel(models.Model):
+class LivelihoodModel(LoadsFast, models.Model):
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=200)
     type = models.CharField(_("type"), max_length=20, choices=ModelType.choices)
@@ -437,7 +438,7 @@ class LivelihoodModel(models.Model):
         return self.name
 
 
-class Participation(models.Model):
+class Participation(LoadsFast, models.Model):
     PERSONAL_FIELDS = frozenset({"income_before", "income_after"})
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     model = models.ForeignKey(
@@ -473,7 +474,7 @@ class Participation(models.Model):
         return f"{self.household.code} · {self.model.name}"
 
 
-class Target(models.Model):
+class Target(LoadsFast, models.Model):
     """A commune's (or one of its villages') target for a year, measured against official
     statuses under a standard. A household's own target is its case's plan (cases)."""
 
