@@ -18,15 +18,19 @@ class LoadsFast:
     page of 50 households and their members (issue 15). Here the loaded columns are put in
     the instance's `__dict__` directly (Django documents `field_names` as the loaded columns,
     in the order of `values`; a column not loaded stays deferred, as before). While a
-    receiver listens to `pre_init` or `post_init` for the model, Django's own `from_db` runs,
-    so that they are sent as before.
+    receiver listens to `pre_init` or `post_init` for the model, or the model has an
+    `__init__` of its own, Django's own `from_db` runs, so that they run as before.
 
     Every model of the project loads so, and every history table (core.audit.AuditedHistory);
     tests/test_loading.py checks that none is left out."""
 
     @classmethod
     def from_db(cls, db, field_names, values):
-        if pre_init.has_listeners(cls) or post_init.has_listeners(cls):
+        if (
+            cls.__init__ is not models.Model.__init__
+            or pre_init.has_listeners(cls)
+            or post_init.has_listeners(cls)
+        ):
             return super().from_db(db, field_names, values)
         new = cls.__new__(cls)
         state = new._state = ModelState()

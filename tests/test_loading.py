@@ -89,3 +89,17 @@ def test_a_receiver_of_post_init_is_still_sent_each_row(ward):
     seen.clear()
     list(Member.objects.filter(household=household))
     assert seen == []
+
+
+@pytest.mark.django_db
+def test_a_model_with_an_init_of_its_own_has_it_run(ward, monkeypatch):
+    household = f.household(ward, members=[f.member("Lò Thị Mai", sex="female")])
+    django_init = Member.__init__
+
+    def init(self, *args, **kwargs):
+        django_init(self, *args, **kwargs)
+        self.as_read = self.full_name  # what a model that tracks its changes would keep
+
+    monkeypatch.setattr(Member, "__init__", init)
+    (member,) = Member.objects.filter(household=household)
+    assert member.as_read == "Lò Thị Mai"
