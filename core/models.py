@@ -1,4 +1,5 @@
-"""Cross-cutting tables: the change feed and background jobs."""
+"""Cross-cutting tables (the change feed, background jobs, audit records), and how every
+model's rows are loaded (`LoadsFast`)."""
 
 from django.conf import settings
 from django.db import models
