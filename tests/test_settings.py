@@ -150,3 +150,39 @@ def test_the_demo_app_is_installed_only_when_asked_for():
     assert production.stdout.strip() == "False", production.stderr
     demo = run_python(code, {**env, "DEMO": "1"})
     assert demo.stdout.strip() == "True", demo.stderr
+
+
+SHOW_PARALLEL = """
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SHOW max_parallel_workers_per_gather")
+    workers = cursor.fetchone()[0]
+    cursor.execute("SHOW statement_timeout")
+    print(workers, cursor.fetchone()[0])
+"""
+SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def test_postgresql_connections_run_without_parallel_workers_unless_told():
+    env = production_env(DATABASE_URL=SERVER)
+    env.pop("PG_PARALLEL_WORKERS", None)
+    result = run_python(SHOW_PARALLEL, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "0"
+    # the URL's own options are kept beside it
+    given = run_python(
+        SHOW_PARALLEL,
+        {
+            **env,
+            "DATABASE_URL": f"{SERVER}?options=-c%20statement_timeout%3D5000",
+            "PG_PARALLEL_WORKERS": "1",
+        },
+    )
+    assert given.returncode == 0, given.stderr
+    assert given.stdout.split() == ["1", "5s"]
+    server = run_python(SHOW_PARALLEL, {**env, "PG_PARALLEL_WORKERS": ""})
+    assert server.returncode == 0 and server.stdout.split()[0] != "0", server.stderr
+    bad = run_python(SHOW_PARALLEL, {**env, "PG_PARALLEL_WORKERS": "many"})
+    assert bad.returncode != 0 and "PG_PARALLEL_WORKERS must be a whole number" in bad.stderr
