@@ -13,8 +13,8 @@ queryset would.
     token = next(iter(_TOKEN.run(digest=...)), None)
 
 Only for plain reads: a queryset with prefetches, known related objects or another iterable
-(`values()`, `flat=True`) is refused when the statement is built, one with annotations on
-model rows when it is compiled.
+(`values()`, `flat=True`) is refused when the statement is built. A model row's annotations
+are set on its instance as the queryset would set them.
 """
 
 from __future__ import annotations
@@ -78,18 +78,19 @@ class Statement:
         converters = list(compiler.get_converters(fields).items())
         build = None
         if self._queryset._iterable_class is ModelIterable:
-            if compiler.annotation_col_map:
-                raise TypeError("A statement's model rows carry no annotations.")
             info = compiler.klass_info
             start, end = info["select_fields"][0], info["select_fields"][-1] + 1
             names = [column[0].target.attname for column in compiler.select[start:end]]
             populators = get_related_populators(info, compiler.select, using)
+            annotations = list(compiler.annotation_col_map.items())
             model = info["model"]
 
             def build(row: list) -> Any:
                 instance = model.from_db(using, names, row[start:end])
                 for populator in populators:
                     populator.populate(row, instance)
+                for name, position in annotations:
+                    setattr(instance, name, row[position])
                 return instance
 
         width = compiler.col_count if compiler.has_extra_select else None

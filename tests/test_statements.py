@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from django.db import connection, connections
-from django.db.models import F
+from django.db.models import Count, F, Min
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken
@@ -145,3 +145,18 @@ def test_the_household_detail_keeps_to_every_shape_of_area(ward, rural):
     r = province.get("/api/v1/households/not-a-uuid/")
     assert r.status_code == 404
     assert province.get(f"/api/v1/households/{uuid.uuid4()}/").status_code == 404
+
+
+def test_a_model_rows_annotations_are_set_on_it(households):
+    with_count = Statement(
+        Household.objects.filter(code=_CODE).annotate(
+            people=Count("members"), first=Min("members__full_name")
+        )
+    )
+    for household in households:
+        (found,) = with_count.run(code=household.code)
+        expected = Household.objects.annotate(
+            people=Count("members"), first=Min("members__full_name")
+        ).get(pk=household.pk)
+        assert (found.people, found.first) == (expected.people, expected.first)
+        assert found.people == household.members.count()

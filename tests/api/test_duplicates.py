@@ -1,6 +1,7 @@
 """Possible duplicates: detected on write, listed, dismissed, resolved by merging."""
 
 from datetime import date
+from uuid import UUID
 
 import pytest
 
@@ -29,10 +30,66 @@ def test_same_folded_name_and_birth_date_in_commune_is_reported(api, pair):
     assert {d["member_a"]["household"], d["member_b"]["household"]} == {str(a.id), str(b.id)}
     # reported on the household and on the member too
     assert api.get(f"/api/v1/households/{a.id}/").json()["has_possible_duplicates"] is True
-    assert api.get("/api/v1/households/").status_code == 200
+    assert flags_in_list(api) == {a.id: [True, True], b.id: [True, True]}
     member = api.get("/api/v1/members/", {"household": str(b.id)}).json()["results"][0]
     assert member["has_possible_duplicates"] is True
     assert len(api.get("/api/v1/duplicates/", {"household": str(a.id)}).json()["results"]) == 1
+
+
+def flags_in_list(api) -> dict:
+    """Each household of the list page: its own flag, then its members' flags."""
+    page = api.get("/api/v1/households/").json()["results"]
+    return {
+        UUID(h["id"]): [h["has_possible_duplicates"]]
+        + [m["has_possible_duplicates"] for m in h["members"]]
+        for h in page
+    }
+
+
+def test_flags_of_both_sides_in_the_list_and_the_detail(api, ward):
+    """A member on either side of an open candidate is flagged, and so is its household; not
+    its housemates, nor other households; after a dismissal, nobody."""
+    a = f.household(
+        ward,
+        members=[
+            f.member("Hoàng Văn Đông", dob=DOB),
+            f.member("Hoàng Thị Lan", relationship="spouse", sex="female"),
+        ],
+    )
+    b = f.household(ward, members=[f.member("HOANG VAN DONG", dob=DOB, with_citizen_id=False)])
+    other = f.household(ward, members=[f.member("Lý Thị Mai", sex="female")])
+    expected = {
+        a.id: [True, True, False],  # the household, then its head and the spouse
+        b.id: [True, True],
+        other.id: [False, False],
+    }
+    candidate = DuplicateCandidate.objects.get()
+    a_head, b_head = (h.members.get(relationship="head") for h in (a, b))
+    assert {candidate.member_a_id, candidate.member_b_id} == {a_head.id, b_head.id}
+    assert flags_in_list(api) == expected
+    for household in (a, b, other):
+        body = api.get(f"/api/v1/households/{household.id}/").json()
+        assert [body["has_possible_duplicates"]] + [
+            m["has_possible_duplicates"] for m in body["members"]
+        ] == expected[household.id]
+    members = api.get("/api/v1/members/").json()["results"]
+    assert {m["full_name"]: m["has_possible_duplicates"] for m in members} == {
+        "Hoàng Văn Đông": True,
+        "HOANG VAN DONG": True,
+        "Hoàng Thị Lan": False,
+        "Lý Thị Mai": False,
+    }
+    searched = api.get("/api/v1/members/", {"q": "hoang"}).json()["results"]
+    assert {m["full_name"]: m["has_possible_duplicates"] for m in searched} == {
+        "Hoàng Văn Đông": True,
+        "HOANG VAN DONG": True,
+        "Hoàng Thị Lan": False,
+    }
+    r = api.post(f"/api/v1/duplicates/{candidate.id}/dismiss/", {"note": "Two people"})
+    assert r.status_code == 200
+    assert all(not any(flags) for flags in flags_in_list(api).values())
+    members = api.get("/api/v1/members/").json()["results"]
+    assert not any(m["has_possible_duplicates"] for m in members)
 
 
 def test_different_commune_or_birth_date_is_not_a_duplicate(api, ward, rural):

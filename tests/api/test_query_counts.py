@@ -1,5 +1,7 @@
 """List endpoints run a fixed number of queries, however many rows the page holds."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -57,3 +59,39 @@ def test_query_count_flat_as_rows_grow(ward_api, ward, url):
 def test_detail_query_count(ward_api, ward):
     h = f.household(ward, members=[f.member(), f.member("B", relationship="child")])
     assert count_queries(ward_api, f"/api/v1/households/{h.id}/") <= 10
+
+
+def statements(api, url: str) -> list[str]:
+    """The SQL statements of a GET (its token's last use already recorded), without the
+    test's own savepoints."""
+    assert api.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(url).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def main_table(sql: str) -> str:
+    """The table a statement reads (its first column's) or writes (INSERT INTO)."""
+    return re.match(r'(?:INSERT INTO|SELECT) "(\w+)"', sql).group(1)
+
+
+def test_households_and_members_are_read_with_their_duplicate_flags(ward_api, ward):
+    """After the token: the household (or the page), then its members with their duplicate
+    flags in the same query; a list page also records the personal data it showed."""
+    h = f.household(ward, members=[f.member(), f.member("B", relationship="child")])
+    add_rows(ward, 3)
+    detail = statements(ward_api, f"/api/v1/households/{h.id}/")
+    assert [main_table(sql) for sql in detail] == [
+        "accounts_apitoken",
+        "households_household",
+        "households_member",
+    ], detail
+    assert "households_duplicatecandidate" in detail[2]
+    page = statements(ward_api, "/api/v1/households/")
+    assert [main_table(sql) for sql in page] == [
+        "accounts_apitoken",
+        "households_household",
+        "households_member",
+        "core_personaldataread",  # INSERT
+    ], page
+    assert "households_duplicatecandidate" in page[2]
