@@ -98,9 +98,8 @@ def with_duplicate_flags(members: QuerySet) -> QuerySet:
 
     The flag is two scalar subqueries with LIMIT 1, one per side, run for each member
     returned: two probes of a member index apiece (0.4 ms for a page's ~175 members at
-    400,000 households), whatever the number of open candidates. PostgreSQL runs them after
-    a sort and its LIMIT, on the rows returned only. Written as EXISTS, it hashed every open
-    candidate of the register instead (see `mark_possible_duplicates`)."""
+    400,000 households), whatever the number of open candidates. Written as EXISTS, it
+    hashed every open candidate of the register instead (see `mark_possible_duplicates`)."""
     return members.annotate(
         has_possible_duplicates=Coalesce(
             _open_on("member_a"), _open_on("member_b"), Value(False), output_field=BooleanField()

@@ -36,11 +36,17 @@ def add_rows(commune, n: int) -> None:
     detect_all_duplicates()
 
 
-def count_queries(api, url: str) -> int:
-    assert api.get(url).status_code == 200  # a token's first request records its last use
+def captured(api, url: str) -> list[dict]:
+    """The queries of a GET, its token's last use already recorded (a token's first request
+    records it)."""
+    assert api.get(url).status_code == 200
     with CaptureQueriesContext(connection) as ctx:
         assert api.get(url).status_code == 200
-    return len(ctx.captured_queries)
+    return ctx.captured_queries
+
+
+def count_queries(api, url: str) -> int:
+    return len(captured(api, url))
 
 
 @pytest.mark.parametrize("url", ENDPOINTS)
@@ -62,12 +68,8 @@ def test_detail_query_count(ward_api, ward):
 
 
 def statements(api, url: str) -> list[str]:
-    """The SQL statements of a GET (its token's last use already recorded), without the
-    test's own savepoints."""
-    assert api.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as ctx:
-        assert api.get(url).status_code == 200
-    return [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    """The SQL statements of a GET, without the test's own savepoints."""
+    return [q["sql"] for q in captured(api, url) if "SAVEPOINT" not in q["sql"]]
 
 
 def main_table(sql: str) -> str:
