@@ -186,3 +186,28 @@ def test_postgresql_connections_run_without_parallel_workers_unless_told():
     assert server.returncode == 0 and server.stdout.split()[0] != "0", server.stderr
     bad = run_python(SHOW_PARALLEL, {**env, "PG_PARALLEL_WORKERS": "many"})
     assert bad.returncode != 0 and "PG_PARALLEL_WORKERS must be a whole number" in bad.stderr
+
+
+SERVER_STARTUP = """
+import gc, sys, weakref
+import config.wsgi
+print(gc.get_freeze_count(), "households.api.views" in sys.modules, gc.isenabled())
+class Node: pass
+a, b = Node(), Node()
+a.other, b.other = b, a  # a cycle made after start-up, as a request makes them
+gone = weakref.ref(a)
+del a, b
+gc.collect()
+print(gone() is None)
+"""
+
+
+def test_the_server_sets_what_lives_as_long_as_it_apart_from_the_garbage_collector():
+    """config.wsgi freezes the objects of start-up (the views included) so that full
+    collections do not walk them; what requests make later is still collected."""
+    env = {**os.environ, "SECRET_KEY": "a-real-key-for-this-test-only-0123456789"}
+    result = run_python(SERVER_STARTUP, env)
+    assert result.returncode == 0, result.stderr
+    frozen, views_loaded, enabled, collected = result.stdout.split()
+    assert int(frozen) > 50_000
+    assert (views_loaded, enabled, collected) == ("True", "True", "True")
