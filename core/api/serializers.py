@@ -31,9 +31,13 @@ class PersonalDataMixin:
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not self.context.get("show_personal", False):
+        hidden = self.__dict__.get("_hidden")
+        if hidden is None:  # asked once per serializer: a page's rows share its context
+            shown = self.context.get("show_personal", False)
             model = self.personal_model or self.Meta.model
-            for name in personal_fields(model) & data.keys():
+            hidden = self._hidden = frozenset() if shown else personal_fields(model)
+        if hidden:
+            for name in hidden & data.keys():
                 data[name] = None
         return data
 
