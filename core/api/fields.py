@@ -247,17 +247,9 @@ def _boolean(field, value, zone):
 
 
 def _datetime(field, value, zone):
-    if not isinstance(value, datetime) or timezone.is_naive(value):
+    if type(value) is not datetime or value.utcoffset() is None:  # naive or not a datetime
         return _MISSING
     text = value.astimezone(getattr(field, "timezone", zone)).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _datetime_in_zone(field, value, zone):
-    """`_datetime` for a field with no zone of its own (the response's), in fewer steps."""
-    if type(value) is not datetime or value.utcoffset() is None:
-        return _MISSING
-    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -296,7 +288,7 @@ def _reader(field, instance) -> tuple:
             convert = _date
     elif kind in (serializers.DateTimeField, DateTimeField):
         if str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601:
-            convert = _datetime if hasattr(field, "timezone") else _datetime_in_zone
+            convert = _datetime
     else:
         convert = _CONVERTERS.get(kind)
     return field.field_name, attname, convert, field

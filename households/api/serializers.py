@@ -211,7 +211,7 @@ class MemberSerializer(PersonalDataMixin, ModelSerializer):
         return obj.date_of_birth.year
 
     def to_representation(self, instance):
-        if isinstance(instance, Member) and "has_possible_duplicates" not in instance.__dict__:
+        if isinstance(instance, Member):
             mark_possible_duplicates([instance])
         return super().to_representation(instance)
 
@@ -293,7 +293,7 @@ class HouseholdSerializer(PersonalDataMixin, ModelSerializer):
         ]
 
     def to_representation(self, instance):
-        if isinstance(instance, Household) and "has_possible_duplicates" not in instance.__dict__:
+        if isinstance(instance, Household):
             load_households([instance])
         return super().to_representation(instance)
 
