@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from random import Random
@@ -141,6 +142,14 @@ def cases(rng: Random, count: int) -> list[Case]:
             lambda c: f"/api/v1/members/?commune={c}",
             lambda c: fetch(MEMBER_PAGE_SQL, [c]),
             pick_communes,
+        ),
+        # What every list request costs before its page: the token, the area, the filters
+        # and an empty page (no rows, so no members, flags or read record to write).
+        Case(
+            "floor: GET /members/?household=<none>",
+            lambda pk: f"/api/v1/members/?household={pk}",
+            lambda pk: fetch(MEMBERS_OF_SQL, [[pk]]),
+            [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(count)],
         ),
     ]
 
