@@ -269,6 +269,12 @@ DCI_MAX_PAGE_SIZE = env_int("DCI_MAX_PAGE_SIZE", 100)
 DCI_CALLBACK_TIMEOUT_SECONDS = env_int("DCI_CALLBACK_TIMEOUT_SECONDS", 10)
 DCI_CALLBACK_MAX_BYTES = env_int("DCI_CALLBACK_MAX_BYTES", 64 * 2**10)
 DCI_CALLBACK_ATTEMPTS = env_int("DCI_CALLBACK_ATTEMPTS", 5)
+# The registry's Ed25519 private key (PEM), which signs its answers, callbacks and
+# notifications (dci.signatures; `manage.py dci_signing_key --create` makes one). No file:
+# they go unsigned, and `manage.py check --deploy` warns.
+DCI_SIGNING_KEY_FILE = os.environ.get(
+    "DCI_SIGNING_KEY_FILE", str(BASE_DIR / "var" / "dci_signing_key.pem")
+)
 
 # History is read by row id (core.audit.AuditedRecords), never across rows by date.
 SIMPLE_HISTORY_DATE_INDEX = False

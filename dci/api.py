@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from .codes import VERSION, Ack, Error, Status
 from .envelope import DciError
+from .signatures import signed
 
 
 def now() -> str:
@@ -87,4 +88,4 @@ def envelope_response(header: dict[str, Any], message: dict[str, Any] | None, st
     body: dict[str, Any] = {"header": header}
     if message is not None:
         body["message"] = message
-    return _no_store(Response(body, status=status))
+    return _no_store(Response(signed(body), status=status))

@@ -33,6 +33,7 @@ from . import api, search, services, subscriptions, txn_status
 from .codes import Status
 from .envelope import DciError, Envelope
 from .models import Transaction
+from .signatures import signed
 
 log = logging.getLogger(__name__)
 JOB_KIND = "dci_callback"
@@ -71,7 +72,9 @@ def post_json(uri: str, body: dict[str, Any], token: str | None = None) -> int:
 
 
 def deliver(uri: str, body: dict[str, Any]) -> None:
-    """Try a few times in this run; NotDelivered if every try failed."""
+    """Sign the envelope (dci.signatures), then try a few times in this run; NotDelivered if
+    every try failed."""
+    body = signed(body)
     last = ""
     for pause in (0, *PAUSES):
         if pause:

@@ -60,7 +60,16 @@ def answer(action: str, message: str) -> dict[str, Any]:
         "description": f"MsgCallbackHeader (action `{action}`, `status` rcvd/pdng/succ/rjct, "
         f"`status_reason_code` from MsgHeaderStatusReasonCode) and a {message}.",
         "required": ["header"],
-        "properties": {"signature": TEXT, "header": OBJECT, "message": OBJECT},
+        "properties": {
+            "signature": {
+                "type": "string",
+                "description": "MsgSignature (Ed25519; docs/security.md) by the registry's "
+                "key, whose public half (`manage.py dci_signing_key`) the registry gives you; "
+                "absent only where the registry has no key.",
+            },
+            "header": OBJECT,
+            "message": OBJECT,
+        },
     }
 
 

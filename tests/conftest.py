@@ -34,6 +34,13 @@ def _throttling_for_tests(settings, _cache_dir):
 
 
 @pytest.fixture(autouse=True)
+def _no_dci_signing_key(settings):
+    """No test depends on a key a local `./dev serve` left in var/: the DCI tests make their
+    own (tests/dci/conftest.py)."""
+    settings.DCI_SIGNING_KEY_FILE = ""
+
+
+@pytest.fixture(autouse=True)
 def _areas_resolved_afresh():
     """Each test starts with no resolved area kept (accounts.roles keeps them between requests,
     by grant), so that its query counts do not depend on the tests before it."""

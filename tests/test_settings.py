@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dci.signatures import create_signing_key
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -46,11 +48,13 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_deploy_checks_are_clean_in_production_over_https():
+def test_deploy_checks_are_clean_in_production_over_https(tmp_path):
+    key = tmp_path / "dci_signing_key.pem"
+    create_signing_key(key)  # DCI answers signed (without a key: dci.W001)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=production_env(HTTPS="1"),
+        env=production_env(HTTPS="1", DCI_SIGNING_KEY_FILE=str(key)),
         capture_output=True,
         text=True,
         timeout=120,

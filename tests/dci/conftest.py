@@ -4,7 +4,10 @@ schemas (tests/dci/schemas, transcribed from spdci/standards) to validate answer
 from __future__ import annotations
 
 import base64
+import hashlib
+import io
 import json
+import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -13,8 +16,13 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_public_key,
+)
 from django.conf import settings
+from django.core.management import call_command
 from jsonschema import Draft202012Validator, FormatChecker
 from rest_framework.test import APIClient
 
@@ -148,6 +156,38 @@ def sign(envelope: dict[str, Any], key: Ed25519PrivateKey, sender_id: str, **tim
 
 def post(c: APIClient, path: str, body: Any):
     return c.post(f"/dci/{path}", data=json.dumps(body), content_type="application/json")
+
+
+@pytest.fixture(autouse=True)
+def registry_key(settings, tmp_path) -> str:
+    """The registry signs what it sends with a key of this test's own; the public key (PEM),
+    as `manage.py dci_signing_key` gives it to partners."""
+    settings.DCI_SIGNING_KEY_FILE = str(tmp_path / "dci_signing_key.pem")
+    out = io.StringIO()
+    call_command("dci_signing_key", "--create", stdout=out, stderr=io.StringIO())
+    return out.getvalue().split("\n", 1)[1]
+
+
+def verify_ours(body: dict[str, Any], public_pem: str) -> None:
+    """Check the registry's signature on `body` as a partner would, from the standard alone:
+    the BLAKE2b-512 digest of the canonical JSON of header and message, the three-line
+    signing string, Ed25519 with the registry's public key. Raises when it does not hold."""
+    params = dict(re.findall(r'([A-Za-z]+)="([^"]*)"', body["signature"]))
+    assert params["algorithm"] == "ed25519"
+    assert params["kidId"].startswith(f"{settings.DCI_REGISTRY_ID}|")
+    created, expires = int(params["created"]), int(params["expires"])
+    assert created <= time.time() + 5 < expires
+    canonical = json.dumps(
+        {"header": body["header"], "message": body.get("message", {})},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
+    digest = base64.b64encode(hashlib.blake2b(canonical, digest_size=64).digest()).decode()
+    text = f"(created): {created}\n(expires): {expires}\ndigest: BLAKE-512={digest}"
+    load_pem_public_key(public_pem.encode()).verify(
+        base64.b64decode(params["signature"]), text.encode()
+    )
 
 
 @pytest.fixture

@@ -19,7 +19,16 @@ from dci.models import Subscription, Transaction
 from tests import factories as f
 from tests.jobs import run_jobs
 
-from .conftest import client, header, make_partner, post, search_envelope, search_item, validate
+from .conftest import (
+    client,
+    header,
+    make_partner,
+    post,
+    search_envelope,
+    search_item,
+    validate,
+    verify_ours,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +92,9 @@ def ack(r):
     return r.json()["message"]["correlation_id"]
 
 
-def test_an_async_search_is_acknowledged_then_answered_on_the_callback(partner, ward, receiver):
+def test_an_async_search_is_acknowledged_then_answered_on_the_callback(
+    partner, ward, receiver, registry_key
+):
     p, secret = partner
     household = f.household(ward)
     body = search_envelope(
@@ -97,6 +108,7 @@ def test_an_async_search_is_acknowledged_then_answered_on_the_callback(partner, 
     [(path, answer)] = receiver.received
     assert path == "/on-search"
     validate(answer, "OnSearch")
+    verify_ours(answer, registry_key)  # the partner can tell the answer is the registry's
     assert answer["header"]["receiver_id"] == p.sender_id
     assert answer["message"]["correlation_id"] == correlation
     assert answer["message"]["transaction_id"] == body["message"]["transaction_id"]

@@ -3,11 +3,17 @@ error form), the envelope's rules (the standard's codes), signatures, and the lo
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from datetime import timedelta
 
 import pytest
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.core.management import CommandError, call_command
+from django.core.management.base import SystemCheckError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -27,6 +33,7 @@ from .conftest import (
     sign,
     token,
     validate,
+    verify_ours,
 )
 
 pytestmark = pytest.mark.django_db
@@ -287,6 +294,57 @@ def test_a_registered_key_checks_signatures_sent_even_when_not_required(ward):
     assert post(c, SEARCH, search_envelope(p, by_code("x"))).status_code == 200
     wrong = sign(search_envelope(p, by_code("x")), Ed25519PrivateKey.generate(), p.sender_id)
     _err(post(c, SEARCH, wrong), "err.signature.invalid", 401)
+
+
+def test_the_registry_signs_its_answers_with_the_key_it_gives_partners(partner, ward, registry_key):
+    p, secret = partner
+    household = f.household(ward)
+    r = post(client(p, secret), SEARCH, search_envelope(p, by_code(household.code)))
+    answer = r.json()
+    validate(answer, "OnSearch")
+    verify_ours(answer, registry_key)
+    assert answer["message"]["search_response"][0]["data"]["reg_records"]
+    # the signature covers the records: a partner sees any change made on the way
+    answer["message"]["search_response"][0]["data"]["reg_records"][0]["@id"] = "urn:uuid:x"
+    with pytest.raises(InvalidSignature):
+        verify_ours(answer, registry_key)
+    # and it is the registry's key: another one does not verify it
+    other = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    with pytest.raises(InvalidSignature):
+        verify_ours(r.json(), other.decode())
+
+
+def test_without_a_key_answers_go_unsigned_and_the_checks_say_so(partner, settings, tmp_path):
+    p, secret = partner
+    settings.DCI_SIGNING_KEY_FILE = str(tmp_path / "none.pem")
+    answer = post(client(p, secret), SEARCH, search_envelope(p, by_code("x"))).json()
+    assert "signature" not in answer and answer["header"]["action"] == "on-search"
+    with pytest.raises(SystemCheckError, match=r"dci\.W001"):
+        call_command("check", "--deploy", "--fail-level", "WARNING", stdout=io.StringIO())
+    broken = tmp_path / "broken.pem"
+    broken.write_text("not a key")
+    settings.DCI_SIGNING_KEY_FILE = str(broken)
+    with pytest.raises(SystemCheckError, match=r"dci\.E001"):
+        call_command("check", stdout=io.StringIO())  # at every start, not only --deploy
+
+
+def test_the_signing_key_command_creates_a_key_once_and_never_replaces_it(settings, tmp_path):
+    settings.DCI_SIGNING_KEY_FILE = str(tmp_path / "keys" / "dci.pem")
+    with pytest.raises(CommandError, match="--create"):
+        call_command("dci_signing_key", stdout=io.StringIO())
+    first, again = io.StringIO(), io.StringIO()
+    call_command("dci_signing_key", "--create", stdout=first, stderr=io.StringIO())
+    assert os.stat(settings.DCI_SIGNING_KEY_FILE).st_mode & 0o777 == 0o600
+    call_command("dci_signing_key", "--create", stdout=again, stderr=io.StringIO())
+    assert first.getvalue() == again.getvalue()  # the same key: not replaced
+    kid, pem = first.getvalue().split("\n", 1)
+    assert kid.startswith(f"kidId: {settings.DCI_REGISTRY_ID}|") and kid.endswith("|ed25519")
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----")
+    assert "PRIVATE" not in first.getvalue()
 
 
 # ---------------------------------------------------------------------------- the log

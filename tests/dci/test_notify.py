@@ -13,7 +13,7 @@ from households import services as households
 from tests import factories as f
 from tests.jobs import run_jobs
 
-from .conftest import client, make_partner, post, validate
+from .conftest import client, make_partner, post, validate, verify_ours
 from .test_async import Receiver, ack, subscribe_envelope
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def notify_now() -> None:
     run_jobs()
 
 
-def test_a_followed_household_that_changes_is_notified_once(ward, outside, receiver):
+def test_a_followed_household_that_changes_is_notified_once(ward, outside, receiver, registry_key):
     p, secret = make_partner(communes=[ward], callbacks=[receiver.uri("notify")])
     followed, other = f.household(ward), f.household(ward)
     far = f.household(outside)
@@ -81,6 +81,7 @@ def test_a_followed_household_that_changes_is_notified_once(ward, outside, recei
     notify_now()
     [sent] = notifications(receiver)
     validate(sent, "Notify")
+    verify_ours(sent, registry_key)
     [event] = sent["message"]["notify_event"]
     group = event["data"]["reg_records"]
     assert group["@id"] == f"urn:uuid:{followed.pk}"
