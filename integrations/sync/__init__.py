@@ -60,10 +60,13 @@ A record is rejected (field path, code, reason; the others go on) when it is mal
 an unknown commune or ethnic group, has not exactly one head, carries an invalid citizen ID or
 one inconsistent with sex and birth year, a date in the future, a citizen ID that another
 person already holds, a household or person outside the actor's area, a household we closed
-or merged, an ID repeated in the same chunk, or when applying it would leave its household with
-other than one present head (for instance next to a head we registered ourselves). A deceased
-person is never revived by a sync (reported as a conflict). A household that loses its head to
-a move the registry made is left without one (reported as a note) until its own record comes.
+or merged, an ID repeated in the same chunk, a person it would move from another household of
+ours when the actor may not move members (`registry_lifecycle`, the right the API's move
+households.services.member_move requires: field enumerators lack it), or when applying it
+would leave its household with other than one present head (for instance next to a head we
+registered ourselves). A deceased person is never revived by a sync (reported as a conflict).
+A household that loses its head to a move the registry made is left without one (reported as
+a note) until its own record comes.
 
 Writing is set-based, per chunk of CHUNK_SIZE records, each chunk one transaction: two reads
 per chunk (the chunk's households, their members; two more only for people or citizen IDs

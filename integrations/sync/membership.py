@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from core.access import Perm, refusal_message
 from households.choices import MemberStatus, Relationship
 
 from .merge import conflict_entry, last_sent, merge_value, parse_snapshot, snapshot_text
@@ -49,6 +50,24 @@ class MembershipMerge:
                     % {"external_id": m.external_id}
                 )
             else:
+                if origin != hid and not self.ctx.access.can(Perm.REGISTRY_LIFECYCLE):
+                    # Moving a person between households is the API's member move
+                    # (households.services.member_move): the same right, or the record is
+                    # refused. The origin is in the caller's area (Planner.plan_member).
+                    self.reject(
+                        record,
+                        p + "external_id",
+                        "permission_denied",
+                        gettext(
+                            "Person %(external_id)s is registered in another household: moving "
+                            "them to this one was refused. %(refusal)s"
+                        )
+                        % {
+                            "external_id": m.external_id,
+                            "refusal": refusal_message(Perm.REGISTRY_LIFECYCLE),
+                        },
+                    )
+                    return
                 row["household_id"] = hid
                 row["status"] = MemberStatus.PRESENT
                 if current["status"] != MemberStatus.PRESENT:

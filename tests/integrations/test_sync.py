@@ -527,6 +527,133 @@ def test_registry_user_of_one_commune_cannot_sync_another(ward, rural, officer):
     assert Household.objects.get(external_id="HK-R").commune_id == rural.code
 
 
+# ---------------------------------------------------------------------------- moves
+
+
+def moving_batch(ward) -> list[dict]:
+    """After HK-A, HK-B and HK-D are synced: B's child listed in A (with A's new address), B's
+    spouse heading a new household HK-E (both moves), and two records that move nobody: a new
+    household HK-C and HK-D's new address."""
+    a, b = family("HK-A", ward), family("HK-B", ward, "Lê")
+    spouse, child = b["members"][1], b["members"][2]
+    return [
+        record(
+            "HK-A",
+            ward,
+            *a["members"],
+            {**child, "relationship": "grandchild"},
+            address="Số 9, Tổ 9",
+        ),
+        family("HK-C", ward, "Vũ"),
+        family("HK-D", ward, "Phạm", address="Số 2, Tổ 2"),
+        record("HK-E", ward, {**spouse, "relationship": "head"}),
+    ]
+
+
+def test_a_field_enumerator_cannot_move_people_through_the_sync(officer, ward, media):
+    """The API's move (households.services.member_move) needs registry_lifecycle, which an
+    enumerator lacks: a record that would move someone from another household is refused,
+    nothing of it is written, and the file's other records apply."""
+    sync.sync_records(
+        [family("HK-A", ward), family("HK-B", ward, "Lê"), family("HK-D", ward, "Phạm")],
+        actor=officer,
+    )
+    household_b = Household.objects.get(external_id="HK-B")
+    people = Member.objects.filter(external_id__in=["HK-B-2", "HK-B-3"])
+    before = {m.external_id: (m.household_id, m.status, m.version) for m in people}
+    moved_history = Member.history.filter(external_id__in=["HK-B-2", "HK-B-3"]).count()
+    enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
+    client = f.client_for(enumerator)
+
+    r = client.post(
+        "/api/v1/registry-sync/", moving_batch(ward), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert r.status_code == 200, r.content
+    records = r.json()["records"]
+    assert [x["outcome"] for x in records] == ["rejected", "created", "updated", "rejected"]
+    refusal = (
+        "Your role does not allow this (registry_lifecycle). Allowed: province_officer, "
+        "commune_leader, commune_officer, registry_system."
+    )
+    assert records[0]["errors"] == [
+        {
+            "field": "members.3.external_id",
+            "code": "permission_denied",
+            "reason": "Person HK-B-3 is registered in another household: moving them to this "
+            f"one was refused. {refusal}",
+        }
+    ]
+    assert [(e["field"], e["code"]) for e in records[3]["errors"]] == [
+        ("members.0.external_id", "permission_denied")
+    ]
+    assert household_b.code not in json.dumps(records)  # where they are is not told
+    # The people stay where they were, untouched; nothing of the refused records is written.
+    people = Member.objects.filter(external_id__in=["HK-B-2", "HK-B-3"])
+    assert {m.external_id: (m.household_id, m.status, m.version) for m in people} == before
+    assert Member.history.filter(external_id__in=["HK-B-2", "HK-B-3"]).count() == moved_history
+    household_a = Household.objects.get(external_id="HK-A")
+    assert (household_a.address, household_a.version, household_a.members.count()) == (
+        "Số 1, Tổ 1",
+        1,
+        3,
+    )
+    assert not Household.objects.filter(external_id="HK-E").exists()
+    # The records that move nobody apply.
+    assert Household.objects.get(external_id="HK-C").members.count() == 3
+    assert Household.objects.get(external_id="HK-D").address == "Số 2, Tổ 2"
+
+    # The same file as a background job (a dry run, then for real) is refused the same way.
+    for dry_run in (True, False):
+        job = ndjson_job(moving_batch(ward), enumerator, dry_run=dry_run)
+        run_jobs()
+        job.refresh_from_db()
+        assert job.status == JobStatus.SUCCEEDED
+        assert job.counts == {"created": 0, "updated": 0, "unchanged": 2, "rejected": 2}
+        assert [r["index"] for r in job.report["rejected"]] == [0, 3]
+    people = Member.objects.filter(external_id__in=["HK-B-2", "HK-B-3"])
+    assert {m.external_id: (m.household_id, m.status, m.version) for m in people} == before
+
+
+@pytest.mark.parametrize(
+    ("role", "area"),
+    [
+        (Role.REGISTRY_SYSTEM, {"communes": "ward"}),
+        (Role.PROVINCE_OFFICER, {"provinces": ["22"]}),
+        (Role.COMMUNE_OFFICER, {"communes": "ward"}),
+    ],
+)
+def test_roles_that_may_move_members_still_move_them_through_the_sync(officer, ward, role, area):
+    sync.sync_records(
+        [family("HK-A", ward), family("HK-B", ward, "Lê"), family("HK-D", ward, "Phạm")],
+        actor=officer,
+    )
+    household_b = Household.objects.get(external_id="HK-B")
+    area = {k: [ward] if v == "ward" else v for k, v in area.items()}
+    user = f.user(role, **area)
+    report = sync.sync_records(moving_batch(ward), actor=user)
+    assert outcomes(report) == ["updated", "created", "updated", "created"]
+    assert not any(o.errors for o in report.outcomes)
+    household_a = Household.objects.get(external_id="HK-A")
+    household_e = Household.objects.get(external_id="HK-E")
+    child = Member.objects.get(external_id="HK-B-3")
+    spouse = Member.objects.get(external_id="HK-B-2")
+    assert (child.household_id, child.relationship, child.status) == (
+        household_a.id,
+        "grandchild",
+        MemberStatus.PRESENT,
+    )
+    assert (spouse.household_id, spouse.relationship) == (household_e.id, "head")
+    assert household_a.address == "Số 9, Tổ 9"
+    assert report.outcomes[0].notes == [
+        f"Member HK-B-3 moved here from household {household_b.code}."
+    ]
+    history = child.history.order_by("-history_id").first()
+    assert history.history_change_reason == (
+        f"Moved from household {household_b.code} by the registry"
+    )
+    assert list(household_b.members.values_list("external_id", flat=True)) == ["HK-B-1"]
+
+
 # ---------------------------------------------------------------------------- API
 
 
