@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from typing import Any
 
@@ -269,6 +270,53 @@ def upload_errors(exc: Exception) -> dict[str, Any]:
     return {"code": "validation_error", "detail": "Invalid upload.", "fields": exc.detail}
 
 
+def _unique_key(exc: IntegrityError) -> tuple[str | None, tuple[str, ...]]:
+    """The table and columns of the unique key an IntegrityError names, when it names one:
+    from PostgreSQL's diagnostics, or SQLite's message. Only used to choose the answer: the
+    error's own text (PostgreSQL's names the value held) is never passed on."""
+    diag = getattr(exc.__cause__, "diag", None)
+    if diag is not None:
+        key = re.match(r"Key \((.+?)\)=", getattr(diag, "message_detail", None) or "")
+        columns = tuple(c.strip() for c in key.group(1).split(",")) if key else ()
+        return getattr(diag, "table_name", None), columns
+    failed = re.search(r"UNIQUE constraint failed: (\S+(?:, \S+)*)", str(exc))
+    if failed is None:
+        return None, ()
+    qualified = [c.split(".", 1) for c in failed.group(1).split(", ")]
+    return qualified[0][0], tuple(c[-1] for c in qualified)
+
+
+def _integrity_refusal(exc: IntegrityError, kind: str) -> DomainError:
+    """The answer to an upload whose apply broke a unique key the services do not check
+    first (a household's registry ID), or another constraint: a conflict that says what was
+    taken, if it can tell, and nothing about the record that holds it (which may be outside
+    the uploader's area)."""
+    table, columns = _unique_key(exc)
+    if table == Household._meta.db_table and columns == ("external_id",):
+        message = gettext("This registry ID is already used.")
+        return Conflict(message, fields={"external_id": message}, code="duplicate_external_id")
+    if table == Member._meta.db_table and columns == ("citizen_id",):
+        # A member's index in a household upload cannot be told: the field is `members`.
+        return registry.citizen_id_taken(
+            "", None, "citizen_id" if kind == UploadKind.MEMBER_EDIT else "members"
+        )
+    return Conflict(
+        gettext("The change conflicts with existing data; nothing was written."),
+        code="integrity_conflict",
+    )
+
+
+def _replay(existing: FieldUpload, digest: str, user) -> tuple[FieldUpload, bool]:
+    """An item received before: the stored upload, if it is the same uploader's same body."""
+    if existing.body_hash != digest or existing.user_id != user.pk:
+        raise Conflict(
+            gettext("This client_id was already used for a different upload."),
+            fields={"client_id": gettext("Already used with another body.")},
+            code="client_id_reused",
+        )
+    return existing, False
+
+
 def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bool]:
     """Store and (when the household has not changed) apply one upload. Returns the upload
     and whether it is new. Replays (same uploader, same body) return the stored upload."""
@@ -276,13 +324,7 @@ def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bo
     digest = _hash(item)
     existing = FieldUpload.objects.filter(pk=item["client_id"]).first()
     if existing is not None:
-        if existing.body_hash != digest or existing.user_id != user.pk:
-            raise Conflict(
-                gettext("This client_id was already used for a different upload."),
-                fields={"client_id": gettext("Already used with another body.")},
-                code="client_id_reused",
-            )
-        return existing, False
+        return _replay(existing, digest, user)
     if item["kind"] == UploadKind.HOUSEHOLD_CREATE:
         _check_new_household(item["body"], access)
         household = None
@@ -311,14 +353,23 @@ def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bo
                 }
             else:
                 try:
-                    with transaction.atomic():
+                    with transaction.atomic():  # a refusal rolls back all the apply wrote
                         upload.result = field_upload_apply(upload, version=current, actor=user)
                         upload.status = UploadStatus.APPLIED
-                except (DomainError, ValidationError) as exc:
+                except (DomainError, ValidationError, IntegrityError) as exc:
+                    if isinstance(exc, IntegrityError):  # a unique key not checked first
+                        exc = _integrity_refusal(exc, item["kind"])
+                    upload.household = household  # not one the rolled-back apply created
                     upload.status, upload.result = UploadStatus.REJECTED, upload_errors(exc)
             upload.save(force_insert=True)
-    except IntegrityError:  # the same item arrived twice at the same moment
-        return field_upload_receive(item, user=user)
+    except IntegrityError:
+        # The same item arrived twice at the same moment: the other one's upload is stored
+        # now, and this one is its replay. Without it, the error was not about this upload's
+        # id: raised, never retried (a retry would meet it again).
+        existing = FieldUpload.objects.filter(pk=item["client_id"]).first()
+        if existing is None:
+            raise
+        return _replay(existing, digest, user)
     return upload, True
 
 

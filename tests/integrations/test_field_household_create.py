@@ -7,6 +7,7 @@ import pytest
 
 from accounts.roles import Role
 from core.ids import new_id
+from geo.models import Commune
 from households.models import Household, Member
 from poverty.models import FieldUpload
 from tests import factories as f
@@ -151,3 +152,24 @@ def test_ids_already_in_use_are_rejected(enumerator, ward):
     r = enumerator.post(URL, item(body), format="json")
     assert r.status_code == 400 and r.json()["result"]["code"] == "id_taken"
     assert Household.objects.count() == 1 and Member.objects.count() == 1
+
+
+def test_a_registry_id_held_elsewhere_is_rejected_and_nothing_is_created(enumerator, ward):
+    """The database's unique key refuses a registry ID held in another province: a rejection
+    kept for replay, the household and its members rolled back, nothing said of the holder."""
+    hanoi = Commune.objects.filter(province_id="01").order_by("code").first()
+    holder = f.household(hanoi, external_id="HN-0002")
+    body = registration(ward, external_id="HN-0002")
+    upload = item(body)
+    r = enumerator.post(URL, upload, format="json")
+    assert r.status_code == 400, r.json()
+    assert r.json()["status"] == "rejected" and r.json()["household"] is None
+    assert r.json()["result"] == {
+        "code": "duplicate_external_id",
+        "detail": "This registry ID is already used.",
+        "fields": {"external_id": ["This registry ID is already used."]},
+    }
+    assert "HN-0002" not in r.content.decode() and holder.code not in r.content.decode()
+    assert list(Household.objects.all()) == [holder] and Member.objects.count() == 1
+    assert enumerator.post(URL, upload, format="json").json() == r.json()  # replayed
+    assert FieldUpload.objects.count() == 1 and Household.objects.count() == 1

@@ -4,8 +4,14 @@ download with a change-feed cursor."""
 import uuid
 
 import pytest
+from django.db import IntegrityError
 
 from accounts.roles import Role
+from core.models import ChangeEvent
+from geo.models import Commune
+from households.models import Household
+from integrations.field import services as field
+from integrations.field.api import UploadSerializer
 from poverty.models import FieldUpload, Survey
 from tests import factories as f
 
@@ -176,3 +182,78 @@ def test_a_client_id_of_another_user_is_not_replayed(enumerator, family, ward):
     r = other.post("/api/v1/field/uploads/", upload)
     assert r.status_code == 409 and r.json()["code"] == "client_id_reused"
     assert "result" not in r.json()
+
+
+def test_an_edit_breaking_a_unique_key_is_rejected_and_kept(enumerator, family):
+    """A registry ID another household holds, in another province the uploader cannot see:
+    the database's unique key refuses it. The upload is rejected and kept like any other
+    rejection (not a 500, not a retry loop), nothing of it is written, the answer names
+    neither the ID nor its holder, and a retry gets the same answer."""
+    hanoi = Commune.objects.filter(province_id="01").order_by("code").first()
+    holder = f.household(hanoi, external_id="HN-0001")
+    edit = item(
+        family,
+        kind="household_edit",
+        body={"household": str(family.id), "external_id": "HN-0001", "address": "Số 5"},
+    )
+    events = ChangeEvent.objects.count()
+    r = enumerator.post("/api/v1/field/uploads/", edit)
+    assert r.status_code == 400, r.json()
+    first = r.json()
+    assert first["status"] == "rejected" and first["household"] == str(family.id)
+    assert first["result"] == {
+        "code": "duplicate_external_id",
+        "detail": "This registry ID is already used.",
+        "fields": {"external_id": ["This registry ID is already used."]},
+    }
+    assert "HN-0001" not in r.content.decode() and holder.code not in r.content.decode()
+    family.refresh_from_db()
+    assert (family.external_id, family.address, family.version) == (None, "Thôn 1", 1)
+    assert ChangeEvent.objects.count() == events
+    again = enumerator.post("/api/v1/field/uploads/", edit)  # the phone retries
+    assert again.status_code == 400 and again.json() == first
+    assert FieldUpload.objects.count() == 1 and Household.objects.count() == 2
+    assert ChangeEvent.objects.count() == events
+    family.refresh_from_db()
+    assert family.version == 1
+
+
+def test_the_same_item_arriving_twice_at_once_is_answered_as_a_replay(ward, family, monkeypatch):
+    """The other request stores the upload between this one's look-up and its insert: this
+    one's insert breaks the primary key, and it answers with the stored upload."""
+    user = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
+    edit = item(
+        family, kind="household_edit", body={"household": str(family.id), "address": "Số 8"}
+    )
+    serializer = UploadSerializer(data=edit)
+    serializer.is_valid(raise_exception=True)
+    look_up = field._household_of
+
+    def meanwhile(kind, body, access):
+        monkeypatch.setattr(field, "_household_of", look_up)
+        other, new = field.field_upload_receive(serializer.validated_data, user=user)
+        assert new and other.status == "applied"  # the other request, done first
+        return look_up(kind, body, access)
+
+    monkeypatch.setattr(field, "_household_of", meanwhile)
+    r = f.client_for(user).post("/api/v1/field/uploads/", edit)
+    assert r.status_code == 200, r.json()
+    assert r.json()["status"] == "applied" and r.json()["client_id"] == edit["client_id"]
+    assert FieldUpload.objects.count() == 1
+    family.refresh_from_db()
+    assert family.address == "Số 8" and family.version == 2
+
+
+def test_an_integrity_error_storing_the_upload_is_not_retried(enumerator, family, monkeypatch):
+    """Not a duplicate arrival (no upload under that id): a conflict, once, not a retry loop."""
+    calls = []
+
+    def broken_save(self, *args, **kwargs):
+        calls.append(self.pk)
+        raise IntegrityError("a constraint on the upload itself")
+
+    monkeypatch.setattr(FieldUpload, "save", broken_save)
+    r = enumerator.post("/api/v1/field/uploads/", item(family))
+    assert r.status_code == 409 and r.json()["code"] == "integrity_conflict"
+    assert len(calls) == 1
+    assert not FieldUpload.objects.exists() and not Survey.objects.exists()
