@@ -30,6 +30,7 @@ from . import services
 from .choices import DuplicateStatus, MemberStatus, Relationship, Source
 from .identity import citizen_id_errors
 from .models import DuplicateCandidate, Household, Member
+from .selectors import duplicates_in_area
 
 # ---------------------------------------------------------------- the household page's sections
 #
@@ -332,6 +333,9 @@ class DuplicateCandidateAdmin(RoleAdmin):
     area_paths = ("commune", None)
     view_perm = Perm.VIEW_PERSONAL  # the pair is two people's names side by side
     actions = ["dismiss"]
+
+    def get_queryset(self, request):
+        return duplicates_in_area(super().get_queryset(request), self.access(request))
 
     @admin.action(description=_("Dismiss: not the same person"))
     def dismiss(self, request, queryset):

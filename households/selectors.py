@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
+from core.access import Access
 from core.audit import HISTORY_BOOKKEEPING
 from core.feed import Area
 
-from .models import Household, Member
+from .models import DuplicateCandidate, Household, Member
 
 _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 _SKIP = HISTORY_BOOKKEEPING | {"id", "version", "updated_at", "created_at"}
@@ -19,6 +22,18 @@ def household_area(household_id) -> Area:
         pk=household_id
     )
     return Area(commune, village)
+
+
+def duplicates_in_area(queryset: QuerySet[DuplicateCandidate], access: Access) -> QuerySet:
+    """The possible duplicates `access` may see: found in its area, with both people still in
+    it. A pair shows both people's personal data side by side; once one of them has moved out
+    of the area (a member moved, a household moved, a registry sync), the pair is for those
+    whose area holds both (the API and the admin list it so; dismissing checks it too)."""
+    return queryset.filter(
+        access.area_q("commune", None),
+        access.area_q("member_a__household__commune", "member_a__household__village"),
+        access.area_q("member_b__household__commune", "member_b__household__village"),
+    )
 
 
 def _diff(old: Any, new: Any, fields: list[str]) -> list[dict[str, Any]]:

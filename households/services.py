@@ -26,7 +26,7 @@ from core.access import (
     require_area,
     require_household,
 )
-from core.errors import Conflict, InvalidInput, check_version
+from core.errors import Conflict, InvalidInput, NotAllowed, check_version
 from core.locking import lock_for_change
 from core.text import fold
 from geo.models import Commune, Village
@@ -36,6 +36,7 @@ from .identity import citizen_id_errors
 from .models import DuplicateCandidate, Household, Member
 from .search import household_queryset_search as household_queryset_search
 from .search import member_queryset_search as member_queryset_search
+from .selectors import duplicates_in_area
 from .twins import detect_all_duplicates as detect_all_duplicates
 from .twins import detect_duplicates, next_household_code, search_text
 
@@ -525,11 +526,16 @@ def member_move(
 def duplicate_dismiss(*, actor, candidate: DuplicateCandidate, note: str) -> DuplicateCandidate:
     access = require(actor, Perm.DUPLICATES_REVIEW)
     candidate = (
-        DuplicateCandidate.objects.select_for_update()
+        DuplicateCandidate.objects.select_for_update(of=("self",))
         .select_related("commune")
-        .get(pk=candidate.pk)
+        .filter(pk=candidate.pk)
     )
-    require_area(access, candidate.commune)
+    found = duplicates_in_area(candidate, access).first()
+    if found is None:  # outside the area, or one of the two has moved out of it since
+        raise NotAllowed(
+            gettext("This possible duplicate is outside your area."), code="outside_area"
+        )
+    candidate = found
     if candidate.status != DuplicateStatus.OPEN:
         raise Conflict(
             gettext("This candidate is already %(status)s.") % {"status": candidate.status},

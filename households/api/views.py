@@ -24,7 +24,7 @@ from households.filtersets import (
     MemberFilter,
 )
 from households.models import DuplicateCandidate
-from households.selectors import household_history
+from households.selectors import duplicates_in_area, household_history
 
 from . import serializers as s
 
@@ -269,6 +269,9 @@ class DuplicateViewSet(AreaScopedMixin, viewsets.ReadOnlyModelViewSet):
         return DuplicateCandidate.objects.select_related(
             "member_a__household", "member_b__household", "resolved_by"
         )
+
+    def scope(self, queryset):
+        return duplicates_in_area(queryset, self.access)
 
     @extend_schema(request=s.DuplicateDismissSerializer, responses=s.DuplicateSerializer)
     @action(detail=True, methods=["post"])

@@ -145,3 +145,39 @@ def test_merge_keeps_both_histories(api, pair):
     d = DuplicateCandidate.objects.get()
     assert d.status == "merged"
     assert Household.objects.get(pk=a.pk).members.filter(relationship="head").count() == 1
+
+
+def test_a_pair_whose_person_moved_out_of_the_area_is_not_shown_there(
+    api, ward_api, pair, rural, ward_officer, client
+):
+    """A pair shows both people's personal data: once one has moved to a commune outside the
+    ward officer's area, the ward sees no more of it (list, detail, dismiss, admin); the
+    province officer, whose area holds both, still does."""
+    _, b = pair
+    elsewhere = f.household(rural)
+    moved = b.members.get()
+    d = api.get("/api/v1/duplicates/").json()["results"][0]
+    assert ward_api.get("/api/v1/duplicates/").json()["results"] != []
+    r = api.post(
+        f"/api/v1/members/{moved.id}/move/",
+        {"household": str(elsewhere.id), "relationship": "other_relative", "version": 1},
+    )
+    assert r.status_code == 200, r.json()
+    assert ward_api.get("/api/v1/duplicates/").json()["results"] == []
+    assert ward_api.get(f"/api/v1/duplicates/{d['id']}/").status_code == 404
+    dismiss = ward_api.post(f"/api/v1/duplicates/{d['id']}/dismiss/", {"note": "x"})
+    assert dismiss.status_code == 404
+    ward_officer.is_staff = True
+    ward_officer.save()
+    client.force_login(ward_officer)
+    page = client.get("/admin/households/duplicatecandidate/")
+    assert page.status_code == 200 and moved.full_name not in page.content.decode()
+    assert client.get(f"/admin/households/duplicatecandidate/{d['id']}/change/").status_code in (
+        302,
+        404,
+    )
+    # the province officer's area holds both: the pair is theirs to weigh
+    [still] = api.get("/api/v1/duplicates/").json()["results"]
+    assert still["id"] == d["id"]
+    assert moved.full_name in {still["member_a"]["full_name"], still["member_b"]["full_name"]}
+    assert DuplicateCandidate.objects.get(pk=d["id"]).status == "open"
