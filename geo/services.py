@@ -36,12 +36,15 @@ def village_save(*, actor, village: Village | None, values: dict[str, Any]) -> V
     """Create (`village` None) or change a village; its commune (old and new) must be in the
     actor's area. Names are unique within a commune."""
     access = require(actor, Perm.VILLAGES_MANAGE)
+    moved = False
     if village is None:
         village = Village()
     else:
         village = Village.objects.select_for_update().select_related("commune").get(pk=village.pk)
         require_area(access, village.commune, village)
         moved = "commune" in values and values["commune"].code != village.commune_id
+        if moved:  # a change of communes: both must be the actor's, the village alone is not
+            require_area(access, village.commune, None)
         if moved and village.households.exists():
             raise Conflict(
                 gettext("A village with households cannot move to another commune."),
@@ -51,7 +54,7 @@ def village_save(*, actor, village: Village | None, values: dict[str, Any]) -> V
     for name in VILLAGE_FIELDS:
         if name in values:
             setattr(village, name, values[name])
-    require_area(access, village.commune, None if village._state.adding else village)
+    require_area(access, village.commune, None if village._state.adding or moved else village)
     try:
         with transaction.atomic():
             village.save()

@@ -39,7 +39,11 @@ class HouseholdFilter(SearchFilterSet):
         method="filter_ethnicity", help_text="Households with a present member of this group."
     )
     status = filters.MultipleChoiceFilter(choices=HouseholdStatus.choices)
-    external_id = filters.CharFilter()
+    external_id = filters.CharFilter(
+        method="filter_external_id",
+        help_text="The Home Affairs registry's household ID, whole. Personal data: without "
+        "personal-data rights no household matches.",
+    )
     updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     q = filters.CharFilter(
         method="filter_q",
@@ -79,6 +83,13 @@ class HouseholdFilter(SearchFilterSet):
                 )
             )
         )
+
+    def filter_external_id(self, queryset, name, value):
+        # A registry ID is personal (Household.PERSONAL_FIELDS): finding a household by it
+        # tells who holds it, so only to those who may read it.
+        if not _may_search_personal(self.request):
+            return queryset.none()
+        return queryset.filter(external_id=value)
 
     def filter_q(self, queryset, name, value):
         if not _may_search_personal(self.request):

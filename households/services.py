@@ -67,13 +67,10 @@ class HouseholdInput:
 
 def _validate_village(commune: Commune, village: Village | None) -> None:
     if village is not None and village.commune_id != commune.code:
-        raise InvalidInput(
-            gettext("Village %(name)s belongs to commune %(commune_id)s, not %(code)s.")
-            % {"name": village.name, "commune_id": village.commune_id, "code": commune.code},
-            fields={
-                "village": gettext("Village is not in commune %(code)s.") % {"code": commune.code}
-            },
-        )
+        # Nothing of the village itself (it may be outside the caller's area): only that it
+        # is not in the commune the caller named.
+        message = gettext("Village is not in commune %(code)s.") % {"code": commune.code}
+        raise InvalidInput(message, fields={"village": message})
 
 
 def _validate_member(values: dict[str, Any], prefix: str, access: Access, exclude_id=None) -> None:
@@ -294,6 +291,8 @@ def household_update(
     if "village" in values or "commune" in values:
         _validate_village(commune, village)
         require_area(access, commune, village)
+    if commune.code != household.commune_id and "village" not in values:
+        values["village"] = None  # the old village is in the old commune
     for name, value in values.items():
         setattr(household, name, value)
     household.version += 1

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from accounts.roles import Role
 from geo.models import Village
 from households.models import Household, Member
 from tests import factories as f
@@ -285,3 +286,44 @@ def test_history_records_who_when_channel_and_changes(api, province_officer, war
     assert {"field": "address", "old": "Số 5, tổ 3", "new": "Số 7"} in latest["changes"]
     created = [e for e in history if e["change"] == "created"]
     assert {e["object_type"] for e in created} == {"household", "member"}
+
+
+def test_a_household_moved_to_another_commune_leaves_its_village_behind(api, ward, rural):
+    """A village belongs to one commune: a household that moves commune without naming a new
+    village has none, and whoever was granted the old village no longer sees it."""
+    village = Village.objects.create(commune=ward, name="Tổ 9")
+    household = f.household(ward, village=village)
+    village_head = f.client_for(f.user(Role.COMMUNE_OFFICER, villages=[village]))
+    assert village_head.get(f"/api/v1/households/{household.id}/").status_code == 200
+    r = api.patch(f"/api/v1/households/{household.id}/", {"commune": rural.code, "version": 1})
+    assert r.status_code == 200, r.json()
+    assert r.json()["commune"] == rural.code and r.json()["village"] is None
+    assert village_head.get(f"/api/v1/households/{household.id}/").status_code == 404
+    # naming the commune it is already in keeps its village
+    r = api.patch(f"/api/v1/households/{household.id}/", {"address": "Số 2", "version": 2})
+    household.refresh_from_db()
+    assert household.village_id is None and household.commune_id == rural.code
+    kept = f.household(ward, village=village)
+    r = api.patch(f"/api/v1/households/{kept.id}/", {"commune": ward.code, "version": 1})
+    assert r.status_code == 200 and r.json()["village"] == str(village.id)
+
+
+def test_a_village_of_another_commune_is_refused_without_naming_it(api, ward, rural):
+    elsewhere = Village.objects.create(commune=rural, name="Bản Riêng")
+    household = f.household(ward)
+    r = api.patch(
+        f"/api/v1/households/{household.id}/", {"village": str(elsewhere.id), "version": 1}
+    )
+    assert r.status_code == 400
+    assert "Bản Riêng" not in r.content.decode() and rural.code not in r.content.decode()
+
+
+def test_finding_a_household_by_its_registry_id_needs_personal_data_rights(api, ward):
+    """The registry ID is personal: an analyst cannot learn which household holds one."""
+    household = f.household(ward)
+    Household.objects.filter(pk=household.pk).update(external_id="HK-REG-1")
+    analyst = f.client_for(f.user(Role.ANALYST, communes=[ward]))
+    found = analyst.get("/api/v1/households/", {"external_id": "HK-REG-1"})
+    assert found.status_code == 200 and found.json()["results"] == []
+    officer = api.get("/api/v1/households/", {"external_id": "HK-REG-1"}).json()["results"]
+    assert [h["code"] for h in officer] == [household.code]
