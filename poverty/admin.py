@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -143,8 +145,51 @@ class ReviewRoundAdmin(RoleAdmin):
         )
 
 
+class InAreaRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id widget, labelling only a row of `queryset` (the user's area): an id outside
+    it is shown as an unknown one, with no label (Django's reads the whole table)."""
+
+    def __init__(self, rel, admin_site, queryset, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value):
+        try:
+            inside = self.queryset.filter(**{self.rel.get_related_field().name: value}).exists()
+        except (ValueError, ValidationError):
+            inside = False
+        return super().label_and_url_for_value(value) if inside else ("", "")
+
+
+class InAreaRelations:
+    """Mix into a RoleAdmin or RoleInline: the foreign keys named in `area_relations` (name →
+    the paths from the related row to its commune and village, as `area_paths`) offer, accept
+    and label only rows in the user's area; an id outside it is refused as an unknown one
+    (Django's admin takes the related model's whole table)."""
+
+    area_relations: dict[str, tuple[str, str | None]] = {}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        paths = self.area_relations.get(db_field.name)
+        if paths is not None:
+            model = db_field.remote_field.model
+            queryset = model._default_manager.using(kwargs.get("using")).filter(
+                self.access(request).area_q(*paths)
+            )
+            kwargs["queryset"] = queryset
+            if db_field.name in self.raw_id_fields and "widget" not in kwargs:
+                kwargs["widget"] = InAreaRawIdWidget(
+                    db_field.remote_field, self.admin_site, queryset, using=kwargs.get("using")
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class SurveyMemberFormSet(forms.BaseInlineFormSet):
-    """Early errors for the member rows (the service checks them again on save)."""
+    """Early errors for the member rows (the service checks them again on save), checked as
+    the user who posts the form (`actor`, set by SurveyMemberInline.get_formset): role and
+    area first."""
+
+    actor = None
 
     def clean(self):
         super().clean()
@@ -153,6 +198,7 @@ class SurveyMemberFormSet(forms.BaseInlineFormSet):
             return
         try:
             services.survey_check(
+                actor=self.actor,
                 household=survey.household,
                 values={name: getattr(survey, name) for name in SURVEY_FIELDS},
                 members=_rows([self], SURVEY_MEMBER_FIELDS),
@@ -161,17 +207,23 @@ class SurveyMemberFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(exc.detail) from exc
 
 
-class SurveyMemberInline(RoleInline, admin.TabularInline):
+class SurveyMemberInline(InAreaRelations, RoleInline, admin.TabularInline):
     model = SurveyMember
     formset = SurveyMemberFormSet
     fields = list(SURVEY_MEMBER_FIELDS)
     extra = 0
     raw_id_fields = ["member"]
+    area_relations = {"member": ("household__commune", "household__village")}
     add_perm = Perm.SURVEY_SUBMIT
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a new class for each request
+        formset.actor = request.user
+        return formset
 
 
 @admin.register(Survey)
-class SurveyAdmin(RoleAdmin):
+class SurveyAdmin(InAreaRelations, RoleAdmin):
     """Surveys are entered here by household and assessed as the API does; a survey is kept
     as submitted (never edited)."""
 
@@ -179,6 +231,7 @@ class SurveyAdmin(RoleAdmin):
     list_filter = ["form", "is_latest", *unit_filters("household__commune", "household__village")]
     list_select_related = ["household"]
     autocomplete_fields = ["household"]
+    area_relations = {"household": ("commune", "village")}
     readonly_fields = ["enumerator", "is_latest", "device_table", "captured_at"]
     exclude = ["submitted"]  # the body as submitted: the API's; its facts are the fields here
     inlines = [SurveyMemberInline]

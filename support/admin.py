@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -13,6 +14,7 @@ from core.admin import (
     table,
     unit_filters,
 )
+from core.errors import DomainError
 from core.formatting import format_date, format_vnd
 from households.admin import household_section, link
 
@@ -34,6 +36,7 @@ from .models import (
     Target,
 )
 from .selectors import allocations_in_area
+from .services.plans import program_tree_check
 
 
 def _rows(formset) -> list[dict]:
@@ -44,8 +47,31 @@ def _rows(formset) -> list[dict]:
     ]
 
 
+class ProgramForm(forms.ModelForm):
+    """The program tree's rule (the service's, program_save checks it again on save) shown
+    on the form's fields, with what was typed kept."""
+
+    class Meta:
+        model = Program
+        fields = editable_fields(Program)
+
+    def clean(self):
+        data = super().clean()
+        if "level" not in data or self.has_error("parent"):
+            return data
+        try:
+            program_tree_check(
+                program=self.instance, level=data["level"], parent=data.get("parent")
+            )
+        except DomainError as exc:
+            for name, reasons in exc.fields.items():
+                self.add_error(name if name in self.fields else None, reasons)
+        return data
+
+
 @admin.register(Program)
 class ProgramAdmin(RoleAdmin):
+    form = ProgramForm
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]

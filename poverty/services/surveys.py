@@ -286,12 +286,29 @@ def survey_submit(
 
 
 def survey_check(
-    *, household: Household, values: Mapping[str, Any], members: Sequence[Mapping[str, Any]]
+    *,
+    actor,
+    household: Household,
+    values: Mapping[str, Any],
+    members: Sequence[Mapping[str, Any]],
 ) -> None:
     """The survey's validation on its own (the admin's form shows its errors early; the save
-    goes through survey_submit, which checks again)."""
-    household = Household.objects.select_related("commune").get(pk=household.pk)
-    _validate_survey(household, values, members, _standards_on(household, values["survey_date"]))
+    goes through survey_submit, which checks again). The actor's role and area come first: a
+    household outside the area is answered as one that does not exist (docs/security.md §2),
+    before any check that would tell something about it or its members."""
+    access = require(actor, Perm.SURVEY_SUBMIT)
+    found = (
+        Household.objects.select_related("commune")
+        .filter(access.area_q("commune", "village"), pk=household.pk)
+        .first()
+    )
+    if found is None:
+        # DRF's words for an unknown id (translated in core/locale), as the API answers
+        unknown = gettext('Invalid pk "{pk_value}" - object does not exist.').format(
+            pk_value=household.pk
+        )
+        raise InvalidInput(unknown, fields={"household": unknown})
+    _validate_survey(found, values, members, _standards_on(found, values["survey_date"]))
 
 
 def _assess_new_survey(

@@ -1,4 +1,3 @@
-from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
@@ -12,9 +11,9 @@ from core.api.fields import (
 )
 from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
+from core.errors import InvalidInput
 from geo.models import Commune, Province, Village
 from households.models import Household
-from support.choices import PARENT_LEVEL
 from support.models import (
     Assignment,
     AssignmentStep,
@@ -30,6 +29,7 @@ from support.models import (
     Target,
 )
 from support.reports import GROUP_BY
+from support.services.plans import program_tree_check
 
 
 def period_field(**kwargs) -> IntegerField:
@@ -44,18 +44,16 @@ class ProgramSerializer(ModelSerializer):
         read_only_fields = ["id"]
 
     def validate(self, attrs):
-        level = attrs.get("level", getattr(self.instance, "level", None))
-        parent = attrs.get("parent", getattr(self.instance, "parent", None))
-        wanted = PARENT_LEVEL[level]
-        if (parent.level if parent else None) != wanted:
-            raise serializers.ValidationError(
-                {
-                    "parent": gettext("A %(level)s sits under a %(wanted)s.")
-                    % {"level": level, "wanted": wanted}
-                    if wanted
-                    else gettext("A program has no parent.")
-                }
+        # The tree's rule is the service's (program_save checks it again on save); asked here
+        # so that a refusal is answered as the field's validation error, as before.
+        try:
+            program_tree_check(
+                program=self.instance,
+                level=attrs.get("level", getattr(self.instance, "level", None)),
+                parent=attrs.get("parent", getattr(self.instance, "parent", None)),
             )
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.fields) from exc
         return attrs
 
 

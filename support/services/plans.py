@@ -10,21 +10,45 @@ from django.utils.translation import gettext
 from core.access import Perm, require, require_area, require_province
 from core.errors import Conflict, InvalidInput
 
-from ..choices import ProgramLevel
+from ..choices import PARENT_LEVEL
 from ..models import BudgetAllocation, Program, Target
 from ._records import assign, changed, save_unique
+
+
+def program_tree_check(*, program: Program | None, level: str, parent: Program | None) -> None:
+    """The program tree's rule, on every path (API, admin, commands): a program is a root, a
+    component project sits under a program and a sub-project under a component project; a
+    node whose level changes keeps children that still fit under it. The reports read a
+    sub-project's program as its parent's parent (support.reports)."""
+    wanted = PARENT_LEVEL.get(level)
+    if (parent.level if parent is not None else None) != wanted:
+        reason = (
+            gettext("A %(level)s sits under a %(wanted)s.") % {"level": level, "wanted": wanted}
+            if wanted
+            else gettext("A program has no parent.")
+        )
+        raise InvalidInput(reason, fields={"parent": reason})
+    if program is None or program._state.adding:
+        return
+    under = next((child for child, above in PARENT_LEVEL.items() if above == level), None)
+    if program.children.exclude(level=under).exists():
+        reason = gettext("It has children that cannot sit under a %(level)s.") % {"level": level}
+        raise InvalidInput(reason, fields={"level": reason})
 
 
 @transaction.atomic
 def program_save(*, actor, program: Program | None, values: dict[str, Any]) -> Program:
     """Create or change a node of the program tree (program → component → sub-project)."""
     require(actor, Perm.SUPPORT_MANAGE)
+    if program is not None and not program._state.adding:
+        # A node and the node it goes under are locked: a level change and a child added
+        # under it at the same time are checked one after the other.
+        list(Program.objects.select_for_update().filter(pk=program.pk).values_list("pk"))
     program = assign(program or Program(), values)
-    if (program.level == ProgramLevel.PROGRAM) != (program.parent_id is None):
-        raise InvalidInput(
-            gettext("A program has no parent; a component project or sub-project has one."),
-            fields={"parent": gettext("Required below the program level, empty at it.")},
-        )
+    parent = None
+    if program.parent_id is not None:
+        parent = Program.objects.select_for_update().get(pk=program.parent_id)
+    program_tree_check(program=program, level=program.level, parent=parent)
     return save_unique(
         program,
         Conflict(
