@@ -90,6 +90,16 @@ def user(
     return u
 
 
+def staff_login(client, role: str | None, **area):
+    """Django's test `client`, logged in to the admin as a new staff user of `role` in the
+    area (`communes=`, `provinces=`, `villages=`)."""
+    u = user(role, **area)
+    u.is_staff = True
+    u.save()
+    client.force_login(u)
+    return client
+
+
 def auth_header(u, **token_fields) -> str:
     """`Token <key>` for a newly issued token of the user (one per call)."""
     fields = {"name": f"test client {next(_seq)}", "purpose": TokenPurpose.OTHER, **token_fields}

@@ -29,14 +29,6 @@ from tests.support.conftest import (  # noqa: F401 (fixtures)
 pytestmark = pytest.mark.django_db
 
 
-def staff(client, role, **area):
-    user = f.user(role, **area)
-    user.is_staff = True
-    user.save()
-    client.force_login(user)
-    return client
-
-
 def body(response) -> str:
     return response.content.decode()
 
@@ -113,7 +105,7 @@ def test_dates_read_dd_mm_yyyy():
 def test_the_household_list_filters_by_units_of_the_area_with_autocomplete(client, ward, rural):
     mine = f.household(ward, members=[f.member("Hoàng Văn Chủ")])
     f.household(rural, members=[f.member("Hoàng Văn Khác")])
-    officer = staff(client, Role.COMMUNE_OFFICER, communes=[ward])
+    officer = f.staff_login(client, Role.COMMUNE_OFFICER, communes=[ward])
     r = officer.get("/admin/households/household/")
     page = body(r)
     assert r.status_code == 200
@@ -132,7 +124,7 @@ def test_the_household_list_filters_by_units_of_the_area_with_autocomplete(clien
 def test_autocompletes_of_a_province_officer_stay_in_the_province(client, ward, rural):
     mine = Village.objects.create(commune=ward, name="Khu 1")
     theirs = Village.objects.create(commune=Commune.objects.get(pk="00004"), name="Khu 1")
-    officer = staff(client, Role.PROVINCE_OFFICER, provinces=["22"])
+    officer = f.staff_login(client, Role.PROVINCE_OFFICER, provinces=["22"])
     communes = autocomplete(officer, "household", "commune")
     assert len(communes) == 54 and set(communes) == set(
         Commune.objects.filter(province_id="22").values_list("pk", flat=True)
@@ -141,7 +133,7 @@ def test_autocompletes_of_a_province_officer_stay_in_the_province(client, ward, 
     # the same endpoint behind other pages' commune fields (targets, livelihood models)
     assert len(autocomplete(officer, "target", "commune", app_label="support")) == 54
     # a commune officer of another commune sees neither
-    other = staff(client, Role.COMMUNE_OFFICER, communes=[rural])
+    other = f.staff_login(client, Role.COMMUNE_OFFICER, communes=[rural])
     assert autocomplete(other, "household", "village", "khu") == []
     assert str(theirs.pk) not in autocomplete(other, "household", "village")
 
@@ -149,13 +141,13 @@ def test_autocompletes_of_a_province_officer_stay_in_the_province(client, ward, 
 def test_household_autocomplete_shows_names_only_with_the_right(client, ward, rural):
     h = f.household(ward, members=[f.member("Phạm Thị Tên", sex="female")])
     f.household(rural)
-    officer = staff(client, Role.COMMUNE_OFFICER, communes=[ward])
+    officer = f.staff_login(client, Role.COMMUNE_OFFICER, communes=[ward])
     r = officer.get(
         "/admin/autocomplete/",
         {"app_label": "poverty", "model_name": "survey", "field_name": "household"},
     )
     assert [row["text"] for row in r.json()["results"]] == [f"{h.code} — Phạm Thị Tên"]
-    analyst = staff(client, Role.ANALYST, provinces=["22"])
+    analyst = f.staff_login(client, Role.ANALYST, provinces=["22"])
     r = analyst.get(
         "/admin/autocomplete/",
         {"app_label": "poverty", "model_name": "survey", "field_name": "household"},
@@ -169,12 +161,12 @@ def test_household_autocomplete_shows_names_only_with_the_right(client, ward, ru
 
 def test_household_titles_and_head_column(client, ward):
     h = f.household(ward, members=[f.member("Đặng Thị Hoà", sex="female")], address="Số 1")
-    officer = staff(client, Role.COMMUNE_OFFICER, communes=[ward])
+    officer = f.staff_login(client, Role.COMMUNE_OFFICER, communes=[ward])
     page = body(officer.get("/admin/households/household/"))
     assert "head of household" in page.lower() and "Đặng Thị Hoà" in page
     page = body(officer.get(f"/admin/households/household/{h.pk}/change/"))
     assert f"{h.code} — Đặng Thị Hoà" in page
-    analyst = staff(client, Role.ANALYST, provinces=["22"])
+    analyst = f.staff_login(client, Role.ANALYST, provinces=["22"])
     for url in ("/admin/households/household/", f"/admin/households/household/{h.pk}/change/"):
         page = body(analyst.get(url))
         assert h.code in page and "Đặng Thị Hoà" not in page and "head of household" not in page
@@ -184,7 +176,7 @@ def test_survey_and_assessment_titles_are_codes_and_dates(client, family, leader
     decide(family, leader, day="2026-10-01", decision="2026-10-10", **POOR)
     survey = Survey.objects.get(household=family)
     a = Assessment.objects.get(household=family, standard__code="VN-ND07-2021")
-    officer = staff(client, Role.COMMUNE_OFFICER, communes=[family.commune])
+    officer = f.staff_login(client, Role.COMMUNE_OFFICER, communes=[family.commune])
     page = body(officer.get("/admin/poverty/survey/"))
     assert f"{family.code} · 01/10/2026" in page
     assert f"of {family.pk}" not in page
@@ -201,7 +193,7 @@ def test_survey_and_assessment_titles_are_codes_and_dates(client, family, leader
     page = body(officer.get(f"/admin/poverty/survey/{later.pk}/change/"))
     assert "officers-table" in page and "Television" in page and "Smartphone" in page
     assert "&quot;tv&quot;" not in page and '["tv"' not in page
-    analyst = staff(client, Role.ANALYST, provinces=["22"])
+    analyst = f.staff_login(client, Role.ANALYST, provinces=["22"])
     page = body(analyst.get(f"/admin/poverty/survey/{later.pk}/change/"))
     assert "Television" in page and "60.000.000 ₫" not in page  # incomes are personal
     # an assessment's indicators: names, deprived yes / no / unknown, reasons
@@ -216,7 +208,7 @@ def test_survey_and_assessment_titles_are_codes_and_dates(client, family, leader
 
 
 def test_support_pages_show_vnd_and_the_funding_split(client, supported, ward):
-    officer = staff(client, Role.COMMUNE_OFFICER, communes=[ward])
+    officer = f.staff_login(client, Role.COMMUNE_OFFICER, communes=[ward])
     page = body(officer.get("/admin/support/assignment/"))
     assert "60.000.000 ₫" in page and "20.000.000 ₫" in page
     a = supported.assignments.get()
@@ -224,7 +216,7 @@ def test_support_pages_show_vnd_and_the_funding_split(client, supported, ward):
     assert "42.000.000 ₫" in page and "18.000.000 ₫" in page and "Central budget" in page
     assert "&quot;source&quot;" not in page and '"source":' not in page
     assert "01/11/2026" in page  # the disbursement's date
-    province = staff(client, Role.PROVINCE_OFFICER, provinces=["22"])
+    province = f.staff_login(client, Role.PROVINCE_OFFICER, provinces=["22"])
     page = body(province.get("/admin/support/budgetallocation/"))
     assert "100.000.000 ₫" in page and "58.000.000 ₫" in page
     page = body(province.get("/admin/support/ledgerentry/"))
@@ -237,7 +229,7 @@ def test_support_pages_show_vnd_and_the_funding_split(client, supported, ward):
 def test_the_household_page_shows_status_surveys_assessments_support_and_case(
     client, supported, ward, rural
 ):
-    officer = staff(client, Role.COMMUNE_OFFICER, communes=[ward])
+    officer = f.staff_login(client, Role.COMMUNE_OFFICER, communes=[ward])
     page = body(officer.get(f"/admin/households/household/{supported.pk}/change/"))
     for title in (
         "Poverty status timeline",
@@ -255,11 +247,11 @@ def test_the_household_page_shows_status_surveys_assessments_support_and_case(
     assert "PC-001" in sections and "01/11/2026" in sections
     assert "42.000.000 ₫" in sections  # the split inside the assignment's row
     # an officer of another commune reaches neither the page nor its sections
-    other = staff(client, Role.COMMUNE_OFFICER, communes=[rural])
+    other = f.staff_login(client, Role.COMMUNE_OFFICER, communes=[rural])
     r = other.get(f"/admin/households/household/{supported.pk}/change/")
     assert r.status_code == 302 and "PC-001" not in body(r) and supported.code not in body(r)
     # an analyst sees the sections, without personal data
-    analyst = staff(client, Role.ANALYST, provinces=["22"])
+    analyst = f.staff_login(client, Role.ANALYST, provinces=["22"])
     page = body(analyst.get(f"/admin/households/household/{supported.pk}/change/"))
     assert "Support assignments" in page and "60.000.000 ₫" in page
     assert "Sầm Văn Nghèo" not in page
@@ -288,7 +280,7 @@ LISTS = [
 
 def test_list_pages_query_counts_stay_flat(client, ward, leader, housing_package, tree):  # noqa: F811
     allocate(tree, ward, central=1_000_000_000, local=1_000_000_000)
-    officer = staff(client, Role.PROVINCE_OFFICER, provinces=["22"])
+    officer = f.staff_login(client, Role.PROVINCE_OFFICER, provinces=["22"])
 
     def add_poor_household(name):
         h = f.household(ward, members=[f.member(name)])
@@ -310,7 +302,7 @@ def test_list_pages_query_counts_stay_flat(client, ward, leader, housing_package
 
 
 def test_the_household_page_query_count_stays_flat(client, supported, ward):
-    officer = staff(client, Role.COMMUNE_OFFICER, communes=[ward])
+    officer = f.staff_login(client, Role.COMMUNE_OFFICER, communes=[ward])
     url = f"/admin/households/household/{supported.pk}/change/"
     officer.get(url)  # the first request of a session fills caches
     before = _queries(officer, url)

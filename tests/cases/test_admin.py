@@ -15,14 +15,6 @@ pytestmark = pytest.mark.django_db
 POOR = {"income": 10_000_000, "poor_housing": True}
 
 
-def staff(client, role, **area):
-    user = f.user(role, **area)
-    user.is_staff = True
-    user.save()
-    client.force_login(user)
-    return client
-
-
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.wsgi_request._messages]
 
@@ -34,7 +26,7 @@ def case(family, leader):
 
 
 def test_an_officer_changes_cadre_and_plan_through_the_services(client, ward, case):
-    officer = staff(client, Role.COMMUNE_OFFICER, communes=[ward])
+    officer = f.staff_login(client, Role.COMMUNE_OFFICER, communes=[ward])
     url = f"/admin/cases/case/{case.pk}/change/"
     page = officer.get(url)
     assert page.status_code == 200 and "income" in page.content.decode()  # goals inline
@@ -73,7 +65,7 @@ def test_an_officer_changes_cadre_and_plan_through_the_services(client, ward, ca
 
 
 def test_roles_without_cases_manage_only_read(client, ward, case):
-    analyst = staff(client, Role.ANALYST, communes=[ward])
+    analyst = f.staff_login(client, Role.ANALYST, communes=[ward])
     assert analyst.get("/admin/cases/case/").status_code == 200
     url = f"/admin/cases/case/{case.pk}/change/"
     assert analyst.get(url).status_code == 200

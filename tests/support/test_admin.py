@@ -10,20 +10,12 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def staff(client, role, **area):
-    user = f.user(role, **area)
-    user.is_staff = True
-    user.save()
-    client.force_login(user)
-    return client
-
-
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.wsgi_request._messages]
 
 
 def test_programs_and_allocations_of_ones_own_province(client, tree, ward):
-    officer = staff(client, "province_officer", provinces=["22"])
+    officer = f.staff_login(client, "province_officer", provinces=["22"])
     r = officer.post(
         "/admin/support/program/add/",
         {
@@ -49,7 +41,7 @@ def test_programs_and_allocations_of_ones_own_province(client, tree, ward):
 
 
 def test_roles_without_the_right_only_read(client, tree, ward):
-    reader = staff(client, "commune_officer", communes=[ward])
+    reader = f.staff_login(client, "commune_officer", communes=[ward])
     assert reader.get("/admin/support/program/").status_code == 200
     assert reader.get("/admin/support/program/add/").status_code == 403
     r = reader.post(
@@ -61,7 +53,7 @@ def test_roles_without_the_right_only_read(client, tree, ward):
 
 
 def test_a_standard_drafted_and_published_in_the_admin(client):
-    officer = staff(client, "province_officer", provinces=["22"])
+    officer = f.staff_login(client, "province_officer", provinces=["22"])
     data = {
         "code": "QN-2027",
         "name": "Chuẩn nghèo tỉnh 2027",
@@ -103,7 +95,7 @@ def test_a_standard_drafted_and_published_in_the_admin(client):
     assert draft.status == "published"
     # published: read-only, and another province's officer cannot publish or draft for 22
     assert officer.get(f"/admin/poverty/povertystandard/{draft.pk}/change/").status_code == 200
-    other = staff(client, "province_officer", provinces=["01"])
+    other = f.staff_login(client, "province_officer", provinces=["01"])
     r = other.post("/admin/poverty/povertystandard/add/", {**data, "code": "QN-2028"})
     assert not PovertyStandard.objects.filter(code="QN-2028").exists()
     assert any("outside your area" in m for m in messages_of(r))

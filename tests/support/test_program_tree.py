@@ -16,14 +16,6 @@ pytestmark = pytest.mark.django_db
 UNDER_A_PROJECT = "A sub_project sits under a project."
 
 
-def staff(client, role, **area):
-    user = f.user(role, **area)
-    user.is_staff = True
-    user.save()
-    client.force_login(user)
-    return client
-
-
 def node(code, level, parent=None):
     values = {"code": code, "name": code, "level": level}
     if parent is not None:
@@ -71,7 +63,7 @@ def test_a_level_change_keeps_the_children_in_place(tree):
 
 
 def test_the_admin_shows_the_rule_on_its_form(client, tree):
-    officer = staff(client, "province_officer", provinces=["22"])
+    officer = f.staff_login(client, "province_officer", provinces=["22"])
     r = officer.post(
         "/admin/support/program/add/",
         {"code": "QN-X", "name": "Lạc chỗ", "level": "sub_project", "parent": tree["program"].pk},
