@@ -1,8 +1,17 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import users_in_area
 from core.access import Perm
-from core.admin import RoleHistoryAdmin, RoleInline, VersionedForm, changed, day, unit_filters
+from core.admin import (
+    InAreaRelations,
+    RoleHistoryAdmin,
+    RoleInline,
+    VersionedForm,
+    changed,
+    day,
+    unit_filters,
+)
 from core.formatting import format_date
 from households.admin import household_section, link
 
@@ -41,7 +50,7 @@ class CaseForm(VersionedForm):
 
 
 @admin.register(Case)
-class CaseAdmin(RoleHistoryAdmin):
+class CaseAdmin(InAreaRelations, RoleHistoryAdmin):
     """Cases open, move to monitoring, close and reopen with official statuses; here the
     responsible cadre, the target date and the commitments are changed (through the
     services, with the version the form was based on)."""
@@ -65,6 +74,10 @@ class CaseAdmin(RoleHistoryAdmin):
     list_select_related = ["household", "cadre"]
     search_fields = ["household__code"]
     raw_id_fields = ["cadre"]
+    # The cadre is typed as a user id: only users of the area are labelled and accepted (the
+    # service refuses a user who cannot follow the household, with the same words for one
+    # elsewhere and one that does not exist).
+    area_relations = {"cadre": users_in_area}
     readonly_fields = [
         "household",
         "standard",

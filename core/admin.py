@@ -19,8 +19,8 @@ from admin_auto_filters.filters import AutocompleteFilter, AutocompleteFilterFac
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, unquote
-from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import Http404, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
@@ -130,6 +130,48 @@ def unit_filters(
             made = AutocompleteFilterFactory(title, path, viewname=None)
             filters.append(type(f"{path.title().replace('__', '')}Filter", (made, UnitFilter), {}))
     return filters
+
+
+class InAreaRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id widget, labelling only a row of `queryset` (the user's area): an id outside
+    it is shown as an unknown one, with no label (Django's reads the whole table)."""
+
+    def __init__(self, rel, admin_site, queryset, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value):
+        try:
+            inside = self.queryset.filter(**{self.rel.get_related_field().name: value}).exists()
+        except (ValueError, ValidationError):
+            inside = False
+        return super().label_and_url_for_value(value) if inside else ("", "")
+
+
+class InAreaRelations:
+    """Mix into a RoleAdmin or RoleInline: the foreign keys named in `area_relations` offer,
+    accept and label only rows the user may see; an id outside them is refused as an unknown
+    one (Django's admin takes the related model's whole table, in choices, raw-id labels and
+    validation). A field's rule is the paths from the related row to its commune and village
+    (as `area_paths`), or a function of the user's access giving the rows (e.g. users)."""
+
+    area_relations: dict[str, tuple[str, str | None] | Callable[[Access], Any]] = {}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        rule = self.area_relations.get(db_field.name)
+        if rule is not None:
+            access = self.access(request)
+            if callable(rule):
+                queryset = rule(access)
+            else:
+                model = db_field.remote_field.model
+                queryset = model._default_manager.filter(access.area_q(*rule))
+            kwargs["queryset"] = queryset.using(kwargs.get("using"))
+            if db_field.name in self.raw_id_fields and "widget" not in kwargs:
+                kwargs["widget"] = InAreaRawIdWidget(
+                    db_field.remote_field, self.admin_site, queryset, using=kwargs.get("using")
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class RoleAdmin(RoleRights, admin.ModelAdmin):

@@ -1,12 +1,11 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import ForeignKeyRawIdWidget
-from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Perm
 from core.admin import (
+    InAreaRelations,
     RoleAdmin,
     RoleInline,
     changed,
@@ -143,45 +142,6 @@ class ReviewRoundAdmin(RoleAdmin):
         return services.review_round_create(
             actor=request.user, values={k: v for k, v in values.items() if v not in (None, "")}
         )
-
-
-class InAreaRawIdWidget(ForeignKeyRawIdWidget):
-    """The raw-id widget, labelling only a row of `queryset` (the user's area): an id outside
-    it is shown as an unknown one, with no label (Django's reads the whole table)."""
-
-    def __init__(self, rel, admin_site, queryset, **kwargs):
-        super().__init__(rel, admin_site, **kwargs)
-        self.queryset = queryset
-
-    def label_and_url_for_value(self, value):
-        try:
-            inside = self.queryset.filter(**{self.rel.get_related_field().name: value}).exists()
-        except (ValueError, ValidationError):
-            inside = False
-        return super().label_and_url_for_value(value) if inside else ("", "")
-
-
-class InAreaRelations:
-    """Mix into a RoleAdmin or RoleInline: the foreign keys named in `area_relations` (name →
-    the paths from the related row to its commune and village, as `area_paths`) offer, accept
-    and label only rows in the user's area; an id outside it is refused as an unknown one
-    (Django's admin takes the related model's whole table)."""
-
-    area_relations: dict[str, tuple[str, str | None]] = {}
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        paths = self.area_relations.get(db_field.name)
-        if paths is not None:
-            model = db_field.remote_field.model
-            queryset = model._default_manager.using(kwargs.get("using")).filter(
-                self.access(request).area_q(*paths)
-            )
-            kwargs["queryset"] = queryset
-            if db_field.name in self.raw_id_fields and "widget" not in kwargs:
-                kwargs["widget"] = InAreaRawIdWidget(
-                    db_field.remote_field, self.admin_site, queryset, using=kwargs.get("using")
-                )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class SurveyMemberFormSet(forms.BaseInlineFormSet):

@@ -56,12 +56,21 @@ def test_an_officer_changes_cadre_and_plan_through_the_services(client, ward, ca
     assert any("Nothing was saved" in m for m in messages_of(r))
     case.refresh_from_db()
     assert case.commitments == "Trồng rau"
-    # A cadre from elsewhere is refused.
+    # A cadre from elsewhere is refused as a user that does not exist, and the page names
+    # neither (user ids are sequential: a label would tell who holds each one).
     stranger = f.user(Role.COMMUNE_OFFICER, provinces=["01"])
-    r = officer.post(url, {**form, "cadre": stranger.pk, "based_on_version": 3})
-    assert any("cannot be the household's cadre" in m for m in messages_of(r))
+    answers = []
+    for typed in (stranger.pk, stranger.pk + 1000):
+        r = officer.post(url, {**form, "cadre": typed, "based_on_version": 3})
+        assert r.status_code == 200 and stranger.username not in r.content.decode()
+        answers.append(r.context["adminform"].form.errors["cadre"])
+    assert answers[0] == answers[1]
     case.refresh_from_db()
     assert case.cadre == cadre
+    # inside the area, the service's own rule still speaks (a user who records no follow-ups)
+    reader = f.user(Role.ANALYST, communes=[ward])
+    r = officer.post(url, {**form, "cadre": reader.pk, "based_on_version": 3})
+    assert any("cannot be the household's cadre" in m for m in messages_of(r))
 
 
 def test_roles_without_cases_manage_only_read(client, ward, case):
