@@ -23,9 +23,9 @@ class DciConfig(AppConfig):
         jobs.register(REDELIVER_KIND, "dci.callbacks.redeliver")
         jobs.register_periodic(REDELIVER_KIND, every=timedelta(minutes=5))
         jobs.register("dci_notify", "dci.notify.run")
+        jobs.register_periodic("dci_notify", every=timedelta(minutes=5))
         checks.register(signing_key_usable, checks.Tags.security)
         checks.register(signing_key_present, checks.Tags.security, deploy=True)
-        jobs.register_periodic("dci_notify", every=timedelta(minutes=5))
 
 
 def signing_key_usable(app_configs, **kwargs) -> list[checks.CheckMessage]:

@@ -125,16 +125,21 @@ def verify(partner, envelope: Envelope) -> None:
 @dataclass(frozen=True)
 class SigningKey:
     private: Ed25519PrivateKey
-    key_id: str
+
+    @property
+    def key_id(self) -> str:
+        """The first 16 hex digits of the SHA-256 of the raw public key."""
+        raw = self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return hashlib.sha256(raw).hexdigest()[:16]
+
+    @property
+    def kid(self) -> str:
+        """The `kidId` of the registry's signatures, which partners match the key by."""
+        return f"{settings.DCI_REGISTRY_ID}|{self.key_id}|{ALGORITHM}"
 
     def public_pem(self) -> str:
         public = self.private.public_key()
         return public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-
-
-def key_id(public: Ed25519PublicKey) -> str:
-    raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 _loaded: dict[tuple[str, int], SigningKey] = {}
@@ -156,7 +161,7 @@ def signing_key() -> SigningKey | None:
         if not isinstance(private, Ed25519PrivateKey):
             raise ImproperlyConfigured(f"DCI_SIGNING_KEY_FILE {path}: not an Ed25519 key")
         _loaded.clear()
-        key = _loaded[stamp] = SigningKey(private, key_id(private.public_key()))
+        key = _loaded[stamp] = SigningKey(private)
     return key
 
 
@@ -168,7 +173,7 @@ def create_signing_key(path: str | os.PathLike) -> SigningKey:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(pem)
-    return SigningKey(private, key_id(private.public_key()))
+    return SigningKey(private)
 
 
 def sign(header: dict[str, Any], message: dict[str, Any], key: SigningKey) -> str:
@@ -177,7 +182,7 @@ def sign(header: dict[str, Any], message: dict[str, Any], key: SigningKey) -> st
     expires = created + SIGNATURE_SECONDS
     signature = key.private.sign(signing_string(created, expires, header, message))
     return (
-        f'Signature: namespace="dci", kidId="{settings.DCI_REGISTRY_ID}|{key.key_id}|{ALGORITHM}", '
+        f'Signature: namespace="dci", kidId="{key.kid}", '
         f'algorithm="{ALGORITHM}", created="{created}", expires="{expires}", '
         f'headers="(created) (expires) digest", '
         f'signature="{base64.b64encode(signature).decode()}"'

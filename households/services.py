@@ -524,17 +524,12 @@ def member_move(
 @transaction.atomic
 def duplicate_dismiss(*, actor, candidate: DuplicateCandidate, note: str) -> DuplicateCandidate:
     access = require(actor, Perm.DUPLICATES_REVIEW)
-    candidate = (
-        DuplicateCandidate.objects.select_for_update(of=("self",))
-        .select_related("commune")
-        .filter(pk=candidate.pk)
-    )
-    found = duplicates_in_area(candidate, access).first()
-    if found is None:  # outside the area, or one of the two has moved out of it since
+    locked = DuplicateCandidate.objects.select_for_update(of=("self",)).filter(pk=candidate.pk)
+    candidate = duplicates_in_area(locked, access).first()
+    if candidate is None:  # outside the area, or one of the two has moved out of it since
         raise NotAllowed(
             gettext("This possible duplicate is outside your area."), code="outside_area"
         )
-    candidate = found
     if candidate.status != DuplicateStatus.OPEN:
         raise Conflict(
             gettext("This candidate is already %(status)s.") % {"status": candidate.status},

@@ -24,5 +24,5 @@ class Command(BaseCommand):
                 raise CommandError(f"No key at {path}; --create makes one.")
             key = signatures.create_signing_key(path)
             self.stderr.write(f"Created the DCI signing key at {path}.")
-        self.stdout.write(f"kidId: {settings.DCI_REGISTRY_ID}|{key.key_id}|ed25519\n")
+        self.stdout.write(f"kidId: {key.kid}\n")
         self.stdout.write(key.public_pem())
