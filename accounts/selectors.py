@@ -3,38 +3,33 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
+from accounts.models import UserAccess
 from accounts.roles import ROLE_PERMISSIONS
 from core.access import Access
 
 
-def _grant_within(access: Access, grant) -> bool:
-    return (
-        {p.pk for p in grant.provinces.all()} <= access.province_codes
-        and {c.pk for c in grant.communes.all()} <= access.commune_codes
-        and all(
-            v.pk in access.village_ids or v.commune_id in access.commune_codes
-            for v in grant.villages.all()
-        )
-    )
-
-
 def users_in_area(access: Access) -> QuerySet:
-    """Users whose grant (provinces, communes, villages) lies within the area. Superusers
-    and users without a grant only for those who act everywhere."""
+    """Users whose grant (provinces, communes, villages) lies within the area: none of its
+    provinces, communes or villages is outside it (a village is inside when it is, or its
+    commune is). Superusers and users without a grant only for those who act everywhere.
+    One statement, whatever the number of users: no grant is read into Python."""
     User = get_user_model()
     if access.everywhere:
         return User.objects.all()
-    candidates = (
-        User.objects.filter(is_superuser=False, area_access__isnull=False)
-        .select_related("area_access")
-        .prefetch_related(
-            "area_access__provinces", "area_access__communes", "area_access__villages"
-        )
+    grant = OuterRef("area_access")
+    provinces, communes, villages = (
+        getattr(UserAccess, name).through.objects.filter(useraccess=grant)
+        for name in ("provinces", "communes", "villages")
     )
-    return User.objects.filter(
-        pk__in=[u.pk for u in candidates if _grant_within(access, u.area_access)]
+    province_outside = provinces.exclude(province__in=access.province_codes)
+    commune_outside = communes.exclude(commune__in=access.commune_codes)
+    village_outside = villages.exclude(village__in=access.village_ids).exclude(
+        village__commune__in=access.commune_codes
+    )
+    return User.objects.filter(is_superuser=False, area_access__isnull=False).exclude(
+        Exists(province_outside) | Exists(commune_outside) | Exists(village_outside)
     )
 
 
