@@ -35,6 +35,9 @@ from core.formatting import EMPTY, format_date, format_vnd
 from core.models import PersonalDataRead
 from core.personal import personal_fields
 
+# The version of each row a changelist showed, posted with an action (RoleAdmin.seen_version).
+SEEN_VERSION = "_seen_version"
+
 
 class VersionedForm(forms.ModelForm):
     """A change form that carries the version it was based on, so that a save over someone
@@ -263,9 +266,31 @@ class RoleAdmin(RoleRights, admin.ModelAdmin):
             )
         return response
 
+    def action_checkbox(self, obj):
+        """The row's checkbox and, for a versioned record, the version this list shows: an
+        action then acts on what the officer saw (`seen_version`)."""
+        box = super().action_checkbox(obj)
+        version = getattr(obj, "version", None)
+        if version is None:
+            return box
+        return format_html(
+            '{}<input type="hidden" name="{}" value="{}:{}">', box, SEEN_VERSION, obj.pk, version
+        )
+
+    def seen_version(self, request, row) -> int:
+        """The version of `row` that the list showed when the officer chose the action, as
+        the API's If-Match: a row changed since is refused as stale, not acted on unseen. A
+        row the list did not show (all rows chosen across pages) is taken as it is now."""
+        for value in request.POST.getlist(SEEN_VERSION):
+            pk, _sep, version = value.rpartition(":")
+            if pk == str(row.pk) and version.isdigit():
+                return int(version)
+        return row.version
+
     def run_each(self, request, queryset, step, done: str | None = None) -> None:
         """An admin action: `step(row)` through a service for each selected row, each on its
-        own; refusals are reported, the rest go on."""
+        own; refusals are reported, the rest go on. A step of a versioned record passes
+        `seen_version` as the version it expects."""
         for row in queryset:
             try:
                 step(row)

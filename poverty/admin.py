@@ -388,7 +388,7 @@ class AssessmentAdmin(RoleAdmin):
             queryset,
             lambda a: services.assessment_reject(
                 assessment=a,
-                expected_version=a.version,
+                expected_version=self.seen_version(request, a),
                 actor=request.user,
                 reason="Rejected in the admin",
             ),

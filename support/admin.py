@@ -271,7 +271,9 @@ class AssignmentAdmin(RoleAdmin):
             request,
             queryset,
             lambda a: services.assignment_approve(
-                assignment=a, expected_version=a.version, actor=request.user
+                assignment=a,
+                expected_version=self.seen_version(request, a),
+                actor=request.user,
             ),
         )
 
@@ -282,7 +284,7 @@ class AssignmentAdmin(RoleAdmin):
             queryset,
             lambda a: services.assignment_cancel(
                 assignment=a,
-                expected_version=a.version,
+                expected_version=self.seen_version(request, a),
                 actor=request.user,
                 reason="Cancelled in the admin",
             ),

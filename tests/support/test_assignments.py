@@ -326,3 +326,36 @@ def test_the_proposer_cannot_approve_their_own_proposal(
     assert Assignment.objects.get(pk=a["id"]).state == "proposed"
     other = f.client_for(f.user("commune_leader", communes=[ward]))
     assert act(other, a["id"], "approve", {}, 1).json()["state"] == "approved"
+
+
+def test_an_admin_action_acts_on_the_version_its_list_showed(
+    ward_api, leader_api, poor_household, housing_package, tree, ward
+):
+    """An approved assignment is listed in the admin; a disbursement is recorded through the
+    API; a cancellation chosen from the list as it was is refused as stale (the money the
+    officer saw undisbursed is not what cancelling would release now). From the list as it
+    is, it goes through."""
+    allocate(tree, ward, central=100_000_000, local=50_000_000)
+    a = propose(ward_api, poor_household, housing_package).json()
+    act(leader_api, a["id"], "approve", {}, 1)
+    leader = Assignment.objects.get(pk=a["id"]).steps.get(action="approve").actor
+    leader.is_staff = True
+    leader.save()
+    admin = Client()
+    admin.force_login(leader)
+    seen = f"{a['id']}:2"
+    page = admin.get("/admin/support/assignment/").content.decode()
+    assert f'name="_seen_version" value="{seen}"' in page
+    disbursed = {"date": "2026-11-01", "amount": 20_000_000, "evidence_reference": "PC-001"}
+    assert act(ward_api, a["id"], "disburse", disbursed, 2).status_code == 201
+
+    cancel = {"action": "cancel", "_selected_action": [a["id"]], "_seen_version": [seen]}
+    r = admin.post("/admin/support/assignment/", cancel, follow=True)
+
+    assert "version 2" in r.content.decode() and "version 3" in r.content.decode()
+    assert Assignment.objects.get(pk=a["id"]).state == "delivered"
+    page = admin.get("/admin/support/assignment/").content.decode()
+    assert f'value="{a["id"]}:3"' in page
+    cancel["_seen_version"] = [f"{a['id']}:3"]
+    admin.post("/admin/support/assignment/", cancel)
+    assert Assignment.objects.get(pk=a["id"]).state == "cancelled"
