@@ -14,11 +14,9 @@ Query types:
 households, the default) or `Member` (the people). A household or person outside the area
 is simply not found, exactly like one that does not exist.
 
-Searching or sorting by a personal field (core.personal: birth dates, citizen and registry
-IDs, …) needs `view_personal`, as reading it does: which records match, and in what order,
-would tell what the answer masks (an age that changes on the person's birthday pins their
-birth date). Each identifier type, attribute and sort names the field it reads, and whether
-that field is personal is asked of core.personal, the one definition.
+Searching or sorting by a personal field (core.personal, the one definition: birth dates,
+IDs, …) needs `view_personal`, as reading it does: which records match, and their order,
+would tell it (an age turns over on the person's birthday).
 """
 
 from __future__ import annotations
@@ -65,15 +63,13 @@ def _criteria(message: str) -> Rejected:
     return Rejected(SearchReason.SEARCH_CRITERIA_INVALID, message)
 
 
-# A field that a query or a sort reads: (model, field name).
-FieldRef = tuple[type[Model], str]
+FieldRef = tuple[type[Model], str]  # a field a query or a sort reads: (model, field name)
 
 
 def personal(field: FieldRef) -> bool:
     """Whether the field is personal data (core.personal): matching or ordering by it needs
     `view_personal`."""
-    model, name = field
-    return name in personal_fields(model)
+    return field[1] in personal_fields(field[0])
 
 
 # ---------------------------------------------------------------------------- identifiers
@@ -388,15 +384,8 @@ def _order(sort: Any, entity: str, access: Access) -> list[str]:
     for item in sort:
         name = item.get("attribute_name") if isinstance(item, dict) else None
         direction = item.get("sort_order", "asc") if isinstance(item, dict) else None
-        if (
-            not isinstance(name, str)
-            or name not in SORTS[entity]
-            or direction
-            not in (
-                "asc",
-                "desc",
-            )
-        ):
+        known = isinstance(name, str) and name in SORTS[entity]
+        if not known or direction not in ("asc", "desc"):
             raise Rejected(
                 SearchReason.SORT_INVALID,
                 gettext("Sort by %(names)s, asc or desc.") % {"names": ", ".join(SORTS[entity])},
