@@ -1,6 +1,8 @@
 """Officers issue and revoke API tokens here. The key is shown once, in a message; neither the
 key nor its digest is ever shown afterwards. Who may: superusers, and users whose role has
-`tokens_manage` (core.access), for users inside their area."""
+`tokens_manage` (core.access), for users inside their area whose role can do nothing theirs
+cannot (accounts.services.require_credentials_of): the list holds those users' tokens only,
+and any other token is not found, as one that does not exist."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from core.access import Perm, access_for
+from core.errors import DomainError
 
 from . import selectors, services
 from .models import ApiToken, UserAccess
@@ -117,7 +120,7 @@ class ApiTokenAdmin(CredentialsAdmin):
         return request.user.is_superuser  # officers revoke; rows stay as the record
 
     def get_queryset(self, request):
-        users = selectors.users_in_area(self._access(request))
+        users = selectors.users_token_issuable(self._access(request))  # whose tokens one manages
         return (
             super()
             .get_queryset(request)
@@ -166,7 +169,11 @@ class ApiTokenAdmin(CredentialsAdmin):
     def revoke(self, request, queryset):
         done = 0
         for token in queryset.filter(revoked_at__isnull=True):
-            services.token_revoke(token=token, actor=request.user)
+            try:
+                services.token_revoke(token=token, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, error.detail, messages.ERROR)
+                continue
             done += 1
         self.message_user(
             request,

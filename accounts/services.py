@@ -1,6 +1,8 @@
 """Token use cases: issue, revoke, record use. Every door (admin, commands) comes through here,
 and here the actor's right is checked: `tokens_manage`, for users inside the actor's area whose
-role can do nothing the actor cannot (accounts.selectors); commands act as SYSTEM."""
+role can do nothing the actor cannot (accounts.selectors); commands act as SYSTEM. The same
+rule governs every credential of a user, issued, rotated or revoked, API tokens and DCI
+partners' secrets alike (`require_credentials_of`)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from core.access import Perm, require, user_of
+from core.access import Access, Perm, require, user_of
 from core.errors import Conflict, InvalidInput, NotAllowed
 
 from .models import PREFIX_LENGTH, ApiToken, key_digest, new_key
-from .selectors import users_in_area, users_token_issuable
+from .selectors import users_token_issuable
 
 # Last use is recorded at most this often per token: not a write on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -23,6 +25,20 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 def default_expiry(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) + timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+
+
+def require_credentials_of(
+    actor, user_pk: int, message: str, fields: dict[str, str] | None = None
+) -> Access:
+    """The actor's access if they manage the credentials of the user `user_pk`: issue, rotate
+    or revoke them. `tokens_manage`, for the users they may issue to (`users_token_issuable`:
+    inside their area, with a role that can do nothing theirs cannot), and for no one else,
+    whatever the credential: revoking and rotating are managing too (a new secret is a way
+    in). Else NotAllowed with `message`, saying nothing of the user."""
+    access = require(actor, Perm.TOKENS_MANAGE)
+    if not users_token_issuable(access).filter(pk=user_pk).exists():
+        raise NotAllowed(message, fields=fields)
+    return access
 
 
 @transaction.atomic
@@ -37,15 +53,15 @@ def token_issue(
     """A new token for one client and purpose, and its key (shown once; only its digest is
     kept). A client holds one live token per purpose: a live one must be revoked first; an
     expired one is revoked here."""
-    access = require(actor, Perm.TOKENS_MANAGE)
-    if not users_token_issuable(access).filter(pk=user.pk).exists():
-        raise NotAllowed(
-            gettext(
-                "You may issue tokens only to users inside your area whose role can do nothing "
-                "yours cannot."
-            ),
-            fields={"user": gettext("Not one of yours.")},
-        )
+    require_credentials_of(
+        actor,
+        user.pk,
+        gettext(
+            "You may issue tokens only to users inside your area whose role can do nothing "
+            "yours cannot."
+        ),
+        fields={"user": gettext("Not one of yours.")},
+    )
     now = timezone.now()
     name = name.strip()
     if not name:
@@ -95,10 +111,16 @@ def token_issue(
 
 
 def token_revoke(*, token: ApiToken, actor) -> ApiToken:
-    """Revoke the token (idempotent: a revoked token keeps its first revocation)."""
-    access = require(actor, Perm.TOKENS_MANAGE)
-    if not users_in_area(access).filter(pk=token.user_id).exists():
-        raise NotAllowed(gettext("The token's user is outside your area."), code="outside_area")
+    """Revoke the token (idempotent: a revoked token keeps its first revocation), for one of
+    the users whose tokens the actor issues."""
+    require_credentials_of(
+        actor,
+        token.user_id,
+        gettext(
+            "You may revoke tokens only of users inside your area whose role can do nothing "
+            "yours cannot."
+        ),
+    )
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_by=user_of(actor)
     )

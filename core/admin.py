@@ -3,8 +3,8 @@
 - Rights come from the role table (core.access), not from Django's per-model permissions:
   a staff user sees a page when their role may view it, and changes what their role may write.
 - Rows come from the user's area (`area_paths`), in lists, change forms, history and inlines.
-- Personal data is masked as in the API (core.personal): hidden columns, fields, search and
-  history for roles without the right.
+- Personal data is masked as in the API (core.personal): hidden columns, fields, search,
+  filters by them in the address, and history for roles without the right.
 - Every write goes through a service (`write`), which checks role, area, version and domain
   rules again; a refused write changes nothing and comes back as a message.
 - Nothing is deleted here.
@@ -20,8 +20,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Model
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -106,6 +107,22 @@ class RoleRights:
     def get_readonly_fields(self, request, obj=None):
         hidden = self.hidden(request)
         return [f for f in super().get_readonly_fields(request, obj) if self._shows(f, hidden)]
+
+
+def reads_personal(model: type[Model], lookup: str) -> bool:
+    """Whether the lookup path (`household__address__startswith`) reads a personal field
+    (core.personal) of the model or of a model it leads to."""
+    for part in lookup.split(LOOKUP_SEP):
+        if part in personal_fields(model):
+            return True
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False  # a transform or a lookup (`gte`): the path ends here
+        if field.related_model is None:
+            return False
+        model = field.related_model
+    return False
 
 
 class RoleInline(RoleRights):
@@ -216,6 +233,15 @@ class RoleAdmin(RoleRights, admin.ModelAdmin):
     def get_search_fields(self, request):
         hidden = self.hidden(request)
         return [f for f in super().get_search_fields(request) if f.split("__")[0] not in hidden]
+
+    def lookup_allowed(self, lookup, value, request) -> bool:
+        """Django's lists take a lookup on any field of the model's own from the address
+        (`?date_of_birth__gte=…`, `?full_name__startswith=…`): one that reads a personal
+        field is refused (400) to a role that may not read it, as its column and search are
+        hidden: which rows match would tell it."""
+        if not self.access(request).can(Perm.VIEW_PERSONAL) and reads_personal(self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     # -------------------------------------------------------------- writes
 

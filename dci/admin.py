@@ -1,7 +1,9 @@
 """DCI partners in the admin: registered, changed and given a new client secret by
-superusers and province officers (`tokens_manage`), for service users inside their area,
-through dci.services. The secret is shown once, in a message. The transaction log is read
-here by auditors (`audit_reads`), read-only."""
+superusers and province officers (`tokens_manage`), for service users inside their area
+whose role can do nothing theirs cannot (the rule of API tokens), through dci.services: the
+list holds those users' partners only, and any other partner is not found. The secret is
+shown once, in a message. The transaction log is read here by auditors (`audit_reads`),
+read-only, for the partners of their area."""
 
 from __future__ import annotations
 
@@ -82,7 +84,7 @@ class PartnerAdmin(CredentialsAdmin):
         return False  # a partner is deactivated; its log stays
 
     def get_queryset(self, request):
-        users = selectors.users_in_area(self._access(request))
+        users = selectors.users_token_issuable(self._access(request))  # whose partners one manages
         return super().get_queryset(request).filter(user__in=users).select_related("user")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -13,6 +13,10 @@ Query types:
 `response_entity` (as in the standard's example request) chooses the records: `Group` (the
 households, the default) or `Member` (the people). A household or person outside the area
 is simply not found, exactly like one that does not exist.
+
+Searching or sorting by a personal field (core.personal, the one definition: birth dates,
+IDs, …) needs `view_personal`, as reading it does: which records match, and their order,
+would tell it (an age turns over on the person's birthday).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -31,6 +35,7 @@ from django.utils.translation import gettext
 from core.access import Access, Perm, access_for
 from core.audit import record_personal_read
 from core.models import PersonalDataRead
+from core.personal import personal_fields
 from households.choices import MemberStatus, Sex
 from households.models import Household, Member
 from poverty.choices import Classification
@@ -58,14 +63,23 @@ def _criteria(message: str) -> Rejected:
     return Rejected(SearchReason.SEARCH_CRITERIA_INVALID, message)
 
 
+FieldRef = tuple[type[Model], str]  # a field a query or a sort reads: (model, field name)
+
+
+def personal(field: FieldRef) -> bool:
+    """Whether the field is personal data (core.personal): matching or ordering by it needs
+    `view_personal`."""
+    return field[1] in personal_fields(field[0])
+
+
 # ---------------------------------------------------------------------------- identifiers
 
-# type → (the member's or household's field, personal?)
-ID_TYPES: dict[str, tuple[str, str, bool]] = {
-    "CITIZEN_ID": ("member", "citizen_id", True),
-    "PERSON_REGISTRY_ID": ("member", "external_id", True),
-    "HOUSEHOLD_CODE": ("household", "code", False),
-    "HOUSEHOLD_REGISTRY_ID": ("household", "external_id", True),
+# type → the member's or household's field
+ID_TYPES: dict[str, FieldRef] = {
+    "CITIZEN_ID": (Member, "citizen_id"),
+    "PERSON_REGISTRY_ID": (Member, "external_id"),
+    "HOUSEHOLD_CODE": (Household, "code"),
+    "HOUSEHOLD_REGISTRY_ID": (Household, "external_id"),
 }
 
 
@@ -80,15 +94,15 @@ def idtype_q(query: Any, entity: str, access: Access) -> Q:
         )
     if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
         raise _criteria(gettext("An idtype-value query needs a value."))
-    owner, name, personal = ID_TYPES[kind]
-    if personal and not access.can(Perm.VIEW_PERSONAL):
+    owner, name = ID_TYPES[kind]
+    if personal(ID_TYPES[kind]) and not access.can(Perm.VIEW_PERSONAL):
         raise _criteria(gettext("Your role may not search by personal identifiers."))
     value = str(value).strip()[:MAX_ID_LENGTH]
     if entity == GROUP:
-        if owner == "household":
+        if owner is Household:
             return Q(**{name: value})
         return Q(pk__in=Member.objects.filter(**{name: value}).values("household_id"))
-    return Q(**{name if owner == "member" else f"household__{name}": value})
+    return Q(**{name if owner is Member else f"household__{name}": value})
 
 
 # ---------------------------------------------------------------------------- predicates
@@ -96,6 +110,7 @@ def idtype_q(query: Any, entity: str, access: Access) -> Q:
 
 @dataclass
 class Attribute:
+    reads: FieldRef  # what decides a match (personal or not: core.personal)
     operators: tuple[str, ...]
     parse: Callable[[Any], Any]
     group: Callable[[str, Any], Q] | None = None  # the filter on households
@@ -160,21 +175,36 @@ _classification = _text(lambda t: t in Classification.values)
 
 ATTRIBUTES: dict[str, Attribute] = {
     "province_code": Attribute(
+        (Household, "commune"),
         ("eq", "in"),
         _province,
         _compare("commune__province_id"),
         _compare("household__commune__province_id"),
     ),
     "commune_code": Attribute(
-        ("eq", "in"), _commune, _compare("commune_id"), _compare("household__commune_id")
+        (Household, "commune"),
+        ("eq", "in"),
+        _commune,
+        _compare("commune_id"),
+        _compare("household__commune_id"),
     ),
-    "poverty_status": Attribute(("eq", "in"), _classification),  # under poverty_standard
-    "poverty_standard": Attribute(("eq",), _text(lambda t: 0 < len(t) <= 40)),
-    "household_size": Attribute(("eq", "gt", "lt", "ge", "le"), _whole),
-    "age": Attribute(("eq", "gt", "lt", "ge", "le"), _whole, on_member=True),
-    "sex": Attribute(("eq", "in"), _sex, member=_compare("sex"), on_member=True),
+    "poverty_status": Attribute(  # under poverty_standard
+        (OfficialStatus, "classification"), ("eq", "in"), _classification
+    ),
+    "poverty_standard": Attribute(
+        (OfficialStatus, "standard"), ("eq",), _text(lambda t: 0 < len(t) <= 40)
+    ),
+    "household_size": Attribute((Member, "status"), ("eq", "gt", "lt", "ge", "le"), _whole),
+    "age": Attribute(
+        (Member, "date_of_birth"), ("eq", "gt", "lt", "ge", "le"), _whole, on_member=True
+    ),
+    "sex": Attribute((Member, "sex"), ("eq", "in"), _sex, member=_compare("sex"), on_member=True),
     "ethnicity": Attribute(
-        ("eq", "in"), _ethnicity, member=_compare("ethnicity_id"), on_member=True
+        (Member, "ethnicity"),
+        ("eq", "in"),
+        _ethnicity,
+        member=_compare("ethnicity_id"),
+        on_member=True,
     ),
 }
 
@@ -183,6 +213,7 @@ ATTRIBUTES: dict[str, Attribute] = {
 class Predicate:
     entity: str
     today: date
+    access: Access
     standard: PovertyStandard | None = None
     uses_size: bool = False
     expressions: list[dict[str, Any]] = field(default_factory=list)
@@ -197,6 +228,11 @@ class Predicate:
                 % {"names": ", ".join(ATTRIBUTES)}
             )
         attribute = ATTRIBUTES[name]
+        if personal(attribute.reads) and not self.access.can(Perm.VIEW_PERSONAL):
+            raise _criteria(
+                gettext("Your role may not search by %(name)s: it reads personal data.")
+                % {"name": name}
+            )
         if op not in attribute.operators:
             raise _criteria(
                 gettext("%(name)s takes the operators %(ops)s.")
@@ -305,9 +341,12 @@ def predicate_q(query: Any, predicate: Predicate) -> Q:
 
 # ---------------------------------------------------------------------------- one request
 
-SORTS = {
-    GROUP: {"household_code": "code", "registration_date": "created_at"},
-    MEMBER: {"registration_date": "created_at", "birth_date": "date_of_birth"},
+SORTS: dict[str, dict[str, FieldRef]] = {
+    GROUP: {"household_code": (Household, "code"), "registration_date": (Household, "created_at")},
+    MEMBER: {
+        "registration_date": (Member, "created_at"),
+        "birth_date": (Member, "date_of_birth"),
+    },
 }
 DEFAULT_ORDER = {GROUP: ["code"], MEMBER: ["household__code", "id"]}
 
@@ -336,7 +375,7 @@ def _positive(value: Any) -> int:
     return int(value)
 
 
-def _order(sort: Any, entity: str) -> list[str]:
+def _order(sort: Any, entity: str, access: Access) -> list[str]:
     if sort in (None, "", []):
         return DEFAULT_ORDER[entity]
     if not isinstance(sort, list) or len(sort) > 3:
@@ -345,20 +384,19 @@ def _order(sort: Any, entity: str) -> list[str]:
     for item in sort:
         name = item.get("attribute_name") if isinstance(item, dict) else None
         direction = item.get("sort_order", "asc") if isinstance(item, dict) else None
-        if (
-            not isinstance(name, str)
-            or name not in SORTS[entity]
-            or direction
-            not in (
-                "asc",
-                "desc",
-            )
-        ):
+        known = isinstance(name, str) and name in SORTS[entity]
+        if not known or direction not in ("asc", "desc"):
             raise Rejected(
                 SearchReason.SORT_INVALID,
                 gettext("Sort by %(names)s, asc or desc.") % {"names": ", ".join(SORTS[entity])},
             )
-        order.append(("-" if direction == "desc" else "") + SORTS[entity][name])
+        if personal(SORTS[entity][name]) and not access.can(Perm.VIEW_PERSONAL):
+            raise Rejected(
+                SearchReason.SORT_INVALID,
+                gettext("Your role may not sort by %(name)s: it reads personal data.")
+                % {"name": name},
+            )
+        order.append(("-" if direction == "desc" else "") + SORTS[entity][name][1])
     return [*order, "id"]
 
 
@@ -479,8 +517,8 @@ def _run(item: Any, access: Access, seen: set[str], reference_id: str) -> Outcom
             )
         )
     size, number = _page(criteria.get("pagination"))
-    order = _order(criteria.get("sort"), entity)
-    predicate = Predicate(entity=entity, today=timezone.localdate())
+    order = _order(criteria.get("sort"), entity, access)
+    predicate = Predicate(entity=entity, today=timezone.localdate(), access=access)
     if query_type == "idtype-value":
         q = idtype_q(criteria.get("query"), entity, access)
     else:

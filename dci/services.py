@@ -1,7 +1,8 @@
 """Partner use cases (register, change, new secret) and the transaction log. Every door (the
 admin, commands) comes through here; the actor's right is checked here: `tokens_manage`,
 for service users inside the actor's area whose role can do nothing the actor cannot
-(accounts.selectors), exactly as for API tokens."""
+(accounts.services.require_credentials_of), exactly as for API tokens, for each of them:
+a new secret is a way in as the partner's user."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from accounts.models import key_digest
-from accounts.selectors import users_in_area, users_token_issuable
-from core.access import Perm, require, user_of
-from core.errors import InvalidInput, NotAllowed
+from accounts.services import require_credentials_of
+from core.access import user_of
+from core.errors import InvalidInput
 
 from .auth import PREFIX_LENGTH, SECRET_MARKER, new_secret
 from .models import Partner, Scope, Transaction
@@ -77,16 +78,16 @@ def clean_partner(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _require_user(actor, user) -> None:
-    access = require(actor, Perm.TOKENS_MANAGE)
-    if not users_token_issuable(access).filter(pk=user.pk).exists():
-        raise NotAllowed(
-            gettext(
-                "A partner's service user must be inside your area, with a role that can do "
-                "nothing yours cannot."
-            ),
-            fields={"user": gettext("Not one of yours.")},
-        )
+def _require_user(actor, user_pk: int) -> None:
+    require_credentials_of(
+        actor,
+        user_pk,
+        gettext(
+            "A partner's service user must be inside your area, with a role that can do "
+            "nothing yours cannot."
+        ),
+        fields={"user": gettext("Not one of yours.")},
+    )
 
 
 def _secret() -> tuple[str, dict[str, str]]:
@@ -97,7 +98,7 @@ def _secret() -> tuple[str, dict[str, str]]:
 @transaction.atomic
 def partner_register(*, actor, user, **values: Any) -> tuple[Partner, str]:
     """A new partner and its client secret (shown once; only its digest is kept)."""
-    _require_user(actor, user)
+    _require_user(actor, user.pk)
     values = clean_partner(values)
     secret, stored = _secret()
     try:
@@ -120,7 +121,7 @@ def partner_register(*, actor, user, **values: Any) -> tuple[Partner, str]:
 @transaction.atomic
 def partner_update(*, actor, partner: Partner, **values: Any) -> Partner:
     """Change a partner's scopes, callbacks, key or state (not its user or client ID)."""
-    _require_user(actor, partner.user)
+    _require_user(actor, partner.user_id)
     for name, value in clean_partner(values).items():
         setattr(partner, name, value)
     partner.save()
@@ -131,9 +132,7 @@ def partner_update(*, actor, partner: Partner, **values: Any) -> Partner:
 def partner_new_secret(*, actor, partner: Partner) -> str:
     """A new client secret; the old one stops working at once (tokens already issued live
     out their lifetime unless revoked)."""
-    access = require(actor, Perm.TOKENS_MANAGE)
-    if not users_in_area(access).filter(pk=partner.user_id).exists():
-        raise NotAllowed(gettext("The partner's service user is outside your area."))
+    _require_user(actor, partner.user_id)
     secret, stored = _secret()
     Partner.objects.filter(pk=partner.pk).update(**stored)
     return secret

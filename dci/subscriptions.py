@@ -30,7 +30,7 @@ def filter_q(filter_type: str, query: Any, access: Access) -> tuple[Q, bool]:
     if filter_type == "idtype-value":
         return search.idtype_q(query, search.GROUP, access), False
     if filter_type == "predicate":
-        predicate = search.Predicate(entity=search.GROUP, today=timezone.localdate())
+        predicate = search.Predicate(entity=search.GROUP, today=timezone.localdate(), access=access)
         q = search.predicate_q(query, predicate)
         return q, predicate.uses_size
     raise search.Rejected(

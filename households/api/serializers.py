@@ -173,6 +173,22 @@ class MemberListSerializer(serializers.ListSerializer):
         return super().to_representation(rows)
 
 
+class NestedMemberListSerializer(MemberListSerializer):
+    """A household's members in the nested order: by relationship, then date of birth
+    (`_NESTED_MEMBERS`). For a reader not shown dates of birth (core.personal), by birth year
+    within a relationship, then id: the order of two children born the same year would
+    otherwise tell which was born first."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if isinstance(data, Manager) else data)
+        if not self.context.get("show_personal", False):
+            rank: dict[str, int] = {}
+            for m in rows:  # the relationships in the order they were read
+                rank.setdefault(m.relationship, len(rank))
+            rows.sort(key=lambda m: (rank[m.relationship], m.date_of_birth.year, m.pk))
+        return super().to_representation(rows)
+
+
 class HouseholdListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
         rows = list(data.all() if isinstance(data, Manager) else data)
@@ -263,7 +279,9 @@ class MemberMoveSerializer(serializers.Serializer):
 class HouseholdSerializer(PersonalDataMixin, ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", read_only=True)
     is_urban = serializers.BooleanField(source="commune.is_urban", read_only=True)
-    members = MemberSerializer(many=True, read_only=True, source="nested_members")
+    members = NestedMemberListSerializer(
+        child=MemberSerializer(), read_only=True, source="nested_members"
+    )
     has_possible_duplicates = serializers.BooleanField(read_only=True, default=False)
 
     class Meta:

@@ -123,8 +123,8 @@ def test_officers_manage_only_users_inside_their_area(officer, ward, other_ward)
         )[0]
         for u in (inside, village_user, outside, straddling, superuser)
     }
-    # A ward officer's commune chairperson inside the area: visible, but no token issued for
-    # them (a token would lend the province officer the chairperson's decisions).
+    # A commune chairperson inside the area: no token issued for them (a token would lend the
+    # province officer the chairperson's decisions), and none of theirs listed or revoked.
     leader = f.user(Role.COMMUNE_LEADER, communes=[other_ward])
     tokens[leader.username] = services.token_issue(
         actor=SYSTEM, user=leader, name="x", purpose="other"
@@ -132,8 +132,8 @@ def test_officers_manage_only_users_inside_their_area(officer, ward, other_ward)
 
     admin = browser(officer)
     listed = {t.user.username for t in admin.get(LIST).context["cl"].result_list}
-    assert listed == {inside.username, village_user.username, leader.username}
-    for hidden in (outside, straddling, superuser):
+    assert listed == {inside.username, village_user.username}
+    for hidden in (outside, straddling, superuser, leader):
         assert admin.get(f"{LIST}{tokens[hidden.username].pk}/change/").status_code == 302
 
     field = admin.get(ADD).context["adminform"].form.fields["user"]
@@ -148,6 +148,35 @@ def test_officers_manage_only_users_inside_their_area(officer, ward, other_ward)
     # Revoking through a forged selection of a token outside the area does nothing.
     admin.post(LIST, {"action": "revoke", "_selected_action": [tokens[outside.username].pk]})
     assert ApiToken.objects.get(pk=tokens[outside.username].pk).revoked_at is None
+
+
+@pytest.mark.parametrize("role", [Role.COMMUNE_LEADER, Role.AUDITOR, None])
+def test_an_officer_revokes_no_token_they_could_not_have_issued(officer, ward, role):
+    """A chairperson inside the area decides what the province officer cannot, an auditor
+    reads what they cannot, a superuser does everything: their tokens are not the officer's
+    to manage. Not listed, not found, and a forged selection revokes nothing; the key works."""
+    holder = f.user(role, communes=[ward], superuser=role is None)
+    token, key = services.token_issue(
+        actor=SYSTEM, user=holder, name="Sync", purpose=TokenPurpose.OTHER
+    )
+    mine, my_key = services.token_issue(
+        actor=SYSTEM,
+        user=f.user(Role.FIELD_ENUMERATOR, communes=[ward]),
+        name="Tablet",
+        purpose=TokenPurpose.FIELD_APP,
+    )
+    admin = browser(officer)
+    assert [t.pk for t in admin.get(LIST).context["cl"].result_list] == [mine.pk]
+    r = admin.get(f"{LIST}{token.pk}/change/", follow=True)
+    shown = " ".join(str(m) for m in r.context["messages"])
+    assert "doesn’t exist" in shown and token.prefix not in r.content.decode()
+    r = admin.post(LIST, {"action": "revoke", "_selected_action": [token.pk, mine.pk]}, follow=True)
+    assert r.status_code == 200
+    shown = " ".join(str(m) for m in r.context["messages"])
+    assert "1 token revoked" in shown
+    token.refresh_from_db()
+    assert token.revoked_at is None and works(key)
+    assert not works(my_key)
 
 
 def test_superusers_manage_every_token(ward):

@@ -163,3 +163,24 @@ def test_the_service_checks_who_issues_and_revokes(ward, rural):
     with pytest.raises(NotAllowed):
         services.token_revoke(token=token, actor=elsewhere)
     assert services.token_revoke(token=token, actor=officer).revoked_by == officer
+
+
+@pytest.mark.parametrize("role", [Role.COMMUNE_LEADER, Role.AUDITOR, None])
+def test_tokens_are_revoked_by_those_who_could_issue_them(ward, role):
+    """One rule for issuing and revoking, whatever the door: a token of a user inside the
+    officer's area whose role can do what the officer's cannot (a chairperson's approvals,
+    an auditor's reads), or of a superuser, is not the officer's to revoke; it keeps working.
+    The refusal says nothing of the token's user."""
+    from core.errors import NotAllowed
+
+    holder = f.user(role, communes=[ward], superuser=role is None)
+    token, key = issue(holder, name="Sync", purpose=TokenPurpose.OTHER)
+    officer = f.user(Role.PROVINCE_OFFICER, provinces=["22"])
+    with pytest.raises(NotAllowed) as refused:
+        services.token_revoke(token=token, actor=officer)
+    assert refused.value.code == "permission_denied"
+    assert holder.username not in refused.value.detail
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert client(key).get(URL).status_code == 200
+    assert services.token_revoke(token=token, actor=SYSTEM).revoked_at is not None

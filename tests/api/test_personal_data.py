@@ -4,11 +4,14 @@ personal data in bulk is recorded."""
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 
+from core.access import SYSTEM
 from core.models import PersonalDataRead
 from core.personal import personal_fields
+from households import services as households
 from tests import factories as f
 from tests.jobs import run_jobs
 from tests.poverty.conftest import submit
@@ -73,6 +76,46 @@ def test_the_analyst_sees_no_personal_data_anywhere(analyst, ward_api, case):
     everything = "".join(json.dumps(ward_api.get(u).json(), ensure_ascii=False) for u in pages)
     for secret in (*SECRETS, "CD-KIN", "HK-KIN", "12345678"):
         assert secret in everything, secret
+
+
+def test_the_members_order_tells_the_analyst_no_birth_order(analyst, ward_api, ward):
+    """A household's members come by relationship, then date of birth: for the analyst,
+    who sees birth years only, by birth year, so that the order of two children born the
+    same year does not tell which is older (nor follow a change of their dates)."""
+    h = f.household(
+        ward,
+        members=[
+            f.member(),
+            *(
+                f.member(
+                    name, relationship="child", dob=date(2012, month, 10), with_citizen_id=False
+                )
+                for name, month in (("Con Một", 2), ("Con Hai", 11))
+            ),
+        ],
+    )
+
+    def orders(api) -> list[list[str]]:
+        """The children's ids in the order of the household's page and of the list's."""
+        detail = api.get(f"/api/v1/households/{h.id}/").json()
+        [listed] = api.get("/api/v1/households/").json()["results"]
+        return [
+            [m["id"] for m in household["members"] if m["relationship"] == "child"]
+            for household in (detail, listed)
+        ]
+
+    analyst_saw = orders(analyst)
+    older, younger = h.members.filter(relationship="child").order_by("date_of_birth")
+    assert orders(ward_api) == [[str(older.pk), str(younger.pk)]] * 2
+    for member, born in ((older, date(2012, 11, 10)), (younger, date(2012, 2, 10))):
+        households.member_update(
+            actor=SYSTEM,
+            member=member,
+            expected_version=member.version,
+            values={"date_of_birth": born},
+        )
+    assert orders(analyst) == analyst_saw
+    assert orders(ward_api) == [[str(younger.pk), str(older.pk)]] * 2
 
 
 def test_incomes_are_blanked_but_the_decision_is_not(analyst, case):

@@ -398,6 +398,61 @@ def test_partners_are_registered_by_officers_for_users_inside_their_area(ward, o
         )
 
 
+def secret_works(partner, secret: str) -> bool:
+    body = {"grant_type": "client_credentials", "client_id": partner.client_id}
+    r = APIClient().post("/dci/oauth2/client/token", {**body, "client_secret": secret})
+    return r.status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.COMMUNE_LEADER])
+def test_a_partners_secret_is_renewed_only_by_those_who_could_register_it(ward, role):
+    """A new client secret is a way in as the partner's service user: an officer renews it,
+    or changes the partner, only for a user they could have bound one to (inside the area,
+    a role that can do nothing theirs cannot), as for API tokens. The old secret goes on
+    working, and the refusal says nothing of the user."""
+    p, secret = make_partner(communes=[ward], role=role)
+    officer = f.user(Role.PROVINCE_OFFICER, provinces=["22"])
+    with pytest.raises(NotAllowed) as refused:
+        services.partner_new_secret(actor=officer, partner=p)
+    assert p.user.username not in refused.value.detail
+    with pytest.raises(NotAllowed):
+        services.partner_update(actor=officer, partner=p, scopes=["registry.search"])
+    p.refresh_from_db()
+    assert secret_works(p, secret) and p.scopes == ["registry.search", "registry.subscribe"]
+    # one they could register: renewed, the old secret stops working
+    mine, old = make_partner(communes=[ward], role=Role.REGISTRY_SYSTEM)
+    new = services.partner_new_secret(actor=officer, partner=mine)
+    assert secret_works(mine, new) and not secret_works(mine, old)
+
+
+def test_the_partner_admin_lists_and_renews_only_the_officers_partners(ward, client):
+    officer = f.user(Role.PROVINCE_OFFICER, provinces=["22"])
+    officer.is_staff = True
+    officer.save()
+    client.force_login(officer)
+    theirs, secret = make_partner(communes=[ward], role=Role.AUDITOR)
+    mine, _mine_secret = make_partner(communes=[ward], role=Role.REGISTRY_SYSTEM)
+    r = client.get("/admin/dci/partner/")
+    assert [p.pk for p in r.context["cl"].result_list] == [mine.pk]
+    assert theirs.client_id not in r.content.decode()
+    r = client.get(f"/admin/dci/partner/{theirs.pk}/change/", follow=True)
+    assert "doesn’t exist" in " ".join(str(m) for m in r.context["messages"])
+    assert theirs.client_id not in r.content.decode()
+    r = client.post(
+        "/admin/dci/partner/",
+        {"action": "new_secret", "_selected_action": [theirs.pk]},
+        follow=True,
+    )
+    shown = " ".join(str(m) for m in r.context["messages"])
+    assert "dcs_" not in shown and theirs.client_id not in shown
+    theirs.refresh_from_db()
+    assert secret_works(theirs, secret)
+    r = client.post(
+        "/admin/dci/partner/", {"action": "new_secret", "_selected_action": [mine.pk]}, follow=True
+    )
+    assert "dcs_" in " ".join(str(m) for m in r.context["messages"])
+
+
 @pytest.mark.parametrize(
     "values",
     [

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.roles import Role
 from core import jobs
 from core.access import SYSTEM
-from core.models import PersonalDataRead
+from core.models import Job, JobStatus, PersonalDataRead
 from dci.models import Subscription, Transaction
 from households import services as households
 from tests import factories as f
@@ -114,3 +115,46 @@ def test_a_failed_notification_is_sent_again_and_unsubscribed_ones_are_not(ward,
     rename(household.members.get(), "Lê Văn Hai")
     notify_now()
     assert len(notifications(receiver)) == 4
+
+
+def test_a_filter_on_a_personal_field_needs_view_personal_when_made_and_when_sent(ward, receiver):
+    """Which households an age filter lets through tells their members' birth dates: a
+    partner not shown birth dates cannot subscribe by age, and one whose user lost the right
+    after subscribing hears nothing more from that subscription (the job goes on)."""
+    age = [{"expression1": {"attribute_name": "age", "operator": "ge", "attribute_value": 18}}]
+    analyst, analyst_secret = make_partner(
+        communes=[ward], role=Role.ANALYST, callbacks=[receiver.uri("on-subscribe")]
+    )
+    ack(
+        post(
+            client(analyst, analyst_secret),
+            "registry/subscribe",
+            subscribe_envelope(analyst, receiver, ("predicate", age)),
+        )
+    )
+    run_jobs()
+    [answer] = [a for path, a in receiver.received if path == "/on-subscribe"]
+    [refused] = answer["message"]["subscribe_response"]
+    assert refused["status"] == "rjct"
+    assert refused["status_reason_code"] == "rjct.notify_details.invalid"
+    assert "age" in refused["status_reason_message"]
+    assert not Subscription.objects.filter(partner=analyst).exists()
+
+    p, secret = make_partner(communes=[ward], callbacks=[receiver.uri("notify")])
+    household = f.household(ward)
+    body = subscribe_envelope(p, receiver, ("predicate", age))
+    body["header"]["sender_uri"] = receiver.uri("notify")
+    ack(post(client(p, secret), "registry/subscribe", body))
+    run_jobs()
+    receiver.received.clear()
+    rename(household.members.get(), "Lê Văn Một")
+    notify_now()
+    assert len(notifications(receiver)) == 1  # shown birth dates: notified
+
+    grant = p.user.area_access
+    grant.role = Role.ANALYST
+    grant.save()
+    rename(household.members.get(), "Lê Văn Hai")
+    notify_now()
+    assert len(notifications(receiver)) == 1
+    assert Job.objects.filter(kind="dci_notify").exclude(status=JobStatus.SUCCEEDED).count() == 0

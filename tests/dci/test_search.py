@@ -499,6 +499,86 @@ def test_a_partner_without_personal_data_rights_gets_none(family, ward):
     assert not PersonalDataRead.objects.exists()
 
 
+@pytest.mark.parametrize("op", ["eq", "gt", "lt", "ge", "le"])
+def test_without_personal_data_rights_age_is_no_search(family, ward, op):
+    """An age is a birth date seen through today's date: `age eq 10` asked on successive
+    days turns over on the person's birthday. A partner that is not shown birth dates
+    cannot ask by age, whether alone, second in an item, or under `not`."""
+    p = make_partner(communes=[ward], role=Role.ANALYST)
+    age = expr("age", op, 9)
+    for query in (
+        [{"expression1": age}],
+        [{"expression1": expr("sex", "eq", "male"), "condition": "or", "expression2": age}],
+        [{"expression1": expr("sex", "eq", "male"), "condition": "not", "expression2": age}],
+        [{"expression1": expr("sex", "eq", "male")}, {"expression1": age}],
+    ):
+        for entity in ("Group", "Member"):
+            answer = one(p, "predicate", query, response_entity=entity)
+            rejected(answer, "rjct.search_criteria.invalid")
+            assert "age" in answer["status_reason_message"] and "data" not in answer
+    # A partner shown birth dates may.
+    answer = one(make_partner(communes=[ward]), "predicate", [{"expression1": age}])
+    assert answer["status"] == "succ", answer
+
+
+def test_without_personal_data_rights_birth_date_is_no_sort(family, ward):
+    p = make_partner(communes=[ward], role=Role.ANALYST)
+    query = [{"expression1": expr("commune_code", "eq", ward.code)}]
+    for direction in ("asc", "desc"):
+        answer = one(
+            p,
+            "predicate",
+            query,
+            response_entity="Member",
+            sort=[{"attribute_name": "birth_date", "sort_order": direction}],
+        )
+        rejected(answer, "rjct.sort.invalid")
+        assert "birth_date" in answer["status_reason_message"] and "data" not in answer
+    # by registration date, as before
+    answer = one(
+        p,
+        "predicate",
+        query,
+        response_entity="Member",
+        sort=[{"attribute_name": "registration_date", "sort_order": "desc"}],
+    )
+    assert len(records(answer)) == 3
+    # A partner shown birth dates sorts by them.
+    members = records(
+        one(
+            make_partner(communes=[ward]),
+            "predicate",
+            query,
+            response_entity="Member",
+            sort=[{"attribute_name": "birth_date", "sort_order": "desc"}],
+        )
+    )
+    births = [m["demographic_info"]["birth_date"] for m in members]
+    assert births == ["2016-03-03", "1982-02-02", "1950-01-01"]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        expr("province_code", "eq", "22"),
+        expr("commune_code", "in", ["00001", "06652"]),
+        expr("household_size", "ge", 1),
+        expr("sex", "eq", "female"),
+        expr("ethnicity", "in", ["03"]),
+        expr("poverty_status", "in", ["poor", "not_poor"]),
+    ],
+)
+def test_without_personal_data_rights_the_other_attributes_still_search(family, ward, expression):
+    p = make_partner(communes=[ward], role=Role.ANALYST)
+    answer = one(
+        p,
+        "predicate",
+        [{"expression1": expression}],
+        sort=[{"attribute_name": "household_code"}, {"attribute_name": "registration_date"}],
+    )
+    assert answer["status"] == "succ", answer
+
+
 # ---------------------------------------------------------------------------- examples
 
 
