@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.access import Perm
 from core.admin import (
+    InAreaRelations,
     RoleAdmin,
     RoleHistoryAdmin,
     RoleInline,
@@ -191,7 +192,7 @@ def head_names():
 
 
 @admin.register(Household)
-class HouseholdAdmin(RoleHistoryAdmin):
+class HouseholdAdmin(InAreaRelations, RoleHistoryAdmin):
     form = HouseholdForm
     change_form_template = "admin/households/household/change_form.html"
     list_display = [
@@ -220,6 +221,7 @@ class HouseholdAdmin(RoleHistoryAdmin):
         "updated_at",
     ]
     autocomplete_fields = ["commune", "village"]
+    area_relations = {"village": ("commune", "pk")}  # another area's: an unknown id
     inlines = [MemberInline]
     area_paths = ("commune", "village")
     add_perm = change_perm = Perm.REGISTRY_EDIT

@@ -5,6 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.access import Perm
 from core.admin import (
+    InAreaRelations,
     RoleAdmin,
     RoleInline,
     cleaned,
@@ -322,10 +323,11 @@ class LedgerEntryAdmin(RoleAdmin):
         )
 
 
-class ParticipationInline(RoleInline, admin.TabularInline):
+class ParticipationInline(InAreaRelations, RoleInline, admin.TabularInline):
     model = Participation
     extra = 0
     autocomplete_fields = ["household"]
+    area_relations = {"household": ("commune", "village")}  # another area's: an unknown id
     add_perm = change_perm = Perm.LIVELIHOOD_MANAGE
 
 
@@ -364,7 +366,7 @@ class LivelihoodModelAdmin(RoleAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(RoleAdmin):
+class TargetAdmin(InAreaRelations, RoleAdmin):
     list_display = [
         "commune",
         "village",
@@ -376,6 +378,7 @@ class TargetAdmin(RoleAdmin):
     list_filter = ["year", *unit_filters()]
     list_select_related = ["commune", "village"]
     autocomplete_fields = ["commune", "village"]
+    area_relations = {"village": ("commune", "pk")}  # another area's: an unknown id
     area_paths = ("commune", "village")
     add_perm = change_perm = Perm.SUPPORT_MANAGE
 

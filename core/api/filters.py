@@ -1,8 +1,8 @@
 """Filters with the input rules of core.api.fields: integers within their column's range
 (a whole number, not a decimal), dates and times parsed strictly, booleans only `true` or
-`false`. Every FilterSet derives from `FilterSet` (also the base of those that views generate
-from `filterset_fields`). An empty value is refused before any filter reads it
-(core.api.views.KnownQueryParamsMixin)."""
+`false`, a related row by its id alone (never looked up). Every FilterSet derives from
+`FilterSet` (also the base of those that views generate from `filterset_fields`). An empty
+value is refused before any filter reads it (core.api.views.KnownQueryParamsMixin)."""
 
 from __future__ import annotations
 
@@ -74,6 +74,11 @@ class FilterSet(rest_framework.FilterSet):
 
     @classmethod
     def filter_for_lookup(cls, field, lookup_type):
+        if isinstance(field, models.ForeignKey):  # and OneToOneField
+            # A filter by a related row compares its id and never looks the row up: a lookup
+            # would answer a row outside the caller's area ("no such choice") otherwise than an
+            # unknown id. Both now give the area's rows that match: none (docs/security.md §3).
+            field = field.target_field
         filter_class, params = super().filter_for_lookup(field, lookup_type)
         if filter_class is django_filters.NumberFilter and isinstance(field, models.IntegerField):
             low, high = integer_range(field)

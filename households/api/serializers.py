@@ -14,7 +14,6 @@ from core.api.fields import (
     DateField,
     IntegerField,
     ModelSerializer,
-    PrimaryKeyRelatedField,
 )
 from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
@@ -323,8 +322,11 @@ class HouseholdWriteSerializer(ModelSerializer):
     commune = serializers.SlugRelatedField(
         slug_field="code", queryset=Commune.objects.all(), help_text="Commune code (5 digits)."
     )
-    village = PrimaryKeyRelatedField(
-        queryset=Village.objects.all(), required=False, allow_null=True
+    village = InAreaRelatedField(
+        queryset=Village.objects.all(),
+        area_paths=("commune", "pk"),
+        required=False,
+        allow_null=True,
     )
     members = MemberWriteSerializer(many=True, required=False)
     version = IntegerField(

@@ -96,7 +96,9 @@ class HouseholdViewSet(
     def create(self, request, *args, **kwargs):
         """Register a household with its members. It gets its code (`<commune>-<number>`);
         exactly one present member is the head; a citizen ID already registered is a 409."""
-        serializer = s.HouseholdCreateSerializer(data=request.data)
+        serializer = s.HouseholdCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         household = services.household_register(
             actor=request.user,
@@ -108,7 +110,10 @@ class HouseholdViewSet(
     def update(self, request, *args, **kwargs):
         household = self.get_object()
         serializer = s.HouseholdWriteSerializer(
-            household, data=request.data, partial=kwargs.get("partial", False)
+            household,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context=self.get_serializer_context(),
         )
         serializer.is_valid(raise_exception=True)
         household = services.household_update(

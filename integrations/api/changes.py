@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -34,6 +34,12 @@ class ChangesParams(serializers.Serializer):
     limit = IntegerField(min_value=1, max_value=1000, default=500)
 
 
+MOVED_OUT = (
+    "Null when the change moved the record out of your area (the event is yours through "
+    "`previous_commune`/`previous_village`): where it went is not yours to read."
+)
+
+
 class ChangeSerializer(ModelSerializer):
     class Meta:
         model = ChangeEvent
@@ -51,8 +57,18 @@ class ChangeSerializer(ModelSerializer):
             "user",
             "payload",
         ]
-        # Null only before its writer commits (core.feed): never read so.
-        extra_kwargs = {"seq": {"allow_null": False, "required": True}}
+        extra_kwargs = {
+            # Null only before its writer commits (core.feed): never read so.
+            "seq": {"allow_null": False, "required": True},
+            # A move out of the reader's area says where the record was, not where it went.
+            "commune": {"allow_null": True, "help_text": MOVED_OUT},
+            "village": {"help_text": MOVED_OUT},
+            "payload": {
+                "allow_null": True,
+                "help_text": "The record's values after the change (personal fields null "
+                "without personal-data rights). " + MOVED_OUT,
+            },
+        }
 
 
 class ChangePageSerializer(serializers.Serializer):
@@ -65,12 +81,15 @@ class ChangesView(KnownQueryParamsMixin, APIView):
     """Read the change feed. Every create/update/delete of households, members, surveys,
     assessments, official statuses, assignments and disbursements, in commit order. Resume from the
     `next_after` you stored: no gaps and no duplicates, also while others write. A change that moved
-    a record out of your area is shown to you too (`previous_commune`)."""
+    a record out of your area is shown to you too, as a move-out: `previous_commune` and
+    `previous_village` say where it was; `commune`, `village` and `payload` are null (where it
+    went, and what it is now, are not yours to read). `commune=` matches an event by the commune
+    you are shown: a move-out by its `previous_commune` only."""
 
     query_params = ChangesParams
     area_rule = (
-        "Events of records in your area, and of records that moved out of it (shown with "
-        "`previous_commune`)."
+        "Events of records in your area, and of records that moved out of it (a move-out: "
+        "`previous_commune`/`previous_village` only; `commune`, `village` and `payload` null)."
     )
 
     @extend_schema(parameters=[ChangesParams], responses=ChangePageSerializer)
@@ -80,18 +99,25 @@ class ChangesView(KnownQueryParamsMixin, APIView):
         params.is_valid(raise_exception=True)
         p = params.validated_data
         events = ChangeEvent.objects.filter(seq__gt=p["after"])
-        if not access.everywhere:
+        if access.everywhere:
+            here = Q()  # every event is read whole
+            events = events.annotate(moved_out=Value(False))
+        else:
             codes, villages = sorted(access.commune_codes), sorted(access.village_ids)
-            events = events.filter(
-                Q(commune__in=codes)
-                | Q(previous_commune__in=codes)
-                | Q(village__in=villages)
-                | Q(previous_village__in=villages)
+            here = Q(commune__in=codes) | Q(village__in=villages)
+            left = Q(previous_commune__in=codes) | Q(previous_village__in=villages)
+            events = events.filter(here | left).annotate(
+                moved_out=Case(
+                    When(here, then=Value(False)), default=Value(True), output_field=BooleanField()
+                )
             )
         if p.get("types"):
             events = events.filter(entity__in=p["types"])
         if p.get("commune"):
-            events = events.filter(Q(commune=p["commune"]) | Q(previous_commune=p["commune"]))
+            # By the commune the reader is shown: a move-out's new commune is not one of them.
+            events = events.filter(
+                (Q(commune=p["commune"]) & here) | Q(previous_commune=p["commune"])
+            )
         page = list(events.order_by("seq")[: p["limit"] + 1])
         if not page and p["after"] and not ChangeEvent.objects.filter(seq=p["after"]).exists():
             # Every `next_after` this feed hands out is the position of an event it served.
@@ -102,15 +128,19 @@ class ChangesView(KnownQueryParamsMixin, APIView):
         has_more = len(page) > p["limit"]
         page = page[: p["limit"]]
         rows = ChangeSerializer(page, many=True).data
+        for event, row in zip(page, rows, strict=True):
+            if event.moved_out:  # where it was (previous_*), not where it went
+                row.update(commune=None, village=None, payload=None)
+        read = [row for row in rows if row["payload"] is not None]
         if not access.can(Perm.VIEW_PERSONAL):
-            for row in rows:
+            for row in read:
                 row["payload"] = mask(MODEL_OF[row["entity"]], row["payload"])
         else:
             audit.record_personal_read(
                 request.user,
                 "feed",
                 request.path,
-                sum(1 for row in rows if personal_fields(MODEL_OF[row["entity"]])),
+                sum(1 for row in read if personal_fields(MODEL_OF[row["entity"]])),
                 request.META.get("QUERY_STRING", ""),
             )
         return Response(

@@ -170,7 +170,9 @@ def _check_new_household(body: Any, access: Access) -> None:
 def _register(body: dict[str, Any], actor) -> Household:
     """A household and its members registered under the ids the device gave them, through
     the registry service (role, area, citizen IDs, one head)."""
-    serializer = hs.HouseholdWriteSerializer(data={k: v for k, v in body.items() if k != "id"})
+    serializer = hs.HouseholdWriteSerializer(
+        data={k: v for k, v in body.items() if k != "id"}, context={"access": access_for(actor)}
+    )
     serializer.is_valid(raise_exception=True)
     values = dict(serializer.validated_data)
     values.pop("version", None)
@@ -230,7 +232,9 @@ def field_upload_apply(upload: FieldUpload, *, version: int | None, actor) -> di
         }
     if upload.kind == UploadKind.HOUSEHOLD_EDIT:
         household = upload.household
-        serializer = hs.HouseholdWriteSerializer(household, data=body, partial=True)
+        serializer = hs.HouseholdWriteSerializer(
+            household, data=body, partial=True, context=context
+        )
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         values.pop("version", None)

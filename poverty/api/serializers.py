@@ -124,7 +124,9 @@ class SurveyMemberSerializer(ModelSerializer):
     birth date; schooling applies from 3 to 30, nutrition under 16, health insurance from 6,
     the monthly social allowance from 16, education level from 16 to 30."""
 
-    member = PrimaryKeyRelatedField(queryset=Member.objects.all())
+    member = InAreaRelatedField(
+        queryset=Member.objects.all(), area_paths=("household__commune", "household__village")
+    )
 
     class Meta:
         model = SurveyMember

@@ -95,10 +95,93 @@ def test_feed_is_area_scoped_and_reports_moves_out(ward, rural):
     )
     events, _ = read_all(officer, after=cursor)
     moved = [e for e in events if e["entity_id"] == str(mover.id)][-1]
-    assert moved["commune"] == rural.code and moved["previous_commune"] == ward.code
+    # The old area learns that the person left, not where to: no new commune, no payload
+    # (which named the new household).
+    assert (moved["action"], moved["previous_commune"]) == ("updated", ward.code)
+    assert (moved["commune"], moved["village"], moved["payload"]) == (None, None, None)
+    assert rural.code not in {e["commune"] for e in events} and str(theirs.id) not in str(events)
+    # Whoever may read both communes reads the move whole.
+    both = f.client_for(f.user(Role.COMMUNE_OFFICER, communes=[ward, rural]))
+    whole = [e for e in read_all(both, after=cursor)[0] if e["entity_id"] == str(mover.id)][-1]
+    assert (whole["seq"], whole["commune"], whole["previous_commune"]) == (
+        moved["seq"],
+        rural.code,
+        ward.code,
+    )
+    assert whole["payload"]["household_id"] == str(theirs.id)
     analyst = f.client_for(f.user(Role.ANALYST, communes=[ward]))
-    payloads = [e["payload"] for e in read_all(analyst)[0] if e["entity"] == "member"]
+    seen = [e for e in read_all(analyst)[0] if e["entity"] == "member"]
+    payloads = [e["payload"] for e in seen if e["seq"] != moved["seq"]]
     assert payloads and all(p["full_name"] is None and p["citizen_id"] is None for p in payloads)
+    assert [e["payload"] for e in seen if e["seq"] == moved["seq"]] == [None]
+
+
+@pytest.mark.django_db
+def test_a_household_that_moved_out_is_not_followed_to_its_new_place(ward, rural):
+    """The move-out event of a household says where it was, not its new commune or address;
+    `commune=` cannot find the new place either, and the cursor still passes every event."""
+    from core.models import PersonalDataRead
+
+    leaving = f.household(ward, address="Tổ 3, phường cũ")
+    f.household(ward)
+    reader = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    officer = f.client_for(reader)
+    _, cursor = read_all(officer)
+    services.household_update(
+        actor=SYSTEM,
+        household=leaving,
+        expected_version=1,
+        data=services.HouseholdInput(values={"commune": rural, "address": "Số 9, xã mới"}),
+    )
+    reads = PersonalDataRead.objects.filter(user=reader).count()
+    page = officer.get("/api/v1/changes/", {"after": cursor}).json()
+    (event,) = page["results"]
+    assert (event["entity"], event["entity_id"], event["previous_commune"]) == (
+        "household",
+        str(leaving.id),
+        ward.code,
+    )
+    assert (event["commune"], event["village"], event["payload"]) == (None, None, None)
+    assert "Số 9" not in str(page)
+    assert (page["next_after"], page["has_more"]) == (event["seq"], False)
+    # Filtering by the new commune finds nothing; by the old one, the move-out.
+    by_new = officer.get("/api/v1/changes/", {"after": cursor, "commune": rural.code}).json()
+    assert (by_new["results"], by_new["has_more"]) == ([], False)
+    by_old = officer.get("/api/v1/changes/", {"after": cursor, "commune": ward.code}).json()
+    assert by_old["results"] == page["results"]
+    # Pages of move-outs only carry no personal data: no bulk read is recorded for them.
+    assert PersonalDataRead.objects.filter(user=reader).count() == reads
+    # Page by page, the same events in the same order, nothing twice, nothing missed.
+    everything, end = read_all(officer)
+    assert read_all(officer, limit=1) == (everything, end)
+    assert event in everything
+
+
+@pytest.mark.django_db
+def test_a_village_reader_does_not_see_the_village_a_household_moved_to(ward):
+    from geo import services as geo
+
+    old, new = (
+        geo.village_save(actor=SYSTEM, village=None, values={"commune": ward, "name": name})
+        for name in ("Khu Cũ", "Khu Mới")
+    )
+    household = f.household(ward, village=old)
+    village_reader = f.client_for(f.user(Role.COMMUNE_OFFICER, villages=[old]))
+    commune_reader = f.client_for(f.user(Role.COMMUNE_OFFICER, communes=[ward]))
+    _, cursor = read_all(commune_reader)
+    services.household_update(
+        actor=SYSTEM,
+        household=household,
+        expected_version=1,
+        data=services.HouseholdInput(values={"village": new}),
+    )
+    (moved,) = read_all(village_reader, after=cursor)[0]
+    assert (moved["previous_commune"], moved["previous_village"]) == (ward.code, str(old.id))
+    assert (moved["commune"], moved["village"], moved["payload"]) == (None, None, None)
+    assert str(new.id) not in str(read_all(village_reader)[0])
+    (whole,) = read_all(commune_reader, after=cursor)[0]
+    assert (whole["commune"], whole["village"]) == (ward.code, str(new.id))
+    assert whole["payload"]["village_id"] == str(new.id)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

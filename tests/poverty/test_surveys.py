@@ -94,9 +94,9 @@ def test_member_facts_are_checked(ward_api, family, ward):
 def test_surveys_outside_the_area_are_refused_and_invisible(ward_api, api, rural):
     theirs = f.household(rural)
     r = ward_api.post("/api/v1/surveys/", survey_body(theirs))
-    assert r.status_code == 400  # as if the household did not exist
-    assert [e["field"] for e in r.json()["errors"]] == ["household"]
-    assert "does not exist" in r.json()["errors"][0]["reason"]
+    assert r.status_code == 400  # as if the household and its member did not exist
+    assert [e["field"] for e in r.json()["errors"]] == ["household", "members.0.member"]
+    assert all("does not exist" in e["reason"] for e in r.json()["errors"])
     api.post("/api/v1/surveys/", survey_body(theirs))
     assert ward_api.get("/api/v1/surveys/").json()["results"] == []
     assert ward_api.get("/api/v1/assessments/").json()["results"] == []
