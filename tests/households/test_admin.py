@@ -277,3 +277,113 @@ def test_admin_lists_with_personal_data_are_recorded(logged_in, ward):
         1,
         "status=active",
     )
+
+
+def household_form(household: Household, *, members=None, new=(), **changes) -> dict[str, str]:
+    """The household page's form as shown (the household and a row per member, with the
+    versions they were read at), with `changes` to the household's fields, `members`
+    ({member id: {field: value}}) to its rows, and `new` member rows."""
+    rows = []
+    for m in household.members.order_by("pk"):
+        row = {
+            "id": str(m.pk),
+            "full_name": m.full_name,
+            "date_of_birth": m.date_of_birth.isoformat(),
+            "sex": m.sex,
+            "ethnicity": m.ethnicity_id,
+            "relationship": m.relationship,
+            "citizen_id": m.citizen_id or "",
+            "status": m.status,
+            "status_date": m.status_date.isoformat() if m.status_date else "",
+            "based_on_version": str(m.version),
+        }
+        rows.append({**row, **(members or {}).get(m.pk, {})})
+    initial = len(rows)
+    rows += [{"status": "present", **row} for row in new]
+    data = {
+        "commune": household.commune_id,
+        "village": household.village_id or "",
+        "address": household.address,
+        "phone": household.phone,
+        "external_id": household.external_id or "",
+        "latitude": "",
+        "longitude": "",
+        "based_on_version": str(household.version),
+        "members-TOTAL_FORMS": str(len(rows)),
+        "members-INITIAL_FORMS": str(initial),
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+        **changes,
+    }
+    for i, row in enumerate(rows):
+        data.update({f"members-{i}-{k}": v for k, v in {"household": household.pk, **row}.items()})
+    return data
+
+
+@pytest.mark.parametrize("status", ["moved_out", "dissolved", "merged"])
+def test_a_closed_household_is_not_changed_in_the_admin(admin_client, ward, status):
+    """The household page (its fields, a member row, a new member row) and the member page
+    go through the services: a closed household's change is refused with a message saying
+    nothing was saved (not a server error), and nothing is written."""
+    into = f.household(ward, members=[f.member("Vũ Văn Nhận")])
+    h = f.household(
+        ward,
+        members=[
+            f.member("Bùi Văn Đóng"),
+            f.member(
+                "Bùi Thị Cụ",
+                relationship="grandparent",
+                sex="female",
+                dob=date(1940, 1, 1),
+                status="deceased",
+                status_date=date(2025, 1, 1),
+            ),
+        ],
+    )
+    h = f.close(h, status, into=into)
+    elder = h.members.get(full_name="Bùi Thị Cụ")
+    page = f"/admin/households/household/{h.pk}/change/"
+    assert admin_client.get(page).status_code == 200
+    before = f.traces(h)
+    refusal = f"Nothing was saved: Household {h.code} is {status}."
+    newcomer = {
+        "full_name": "Bùi Văn Mới",
+        "date_of_birth": "2026-01-01",
+        "sex": "male",
+        "ethnicity": "01",
+        "relationship": "grandchild",
+    }
+    member = {
+        "full_name": "Bùi Thị Cụ Bà",
+        "date_of_birth": "1940-01-01",
+        "sex": "female",
+        "ethnicity": "01",
+        "relationship": "grandparent",
+        "citizen_id": elder.citizen_id,
+        "status": "deceased",
+        "status_date": "2025-01-01",
+        "based_on_version": str(elder.version),
+    }
+    posts = [
+        (page, household_form(h, address="Không lưu")),
+        (page, household_form(h, members={elder.pk: {"full_name": "Bùi Thị Cụ Bà"}})),
+        (page, household_form(h, new=[newcomer])),
+        (f"/admin/households/member/{elder.pk}/change/", member),
+    ]
+    for url, data in posts:
+        r = admin_client.post(url, data, follow=True)
+        assert r.status_code == 200 and r.redirect_chain == [(url, 302)], (
+            r.context["adminform"].form.errors,
+            [fs.formset.errors for fs in r.context["inline_admin_formsets"]],
+        )
+        assert [str(m) for m in r.context["messages"]] == [refusal]
+    assert f.traces(h) == before
+    # the household beside it, still active, is changed on the same page as before
+    into.refresh_from_db()
+    r = admin_client.post(
+        f"/admin/households/household/{into.pk}/change/",
+        household_form(into, address="Đã đổi"),
+    )
+    assert r.status_code == 302 and r["Location"] == "/admin/households/household/"
+    into.refresh_from_db()
+    assert into.address == "Đã đổi"
