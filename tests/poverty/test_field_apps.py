@@ -313,3 +313,36 @@ def test_a_conflict_on_a_household_closed_since_is_not_applied(enumerator, api, 
     r = api.post(resolve, {"action": "discard", "note": "The household moved away"})
     assert r.status_code == 200 and r.json()["status"] == "resolved_discarded"
 
+
+def test_resolving_an_edit_to_a_registry_id_taken_elsewhere(enumerator, api, family):
+    """Applying a conflict whose edit sets a registry ID another household holds (outside the
+    resolver's area) answers as the upload does: "This registry ID is already used.", on the
+    external_id field, naming neither the ID nor its holder; nothing is written."""
+    hanoi = Commune.objects.filter(province_id="01").order_by("code").first()
+    holder = f.household(hanoi, external_id="HN-0002")
+    api.patch(f"/api/v1/households/{family.id}/", {"phone": "0900000000"}, HTTP_IF_MATCH='"1"')
+    edit = item(
+        family,
+        kind="household_edit",
+        body={"household": str(family.id), "external_id": "HN-0002", "address": "Số 5"},
+    )
+    r = enumerator.post("/api/v1/field/uploads/", edit)
+    assert r.status_code == 202 and r.json()["status"] == "conflict"
+    before = f.traces(family)
+    r = api.post(f"/api/v1/field/uploads/{edit['client_id']}/resolve/", {"action": "apply"})
+    assert r.status_code == 409, r.json()
+    assert (r.json()["code"], r.json()["detail"]) == (
+        "duplicate_external_id",
+        "This registry ID is already used.",
+    )
+    assert r.json()["errors"] == [
+        {
+            "field": "external_id",
+            "code": "duplicate_external_id",
+            "reason": "This registry ID is already used.",
+        }
+    ]
+    assert "HN-0002" not in r.content.decode() and holder.code not in r.content.decode()
+    assert FieldUpload.objects.get().status == "conflict"
+    assert f.traces(family) == before
+    assert (family.external_id, family.address) == (None, "Thôn 1")
