@@ -71,7 +71,7 @@ def household(
 def close(household: Household, status: str, *, into: Household | None = None) -> Household:
     """`household` closed as `status` through the services (moved_out, dissolved; merged:
     `into` that household), read again."""
-    on, reason = date(2026, 10, 1), "Đóng hộ"
+    on, reason = date.today(), "Đóng hộ"
     if status == HouseholdStatus.MERGED:
         services.household_merge(
             actor=SYSTEM,
