@@ -133,6 +133,20 @@ def citizen_id_taken(citizen_id: str, holder_code: str | None, path: str) -> Con
     )
 
 
+def _assert_active(household: Household) -> None:
+    """Refuse any change to a closed household (moved out, dissolved, merged) or its members,
+    whichever door it comes in by: API, admin, field upload. A closed household is a record
+    of the past. Closing and merging are the transitions that end it (household_close,
+    household_merge, with their own answers), and a member still present there moves out to
+    where they live now (member_move: not into a closed household, but out of one)."""
+    if household.status != HouseholdStatus.ACTIVE:
+        raise Conflict(
+            gettext("Household %(code)s is %(status)s.")
+            % {"code": household.code, "status": household.status},
+            code="not_active",
+        )
+
+
 def _assert_one_head(household: Household, changes: dict[Any, tuple[str, str] | None]) -> None:
     """Refuse a change that would leave an active household with other than one present head.
 
@@ -285,6 +299,7 @@ def household_update(
     access = require(actor, Perm.REGISTRY_EDIT)
     household = _locked_household(household, access)
     check_version(household.version, expected_version)
+    _assert_active(household)
     values = {k: v for k, v in data.values.items() if k in Household.EDITABLE}
     commune = values.get("commune", household.commune)
     village = values.get("village", household.village if "commune" not in values else None)
@@ -408,12 +423,7 @@ def household_merge(
 def member_add(*, actor, household: Household, values: dict[str, Any]) -> Member:
     access = require(actor, Perm.REGISTRY_EDIT)
     household = _locked_household(household, access)
-    if household.status != HouseholdStatus.ACTIVE:
-        raise Conflict(
-            gettext("Household %(code)s is %(status)s.")
-            % {"code": household.code, "status": household.status},
-            code="not_active",
-        )
+    _assert_active(household)
     member = Member(household=household)
     _assert_one_head(
         household,
@@ -446,8 +456,9 @@ def member_update(
     *, actor, member: Member, expected_version: int | None, values: dict[str, Any]
 ) -> Member:
     access = require(actor, Perm.REGISTRY_EDIT)
-    member = _locked_member(member, access)
+    member = _locked_member(member, access)  # its household's row is locked with it
     check_version(member.version, expected_version)
+    _assert_active(member.household)
     if "household" in values and values["household"] != member.household:
         raise InvalidInput(
             gettext("Use the move action to move a member to another household."),
@@ -480,7 +491,12 @@ def member_move(
     relationship: str,
     reason: str = "",
 ) -> Member:
-    """Move a member to another household; the member keeps its identity and history."""
+    """Move a member to another household; the member keeps its identity and history.
+
+    Never into a closed household; out of one, yes: the people of a household that moved out
+    or dissolved live somewhere else now, and this is how the register follows them (not a
+    second registration of the same people). A merged household has no present member left
+    to move."""
     access = require(actor, Perm.REGISTRY_LIFECYCLE)
     member = _locked_member(member, access)
     check_version(member.version, expected_version)
@@ -492,11 +508,7 @@ def member_move(
             gettext("The member is already in that household."),
             fields={"household": gettext("Choose another household.")},
         )
-    if to.status != HouseholdStatus.ACTIVE:
-        raise Conflict(
-            gettext("Household %(code)s is %(status)s.") % {"code": to.code, "status": to.status},
-            code="not_active",
-        )
+    _assert_active(to)
     if member.status != MemberStatus.PRESENT:
         raise Conflict(
             gettext("Only present members move; this member is %(status)s.")

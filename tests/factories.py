@@ -12,10 +12,11 @@ from accounts import services as token_services
 from accounts.choices import TokenPurpose
 from accounts.models import UserAccess
 from core.access import SYSTEM
+from core.models import ChangeEvent
 from geo.models import Commune, EthnicGroup, Village
 from households import services
-from households.choices import Source
-from households.models import Household
+from households.choices import HouseholdStatus, Source
+from households.models import Household, Member
 
 _seq = itertools.count(1)
 
@@ -65,6 +66,45 @@ def household(
         members=[services.MemberInput(values=m) for m in members],
     )
     return services.household_register(actor=SYSTEM, data=data, source=Source.ADMIN)
+
+
+def close(household: Household, status: str, *, into: Household | None = None) -> Household:
+    """`household` closed as `status` through the services (moved_out, dissolved; merged:
+    `into` that household), read again."""
+    on, reason = date.today(), "Đóng hộ"
+    if status == HouseholdStatus.MERGED:
+        services.household_merge(
+            actor=SYSTEM,
+            source=household,
+            target=into,
+            expected_version=household.version,
+            reason=reason,
+            on=on,
+        )
+    else:
+        services.household_close(
+            actor=SYSTEM,
+            household=household,
+            expected_version=household.version,
+            status=status,
+            reason=reason,
+            on=on,
+        )
+    household.refresh_from_db()
+    return household
+
+
+def traces(household: Household) -> tuple:
+    """What a write to `household` or its members would leave: their versions, and the
+    history rows and change-feed events of the whole register."""
+    household.refresh_from_db()
+    return (
+        household.version,
+        sorted(household.members.values_list("pk", "version")),
+        Household.history.count(),
+        Member.history.count(),
+        ChangeEvent.objects.count(),
+    )
 
 
 def user(

@@ -310,6 +310,18 @@ def _integrity_refusal(exc: IntegrityError, kind: str) -> DomainError:
     )
 
 
+def _apply_or_refuse(upload: FieldUpload, *, version: int | None, actor) -> dict[str, Any]:
+    """field_upload_apply in a savepoint of its own, for the upload and for an officer's
+    resolution alike: a refusal rolls back all the apply wrote, and a unique key it broke
+    that the services do not check first is answered as `_integrity_refusal` (never as the
+    generic conflict, never with the database's text)."""
+    try:
+        with transaction.atomic():
+            return field_upload_apply(upload, version=version, actor=actor)
+    except IntegrityError as exc:
+        raise _integrity_refusal(exc, upload.kind) from exc
+
+
 def _replay(existing: FieldUpload, digest: str, user) -> tuple[FieldUpload, bool]:
     """An item received before: the stored upload, if it is the same uploader's same body."""
     if existing.body_hash != digest or existing.user_id != user.pk:
@@ -357,12 +369,9 @@ def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bo
                 }
             else:
                 try:
-                    with transaction.atomic():  # a refusal rolls back all the apply wrote
-                        upload.result = field_upload_apply(upload, version=current, actor=user)
-                        upload.status = UploadStatus.APPLIED
-                except (DomainError, ValidationError, IntegrityError) as exc:
-                    if isinstance(exc, IntegrityError):  # a unique key not checked first
-                        exc = _integrity_refusal(exc, item["kind"])
+                    upload.result = _apply_or_refuse(upload, version=current, actor=user)
+                    upload.status = UploadStatus.APPLIED
+                except (DomainError, ValidationError) as exc:
                     upload.household = household  # not one the rolled-back apply created
                     upload.status, upload.result = UploadStatus.REJECTED, upload_errors(exc)
             upload.save(force_insert=True)
@@ -401,7 +410,7 @@ def field_upload_resolve(*, actor, upload: FieldUpload, action: str, note: str) 
         )
     if action == "apply":
         current = current_version(upload.kind, upload.body, upload.household)
-        upload.result = field_upload_apply(upload, version=current, actor=actor)
+        upload.result = _apply_or_refuse(upload, version=current, actor=actor)
         upload.status = UploadStatus.RESOLVED_APPLIED
     else:
         upload.status = UploadStatus.RESOLVED_DISCARDED

@@ -327,3 +327,91 @@ def test_finding_a_household_by_its_registry_id_needs_personal_data_rights(api, 
     assert found.status_code == 200 and found.json()["results"] == []
     officer = api.get("/api/v1/households/", {"external_id": "HK-REG-1"}).json()["results"]
     assert [h["code"] for h in officer] == [household.code]
+
+
+def closing_household(commune):
+    """A household of a present head and a deceased grandmother (who stays in it even when
+    it is merged: only present members move)."""
+    return f.household(
+        commune,
+        members=[
+            f.member("Phạm Văn Chủ"),
+            f.member(
+                "Phạm Thị Bà",
+                relationship="grandparent",
+                sex="female",
+                dob=date(1940, 1, 1),
+                status="deceased",
+                status_date=date(2025, 1, 1),
+            ),
+        ],
+    )
+
+
+@pytest.mark.parametrize("status", ["moved_out", "dissolved", "merged"])
+def test_a_closed_household_and_its_members_do_not_change(api, ward, status):
+    """Every API write to a closed household's fields or members answers the same 409
+    (`not_active`) and writes nothing: no version, no history row, no feed event. The
+    household beside it, still active, changes as before."""
+    other = f.household(
+        ward,
+        members=[
+            f.member("Vũ Văn Khác"),
+            f.member("Vũ Thị Con", relationship="child", sex="female", dob=date(2010, 1, 1)),
+        ],
+    )
+    h = f.close(closing_household(ward), status, into=other)
+    elder = h.members.get(full_name="Phạm Thị Bà")
+    child = other.members.get(full_name="Vũ Thị Con")
+    newcomer = {
+        "full_name": "Phạm Văn Mới",
+        "date_of_birth": "2026-01-01",
+        "sex": "male",
+        "ethnicity": "01",
+        "relationship": "grandchild",
+    }
+    url = f"/api/v1/households/{h.id}/"
+    before = f.traces(h)
+    answers = [
+        api.patch(url, {"address": "Số 2"}, HTTP_IF_MATCH=f'"{h.version}"'),
+        api.put(url, {"commune": ward.code, "address": "Số 2", "version": h.version}),
+        api.patch(
+            url,
+            {
+                "version": h.version,
+                "members": [{"id": str(elder.id), "full_name": "Phạm Thị Bà Nội"}, newcomer],
+            },
+        ),
+        api.post("/api/v1/members/", {"household": str(h.id), **newcomer}),
+        api.patch(f"/api/v1/members/{elder.id}/", {"full_name": "Bà Nội", "version": 1}),
+        api.post(
+            f"/api/v1/members/{child.id}/move/",
+            {"household": str(h.id), "relationship": "grandchild", "version": child.version},
+        ),
+    ]
+    for r in answers:
+        assert r.status_code == 409, r.json()
+        assert (r.json()["code"], r.json()["detail"]) == (
+            "not_active",
+            f"Household {h.code} is {status}.",
+        )
+    assert f.traces(h) == before
+    other.refresh_from_db()
+    r = api.patch(f"/api/v1/households/{other.id}/", {"address": "Số 3", "version": other.version})
+    assert r.status_code == 200 and r.json()["address"] == "Số 3"
+
+
+def test_a_present_member_moves_out_of_a_closed_household(api, ward):
+    """The people of a dissolved household live somewhere else now: the move follows them
+    there (registering them again would make two of each), and the household stays closed."""
+    h = f.close(f.household(ward, members=[f.member("Hà Văn Ở")]), "dissolved")
+    to = f.household(ward)
+    person = h.members.get()
+    r = api.post(
+        f"/api/v1/members/{person.id}/move/",
+        {"household": str(to.id), "relationship": "parent", "version": person.version},
+    )
+    assert r.status_code == 200, r.json()
+    assert r.json()["household"] == str(to.id)
+    h.refresh_from_db()
+    assert h.status == "dissolved" and not h.members.exists()

@@ -17,6 +17,47 @@ def admin_client(client):
     return client
 
 
+def household_form(household: Household, *, members=None, new=(), **changes) -> dict[str, str]:
+    """The household page's form as shown (the household and a row per member, with the
+    versions they were read at), with `changes` to the household's fields, `members`
+    ({member id: {field: value}}) to its rows, and `new` member rows."""
+    rows = []
+    for m in household.members.order_by("pk"):
+        row = {
+            "id": str(m.pk),
+            "full_name": m.full_name,
+            "date_of_birth": m.date_of_birth.isoformat(),
+            "sex": m.sex,
+            "ethnicity": m.ethnicity_id,
+            "relationship": m.relationship,
+            "citizen_id": m.citizen_id or "",
+            "status": m.status,
+            "status_date": m.status_date.isoformat() if m.status_date else "",
+            "based_on_version": str(m.version),
+        }
+        rows.append({**row, **(members or {}).get(m.pk, {})})
+    initial = len(rows)
+    rows += [{"status": "present", **row} for row in new]
+    data = {
+        "commune": household.commune_id,
+        "village": household.village_id or "",
+        "address": household.address,
+        "phone": household.phone,
+        "external_id": household.external_id or "",
+        "latitude": "",
+        "longitude": "",
+        "based_on_version": str(household.version),
+        "members-TOTAL_FORMS": str(len(rows)),
+        "members-INITIAL_FORMS": str(initial),
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+        **changes,
+    }
+    for i, row in enumerate(rows):
+        data.update({f"members-{i}-{k}": v for k, v in {"household": household.pk, **row}.items()})
+    return data
+
+
 def test_household_changelist_search_and_filters(admin_client, ward, rural):
     f.household(ward, members=[f.member("Đặng Thị Hoà", sex="female")])
     f.household(rural, members=[f.member("Lê Văn Tám")])
@@ -35,35 +76,7 @@ def test_household_change_page_history_and_edit(admin_client, ward):
     h = f.household(ward, members=[f.member("Bùi Văn Khoa")])
     assert admin_client.get(f"/admin/households/household/{h.pk}/change/").status_code == 200
     assert admin_client.get(f"/admin/households/household/{h.pk}/history/").status_code == 200
-    head = h.members.get()
-    data = {
-        "commune": ward.code,
-        "village": "",
-        "address": "Đổi địa chỉ",
-        "phone": "",
-        "external_id": "",
-        "latitude": "",
-        "longitude": "",
-        "status": "active",
-        "status_reason": "",
-        "status_date": "",
-        "members-TOTAL_FORMS": "1",
-        "members-INITIAL_FORMS": "1",
-        "members-MIN_NUM_FORMS": "0",
-        "members-MAX_NUM_FORMS": "1000",
-        "members-0-id": str(head.pk),
-        "members-0-household": str(h.pk),
-        "members-0-full_name": "Bùi Văn Khoa",
-        "members-0-date_of_birth": "1980-05-01",
-        "members-0-sex": "male",
-        "members-0-ethnicity": "01",
-        "members-0-relationship": "head",
-        "members-0-citizen_id": head.citizen_id,
-        "members-0-status": "present",
-        "members-0-status_date": "",
-        "members-0-based_on_version": "1",
-        "based_on_version": "1",
-    }
+    data = household_form(h, address="Đổi địa chỉ")
     r = admin_client.post(f"/admin/households/household/{h.pk}/change/", data)
     assert r.status_code == 302, r.context["adminform"].errors if r.context else r
     h.refresh_from_db()
@@ -71,20 +84,14 @@ def test_household_change_page_history_and_edit(admin_client, ward):
     latest = h.history.first()
     assert latest.history_channel == "admin" and latest.history_user is not None
     # a second head in the inline is refused with a message, nothing saved
-    data.update(
-        {
-            "members-TOTAL_FORMS": "2",
-            "members-1-full_name": "Bùi Thị Hai",
-            "members-1-date_of_birth": "1982-01-01",
-            "members-1-sex": "female",
-            "members-1-ethnicity": "01",
-            "members-1-relationship": "head",
-            "members-1-status": "present",
-            "members-1-household": str(h.pk),
-            "address": "Không lưu",
-            "based_on_version": "2",
-        }
-    )
+    second_head = {
+        "full_name": "Bùi Thị Hai",
+        "date_of_birth": "1982-01-01",
+        "sex": "female",
+        "ethnicity": "01",
+        "relationship": "head",
+    }
+    data = household_form(h, address="Không lưu", new=[second_head])
     r = admin_client.post(f"/admin/households/household/{h.pk}/change/", data)
     assert r.status_code == 200 and b"exactly one present head" in r.content
     h.refresh_from_db()
@@ -314,3 +321,72 @@ def test_admin_lists_with_personal_data_are_recorded(logged_in, ward):
         1,
         "status=active",
     )
+
+
+@pytest.mark.parametrize("status", ["moved_out", "dissolved", "merged"])
+def test_a_closed_household_is_not_changed_in_the_admin(admin_client, ward, status):
+    """The household page (its fields, a member row, a new member row) and the member page
+    go through the services: a closed household's change is refused with a message saying
+    nothing was saved (not a server error), and nothing is written."""
+    into = f.household(ward, members=[f.member("Vũ Văn Nhận")])
+    h = f.household(
+        ward,
+        members=[
+            f.member("Bùi Văn Đóng"),
+            f.member(
+                "Bùi Thị Cụ",
+                relationship="grandparent",
+                sex="female",
+                dob=date(1940, 1, 1),
+                status="deceased",
+                status_date=date(2025, 1, 1),
+            ),
+        ],
+    )
+    h = f.close(h, status, into=into)
+    elder = h.members.get(full_name="Bùi Thị Cụ")
+    page = f"/admin/households/household/{h.pk}/change/"
+    assert admin_client.get(page).status_code == 200
+    before = f.traces(h)
+    refusal = f"Nothing was saved: Household {h.code} is {status}."
+    newcomer = {
+        "full_name": "Bùi Văn Mới",
+        "date_of_birth": "2026-01-01",
+        "sex": "male",
+        "ethnicity": "01",
+        "relationship": "grandchild",
+    }
+    member = {
+        "full_name": "Bùi Thị Cụ Bà",
+        "date_of_birth": "1940-01-01",
+        "sex": "female",
+        "ethnicity": "01",
+        "relationship": "grandparent",
+        "citizen_id": elder.citizen_id,
+        "status": "deceased",
+        "status_date": "2025-01-01",
+        "based_on_version": str(elder.version),
+    }
+    posts = [
+        (page, household_form(h, address="Không lưu")),
+        (page, household_form(h, members={elder.pk: {"full_name": "Bùi Thị Cụ Bà"}})),
+        (page, household_form(h, new=[newcomer])),
+        (f"/admin/households/member/{elder.pk}/change/", member),
+    ]
+    for url, data in posts:
+        r = admin_client.post(url, data, follow=True)
+        assert r.status_code == 200 and r.redirect_chain == [(url, 302)], (
+            r.context["adminform"].form.errors,
+            [fs.formset.errors for fs in r.context["inline_admin_formsets"]],
+        )
+        assert [str(m) for m in r.context["messages"]] == [refusal]
+    assert f.traces(h) == before
+    # the household beside it, still active, is changed on the same page as before
+    into.refresh_from_db()
+    r = admin_client.post(
+        f"/admin/households/household/{into.pk}/change/",
+        household_form(into, address="Đã đổi"),
+    )
+    assert r.status_code == 302 and r["Location"] == "/admin/households/household/"
+    into.refresh_from_db()
+    assert into.address == "Đã đổi"

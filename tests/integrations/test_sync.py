@@ -1140,6 +1140,28 @@ def test_closed_households_and_deceased_people_are_left_to_officers(officer, war
     assert child.status == "deceased"
 
 
+def test_the_people_of_a_closed_household_move_where_the_registry_lists_them(officer, ward):
+    """As the API's member move: out of a household we closed, to the household the registry
+    lists them in; the closed household's own record is still refused, and it stays closed."""
+    batch = [family("HK-1", ward), family("HK-2", ward, "Lê")]
+    sync.sync_records(batch, actor=officer)
+    closed = f.close(Household.objects.get(external_id="HK-1"), "dissolved")
+    stayed, left, child = batch[0]["members"]
+    report = sync.sync_records(
+        [
+            record("HK-1", ward, stayed, child),
+            record("HK-2", ward, *batch[1]["members"], {**left, "relationship": "grandparent"}),
+        ],
+        actor=officer,
+    )
+    assert outcomes(report) == ["rejected", "updated"]
+    assert report.outcomes[0].errors[0]["code"] == "household_not_active"
+    moved = Member.objects.select_related("household").get(external_id="HK-1-2")
+    assert (moved.household.external_id, moved.status) == ("HK-2", "present")
+    closed.refresh_from_db()
+    assert closed.status == "dissolved" and closed.members.count() == 2
+
+
 def test_registry_moves_a_household_to_another_commune(officer, ward, rural):
     sync.sync_records([family("HK-1", ward)], actor=officer)
     household = Household.objects.get(external_id="HK-1")

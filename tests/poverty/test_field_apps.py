@@ -257,3 +257,92 @@ def test_an_integrity_error_storing_the_upload_is_not_retried(enumerator, family
     assert r.status_code == 409 and r.json()["code"] == "integrity_conflict"
     assert len(calls) == 1
     assert not FieldUpload.objects.exists() and not Survey.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["moved_out", "dissolved"])
+def test_edits_of_a_closed_household_are_rejected_and_kept(enumerator, family, status):
+    """A household the device saw closed (its version is the closed one): an edit of it or of
+    its member is refused by the registry service as in the API, stored as rejected with the
+    reason, answered the same on resend, and nothing is written."""
+    family = f.close(family, status)
+    member = family.members.get(full_name="Lò Thị Mơ")
+    edits = [
+        item(
+            family,
+            kind="household_edit",
+            version=family.version,
+            body={"household": str(family.id), "address": "Số 6"},
+        ),
+        item(
+            family,
+            kind="member_edit",
+            version=family.version,
+            body={"member": str(member.id), "version": member.version, "full_name": "Lò Thị Mới"},
+        ),
+    ]
+    before = f.traces(family)
+    for edit in edits:
+        r = enumerator.post("/api/v1/field/uploads/", edit)
+        assert r.status_code == 400 and r.json()["status"] == "rejected", r.json()
+        assert r.json()["result"] == {
+            "code": "not_active",
+            "detail": f"Household {family.code} is {status}.",
+            "fields": {},
+        }
+        again = enumerator.post("/api/v1/field/uploads/", edit)  # the phone retries
+        assert again.status_code == 400 and again.json() == r.json()
+    assert FieldUpload.objects.filter(status="rejected").count() == 2
+    assert f.traces(family) == before
+
+
+def test_a_conflict_on_a_household_closed_since_is_not_applied(enumerator, api, family):
+    """The edit was made before the household was closed: kept as a conflict, and applying it
+    is refused as any edit of a closed household; the officer discards it."""
+    edit = item(
+        family, kind="household_edit", body={"household": str(family.id), "address": "Số 99"}
+    )
+    family = f.close(family, "moved_out")
+    r = enumerator.post("/api/v1/field/uploads/", edit)
+    assert r.status_code == 202 and r.json()["status"] == "conflict"
+    before = f.traces(family)
+    resolve = f"/api/v1/field/uploads/{edit['client_id']}/resolve/"
+    r = api.post(resolve, {"action": "apply"})
+    assert r.status_code == 409 and r.json()["code"] == "not_active"
+    assert FieldUpload.objects.get().status == "conflict"
+    assert f.traces(family) == before
+    r = api.post(resolve, {"action": "discard", "note": "The household moved away"})
+    assert r.status_code == 200 and r.json()["status"] == "resolved_discarded"
+
+
+def test_resolving_an_edit_to_a_registry_id_taken_elsewhere(enumerator, api, family):
+    """Applying a conflict whose edit sets a registry ID another household holds (outside the
+    resolver's area) answers as the upload does: "This registry ID is already used.", on the
+    external_id field, naming neither the ID nor its holder; nothing is written."""
+    hanoi = Commune.objects.filter(province_id="01").order_by("code").first()
+    holder = f.household(hanoi, external_id="HN-0002")
+    api.patch(f"/api/v1/households/{family.id}/", {"phone": "0900000000"}, HTTP_IF_MATCH='"1"')
+    edit = item(
+        family,
+        kind="household_edit",
+        body={"household": str(family.id), "external_id": "HN-0002", "address": "Số 5"},
+    )
+    r = enumerator.post("/api/v1/field/uploads/", edit)
+    assert r.status_code == 202 and r.json()["status"] == "conflict"
+    before = f.traces(family)
+    r = api.post(f"/api/v1/field/uploads/{edit['client_id']}/resolve/", {"action": "apply"})
+    assert r.status_code == 409, r.json()
+    assert (r.json()["code"], r.json()["detail"]) == (
+        "duplicate_external_id",
+        "This registry ID is already used.",
+    )
+    assert r.json()["errors"] == [
+        {
+            "field": "external_id",
+            "code": "duplicate_external_id",
+            "reason": "This registry ID is already used.",
+        }
+    ]
+    assert "HN-0002" not in r.content.decode() and holder.code not in r.content.decode()
+    assert FieldUpload.objects.get().status == "conflict"
+    assert f.traces(family) == before
+    assert (family.external_id, family.address) == (None, "Thôn 1")
