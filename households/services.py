@@ -133,6 +133,24 @@ def citizen_id_taken(citizen_id: str, holder_code: str | None, path: str) -> Con
     )
 
 
+def registry_id_taken() -> Conflict:
+    """The refusal of a household registry ID another household holds, for every door (API,
+    admin, field uploads): it names neither the ID nor the holder, which may be outside the
+    caller's area."""
+    message = gettext("This registry ID is already used.")
+    return Conflict(message, fields={"external_id": message}, code="duplicate_external_id")
+
+
+def _assert_registry_id_free(household: Household) -> None:
+    if (
+        household.external_id
+        and Household.objects.filter(external_id=household.external_id)
+        .exclude(pk=household.pk)
+        .exists()
+    ):
+        raise registry_id_taken()
+
+
 def _assert_active(household: Household) -> None:
     """Refuse any change to a closed household (moved out, dissolved, merged) or its members,
     whichever door it comes in by: API, admin, field upload. A closed household is a record
@@ -281,6 +299,7 @@ def household_register(*, actor, data: HouseholdInput, source: str) -> Household
     )
     if data.id is not None:
         household.id = data.id
+    _assert_registry_id_free(household)
     household.save()
     members = _apply_members(
         household, [MemberInput(values=m.values, new_id=m.new_id) for m in data.members], access
@@ -310,6 +329,8 @@ def household_update(
         values["village"] = None  # the old village is in the old commune
     for name, value in values.items():
         setattr(household, name, value)
+    if "external_id" in values:
+        _assert_registry_id_free(household)
     household.version += 1
     household.save()
     members: list[Member] = []
@@ -500,8 +521,7 @@ def member_move(
     access = require(actor, Perm.REGISTRY_LIFECYCLE)
     member = _locked_member(member, access)
     check_version(member.version, expected_version)
-    to = Household.objects.select_related("commune").get(pk=to.pk)
-    require_household(access, to)
+    to = _locked_household(to, access)  # not closed while the member moves in
     origin = member.household
     if to.pk == origin.pk:
         raise InvalidInput(

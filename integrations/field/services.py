@@ -291,14 +291,13 @@ def _unique_key(exc: IntegrityError) -> tuple[str | None, tuple[str, ...]]:
 
 
 def _integrity_refusal(exc: IntegrityError, kind: str) -> DomainError:
-    """The answer to an upload whose apply broke a unique key the services do not check
-    first (a household's registry ID), or another constraint: a conflict that says what was
-    taken, if it can tell, and nothing about the record that holds it (which may be outside
-    the uploader's area)."""
+    """The answer to an upload whose apply broke a unique key (a household's registry ID
+    taken by a write at the same time as the services' check), or another constraint: a
+    conflict that says what was taken, if it can tell, and nothing about the record that
+    holds it (which may be outside the uploader's area)."""
     table, columns = _unique_key(exc)
     if table == Household._meta.db_table and columns == ("external_id",):
-        message = gettext("This registry ID is already used.")
-        return Conflict(message, fields={"external_id": message}, code="duplicate_external_id")
+        return registry.registry_id_taken()  # taken by a write at the same time
     if table == Member._meta.db_table and columns == ("citizen_id",):
         # A member's index in a household upload cannot be told: the field is `members`.
         return registry.citizen_id_taken(

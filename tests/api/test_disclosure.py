@@ -71,6 +71,30 @@ def test_member_writes_with_a_citizen_id_held_elsewhere(ward_api, ward, elsewher
     _assert_discloses_nothing(r.json(), elsewhere)
 
 
+def test_a_registry_id_held_elsewhere_is_only_already_used(ward_api, ward, elsewhere):
+    """A household's registry ID held by a household of another area: registering or
+    changing a household with it answers "already used" on the field, as a field upload does,
+    without the ID or the household that holds it (not the generic conflict)."""
+    Household = type(elsewhere)
+    Household.objects.filter(pk=elsewhere.pk).update(external_id="HK-22-000777")
+    body = {"commune": ward.code, "address": "x", "external_id": "HK-22-000777"}
+    created = ward_api.post("/api/v1/households/", {**body, "members": [_member_body(None)]})
+    mine = f.household(ward)
+    changed = ward_api.patch(
+        f"/api/v1/households/{mine.id}/",
+        {"external_id": "HK-22-000777"},
+        HTTP_IF_MATCH=f'"{mine.version}"',
+    )
+    for r in (created, changed):
+        assert r.status_code == 409, r.json()
+        assert r.json()["code"] == "duplicate_external_id"
+        assert r.json()["errors"][0]["field"] == "external_id"
+        assert "HK-22-000777" not in str(r.json()) and elsewhere.code not in str(r.json())
+    assert Household.objects.filter(external_id="HK-22-000777").count() == 1
+    mine.refresh_from_db()
+    assert mine.external_id is None and mine.version == 1
+
+
 def test_a_citizen_id_held_inside_the_area_names_the_household(ward_api, ward):
     """What the caller may read anyway is said: the household that holds it (no name)."""
     mine = f.household(ward, members=[f.member("Trần Văn Gần", dob=date(1970, 1, 1))])
