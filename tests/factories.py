@@ -107,6 +107,25 @@ def traces(household: Household) -> tuple:
     )
 
 
+def household_with_deceased_elder(commune, head: str, elder: str):
+    """A household of a present head and a deceased grandmother, who stays in it even when
+    it is merged (only present members move)."""
+    return household(
+        commune,
+        members=[
+            member(head),
+            member(
+                elder,
+                relationship="grandparent",
+                sex="female",
+                dob=date(1940, 1, 1),
+                status="deceased",
+                status_date=date(2025, 1, 1),
+            ),
+        ],
+    )
+
+
 def user(
     role: str | None,
     *,

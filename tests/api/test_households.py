@@ -329,25 +329,6 @@ def test_finding_a_household_by_its_registry_id_needs_personal_data_rights(api, 
     assert [h["code"] for h in officer] == [household.code]
 
 
-def closing_household(commune):
-    """A household of a present head and a deceased grandmother (who stays in it even when
-    it is merged: only present members move)."""
-    return f.household(
-        commune,
-        members=[
-            f.member("Phạm Văn Chủ"),
-            f.member(
-                "Phạm Thị Bà",
-                relationship="grandparent",
-                sex="female",
-                dob=date(1940, 1, 1),
-                status="deceased",
-                status_date=date(2025, 1, 1),
-            ),
-        ],
-    )
-
-
 @pytest.mark.parametrize("status", ["moved_out", "dissolved", "merged"])
 def test_a_closed_household_and_its_members_do_not_change(api, ward, status):
     """Every API write to a closed household's fields or members answers the same 409
@@ -360,7 +341,9 @@ def test_a_closed_household_and_its_members_do_not_change(api, ward, status):
             f.member("Vũ Thị Con", relationship="child", sex="female", dob=date(2010, 1, 1)),
         ],
     )
-    h = f.close(closing_household(ward), status, into=other)
+    h = f.close(
+        f.household_with_deceased_elder(ward, "Phạm Văn Chủ", "Phạm Thị Bà"), status, into=other
+    )
     elder = h.members.get(full_name="Phạm Thị Bà")
     child = other.members.get(full_name="Vũ Thị Con")
     newcomer = {

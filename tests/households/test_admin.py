@@ -329,20 +329,7 @@ def test_a_closed_household_is_not_changed_in_the_admin(admin_client, ward, stat
     go through the services: a closed household's change is refused with a message saying
     nothing was saved (not a server error), and nothing is written."""
     into = f.household(ward, members=[f.member("Vũ Văn Nhận")])
-    h = f.household(
-        ward,
-        members=[
-            f.member("Bùi Văn Đóng"),
-            f.member(
-                "Bùi Thị Cụ",
-                relationship="grandparent",
-                sex="female",
-                dob=date(1940, 1, 1),
-                status="deceased",
-                status_date=date(2025, 1, 1),
-            ),
-        ],
-    )
+    h = f.household_with_deceased_elder(ward, "Bùi Văn Đóng", "Bùi Thị Cụ")
     h = f.close(h, status, into=into)
     elder = h.members.get(full_name="Bùi Thị Cụ")
     page = f"/admin/households/household/{h.pk}/change/"
