@@ -28,7 +28,7 @@ from core.admin import (
 )
 
 from . import services
-from .choices import DuplicateStatus, MemberStatus, Relationship, Source
+from .choices import DuplicateStatus, HouseholdStatus, MemberStatus, Relationship, Source
 from .identity import citizen_id_errors
 from .models import DuplicateCandidate, Household, Member
 from .selectors import duplicates_in_area
@@ -133,6 +133,13 @@ class MemberInlineFormSet(forms.BaseInlineFormSet):
             )
 
 
+def closed(household: Household | None) -> bool:
+    """A closed household (moved out, dissolved, merged) is a record of the past: the
+    services refuse any change to it or its members (households.services._assert_active),
+    so its pages are drawn read-only rather than as forms whose save would be refused."""
+    return household is not None and household.status != HouseholdStatus.ACTIVE
+
+
 class MemberInline(RoleInline, admin.TabularInline):
     model = Member
     form = MemberInlineForm
@@ -141,6 +148,12 @@ class MemberInline(RoleInline, admin.TabularInline):
     fields = [*Member.EDITABLE, "based_on_version"]
     show_change_link = True
     add_perm = change_perm = Perm.REGISTRY_EDIT
+
+    def has_add_permission(self, request, obj=None) -> bool:  # obj: the household
+        return super().has_add_permission(request, obj) and not closed(obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not closed(obj)
 
 
 def _member_inputs(formsets) -> list[services.MemberInput]:
@@ -228,6 +241,9 @@ class HouseholdAdmin(InAreaRelations, RoleHistoryAdmin):
 
     updated = day("updated_at", _("updated"))
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not closed(obj)
+
     @admin.display(description=_("head of household"))
     @shows("address")  # personal: shown with the other personal columns
     def head(self, obj) -> str:
@@ -310,6 +326,9 @@ class MemberAdmin(RoleHistoryAdmin):
     change_perm = Perm.REGISTRY_EDIT
 
     born = day("date_of_birth", _("date of birth"))
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not closed(obj and obj.household)
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term or self.hidden(request):
