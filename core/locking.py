@@ -39,14 +39,23 @@ def lock_for_change(
     access: Access | None = None,
     area_of: Callable[[Row], Any] | None = household_of,
     expected_version: int | None = UNVERSIONED,
+    of: tuple[str, ...] = ("self",),
 ) -> Row:
     """The row, locked (SELECT … FOR UPDATE) to the end of the transaction, once the actor's
     role allows `perm` (or with the `access` already checked), the household it belongs to
     (`area_of`; None: no area) is inside their area, and its version is the one the change
-    was based on (409/428 otherwise)."""
+    was based on (409/428 otherwise).
+
+    Only the rows named in `of` are locked ("self", and the relations of `queryset`'s
+    `select_related` whose state the change checks, e.g. "household"): PostgreSQL would
+    otherwise lock every row the query joins, the commune too, and every change in a commune
+    would wait for the one before. And they are locked as an UPDATE that keeps the key locks
+    its row (FOR NO KEY UPDATE): a row written meanwhile that refers to them (a survey of the
+    household, a duplicate pair of the member) does not wait, as its foreign-key check would
+    behind FOR UPDATE; two changes of the same row still wait for each other."""
     if access is None:
         access = require(actor, perm)
-    row = queryset.select_for_update().get(pk=pk)
+    row = queryset.select_for_update(of=of, no_key=True).get(pk=pk)
     if area_of is not None:
         require_household(access, area_of(row))
     if expected_version is not UNVERSIONED:

@@ -40,7 +40,11 @@ def village_save(*, actor, village: Village | None, values: dict[str, Any]) -> V
     if village is None:
         village = Village()
     else:
-        village = Village.objects.select_for_update().select_related("commune").get(pk=village.pk)
+        village = (
+            Village.objects.select_for_update(of=("self",))
+            .select_related("commune")
+            .get(pk=village.pk)
+        )
         require_area(access, village.commune, village)
         moved = "commune" in values and values["commune"].code != village.commune_id
         if moved:  # a change of communes: both must be the actor's, the village alone is not

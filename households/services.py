@@ -392,7 +392,7 @@ def household_merge(
     access = require(actor, Perm.REGISTRY_LIFECYCLE)
     locked = {
         h.pk: h
-        for h in Household.objects.select_for_update()
+        for h in Household.objects.select_for_update(of=("self",))
         .select_related("commune")
         .filter(pk__in=[source.pk, target.pk])
         .order_by("pk")
@@ -458,7 +458,11 @@ def member_add(*, actor, household: Household, values: dict[str, Any]) -> Member
 
 def _locked_member(member: Member, access: Access) -> Member:
     return lock_for_change(
-        Member.objects.select_related("household__commune"), member.pk, actor=None, access=access
+        Member.objects.select_related("household__commune"),
+        member.pk,
+        actor=None,
+        access=access,
+        of=("self", "household"),  # its household's one head and state are checked
     )
 
 

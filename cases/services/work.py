@@ -21,6 +21,9 @@ from ..models import Case, FollowUp, PlanGoal
 CASES = Case.objects.select_related("household__commune")
 GOALS = PlanGoal.objects.select_related("case__household__commune")
 FOLLOW_UPS = FollowUp.objects.select_related("case__household__commune")
+# What a change locks with the row (core.locking.lock_for_change): a case, its household (its
+# area is checked); a goal or a follow-up, its case (its state is checked).
+CASE_LOCK, OF_CASE_LOCK = ("self", "household"), ("self", "case")
 
 GOAL_FIELDS = {
     "indicator",
@@ -52,7 +55,12 @@ def case_assign_cadre(*, case: Case, cadre_id, expected_version: int | None, act
     """Make `cadre_id` the case's responsible cadre (None: nobody); the case's open
     follow-ups with no cadre go to them."""
     case = lock_for_change(
-        CASES, case.pk, actor=actor, perm=Perm.CASES_MANAGE, expected_version=expected_version
+        CASES,
+        case.pk,
+        actor=actor,
+        perm=Perm.CASES_MANAGE,
+        expected_version=expected_version,
+        of=CASE_LOCK,
     )
     cadre = None
     if cadre_id is not None:
@@ -78,7 +86,12 @@ def case_assign_cadre(*, case: Case, cadre_id, expected_version: int | None, act
 def case_update(*, case: Case, values: dict[str, Any], expected_version: int | None, actor) -> Case:
     """Change the plan's target date and the household's commitments."""
     case = lock_for_change(
-        CASES, case.pk, actor=actor, perm=Perm.CASES_MANAGE, expected_version=expected_version
+        CASES,
+        case.pk,
+        actor=actor,
+        perm=Perm.CASES_MANAGE,
+        expected_version=expected_version,
+        of=CASE_LOCK,
     )
     for name in ("target_date", "commitments"):
         if name in values:
@@ -115,7 +128,7 @@ def _save_goal(goal: PlanGoal) -> PlanGoal:
 @transaction.atomic
 def goal_add(*, case: Case, values: dict[str, Any], actor) -> PlanGoal:
     """Add a goal to the plan of an active case."""
-    case = lock_for_change(CASES, case.pk, actor=actor, perm=Perm.CASES_MANAGE)
+    case = lock_for_change(CASES, case.pk, actor=actor, perm=Perm.CASES_MANAGE, of=CASE_LOCK)
     require_state(case, gettext("add a goal to"), gettext("a case"), [CaseState.ACTIVE])
     goal = PlanGoal(case=case, due_date=values.pop("due_date", None) or case.target_date)
     for name, value in values.items():
@@ -138,6 +151,7 @@ def goal_update(
         perm=Perm.CASES_MANAGE,
         area_of=_case_of,
         expected_version=expected_version,
+        of=OF_CASE_LOCK,
     )
     for name, value in values.items():
         if name in GOAL_FIELDS:
@@ -158,7 +172,7 @@ def follow_up_schedule(
     next_step: str = "",
 ) -> FollowUp:
     """Schedule a contact with the household (by default by the case's cadre)."""
-    case = lock_for_change(CASES, case.pk, actor=actor, perm=Perm.FOLLOW_UP_RECORD)
+    case = lock_for_change(CASES, case.pk, actor=actor, perm=Perm.FOLLOW_UP_RECORD, of=CASE_LOCK)
     require_state(
         case,
         gettext("schedule a follow-up of"),
@@ -202,6 +216,7 @@ def follow_up_record(
         perm=Perm.FOLLOW_UP_RECORD,
         area_of=_case_of,
         expected_version=expected_version,
+        of=OF_CASE_LOCK,
     )
     if follow_up.done_on is not None:
         raise Conflict(

@@ -117,7 +117,9 @@ def finding_resolve(
     dismissed (not a misuse), with a note saying why. Refused for a finding outside the
     actor's area, a stale version, and for the cadre the finding is about (four eyes)."""
     access = require(actor, Perm.FINDINGS_RESOLVE)
-    finding = Finding.objects.select_for_update().select_related("commune").get(pk=finding.pk)
+    finding = (
+        Finding.objects.select_for_update(of=("self",)).select_related("commune").get(pk=finding.pk)
+    )
     require_area(access, finding.commune)
     check_version(finding.version, expected_version)
     if status not in RESOLVED:

@@ -33,6 +33,7 @@ def _locked(assessment: Assessment, expected_version: int | None, actor, perm: P
         actor=actor,
         perm=perm,
         expected_version=expected_version,
+        of=("self", "household"),
     )
 
 

@@ -28,7 +28,7 @@ def changed(
     """`instance` locked (a new record of the queryset's model when None), with `values`
     set; `check` runs on the stored record and on the changed one."""
     if instance is not None:
-        instance = queryset.select_for_update().get(pk=instance.pk)
+        instance = queryset.select_for_update(of=("self",)).get(pk=instance.pk)
         check(instance)
     obj = assign(instance or queryset.model(), values)
     check(obj)

@@ -88,6 +88,7 @@ def _begin(
         actor=actor,
         perm=step.perm,
         expected_version=expected_version,
+        of=("self", "household"),  # not the package: its other assignments go on
     )
     require_state(locked, _ACTIONS[action], gettext("an assignment"), step.allowed_from)
     return locked
@@ -124,7 +125,9 @@ def _propose(
     """The proposal, and the match that allowed it."""
     access = require(actor, Perm.ASSIGNMENT_PROPOSE)
     household = (
-        Household.objects.select_for_update().select_related("commune").get(pk=household.pk)
+        Household.objects.select_for_update(of=("self",))
+        .select_related("commune")
+        .get(pk=household.pk)
     )  # one proposer per household at a time
     require_household(access, household)
     if household.status != HouseholdStatus.ACTIVE:
