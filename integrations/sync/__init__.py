@@ -65,8 +65,13 @@ ours when the actor may not move members (`registry_lifecycle`, the right the AP
 households.services.member_move requires: field enumerators lack it), or when applying it
 would leave its household with other than one present head (for instance next to a head we
 registered ourselves). A deceased person is never revived by a sync (reported as a conflict).
-A household that loses its head to a move the registry made is left without one (reported as
-a note) until its own record comes.
+A person the merge leaves in a household we closed or merged (a local move the registry did
+not change, a deceased person) is read-only there, as in the API (households.services
+_assert_active): the identity values the merge would change are not applied but reported as
+conflicts, with a note, and the person's snapshot keeps the identity values sent before, so
+that they apply once the person is in an active household again (moved out by an officer, as
+the API allows). A household that loses its head to a move the registry made is left without
+one (reported as a note) until its own record comes.
 
 Writing is set-based, per chunk of CHUNK_SIZE records, each chunk one transaction: two reads
 per chunk (the chunk's households, their members; two more only for people or citizen IDs

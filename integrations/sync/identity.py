@@ -78,11 +78,22 @@ class IdentityMerge:
         return candidates[0] if len(candidates) == 1 else None
 
     def merge_identity(
-        self, record: InHousehold, outcome: Outcome, hid, m: InMember, current, row, snapshot
+        self,
+        record: InHousehold,
+        outcome: Outcome,
+        hid,
+        m: InMember,
+        current,
+        row,
+        snapshot,
+        *,
+        read_only: bool,
     ) -> None:
         """Identity and relationship. The relationship is to this household's head: it is
         only taken when the person ends up here. A citizen ID kept from a local edit must
-        still fit the sex and birth year the merge ends with."""
+        still fit the sex and birth year the merge ends with. A person who stays in a closed
+        household is `read_only`: every value the merge would change is reported as a
+        conflict, none is applied."""
         p = f"members.{m.pos}."
         local = owned_member_values(current)
         incoming = m.owned()
@@ -93,10 +104,20 @@ class IdentityMerge:
             last_value = last_sent(snapshot, name)
             value, conflict = merge_value(local[name], last_value, incoming[name])
             final[name] = value
-            if conflict:
+            if conflict or (read_only and value != local[name]):
                 outcome.conflicts.append(
                     conflict_entry(p + name, local[name], incoming[name], last_value)
                 )
+        if read_only:
+            if final != local:
+                outcome.notes.append(
+                    gettext(
+                        "Member %(external_id)s is in closed household %(household)s: the "
+                        "registry's values were not applied."
+                    )
+                    % {"external_id": m.external_id, "household": self.label(row["household_id"])}
+                )
+            return
         set_owned_member_values(row, final)
         identity = ("citizen_id", "sex", "date_of_birth")
         if final["citizen_id"] and any(final[k] != incoming[k] for k in identity):

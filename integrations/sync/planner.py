@@ -18,7 +18,14 @@ from households.twins import search_text_of_rows
 
 from .identity import IdentityMerge, unchanged_member
 from .membership import MembershipMerge
-from .merge import conflict_entry, last_sent, merge_value, parse_snapshot, same_snapshot
+from .merge import (
+    conflict_entry,
+    last_sent,
+    merge_value,
+    parse_snapshot,
+    same_snapshot,
+    snapshot_text,
+)
 from .records import (
     CREATED,
     REJECTED,
@@ -287,8 +294,21 @@ class Planner(MembershipMerge, IdentityMerge):
                 % {"name": current["full_name"], "external_id": m.external_id}
             )
         self.merge_membership(record, outcome, hid, m, current, row, snapshot)
-        self.merge_identity(record, outcome, hid, m, current, row, snapshot)
-        row["registry_snapshot"] = m.snapshot
+        # A person the membership merge leaves in a household we closed or merged (a local
+        # move the registry did not change, a deceased person) is read-only, as in the API
+        # (households.services._assert_active); this record's household is active.
+        where = row["household_id"]
+        read_only = where != hid and state.households[where]["status"] != HouseholdStatus.ACTIVE
+        self.merge_identity(record, outcome, hid, m, current, row, snapshot, read_only=read_only)
+        # The snapshot is the baseline of the next merge. A read-only person's takes the
+        # household the registry sent (membership was merged as usual) but keeps the identity
+        # values sent before: were the refused values recorded as sent, they would pass for
+        # local edits at the next sync and never be applied.
+        row["registry_snapshot"] = (
+            snapshot_text({**(snapshot or {}), "household": record.external_id})
+            if read_only
+            else m.snapshot
+        )
 
     def check_citizen_ids(self) -> None:
         for mid, row in self.members.items():

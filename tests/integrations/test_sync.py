@@ -1162,6 +1162,132 @@ def test_the_people_of_a_closed_household_move_where_the_registry_lists_them(off
     assert closed.status == "dissolved" and closed.members.count() == 2
 
 
+@pytest.mark.parametrize("closed", [True, False], ids=["closed", "active"])
+def test_a_person_left_in_a_closed_household_is_not_changed(officer, ward, closed):
+    """As the API (households.services._assert_active): a member of a closed household is
+    read-only. An officer moved HK-2's child to HK-1, then HK-1 was closed; the registry still
+    lists the child in HK-2 (the local move stands) with a new name and birth date: they are
+    reported, not applied, until the child is in an active household again."""
+    batch = [family("HK-1", ward), family("HK-2", ward, "Lê")]
+    sync.sync_records(batch, actor=officer)
+    h1 = Household.objects.get(external_id="HK-1")
+    child = services.member_move(
+        actor=SYSTEM,
+        member=Member.objects.get(external_id="HK-2-3"),
+        expected_version=1,
+        to=h1,
+        relationship="grandchild",
+    )
+    if closed:
+        h1.refresh_from_db()  # touched by the move
+        h1 = f.close(h1, "dissolved")
+    before = (
+        counts(),
+        child.history.count(),
+        ChangeEvent.objects.filter(entity_id=child.id).count(),
+    )
+    changed = family("HK-2", ward, "Lê")
+    changed["members"][2].update(full_name="Lê Minh Khang", date_of_birth="2010-07-09")
+
+    report = sync.sync_records([changed], actor=officer)
+
+    fresh = Member.objects.get(pk=child.pk)
+    assert fresh.household_id == h1.id  # the local move stands
+    if not closed:
+        assert outcomes(report) == ["updated"] and report.outcomes[0].conflicts == []
+        assert (fresh.full_name, fresh.date_of_birth, fresh.version) == (
+            "Lê Minh Khang",
+            date(2010, 7, 9),
+            child.version + 1,
+        )
+        return
+    assert outcomes(report) == ["unchanged"]
+    assert report.outcomes[0].conflicts == [
+        {
+            "field": "members.2.full_name",
+            "local": "Lê Minh Khôi",
+            "registry": "Lê Minh Khang",
+            "previous_registry": "Lê Minh Khôi",
+        },
+        {
+            "field": "members.2.date_of_birth",
+            "local": "2010-07-08",
+            "registry": "2010-07-09",
+            "previous_registry": "2010-07-08",
+        },
+    ]
+    assert report.outcomes[0].notes == [
+        f"Member HK-2-3 is in closed household {h1.code}: the registry's values were not applied."
+    ]
+    assert (fresh.full_name, fresh.date_of_birth, fresh.version, fresh.updated_at) == (
+        child.full_name,
+        child.date_of_birth,
+        child.version,
+        child.updated_at,
+    )
+    after = (
+        counts(),
+        child.history.count(),
+        ChangeEvent.objects.filter(entity_id=child.id).count(),
+    )
+    assert after == before
+    # Replayed: the same report. Moved out to an active household, the child takes the
+    # registry's values (its snapshot kept the ones sent before: not mistaken for local edits).
+    assert sync.sync_records([changed], actor=officer).outcomes[0].as_dict() == (
+        report.outcomes[0].as_dict()
+    )
+    services.member_move(
+        actor=SYSTEM,
+        member=fresh,
+        expected_version=fresh.version,
+        to=Household.objects.get(external_id="HK-2"),
+        relationship="child",
+    )
+    report = sync.sync_records([changed], actor=officer)
+    assert outcomes(report) == ["updated"] and report.outcomes[0].conflicts == []
+    fresh.refresh_from_db()
+    assert (fresh.full_name, fresh.date_of_birth) == ("Lê Minh Khang", date(2010, 7, 9))
+
+
+def test_a_deceased_person_of_a_closed_household_is_not_changed(officer, ward):
+    """Not made present again, nor renamed: their household is closed. The membership
+    conflict is reported once (the snapshot takes the household sent), the refused name at
+    each sync (the snapshot keeps the name sent before)."""
+    batch = [family("HK-1", ward), family("HK-2", ward, "Lê")]
+    sync.sync_records(batch, actor=officer)
+    child = Member.objects.get(external_id="HK-1-3")
+    services.member_update(
+        actor=SYSTEM,
+        member=child,
+        expected_version=1,
+        values={"status": "deceased", "status_date": date.today()},
+    )
+    f.close(Household.objects.get(external_id="HK-1"), "dissolved")
+    listed = record(
+        "HK-2",
+        ward,
+        *batch[1]["members"],
+        {**batch[0]["members"][2], "full_name": "Nguyễn Minh Khang"},
+    )
+    before = counts()
+
+    first = sync.sync_records([listed], actor=officer).outcomes[0]
+    again = sync.sync_records([listed], actor=officer).outcomes[0]
+
+    assert [c["field"] for c in first.conflicts] == ["members.3.household", "members.3.full_name"]
+    assert [c["field"] for c in again.conflicts] == ["members.3.full_name"]
+    assert (first.outcome, again.outcome, len(first.notes), len(again.notes)) == (
+        "unchanged",
+        "unchanged",
+        2,
+        1,
+    )
+    assert "closed household" in again.notes[0]
+    child.refresh_from_db()
+    assert (child.full_name, child.status, child.version) == ("Nguyễn Minh Khôi", "deceased", 2)
+    assert counts() == before
+
+
 def test_registry_moves_a_household_to_another_commune(officer, ward, rural):
     sync.sync_records([family("HK-1", ward)], actor=officer)
     household = Household.objects.get(external_id="HK-1")
