@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from core.access import Perm, access_for, covers_household
 from core.errors import Conflict, InvalidInput
-from core.locking import lock_for_change, require_state
+from core.locking import UNVERSIONED, lock_for_change, require_state
 
 from ..choices import CaseState
 from ..models import Case, FollowUp, PlanGoal
@@ -21,9 +21,9 @@ from ..models import Case, FollowUp, PlanGoal
 CASES = Case.objects.select_related("household__commune")
 GOALS = PlanGoal.objects.select_related("case__household__commune")
 FOLLOW_UPS = FollowUp.objects.select_related("case__household__commune")
-# What a change locks with the row (core.locking.lock_for_change): a case, its household (its
-# area is checked); a goal or a follow-up, its case (its state is checked).
-CASE_LOCK, OF_CASE_LOCK = ("self", "household"), ("self", "case")
+# What a change of a goal or a follow-up locks with it (core.locking.lock_for_change): its
+# case, whose state is checked.
+OF_CASE_LOCK = ("self", "case")
 
 GOAL_FIELDS = {
     "indicator",
@@ -36,6 +36,18 @@ GOAL_FIELDS = {
     "progress",
     "progress_note",
 }
+
+
+def _locked_case(case: Case, actor, perm: Perm, expected_version: int | None = UNVERSIONED) -> Case:
+    """The case, locked with its household (whose area is checked) for a change."""
+    return lock_for_change(
+        CASES,
+        case.pk,
+        actor=actor,
+        perm=perm,
+        expected_version=expected_version,
+        of=("self", "household"),
+    )
 
 
 def _case_of(row) -> Any:
@@ -54,14 +66,7 @@ def can_be_cadre(user, household) -> bool:
 def case_assign_cadre(*, case: Case, cadre_id, expected_version: int | None, actor) -> Case:
     """Make `cadre_id` the case's responsible cadre (None: nobody); the case's open
     follow-ups with no cadre go to them."""
-    case = lock_for_change(
-        CASES,
-        case.pk,
-        actor=actor,
-        perm=Perm.CASES_MANAGE,
-        expected_version=expected_version,
-        of=CASE_LOCK,
-    )
+    case = _locked_case(case, actor, Perm.CASES_MANAGE, expected_version)
     cadre = None
     if cadre_id is not None:
         cadre = get_user_model().objects.filter(pk=cadre_id).first()
@@ -85,14 +90,7 @@ def case_assign_cadre(*, case: Case, cadre_id, expected_version: int | None, act
 @transaction.atomic
 def case_update(*, case: Case, values: dict[str, Any], expected_version: int | None, actor) -> Case:
     """Change the plan's target date and the household's commitments."""
-    case = lock_for_change(
-        CASES,
-        case.pk,
-        actor=actor,
-        perm=Perm.CASES_MANAGE,
-        expected_version=expected_version,
-        of=CASE_LOCK,
-    )
+    case = _locked_case(case, actor, Perm.CASES_MANAGE, expected_version)
     for name in ("target_date", "commitments"):
         if name in values:
             setattr(case, name, values[name])
@@ -128,7 +126,7 @@ def _save_goal(goal: PlanGoal) -> PlanGoal:
 @transaction.atomic
 def goal_add(*, case: Case, values: dict[str, Any], actor) -> PlanGoal:
     """Add a goal to the plan of an active case."""
-    case = lock_for_change(CASES, case.pk, actor=actor, perm=Perm.CASES_MANAGE, of=CASE_LOCK)
+    case = _locked_case(case, actor, Perm.CASES_MANAGE)
     require_state(case, gettext("add a goal to"), gettext("a case"), [CaseState.ACTIVE])
     goal = PlanGoal(case=case, due_date=values.pop("due_date", None) or case.target_date)
     for name, value in values.items():
@@ -172,7 +170,7 @@ def follow_up_schedule(
     next_step: str = "",
 ) -> FollowUp:
     """Schedule a contact with the household (by default by the case's cadre)."""
-    case = lock_for_change(CASES, case.pk, actor=actor, perm=Perm.FOLLOW_UP_RECORD, of=CASE_LOCK)
+    case = _locked_case(case, actor, Perm.FOLLOW_UP_RECORD)
     require_state(
         case,
         gettext("schedule a follow-up of"),
