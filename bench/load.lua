@@ -42,3 +42,14 @@ function request()
   end
   return wrk.format("GET", line, headers)
 end
+
+-- Each answer wrk counts as an error (4xx, 5xx), on stderr, so that bench/load.py can say
+-- what they were. Not for the floor (no token: every answer a 401), whose requests stay
+-- without a body to read.
+if token ~= "" then
+  function response(status, headers, body)
+    if status > 399 then
+      io.stderr:write(string.format("non-2xx %d %s\n", status, string.sub(body or "", 1, 400)))
+    end
+  end
+end

@@ -44,6 +44,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -205,6 +206,9 @@ def wrk_env(file: Path, token: str | None) -> dict[str, str]:
     return env
 
 
+SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+
+
 def parse(out: str) -> dict[str, str]:
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
 
@@ -213,14 +217,32 @@ def parse(out: str) -> dict[str, str]:
         return f"{to_ms(value, unit):.1f}"
 
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sockets = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    )
+    sockets = SOCKET_ERRORS.search(out)
     errors = (int(non_2xx.group(1)) if non_2xx else 0) + (
         sum(map(int, sockets.groups())) if sockets else 0
     )
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
     return {"rps": f"{float(rps):.1f}", "p50": ms("50"), "p99": ms("99"), "errors": str(errors)}
+
+
+FAILURES: Counter = Counter()  # (operation, status, problem code) of every 4xx/5xx answer
+
+
+def note_failures(label: str, out: str, err: str) -> None:
+    """What load.lua wrote of each 4xx/5xx answer (its status and problem `code`), and the
+    socket errors wrk counted (a timeout: no answer within wrk's 2 s)."""
+    sockets = SOCKET_ERRORS.search(out)
+    if sockets:
+        for kind, count in zip(
+            ("connect", "read", "write", "timeout"), sockets.groups(), strict=True
+        ):
+            if int(count):
+                FAILURES[(label, "socket error", kind)] += int(count)
+    for line in err.splitlines():
+        if line.startswith("non-2xx "):
+            _, status, body = [*line.split(" ", 2), ""][:3]
+            found = re.search(r'"code":\s*"([^"]+)"', body)
+            FAILURES[(label, status, found.group(1) if found else body[:80])] += 1
 
 
 def row(label: str, connections: int, result: dict[str, str]) -> tuple[str, ...]:
@@ -232,9 +254,9 @@ def wrk(file: Path, token: str | None, connections: int, seconds: int) -> dict[s
     command = wrk_command(connections, seconds)
     warm = [*command[:3], "-d3s", *command[4:], BASE]
     subprocess.run(warm, env=env, capture_output=True, check=True)
-    return parse(
-        subprocess.run([*command, BASE], env=env, capture_output=True, text=True, check=True).stdout
-    )
+    done = subprocess.run([*command, BASE], env=env, capture_output=True, text=True, check=True)
+    note_failures(file.stem, done.stdout, done.stderr)
+    return parse(done.stdout)
 
 
 class Api:
@@ -301,11 +323,16 @@ def whole_mix(api: Api, files: dict[str, Path], token: str, seconds: int, sync: 
             [*wrk_command(conns, seconds), BASE],
             env=wrk_env(files[name], token),
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
         )
         for _label, name, conns in operations
     ]
-    outputs = [process.communicate()[0] for process in running]
+    outputs = []
+    for (label, _name, _conns), process in zip(operations, running, strict=True):
+        out, err = process.communicate()
+        note_failures(f"whole mix: {label}", out, err)
+        outputs.append(out)
     done_in_window = api.call("GET", f"/api/v1/jobs/{job_id}/")["done"]
     while (job := api.call("GET", f"/api/v1/jobs/{job_id}/"))["status"] in ("queued", "running"):
         time.sleep(0.5)
@@ -376,6 +403,8 @@ def main() -> None:
     print_table(header, rows)
     print("\nThe whole mix, all at once, latency per operation:\n")
     print_table(header, mixed)
+    for (label, status, code), count in sorted(FAILURES.items()):
+        print(f"\n{label}: {status} {code}, {count} times.")
     counts = ", ".join(f"{k} {v:,}" for k, v in sorted(job["counts"].items()))
     if job["status"] != "succeeded":
         print(f"\nRegistry sync beside it: {job['status']}: {job.get('error')}")

@@ -25,9 +25,10 @@ STAGES = (
     "members",  # the same into the member table
     "history",  # history rows
     "duplicates",  # the scan for possible duplicates of the members written
+    "checks",  # the deferred foreign-key checks of the rows written (PostgreSQL)
     "feed",  # change-feed events
     "checkpoint",  # the job's progress, checkpoint and report lines
-    "commit",  # the chunk's commit (deferred foreign-key checks, the log flush)
+    "commit",  # the chunk's commit (the log flush)
     # once, after the last chunk of a job that wrote: the trigram indexes' pending entries
     # merged (households.search.merge_pending_index_entries)
     "search indexes",

@@ -242,6 +242,14 @@ def write_plan(planner: Planner, ctx: Context) -> None:
                     )
         with stage("duplicates"):
             _record_duplicates(cursor)
+        if is_pg():
+            with stage("checks"):
+                # The deferred foreign-key checks of the rows written, now rather than at the
+                # commit: the feed's counter row, locked from the next stage to the commit,
+                # is then held for the events and the log flush alone (every other writer of
+                # the feed waits for it: an officer's save, a field upload). The feed's own
+                # deferred trigger numbers only events without a number: the sync's have one.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with stage("feed"):
             # Last, so that the feed's counter row (core.feed) is held only to the commit.
             _publish_events(cursor, planner, ctx, households, members)
