@@ -25,7 +25,8 @@ gunicorn (`config.wsgi`, `--workers`, API throttling off) on 127.0.0.1:8077 and 
 Prints requests/s, p50/p99 latency and the error count (non-2xx answers and socket errors;
 the floor's 401s are its expected answer) for each, with the worker count and the machine,
 and the sync's records/s beside its rate when run alone (the previous run's job of the same
-size, when there is one).
+size, when there is one); then what the errors were (status and problem code, socket errors
+by kind).
 """
 
 from __future__ import annotations
