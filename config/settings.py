@@ -158,6 +158,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PG_PARA
             [options.get("options"), f"-c max_parallel_workers_per_gather={PG_PARALLEL_WORKERS}"],
         )
     )
+# Prepared statements for the reads of a fixed shape (core.statements: the token, a
+# household's detail and its members); Django's own queries are never prepared. 0 behind a
+# pooler that cannot keep them (PgBouncer in transaction mode without max_prepared_statements).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "PG_PREPARED_STATEMENTS", True
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while one writer commits; a busy timeout instead of
     # immediate "database is locked" errors when two requests write at once.

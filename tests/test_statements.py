@@ -160,3 +160,39 @@ def test_a_model_rows_annotations_are_set_on_it(households):
         ).get(pk=household.pk)
         assert (found.people, found.first) == (expected.people, expected.first)
         assert found.people == household.members.count()
+
+
+def _prepared_texts() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite prepares nothing")
+def test_statements_are_prepared_once_and_read_the_same_rows(households):
+    """On PostgreSQL a statement is prepared on its connection at its first run, then runs as
+    prepared; its rows are those it reads unprepared (PG_PREPARED_STATEMENTS=0)."""
+    prepared_runs = [BY_CODE.run(code=h.code)[0].pk for h in households * 3]
+    assert prepared_runs == [h.pk for h in households * 3]
+    by_code = [t for t in _prepared_texts() if '"households_household"."code" = ($1)' in t]
+    assert len(by_code) == 1  # one prepared statement for the six runs
+    listed = MEMBERS_OF.run(households=[h.pk for h in households])
+    assert len(listed) == 3
+
+    connection.connection.prepare_threshold = None  # as with PG_PREPARED_STATEMENTS=0
+    try:
+        assert [BY_CODE.run(code=h.code)[0].pk for h in households] == prepared_runs[:2]
+        assert MEMBERS_OF.run(households=[h.pk for h in households]) == listed
+    finally:
+        connection.connection.prepare_threshold = 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite prepares nothing")
+def test_an_api_request_reads_its_token_by_a_prepared_statement(ward, households):
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    client = f.client_for(officer)
+    for _ in range(3):
+        assert client.get(f"/api/v1/households/{households[0].pk}/").status_code == 200
+    texts = _prepared_texts()
+    assert sum('"accounts_apitoken"."digest" = ($1)' in t for t in texts) == 1
+    assert sum('"households_household"."id" = ($' in t for t in texts) >= 1
