@@ -179,12 +179,13 @@ def test_statements_are_prepared_once_and_read_the_same_rows(households):
     listed = MEMBERS_OF.run(households=[h.pk for h in households])
     assert len(listed) == 3
 
+    threshold = connection.connection.prepare_threshold
     connection.connection.prepare_threshold = None  # as with PG_PREPARED_STATEMENTS=0
     try:
         assert [BY_CODE.run(code=h.code)[0].pk for h in households] == prepared_runs[:2]
         assert MEMBERS_OF.run(households=[h.pk for h in households]) == listed
     finally:
-        connection.connection.prepare_threshold = 5
+        connection.connection.prepare_threshold = threshold
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite prepares nothing")
