@@ -161,29 +161,39 @@ def write_files(directory: Path, rng: random.Random) -> dict[str, Path]:
     return paths
 
 
-def start_servers(workers: int, media: Path) -> list[subprocess.Popen]:
-    """gunicorn and the job worker (as `./dev serve` starts them), on the bench database."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "API_THROTTLE_RATE": "",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECRET_KEY": "bench-only-" + "x" * 40,
-        "MEDIA_ROOT": str(media),
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    bin_dir = Path(sys.executable).parent
-    web = [str(bin_dir / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{PORT}"]
-    web += ["--workers", str(workers), "--log-level", "warning"]
-    worker = [sys.executable, "manage.py", "run_worker", "--poll", "0.2"]
-    servers = [subprocess.Popen(command, cwd=HERE.parent, env=env) for command in (web, worker)]
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a bench's gunicorn: API throttling off, loopback only."""
+    env = {**os.environ, "API_THROTTLE_RATE": "", "ALLOWED_HOSTS": "127.0.0.1"}
+    return {**env, "SECRET_KEY": "bench-only-" + "x" * 40, **extra}
+
+
+def gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn serving `config.wsgi` on 127.0.0.1:`port`."""
+    command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"]
+    return subprocess.Popen(command, cwd=HERE.parent, env=env)
+
+
+def answers(port: int) -> bool:
+    """Whether the server on `port` answers (a 401 at the API root) within about 20 s."""
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"{BASE}/api/v1/", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/", timeout=1)
         except urllib.error.HTTPError:
-            return servers  # 401: up
+            return True  # 401: up
         except OSError:
             time.sleep(0.2)
+    return False
+
+
+def start_servers(workers: int, media: Path) -> list[subprocess.Popen]:
+    """gunicorn and the job worker (as `./dev serve` starts them), on the bench database."""
+    env = server_env(DATABASE_URL=database_url(), MEDIA_ROOT=str(media))
+    env.pop("CELERY_BROKER_URL", None)
+    worker = [sys.executable, "manage.py", "run_worker", "--poll", "0.2"]
+    servers = [gunicorn(PORT, workers, env), subprocess.Popen(worker, cwd=HERE.parent, env=env)]
+    if answers(PORT):
+        return servers
     for server in servers:
         server.kill()
     sys.exit("gunicorn did not start")

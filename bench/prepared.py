@@ -17,20 +17,16 @@ N rounds of 6 s each, alternating which goes first; prints the median requests/s
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from random import Random
 
 from common import ensure_database, officer_client, print_table, record, top_up
 from django.db import connection
-from load import HERE, parse, write_files, wrk_command, wrk_env
+from load import answers, gunicorn, parse, server_env, write_files, wrk_command, wrk_env
 from registry_latency import api_get, cases, percentile
 
 BATCH = 20
@@ -108,17 +104,14 @@ def http(token: str, rounds: int) -> None:
     """Household detail through gunicorn, with and without prepared statements, alternating."""
     with tempfile.TemporaryDirectory() as tmp:
         detail = write_files(Path(tmp), Random(1))["detail"]
-        servers = []
-        for setting, port in PORTS.items():
-            env = {**os.environ, "PG_PREPARED_STATEMENTS": setting, "API_THROTTLE_RATE": ""}
-            env.update(ALLOWED_HOSTS="127.0.0.1", SECRET_KEY="bench-only-" + "x" * 40)
-            gunicorn = str(Path(sys.executable).parent / "gunicorn")
-            command = [gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-            command += ["--workers", "3", "--log-level", "warning"]
-            servers.append(subprocess.Popen(command, cwd=HERE.parent, env=env))
+        servers = [
+            gunicorn(port, 3, server_env(PG_PREPARED_STATEMENTS=setting))
+            for setting, port in PORTS.items()
+        ]
         try:
             for port in PORTS.values():
-                wait_for(port)
+                if not answers(port):
+                    raise SystemExit(f"gunicorn did not answer on port {port}")
             rps: dict[str, list[float]] = {"1": [], "0": []}
             for n in range(rounds + 1):  # the first round warms both up
                 for setting in ("1", "0") if n % 2 else ("0", "1"):
@@ -154,17 +147,6 @@ def http(token: str, rounds: int) -> None:
         "not prepared",
         plain,
     )
-
-
-def wait_for(port: int) -> None:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/", timeout=1)
-        except urllib.error.HTTPError:
-            return  # 401: up
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer on port {port}")
 
 
 def timed_get(client, path: str) -> float:
