@@ -82,7 +82,9 @@ class Access:
             return Q()
         q = Q(pk__in=[])
         for _, path, values in self._area_parts(commune_path, village_path):
-            q |= Q(**{f"{path}__in": values})
+            # One parameter, not one per commune (a province grant is 54 of them): a tenth
+            # of a millisecond less to build and compile on every list (core.lookups).
+            q |= Q(InValues(F(path), values))
         return q
 
     def area_params(

@@ -6,6 +6,8 @@ value is refused before any filter reads it (core.api.views.KnownQueryParamsMixi
 
 from __future__ import annotations
 
+import copy
+
 import django_filters
 from django import forms
 from django.db import models
@@ -64,6 +66,30 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = StrictIsoDateTimeField
 
 
+class _Filters(dict):
+    """A FilterSet class's filters, which each instance copies (django-filter deep-copies them,
+    with their choices: half a millisecond of a member list). A filter's own state is
+    what each instance sets (`model`, `parent`), so a shallow copy is enough; a filter with
+    a `method` gets its own FilterMethod, which points back at the filter."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, original in self.items():
+            copies[name] = own = copy.copy(original)
+            if original.method is not None:
+                own.method = original.method
+        return copies
+
+
+class _Fields(dict):
+    """The fields of a filter form class built once (`FilterSet.get_form_class`), shared by
+    its forms rather than deep-copied into each (a Django form does that so that one form may
+    change its own fields; none here does: they only clean the query's values)."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class FilterSet(rest_framework.FilterSet):
     FILTER_DEFAULTS = {
         **rest_framework.FilterSet.FILTER_DEFAULTS,
@@ -96,8 +122,14 @@ class FilterSet(rest_framework.FilterSet):
             built = type(self)._form_classes = {}
         language = get_language()
         if language not in built:
-            built[language] = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = _Fields(form_class.base_fields)
+            built[language] = form_class
         return built[language]
+
+    @classmethod
+    def get_filters(cls):
+        return _Filters(super().get_filters())
 
 
 class FilterBackend(rest_framework.DjangoFilterBackend):
