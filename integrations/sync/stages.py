@@ -25,8 +25,9 @@ STAGES = (
     "members",  # the same into the member table
     "history",  # history rows
     "duplicates",  # the scan for possible duplicates of the members written
+    "events",  # the chunk's change-feed events built, unnumbered (integrations.sync.writes)
     "checks",  # the deferred foreign-key checks of the rows written (PostgreSQL)
-    "feed",  # change-feed events
+    "feed",  # the events numbered into the feed: its counter is held from here to the commit
     "checkpoint",  # the job's progress, checkpoint and report lines
     "commit",  # the chunk's commit (the log flush)
     # once, after the last chunk of a job that wrote: the trigram indexes' pending entries

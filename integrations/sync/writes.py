@@ -136,6 +136,11 @@ def _sqlite_adapter(f) -> Callable[[Any], Any] | None:
 
 H_PLAN = _PlanTable("sync_plan_household", Household, _PLAN_EXTRA)
 M_PLAN = _PlanTable("sync_plan_member", Member, _MEMBER_PLAN_EXTRA)
+# A chunk's change-feed events before they are numbered (`_stage_events`); `n`: their order.
+EVENTS = _PlanTable("sync_events", ChangeEvent, [("n", "integer", "integer")])
+_EVENT_COLUMNS = (
+    "entity, entity_id, action, commune, village, previous_commune, previous_village, payload"
+)
 
 
 def _reserve_codes(planner: Planner) -> None:
@@ -242,6 +247,8 @@ def write_plan(planner: Planner, ctx: Context) -> None:
                     )
         with stage("duplicates"):
             _record_duplicates(cursor)
+        with stage("events"):
+            events = _stage_events(cursor, households, members)
         if is_pg():
             with stage("checks"):
                 # The deferred foreign-key checks of the rows written, now rather than at the
@@ -252,7 +259,7 @@ def write_plan(planner: Planner, ctx: Context) -> None:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with stage("feed"):
             # Last, so that the feed's counter row (core.feed) is held only to the commit.
-            _publish_events(cursor, planner, ctx, households, members)
+            _publish_events(cursor, planner, ctx, events)
         with stage("staging"):
             H_PLAN.drop(cursor)
             M_PLAN.drop(cursor)
@@ -263,12 +270,16 @@ def _live_join(model) -> str:
     return f"JOIN {quote(model._meta.db_table)} AS t ON t.id = p.id"
 
 
-def _publish_events(cursor, planner: Planner, ctx: Context, households, members) -> None:
-    """One change-feed event per created or updated household and member, numbered in one
-    reservation (core.feed.reserve) and written by INSERT … SELECT, with the payload
-    core.feed.payload_of gives for a change made through the models: new rows as planned,
-    updated ones as they now are. A member's area is its household's; a move gives the area
-    it left (Planner.previous_area)."""
+def _stage_events(cursor, households, members) -> int:
+    """The chunk's change-feed events, unnumbered, in a temporary table (EVENTS): one per
+    created or updated household and member, with the payload core.feed.payload_of gives for
+    a change made through the models (new rows as planned, updated ones as they now are). A
+    member's area is its household's; a move gives the area it left (Planner.previous_area).
+    `n` orders them: households then members, created then updated. Returns how many.
+
+    Built before the feed's counter is taken, so that the counter is held only to copy them
+    (`_publish_events`): every other writer of the feed waits for it (an officer's save, a
+    field upload). The payloads and the joins took more than half of that time."""
     parts = [
         (kind, model, plan, history_type, sum(1 for r in rows if r["history_type"] == history_type))
         for kind, model, plan, rows in (
@@ -277,13 +288,8 @@ def _publish_events(cursor, planner: Planner, ctx: Context, households, members)
         )
         for history_type in ("+", "~")
     ]
-    total = sum(part[-1] for part in parts)
-    if not total:
-        return
-    seq = reserve(total)
-    e = quote(ChangeEvent._meta.db_table)
-    at = connection.ops.adapt_datetimefield_value(planner.now)
-    user = getattr(ctx.actor, "username", "") or ""
+    EVENTS.create(cursor)
+    staged = 0
     for kind, model, plan, history_type, count in parts:
         if not count:
             continue
@@ -294,14 +300,33 @@ def _publish_events(cursor, planner: Planner, ctx: Context, households, members)
             else "p.area_commune, p.area_village"
         )
         cursor.execute(
-            f"""INSERT INTO {e} (seq, at, entity, entity_id, action, commune, village,
-                previous_commune, previous_village, channel, {quote("user")}, payload)
-            SELECT %s + row_number() OVER (), %s, %s, p.id, %s, {area},
-                p.prev_commune, p.prev_village, %s, %s, {payload_sql(model, alias)}
+            f"""INSERT INTO {EVENTS.name} (n, {_EVENT_COLUMNS})
+            SELECT %s + row_number() OVER (), %s, p.id, %s, {area},
+                p.prev_commune, p.prev_village, {payload_sql(model, alias)}
             FROM {plan.name} AS p {source} WHERE p.history_type = %s""",
-            [seq - 1, at, kind, ACTIONS[history_type], Channel.REGISTRY_SYNC, user, history_type],
+            [staged, kind, ACTIONS[history_type], history_type],
         )
-        seq += count
+        staged += count
+    return staged
+
+
+def _publish_events(cursor, planner: Planner, ctx: Context, count: int) -> None:
+    """The staged events (`_stage_events`) into the feed, numbered in one reservation
+    (core.feed.reserve): the counter is held from here to the chunk's commit."""
+    if count:
+        seq = reserve(count)
+        cursor.execute(
+            f"""INSERT INTO {quote(ChangeEvent._meta.db_table)}
+                (seq, at, channel, {quote("user")}, {_EVENT_COLUMNS})
+            SELECT %s + n, %s, %s, %s, {_EVENT_COLUMNS} FROM {EVENTS.name}""",
+            [
+                seq - 1,
+                connection.ops.adapt_datetimefield_value(planner.now),
+                Channel.REGISTRY_SYNC,
+                getattr(ctx.actor, "username", "") or "",
+            ],
+        )
+    EVENTS.drop(cursor)
 
 
 def _record_duplicates(cursor) -> None:

@@ -881,6 +881,7 @@ def test_a_job_reports_where_its_time_went(officer, ward, media):
         "members",
         "history",
         "duplicates",
+        "events",
         *(["checks"] if connection.vendor == "postgresql" else []),  # foreign keys, before the feed
         "feed",
         "checkpoint",
