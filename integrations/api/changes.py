@@ -98,19 +98,21 @@ class ChangesView(KnownQueryParamsMixin, APIView):
         params = ChangesParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
-        events = ChangeEvent.objects.filter(seq__gt=p["after"])
+        yours = ChangeEvent.objects.all()  # the reader's events: the feed they are served
         if access.everywhere:
             here = Q()  # every event is read whole
-            events = events.annotate(moved_out=Value(False))
+            events = yours.annotate(moved_out=Value(False))
         else:
             codes, villages = sorted(access.commune_codes), sorted(access.village_ids)
             here = Q(commune__in=codes) | Q(village__in=villages)
             left = Q(previous_commune__in=codes) | Q(previous_village__in=villages)
-            events = events.filter(here | left).annotate(
+            yours = yours.filter(here | left)
+            events = yours.annotate(
                 moved_out=Case(
                     When(here, then=Value(False)), default=Value(True), output_field=BooleanField()
                 )
             )
+        events = events.filter(seq__gt=p["after"])
         if p.get("types"):
             events = events.filter(entity__in=p["types"])
         if p.get("commune"):
@@ -119,10 +121,16 @@ class ChangesView(KnownQueryParamsMixin, APIView):
                 (Q(commune=p["commune"]) & here) | Q(previous_commune=p["commune"])
             )
         page = list(events.order_by("seq")[: p["limit"] + 1])
-        if not page and p["after"] and not ChangeEvent.objects.filter(seq=p["after"]).exists():
-            # Every `next_after` this feed hands out is the position of an event it served.
+        if not page and p["after"] and not yours.filter(seq=p["after"]).exists():
+            # Every `next_after` this feed hands out is the position of an event it served the
+            # reader. Asked of the reader's events only: the position of someone else's event
+            # is refused as one past the end is (else probing would find the national head).
             raise serializers.ValidationError(
-                {"after": [gettext("Not a position of this feed (past its end).")]},
+                {
+                    "after": [
+                        gettext("Not a position of your feed: pass 0, or a next_after it gave you.")
+                    ]
+                },
                 code="past_the_end",
             )
         has_more = len(page) > p["limit"]

@@ -15,6 +15,7 @@ from accounts.roles import ROLE_PERMISSIONS, Role
 from core.access import Perm, roles_allowed
 from core.api.root import list_endpoints
 from core.errors import NotAllowed
+from core.models import ChangeEvent
 from support import services as support_services
 from tests import factories as f
 from tests.api.test_errors import assert_problem
@@ -299,6 +300,28 @@ def test_a_change_feed_position_past_its_end_is_refused(api, ward):
     last = api.get("/api/v1/changes/").json()["next_after"]
     assert api.get("/api/v1/changes/", {"after": last}).json()["results"] == []
     assert_problem(api.get("/api/v1/changes/", {"after": last + 1000}), 400, field="after")
+
+
+def test_a_change_feed_position_outside_the_area_is_refused_as_past_the_end(ward, rural):
+    """Positions are checked against the reader's own events: the position of another area's
+    event is refused as one past the end is, so that probing does not find the feed's head
+    (how many changes were made in the whole country)."""
+    reader = f.client_for(f.user(Role.COMMUNE_OFFICER, communes=[ward]))
+    f.household(ward)
+    mine = reader.get("/api/v1/changes/").json()["next_after"]
+    f.household(rural)
+    theirs = ChangeEvent.objects.order_by("seq").last().seq
+    assert theirs > mine
+    assert reader.get("/api/v1/changes/", {"after": mine}).json() == {
+        "results": [],
+        "has_more": False,
+        "next_after": mine,
+    }
+    beyond = reader.get("/api/v1/changes/", {"after": theirs + 1000})
+    outside = reader.get("/api/v1/changes/", {"after": theirs})
+    assert_problem(outside, 400, field="after")
+    same = {k: v for k, v in outside.json().items() if k != "instance"}  # the path asked
+    assert same == {k: v for k, v in beyond.json().items() if k != "instance"}
 
 
 # ------------------------------------------------------------------------------- OpenAPI
