@@ -82,9 +82,15 @@ class Access:
             return Q()
         q = Q(pk__in=[])
         for _, path, values in self._area_parts(commune_path, village_path):
-            # One parameter, not one per commune (a province grant is 54 of them): a third
-            # of a millisecond less to build, compile and send on every list (core.lookups).
-            q |= Q(InValues(F(path), values))
+            if len(values) == 1:
+                # `= value`: PostgreSQL plans `= ANY('{value}')` otherwise (a commune
+                # officer's lists read households by code, filtering out the other communes)
+                q |= Q(**{path: values[0]})
+            else:
+                # One parameter, not one per commune (a province grant is 54 of them), the
+                # same expression to the planner as `IN (...)`: a third of a millisecond less
+                # to build, compile and send on every list (core.lookups).
+                q |= Q(InValues(F(path), values))
         return q
 
     def area_params(
