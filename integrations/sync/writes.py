@@ -63,7 +63,8 @@ def _tracked_columns(model) -> list[str]:
 
 
 class _PlanTable:
-    """A temporary table of planned rows: the model's columns plus what to do with each row."""
+    """A temporary table of a chunk's rows: the model's columns plus extra ones (what to do
+    with each planned row; the order of the chunk's change events)."""
 
     def __init__(self, name: str, model, extra: list[tuple[str, str, str]]):
         self.name = name
