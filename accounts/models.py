@@ -38,7 +38,29 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class ApiToken(LoadsFast, models.Model):
+class IssuedKey(models.Model):
+    """A secret handed out once and kept as its SHA-256 digest (`key_digest`), with its first
+    characters in clear, a lifetime and a revocation: an API token (ApiToken) and a DCI
+    partner's access token (dci.PartnerToken)."""
+
+    prefix = models.CharField(_("key prefix"), max_length=PREFIX_LENGTH, editable=False)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def state(self, now: datetime | None = None) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "active"
+
+
+class ApiToken(LoadsFast, IssuedKey):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -51,9 +73,6 @@ class ApiToken(LoadsFast, models.Model):
         help_text=_("The device or system that uses the token, e.g. “Tablet 07, Hà Lầm”."),
     )
     purpose = models.CharField(_("purpose"), max_length=20, choices=TokenPurpose.choices)
-    prefix = models.CharField(_("key prefix"), max_length=PREFIX_LENGTH, editable=False)
-    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -63,9 +82,7 @@ class ApiToken(LoadsFast, models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
-    expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -94,13 +111,6 @@ class ApiToken(LoadsFast, models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… {self.name} ({self.get_purpose_display()})"
-
-    def state(self, now: datetime | None = None) -> str:
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at <= (now or timezone.now()):
-            return "expired"
-        return "active"
 
 
 class UserAccess(LoadsFast, models.Model):

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import IssuedKey
 from core.ids import new_id
 from core.models import LoadsFast
 
@@ -83,18 +84,13 @@ class Partner(LoadsFast, models.Model):
         return f"{self.name} ({self.client_id})"
 
 
-class PartnerToken(LoadsFast, models.Model):
+class PartnerToken(LoadsFast, IssuedKey):
     """A bearer token from `/dci/oauth2/client/token` (client credentials), expiring."""
 
     partner = models.ForeignKey(
         Partner, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("partner")
     )
-    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
-    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
     scopes = models.JSONField(_("scopes"), default=list)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-    expires_at = models.DateTimeField(_("expires"))
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("DCI access token")
