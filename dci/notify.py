@@ -21,9 +21,10 @@ from core.audit import record_personal_read
 from core.models import ChangeEvent, Job, PersonalDataRead
 from households.models import Household
 
-from . import api, records, search, services
+from . import api, records, services
 from .callbacks import NotDelivered, deliver
 from .codes import Status
+from .criteria import Rejected, with_size
 from .models import Subscription, Transaction
 from .subscriptions import filter_q
 
@@ -63,11 +64,11 @@ def notify_one(subscription: Subscription) -> int:
     if changed:
         try:  # with the partner's rights of now: a personal field needs view_personal
             q, sized = filter_q(subscription.filter_type, subscription.filter, access)
-        except search.Rejected:
+        except Rejected:
             return 0  # nothing sent, the cursor kept (as for a partner that may not read)
         rows = Household.objects.filter(access.area_q()).filter(pk__in=changed)
         if sized:
-            rows = search.with_size(rows)
+            rows = with_size(rows)
         found = list(records.groups_for_page(rows.filter(q).order_by("code")))
     if found:
         personal = access.can(Perm.VIEW_PERSONAL)

@@ -1,7 +1,7 @@
 """Subscriptions (`registry/subscribe`, `registry/unsubscribe`): checked and written when the
 call comes in (one message_id, one write: dci.models.Transaction), answered by callback.
 
-A subscription's filter is a search query (`idtype-value` or `predicate`, dci.search) on
+A subscription's filter is a search query (`idtype-value` or `predicate`, dci.criteria) on
 households; `notify_record_type` is `Group`. Notifications ride on the change feed
 (dci.notify)."""
 
@@ -19,6 +19,7 @@ from core.models import ChangeEvent
 
 from . import search
 from .codes import Status, SubscribeReason, UnsubscribeReason
+from .criteria import GROUP, Predicate, Rejected, idtype_q, predicate_q
 from .models import Partner, Subscription, Transaction
 
 RECORD_TYPES = ("Group",)
@@ -26,14 +27,14 @@ RECORD_TYPES = ("Group",)
 
 def filter_q(filter_type: str, query: Any, access: Access) -> tuple[Q, bool]:
     """The subscription's filter as a filter on households, and whether it reads the
-    household size annotation (search.with_size); search.Rejected if invalid."""
+    household size annotation (criteria.with_size); Rejected if invalid."""
     if filter_type == "idtype-value":
-        return search.idtype_q(query, search.GROUP, access), False
+        return idtype_q(query, GROUP, access), False
     if filter_type == "predicate":
-        predicate = search.Predicate(entity=search.GROUP, today=timezone.localdate(), access=access)
-        q = search.predicate_q(query, predicate)
+        predicate = Predicate(entity=GROUP, today=timezone.localdate(), access=access)
+        q = predicate_q(query, predicate)
         return q, predicate.uses_size
-    raise search.Rejected(
+    raise Rejected(
         SubscribeReason.NOTIFY_DETAILS_INVALID,
         gettext("filter_type is idtype-value or predicate."),
     )
@@ -49,19 +50,19 @@ def _check(item: Any, access: Access, seen: set[str]) -> dict[str, Any]:
     )
     criteria = item.get("subscribe_criteria")
     if not isinstance(criteria, dict):
-        raise search.Rejected(
+        raise Rejected(
             SubscribeReason.NOTIFY_DETAILS_INVALID, gettext("subscribe_criteria is required.")
         )
     record_type = criteria.get("notify_record_type") or "Group"
     if record_type not in RECORD_TYPES:
-        raise search.Rejected(
+        raise Rejected(
             SubscribeReason.NOTIFY_TYPES_INVALID, gettext("notify_record_type is Group.")
         )
     filter_type = criteria.get("filter_type")
     try:
         filter_q(filter_type, criteria.get("filter"), access)
-    except search.Rejected as rejected:
-        raise search.Rejected(SubscribeReason.NOTIFY_DETAILS_INVALID, rejected.message) from None
+    except Rejected as rejected:
+        raise Rejected(SubscribeReason.NOTIFY_DETAILS_INVALID, rejected.message) from None
     event = criteria.get("reg_event_type")
     return {
         "reference_id": reference_id,
@@ -89,11 +90,11 @@ def subscribe(
                 filter=values["filter"],
             ).first()
             if twin is not None:
-                raise search.Rejected(
+                raise Rejected(
                     SubscribeReason.ALREADY_SUBSCRIBED,
                     gettext("Already subscribed: %(code)s.") % {"code": twin.pk},
                 )
-        except search.Rejected as refused:
+        except Rejected as refused:
             outcomes.append(
                 {
                     "reference_id": search.reference_of(item),
