@@ -42,7 +42,6 @@ from .envelope import MAX_ID_LENGTH
 
 GROUP, MEMBER = "Group", "Member"
 QUERY_TYPES = ("idtype-value", "predicate", "expression")
-OPERATORS = ("eq", "in", "gt", "lt", "ge", "le")
 COMPARE = {"eq": "exact", "gt": "gt", "lt": "lt", "ge": "gte", "le": "lte", "in": "in"}
 
 
@@ -53,7 +52,7 @@ class Rejected(Exception):
         self.message = message
 
 
-def _criteria(message: str) -> Rejected:
+def invalid_criteria(message: str) -> Rejected:
     return Rejected(SearchReason.SEARCH_CRITERIA_INVALID, message)
 
 
@@ -79,18 +78,18 @@ ID_TYPES: dict[str, FieldRef] = {
 
 def idtype_q(query: Any, entity: str, access: Access) -> Q:
     if not isinstance(query, dict) or not isinstance(query.get("type"), str):
-        raise _criteria(gettext("An idtype-value query needs a type and a value."))
+        raise invalid_criteria(gettext("An idtype-value query needs a type and a value."))
     kind, value = query["type"], query.get("value")
     if kind not in ID_TYPES:
-        raise _criteria(
+        raise invalid_criteria(
             gettext("Unknown identifier type; use one of %(types)s.")
             % {"types": ", ".join(ID_TYPES)}
         )
     if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-        raise _criteria(gettext("An idtype-value query needs a value."))
+        raise invalid_criteria(gettext("An idtype-value query needs a value."))
     owner, name = ID_TYPES[kind]
     if personal(ID_TYPES[kind]) and not access.can(Perm.VIEW_PERSONAL):
-        raise _criteria(gettext("Your role may not search by personal identifiers."))
+        raise invalid_criteria(gettext("Your role may not search by personal identifiers."))
     value = str(value).strip()[:MAX_ID_LENGTH]
     if entity == GROUP:
         if owner is Household:
@@ -214,21 +213,23 @@ class Predicate:
 
     def q(self, expression: Any) -> Q:
         if not isinstance(expression, dict):
-            raise _criteria(gettext("An expression needs attribute_name, operator and value."))
+            raise invalid_criteria(
+                gettext("An expression needs attribute_name, operator and value.")
+            )
         name, op = expression.get("attribute_name"), expression.get("operator")
         if not isinstance(name, str) or name not in ATTRIBUTES:
-            raise _criteria(
+            raise invalid_criteria(
                 gettext("Attribute not searchable; use one of %(names)s.")
                 % {"names": ", ".join(ATTRIBUTES)}
             )
         attribute = ATTRIBUTES[name]
         if personal(attribute.reads) and not self.access.can(Perm.VIEW_PERSONAL):
-            raise _criteria(
+            raise invalid_criteria(
                 gettext("Your role may not search by %(name)s: it reads personal data.")
                 % {"name": name}
             )
         if op not in attribute.operators:
-            raise _criteria(
+            raise invalid_criteria(
                 gettext("%(name)s takes the operators %(ops)s.")
                 % {"name": name, "ops": ", ".join(attribute.operators)}
             )
@@ -241,7 +242,9 @@ class Predicate:
             else:
                 value = attribute.parse(raw)
         except (TypeError, ValueError):
-            raise _criteria(gettext("Not a valid value for %(name)s.") % {"name": name}) from None
+            raise invalid_criteria(
+                gettext("Not a valid value for %(name)s.") % {"name": name}
+            ) from None
         return self._filter(name, op, value)
 
     def _filter(self, name: str, op: str, value: Any) -> Q:
@@ -297,18 +300,18 @@ def _standard(items: list[Any]) -> PovertyStandard | None:
         if isinstance(e, dict) and e.get("attribute_name") == "poverty_standard"
     }
     if len(codes) > 1:
-        raise _criteria(gettext("Name one poverty_standard."))
+        raise invalid_criteria(gettext("Name one poverty_standard."))
     if not codes:
         return national_standard_in_force(timezone.localdate())
     standard = PovertyStandard.objects.filter(code=codes.pop()).order_by("-revision").first()
     if standard is None:
-        raise _criteria(gettext("Unknown poverty standard."))
+        raise invalid_criteria(gettext("Unknown poverty standard."))
     return standard
 
 
 def predicate_q(query: Any, predicate: Predicate) -> Q:
     if not isinstance(query, list) or not 0 < len(query) <= 20:
-        raise _criteria(gettext("A predicate query is a list of 1 to 20 expressions."))
+        raise invalid_criteria(gettext("A predicate query is a list of 1 to 20 expressions."))
     predicate.standard = _standard(query)
     combined = Q()
     ordered = sorted(
@@ -321,13 +324,13 @@ def predicate_q(query: Any, predicate: Predicate) -> Q:
     )
     for item in ordered:
         if not isinstance(item, dict):
-            raise _criteria(gettext("Each predicate item is an object."))
+            raise invalid_criteria(gettext("Each predicate item is an object."))
         q = predicate.q(item.get("expression1"))
         if item.get("expression2") is not None:
             second = predicate.q(item["expression2"])
             condition = item.get("condition", "and")
             if condition not in ("and", "or", "not"):
-                raise _criteria(gettext("condition is and, or or not."))
+                raise invalid_criteria(gettext("condition is and, or or not."))
             q = {"and": q & second, "or": q | second, "not": q & ~second}[condition]
         combined &= q
     return combined

@@ -31,8 +31,8 @@ from .criteria import (
     FieldRef,
     Predicate,
     Rejected,
-    _criteria,
     idtype_q,
+    invalid_criteria,
     personal,
     predicate_q,
     with_size,
@@ -195,22 +195,24 @@ def _run(item: Any, access: Access, seen: set[str], reference_id: str) -> Outcom
         timestamp=SearchReason.TIMESTAMP_INVALID,
     )
     if not valid_locale(item.get("locale")):
-        raise _criteria(gettext("locale must be an ISO 639-3 language code (e.g. vie, eng)."))
+        raise invalid_criteria(
+            gettext("locale must be an ISO 639-3 language code (e.g. vie, eng).")
+        )
     criteria = item.get("search_criteria")
     if not isinstance(criteria, dict):
-        raise _criteria(gettext("search_criteria is required."))
+        raise invalid_criteria(gettext("search_criteria is required."))
     if criteria.get("version", "1.0.0") != "1.0.0":
-        raise _criteria(gettext("search_criteria version 1.0.0 only."))
+        raise invalid_criteria(gettext("search_criteria version 1.0.0 only."))
     entity = criteria.get("response_entity") or GROUP
     if entity not in (GROUP, MEMBER):
-        raise _criteria(gettext("response_entity is Group or Member."))
+        raise invalid_criteria(gettext("response_entity is Group or Member."))
     query_type = criteria.get("query_type")
     if query_type not in QUERY_TYPES:
-        raise _criteria(
+        raise invalid_criteria(
             gettext("query_type is one of %(types)s.") % {"types": ", ".join(QUERY_TYPES)}
         )
     if query_type == "expression":
-        raise _criteria(
+        raise invalid_criteria(
             gettext(
                 "Expression queries are not defined by this registry yet; use "
                 "idtype-value or predicate."
