@@ -233,9 +233,8 @@ def _run(item: Any, access: Access, seen: set[str], reference_id: str) -> Outcom
     else:
         rows = Member.objects.filter(access.area_q("household__commune", "household__village"))
     rows = rows.filter(q)
-    total = rows.count()
     start = (number - 1) * size
-    page = rows.order_by(*order)[start : start + size] if start < total else rows.none()
+    page = rows.order_by(*order)[start : start + size]
     if entity == GROUP:
         found = list(records.groups_for_page(page))
         built = [records.group_record(h, personal=personal) for h in found]
@@ -245,6 +244,10 @@ def _run(item: Any, access: Access, seen: set[str], reference_id: str) -> Outcom
             records.member_record(m, personal=personal, household_code=m.household.code)
             for m in found
         ]
+    # A page that is not full, and not past the end, tells the total itself: a search by an
+    # identifier (one record) needs no COUNT.
+    partial = len(found) < size and (found or start == 0)
+    total = start + len(found) if partial else rows.count()
     locale = item.get("locale") or ""
     return Outcome(
         reference_id,
