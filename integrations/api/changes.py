@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import audit
-from core.access import Perm, access_for
+from core.access import Access, Perm, access_for
 from core.api.fields import INT64_MAX, CharField, IntegerField, ModelSerializer
 from core.api.views import KnownQueryParamsMixin
 from core.feed import FEED
@@ -20,6 +20,28 @@ from core.personal import mask, personal_fields
 ENTITIES = [followed.entity for followed in FEED.values()]
 # The model of each entity's payload, for masking (core.personal).
 MODEL_OF = {followed.entity: label for label, followed in FEED.items()}
+
+
+def reader_events(access: Access) -> tuple[QuerySet[ChangeEvent], Q]:
+    """The events a reader's feed serves (those of records in their area, and of records
+    that moved out of it), and the condition of the ones read whole (in the area now)."""
+    yours = ChangeEvent.objects.all()
+    if access.everywhere:
+        return yours, Q()
+    codes, villages = sorted(access.commune_codes), sorted(access.village_ids)
+    here = Q(commune__in=codes) | Q(village__in=villages)
+    left = Q(previous_commune__in=codes) | Q(previous_village__in=villages)
+    return yours.filter(here | left), here
+
+
+def latest_position(access: Access) -> int:
+    """The position of the reader's latest event (0: none yet): where a reader who has just
+    read the register follows the feed from. Every later event of theirs comes after it, and
+    it is one the feed accepts from them; the national head would tell how many changes were
+    made everywhere, and is refused by their feed when nothing of theirs follows it."""
+    yours, _ = reader_events(access)
+    latest = yours.filter(seq__isnull=False).order_by("-seq").values_list("seq", flat=True)
+    return latest.first() or 0
 
 
 class ChangesParams(serializers.Serializer):
@@ -98,15 +120,10 @@ class ChangesView(KnownQueryParamsMixin, APIView):
         params = ChangesParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
-        yours = ChangeEvent.objects.all()  # the reader's events: the feed they are served
-        if access.everywhere:
-            here = Q()  # every event is read whole
+        yours, here = reader_events(access)  # the feed they are served
+        if access.everywhere:  # every event is read whole
             events = yours.annotate(moved_out=Value(False))
         else:
-            codes, villages = sorted(access.commune_codes), sorted(access.village_ids)
-            here = Q(commune__in=codes) | Q(village__in=villages)
-            left = Q(previous_commune__in=codes) | Q(previous_village__in=villages)
-            yours = yours.filter(here | left)
             events = yours.annotate(
                 moved_out=Case(
                     When(here, then=Value(False)), default=Value(True), output_field=BooleanField()

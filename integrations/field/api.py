@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -45,9 +45,9 @@ from core.api.parsers import ItemsJSONParser, check_text
 from core.api.serializers import PersonalDataMixin
 from core.api.views import HOUSEHOLD_ORDER, AreaScopedMixin
 from core.errors import DomainError
-from core.models import ChangeEvent
 from core.text import text_problem
 from households.api import serializers as hs
+from integrations.api.changes import latest_position
 from poverty.api import serializers as ps
 from poverty.models import FieldUpload, Survey, UploadKind, UploadStatus
 
@@ -338,13 +338,13 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
     @extend_schema(parameters=[DownloadParams], responses=FieldHouseholdSerializer(many=True))
     def list(self, request):
         """Download your area's households for offline work. Pages of households (cursor
-        pagination). `changes_after` is the change-feed
-        position when the download started: follow `/changes/?after=` from there."""
+        pagination). `changes_after` is the position of your latest change-feed event when the
+        download started: follow `/changes/?after=` from there."""
         params = DownloadParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         changes_after = params.validated_data.get("changes_after")
         if changes_after is None:
-            changes_after = ChangeEvent.objects.aggregate(m=Max("seq"))["m"] or 0
+            changes_after = latest_position(self.access)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         response.data["changes_after"] = changes_after

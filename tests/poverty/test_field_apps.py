@@ -129,6 +129,20 @@ def test_download_then_follow_changes(enumerator, api, family, ward, rural):
     ]
 
 
+def test_the_download_position_is_the_readers_own_latest_event(enumerator, family, rural):
+    """Not the national head, which would tell how many changes were made everywhere (and
+    which the reader's feed refuses while nothing of theirs follows it): the position of
+    their own latest event."""
+    own = enumerator.get("/api/v1/changes/").json()["next_after"]
+    for _ in range(3):
+        f.household(rural)  # changes elsewhere, after the reader's last one
+    assert ChangeEvent.objects.order_by("-seq").first().seq > own
+    position = enumerator.get("/api/v1/field/households/").json()["changes_after"]
+    assert position == own
+    follow = enumerator.get("/api/v1/changes/", {"after": position})
+    assert follow.status_code == 200 and follow.json()["results"] == []
+
+
 def test_a_household_edit_cannot_move_the_household_out_of_the_area(enumerator, family, rural):
     """The upload path checks the new commune as PATCH /households/ does."""
     edit = item(
