@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     # Before django.contrib.admin: its templates override the admin's base_site.html (the
     # dashboard link in the admin header); its other templates and static files are namespaced.
     "dashboard",
-    "django.contrib.admin",
+    "core.apps.Admin",  # django.contrib.admin on core.admin_site.AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

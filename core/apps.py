@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,3 +25,10 @@ class CoreConfig(AppConfig):
         pre_create_historical_record.connect(stamp_channel, weak=False, dispatch_uid="audit")
         post_create_historical_record.connect(on_history_record, weak=False, dispatch_uid="feed")
         connection_created.connect(use_fast_reader, weak=False, dispatch_uid="pgtimes")
+
+
+class Admin(admin_apps.AdminConfig):
+    """django.contrib.admin, on the project's site (core.admin_site)."""
+
+    default = False  # core's own config is CoreConfig
+    default_site = "core.admin_site.AdminSite"

@@ -151,9 +151,9 @@ class Job(LoadsFast, models.Model):
 
 class PersonalDataRead(LoadsFast, models.Model):
     """Who read unmasked personal data in bulk, when, through what and how many records: list
-    pages of the API and the admin, the change feed, exports and DCI partners' searches
-    (core.api.views, core.admin, config.api.changes, households.exports, dci.views). Single
-    records are not logged; every change is (history)."""
+    pages of the API and the admin, the admin's search boxes, the change feed, exports and DCI
+    partners' searches (core.api.views, core.admin, core.admin_site, integrations.api.changes,
+    households.exports, dci.views). Single records are not logged; every change is (history)."""
 
     class Channel(models.TextChoices):
         LIST = "list", _("API list")

@@ -323,6 +323,35 @@ def test_admin_lists_with_personal_data_are_recorded(logged_in, ward):
     )
 
 
+def test_a_household_search_box_showing_names_is_recorded_as_a_read(logged_in, ward):
+    """The search box of a form's household field (the survey page's) lists households as
+    the list page does, each labelled with its head's name: recorded as a read, unless the
+    labels are codes alone (no personal-data rights)."""
+    from core.models import PersonalDataRead
+
+    for n in range(3):
+        f.household(ward, members=[f.member(f"Nguyễn Văn Tự {n}")])
+    search = {"app_label": "poverty", "model_name": "survey", "field_name": "household"}
+    analyst = logged_in(staff("analyst", communes=[ward])).get(
+        "/admin/autocomplete/", {**search, "term": f"{ward.code}-"}
+    )
+    assert analyst.status_code == 200 and len(analyst.json()["results"]) == 3
+    assert not any("Tự" in row["text"] for row in analyst.json()["results"])
+    assert not PersonalDataRead.objects.exists()
+
+    officer = staff("commune_officer", communes=[ward])
+    r = logged_in(officer).get("/admin/autocomplete/", {**search, "term": "tu"})
+    labels = [row["text"] for row in r.json()["results"]]
+    assert len(labels) == 3 and all("Nguyễn Văn Tự" in label for label in labels)
+    [read] = PersonalDataRead.objects.all()
+    assert (read.user, read.channel, read.resource, read.records) == (
+        officer,
+        "admin",
+        "/admin/autocomplete/",
+        3,
+    )
+
+
 @pytest.mark.parametrize("status", ["moved_out", "dissolved", "merged"])
 def test_a_closed_household_is_not_changed_in_the_admin(admin_client, ward, status):
     """The household page (its fields, a member row, a new member row) and the member page
