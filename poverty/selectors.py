@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from core.access import Access
+from households.choices import HouseholdStatus
 from households.models import Household
 
 from .choices import Scope, StandardStatus
@@ -59,6 +60,7 @@ def relapse_watchlist(
         valid_to__isnull=True,
         valid_from__gte=years_before(on, years),
         event__in=[StatusEvent.ESCAPED, StatusEvent.VOLUNTARY_EXIT],
+        household__status=HouseholdStatus.ACTIVE,  # a closed household cannot fall back
     )
     if standard_id:
         statuses = statuses.filter(standard_id=standard_id)

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from households.choices import HouseholdStatus
 from households.models import Household
 from poverty.choices import Classification
 from poverty.models import Assessment, Indicator, OfficialStatus, PovertyStandard, StatusEvent
@@ -216,7 +217,8 @@ class DailyResult:
 def open_missing(today: date) -> int:
     """Open the case of each household whose current status under a standard applicable to
     it today is poor or near-poor and that has none: statuses recorded before cases existed,
-    or loaded in bulk (the demo register). Running it again opens nothing twice."""
+    or loaded in bulk (the demo register); not for a closed household. Running it again opens
+    nothing twice."""
     in_force = PovertyStandard.objects.filter(status="published", valid_from__lte=today).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=today)
     )
@@ -230,7 +232,10 @@ def open_missing(today: date) -> int:
         )
     statuses = (
         OfficialStatus.objects.filter(
-            applicable, valid_to__isnull=True, classification__in=IN_POVERTY
+            applicable,
+            valid_to__isnull=True,
+            classification__in=IN_POVERTY,
+            household__status=HouseholdStatus.ACTIVE,  # no case for a closed household
         )
         .exclude(household__case__isnull=False)
         .select_related("assessment")

@@ -278,3 +278,22 @@ def test_the_daily_run_opens_the_cases_of_statuses_recorded_without_one(family, 
     assert case.goals.filter(indicator="income").exists()
     call_command("cases_daily", "--today", "2026-11-01")
     assert Case.objects.filter(household=family).count() == 1
+
+
+def test_the_daily_run_leaves_closed_households_alone(family, leader, ward):
+    """One that escaped just above the line is not on the relapse watchlist once it moved
+    out (no visit scheduled), and no case is opened for a dissolved household: a household
+    that no longer exists cannot be visited or fall back."""
+    decide(family, leader, day="2026-10-01", decision="2026-10-10", **POOR)
+    decide(family, leader, day="2026-10-20", decision="2026-10-27", income=80_000_000)
+    assert Case.objects.get(household=family).state == "monitoring"
+    f.close(family, "moved_out")
+    call_command("cases_daily")
+    assert not FollowUp.objects.filter(case__household=family).exists()
+
+    poor = f.household(ward)
+    decide(poor, leader, day="2026-10-01", decision="2026-10-10", **POOR)
+    Case.objects.filter(household=poor).delete()  # as if recorded before cases existed
+    f.close(poor, "dissolved")
+    call_command("cases_daily", "--today", "2026-11-01")
+    assert not Case.objects.filter(household=poor).exists()
