@@ -62,14 +62,26 @@ def allocation_save(
     *, actor, allocation: BudgetAllocation | None, values: dict[str, Any]
 ) -> BudgetAllocation:
     """Create or change a budget allocation of the actor's province. The amount never goes
-    below what is already committed; one allocation per sub-project, source, year and area."""
+    below what is already committed; once anything is committed against it, what it funds
+    (sub-project, source, year, province and commune) stays, as the commitments were made
+    against that; one allocation per sub-project, source, year and area."""
     access = require(actor, Perm.SUPPORT_MANAGE)
-    allocation = changed(
-        BudgetAllocation.objects.all(),
-        allocation,
-        values,
-        lambda a: require_province(access, a.province_id),
-    )
+    funds: list[tuple] = []  # what the stored allocation funds, then the changed one
+
+    def check(a: BudgetAllocation) -> None:
+        require_province(access, a.province_id)
+        funds.append((a.sub_project_id, a.source, a.year, a.province_id, a.commune_id))
+
+    allocation = changed(BudgetAllocation.objects.all(), allocation, values, check)
+    if allocation.committed and funds[0] != funds[-1]:
+        raise Conflict(
+            gettext(
+                "%(committed)s VND is committed against this allocation: its sub-project, "
+                "source, year and area stay. Change its amount, or make a new allocation."
+            )
+            % {"committed": f"{allocation.committed:,}"},
+            code="allocation_committed",
+        )
     if allocation.commune_id and allocation.commune.province_id != allocation.province_id:
         raise InvalidInput(
             gettext("The commune is not in the allocation's province."),

@@ -359,3 +359,23 @@ def test_an_admin_action_acts_on_the_version_its_list_showed(
     cancel["_seen_version"] = [f"{a['id']}:3"]
     admin.post("/admin/support/assignment/", cancel)
     assert Assignment.objects.get(pk=a["id"]).state == "cancelled"
+
+
+def test_what_an_allocation_funds_stays_once_something_is_committed_against_it(
+    api, ward_api, leader_api, poor_household, housing_package, tree, ward, rural
+):
+    """Its amount may change (never below the committed); its commune, year, source or
+    sub-project may not: the commitments were made against those."""
+    allocate(tree, ward, central=100_000_000, local=50_000_000)
+    central = BudgetAllocation.objects.get(source="central")
+    url = f"/api/v1/budget-allocations/{central.pk}/"
+    assert api.patch(url, {"year": 2027}).status_code == 200  # nothing committed yet
+    assert api.patch(url, {"year": 2026}).status_code == 200
+    a = propose(ward_api, poor_household, housing_package).json()
+    assert act(leader_api, a["id"], "approve", {}, 1).status_code == 200
+    for change in ({"commune": rural.code}, {"year": 2027}, {"source": "social"}):
+        r = api.patch(url, change)
+        assert_problem(r, 409, code="allocation_committed")
+    assert balances()[("central", None)] == (100_000_000, 42_000_000, 0, 58_000_000)
+    assert api.patch(url, {"amount": 90_000_000}).status_code == 200
+    assert balances()[("central", None)] == (90_000_000, 42_000_000, 0, 48_000_000)
