@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core.access import Access
 from core.audit import HISTORY_BOOKKEEPING
@@ -68,17 +69,62 @@ def _merged_family(household: Household) -> set[Any]:
     return ids
 
 
-def household_history(household: Household) -> list[dict[str, Any]]:
+# A household code (`<commune>-<number>`, households.twins) in a history reason: "Moved from
+# household 01234-000001", "Merged into …", "Received members of …", or in the free text an
+# officer gave.
+HOUSEHOLD_CODE = re.compile(r"\b\d{5}-\d{6}\b")
+# What a reason says instead of the code of a household outside the reader's area.
+OUTSIDE_AREA = "[outside your area]"
+# The fields of the history rows that hold a household's id (a member's household, the
+# household a merged one went into).
+HOUSEHOLD_FIELDS = {
+    model: {f.attname for f in model._meta.fields if f.related_model is Household}
+    for model in (Household, Member)
+}
+
+
+def households_in_area(access: Access, ids: set[Any], codes: set[str]) -> tuple[set[Any], set[str]]:
+    """Which of these households (by id, by code) are in the reader's area, by where they are
+    now (a household keeps its code when it moves commune; a village grant is not its
+    commune): one query. A code or id that names no household is not in it either (hidden
+    like one elsewhere)."""
+    if not ids and not codes:
+        return set(), set()
+    rows = Household.objects.filter(Q(pk__in=ids) | Q(code__in=codes)).filter(
+        access.area_q("commune", "village")
+    )
+    found = list(rows.values_list("pk", "code"))
+    return {pk for pk, _ in found}, {code for _, code in found}
+
+
+def redact_codes(reason: str | None, inside_codes: set[str] | None) -> str | None:
+    """A history reason with every household code not in `inside_codes` (None: all are)
+    replaced by `OUTSIDE_AREA`. Reasons are stored as written; this is read time."""
+    if not reason or inside_codes is None:
+        return reason
+    return HOUSEHOLD_CODE.sub(
+        lambda m: m.group(0) if m.group(0) in inside_codes else OUTSIDE_AREA, reason
+    )
+
+
+def household_history(household: Household, access: Access) -> list[dict[str, Any]]:
     """Every recorded change to the household, to the households merged into it, and to
     anyone while they were a member of one of them; newest first, each with who, when,
-    channel, reason and old → new per field."""
-    household_ids = _merged_family(household)
-    entries: list[dict[str, Any]] = []
-    member_ids = set(
-        Member.history.filter(household_id__in=household_ids).values_list("id", flat=True)
-    )
+    channel, reason and old → new per field.
+
+    Read for `access`, it shows nothing of a household outside the reader's area (docs/
+    security.md §3): not the rows of a household merged into this one from another area, nor
+    those of its people while they lived there (a member who died there never shows), not
+    another area's household's id in a change (null, as the change feed shows no move-out's
+    destination) nor its code in a reason (`OUTSIDE_AREA` instead). People who came in from
+    there (moved, merged) show from the change that brought them. Whoever's area holds every
+    household named reads the history whole. A fixed number of queries: the family (one per
+    level of merges), the history rows, and one look-up of every household they name."""
+    family = _merged_family(household)
+    loaded: list[tuple[str, Any, Any, list[str]]] = []
+    member_ids = set(Member.history.filter(household_id__in=family).values_list("id", flat=True))
     sources = [
-        ("household", Household.history.filter(id__in=household_ids)),
+        ("household", Household.history.filter(id__in=family)),
         ("member", Member.history.filter(id__in=member_ids)),
     ]
     for object_type, records in sources:
@@ -88,23 +134,50 @@ def household_history(household: Household) -> list[dict[str, Any]]:
         for record in records.select_related("history_user").order_by("history_date", "history_id"):
             old = previous.get(record.id)
             previous[record.id] = record
-            if (
-                object_type == "member"
-                and record.household_id not in household_ids
-                and (old is None or old.household_id not in household_ids)
-            ):
-                continue  # a change made while the person lived in another household
-            entries.append(
-                {
-                    "at": record.history_date,
-                    "object_type": object_type,
-                    "object_id": record.id,
-                    "change": _HISTORY_TYPES[record.history_type],
-                    "user": record.history_user.username if record.history_user else None,
-                    "channel": record.history_channel,
-                    "reason": record.history_change_reason,
-                    "changes": _diff(old, record, fields),
-                }
-            )
+            loaded.append((object_type, record, old, fields))
+
+    if access.everywhere:
+        visible, inside_codes, named = family, None, set()
+    else:
+        named_ids, codes = set(family), set()
+        for _, record, old, _ in loaded:
+            for name in HOUSEHOLD_FIELDS[record.instance_type]:
+                named_ids |= {getattr(r, name) for r in (old, record) if r is not None}
+            codes.update(HOUSEHOLD_CODE.findall(record.history_change_reason or ""))
+        named_ids.discard(None)
+        inside_ids, inside_codes = households_in_area(access, named_ids, codes)
+        visible, named = family & inside_ids, {str(pk) for pk in named_ids - inside_ids}
+
+    entries: list[dict[str, Any]] = []
+    for object_type, record, old, fields in loaded:
+        if object_type == "household":
+            if record.id not in visible:
+                continue  # a household merged into this one from another area
+        elif record.household_id not in visible and (
+            old is None or old.household_id not in visible
+        ):
+            continue  # a change made while the person lived in another household
+        changes = _diff(old, record, fields)
+        if named:
+            household_fields = {
+                n.removesuffix("_id") for n in HOUSEHOLD_FIELDS[record.instance_type]
+            }
+            for change in changes:
+                if change["field"] in household_fields:
+                    for side in ("old", "new"):
+                        if change[side] in named:
+                            change[side] = None  # another area's household: not named
+        entries.append(
+            {
+                "at": record.history_date,
+                "object_type": object_type,
+                "object_id": record.id,
+                "change": _HISTORY_TYPES[record.history_type],
+                "user": record.history_user.username if record.history_user else None,
+                "channel": record.history_channel,
+                "reason": redact_codes(record.history_change_reason, inside_codes),
+                "changes": changes,
+            }
+        )
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries

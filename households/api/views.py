@@ -171,9 +171,15 @@ class HouseholdViewSet(
     def history(self, request, pk=None):
         """Read the history of a household. Every change to the household, households merged into
         it, and their members: who, when, channel, old → new. Newest first; the whole history of one
-        household (not paginated)."""
+        household (not paginated).
+
+        Nothing of a household outside the caller's area shows: its id in a change is null, its
+        code in a reason reads `[outside your area]`, and the rows of a household merged in from
+        another area, and of its people while they lived there, are left out."""
         household = self.get_object()
-        return Response(s.HistoryEntrySerializer(household_history(household), many=True).data)
+        return Response(
+            s.HistoryEntrySerializer(household_history(household, self.access), many=True).data
+        )
 
 
 @extend_schema_view(
