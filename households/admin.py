@@ -2,13 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +35,13 @@ from . import services
 from .choices import DuplicateStatus, HouseholdStatus, MemberStatus, Relationship, Source
 from .identity import citizen_id_errors
 from .models import DuplicateCandidate, Household, Member
-from .selectors import duplicates_in_area
+from .selectors import (
+    HOUSEHOLD_CODE,
+    HOUSEHOLD_FIELDS,
+    duplicates_in_area,
+    households_in_area,
+    redact_codes,
+)
 
 # ---------------------------------------------------------------- the household page's sections
 #
@@ -94,6 +104,55 @@ def rendered_sections(request, household: Household) -> list[dict]:
             }
         )
     return shown
+
+
+class HistoryInArea:
+    """History pages read by the rule of the API's history (households.selectors.
+    household_history, docs/security.md §3): nothing of a household outside the user's area.
+    Its code in a change reason is replaced, its id in a change (a member's household, the
+    household a merged one went into) is shown as empty, and a member's pages hold only what
+    was recorded while they lived in the area (`history_area_paths`): a past version from
+    elsewhere is as one that does not exist (404). Whoever's area holds them sees them."""
+
+    history_area_paths: tuple[str, str] | None = None
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        qs = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        if self.history_area_paths is not None:
+            qs = qs.filter(self.access(request).area_q(*self.history_area_paths))
+        return qs
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if self.history_area_paths is not None:
+            self._require_history(request, object_id)
+            rows = self.get_history_queryset(
+                request, self.model.history, self.model._meta.pk.attname, unquote(object_id)
+            )
+            if not str(version_id).isdigit() or not rows.filter(history_id=version_id).exists():
+                raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        access = self.access(request)
+        if access.everywhere:
+            return
+        records = list(historical_records)
+        fields = {
+            str(capfirst(self.model._meta.get_field(name).verbose_name)): name
+            for name in HOUSEHOLD_FIELDS[self.model]
+        }
+        ids = {getattr(r, name) for r in records for name in fields.values()} - {None}
+        codes = {c for r in records for c in HOUSEHOLD_CODE.findall(r.history_change_reason or "")}
+        inside_ids, inside_codes = households_in_area(access, ids, codes)
+        for newer, older in pairwise(records):
+            for change in getattr(newer, "history_delta_changes", None) or ():
+                name = fields.get(str(change["field"]))
+                for side, record in (("old", older), ("new", newer)):
+                    if name and getattr(record, name) not in {None, *inside_ids}:
+                        change[side] = self.get_empty_value_display()
+        for record in records:
+            record.history_change_reason = redact_codes(record.history_change_reason, inside_codes)
 
 
 class MemberInlineForm(VersionedForm):
@@ -205,7 +264,7 @@ def head_names():
 
 
 @admin.register(Household)
-class HouseholdAdmin(InAreaRelations, RoleHistoryAdmin):
+class HouseholdAdmin(HistoryInArea, InAreaRelations, RoleHistoryAdmin):
     form = HouseholdForm
     change_form_template = "admin/households/household/change_form.html"
     list_display = [
@@ -229,10 +288,11 @@ class HouseholdAdmin(InAreaRelations, RoleHistoryAdmin):
         "status_reason",
         "status_date",
         "version",
-        "merged_into",
+        "merged_into_in_area",
         "created_at",
         "updated_at",
     ]
+    exclude = ["merged_into"]  # shown as merged_into_in_area
     autocomplete_fields = ["commune", "village"]
     area_relations = {"village": ("commune", "pk")}  # another area's: an unknown id
     inlines = [MemberInline]
@@ -243,6 +303,22 @@ class HouseholdAdmin(InAreaRelations, RoleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and not closed(obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The page's household (or a past version of it, history_form_view) learns here,
+        # where the request is known, whether the household it went into is in the area.
+        if obj is not None and obj.merged_into_id and not hasattr(obj, "_merged_into_shown"):
+            inside, _ = households_in_area(self.access(request), {obj.merged_into_id}, set())
+            obj._merged_into_shown = bool(inside)
+        return super().get_readonly_fields(request, obj)
+
+    @admin.display(description=_("merged into"))
+    def merged_into_in_area(self, obj):
+        """The household this one was merged into, unless it is outside the user's area
+        (then nothing, as the API's history shows no id or code of it)."""
+        if obj.merged_into_id is None or not getattr(obj, "_merged_into_shown", False):
+            return self.get_empty_value_display()
+        return link(obj.merged_into, obj.merged_into.code)
 
     @admin.display(description=_("head of household"))
     @shows("address")  # personal: shown with the other personal columns
@@ -299,7 +375,7 @@ class MemberForm(VersionedForm):
 
 
 @admin.register(Member)
-class MemberAdmin(RoleHistoryAdmin):
+class MemberAdmin(HistoryInArea, RoleHistoryAdmin):
     """Members are added with their household (the household's page); changed here."""
 
     form = MemberForm
@@ -323,6 +399,7 @@ class MemberAdmin(RoleHistoryAdmin):
     search_fields = ["citizen_id"]
     readonly_fields = ["household", "external_id", "version", "created_at", "updated_at"]
     area_paths = ("household__commune", "household__village")
+    history_area_paths = area_paths  # the changes made while they lived in the area
     change_perm = Perm.REGISTRY_EDIT
 
     born = day("date_of_birth", _("date of birth"))

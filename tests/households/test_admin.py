@@ -407,3 +407,52 @@ def test_a_closed_household_is_not_changed_in_the_admin(admin_client, ward, stat
     assert r.status_code == 302 and r["Location"] == "/admin/households/household/"
     into.refresh_from_db()
     assert into.address == "Đã đổi"
+
+
+def test_history_pages_show_nothing_of_a_household_outside_the_area(logged_in, ward, rural):
+    """The admin's history pages follow the API's history (docs/security.md §3): another
+    area's household is not named in a change reason, a change or a past version; a member who
+    moved in shows from the move; the province officer sees it all."""
+    from tests.api.test_history import merge, move
+
+    before = f.household(
+        rural,
+        members=[
+            f.member("Phạm Văn Cũ"),
+            f.member("Phạm Thị Chuyển", relationship="spouse", sex="female", dob=date(1986, 4, 5)),
+        ],
+    )
+    here = f.household(ward, members=[f.member("Đỗ Văn Đây", dob=date(1975, 6, 7))])
+    came = move(before.members.get(full_name="Phạm Thị Chuyển"), here)
+    source = f.household(ward, members=[f.member("Bùi Văn Nguồn", dob=date(1970, 1, 1))])
+    target = f.household(rural, members=[f.member("Bùi Văn Đích", dob=date(1977, 7, 7))])
+    merge(source, target)
+    first = came.history.order_by("history_date", "history_id").first().history_id  # over there
+    last = source.history.order_by("history_date", "history_id").last().history_id  # merged
+    pages = [
+        f"/admin/households/member/{came.pk}/history/",
+        f"/admin/households/household/{source.pk}/history/",
+        f"/admin/households/household/{source.pk}/history/{last}/",
+        f"/admin/households/household/{source.pk}/change/",
+    ]
+
+    client = logged_in(staff("commune_officer", communes=[ward]))
+    for page in pages:
+        r = client.get(page)
+        text = r.content.decode()
+        assert r.status_code == 200, page
+        for leak in (before.code, target.code, str(before.pk), str(target.pk)):
+            assert leak not in text, f"{page} names {leak}"
+    reasons = client.get(pages[0]).content.decode() + client.get(pages[1]).content.decode()
+    assert "Moved from household [outside your area]" in reasons
+    assert "Merged into [outside your area]" in reasons
+    r = client.get(f"/admin/households/member/{came.pk}/history/{first}/")
+    assert r.status_code == 404  # her version recorded in the other commune
+
+    client = logged_in(staff("province_officer", provinces=["22"]))
+    assert f"Moved from household {before.code}" in client.get(pages[0]).content.decode()
+    assert f"Merged into {target.code}" in client.get(pages[1]).content.decode()
+    for page in pages[2:]:
+        assert target.code in client.get(page).content.decode(), page
+    r = client.get(f"/admin/households/member/{came.pk}/history/{first}/")
+    assert r.status_code == 200 and before.code in r.content.decode()
