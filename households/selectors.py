@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from core.access import Access
 from core.audit import HISTORY_BOOKKEEPING
@@ -74,7 +75,7 @@ def _merged_family(household: Household) -> set[Any]:
 # officer gave.
 HOUSEHOLD_CODE = re.compile(r"\b\d{5}-\d{6}\b")
 # What a reason says instead of the code of a household outside the reader's area.
-OUTSIDE_AREA = "[outside your area]"
+OUTSIDE_AREA = gettext_lazy("[outside your area]")
 # The fields of the history rows that hold a household's id (a member's household, the
 # household a merged one went into).
 HOUSEHOLD_FIELDS = {
@@ -103,7 +104,7 @@ def redact_codes(reason: str | None, inside_codes: set[str] | None) -> str | Non
     if not reason or inside_codes is None:
         return reason
     return HOUSEHOLD_CODE.sub(
-        lambda m: m.group(0) if m.group(0) in inside_codes else OUTSIDE_AREA, reason
+        lambda m: m.group(0) if m.group(0) in inside_codes else str(OUTSIDE_AREA), reason
     )
 
 

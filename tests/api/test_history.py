@@ -197,7 +197,7 @@ def test_a_reader_whose_area_holds_every_household_reads_the_history_whole(
     reasons = {e["reason"] for e in entries}
     assert {f"Received members of {source.code}", f"Merged into {target.code}"} <= reasons
     assert "Merged from household " + source.code + ": Trùng hộ" in reasons
-    assert OUTSIDE_AREA not in text
+    assert str(OUTSIDE_AREA) not in text
     out = next(e for e in entries if e["object_id"] == str(left.id) and e["change"] == "changed")
     assert changes_of(out)["household"] == (str(target.id), str(gone.id))
     assert str(staying.id) in {e["object_id"] for e in entries}
