@@ -50,9 +50,10 @@ def _validate_survey(
     standards: Sequence[PovertyStandard],
 ) -> dict[Any, Member]:
     """The survey checked against the household and the standards that apply on its date:
-    every present member once, born by the survey date, each fact an applicable indicator
-    reads recorded (a null saying "not known" counts as recorded, an omission does not),
-    and plausible values."""
+    every present member once, born by the survey date, devices by known codes (the API's
+    serializer checks them first; the admin's form takes any JSON), each fact an applicable
+    indicator reads recorded (a null saying "not known" counts as recorded, an omission does
+    not), and plausible values."""
     if household.status != HouseholdStatus.ACTIVE:
         raise Conflict(
             (
@@ -111,6 +112,7 @@ def _validate_survey(
         errors["members"] = [
             "Every present member is surveyed; missing: " + ", ".join(str(m.pk) for m in missing)
         ]
+    errors.update(_unknown_devices(values.get("devices")))
     if not errors:
         errors.update(_missing_facts(household, values, surveyed, standards))
         errors.update(_implausible(values, len(surveyed)))
@@ -156,6 +158,29 @@ def _missing_facts(
                 )
             ]
     return errors
+
+
+def _unknown_devices(devices: Any) -> dict[str, list[str]]:
+    """`devices`: null (not known) or a list of the engine's device codes (poverty.rules
+    .CODES), whichever door the survey came in by; each unknown entry is named by its
+    position (`devices.0`), as the API's serializer names it. The words are DRF's
+    (translated in core/locale), so the admin and the API say the same."""
+    if devices is None:
+        return {}
+    if not isinstance(devices, list):
+        return {
+            "devices": [
+                gettext('Expected a list of items but got type "{input_type}".').format(
+                    input_type=type(devices).__name__
+                )
+            ]
+        }
+    known = rules.CODES["device"]
+    return {
+        f"devices.{index}": [gettext('"{input}" is not a valid choice.').format(input=code)]
+        for index, code in enumerate(devices)
+        if not isinstance(code, str) or code not in known
+    }
 
 
 def _implausible(values: Mapping[str, Any], size: int) -> dict[str, list[str]]:

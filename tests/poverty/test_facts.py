@@ -5,8 +5,10 @@ from datetime import date
 
 import pytest
 
-from core.access import SYSTEM
+from core.access import FULL_ACCESS, SYSTEM
+from core.errors import InvalidInput
 from poverty import rules, services
+from poverty.api.serializers import SurveySerializer
 from poverty.models import Assessment, Indicator, PovertyStandard, Survey, WhatIfRun
 from tests import factories as f
 from tests.jobs import run_jobs
@@ -100,6 +102,29 @@ def test_an_unknown_fact_is_never_a_deprivation_and_may_leave_the_class_undeterm
 def test_implausible_facts_are_refused_with_the_field(ward_api, family, override, field):
     errors = _fields(ward_api.post("/api/v1/surveys/", survey_body(family, **override)))
     assert field in errors
+
+
+@pytest.mark.parametrize(
+    ("devices", "fields"),
+    [(["tv", "spaceship"], {"devices.1"}), ([["tv"]], {"devices.0"}), ("tv", {"devices"})],
+)
+def test_device_codes_are_checked_by_the_service(family, devices, fields):
+    """Devices are null or a list of known codes (poverty.rules.CODES) whichever door a
+    survey comes in by: the service names each unknown entry by its position, as the API's
+    serializer does (the admin's form takes any JSON)."""
+    serializer = SurveySerializer(data=survey_body(family), context={"access": FULL_ACCESS})
+    serializer.is_valid(raise_exception=True)
+    values = dict(serializer.validated_data)
+    household, members = values.pop("household"), values.pop("members")
+    with pytest.raises(InvalidInput) as refused:
+        services.survey_submit(
+            actor=SYSTEM,
+            household=household,
+            values={**values, "devices": devices},
+            members=members,
+        )
+    assert set(refused.value.fields) == fields
+    assert not Survey.objects.exists()
 
 
 def test_a_member_born_after_the_survey_is_refused(ward_api, family):

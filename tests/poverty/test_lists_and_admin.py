@@ -112,3 +112,21 @@ def test_admin_survey_entry_is_validated_and_assessed(client, family):
     survey = Survey.objects.get()
     # 1,000,000 VND a year for 3 people in a ward: far under the line
     assert survey.assessments.get().classification in {"poor", "near_poor"}
+
+
+@pytest.mark.parametrize(
+    ("devices", "field"), [('["tv", "spaceship"]', "devices.1"), ('"tv"', "devices")]
+)
+def test_admin_survey_refuses_device_codes_the_api_refuses(client, family, devices, field):
+    """Devices are null or a list of known device codes whichever door a survey comes in by:
+    the admin's field takes any JSON, and the service refuses there what the API's list of
+    choices refuses (tests/poverty/test_surveys.py), naming the entry as the API does."""
+    from poverty.models import Survey
+
+    client.force_login(f.user(None, superuser=True))
+    members = list(family.members.all())
+    r = client.post(
+        "/admin/poverty/survey/add/", _admin_survey_form(family, members, devices=devices)
+    )
+    assert r.status_code == 200 and f"{field}:" in r.content.decode()
+    assert not Survey.objects.exists()
