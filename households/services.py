@@ -26,6 +26,7 @@ from core.access import (
     require_area,
     require_household,
 )
+from core.dates import MIN_DATE
 from core.errors import Conflict, InvalidInput, NotAllowed, check_version
 from core.locking import lock_for_change
 from core.text import fold
@@ -73,14 +74,34 @@ def _validate_village(commune: Commune, village: Village | None) -> None:
         raise InvalidInput(message, fields={"village": message})
 
 
-def _validate_member(values: dict[str, Any], prefix: str, access: Access, exclude_id=None) -> None:
-    citizen_id = values.get("citizen_id")
+def _validate_member_dates(values: dict[str, Any], prefix: str) -> None:
+    """A member's birth and status (moved out, deceased) dates: neither in the future nor
+    before 1900 (core.dates.MIN_DATE), whichever door they come in by (API, admin, field
+    upload; the API's date fields and the registry sync refuse the same first)."""
+    today = timezone.localdate()
     dob: date | None = values.get("date_of_birth")
-    if dob and dob > timezone.localdate():
+    if dob and dob > today:
         raise InvalidInput(
             gettext("A date of birth cannot be in the future."),
             fields={f"{prefix}date_of_birth": gettext("Date of birth is in the future.")},
         )
+    if dob and dob < MIN_DATE:
+        message = gettext("Date of birth is before 1900.")
+        raise InvalidInput(message, fields={f"{prefix}date_of_birth": message})
+    on: date | None = values.get("status_date")
+    if on and not MIN_DATE <= on <= today:
+        message = (
+            gettext("Status date is in the future.")
+            if on > today
+            else gettext("Status date is before 1900.")
+        )
+        raise InvalidInput(message, fields={f"{prefix}status_date": message})
+
+
+def _validate_member(values: dict[str, Any], prefix: str, access: Access, exclude_id=None) -> None:
+    _validate_member_dates(values, prefix)
+    citizen_id = values.get("citizen_id")
+    dob: date | None = values.get("date_of_birth")
     if citizen_id:
         errors = citizen_id_errors(
             citizen_id, sex=values.get("sex"), date_of_birth=dob, translate=gettext

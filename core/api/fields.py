@@ -32,10 +32,11 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
+from core.dates import MIN_DATE
+
 INT32_MIN, INT32_MAX = BaseDatabaseOperations.integer_field_ranges["IntegerField"]
 INT64_MAX = BaseDatabaseOperations.integer_field_ranges["BigIntegerField"][1]
 MAX_BIG = 10**15
-MIN_DATE = date(1900, 1, 1)
 MAX_UTC_OFFSET = timedelta(hours=14)
 CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of the server a device's clock may be
 

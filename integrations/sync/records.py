@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from core.access import Access, Perm, require
+from core.dates import MIN_DATE
 from core.text import fold, printable, text_problem
 from geo.models import Commune, EthnicGroup
 from households.choices import Relationship, Sex
@@ -26,7 +27,6 @@ CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "reje
 OUTCOMES = (CREATED, UPDATED, UNCHANGED, REJECTED)
 
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-MIN_BIRTH_DATE = date(1900, 1, 1)
 SEXES = frozenset(Sex.values)
 RELATIONSHIPS = frozenset(Relationship.values)
 
@@ -192,7 +192,7 @@ def _birth_date(value: Any, path: str, errors: list, today: date) -> date | None
     if parsed > today:
         errors.append(error(path, "future_date", gettext("Date of birth is in the future.")))
         return None
-    if parsed < MIN_BIRTH_DATE:
+    if parsed < MIN_DATE:
         errors.append(error(path, "invalid_date", gettext("Date of birth is before 1900.")))
         return None
     return parsed

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from households.models import DuplicateCandidate, Household
+from households.models import DuplicateCandidate, Household, Member
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -456,3 +456,82 @@ def test_history_pages_show_nothing_of_a_household_outside_the_area(logged_in, w
         assert target.code in client.get(page).content.decode(), page
     r = client.get(f"/admin/households/member/{came.pk}/history/{first}/")
     assert r.status_code == 200 and before.code in r.content.decode()
+
+
+def member_form(m: Member, **changes) -> dict[str, str]:
+    """The member page's form as shown (with the version it was read at), with `changes`."""
+    return {
+        "full_name": m.full_name,
+        "date_of_birth": m.date_of_birth.isoformat(),
+        "sex": m.sex,
+        "ethnicity": m.ethnicity_id,
+        "relationship": m.relationship,
+        "citizen_id": m.citizen_id or "",
+        "status": m.status,
+        "status_date": m.status_date.isoformat() if m.status_date else "",
+        "based_on_version": str(m.version),
+        **changes,
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"date_of_birth": "1850-01-01"}, "date_of_birth", "Dates before 1900 are not accepted."),
+        (
+            {"status": "deceased", "status_date": "2099-01-01"},
+            "status_date",
+            "Cannot be in the future.",
+        ),
+        (
+            {"status": "deceased", "status_date": "1850-01-01"},
+            "status_date",
+            "Dates before 1900 are not accepted.",
+        ),
+    ],
+)
+def test_a_members_dates_the_api_refuses_are_refused_in_the_admin(
+    admin_client, ward, changes, field, reason
+):
+    """A member is born, and their status (moved out, deceased) dated, neither in the future
+    nor before 1900, whichever door: the API's date fields answer first (a 400 naming the
+    field, as before), the service refuses it for every door, so the member page and the
+    household page's member rows (changed or new) save nothing and say why."""
+    h = f.household(
+        ward,
+        members=[
+            f.member("Lê Văn Chủ"),
+            f.member("Lê Thị Bà", relationship="spouse", sex="female", with_citizen_id=False),
+        ],
+    )
+    spouse = h.members.get(relationship="spouse")
+    api = f.client_for(f.user(None, superuser=True))
+    r = api.patch(f"/api/v1/members/{spouse.pk}/", changes, HTTP_IF_MATCH='"1"')
+    assert r.status_code == 400, r.json()
+    assert [(e["field"], e["reason"]) for e in r.json()["errors"]] == [(field, reason)]
+    before = f.traces(h)
+    page = f"/admin/households/household/{h.pk}/change/"
+    newcomer = {
+        "full_name": "Lê Văn Mới",
+        "date_of_birth": "2001-01-01",
+        "sex": "male",
+        "ethnicity": "01",
+        "relationship": "child",
+        **changes,
+    }
+    posts = [
+        (f"/admin/households/member/{spouse.pk}/change/", member_form(spouse, **changes)),
+        (page, household_form(h, members={spouse.pk: changes})),
+        (page, household_form(h, new=[newcomer])),
+    ]
+    for url, data in posts:
+        r = admin_client.post(url, data, follow=True)
+        shown = " ".join(str(m) for m in r.context["messages"])
+        assert "Nothing was saved" in shown and field in shown, (url, shown)
+    assert f.traces(h) == before
+    spouse.refresh_from_db()
+    assert (spouse.date_of_birth, spouse.status, spouse.status_date) == (
+        date(1980, 5, 1),
+        "present",
+        None,
+    )
