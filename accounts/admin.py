@@ -117,7 +117,7 @@ class ApiTokenAdmin(CredentialsAdmin):
         return self.has_module_permission(request)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser  # officers revoke; rows stay as the record
+        return False  # a token is revoked; its row stays as the record of who issued it
 
     def get_queryset(self, request):
         users = selectors.users_token_issuable(self._access(request))  # whose tokens one manages
@@ -196,7 +196,9 @@ admin.site.unregister(Group)  # rights come from roles (core.access), not Django
 @admin.register(User)
 class UserWithAccessAdmin(UserAdmin):
     """Users, their role and their area: the keys to everything else, so only superusers
-    (national administrators) hand them out."""
+    (national administrators) hand them out. A user is never deleted, only deactivated
+    (`is_active`): the change history names who made each change, and a deleted user's
+    changes would read as the system's (simple-history sets `history_user` to NULL)."""
 
     inlines = [*UserAdmin.inlines, UserAccessInline]
     list_display = [*UserAdmin.list_display, "role"]
@@ -207,7 +209,10 @@ class UserWithAccessAdmin(UserAdmin):
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
 
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+    has_add_permission = has_change_permission = has_view_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description=_("role"))
     def role(self, obj):

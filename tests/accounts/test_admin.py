@@ -194,3 +194,29 @@ def test_roles_without_the_permission_cannot_manage_tokens(role, ward):
     assert admin.get(LIST).status_code == 403
     assert admin.get(ADD).status_code == 403
     assert "apitoken" not in admin.get("/admin/").content.decode()
+
+
+def test_users_and_tokens_are_not_deleted_in_the_admin(ward):
+    """Nothing is deleted in the admin (docs/security.md §2): a user is deactivated
+    (`is_active` on their page) and a token revoked, so the change history keeps naming who
+    made each change; a deleted user's changes would read as the system's (simple-history
+    sets `history_user` to NULL)."""
+    h = f.household(ward)
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    r = f.client_for(officer).patch(
+        f"/api/v1/households/{h.pk}/", {"address": "Số 5"}, HTTP_IF_MATCH='"1"'
+    )
+    assert r.status_code == 200, r.json()
+    token, key = services.token_issue(
+        actor=SYSTEM, user=officer, name="T", purpose=TokenPurpose.OTHER
+    )
+    admin = browser(f.user(None, superuser=True))
+    users = "/admin/auth/user/"
+    assert 'name="is_active"' in admin.get(f"{users}{officer.pk}/change/").content.decode()
+    for page, pk in ((users, officer.pk), (LIST, token.pk)):
+        assert admin.get(f"{page}{pk}/delete/").status_code == 403
+        assert admin.post(f"{page}{pk}/delete/", {"post": "yes"}).status_code == 403
+        assert "delete_selected" not in admin.get(page).content.decode()
+        admin.post(page, {"action": "delete_selected", "_selected_action": [pk], "post": "yes"})
+    assert h.history.first().history_user_id == officer.pk
+    assert ApiToken.objects.filter(pk=token.pk).exists() and works(key)

@@ -540,3 +540,17 @@ def test_a_partner_token_opens_nothing_under_the_api(partner):
     for header_value in (f"Bearer {key}", f"Token {key}"):
         r = APIClient().get("/api/v1/households/", HTTP_AUTHORIZATION=header_value)
         assert r.status_code == 401
+
+
+def test_a_partner_and_its_log_are_not_deleted_in_the_admin(partner):
+    """Nothing is deleted in the admin (docs/security.md §2): a partner is deactivated, and
+    it and its transaction log stay, even for a superuser."""
+    p, secret = partner
+    assert post(client(p, secret), SEARCH, search_envelope(p, by_code("x"))).status_code == 200
+    logged = Transaction.objects.get()
+    admin = APIClient()
+    admin.force_login(f.user(None, superuser=True))
+    for page, pk in (("/admin/dci/partner/", p.pk), ("/admin/dci/transaction/", logged.pk)):
+        assert admin.post(f"{page}{pk}/delete/", {"post": "yes"}).status_code == 403
+        assert "delete_selected" not in admin.get(page).content.decode()
+    assert Transaction.objects.filter(pk=logged.pk, partner=p).exists()
