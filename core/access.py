@@ -11,6 +11,8 @@ an actor is always named, so a forgotten check cannot default to "allowed".
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -195,6 +197,41 @@ def access_for(user) -> Access:
         access = _resolver(user)
     user._area_access = access
     return access
+
+
+def access_digest(user) -> str:
+    """What the user may do and where, as a SHA-256 digest (role, permissions, area): a
+    result kept from an earlier request or job is handed out again only under the same
+    digest, so that it never shows what the user's rights no longer show (idempotent
+    replays, core.api.idempotency; job results, core.jobs.require_same_rights). Any change
+    gives another digest, a wider area too."""
+    a = access_for(user)
+    cached = getattr(user, "_access_digest", None)
+    if cached is not None and cached[0] is a:  # a list of jobs asks once per row
+        return cached[1]
+    rights = [
+        a.role,
+        a.everywhere,
+        sorted(a.perms),
+        sorted(a.province_codes),
+        sorted(a.commune_codes),
+        sorted(str(v) for v in a.village_ids),
+    ]
+    canonical = json.dumps(rights, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    if user is not None:
+        user._access_digest = (a, digest)
+    return digest
+
+
+def same_rights(user, *, owner_id, digest: str) -> bool:
+    """May `user` be handed a result that the user `owner_id` had computed under the rights
+    `digest`? Its owner: only while their rights are those (no digest, as for a result kept
+    before digests were recorded, is never the same). Anyone else sees another user's result
+    only as a national administrator (everywhere), whose rights hold all it can hold."""
+    if owner_id is not None and owner_id == getattr(user, "pk", None):
+        return bool(digest) and digest == access_digest(user)
+    return access_for(user).everywhere
 
 
 # ---------------------------------------------------------------------------- checks

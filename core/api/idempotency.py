@@ -38,7 +38,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from core.access import access_for
+from core.access import access_digest
 from core.errors import Conflict, InvalidInput
 from core.models import IdempotencyRecord
 
@@ -103,20 +103,6 @@ def _claim(user_pk, key: str) -> None:
             fields={HEADER: gettext("A request with this key is in progress.")},
             code="idempotency_key_in_flight",
         )
-
-
-def access_digest(user) -> str:
-    """What the user may do and where, as a digest: a replay answers only under the same."""
-    a = access_for(user)
-    rights = [
-        a.role,
-        a.everywhere,
-        sorted(a.perms),
-        sorted(a.province_codes),
-        sorted(a.commune_codes),
-        sorted(str(v) for v in a.village_ids),
-    ]
-    return hashlib.sha256(_canonical(rights).encode()).hexdigest()
 
 
 def _replay(record: IdempotencyRecord) -> Response:
