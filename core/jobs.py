@@ -39,9 +39,12 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import files
+from .access import access_digest, same_rights
 from .api import idempotency
+from .errors import Conflict
 from .ids import new_id
 from .models import Job, JobStatus
 
@@ -126,10 +129,17 @@ def _abandoned(now) -> Q:
 
 
 def enqueue(kind: str, params: dict[str, Any], user=None, *, job_id=None) -> Job:
-    """Record a queued job (with `job_id` when its files are already named after it)."""
+    """Record a queued job (with `job_id` when its files are already named after it), with
+    the rights of its requester (`access`, see `require_same_rights`)."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind!r}")
-    job = Job.objects.create(id=job_id or new_id(), kind=kind, params=params, created_by=user)
+    job = Job.objects.create(
+        id=job_id or new_id(),
+        kind=kind,
+        params=params,
+        created_by=user,
+        access=access_digest(user) if user is not None else "",
+    )
     wake(job)
     return job
 
@@ -155,6 +165,45 @@ def requeue(job: Job) -> bool:
         wake(job)
         return True
     return False
+
+
+# ---------------------------------------------------------------------------- results
+
+
+def require_same_rights(user, *, owner_id, digest: str, again: str) -> None:
+    """409 `job_rights_changed` unless a result that the user `owner_id` had computed under
+    the rights `digest` (core.access.access_digest: a job's `access`, a what-if run's) may
+    be handed to `user` now (core.access.same_rights): a result made under other rights
+    never shows what the user's rights no longer show, as an idempotent replay does not.
+    `again`: where to run it again, for the message."""
+    if not same_rights(user, owner_id=owner_id, digest=digest):
+        raise Conflict(
+            gettext(
+                "Your role or area changed since this was computed: its result is no longer "
+                "handed out. Run it again (%(again)s)."
+            )
+            % {"again": again},
+            code="job_rights_changed",
+        )
+
+
+def rights_changed(job: Job, user) -> bool:
+    """True when the job's result (file, report, counts) is not for `user` now (above)."""
+    return not same_rights(user, owner_id=job.created_by_id, digest=job.access)
+
+
+def _record_rights_of_run(job: Job) -> None:
+    """The rights a job's result is made under are its requester's when a worker runs it
+    (the handler reads them), not necessarily when it was queued: a first run records those;
+    a later run (resumed, taken over) under rights other than the earlier run's would make a
+    result of two rights, recorded as none (never handed out to its requester)."""
+    if job.created_by is None:
+        return
+    now = access_digest(job.created_by)
+    if now == job.access:
+        return
+    job.access = now if job.attempts <= 1 else ""
+    Job.objects.filter(pk=job.pk, lease_owner=job.lease_owner).update(access=job.access)
 
 
 # ---------------------------------------------------------------------------- running
@@ -197,6 +246,7 @@ def execute(job: Job, *, heartbeat: bool = True) -> None:
     handler = getattr(import_module(module), name)
     log.info("job %s (%s): run %s, attempt %s", job.pk, job.kind, job.lease_owner, job.attempts)
     try:
+        _record_rights_of_run(job)
         with _Heartbeat(job) if heartbeat else nullcontext():
             handler(job)
     except LeaseLost:

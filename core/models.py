@@ -128,6 +128,17 @@ class Job(LoadsFast, models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
+    access = models.CharField(
+        _("access"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_(
+            "SHA-256 of the requester's role and area the job's result was made under: it is "
+            "handed out only under the same rights (empty: a job from before they were "
+            "recorded, never handed out)."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

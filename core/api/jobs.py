@@ -17,10 +17,9 @@ from core.access import Perm, access_for
 from core.errors import Conflict
 from core.models import Job, JobStatus
 
-from .errors import PROBLEM_CONTENT_TYPE
 from .fields import CharField, ModelSerializer
 from .idempotency import idempotent
-from .schema import ProblemSerializer
+from .schema import RESULT_CONFLICT
 from .views import KnownQueryParamsMixin
 
 
@@ -29,6 +28,11 @@ class JobSerializer(ModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     progress = serializers.SerializerMethodField()
+    rights_changed = serializers.SerializerMethodField(
+        help_text="True when your role or area changed since the job was started: its result "
+        "(`counts`, `report`, the export's file, the what-if run) is withheld (409 "
+        "`job_rights_changed`); run it again."
+    )
 
     class Meta:
         model = Job
@@ -42,6 +46,7 @@ class JobSerializer(ModelSerializer):
             "progress",
             "counts",
             "report",
+            "rights_changed",
             "error",
             "attempts",
             "created_by",
@@ -52,6 +57,21 @@ class JobSerializer(ModelSerializer):
 
     def get_progress(self, obj) -> float | None:
         return round(obj.done / obj.total, 4) if obj.total else None
+
+    def _withheld(self, obj) -> bool:
+        """The reader's rights are not those the result was made under (core.jobs); a job
+        shown to its requester as they start it (no request here) is theirs."""
+        request = self.context.get("request")
+        return request is not None and jobs.rights_changed(obj, request.user)
+
+    def get_rights_changed(self, obj) -> bool:
+        return self._withheld(obj)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data["rights_changed"]:
+            data["counts"], data["report"] = {}, {}
+        return data
 
 
 class ExportRequestSerializer(serializers.Serializer):
@@ -76,10 +96,19 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
     ordering = "id"
     write_perm = Perm.VIEW
     action_perms = {"resume": Perm.VIEW, "download": Perm.VIEW}
-    extra_problem_statuses = {"download": ("410",)}
+    extra_problem_statuses = {"download": ("409", "410")}
+    problems = {
+        "download": {
+            "409": (
+                f"{RESULT_CONFLICT[0]} Or the job has no file (yet): it has not succeeded.",
+                [*RESULT_CONFLICT[1], "no_file"],
+            )
+        }
+    }
     area_rule = (
         "You see your own jobs (national administrators see all). A job works on your area "
-        "as it was when the job started."
+        "as it was when the job ran; its result (counts, report, file) is handed out only "
+        "while your role and area are still those (`rights_changed`; the file: 409)."
     )
 
     @extend_schema(request=ExportRequestSerializer, responses={202: JobSerializer})
@@ -103,14 +132,17 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
         responses={
             (200, "text/csv"): OpenApiTypes.BINARY,
             (200, spreadsheet.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
-            (409, PROBLEM_CONTENT_TYPE): ProblemSerializer,
         }
     )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """Download the file a finished export produced (410 once it expired: FILE_RETENTION_HOURS
-        after the job finished)."""
+        after the job finished; 409 `job_rights_changed` once your role or area changed since
+        it ran: export again)."""
         job = self.get_object()
+        jobs.require_same_rights(
+            request.user, owner_id=job.created_by_id, digest=job.access, again="POST /api/v1/jobs/"
+        )
         name = (job.report or {}).get("file")
         if job.status != JobStatus.SUCCEEDED or not name:
             raise Conflict(gettext("This job has no file to download (yet)."), code="no_file")
@@ -147,4 +179,7 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
                 gettext("A worker is running this job; follow it at GET /jobs/{id}/."),
                 code="job_running",
             )
-        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            JobSerializer(job, context=self.get_serializer_context()).data,
+            status=status.HTTP_202_ACCEPTED,
+        )

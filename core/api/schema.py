@@ -192,6 +192,16 @@ PROBLEMS: dict[str, tuple[str, list[str]]] = {
 }
 
 
+# The 409 of an operation that hands out a background job's result (core.jobs.
+# require_same_rights): a view names it in `problems` for those actions, in place of the
+# general 409 above.
+RESULT_CONFLICT = (
+    "Your role or area changed since this result was computed (any change, a wider area "
+    "too): it is no longer handed out. Run it again.",
+    ["job_rights_changed"],
+)
+
+
 def problem_example(status: str, code: str, meaning: str) -> dict:
     """A problem-details body as the API sends it for `status` (shape of ProblemSerializer)."""
     example = {
@@ -335,7 +345,8 @@ class AutoSchema(BaseAutoSchema):
             response = self._get_response_for_code(
                 ProblemSerializer, code, media_types=["application/problem+json"]
             )
-            meaning, problem_codes = PROBLEMS[code]
+            own = getattr(self.view, "problems", {}).get(getattr(self.view, "action", None), {})
+            meaning, problem_codes = own.get(code) or PROBLEMS[code]
             types = ", ".join(f"`{c}`" for c in problem_codes)
             response["description"] = (
                 f"{meaning} Codes (type `{PROBLEM_TYPE_BASE}<code>`): {types}."

@@ -24,10 +24,11 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
-from core import files, spreadsheet
+from core import files, jobs, spreadsheet
 from core.access import Perm, access_for
 from core.api.jobs import JobSerializer
 from core.api.parsers import ItemsJSONParser, MultiPartParser, decode, loads
+from core.api.schema import RESULT_CONFLICT
 from core.api.views import AuditedViewSetMixin
 from core.errors import InvalidInput
 from core.models import Job
@@ -84,9 +85,12 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
     }
     write_perm = Perm.REGISTRY_EDIT
     action_perms = {"rejected": Perm.REGISTRY_EDIT}
+    extra_problem_statuses = {"rejected": ("409", "410")}
+    problems = {"rejected": {"409": RESULT_CONFLICT}}
     area_rule = (
         "A record whose commune is outside your area is rejected (`outside_area`); the others "
-        "go on. A sync job's rejected records are readable by whoever started it."
+        "go on. A sync job's rejected records are readable by whoever started it, while "
+        "their role and area are those it ran under (409 `job_rights_changed` after)."
     )
 
     @extend_schema(
@@ -184,12 +188,19 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
     )
     def rejected(self, request, pk=None):
         """The rejected records of a sync job as CSV: record index, external ID, field, code,
-        reason (one row per error)."""
+        reason (one row per error). 410 once its files expired; 409 `job_rights_changed` once
+        your role or area changed since it ran."""
         job = Job.objects.filter(pk=pk, kind="registry_sync").first()
         if job is None or not (
             access_for(request.user).everywhere or job.created_by_id == request.user.pk
         ):
             raise NotFound(gettext("No such registry sync job."))
+        jobs.require_same_rights(
+            request.user,
+            owner_id=job.created_by_id,
+            digest=job.access,
+            again="POST /api/v1/registry-sync/",
+        )
         files.job_file(job, sync.report_path(job))  # 410 once expired
         response = HttpResponse(content_type=spreadsheet.CONTENT_TYPE)
         response["Content-Disposition"] = (

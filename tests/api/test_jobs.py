@@ -5,8 +5,10 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.models import UserAccess
 from accounts.roles import Role
 from core import jobs
 from core.models import Job, JobStatus
@@ -144,3 +146,129 @@ def test_resume_after_the_files_expired_is_gone(ward_api, ward_officer, settings
     r = ward_api.post(f"/api/v1/jobs/{job.pk}/resume/")
     assert r.status_code == 410 and r.json()["code"] == "file_expired"
     assert Job.objects.get(pk=job.pk).status == JobStatus.FAILED
+
+
+# ---------------------------------------------------------- results under the rights they were made
+
+
+def _status_and_text(client, job_id) -> tuple[int, str]:
+    r = client.get(f"/api/v1/jobs/{job_id}/download/")
+    if r.status_code != 200:
+        return r.status_code, ""
+    return 200, b"".join(r.streaming_content).decode("utf-8-sig")
+
+
+def test_an_export_is_refused_after_the_user_lost_personal_data_rights(ward, media):
+    """An export holds what its requester could read when it ran: once their role has no
+    `view_personal` (analyst), its names and citizen IDs are no longer handed out (409), as
+    an idempotent replay under other rights is not."""
+    f.household(ward, members=[f.member("Chu Văn Xuất")])
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    client = f.client_for(officer)
+    job = export(client)
+    assert "Chu Văn Xuất" in _status_and_text(client, job["id"])[1]
+
+    grant = UserAccess.objects.get(user=officer)
+    grant.role = Role.ANALYST
+    grant.save()
+    r = client.get(f"/api/v1/jobs/{job['id']}/download/")
+    assert r.status_code == 409 and r.json()["code"] == "job_rights_changed"
+    assert r["Content-Type"] == "application/problem+json"
+    assert "again" in r.json()["detail"]
+    # the job itself is still theirs to follow, its result withheld
+    shown = client.get(f"/api/v1/jobs/{job['id']}/").json()
+    assert shown["rights_changed"] is True and shown["report"] == {} and shown["counts"] == {}
+    # a new export, under the rights of now, has no names
+    again = export(client)
+    status, text = _status_and_text(client, again["id"])
+    assert status == 200 and "Chu Văn Xuất" not in text
+
+
+def test_an_export_is_refused_after_the_users_area_was_narrowed(ward, rural, media):
+    """The same once the user's area no longer holds the exported households."""
+    theirs = f.household(rural, address="Thôn Cách Xa", members=[f.member("Lý Văn Xa")])
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward, rural])
+    client = f.client_for(officer)
+    job = export(client)
+
+    grant = UserAccess.objects.get(user=officer)
+    grant.communes.set([ward])  # rural is no longer theirs
+    assert client.get(f"/api/v1/households/{theirs.id}/").status_code == 404
+    status, text = _status_and_text(client, job["id"])
+    assert status == 409 and "Lý Văn Xa" not in text and theirs.code not in text
+    r = client.get(f"/api/v1/jobs/{job['id']}/download/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert "Hãy chạy lại (POST /api/v1/jobs/)" in r.json()["detail"]
+
+
+def test_an_export_is_refused_after_the_users_area_was_widened(ward, rural, media):
+    """Any change of role or area refuses, a wider area too (the rule of idempotent
+    replays): the result is handed out only under the rights it was made with."""
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    client = f.client_for(officer)
+    job = export(client)
+    UserAccess.objects.get(user=officer).communes.set([ward, rural])
+    assert client.get(f"/api/v1/jobs/{job['id']}/download/").status_code == 409
+
+
+def test_an_export_is_handed_out_while_the_rights_are_unchanged(ward, rural, media):
+    """No false refusals: the user's rights saved again unchanged, or the grant's other
+    communes changed back, still download; and a national administrator downloads another
+    user's export (their rights hold everything an export can)."""
+    f.household(ward, members=[f.member("Chu Văn Xuất")])
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    client = f.client_for(officer)
+    job = export(client)
+    grant = UserAccess.objects.get(user=officer)
+    grant.save()  # a new stamp, the same rights
+    assert "Chu Văn Xuất" in _status_and_text(client, job["id"])[1]
+    grant.communes.set([ward, rural])
+    grant.communes.set([ward])  # and back
+    assert "Chu Văn Xuất" in _status_and_text(client, job["id"])[1]
+    shown = client.get(f"/api/v1/jobs/{job['id']}/").json()
+    assert shown["rights_changed"] is False and shown["counts"] == {"rows": 1}
+    admin = f.client_for(f.user(None, superuser=True))
+    assert "Chu Văn Xuất" in _status_and_text(admin, job["id"])[1]
+
+
+def test_rights_when_the_export_ran_not_when_it_was_queued(ward, rural, media):
+    """An export made under rights that changed after it was queued (before a worker ran it)
+    holds what the rights of the run show: handed out under those, refused under the rights
+    it was queued with."""
+    f.household(rural, members=[f.member("Lý Văn Xa")])
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    client = f.client_for(officer)
+    r = client.post("/api/v1/jobs/", {"kind": "export_households"})
+    grant = UserAccess.objects.get(user=officer)
+    grant.communes.set([ward, rural])
+    run_jobs()
+    status, text = _status_and_text(client, r.json()["id"])
+    assert status == 200 and "Lý Văn Xa" in text
+    grant.communes.set([ward])
+    assert client.get(f"/api/v1/jobs/{r.json()['id']}/download/").status_code == 409
+
+
+def test_a_job_from_before_rights_were_recorded_is_refused(ward_api, ward_officer, ward, media):
+    """A job stored without the rights it was made under (created before they were
+    recorded) is never handed out: nothing to compare with is a change."""
+    job = export(ward_api)
+    Job.objects.filter(pk=job["id"]).update(access="")
+    r = ward_api.get(f"/api/v1/jobs/{job['id']}/download/")
+    assert r.status_code == 409 and r.json()["code"] == "job_rights_changed"
+
+
+def test_a_registry_syncs_rejected_records_follow_the_same_rule(ward, rural, media):
+    """The rejected records of a registry sync (GET /registry-sync/{id}/rejected.csv) are a
+    job's result too: refused once the uploader's area changed."""
+    registry = f.user(Role.REGISTRY_SYSTEM, communes=[ward, rural])
+    client = f.client_for(registry)
+    upload = SimpleUploadedFile(
+        "registry.ndjson", b'{"external_id": "HK-1"}\n', content_type="application/x-ndjson"
+    )
+    r = client.post("/api/v1/registry-sync/", {"file": upload}, format="multipart")
+    assert r.status_code == 202, r.json()
+    run_jobs()
+    url = f"/api/v1/registry-sync/{r.json()['id']}/rejected.csv"
+    assert client.get(url).status_code == 200
+    UserAccess.objects.get(user=registry).communes.set([ward])
+    r = client.get(url)
+    assert r.status_code == 409 and r.json()["code"] == "job_rights_changed"
