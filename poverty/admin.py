@@ -424,7 +424,8 @@ class OfficialStatusAdmin(RoleAdmin):
 
 @admin.register(WhatIfRun)
 class WhatIfRunAdmin(RoleAdmin):
-    """What-if runs: each user sees their own (national administrators all)."""
+    """What-if runs: each user sees their own (national administrators all), while their role
+    and area are those the run was made under."""
 
     list_display = [
         "created",
@@ -441,7 +442,7 @@ class WhatIfRunAdmin(RoleAdmin):
     created = day("created_at", _("created"))
 
     def get_queryset(self, request):
-        return selectors.whatif_runs_visible(
+        return selectors.whatif_runs_readable(
             super().get_queryset(request), access=self.access(request), user=request.user
         )
 

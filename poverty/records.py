@@ -46,6 +46,17 @@ class WhatIfRun(LoadsFast, models.Model):
         related_name="+",
         verbose_name=_("requested by"),
     )
+    access = models.CharField(
+        _("access"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_(
+            "SHA-256 of the requester's role and area the run was made under: its summary "
+            "and changes are read only under the same rights (empty: a run from before they "
+            "were recorded, read by national administrators only)."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     households = models.PositiveIntegerField(_("households"), default=0)
     changed = models.PositiveIntegerField(_("changed"), default=0)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
-from core.access import Access
+from core.access import Access, access_digest
 from households.choices import HouseholdStatus
 from households.models import Household
 
@@ -109,5 +109,17 @@ def watchlist_entry(
 
 
 def whatif_runs_visible(runs: QuerySet[WhatIfRun], *, access: Access, user) -> QuerySet[WhatIfRun]:
-    """The what-if runs a user sees: their own; a national administrator (everywhere) all."""
+    """The what-if runs a user sees: their own; a national administrator (everywhere) all.
+    Those made under the user's rights of another time are read only under those rights
+    (`whatif_runs_readable`)."""
     return runs if access.everywhere else runs.filter(requested_by=user)
+
+
+def whatif_runs_readable(runs: QuerySet[WhatIfRun], *, access: Access, user) -> QuerySet[WhatIfRun]:
+    """The runs of `whatif_runs_visible` whose summary and changes the user may read now: a
+    run of their own only while their role and area are those it was made under
+    (core.access.same_rights, the rule of core.jobs.require_same_rights)."""
+    own_now = Q(requested_by=user, access=access_digest(user))
+    if access.everywhere:
+        return runs.filter(~Q(requested_by=user) | own_now)
+    return runs.filter(own_now)

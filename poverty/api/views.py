@@ -8,11 +8,12 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core import jobs
 from core.access import Perm
 from core.api.fields import CharField, IntegerField
 from core.api.idempotency import IdempotentCreateMixin, idempotent
 from core.api.jobs import JobSerializer
-from core.api.schema import IF_MATCH
+from core.api.schema import IF_MATCH, RESULT_CONFLICT
 from core.api.views import (
     HOUSEHOLD_ORDER,
     AreaScopedMixin,
@@ -380,9 +381,13 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
     ordering = "id"
     write_perm = Perm.WHAT_IF
     area_paths = None  # a user's own runs (selectors.whatif_runs_visible)
+    extra_problem_statuses = {"retrieve": ("409",), "changes": ("409",)}
+    problems = {"retrieve": {"409": RESULT_CONFLICT}, "changes": {"409": RESULT_CONFLICT}}
     area_rule = (
         "You see your own runs (national administrators see all). A run covers the households "
-        "of your area, or of one commune in it."
+        "of your area, or of one commune in it, and is read only while your role and area "
+        "are those it was made under: the list leaves out the others, and reading one gives "
+        "409 `job_rights_changed` (run it again)."
     )
 
     queryset = WhatIfRun.objects.none()  # for the schema; rows come from get_queryset
@@ -391,7 +396,24 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
         runs = WhatIfRun.objects.select_related("requested_by")
         if getattr(self, "swagger_fake_view", False):
             return runs
+        if self.action == "list":
+            return selectors.whatif_runs_readable(runs, access=self.access, user=self.request.user)
         return selectors.whatif_runs_visible(runs, access=self.access, user=self.request.user)
+
+    def _readable(self, run: WhatIfRun) -> WhatIfRun:
+        """The run, unless the user's rights changed since it was made (409)."""
+        jobs.require_same_rights(
+            self.request.user,
+            owner_id=run.requested_by_id,
+            digest=run.access,
+            again="POST /api/v1/what-if/",
+        )
+        return run
+
+    def retrieve(self, request, *args, **kwargs):
+        # (No docstring: the schema keeps the viewset's; the 409 is told by `area_rule`.)
+        run = self._readable(self.get_object())
+        return Response(self.get_serializer(run).data)
 
     @extend_schema(request=s.WhatIfRequestSerializer, responses={202: JobSerializer})
     @idempotent
@@ -412,8 +434,9 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
     )
     @action(detail=True, methods=["get"])
     def changes(self, request, pk=None):
-        """The households that would change class, filterable by commune and transition."""
-        run = get_object_or_404(self.get_queryset(), pk=pk)
+        """The households that would change class, filterable by commune and transition (409
+        `job_rights_changed` once your role or area changed since the run)."""
+        run = self._readable(get_object_or_404(self.get_queryset(), pk=pk))
         changes = WhatIfChangeFilter(
             request.query_params, request=request, queryset=run.changes.select_related("household")
         )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from core import jobs
-from core.access import Perm, require, require_area, user_of
+from core.access import Perm, access_digest, require, require_area, user_of
 from core.errors import InvalidInput
 from core.models import Job
 from geo.models import Commune
@@ -146,6 +146,7 @@ def whatif_run(
         baseline=baseline,
         commune=commune,
         requested_by=user_of(actor),
+        access=access_digest(actor),  # the rights it is read under (the area above's)
     )
     counts: Counter[tuple[str, str, str]] = Counter()
     changes: list[WhatIfChange] = []

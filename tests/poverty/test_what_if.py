@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import UserAccess
+from accounts.roles import Role
 from core.access import SYSTEM
 from households.choices import HouseholdStatus
 from households.services import household_close
@@ -93,6 +95,63 @@ def test_what_if_stays_inside_the_area(ward_api, register, decree351, rural):
     assert r.json()["households"] == 2  # only the ward's households
     r = ward_api.post("/api/v1/what-if/", {"standard": str(decree351.id), "commune": rural.code})
     assert r.status_code == 403
+
+
+def test_a_what_if_run_is_refused_after_the_users_area_was_narrowed(
+    register, decree351, decree07, ward, rural
+):
+    """A run holds its requester's area when it ran: once the grant is narrowed, its changes
+    (household codes and the class each would take) and summary (counts per commune) are
+    no longer handed out (409), and it leaves the list of runs."""
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward, rural])
+    client = f.client_for(officer)
+    run = start(client, {"standard": str(decree351.id), "baseline": str(decree07.id)}).json()
+
+    UserAccess.objects.get(user=officer).communes.set([ward])
+    gone = register["rural_deprived"]
+    assert client.get(f"/api/v1/households/{gone.id}/").status_code == 404
+    for path in (f"/api/v1/what-if/{run['id']}/", f"/api/v1/what-if/{run['id']}/changes/"):
+        r = client.get(path)
+        assert r.status_code == 409 and r.json()["code"] == "job_rights_changed", path
+        assert gone.code not in r.content.decode() and rural.code not in r.content.decode()
+    assert client.get("/api/v1/what-if/").json()["results"] == []
+    # run again, it covers the area of now
+    again = start(client, {"standard": str(decree351.id), "baseline": str(decree07.id)}).json()
+    assert all(row["commune"] == ward.code for row in again["summary"])
+    assert [r["id"] for r in client.get("/api/v1/what-if/").json()["results"]] == [again["id"]]
+
+
+def test_a_what_if_run_is_refused_after_the_role_or_a_wider_area(
+    register, decree351, decree07, ward, rural
+):
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    client = f.client_for(officer)
+    run = start(client, {"standard": str(decree351.id), "baseline": str(decree07.id)}).json()
+    grant = UserAccess.objects.get(user=officer)
+    grant.communes.set([ward, rural])
+    assert client.get(f"/api/v1/what-if/{run['id']}/").status_code == 409
+    grant.communes.set([ward])
+    assert client.get(f"/api/v1/what-if/{run['id']}/").status_code == 200
+    grant.role = Role.ANALYST
+    grant.save()
+    assert client.get(f"/api/v1/what-if/{run['id']}/changes/").status_code == 409
+
+
+def test_a_what_if_run_is_read_while_the_rights_are_unchanged(
+    register, decree351, decree07, ward, rural
+):
+    """No false refusals: the requester under the same rights, and a national
+    administrator, read the run, its summary and its changes."""
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward, rural])
+    client = f.client_for(officer)
+    run = start(client, {"standard": str(decree351.id), "baseline": str(decree07.id)}).json()
+    UserAccess.objects.get(user=officer).save()  # a new stamp, the same rights
+    admin = f.client_for(f.user(None, superuser=True))
+    for reader in (client, admin):
+        assert reader.get(f"/api/v1/what-if/{run['id']}/").json()["summary"] == run["summary"]
+        changes = reader.get(f"/api/v1/what-if/{run['id']}/changes/").json()["results"]
+        assert register["rural_deprived"].code in {c["household_code"] for c in changes}
+    assert [r["id"] for r in client.get("/api/v1/what-if/").json()["results"]] == [run["id"]]
 
 
 def test_what_if_query_count_is_flat(api, ward, decree351, decree07):
