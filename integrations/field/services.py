@@ -94,11 +94,41 @@ def _household_of(kind: str, body: Any, access: Access) -> Household:
 
 
 def current_version(kind: str, body: dict[str, Any], household: Household) -> int:
-    """The version an upload is compared with: the follow-up's for a visit (what the device
-    saw of it), the household's for the other kinds."""
+    """The version an upload is compared with, the follow-up's for a visit (what the device
+    saw of it), the household's for the other kinds: read under the lock the apply takes,
+    held to the end of the transaction, so that no change can commit between the comparison
+    and the apply (one that did would make the services refuse the apply as stale, and the
+    upload would be lost instead of kept as a conflict). A change in progress is waited for,
+    and compared with as it committed.
+
+    Locked as the services lock them, with the same rows in one statement (so in the same
+    order: the upload and a change through the API never deadlock): a follow-up with its
+    case (cases.services.follow_up_record), a member with its household
+    (households.services.member_update), else the household (household_update; a survey
+    takes it too, so that the household it is checked against stays as compared)."""
     if kind == UploadKind.VISIT:
-        return FollowUp.objects.values_list("version", flat=True).get(pk=body["follow_up"])
-    return household.version
+        return (
+            FollowUp.objects.select_related("case")
+            .select_for_update(of=("self", "case"), no_key=True)
+            .get(pk=body["follow_up"])
+            .version
+        )
+    if kind == UploadKind.MEMBER_EDIT:
+        member = (
+            Member.objects.select_related("household")
+            .select_for_update(of=("self", "household"), no_key=True)
+            .get(pk=body["member"])
+        )
+        if member.household_id == household.pk:
+            return member.household.version
+        # Moved to another household since the upload looked it up: its old household, the
+        # one the upload names, was changed by the move (and only ever grows a version).
+        return Household.objects.values_list("version", flat=True).get(pk=household.pk)
+    return (
+        Household.objects.select_for_update(no_key=True)
+        .values_list("version", flat=True)
+        .get(pk=household.pk)
+    )
 
 
 def _record_visit(upload: FieldUpload, version: int | None, actor) -> dict[str, Any]:
@@ -357,6 +387,8 @@ def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bo
     )
     try:
         with transaction.atomic():
+            # read under the lock the apply takes (current_version): the household looked up
+            # above may have changed since
             current = household and current_version(item["kind"], item["body"], household)
             if household is not None and current != item["based_on_version"]:
                 what = "follow-up" if item["kind"] == UploadKind.VISIT else "household"
@@ -392,7 +424,7 @@ def field_upload_resolve(*, actor, upload: FieldUpload, action: str, note: str) 
     meanwhile, and that is for another pair of eyes to weigh."""
     access = require(actor, Perm.UPLOAD_RESOLVE)
     upload = (
-        FieldUpload.objects.select_for_update(of=("self",))  # the services lock the household
+        FieldUpload.objects.select_for_update(of=("self",))  # the household: current_version
         .select_related("household__commune")
         .get(pk=upload.pk)
     )
@@ -408,6 +440,7 @@ def field_upload_resolve(*, actor, upload: FieldUpload, action: str, note: str) 
             code="not_conflict",
         )
     if action == "apply":
+        # applied to the household as it is under the lock, not as read with the upload
         current = current_version(upload.kind, upload.body, upload.household)
         upload.result = _apply_or_refuse(upload, version=current, actor=actor)
         upload.status = UploadStatus.RESOLVED_APPLIED

@@ -7,8 +7,10 @@ import pytest
 from django.db import IntegrityError
 
 from accounts.roles import Role
+from core.access import SYSTEM
 from core.models import ChangeEvent
 from geo.models import Commune
+from households import services as registry
 from households.models import Household
 from integrations.field import services as field
 from integrations.field.api import UploadSerializer
@@ -360,3 +362,72 @@ def test_resolving_an_edit_to_a_registry_id_taken_elsewhere(enumerator, api, fam
     assert FieldUpload.objects.get().status == "conflict"
     assert f.traces(family) == before
     assert (family.external_id, family.address) == (None, "Thôn 1")
+
+
+# ---------------------------------------------------------------------------- overtaken
+
+
+def test_an_upload_overtaken_before_it_is_applied_is_kept_as_a_conflict(
+    enumerator, api, family, monkeypatch
+):
+    """An edit that commits after the upload looked the household up, and before the upload
+    takes the household's lock: the upload is compared with the household as it is under the
+    lock (integrations.field.services.current_version), so it is kept as a conflict (202)
+    for an officer, not refused by the registry as stale and stored `rejected` — "never
+    applied over newer data, never dropped" (README, Field apps). The same with the edit in
+    progress on another connection: tests/integrations/test_field_upload_races.py."""
+    look_up = field._household_of
+
+    def then_edited(kind, body, access):
+        household = look_up(kind, body, access)
+        registry.household_update(  # an officer's edit commits meanwhile
+            actor=SYSTEM,
+            household=household,
+            expected_version=household.version,
+            data=registry.HouseholdInput(values={"phone": "0911111111"}),
+        )
+        return household
+
+    monkeypatch.setattr(field, "_household_of", then_edited)
+    edit = item(
+        family, kind="household_edit", body={"household": str(family.id), "address": "Số 9"}
+    )
+    r = enumerator.post("/api/v1/field/uploads/", edit)
+    assert (r.status_code, r.json()["status"]) == (202, "conflict"), r.json()
+    assert r.json()["result"]["current_version"] == 2
+    family.refresh_from_db()
+    assert (family.address, family.phone, family.version) == ("Thôn 1", "0911111111", 2)
+    monkeypatch.undo()
+    r = api.post(f"/api/v1/field/uploads/{edit['client_id']}/resolve/", {"action": "apply"})
+    assert r.status_code == 200 and r.json()["status"] == "resolved_applied"
+    family.refresh_from_db()
+    assert (family.address, family.phone, family.version) == ("Số 9", "0911111111", 3)
+
+
+def test_a_resolution_overtaken_before_it_is_applied_applies_to_the_current_household(
+    enumerator, api, family, monkeypatch
+):
+    """Applying a conflict applies it to the household as it is when the resolution locks it:
+    an edit that commits after the resolution read the upload (and its household) does not
+    make the officer's apply a 409 `stale_version` about a version they never named."""
+    api.patch(f"/api/v1/households/{family.id}/", {"phone": "0900000000"}, HTTP_IF_MATCH='"1"')
+    edit = item(
+        family, kind="household_edit", body={"household": str(family.id), "address": "Số 99"}
+    )
+    assert enumerator.post("/api/v1/field/uploads/", edit).json()["status"] == "conflict"
+    check = field.require_household
+
+    def then_edited(access, household):
+        check(access, household)
+        registry.household_update(  # another edit commits meanwhile
+            actor=SYSTEM,
+            household=household,
+            expected_version=household.version,
+            data=registry.HouseholdInput(values={"phone": "0922222222"}),
+        )
+
+    monkeypatch.setattr(field, "require_household", then_edited)
+    r = api.post(f"/api/v1/field/uploads/{edit['client_id']}/resolve/", {"action": "apply"})
+    assert r.status_code == 200 and r.json()["status"] == "resolved_applied", r.json()
+    family.refresh_from_db()
+    assert (family.address, family.phone, family.version) == ("Số 99", "0922222222", 4)
