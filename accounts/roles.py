@@ -10,7 +10,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.access import NO_ACCESS, Access, Perm
-from core.audit import Channel
 
 
 class Role(models.TextChoices):
@@ -59,12 +58,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ANALYST: frozenset({Perm.VIEW, Perm.WHAT_IF}),
 }
 
-CHANNEL_BY_ROLE = {
-    Role.FIELD_ENUMERATOR: Channel.FIELD_APP,
-    Role.REGISTRY_SYSTEM: Channel.REGISTRY_SYNC,
-}
-
-
 # Resolved areas kept between requests, by grant: {grant id: (stamp, expires, access)}. A
 # change of the grant (role, provinces, communes, villages) gives it a new stamp
 # (accounts.signals), which every process reads with the grant itself, so it takes effect
@@ -103,7 +96,6 @@ def _resolve(grant) -> Access:
     province_communes = Commune.objects.filter(province_id__in=province_codes)
     return Access(
         role=grant.role,
-        channel=CHANNEL_BY_ROLE.get(grant.role, Channel.API),
         perms=ROLE_PERMISSIONS.get(grant.role, frozenset()),
         province_codes=province_codes,
         commune_codes=frozenset(grant.communes.values_list("code", flat=True))

@@ -56,7 +56,6 @@ class Access:
     """The resolved rights of one user: permissions and the area they apply in."""
 
     role: str | None = None
-    channel: str = "api"  # how changes made by this user are recorded (audit.Channel)
     perms: frozenset[Perm] = frozenset()
     everywhere: bool = False
     province_codes: frozenset[str] = frozenset()

@@ -105,11 +105,17 @@ class KnownQueryParamsMixin:
 class AuditedViewSetMixin(KnownQueryParamsMixin):
     """Every change made during the request is recorded with its user and channel.
 
+    The channel is the way the change came in, which the endpoint decides (`audit_channel`:
+    the API's, unless the view is the field apps' or the registry sync's), not the sender's
+    role: a commune officer's field upload is a field-app change, an enumerator's PATCH of
+    the API an API change.
+
     A 201 carries `Location`, the new resource's detail URL: the router's `<basename>-detail`
     for `create`, or the route an action names in `created_routes` (an action that creates
     another kind of record: `{"disburse": "disbursement-detail"}`)."""
 
     created_routes: dict[str, str] = {}
+    audit_channel: str = audit.Channel.API
 
     @property
     def access(self) -> Access:
@@ -117,8 +123,7 @@ class AuditedViewSetMixin(KnownQueryParamsMixin):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        channel = access_for(request.user).channel
-        self._audit_token = audit.begin(request.user, channel)
+        self._audit_token = audit.begin(request.user, self.audit_channel)
 
     def finalize_response(self, request, response, *args, **kwargs):
         token = getattr(self, "_audit_token", None)

@@ -6,7 +6,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from core import audit
 from core.access import Perm
 from core.api.idempotency import idempotent
 from core.api.schema import IF_MATCH
@@ -27,11 +26,6 @@ from households.models import DuplicateCandidate
 from households.selectors import duplicates_in_area, household_history
 
 from . import serializers as s
-
-SOURCE_BY_CHANNEL = {
-    audit.Channel.FIELD_APP: Source.FIELD_SURVEY,
-    audit.Channel.REGISTRY_SYNC: Source.REGISTRY_SYNC,
-}
 
 
 @extend_schema_view(
@@ -103,7 +97,10 @@ class HouseholdViewSet(
         household = services.household_register(
             actor=request.user,
             data=self._input(serializer),
-            source=SOURCE_BY_CHANNEL.get(audit.current().channel, Source.API),
+            # The way it entered the register, as the channel of the change: the API, whoever
+            # sends it (a field app's offline registration is `field_survey`, the registry
+            # sync's `registry_sync`: integrations).
+            source=Source.API,
         )
         return self.respond(household, status.HTTP_201_CREATED)
 

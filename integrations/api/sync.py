@@ -24,7 +24,7 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
-from core import files, jobs, spreadsheet
+from core import audit, files, jobs, spreadsheet
 from core.access import Perm, access_for
 from core.api.jobs import JobSerializer
 from core.api.parsers import ItemsJSONParser, MultiPartParser, decode, loads
@@ -87,6 +87,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
     action_perms = {"rejected": Perm.REGISTRY_EDIT}
     extra_problem_statuses = {"rejected": ("409", "410")}
     problems = {"rejected": {"409": RESULT_CONFLICT}}
+    audit_channel = audit.Channel.REGISTRY_SYNC  # as its set-based writes record (sync.writes)
     area_rule = (
         "A record whose commune is outside your area is rejected (`outside_area`); the others "
         "go on. A sync job's rejected records are readable by whoever started it, while "

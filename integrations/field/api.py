@@ -31,6 +31,7 @@ from rest_framework.utils.urls import replace_query_param
 from cases.api import serializers as cs
 from cases.choices import CaseState
 from cases.models import Case, FollowUp
+from core import audit
 from core.access import Perm
 from core.api.fields import (
     CLOCK_SKEW,
@@ -176,6 +177,9 @@ class FieldUploadViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.Read
     write_perm = Perm.SURVEY_SUBMIT
     action_perms = {"batch": Perm.SURVEY_SUBMIT, "resolve": Perm.UPLOAD_RESOLVE}
     filterset_fields = ["status", "kind", "household"]
+    # Whoever sends it, and for an officer's resolution too: the change is the field app's
+    # upload (the history's user says who sent or resolved it).
+    audit_channel = audit.Channel.FIELD_APP
 
     def get_queryset(self):
         return FieldUpload.objects.all()
@@ -324,6 +328,7 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
     ordering = "code"
     filterset_class = None
     query_params = {"list": DownloadParams}
+    audit_channel = audit.Channel.FIELD_APP
 
     def get_queryset(self):
         latest = Survey.objects.filter(is_latest=True).prefetch_related("members", "assessments")

@@ -431,3 +431,106 @@ def test_a_resolution_overtaken_before_it_is_applied_applies_to_the_current_hous
     assert r.status_code == 200 and r.json()["status"] == "resolved_applied", r.json()
     family.refresh_from_db()
     assert (family.address, family.phone, family.version) == ("Số 99", "0922222222", 4)
+
+
+# ---------------------------------------------------------------------------- channel
+
+
+def latest_change(row, entity="household") -> tuple[str, str, str]:
+    """The row's latest change, as its history and the change feed tell it: (the history's
+    channel and user, the feed event's channel)."""
+    record = row.history.first()
+    event = ChangeEvent.objects.get(entity=entity, entity_id=row.pk, at=record.history_date)
+    return record.history_channel, record.history_user.username, event.channel
+
+
+def test_the_channel_is_the_way_the_change_came_in_not_the_senders_role(ward, family, api):
+    """History records each change's channel, "admin, API, field app, registry sync, system"
+    (docs/security.md §4): the endpoint it came in by decides it, whoever sends it. A commune
+    officer's upload is a field-app change; an enumerator's PATCH of the API is an API
+    change; an officer's resolution of a conflict applies the field app's upload, and is
+    recorded as a field-app change made by the officer."""
+    enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+
+    def upload(sender, **body):
+        edit = item(
+            family,
+            kind="household_edit",
+            version=Household.objects.get(pk=family.pk).version,
+            body={"household": str(family.id), **body},
+        )
+        r = f.client_for(sender).post("/api/v1/field/uploads/", edit)
+        assert r.status_code == 201 and r.json()["status"] == "applied", r.json()
+        return r
+
+    upload(officer, address="Số 8")
+    assert latest_change(family) == ("field_app", officer.username, "field_app")
+    history = api.get(f"/api/v1/households/{family.id}/history/").json()
+    assert (history[0]["channel"], history[0]["user"]) == ("field_app", officer.username)
+
+    r = f.client_for(enumerator).patch(
+        f"/api/v1/households/{family.id}/", {"address": "Số 9"}, HTTP_IF_MATCH='"2"'
+    )
+    assert r.status_code == 200, r.json()
+    assert latest_change(family) == ("api", enumerator.username, "api")
+
+    head = family.members.get(relationship="head")
+    batch = [
+        item(
+            family,
+            kind="member_edit",
+            version=3,
+            body={"member": str(head.id), "version": head.version, "full_name": "Đinh Văn Hà"},
+        )
+    ]
+    r = f.client_for(officer).post("/api/v1/field/uploads/batch/", {"items": batch}, format="json")
+    assert [row["status"] for row in r.json()] == ["applied"], r.json()
+    assert latest_change(head, "member") == ("field_app", officer.username, "field_app")
+
+    stale = item(
+        family,
+        kind="household_edit",
+        version=1,
+        body={"household": str(family.id), "phone": "0933333333"},
+    )
+    r = f.client_for(enumerator).post("/api/v1/field/uploads/", stale)
+    assert r.json()["status"] == "conflict"
+    r = f.client_for(officer).post(
+        f"/api/v1/field/uploads/{stale['client_id']}/resolve/", {"action": "apply"}
+    )
+    assert r.json()["status"] == "resolved_applied", r.json()
+    assert latest_change(family) == ("field_app", officer.username, "field_app")
+
+
+def test_a_survey_upload_is_a_field_app_change_whoever_sends_it(ward, family):
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    r = f.client_for(officer).post("/api/v1/field/uploads/", item(family))
+    assert r.status_code == 201, r.json()
+    survey = Survey.objects.get(pk=r.json()["result"]["survey"])
+    assert survey.history.get().history_channel == "field_app"
+
+
+def test_a_household_registered_through_the_api_has_the_api_as_its_source(ward):
+    """The source of a household is the way it entered the register: POST /households/ is
+    the API, whoever sends it (the field app's offline registration is `field_survey`:
+    tests/integrations/test_field_household_create.py)."""
+    enumerator = f.client_for(f.user(Role.FIELD_ENUMERATOR, communes=[ward]))
+    body = {
+        "commune": ward.code,
+        "address": "Tổ 4",
+        "members": [
+            {
+                "full_name": "Hà Văn Tú",
+                "date_of_birth": "1985-04-04",
+                "sex": "male",
+                "ethnicity": "01",
+                "relationship": "head",
+            }
+        ],
+    }
+    r = enumerator.post("/api/v1/households/", body, format="json")
+    assert r.status_code == 201, r.json()
+    assert r.json()["source"] == "api"
+    household = Household.objects.get(pk=r.json()["id"])
+    assert household.history.get().history_channel == "api"
