@@ -17,24 +17,30 @@ def admin_client(client):
     return client
 
 
+def member_form(m: Member, **changes) -> dict[str, str]:
+    """The member page's form as shown (with the version it was read at), with `changes`; a
+    member row of the household page (`household_form`) shows the same."""
+    return {
+        "full_name": m.full_name,
+        "date_of_birth": m.date_of_birth.isoformat(),
+        "sex": m.sex,
+        "ethnicity": m.ethnicity_id,
+        "relationship": m.relationship,
+        "citizen_id": m.citizen_id or "",
+        "status": m.status,
+        "status_date": m.status_date.isoformat() if m.status_date else "",
+        "based_on_version": str(m.version),
+        **changes,
+    }
+
+
 def household_form(household: Household, *, members=None, new=(), **changes) -> dict[str, str]:
     """The household page's form as shown (the household and a row per member, with the
     versions they were read at), with `changes` to the household's fields, `members`
     ({member id: {field: value}}) to its rows, and `new` member rows."""
     rows = []
     for m in household.members.order_by("pk"):
-        row = {
-            "id": str(m.pk),
-            "full_name": m.full_name,
-            "date_of_birth": m.date_of_birth.isoformat(),
-            "sex": m.sex,
-            "ethnicity": m.ethnicity_id,
-            "relationship": m.relationship,
-            "citizen_id": m.citizen_id or "",
-            "status": m.status,
-            "status_date": m.status_date.isoformat() if m.status_date else "",
-            "based_on_version": str(m.version),
-        }
+        row = {"id": str(m.pk), **member_form(m)}
         rows.append({**row, **(members or {}).get(m.pk, {})})
     initial = len(rows)
     rows += [{"status": "present", **row} for row in new]
@@ -456,22 +462,6 @@ def test_history_pages_show_nothing_of_a_household_outside_the_area(logged_in, w
         assert target.code in client.get(page).content.decode(), page
     r = client.get(f"/admin/households/member/{came.pk}/history/{first}/")
     assert r.status_code == 200 and before.code in r.content.decode()
-
-
-def member_form(m: Member, **changes) -> dict[str, str]:
-    """The member page's form as shown (with the version it was read at), with `changes`."""
-    return {
-        "full_name": m.full_name,
-        "date_of_birth": m.date_of_birth.isoformat(),
-        "sex": m.sex,
-        "ethnicity": m.ethnicity_id,
-        "relationship": m.relationship,
-        "citizen_id": m.citizen_id or "",
-        "status": m.status,
-        "status_date": m.status_date.isoformat() if m.status_date else "",
-        "based_on_version": str(m.version),
-        **changes,
-    }
 
 
 @pytest.mark.parametrize(
