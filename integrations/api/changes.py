@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -16,6 +16,7 @@ from core.api.views import KnownQueryParamsMixin
 from core.feed import FEED
 from core.models import ChangeEvent
 from core.personal import mask, personal_fields
+from geo.models import Commune, Village
 
 ENTITIES = [followed.entity for followed in FEED.values()]
 # The model of each entity's payload, for masking (core.personal).
@@ -35,13 +36,31 @@ def reader_events(access: Access) -> tuple[QuerySet[ChangeEvent], Q]:
 
 
 def latest_position(access: Access) -> int:
-    """The position of the reader's latest event (0: none yet): where a reader who has just
-    read the register follows the feed from. Every later event of theirs comes after it, and
-    it is one the feed accepts from them; the national head would tell how many changes were
-    made everywhere, and is refused by their feed when nothing of theirs follows it."""
-    yours, _ = reader_events(access)
-    latest = yours.filter(seq__isnull=False).order_by("-seq").values_list("seq", flat=True)
-    return latest.first() or 0
+    """The position of the reader's latest event in their area (0: none yet): where a reader
+    who has just read the register follows the feed from. Every later event of theirs comes
+    after it, and it is one the feed accepts from them; the national head would tell how many
+    changes were made everywhere, and is refused by their feed when nothing of theirs follows
+    it. (A move-out of the area after it is read once more: a repeat, never a loss.)
+
+    Found by each commune's latest event, one probe of the (commune, seq) index backwards
+    (a village's: its commune's events, backwards to the village's), not by walking the feed
+    back from its end to the reader's last event: that walked every event since, 21 ms for a
+    quiet commune at 88,599 events, and grows with the country's feed."""
+    numbered = ChangeEvent.objects.filter(seq__isnull=False).order_by("-seq").values("seq")
+    if access.everywhere:
+        return numbered.values_list("seq", flat=True).first() or 0
+    communes = Commune.objects.filter(code__in=access.commune_codes).annotate(
+        latest=Subquery(numbered.filter(commune=OuterRef("code"))[:1])
+    )
+    villages = Village.objects.filter(pk__in=access.village_ids).annotate(
+        latest=Subquery(numbered.filter(commune=OuterRef("commune_id"), village=OuterRef("pk"))[:1])
+    )
+    found = [
+        units.aggregate(m=Max("latest"))["m"]
+        for units, grant in ((communes, access.commune_codes), (villages, access.village_ids))
+        if grant
+    ]
+    return max(filter(None, found), default=0)
 
 
 class ChangesParams(serializers.Serializer):

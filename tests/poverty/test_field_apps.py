@@ -145,6 +145,26 @@ def test_the_download_position_is_the_readers_own_latest_event(enumerator, famil
     assert follow.status_code == 200 and follow.json()["results"] == []
 
 
+def test_a_village_readers_download_position_is_their_villages_latest_event(ward, rural):
+    """Found through the village's commune: a later event of another village of the same
+    commune, or of another commune, is not theirs."""
+    from core.access import SYSTEM
+    from geo import services as geo
+
+    mine, other = (
+        geo.village_save(actor=SYSTEM, village=None, values={"commune": ward, "name": name})
+        for name in ("Khu Một", "Khu Hai")
+    )
+    reader = f.client_for(f.user(Role.FIELD_ENUMERATOR, villages=[mine]))
+    assert reader.get("/api/v1/field/households/").json()["changes_after"] == 0  # none yet
+    f.household(ward, village=mine)
+    own = reader.get("/api/v1/changes/").json()["next_after"]
+    f.household(ward, village=other)
+    f.household(rural)
+    assert ChangeEvent.objects.order_by("-seq").first().seq > own > 0
+    assert reader.get("/api/v1/field/households/").json()["changes_after"] == own
+
+
 def test_a_household_edit_cannot_move_the_household_out_of_the_area(enumerator, family, rural):
     """The upload path checks the new commune as PATCH /households/ does."""
     edit = item(
