@@ -98,6 +98,19 @@ def households_in_area(access: Access, ids: set[Any], codes: set[str]) -> tuple[
     return {pk for pk, _ in found}, {code for _, code in found}
 
 
+def outside_area(access: Access | None, ids: set[Any]) -> set[Any]:
+    """Which of these household ids name a household outside the reader's area (by where it
+    is now): a link that reads null for them, as another area's household reads in a
+    history's change (docs/security.md §3). Ids as UUIDs or as text (a feed's payload). No
+    query for a national reader or no ids."""
+    ids = {pk for pk in ids if pk is not None}
+    if access is None or access.everywhere or not ids:
+        return set()
+    inside, _ = households_in_area(access, ids, set())
+    inside_text = {str(pk) for pk in inside}
+    return {pk for pk in ids if str(pk) not in inside_text}
+
+
 def redact_codes(reason: str | None, inside_codes: set[str] | None) -> str | None:
     """A history reason with every household code not in `inside_codes` (None: all are)
     replaced by `OUTSIDE_AREA`. Reasons are stored as written; this is read time."""

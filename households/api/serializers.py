@@ -23,6 +23,7 @@ from geo.models import Commune, EthnicGroup, Village
 from households.choices import DuplicateStatus, HouseholdStatus
 from households.identity import CITIZEN_ID, EXTERNAL_ID, PHONE, api_pattern
 from households.models import DuplicateCandidate, Household, Member
+from households.selectors import outside_area
 
 
 def mark_possible_duplicates(members: Iterable[Member]) -> None:
@@ -48,11 +49,13 @@ def mark_possible_duplicates(members: Iterable[Member]) -> None:
         member.has_possible_duplicates = member.pk in flagged
 
 
-def load_households(households: Iterable[Household]) -> None:
+def load_households(households: Iterable[Household], access: Access | None) -> None:
     """Set `nested_members` (the household's members in the nested order) and the duplicate
     flags (`has_possible_duplicates`: any of its members, whatever their status, in an open
     candidate) on each household and its members, with one query for the lot: the members,
-    each with its flag (`_NESTED_MEMBERS_OF`).
+    each with its flag (`_NESTED_MEMBERS_OF`). A merged household's `merged_into` reads null
+    to a reader whose area does not hold the household it went into (`outside_area`: one
+    more query, only for a page that holds a merged household).
 
     Asked of a page's rows after they are read, as the duplicate flags are, rather than as
     Django's prefetch: that builds a filter from the page's instances and a queryset per
@@ -73,6 +76,10 @@ def load_households(households: Iterable[Household]) -> None:
         household.has_possible_duplicates = any(
             m.has_possible_duplicates for m in household.nested_members
         )
+    hidden = outside_area(access, {h.merged_into_id for h in households})
+    for household in households:
+        if household.merged_into_id in hidden:
+            household.merged_into_id = None  # read for this reader only: never saved
 
 
 # Built once: cloning costs less of a household detail's Python time than building them on
@@ -191,7 +198,7 @@ class NestedMemberListSerializer(MemberListSerializer):
 class HouseholdListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
         rows = list(data.all() if isinstance(data, Manager) else data)
-        load_households(rows)
+        load_households(rows, self.context.get("access"))
         return super().to_representation(rows)
 
 
@@ -308,10 +315,16 @@ class HouseholdSerializer(PersonalDataMixin, ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "merged_into": {
+                "help_text": "The household this one was merged into; null when it was not "
+                "merged, or when that household is outside your area."
+            }
+        }
 
     def to_representation(self, instance):
         if isinstance(instance, Household):
-            load_households([instance])
+            load_households([instance], self.context.get("access"))
         return super().to_representation(instance)
 
 

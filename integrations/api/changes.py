@@ -17,6 +17,7 @@ from core.feed import FEED
 from core.models import ChangeEvent
 from core.personal import mask, personal_fields
 from geo.models import Commune, Village
+from households.selectors import outside_area
 
 ENTITIES = [followed.entity for followed in FEED.values()]
 # The model of each entity's payload, for masking (core.personal).
@@ -176,6 +177,11 @@ class ChangesView(KnownQueryParamsMixin, APIView):
             if event.moved_out:  # where it was (previous_*), not where it went
                 row.update(commune=None, village=None, payload=None)
         read = [row for row in rows if row["payload"] is not None]
+        merged = [row["payload"] for row in read if row["payload"].get("merged_into_id")]
+        hidden = outside_area(access, {payload["merged_into_id"] for payload in merged})
+        for payload in merged:
+            if payload["merged_into_id"] in hidden:
+                payload["merged_into_id"] = None
         if not access.can(Perm.VIEW_PERSONAL):
             for row in read:
                 row["payload"] = mask(MODEL_OF[row["entity"]], row["payload"])
