@@ -10,9 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import audit
-from core.access import Access, Perm, access_for
+from core.access import Access, Perm, access_digest, access_for
 from core.api.fields import INT64_MAX, CharField, IntegerField, ModelSerializer
 from core.api.views import KnownQueryParamsMixin
+from core.errors import Conflict
 from core.feed import FEED
 from core.models import ChangeEvent
 from core.personal import mask, personal_fields
@@ -34,6 +35,38 @@ def reader_events(access: Access) -> tuple[QuerySet[ChangeEvent], Q]:
     here = Q(commune__in=codes) | Q(village__in=villages)
     left = Q(previous_commune__in=codes) | Q(previous_village__in=villages)
     return yours.filter(here | left), here
+
+
+RIGHTS_HELP = (
+    "Your role and area when this answer was made, as a fingerprint. Store it with the "
+    "position and send it back as `rights`: once your role or area has changed (a wider area "
+    "too), the position is refused with 409 `feed_rights_changed`, because what you read "
+    "before is not your area's now. Read again from `after=0` (a download: from its first "
+    "page)."
+)
+RIGHTS_CONFLICT = (
+    "Your role or area changed since `rights` was handed out with this position: read again "
+    "from `after=0` (a download: from its first page).",
+    ["feed_rights_changed"],
+)
+
+
+def require_same_rights(user, rights: str | None) -> None:
+    """409 `feed_rights_changed` when `rights` (handed out with a feed position: a feed
+    page's, a field download's) is not the user's rights now (core.access.access_digest).
+    A position read under other rights is not a place to resume from: a wider area's
+    earlier records were never read from it, a narrower one's position may no longer be the
+    reader's (a 400 otherwise, with no way to tell why)."""
+    if rights and rights != access_digest(user):
+        raise Conflict(
+            gettext(
+                "Your role or area changed since this position was handed out: what you read "
+                "from it is not your area's now. Read again from after=0 (a download: from its "
+                "first page)."
+            ),
+            fields={"rights": gettext("Not your role and area now.")},
+            code="feed_rights_changed",
+        )
 
 
 def latest_position(access: Access) -> int:
@@ -74,6 +107,11 @@ class ChangesParams(serializers.Serializer):
     types = serializers.MultipleChoiceField(choices=ENTITIES, required=False)
     commune = CharField(required=False)
     limit = IntegerField(min_value=1, max_value=1000, default=500)
+    rights = CharField(
+        required=False,
+        max_length=64,
+        help_text="The `rights` of your previous read (checked when `after` is not 0).",
+    )
 
 
 MOVED_OUT = (
@@ -117,6 +155,7 @@ class ChangePageSerializer(serializers.Serializer):
     results = ChangeSerializer(many=True)
     next_after = serializers.IntegerField(help_text="Store it; pass it as `after` next time.")
     has_more = serializers.BooleanField()
+    rights = serializers.CharField(help_text=RIGHTS_HELP)
 
 
 class ChangesView(KnownQueryParamsMixin, APIView):
@@ -129,6 +168,8 @@ class ChangesView(KnownQueryParamsMixin, APIView):
     you are shown: a move-out by its `previous_commune` only."""
 
     query_params = ChangesParams
+    extra_problem_statuses = {None: ("409",)}
+    problems = {None: {"409": RIGHTS_CONFLICT}}
     area_rule = (
         "Events of records in your area, and of records that moved out of it (a move-out: "
         "`previous_commune`/`previous_village` only; `commune`, `village` and `payload` null)."
@@ -140,6 +181,8 @@ class ChangesView(KnownQueryParamsMixin, APIView):
         params = ChangesParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
+        if p["after"]:
+            require_same_rights(request.user, p.get("rights"))
         yours, here = reader_events(access)  # the feed they are served
         if access.everywhere:  # every event is read whole
             events = yours.annotate(moved_out=Value(False))
@@ -198,5 +241,6 @@ class ChangesView(KnownQueryParamsMixin, APIView):
                 "results": rows,
                 "has_more": has_more,
                 "next_after": page[-1].seq if page else p["after"],
+                "rights": access_digest(request.user),
             }
         )

@@ -11,7 +11,7 @@ changed since that version, the item is kept with status `conflict` for an offic
 Download (`GET /field/households/`): the area's households with members, latest survey and open
 case (cadre, goals, follow-ups due),
 and `changes_after`, the change-feed cursor to follow afterwards with
-`GET /changes/?after=…&types=household,member,survey` (moves and deletions included).
+`GET /changes/?after=…&rights=…&types=household,member,survey` (moves and deletions included).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from cases.api import serializers as cs
 from cases.choices import CaseState
 from cases.models import Case, FollowUp
 from core import audit
-from core.access import Perm
+from core.access import Perm, access_digest
 from core.api.fields import (
     CLOCK_SKEW,
     INT64_MAX,
@@ -42,13 +42,19 @@ from core.api.fields import (
     ModelSerializer,
 )
 from core.api.idempotency import idempotent
+from core.api.pagination import CursorPagination
 from core.api.parsers import ItemsJSONParser, check_text
 from core.api.serializers import PersonalDataMixin
 from core.api.views import HOUSEHOLD_ORDER, AreaScopedMixin
 from core.errors import DomainError
 from core.text import text_problem
 from households.api import serializers as hs
-from integrations.api.changes import latest_position
+from integrations.api.changes import (
+    RIGHTS_CONFLICT,
+    RIGHTS_HELP,
+    latest_position,
+    require_same_rights,
+)
 from poverty.api import serializers as ps
 from poverty.models import FieldUpload, Survey, UploadKind, UploadStatus
 
@@ -318,6 +324,27 @@ class DownloadParams(serializers.Serializer):
         required=False,
         help_text="Set in `next`: the change-feed position when the download started.",
     )
+    rights = CharField(
+        required=False,
+        max_length=64,
+        help_text="Set in `next`: your role and area when the download started.",
+    )
+
+
+class DownloadPagination(CursorPagination):
+    """A download's page: its households, and where to follow the change feed from."""
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["changes_after"] = {
+            "type": "integer",
+            "format": "int64",
+            "description": "The position of your latest change-feed event when the download "
+            "started: follow `/changes/?after=` from there, with `rights`.",
+        }
+        paginated["properties"]["rights"] = {"type": "string", "description": RIGHTS_HELP}
+        paginated["required"] = [*paginated.get("required", []), "changes_after", "rights"]
+        return paginated
 
 
 class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
@@ -328,7 +355,10 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
     ordering = "code"
     filterset_class = None
     query_params = {"list": DownloadParams}
+    pagination_class = DownloadPagination
     audit_channel = audit.Channel.FIELD_APP
+    extra_problem_statuses = {"list": ("409",)}
+    problems = {"list": {"409": RIGHTS_CONFLICT}}
 
     def get_queryset(self):
         latest = Survey.objects.filter(is_latest=True).prefetch_related("members", "assessments")
@@ -344,17 +374,20 @@ class FieldHouseholdViewSet(AreaScopedMixin, viewsets.GenericViewSet):
     def list(self, request):
         """Download your area's households for offline work. Pages of households (cursor
         pagination). `changes_after` is the position of your latest change-feed event when the
-        download started: follow `/changes/?after=` from there."""
+        download started: follow `/changes/?after=` from there, with `rights`. A download
+        whose pages span a change of your role or area is refused (409
+        `feed_rights_changed`): start it again."""
         params = DownloadParams(data=request.query_params)
         params.is_valid(raise_exception=True)
+        require_same_rights(request.user, params.validated_data.get("rights"))
         changes_after = params.validated_data.get("changes_after")
         if changes_after is None:
             changes_after = latest_position(self.access)
+        rights = access_digest(request.user)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        response.data["changes_after"] = changes_after
+        response.data.update(changes_after=changes_after, rights=rights)
         if response.data.get("next"):
-            response.data["next"] = replace_query_param(
-                response.data["next"], "changes_after", changes_after
-            )
+            link = replace_query_param(response.data["next"], "changes_after", changes_after)
+            response.data["next"] = replace_query_param(link, "rights", rights)
         return response
