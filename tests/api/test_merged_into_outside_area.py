@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
 from households import services
@@ -73,3 +75,29 @@ def test_a_reader_whose_area_holds_both_reads_the_link(merged, reader):
     )
     read = links_read_by(f.client_for(user), source)
     assert read == dict.fromkeys(["detail", "list", "download", "feed"], str(target.id))
+
+
+def test_the_links_cost_one_query_a_page_however_many_merged_households_it_holds(
+    merged, ward, rural, ward_api
+):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert ward_api.get("/api/v1/households/").status_code == 200
+        return len(ctx.captured_queries)
+
+    ward_api.get("/api/v1/households/")  # the token's first use is recorded once
+    one = queries()
+    for n in range(3):
+        source = f.household(ward, members=[f.member(f"Bùi Văn Nguồn {n}")])
+        target = f.household(
+            rural, members=[f.member(f"Bùi Văn Đích {n}", dob=date(1970, 1, n + 1))]
+        )
+        services.household_merge(
+            actor=f.user(Role.PROVINCE_OFFICER, provinces=["22"]),
+            source=source,
+            target=target,
+            expected_version=source.version,
+            reason="Trùng hộ",
+            on=date.today(),
+        )
+    assert queries() == one
