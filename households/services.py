@@ -8,12 +8,12 @@ and checks their role and area before it writes; updates take the version they w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -172,6 +172,20 @@ def _assert_registry_id_free(household: Household) -> None:
         raise registry_id_taken()
 
 
+def _save_checked(record: Household | Member, recheck: Callable[[], None]) -> None:
+    """Save `record`. A unique key it breaks was taken by a write at the same moment, which
+    the check before writing could not see while it was in progress: `recheck()` runs that
+    check again, now that it sees it, and raises its answer (the field and the reason, and
+    nothing the caller may not read), as when the two writes come one after the other. Any
+    other broken constraint goes on as it is."""
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        recheck()
+        raise
+
+
 def _assert_active(household: Household) -> None:
     """Refuse any change to a closed household (moved out, dissolved, merged) or its members,
     whichever door it comes in by: API, admin, field upload. A closed household is a record
@@ -248,7 +262,7 @@ def _save_member(member: Member, values: dict[str, Any], prefix: str, access: Ac
     if member.citizen_id == "":
         member.citizen_id = None
     member.name_folded = fold(member.full_name)
-    member.save()
+    _save_checked(member, lambda: _validate_member(merged, prefix, access, exclude_id=member.pk))
     return member
 
 
@@ -321,7 +335,7 @@ def household_register(*, actor, data: HouseholdInput, source: str) -> Household
     if data.id is not None:
         household.id = data.id
     _assert_registry_id_free(household)
-    household.save()
+    _save_checked(household, lambda: _assert_registry_id_free(household))
     members = _apply_members(
         household, [MemberInput(values=m.values, new_id=m.new_id) for m in data.members], access
     )
@@ -353,7 +367,7 @@ def household_update(
     if "external_id" in values:
         _assert_registry_id_free(household)
     household.version += 1
-    household.save()
+    _save_checked(household, lambda: _assert_registry_id_free(household))
     members: list[Member] = []
     if data.members:
         members = _apply_members(household, data.members, access)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from typing import Any
 
@@ -304,35 +303,11 @@ def upload_errors(exc: Exception) -> dict[str, Any]:
     return {"code": "validation_error", "detail": "Invalid upload.", "fields": exc.detail}
 
 
-def _unique_key(exc: IntegrityError) -> tuple[str | None, tuple[str, ...]]:
-    """The table and columns of the unique key an IntegrityError names, when it names one:
-    from PostgreSQL's diagnostics, or SQLite's message. Only used to choose the answer: the
-    error's own text (PostgreSQL's names the value held) is never passed on."""
-    diag = getattr(exc.__cause__, "diag", None)
-    if diag is not None:
-        key = re.match(r"Key \((.+?)\)=", getattr(diag, "message_detail", None) or "")
-        columns = tuple(c.strip() for c in key.group(1).split(",")) if key else ()
-        return getattr(diag, "table_name", None), columns
-    failed = re.search(r"UNIQUE constraint failed: (\S+(?:, \S+)*)", str(exc))
-    if failed is None:
-        return None, ()
-    qualified = [c.split(".", 1) for c in failed.group(1).split(", ")]
-    return qualified[0][0], tuple(c[-1] for c in qualified)
-
-
-def _integrity_refusal(exc: IntegrityError, kind: str) -> DomainError:
-    """The answer to an upload whose apply broke a unique key (a household's registry ID
-    taken by a write at the same time as the services' check), or another constraint: a
-    conflict that says what was taken, if it can tell, and nothing about the record that
-    holds it (which may be outside the uploader's area)."""
-    table, columns = _unique_key(exc)
-    if table == Household._meta.db_table and columns == ("external_id",):
-        return registry.registry_id_taken()  # taken by a write at the same time
-    if table == Member._meta.db_table and columns == ("citizen_id",):
-        # A member's index in a household upload cannot be told: the field is `members`.
-        return registry.citizen_id_taken(
-            "", None, "citizen_id" if kind == UploadKind.MEMBER_EDIT else "members"
-        )
+def _integrity_refusal() -> DomainError:
+    """The answer to an upload whose apply broke a constraint the services do not answer
+    themselves (a registry ID or a citizen ID taken at the same moment, they do:
+    households.services._save_checked): a conflict that says nothing of the record that
+    holds the value (which may be outside the uploader's area), nor the database's text."""
     return Conflict(
         gettext("The change conflicts with existing data; nothing was written."),
         code="integrity_conflict",
@@ -341,14 +316,13 @@ def _integrity_refusal(exc: IntegrityError, kind: str) -> DomainError:
 
 def _apply_or_refuse(upload: FieldUpload, *, version: int | None, actor) -> dict[str, Any]:
     """field_upload_apply in a savepoint of its own, for the upload and for an officer's
-    resolution alike: a refusal rolls back all the apply wrote, and a unique key it broke
-    that the services do not check first is answered as `_integrity_refusal` (never as the
-    generic conflict, never with the database's text)."""
+    resolution alike: a refusal rolls back all the apply wrote, and a constraint it broke
+    that the services do not answer is `_integrity_refusal` (never the database's text)."""
     try:
         with transaction.atomic():
             return field_upload_apply(upload, version=version, actor=actor)
     except IntegrityError as exc:
-        raise _integrity_refusal(exc, upload.kind) from exc
+        raise _integrity_refusal() from exc
 
 
 def _replay(existing: FieldUpload, digest: str, user) -> tuple[FieldUpload, bool]:
