@@ -12,10 +12,28 @@ from core.errors import Conflict, InvalidInput
 
 from ..models import ReviewKind, ReviewRound
 
+# The years a round may be opened for (as the support plans' years: support.api.serializers).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _check_calendar(year: int, month: int | None) -> None:
+    """A year and month a round can have: its dates are computed from them."""
+    errors = {}
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        errors["year"] = gettext("A year from %(first)s to %(last)s.") % {
+            "first": FIRST_YEAR,
+            "last": LAST_YEAR,
+        }
+    if month is not None and not 1 <= month <= 12:
+        errors["month"] = gettext("A month from 1 to 12.")
+    if errors:
+        raise InvalidInput(gettext("The review round is not valid."), fields=errors)
+
 
 def review_round_create(*, actor, values: dict[str, Any]) -> ReviewRound:
     require_province(require(actor, Perm.ROUNDS_MANAGE), values["province"].code)
     kind, year = values["kind"], values["year"]
+    _check_calendar(year, values.get("month"))
     errors = {}
     if kind == ReviewKind.PERIODIC:
         values.setdefault("opens", date(year, 9, 1))

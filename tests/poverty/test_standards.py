@@ -151,6 +151,46 @@ def test_review_rounds(api, ward_api):
     assert len(ward_api.get("/api/v1/review-rounds/", {"year": 2026}).json()["results"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "regular", "year": 2026, "month": 13}, "month"),
+        ({"kind": "regular", "year": 2026, "month": 32767}, "month"),
+        ({"kind": "regular", "year": 9999, "month": 12}, "year"),  # closes in January 10000
+        ({"kind": "periodic", "year": 20000}, "year"),
+        ({"kind": "periodic", "year": 1}, "year"),
+    ],
+)
+def test_a_review_round_outside_the_calendar_is_400_naming_the_field(api, body, field):
+    """A month or year no round can have is refused on its field, not a server error (the
+    round's dates are computed from them)."""
+    from poverty.models import ReviewRound
+    from tests.api.test_errors import assert_problem
+
+    r = api.post("/api/v1/review-rounds/", {"province": "22", **body}, format="json")
+    assert_problem(r, 400, field=field)
+    assert not ReviewRound.objects.exists()
+
+
+def test_the_admin_refuses_a_review_round_outside_the_calendar(client):
+    from poverty.models import ReviewRound
+
+    f.staff_login(client, Role.PROVINCE_OFFICER, provinces=["22"])
+    form = {
+        "province": "22",
+        "kind": "periodic",
+        "year": "20000",
+        "opens": "2026-09-01",
+        "closes": "2026-12-14",
+        "name": "x",
+    }
+    r = client.post("/admin/poverty/reviewround/add/", form, follow=True)
+    assert r.status_code == 200
+    shown = " ".join(str(m) for m in r.context["messages"]) + r.content.decode()
+    assert "2000" in shown and "2100" in shown
+    assert not ReviewRound.objects.exists()
+
+
 def test_survey_in_round_must_fall_in_its_period(ward_api, api, family):
     from .conftest import survey_body
 
