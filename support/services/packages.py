@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,12 @@ PACKAGE_LISTS = {
     "rates": PackageRate,
     "funding": PackageFunding,
 }
+
+
+def _repeated(rows: Sequence[dict], key: Callable[[dict], Any]) -> bool:
+    """Whether two rows of a package's list have the same key (its unique key)."""
+    keys = [key(row) for row in rows]
+    return len(set(keys)) < len(keys)
 
 
 @transaction.atomic
@@ -43,6 +49,12 @@ def package_save(
             errors["funding"] = gettext("Shares add up to %(total)s%%, not 100%%.") % {
                 "total": total
             }
+    if eligibility is not None and _repeated(
+        eligibility, lambda e: (e["standard_code"], e["classification"])
+    ):
+        errors["eligibility"] = gettext("The same standard and class are listed twice.")
+    if funding is not None and _repeated(funding, lambda f: f["source"]):
+        errors["funding"] = gettext("The same capital source is listed twice.")
     if rates is not None:
         ordered = sorted(rates, key=lambda r: r["valid_from"])
         for earlier, later in itertools.pairwise(ordered):

@@ -102,3 +102,45 @@ def test_participants_with_a_body_that_is_not_an_object_or_an_id_are_400(api, wa
     assert_problem(r, 400, field="non_field_errors")
     r = api.post(f"{url}/participants/", {"household": "abc", "joined_on": "2026-02-01"})
     assert_problem(r, 400, field="household")
+
+
+def _package(tree, **extra) -> dict:
+    return {
+        "code": "BHYT",
+        "name": "Thẻ BHYT",
+        "kind": "health_insurance",
+        "sub_project": str(tree["housing"].id),
+        "default_multiplier": "1.000",
+        "eligibility": [{"standard_code": "VN-ND07-2021", "classification": "poor"}],
+        "rates": [{"base_amount": 1_105_000, "valid_from": "2026-01-01"}],
+        "funding": [{"source": "central", "share_percent": "100"}],
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("lists", "field"),
+    [
+        (
+            {"eligibility": [{"standard_code": "VN-ND07-2021", "classification": "poor"}] * 2},
+            "eligibility",
+        ),
+        ({"funding": [{"source": "central", "share_percent": "50"}] * 2}, "funding"),
+    ],
+)
+def test_a_package_listing_a_row_twice_is_400_naming_the_list(api, tree, lists, field):
+    """The same eligibility (standard and class) or the same capital source twice in a
+    package's lists is refused on that list, on a create and a change alike, with nothing
+    written (not the generic conflict a broken unique key gives)."""
+    from support.models import SupportPackage
+
+    r = api.post("/api/v1/support-packages/", _package(tree, **lists), format="json")
+    assert_problem(r, 400, field=field)
+    assert not SupportPackage.objects.filter(code="BHYT").exists()
+    created = api.post("/api/v1/support-packages/", _package(tree), format="json")
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    r = api.patch(f"/api/v1/support-packages/{pk}/", lists, format="json")
+    assert_problem(r, 400, field=field)
+    package = SupportPackage.objects.get(pk=pk)
+    assert package.eligibility.count() == 1 and package.funding.count() == 1
