@@ -266,6 +266,27 @@ def _save_member(member: Member, values: dict[str, Any], prefix: str, access: Ac
     return member
 
 
+def _assert_citizen_ids_distinct(planned: Sequence[tuple[Member, dict[str, Any], str]]) -> None:
+    """Refuse one citizen ID given to two members of the same request (400 on the second):
+    the request's own mistake, which the check against the register would otherwise answer
+    as "already registered" in the household the request is writing."""
+    seen: dict[str, str] = {}
+    for member, values, prefix in planned:
+        citizen_id = values.get("citizen_id", member.citizen_id)
+        if not citizen_id:
+            continue
+        if citizen_id in seen:
+            raise InvalidInput(
+                gettext("Two members of this request have the same citizen ID."),
+                fields={
+                    f"{prefix}citizen_id": gettext("The same as %(first)s.")
+                    % {"first": f"{seen[citizen_id]}citizen_id"}
+                },
+                code="duplicate_citizen_id",
+            )
+        seen[citizen_id] = prefix
+
+
 def _apply_members(
     household: Household, members: Sequence[MemberInput], access: Access
 ) -> list[Member]:
@@ -296,6 +317,7 @@ def _apply_members(
                 check_version(member.version, item.version)
             member.version += 1
         planned.append((member, item.values, prefix))
+    _assert_citizen_ids_distinct(planned)
     final = {
         m.pk: (v.get("relationship", m.relationship), v.get("status", m.status))
         for m, v, _ in planned

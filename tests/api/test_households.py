@@ -398,3 +398,20 @@ def test_a_present_member_moves_out_of_a_closed_household(api, ward):
     assert r.json()["household"] == str(to.id)
     h.refresh_from_db()
     assert h.status == "dissolved" and not h.members.exists()
+
+
+def test_one_citizen_id_given_to_two_members_of_a_request_is_400_naming_the_second(api, ward):
+    """Two members of one registration with the same citizen ID: the request's own mistake,
+    refused on the second one's field; not "already registered in household X", X being
+    the household this request would have made and did not."""
+    twins = body(ward)
+    twins["members"][1].update(
+        {"full_name": "Đặng Thị Hoa", "sex": "female", "date_of_birth": "1985-02-03"}
+    )
+    twins["members"][1]["citizen_id"] = twins["members"][0]["citizen_id"]
+    r = api.post("/api/v1/households/", twins, format="json")
+    assert r.status_code == 400, r.json()
+    errors = r.json()["errors"]
+    assert [e["field"] for e in errors] == ["members.1.citizen_id"], errors
+    assert f"{ward.code}-" not in str(r.json())
+    assert not Household.objects.exists() and not Member.objects.exists()
