@@ -98,6 +98,7 @@ class StandardSerializer(ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "revision", "status", "published_at", "supersedes", "created_at"]
+        validators = []  # a code in use is answered by the service (409 standard_exists)
 
 
 class ReviewRoundSerializer(ModelSerializer):

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -128,22 +128,36 @@ def _require_standards(actor, standard: PovertyStandard | None = None) -> Access
     return access
 
 
+def _assert_code_free(code: str) -> None:
+    """A code names one standard and its revisions (new surveys use a code's latest
+    revision): a new standard, or a draft renamed, cannot take a code in use, whichever
+    standard holds it (the answer does not say which). A correction is a new revision."""
+    if PovertyStandard.objects.filter(code=code).exists():
+        raise Conflict(
+            gettext(
+                "Standard code %(code)s is already used; to correct a standard, make a new "
+                "revision of it."
+            )
+            % {"code": code},
+            fields={"code": gettext("Already used.")},
+            code="standard_exists",
+        )
+
+
 @transaction.atomic
 def standard_create(
     *, actor, values: dict[str, Any], indicators: Sequence[dict[str, Any]]
 ) -> PovertyStandard:
     require_province(_require_standards(actor), _standard_province(values))
     _validate_standard(values, indicators)
-    revision = (
-        PovertyStandard.objects.filter(code=values["code"])
-        .order_by("-revision")
-        .values_list("revision", flat=True)
-        .first()
-        or 0
-    ) + 1
-    standard = PovertyStandard.objects.create(
-        revision=revision, status=StandardStatus.DRAFT, **values
-    )
+    _assert_code_free(values["code"])
+    standard = PovertyStandard(revision=1, status=StandardStatus.DRAFT, **values)
+    try:
+        with transaction.atomic():
+            standard.save()
+    except IntegrityError:  # the code taken at the same moment: answered as when after it
+        _assert_code_free(values["code"])
+        raise
     _write_indicators(standard, indicators)
     return standard
 
@@ -175,6 +189,8 @@ def standard_update(
     merged.update(values)
     require_province(access, _standard_province(merged))
     _validate_standard(merged, indicators)
+    if values.get("code", standard.code) != standard.code:
+        _assert_code_free(values["code"])
     for name, value in values.items():
         setattr(standard, name, value)
     standard.save()
@@ -204,9 +220,21 @@ def standard_publish(*, actor, standard: PovertyStandard) -> PovertyStandard:
 @transaction.atomic
 def standard_new_revision(*, actor, standard: PovertyStandard) -> PovertyStandard:
     """A draft copy of a standard (indicators included) to correct and publish; the new
-    revision supersedes the old one from publication on."""
+    revision supersedes the old one from publication on. One draft at a time: asked again
+    (a retry) while a revision is a draft, the answer is 409 `draft_exists`, naming it."""
     _require_standards(actor, standard)
-    latest = PovertyStandard.objects.filter(code=standard.code).order_by("-revision").first()
+    # The code's revisions locked, then read afresh: a new revision made at the same moment
+    # is waited for and seen.
+    revisions = PovertyStandard.objects.filter(code=standard.code)
+    list(revisions.select_for_update().order_by("pk").values_list("pk", flat=True))
+    draft = revisions.filter(status=StandardStatus.DRAFT).order_by("-revision").first()
+    if draft is not None:
+        raise Conflict(
+            gettext("Revision %(revision)s of %(code)s is a draft: correct and publish that one.")
+            % {"revision": draft.revision, "code": draft.code},
+            code="draft_exists",
+        )
+    latest = revisions.order_by("-revision").first()
     copy = PovertyStandard.objects.get(pk=standard.pk)
     copy.pk = None
     copy.id = None

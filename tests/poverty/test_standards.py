@@ -86,6 +86,35 @@ def test_draft_publish_immutable_and_new_revision(api, family):
     assert old.rural_line == 2_400_000 and services.standard_spec(old).urban_line == 2_900_000
 
 
+def test_a_standard_created_again_is_409_not_a_second_revision(api):
+    """A create sent again (a retry without an Idempotency-Key) or with a code in use, the
+    national standard's included: refused on `code`, not made the code's next revision (a
+    correction is POST …/new-revision/; new surveys use a code's latest revision, so a
+    provincial "revision" of the national code would replace it in the province)."""
+    from tests.api.test_errors import assert_problem
+
+    assert api.post("/api/v1/poverty-standards/", _draft_body()).status_code == 201
+    r = api.post("/api/v1/poverty-standards/", _draft_body())
+    assert_problem(r, 409, field="code", code="standard_exists")
+    r = api.post("/api/v1/poverty-standards/", _draft_body(code="VN-ND07-2021"))
+    assert_problem(r, 409, field="code", code="standard_exists")
+    assert PovertyStandard.objects.filter(code="QN-TEST").count() == 1
+    assert PovertyStandard.objects.filter(code="VN-ND07-2021").count() == 1
+
+
+def test_a_new_revision_asked_again_makes_no_second_draft(api):
+    from tests.api.test_errors import assert_problem
+
+    sid = api.post("/api/v1/poverty-standards/", _draft_body()).json()["id"]
+    assert api.post(f"/api/v1/poverty-standards/{sid}/publish/").status_code == 200
+    r = api.post(f"/api/v1/poverty-standards/{sid}/new-revision/")
+    assert r.status_code == 201 and r.json()["revision"] == 2
+    again = api.post(f"/api/v1/poverty-standards/{sid}/new-revision/")
+    p = assert_problem(again, 409, code="draft_exists")
+    assert "Revision 2" in p["detail"]
+    assert PovertyStandard.objects.filter(code="QN-TEST").count() == 2
+
+
 @pytest.mark.parametrize(
     ("extra", "field"),
     [
