@@ -8,12 +8,12 @@ and checks their role and area before it writes; updates take the version they w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -38,6 +38,8 @@ from .models import DuplicateCandidate, Household, Member
 from .search import household_queryset_search as household_queryset_search
 from .search import member_queryset_search as member_queryset_search
 from .selectors import duplicates_in_area
+from .taken import citizen_id_taken as citizen_id_taken
+from .taken import registry_id_taken, save_checked
 from .twins import detect_all_duplicates as detect_all_duplicates
 from .twins import detect_duplicates, next_household_code, search_text
 
@@ -127,41 +129,6 @@ def _validate_member(values: dict[str, Any], prefix: str, access: Access, exclud
             )
 
 
-def citizen_id_taken(citizen_id: str, holder_code: str | None, path: str) -> Conflict:
-    """The refusal of a citizen ID someone else holds, for every door (API, admin, registry
-    sync). It names the holder's household only when the caller may read it (`holder_code`
-    given); otherwise it says no more than "elsewhere"."""
-    if holder_code is not None:
-        return Conflict(
-            (
-                gettext(
-                    "Citizen ID %(citizen_id)s is already registered in household "
-                    "%(holder_code)s: this is the same person. Move the member instead of "
-                    "registering them again."
-                )
-                % {"citizen_id": citizen_id, "holder_code": holder_code}
-            ),
-            fields={
-                path: gettext("Already registered in household %(holder_code)s.")
-                % {"holder_code": holder_code}
-            },
-            code="duplicate_citizen_id",
-        )
-    return Conflict(  # not even the number: the answer tells nothing the caller did not know
-        gettext("This citizen ID is already registered elsewhere; the province can resolve it."),
-        fields={path: gettext("Already registered elsewhere; the province can resolve it.")},
-        code="duplicate_citizen_id",
-    )
-
-
-def registry_id_taken() -> Conflict:
-    """The refusal of a household registry ID another household holds, for every door (API,
-    admin, field uploads): it names neither the ID nor the holder, which may be outside the
-    caller's area."""
-    message = gettext("This registry ID is already used.")
-    return Conflict(message, fields={"external_id": message}, code="duplicate_external_id")
-
-
 def _assert_registry_id_free(household: Household) -> None:
     if (
         household.external_id
@@ -170,20 +137,6 @@ def _assert_registry_id_free(household: Household) -> None:
         .exists()
     ):
         raise registry_id_taken()
-
-
-def _save_checked(record: Household | Member, recheck: Callable[[], None]) -> None:
-    """Save `record`. A unique key it breaks was taken by a write at the same moment, which
-    the check before writing could not see while it was in progress: `recheck()` runs that
-    check again, now that it sees it, and raises its answer (the field and the reason, and
-    nothing the caller may not read), as when the two writes come one after the other. Any
-    other broken constraint goes on as it is."""
-    try:
-        with transaction.atomic():
-            record.save()
-    except IntegrityError:
-        recheck()
-        raise
 
 
 def _assert_active(household: Household) -> None:
@@ -262,7 +215,7 @@ def _save_member(member: Member, values: dict[str, Any], prefix: str, access: Ac
     if member.citizen_id == "":
         member.citizen_id = None
     member.name_folded = fold(member.full_name)
-    _save_checked(member, lambda: _validate_member(merged, prefix, access, exclude_id=member.pk))
+    save_checked(member, lambda: _validate_member(merged, prefix, access, exclude_id=member.pk))
     return member
 
 
@@ -357,7 +310,7 @@ def household_register(*, actor, data: HouseholdInput, source: str) -> Household
     if data.id is not None:
         household.id = data.id
     _assert_registry_id_free(household)
-    _save_checked(household, lambda: _assert_registry_id_free(household))
+    save_checked(household, lambda: _assert_registry_id_free(household))
     members = _apply_members(
         household, [MemberInput(values=m.values, new_id=m.new_id) for m in data.members], access
     )
@@ -389,7 +342,7 @@ def household_update(
     if "external_id" in values:
         _assert_registry_id_free(household)
     household.version += 1
-    _save_checked(household, lambda: _assert_registry_id_free(household))
+    save_checked(household, lambda: _assert_registry_id_free(household))
     members: list[Member] = []
     if data.members:
         members = _apply_members(household, data.members, access)

@@ -306,7 +306,7 @@ def upload_errors(exc: Exception) -> dict[str, Any]:
 def _integrity_refusal() -> DomainError:
     """The answer to an upload whose apply broke a constraint the services do not answer
     themselves (a registry ID or a citizen ID taken at the same moment, they do:
-    households.services._save_checked): a conflict that says nothing of the record that
+    households.taken.save_checked): a conflict that says nothing of the record that
     holds the value (which may be outside the uploader's area), nor the database's text."""
     return Conflict(
         gettext("The change conflicts with existing data; nothing was written."),
