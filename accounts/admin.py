@@ -12,11 +12,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from core.access import Perm, access_for
+from core.admin import refused
 from core.errors import DomainError
 
 from . import selectors, services
@@ -99,6 +101,15 @@ class CredentialsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return self.has_module_permission(request)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refusal of the service (one its form could not foresee: a token issued for the
+        same client at the same moment) is a message, as on core.admin.RoleAdmin's pages."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:  # rolled back by the view's transaction
+            self.message_user(request, refused(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(ApiToken)

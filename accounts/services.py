@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -74,6 +75,9 @@ def token_issue(
             gettext("The expiry must be in the future."),
             fields={"expires_at": gettext("Must be in the future.")},
         )
+    # The user's row locked first: two issues for one client at the same moment (a double
+    # click on Save) run one after the other, so the second sees the first's live token.
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
     current = ApiToken.objects.select_for_update().filter(
         user=user, name=name, purpose=purpose, revoked_at__isnull=True
     )
