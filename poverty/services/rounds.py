@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from core.access import Perm, require, require_province
@@ -59,8 +60,19 @@ def review_round_create(*, actor, values: dict[str, Any]) -> ReviewRound:
         f"{ReviewKind(kind).label} {year}"
         + (f"-{values['month']:02d}" if values.get("month") else ""),
     )
-    if ReviewRound.objects.filter(
-        province=values["province"], kind=kind, year=year, month=values.get("month")
-    ).exists():
-        raise Conflict(gettext("That review round already exists."), code="round_exists")
-    return ReviewRound.objects.create(**values)
+
+    def assert_new() -> None:
+        if ReviewRound.objects.filter(
+            province=values["province"], kind=kind, year=year, month=values.get("month")
+        ).exists():
+            raise Conflict(gettext("That review round already exists."), code="round_exists")
+
+    assert_new()
+    round_ = ReviewRound(**values)
+    try:
+        with transaction.atomic():
+            round_.save()
+    except IntegrityError:  # opened at the same moment: answered as when after it
+        assert_new()
+        raise
+    return round_

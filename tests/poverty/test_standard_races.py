@@ -13,7 +13,7 @@ from django.db import connection
 from accounts.roles import Role
 from geo.models import Province
 from poverty import services
-from poverty.models import PovertyStandard
+from poverty.models import PovertyStandard, ReviewRound
 from tests import factories as f
 from tests.households.test_unique_races import while_in_progress
 
@@ -61,3 +61,17 @@ def test_a_standard_created_during_another_of_its_code_is_409_on_the_code():
     assert r.json()["code"] == "standard_exists"
     assert [e["field"] for e in r.json()["errors"]] == ["code"]
     assert PovertyStandard.objects.filter(code="QN-TEST").count() == 1
+
+
+def test_a_review_round_opened_during_the_same_one_is_409_round_exists():
+    officer = f.user(Role.PROVINCE_OFFICER, provinces=["22"])
+    api = f.client_for(officer)
+    body = {"province": "22", "kind": "periodic", "year": 2026}
+    r = while_in_progress(
+        lambda: services.review_round_create(
+            actor=officer, values={**body, "province": Province.objects.get(code="22")}
+        ),
+        lambda: api.post("/api/v1/review-rounds/", body, format="json"),
+    )
+    assert r.status_code == 409 and r.json()["code"] == "round_exists", r.content
+    assert ReviewRound.objects.count() == 1
