@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from core.access import Perm, require
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 
 from ..models import PackageEligibility, PackageFunding, PackageRate, SupportPackage
-from ._records import assign
+from ._records import assign, save_unique
 
 # The lists a package is saved with, each replaced whole when given: argument → model.
 PACKAGE_LISTS = {
@@ -72,10 +72,14 @@ def package_save(
             % {"problems": "; ".join(f"{k}: {v}" for k, v in errors.items())},
             fields=errors,
         )
-    if package is None:
-        package = SupportPackage.objects.create(**values)
-    else:
-        assign(package, values).save()
+    # The code's own check (the serializer's, the admin form's) cannot see a package being
+    # created with it at the same moment: that one is answered on `code` too, not as a crash.
+    taken = Conflict(
+        gettext("This package code is already used."),
+        fields={"code": gettext("Already used.")},
+        code="package_exists",
+    )
+    package = save_unique(assign(package or SupportPackage(), values), taken)
     lists = {"eligibility": eligibility, "rates": rates, "funding": funding}
     for related, model in PACKAGE_LISTS.items():
         rows = lists[related]
