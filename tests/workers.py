@@ -24,6 +24,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -127,6 +128,35 @@ def waiting_on_a_lock() -> bool:
             "WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
         return cursor.fetchone()[0] > 0
+
+
+def while_in_progress(change: Callable[[], object], request: Callable[[], object]):
+    """`change()` on this connection, not committed yet; `request()` on another, which must
+    wait for it (for the rows it locked, or at a unique key it also writes); then the change
+    commits, and the request's answer (or the exception it raised: a server error is an
+    answer too) is returned. PostgreSQL: SQLite serialises writers."""
+    answers: list = []
+
+    def run() -> None:
+        try:
+            answers.append(request())
+        except Exception as exc:
+            answers.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    with transaction.atomic():
+        change()
+        thread.start()
+        deadline = time.monotonic() + 30
+        while thread.is_alive() and not waiting_on_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert thread.is_alive(), f"answered without waiting for the change: {answers}"
+        assert waiting_on_a_lock(), "the request neither waited nor answered"
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    return answers[0]
 
 
 # ---------------------------------------------------------------------------- the scenario

@@ -14,7 +14,7 @@ from accounts.models import ApiToken
 from accounts.roles import Role
 from core.access import SYSTEM
 from tests import factories as f
-from tests.households.test_unique_races import while_in_progress
+from tests.workers import while_in_progress
 
 from .test_admin import ADD, browser, issue_form, staff
 

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
-from households import services
 from tests import factories as f
+from tests.api.test_history import merge
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +23,7 @@ def merged(ward, rural):
     """A ward household merged into a rural one by a province officer."""
     source = f.household(ward, members=[f.member("Bùi Văn Nguồn")])
     target = f.household(rural, members=[f.member("Bùi Văn Đích", dob=date(1977, 7, 7))])
-    source.refresh_from_db()
-    services.household_merge(
-        actor=f.user(Role.PROVINCE_OFFICER, provinces=["22"]),
-        source=source,
-        target=target,
-        expected_version=source.version,
-        reason="Trùng hộ",
-        on=date.today(),
-    )
+    merge(source, target)
     return source, target
 
 
@@ -88,16 +80,8 @@ def test_the_links_cost_one_query_a_page_however_many_merged_households_it_holds
     ward_api.get("/api/v1/households/")  # the token's first use is recorded once
     one = queries()
     for n in range(3):
-        source = f.household(ward, members=[f.member(f"Bùi Văn Nguồn {n}")])
-        target = f.household(
-            rural, members=[f.member(f"Bùi Văn Đích {n}", dob=date(1970, 1, n + 1))]
-        )
-        services.household_merge(
-            actor=f.user(Role.PROVINCE_OFFICER, provinces=["22"]),
-            source=source,
-            target=target,
-            expected_version=source.version,
-            reason="Trùng hộ",
-            on=date.today(),
+        merge(
+            f.household(ward, members=[f.member(f"Bùi Văn Nguồn {n}")]),
+            f.household(rural, members=[f.member(f"Bùi Văn Đích {n}", dob=date(1970, 1, n + 1))]),
         )
     assert queries() == one

@@ -9,19 +9,17 @@ progress (the check then sees the first write, tests/api/test_disclosure.py)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from datetime import date
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 
 from accounts.roles import Role
 from households.models import Household, Member
 from tests import factories as f
-from tests.workers import waiting_on_a_lock
+from tests.workers import while_in_progress
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -32,34 +30,6 @@ CITIZEN_ID = "022075000123"  # male, born 1975
 def _postgresql_only():
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers: PostgreSQL")
-
-
-def while_in_progress(change: Callable[[], object], request: Callable[[], object]):
-    """`change()` on this connection, not committed yet; `request()` on another, which
-    passes the services' checks and waits at the unique key; then the change commits, and
-    the request's answer (or the exception it raised) is returned."""
-    answers: list = []
-
-    def run() -> None:
-        try:
-            answers.append(request())
-        except Exception as exc:  # a server error is the answer we look for
-            answers.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    with transaction.atomic():
-        change()
-        thread.start()
-        deadline = time.monotonic() + 30
-        while thread.is_alive() and not waiting_on_a_lock() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert thread.is_alive(), f"answered without waiting for the change: {answers}"
-        assert waiting_on_a_lock(), "the request neither waited nor answered"
-    thread.join(timeout=60)
-    assert not thread.is_alive()
-    return answers[0]
 
 
 def member_body(**extra) -> dict:

@@ -9,14 +9,12 @@ PostgreSQL only: SQLite serialises writers (IMMEDIATE transactions), so there an
 start while another change is in progress; the window before the lock is also tested on
 both databases in tests/poverty/test_field_apps.py ("overtaken")."""
 
-import threading
-import time
 import uuid
 from collections.abc import Callable
 from datetime import date
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from accounts.roles import Role
 from cases import services as cases
@@ -27,7 +25,7 @@ from households.models import Household
 from poverty.models import FieldUpload
 from tests import factories as f
 from tests.poverty.conftest import decide
-from tests.workers import waiting_on_a_lock
+from tests.workers import while_in_progress
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -39,32 +37,6 @@ POOR = {"income": 10_000_000, "poor_housing": True}
 def _postgresql_only():
     if connection.vendor != "postgresql":
         pytest.skip("row locks: PostgreSQL")
-
-
-def while_in_progress(change: Callable[[], object], request: Callable[[], object]):
-    """`change()` on this connection, not committed yet; `request()` on another, which must
-    wait for it (for the rows it locked); then the change commits, and the request's answer
-    is returned."""
-    answers: list = []
-
-    def run() -> None:
-        try:
-            answers.append(request())
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    with transaction.atomic():
-        change()
-        thread.start()
-        deadline = time.monotonic() + 30
-        while thread.is_alive() and not waiting_on_a_lock() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert thread.is_alive(), f"answered without waiting for the change: {answers}"
-        assert waiting_on_a_lock(), "the request neither waited nor answered"
-    thread.join(timeout=60)
-    assert not thread.is_alive()
-    return answers[0]
 
 
 def edit(household, version=1, **body):

@@ -15,7 +15,7 @@ from geo.models import Province
 from poverty import services
 from poverty.models import PovertyStandard, ReviewRound
 from tests import factories as f
-from tests.households.test_unique_races import while_in_progress
+from tests.workers import while_in_progress
 
 from .test_standards import _draft_body
 

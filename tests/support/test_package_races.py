@@ -11,7 +11,7 @@ from django.db import connection
 from core.access import SYSTEM
 from support import services
 from support.models import SupportPackage
-from tests.households.test_unique_races import while_in_progress
+from tests.workers import while_in_progress
 
 from .test_bad_input import _package
 
