@@ -53,7 +53,10 @@ class VersionedForm(forms.ModelForm):
 
 
 def refused(exc: DomainError) -> str:
-    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+    named: dict[str, list[str]] = {}  # fields refused for the same reason, named together
+    for field, reasons in exc.fields.items():
+        named.setdefault(" ".join(reasons), []).append(field)
+    details = "; ".join(f"{', '.join(fields)}: {message}" for message, fields in named.items())
     return f"Nothing was saved: {exc.detail}" + (f" ({details})" if details else "")
 
 

@@ -65,7 +65,12 @@ def review_round_create(*, actor, values: dict[str, Any]) -> ReviewRound:
         if ReviewRound.objects.filter(
             province=values["province"], kind=kind, year=year, month=values.get("month")
         ).exists():
-            raise Conflict(gettext("That review round already exists."), code="round_exists")
+            taken = gettext("Another round of this kind has the same period in the province.")
+            raise Conflict(
+                gettext("That review round already exists."),
+                code="round_exists",
+                fields={name: taken for name in ("year", "month") if values.get(name)},
+            )
 
     assert_new()
     round_ = ReviewRound(**values)

@@ -108,6 +108,11 @@ def allocation_save(
             "instead."
         ),
         code="allocation_exists",
+        fields=dict.fromkeys(
+            ("sub_project", "source", "year", "province")
+            + (("commune",) if allocation.commune_id else ()),
+            gettext("Another allocation has the same sub-project, source, year and area."),
+        ),
     )
     if (
         BudgetAllocation.objects.filter(
@@ -140,11 +145,15 @@ def target_save(*, actor, target: Target | None, values: dict[str, Any]) -> Targ
             gettext("The village is not in the target's commune."),
             fields={"village": gettext("Not in the commune.")},
         )
-    where = "village" if target.village_id else "commune"
-    exists = Conflict(
-        gettext("A target for this %(where)s, year and standard exists.") % {"where": where},
-        code="target_exists",
-    )
+    if target.village_id:
+        detail = gettext("A target for this village, year and standard exists.")
+        taken = gettext("Another target has the same village, year and standard.")
+        key = ("commune", "village", "year", "standard_code")
+    else:
+        detail = gettext("A target for this commune, year and standard exists.")
+        taken = gettext("Another target has the same commune, year and standard.")
+        key = ("commune", "year", "standard_code")
+    exists = Conflict(detail, code="target_exists", fields=dict.fromkeys(key, taken))
     # Checked here as well as by the constraints (conditional on the village being empty).
     same = Target.objects.filter(
         commune=target.commune_id,

@@ -160,7 +160,8 @@ def test_review_rounds(api, ward_api):
     assert r.status_code == 201, r.json()
     assert (r.json()["opens"], r.json()["closes"]) == ("2026-09-01", "2026-12-14")
     r = api.post("/api/v1/review-rounds/", {"province": "22", "kind": "periodic", "year": 2026})
-    assert r.status_code == 409
+    assert r.status_code == 409 and r.json()["code"] == "round_exists"
+    assert [e["field"] for e in r.json()["errors"]] == ["year"]
     r = api.post(
         "/api/v1/review-rounds/",
         {"province": "22", "kind": "periodic", "year": 2027, "opens": "2027-08-01"},
@@ -170,6 +171,9 @@ def test_review_rounds(api, ward_api):
         "/api/v1/review-rounds/", {"province": "22", "kind": "regular", "year": 2026, "month": 12}
     )
     assert (r.json()["opens"], r.json()["closes"]) == ("2026-12-15", "2027-01-14")
+    again = {"province": "22", "kind": "regular", "year": 2026, "month": 12}
+    r = api.post("/api/v1/review-rounds/", again)
+    assert [e["field"] for e in r.json()["errors"]] == ["year", "month"]
     assert (
         ward_api.post(
             "/api/v1/review-rounds/",

@@ -3,6 +3,7 @@ decides who may, the province decides where, and a refusal saves nothing."""
 
 import pytest
 
+from geo.models import Province
 from poverty.models import PovertyStandard
 from support.models import BudgetAllocation, Program
 from tests import factories as f
@@ -99,3 +100,28 @@ def test_a_standard_drafted_and_published_in_the_admin(client):
     r = other.post("/admin/poverty/povertystandard/add/", {**data, "code": "QN-2028"})
     assert not PovertyStandard.objects.filter(code="QN-2028").exists()
     assert any("outside your area" in m for m in messages_of(r))
+
+
+def test_a_refusal_names_the_fields_of_a_taken_key_once_with_their_reason(tree):
+    """The admin's message when a save is refused on a key of several fields (the service's
+    answer, as when another save took the key at the same moment)."""
+    from core.admin import refused
+    from core.errors import Conflict
+    from support.services import plans
+
+    officer = f.user("province_officer", provinces=["22"])
+    values = {
+        "sub_project": tree["housing"],
+        "source": "central",
+        "year": 2026,
+        "province": Province.objects.get(code="22"),
+        "amount": 1_000_000,
+    }
+    plans.allocation_save(actor=officer, allocation=None, values=dict(values))
+    with pytest.raises(Conflict) as taken:
+        plans.allocation_save(actor=officer, allocation=None, values=dict(values))
+    assert refused(taken.value) == (
+        "Nothing was saved: An allocation for this sub-project, source, year and area exists; "
+        "change its amount instead. (sub_project, source, year, province: Another allocation "
+        "has the same sub-project, source, year and area.)"
+    )

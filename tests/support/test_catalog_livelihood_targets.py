@@ -25,7 +25,10 @@ def test_program_tree_allocations_and_packages(api, ward_api, tree, ward):
     }
     r = api.post("/api/v1/budget-allocations/", body)
     assert r.status_code == 201 and r.json()["available"] == 500_000_000
-    assert api.post("/api/v1/budget-allocations/", body).status_code == 409
+    r = api.post("/api/v1/budget-allocations/", body)
+    assert r.status_code == 409 and r.json()["code"] == "allocation_exists"
+    key = ["sub_project", "source", "year", "province"]
+    assert [e["field"] for e in r.json()["errors"]] == key
     assert ward_api.post("/api/v1/budget-allocations/", {**body, "year": 2027}).status_code == 403
     assert len(ward_api.get("/api/v1/budget-allocations/").json()["results"]) == 1
     pkg = {
@@ -111,18 +114,12 @@ def test_targets_with_progress_from_official_statuses(api, ward_api, ward, leade
         {"commune": ward.code, "year": 2026, "households_to_lift": 2, "poverty_rate_target": "40"},
     )
     assert r.status_code == 201, r.json()
-    assert (
-        api.post(
-            "/api/v1/targets/",
-            {
-                "commune": ward.code,
-                "year": 2026,
-                "households_to_lift": 2,
-                "poverty_rate_target": "40",
-            },
-        ).status_code
-        == 409
+    r = api.post(
+        "/api/v1/targets/",
+        {"commune": ward.code, "year": 2026, "households_to_lift": 2, "poverty_rate_target": "40"},
     )
+    assert r.status_code == 409 and r.json()["code"] == "target_exists"
+    assert [e["field"] for e in r.json()["errors"]] == ["commune", "year", "standard_code"]
     [t] = ward_api.get("/api/v1/targets/", {"year": 2026}).json()["results"]
     p = t["progress"]
     assert p["households_lifted"] == 1 and p["lift_progress"] == 0.5

@@ -33,7 +33,15 @@ def test_a_villages_target_beside_the_communes(api, ward_api, ward, leader):
     assert api.post("/api/v1/targets/", body).status_code == 201
     r = api.post("/api/v1/targets/", {**body, "village": str(upper.pk)})
     assert r.status_code == 201, r.json()
-    assert api.post("/api/v1/targets/", {**body, "village": str(upper.pk)}).status_code == 409
+    r = api.post("/api/v1/targets/", {**body, "village": str(upper.pk)})
+    assert r.status_code == 409 and r.json()["code"] == "target_exists"
+    assert [e["field"] for e in r.json()["errors"]] == [
+        "commune",
+        "village",
+        "year",
+        "standard_code",
+    ]
+    assert "village" in r.json()["detail"]
     assert api.post("/api/v1/targets/", {**body, "village": str(lower.pk)}).status_code == 201
     other = Commune.objects.filter(province_id="22").exclude(pk=ward.pk).first()
     r = api.post("/api/v1/targets/", {**body, "commune": other.code, "village": str(upper.pk)})
