@@ -208,7 +208,11 @@ class ChangesView(KnownQueryParamsMixin, APIView):
             raise serializers.ValidationError(
                 {
                     "after": [
-                        gettext("Not a position of your feed: pass 0, or a next_after it gave you.")
+                        gettext(
+                            "Not a position of your feed: pass 0, or a next_after it gave you. "
+                            "A position read before your role or area changed is no longer "
+                            "yours: read again from 0."
+                        )
                     ]
                 },
                 code="past_the_end",

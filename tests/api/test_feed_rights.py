@@ -76,8 +76,9 @@ def test_a_narrower_area_is_told_why_its_position_is_refused(ward, rural):
     _, after, rights = read_to_end(client)
 
     UserAccess.objects.get(user=officer).communes.set([ward])
-    before = feed(client, after=after)  # without rights: as before, a 400 that cannot say why
+    before = feed(client, after=after)  # without rights: as before, a 400, naming the likely why
     assert before.status_code == 400 and before.json()["errors"][0]["code"] == "past_the_end"
+    assert "role or area changed" in before.json()["errors"][0]["reason"]
     r = feed(client, after=after, rights=rights)
     assert r.status_code == 409 and r.json()["code"] == "feed_rights_changed"
     assert feed(client, after=0, rights=rights).status_code == 200  # from 0: not checked
