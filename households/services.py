@@ -65,6 +65,28 @@ class HouseholdInput:
     id: Any = None
 
 
+# The most members one request (API, field upload, admin form) may list: each costs several
+# queries (its checks, its row, its history, duplicate detection), so one body of 5 MiB with
+# tens of thousands of them would hold a worker and a transaction for minutes.
+MAX_MEMBERS = 100
+
+
+def member_count_problem(count: int) -> str | None:
+    """Why a request listing `count` members is refused (None: it is not)."""
+    if count <= MAX_MEMBERS:
+        return None
+    return gettext("At most %(max)s members in one request (%(count)s given).") % {
+        "max": MAX_MEMBERS,
+        "count": count,
+    }
+
+
+def check_member_count(count: int) -> None:
+    """Refuse a request listing more than MAX_MEMBERS members (400 naming `members`)."""
+    if message := member_count_problem(count):
+        raise InvalidInput(message, fields={"members": message}, code="too_many_members")
+
+
 # ---------------------------------------------------------------------------- helpers
 
 
@@ -287,6 +309,7 @@ def _apply_members(
 @transaction.atomic
 def household_register(*, actor, data: HouseholdInput, source: str) -> Household:
     access = require(actor, Perm.REGISTRY_EDIT)
+    check_member_count(len(data.members or []))
     values = data.values
     commune: Commune = values["commune"]
     _validate_village(commune, values.get("village"))
@@ -326,6 +349,7 @@ def household_update(
     """Change a household and its members. A move to another commune or village must land
     inside the actor's area too."""
     access = require(actor, Perm.REGISTRY_EDIT)
+    check_member_count(len(data.members or []))
     household = _locked_household(household, access)
     check_version(household.version, expected_version)
     _assert_active(household)

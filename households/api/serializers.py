@@ -1,5 +1,5 @@
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, F, Manager, OuterRef, QuerySet, Subquery, Value
@@ -24,6 +24,7 @@ from households.choices import DuplicateStatus, HouseholdStatus
 from households.identity import CITIZEN_ID, EXTERNAL_ID, PHONE, api_pattern
 from households.models import DuplicateCandidate, Household, Member
 from households.selectors import outside_area
+from households.services import member_count_problem
 
 
 def mark_possible_duplicates(members: Iterable[Member]) -> None:
@@ -364,6 +365,13 @@ class HouseholdWriteSerializer(ModelSerializer):
     class Meta:
         model = Household
         fields = [*Household.EDITABLE, "members", "version"]
+
+    def to_internal_value(self, data):
+        # The service's limit on the members a request lists, before any of them is checked.
+        members = data.get("members") if isinstance(data, Mapping) else None
+        if isinstance(members, list) and (problem := member_count_problem(len(members))):
+            raise serializers.ValidationError({"members": [problem]}, code="too_many_members")
+        return super().to_internal_value(data)
 
     def validate_external_id(self, value):
         return value or None

@@ -179,6 +179,8 @@ def _check_new_household(body: Any, access: Access) -> None:
         raise ValidationError(
             {"body.members": gettext("At least one member, the head, is required.")}
         )
+    if problem := registry.member_count_problem(len(members)):
+        raise ValidationError({"body.members": problem})
     seen: set[uuid.UUID] = set()
     for index, member in enumerate(members):
         field = f"body.members.{index}.id"
