@@ -427,6 +427,8 @@ POVERTY_PUBLIC_HOLIDAYS = env_dates("POVERTY_PUBLIC_HOLIDAYS")  # not counted as
 # is configured. A running job holds a lease renewed while it works; a worker that died
 # loses its job to another one this long after its last sign of life.
 JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "60"))
+# Background jobs one user may have queued or running at once (core.jobs.require_room).
+JOBS_MAX_PENDING_PER_USER = env_int("JOBS_MAX_PENDING_PER_USER", 5)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True  # a job whose worker dies is delivered again, and resumes

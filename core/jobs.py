@@ -128,11 +128,34 @@ def _abandoned(now) -> Q:
 # ---------------------------------------------------------------------------- queueing
 
 
+def require_room(user) -> None:
+    """409 `too_many_jobs` when `user` already has JOBS_MAX_PENDING_PER_USER jobs queued or
+    running: one caller cannot fill the workers' queue (exports of a whole area, registry
+    files, what-ifs, scans). Jobs without a requester (the worker's own) are not counted."""
+    if user is None or getattr(user, "pk", None) is None:
+        return
+    limit = settings.JOBS_MAX_PENDING_PER_USER
+    pending = Job.objects.filter(
+        created_by=user, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).count()
+    if pending >= limit:
+        raise Conflict(
+            gettext(
+                "You have %(count)s background jobs queued or running; at most %(limit)s. "
+                "Wait for one to finish (GET /api/v1/jobs/) and start this again."
+            )
+            % {"count": pending, "limit": limit},
+            code="too_many_jobs",
+        )
+
+
 def enqueue(kind: str, params: dict[str, Any], user=None, *, job_id=None) -> Job:
     """Record a queued job (with `job_id` when its files are already named after it), with
-    the rights of its requester (`access`, see `require_same_rights`)."""
+    the rights of its requester (`access`, see `require_same_rights`). A requester may have
+    no more than JOBS_MAX_PENDING_PER_USER queued or running (`require_room`)."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind!r}")
+    require_room(user)
     job = Job.objects.create(
         id=job_id or new_id(),
         kind=kind,

@@ -19,7 +19,7 @@ from core.models import Job, JobStatus
 
 from .fields import CharField, ModelSerializer
 from .idempotency import idempotent
-from .schema import RESULT_CONFLICT
+from .schema import QUEUE_CONFLICT, RESULT_CONFLICT
 from .views import KnownQueryParamsMixin
 
 
@@ -98,12 +98,14 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
     action_perms = {"resume": Perm.VIEW, "download": Perm.VIEW}
     extra_problem_statuses = {"download": ("409", "410")}
     problems = {
+        "create": {"409": QUEUE_CONFLICT},
+        "resume": {"409": QUEUE_CONFLICT},
         "download": {
             "409": (
                 f"{RESULT_CONFLICT[0]} Or the job has no file (yet): it has not succeeded.",
                 [*RESULT_CONFLICT[1], "no_file"],
             )
-        }
+        },
     }
     area_rule = (
         "You see your own jobs (national administrators see all). A job works on your area "
@@ -174,6 +176,8 @@ class JobViewSet(KnownQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOn
         if job.status == JobStatus.SUCCEEDED:
             raise Conflict(gettext("The job has already succeeded."), code="job_done")
         files.require_kept(job)
+        if job.status == JobStatus.FAILED:
+            jobs.require_room(request.user)
         if not jobs.requeue(job):
             raise Conflict(
                 gettext("A worker is running this job; follow it at GET /jobs/{id}/."),

@@ -202,6 +202,15 @@ RESULT_CONFLICT = (
 )
 
 
+# The 409 of an operation that queues a background job (core.jobs.require_room): the general
+# 409, or the caller's queue is full. A view names it in `problems` for those actions.
+QUEUE_CONFLICT = (
+    f"{PROBLEMS['409'][0][:-1]}; or you already have `JOBS_MAX_PENDING_PER_USER` background "
+    "jobs queued or running (`too_many_jobs`): wait for one to finish (`GET /jobs/`).",
+    [*PROBLEMS["409"][1], "too_many_jobs"],
+)
+
+
 def problem_example(status: str, code: str, meaning: str) -> dict:
     """A problem-details body as the API sends it for `status` (shape of ProblemSerializer)."""
     example = {

@@ -28,7 +28,7 @@ from core import audit, files, jobs, spreadsheet
 from core.access import Perm, access_for
 from core.api.jobs import JobSerializer
 from core.api.parsers import ItemsJSONParser, MultiPartParser, decode, loads
-from core.api.schema import RESULT_CONFLICT
+from core.api.schema import QUEUE_CONFLICT, RESULT_CONFLICT
 from core.api.views import AuditedViewSetMixin
 from core.errors import InvalidInput
 from core.models import Job
@@ -86,7 +86,7 @@ class RegistrySyncViewSet(AuditedViewSetMixin, viewsets.ViewSet):
     write_perm = Perm.REGISTRY_EDIT
     action_perms = {"rejected": Perm.REGISTRY_EDIT}
     extra_problem_statuses = {"rejected": ("409", "410")}
-    problems = {"rejected": {"409": RESULT_CONFLICT}}
+    problems = {"create": {"409": QUEUE_CONFLICT}, "rejected": {"409": RESULT_CONFLICT}}
     audit_channel = audit.Channel.REGISTRY_SYNC  # as its set-based writes record (sync.writes)
     area_rule = (
         "A record whose commune is outside your area is rejected (`outside_area`); the others "

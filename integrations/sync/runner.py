@@ -241,6 +241,7 @@ def stage_upload(
             gettext("Unknown format %(fmt)s; one of %(join)s.")
             % {"fmt": f"{fmt!r}", "join": ", ".join(formats.FORMATS)}
         )
+    jobs.require_room(actor)  # before the file is written
     job_id = new_id()
     relative = upload_path(job_id, fmt)
     with files.open_private(files.media_path(relative), "wb") as stream:

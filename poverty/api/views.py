@@ -13,7 +13,7 @@ from core.access import Perm
 from core.api.fields import CharField, IntegerField
 from core.api.idempotency import IdempotentCreateMixin, idempotent
 from core.api.jobs import JobSerializer
-from core.api.schema import IF_MATCH, RESULT_CONFLICT
+from core.api.schema import IF_MATCH, QUEUE_CONFLICT, RESULT_CONFLICT
 from core.api.views import (
     HOUSEHOLD_ORDER,
     AreaScopedMixin,
@@ -382,7 +382,11 @@ class WhatIfViewSet(AreaScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
     write_perm = Perm.WHAT_IF
     area_paths = None  # a user's own runs (selectors.whatif_runs_visible)
     extra_problem_statuses = {"retrieve": ("409",), "changes": ("409",)}
-    problems = {"retrieve": {"409": RESULT_CONFLICT}, "changes": {"409": RESULT_CONFLICT}}
+    problems = {
+        "create": {"409": QUEUE_CONFLICT},
+        "retrieve": {"409": RESULT_CONFLICT},
+        "changes": {"409": RESULT_CONFLICT},
+    }
     area_rule = (
         "You see your own runs (national administrators see all). A run covers the households "
         "of your area, or of one commune in it, and is read only while your role and area "

@@ -10,7 +10,7 @@ from cases.models import Finding
 from core.access import Perm
 from core.api.idempotency import idempotent
 from core.api.jobs import JobSerializer
-from core.api.schema import IF_MATCH
+from core.api.schema import IF_MATCH, QUEUE_CONFLICT
 from core.api.views import AreaScopedMixin, VersionedResponsesMixin, expected_version
 
 from .. import services
@@ -78,6 +78,7 @@ class ScanView(AreaScopedMixin, APIView):
         "only, and you read the findings of your area only."
     )
     write_perm = Perm.FINDINGS_RESOLVE
+    problems = {None: {"409": QUEUE_CONFLICT}}  # an APIView has no action
 
     @extend_schema(request=None, responses={202: JobSerializer})
     @idempotent
