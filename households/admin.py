@@ -6,7 +6,7 @@ from itertools import pairwise
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
@@ -30,6 +30,7 @@ from core.admin import (
     table,
     unit_filters,
 )
+from core.errors import InvalidInput
 
 from . import services
 from .choices import DuplicateStatus, HouseholdStatus, MemberStatus, Relationship, Source
@@ -263,6 +264,16 @@ def head_names():
     return Subquery(heads.values("full_name")[:1])
 
 
+def _searched(request, queryset, search_term: str, search: Callable) -> tuple[Any, bool]:
+    """The admin's search box: the register's search, or, for a query beyond its limits
+    (households.search.query_problem), nothing found and the reason as a message."""
+    try:
+        return search(queryset, search_term), False
+    except InvalidInput as exc:
+        messages.error(request, exc.detail)
+        return queryset.none(), False
+
+
 @admin.register(Household)
 class HouseholdAdmin(HistoryInArea, InAreaRelations, RoleHistoryAdmin):
     form = HouseholdForm
@@ -346,7 +357,7 @@ class HouseholdAdmin(HistoryInArea, InAreaRelations, RoleHistoryAdmin):
             return queryset, False
         if self.hidden(request):  # no search by names or IDs without personal-data rights
             return queryset.filter(code__startswith=search_term.strip()), False
-        return services.household_queryset_search(queryset, search_term), False
+        return _searched(request, queryset, search_term, services.household_queryset_search)
 
     def write(self, request, form, formsets, change):
         members = _member_inputs(formsets)
@@ -410,7 +421,7 @@ class MemberAdmin(HistoryInArea, RoleHistoryAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term or self.hidden(request):
             return queryset, False
-        return services.member_queryset_search(queryset, search_term), False
+        return _searched(request, queryset, search_term, services.member_queryset_search)
 
     def write(self, request, form, formsets, change):
         return services.member_update(

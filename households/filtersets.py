@@ -13,7 +13,12 @@ from .choices import (
     Sex,
 )
 from .models import DuplicateCandidate, Household, Member
+from .search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, check_query
 from .services import household_queryset_search, member_queryset_search
+
+QUERY_LIMITS = (
+    f"At most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words (more: 400 naming `q`)."
+)
 
 
 def _may_search_personal(request) -> bool:
@@ -57,7 +62,7 @@ class HouseholdFilter(SearchFilterSet):
             "member's name starts with the query; (2) the words start words of one member's "
             "name; (3) the address or the code matches. The cursor pages through that order. "
             "Without personal-data rights: household codes starting with the query, in code "
-            "order."
+            f"order. {QUERY_LIMITS}"
         ),
     )
 
@@ -92,6 +97,7 @@ class HouseholdFilter(SearchFilterSet):
         return queryset.filter(external_id=value)
 
     def filter_q(self, queryset, name, value):
+        check_query(value)  # the same limits, whoever searches
         if not _may_search_personal(self.request):
             return queryset.filter(code__startswith=value.strip())
         return household_queryset_search(queryset, value)
@@ -119,7 +125,8 @@ class MemberFilter(SearchFilterSet):
             "address, code (its start) or whole phone number. Ranked as on the household list "
             "((0) full name, citizen ID or phone; (1) name starts with the query; (2) words of "
             "the name; (3) address or code), then by household code, then member id; the cursor "
-            "pages through that order. Needs personal-data rights (without them: no members)."
+            "pages through that order. Needs personal-data rights (without them: no members). "
+            f"{QUERY_LIMITS}"
         ),
     )
 
@@ -140,6 +147,7 @@ class MemberFilter(SearchFilterSet):
         ]
 
     def filter_q(self, queryset, name, value):
+        check_query(value)
         if not _may_search_personal(self.request):
             return queryset.none()
         return member_queryset_search(queryset, value)
