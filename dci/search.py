@@ -66,6 +66,18 @@ def _page(pagination: Any) -> tuple[int, int]:
             gettext("page_size is 1 to %(max)s and page_number from 1.")
             % {"max": settings.DCI_MAX_PAGE_SIZE},
         )
+    # A page is read past every record before it (OFFSET): only the first records of a search
+    # are paged, and a partner narrows the query (commune, registration date) for more.
+    window = settings.DCI_MAX_RESULT_WINDOW
+    if (number - 1) * size >= window:
+        raise Rejected(
+            SearchReason.PAGINATION_INVALID,
+            gettext(
+                "Only the first %(window)s records of a search are paged; narrow the query "
+                "(e.g. by commune_code or registration_date) to reach the others."
+            )
+            % {"window": window},
+        )
     return size, number
 
 
