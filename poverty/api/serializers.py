@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -12,6 +14,7 @@ from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
 from geo.models import Commune, Province
 from households.models import Household, Member
+from households.services import member_count_problem
 from poverty.choices import Device
 from poverty.models import (
     HOUSEHOLD_FACT_FIELDS,
@@ -223,6 +226,14 @@ class SurveySerializer(PersonalDataMixin, ModelSerializer):
         ]
         read_only_fields = ["id", "enumerator", "is_latest", "created_at"]
         extra_kwargs = {"survey_date": {"not_future": True}}
+
+    def to_internal_value(self, data):
+        # The registry's limit on the members a request lists (each is looked up), before any
+        # of them is.
+        members = data.get("members") if isinstance(data, Mapping) else None
+        if isinstance(members, list) and (problem := member_count_problem(len(members))):
+            raise serializers.ValidationError({"members": [problem]}, code="too_many_members")
+        return super().to_internal_value(data)
 
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_assessments(self, obj) -> list[str]:
