@@ -9,8 +9,10 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.access import Access
+from core.errors import InvalidInput
 from geo.models import Commune
 from households.choices import HouseholdStatus, MemberStatus, Relationship
 from households.models import Household
@@ -217,6 +219,12 @@ def eligible_packages(
     return result
 
 
+# The most candidate households one coverage-gap answer checks: each is profiled (two
+# queries) and matched in Python, so a national or provincial area without a commune filter
+# would profile every poor household of it in one request.
+COVERAGE_GAP_MAX = 5_000
+
+
 def coverage_gap(
     *,
     package: SupportPackage,
@@ -226,7 +234,8 @@ def coverage_gap(
     on: date | None = None,
 ) -> list[Household]:
     """Households that qualify for the package but have no active assignment of it in the
-    period (the coverage gap). Candidates come from official statuses in one query."""
+    period (the coverage gap). Candidates come from official statuses in one query; more
+    than COVERAGE_GAP_MAX of them is InvalidInput naming `commune` (narrow the area)."""
     on = on or timezone.localdate()
     wanted = eligible_statuses_q(package)
     if wanted is None:
@@ -242,5 +251,11 @@ def coverage_gap(
     )
     if commune:
         candidates = candidates.filter(commune_id=commune)
+    if (count := candidates.count()) > COVERAGE_GAP_MAX:
+        message = gettext(
+            "%(count)s households would have to be checked; at most %(max)s at a time: "
+            "name a commune."
+        ) % {"count": f"{count:,}", "max": f"{COVERAGE_GAP_MAX:,}"}
+        raise InvalidInput(message, fields={"commune": message}, code="too_many_households")
     terms = package_terms(packages_with_terms().get(pk=package.pk), on)
     return [h for h in candidates if rules.match(household_profile(h, on=on), terms).eligible]

@@ -143,7 +143,9 @@ class PackageViewSet(
     )
     def coverage_gap(self, request, pk=None):
         """Qualifying households not yet reached by this package. The households in your area
-        that qualify for this package but have not received it in the period."""
+        that qualify for this package but have not received it in the period. At most
+        5,000 candidate households are checked at a time: more is a 400 naming `commune`
+        (name one)."""
         package = self.get_object()
         params = s.PeriodParams(data=request.query_params)
         params.is_valid(raise_exception=True)
