@@ -1,4 +1,5 @@
 import django_filters as filters
+from django import forms
 from django.db.models import Exists, OuterRef
 
 from core.access import Perm, access_for
@@ -13,12 +14,19 @@ from .choices import (
     Sex,
 )
 from .models import DuplicateCandidate, Household, Member
-from .search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, check_query
+from .search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, query_problem
 from .services import household_queryset_search, member_queryset_search
 
 QUERY_LIMITS = (
     f"At most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words (more: 400 naming `q`)."
 )
+
+
+def _searchable(text: str) -> None:
+    """A search within households.search's limits (a 400 naming `q`, and an export's
+    `filters.q`, before anything is searched or queued)."""
+    if problem := query_problem(text):
+        raise forms.ValidationError(problem, code="query_too_long")
 
 
 def _may_search_personal(request) -> bool:
@@ -52,6 +60,7 @@ class HouseholdFilter(SearchFilterSet):
     updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     q = filters.CharFilter(
         method="filter_q",
+        validators=[_searchable],
         help_text=(
             "Search, diacritic-insensitive (`dang thi hoa` finds `Đặng Thị Hoà`). A household "
             "matches when every word of the query starts a word of ONE member's name (`hoa` "
@@ -97,7 +106,6 @@ class HouseholdFilter(SearchFilterSet):
         return queryset.filter(external_id=value)
 
     def filter_q(self, queryset, name, value):
-        check_query(value)  # the same limits, whoever searches
         if not _may_search_personal(self.request):
             return queryset.filter(code__startswith=value.strip())
         return household_queryset_search(queryset, value)
@@ -118,6 +126,7 @@ class MemberFilter(SearchFilterSet):
     updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     q = filters.CharFilter(
         method="filter_q",
+        validators=[_searchable],
         help_text=(
             "Search, diacritic-insensitive. A member matches when every word of the query starts "
             "a word of their name (`hoa` finds `Hoà`, not `Khoa`), when the query is their whole "
@@ -147,7 +156,6 @@ class MemberFilter(SearchFilterSet):
         ]
 
     def filter_q(self, queryset, name, value):
-        check_query(value)
         if not _may_search_personal(self.request):
             return queryset.none()
         return member_queryset_search(queryset, value)

@@ -46,3 +46,13 @@ def test_the_admin_search_box_says_why_and_finds_nothing(client, ward, model):
     assert r.status_code == 200
     assert f"At most {MAX_QUERY_WORDS} words" in r.content.decode()
     assert r.context["cl"].result_count == 0
+
+
+def test_an_export_filtered_by_such_a_query_is_400_and_not_queued(api, settings, tmp_path):
+    from core.models import Job
+
+    settings.MEDIA_ROOT = tmp_path
+    body = {"kind": "export_households", "filters": {"q": MANY_WORDS}}
+    r = api.post("/api/v1/jobs/", body, format="json")
+    assert_problem(r, 400, field="filters.q")
+    assert not Job.objects.exists()
