@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -80,6 +81,8 @@ def subscribe(
     cursor = ChangeEvent.objects.aggregate(last=Max("seq"))["last"] or 0
     seen: set[str] = set()
     outcomes = []
+    # Every notification run scans the feed and calls back once per live subscription.
+    live = Subscription.objects.filter(partner=partner, ended_at__isnull=True).count()
     for item in items:
         try:
             values = _check(item, access, seen)
@@ -94,6 +97,15 @@ def subscribe(
                     SubscribeReason.ALREADY_SUBSCRIBED,
                     gettext("Already subscribed: %(code)s.") % {"code": twin.pk},
                 )
+            if live >= settings.DCI_MAX_SUBSCRIPTIONS:
+                raise Rejected(
+                    SubscribeReason.NOTIFY_DETAILS_INVALID,
+                    gettext(
+                        "A partner has at most %(max)s live subscriptions; unsubscribe from "
+                        "some first."
+                    )
+                    % {"max": settings.DCI_MAX_SUBSCRIPTIONS},
+                )
         except Rejected as refused:
             outcomes.append(
                 {
@@ -104,6 +116,7 @@ def subscribe(
                 }
             )
             continue
+        live += 1
         made = Subscription.objects.create(
             partner=partner,
             transaction=logged,
