@@ -75,7 +75,7 @@ def member_count_problem(count: int) -> str | None:
     """Why a request listing `count` members is refused (None: it is not)."""
     if count <= MAX_MEMBERS:
         return None
-    return gettext("At most %(max)s members in one request (%(count)s given).") % {
+    return gettext("At most %(max)s members at a time (%(count)s given).") % {
         "max": MAX_MEMBERS,
         "count": count,
     }

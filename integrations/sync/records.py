@@ -18,6 +18,7 @@ from core.text import fold, printable, text_problem
 from geo.models import Commune, EthnicGroup
 from households.choices import Relationship, Sex
 from households.identity import EXTERNAL_ID_PATTERN, citizen_id_errors
+from households.services import member_count_problem
 
 from .formats import ParseProblem
 from .merge import snapshot_text
@@ -281,6 +282,8 @@ def validate_record(raw: Any, index: int, ctx: Context) -> InHousehold | list[di
     members: list[InMember] = []
     if not isinstance(raw_members, list) or not raw_members:
         errors.append(error("members", "required", gettext("At least one member, the head.")))
+    elif problem := member_count_problem(len(raw_members)):  # the limit of every door
+        errors.append(error("members", "too_many_members", problem))
     else:
         for pos, raw_member in enumerate(raw_members):
             member = _member(raw_member, pos, ctx, errors)
