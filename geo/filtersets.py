@@ -11,14 +11,17 @@ class CommuneFilter(FilterSet):
     province = filters.CharFilter(field_name="province_id")
     kind = filters.ChoiceFilter(choices=UnitKind.choices)
     is_urban = BooleanFilter()
-    q = filters.CharFilter(method="filter_q", label="Name, diacritics optional")
+    # no longer than a name (Commune.name): a longer query matches nothing, and each request
+    # compares it with every commune's name in Python
+    q = filters.CharFilter(method="filter_q", label="Name, diacritics optional", max_length=100)
 
     class Meta:
         model = Commune
         fields = ["province", "kind", "is_urban", "q"]
 
     def filter_q(self, queryset, name, value):
-        matches = [c.code for c in queryset.only("code", "name") if fold(value) in fold(c.name)]
+        query = fold(value)
+        matches = [c.code for c in queryset.only("code", "name") if query in fold(c.name)]
         return queryset.filter(code__in=matches)
 
 
