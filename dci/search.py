@@ -82,7 +82,9 @@ def _page(pagination: Any) -> tuple[int, int]:
 
 
 def _positive(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError
+    if isinstance(value, float) and not value.is_integer():  # also inf (JSON's 1e400), nan
         raise ValueError
     return int(value)
 

@@ -50,3 +50,21 @@ def test_the_last_pages_of_the_window_are_served(partner, ward, settings):
     assert codes(page) == made[2:4] and page["pagination"]["total_count"] == 5
     beyond = one(partner, "predicate", query, pagination={"page_size": 2, "page_number": 3})
     rejected(beyond, "rjct.pagination.invalid")
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400"])
+def test_a_page_number_or_size_too_large_for_a_float_is_rejected(partner, ward, number):
+    """JSON's 1e400 is a float infinity, which no integer equals: rejected, not a 500."""
+    import json
+
+    from .conftest import client, post, search_envelope, search_item
+
+    p, secret = partner
+    query = [{"expression1": expr("commune_code", "eq", ward.code)}]
+    for field in ("page_size", "page_number"):
+        body = search_envelope(p, search_item("predicate", query, pagination={field: 0}))
+        text = json.dumps(body).replace(f'"{field}": 0', f'"{field}": {number}')
+        r = post(client(p, secret), "registry/sync/search", json.loads(text))
+        assert r.status_code == 200, r.content
+        [answer] = r.json()["message"]["search_response"]
+        rejected(answer, "rjct.pagination.invalid")
