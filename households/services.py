@@ -34,6 +34,7 @@ from geo.models import Commune, Village
 
 from .choices import DuplicateStatus, HouseholdStatus, MemberStatus, Relationship
 from .identity import citizen_id_errors
+from .limits import check_member_count
 from .models import DuplicateCandidate, Household, Member
 from .search import household_queryset_search as household_queryset_search
 from .search import member_queryset_search as member_queryset_search
@@ -63,28 +64,6 @@ class HouseholdInput:
     values: dict[str, Any]
     members: list[MemberInput] | None = field(default=None)
     id: Any = None
-
-
-# The most members one request (API, field upload, admin form) may list: each costs several
-# queries (its checks, its row, its history, duplicate detection), so one body of 5 MiB with
-# tens of thousands of them would hold a worker and a transaction for minutes.
-MAX_MEMBERS = 100
-
-
-def member_count_problem(count: int) -> str | None:
-    """Why a request listing `count` members is refused (None: it is not)."""
-    if count <= MAX_MEMBERS:
-        return None
-    return gettext("At most %(max)s members at a time (%(count)s given).") % {
-        "max": MAX_MEMBERS,
-        "count": count,
-    }
-
-
-def check_member_count(count: int) -> None:
-    """Refuse a request listing more than MAX_MEMBERS members (400 naming `members`)."""
-    if message := member_count_problem(count):
-        raise InvalidInput(message, fields={"members": message}, code="too_many_members")
 
 
 # ---------------------------------------------------------------------------- helpers

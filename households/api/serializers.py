@@ -22,9 +22,9 @@ from core.statements import Param, Statement
 from geo.models import Commune, EthnicGroup, Village
 from households.choices import DuplicateStatus, HouseholdStatus
 from households.identity import CITIZEN_ID, EXTERNAL_ID, PHONE, api_pattern
+from households.limits import member_count_problem
 from households.models import DuplicateCandidate, Household, Member
 from households.selectors import outside_area
-from households.services import member_count_problem
 
 
 def mark_possible_duplicates(members: Iterable[Member]) -> None:

@@ -42,6 +42,7 @@ from geo.models import Commune, Village
 from households import services as registry
 from households.api import serializers as hs
 from households.choices import Source
+from households.limits import member_count_problem
 from households.models import Household, Member
 from poverty import services
 from poverty.api import serializers as ps
@@ -179,7 +180,7 @@ def _check_new_household(body: Any, access: Access) -> None:
         raise ValidationError(
             {"body.members": gettext("At least one member, the head, is required.")}
         )
-    if problem := registry.member_count_problem(len(members)):
+    if problem := member_count_problem(len(members)):
         raise ValidationError({"body.members": problem})
     seen: set[uuid.UUID] = set()
     for index, member in enumerate(members):

@@ -18,7 +18,7 @@ from core.text import fold, printable, text_problem
 from geo.models import Commune, EthnicGroup
 from households.choices import Relationship, Sex
 from households.identity import EXTERNAL_ID_PATTERN, citizen_id_errors
-from households.services import member_count_problem
+from households.limits import member_count_problem
 
 from .formats import ParseProblem
 from .merge import snapshot_text

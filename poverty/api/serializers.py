@@ -13,8 +13,8 @@ from core.api.fields import (
 from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
 from geo.models import Commune, Province
+from households.limits import member_count_problem
 from households.models import Household, Member
-from households.services import member_count_problem
 from poverty.choices import Device
 from poverty.models import (
     HOUSEHOLD_FACT_FIELDS,

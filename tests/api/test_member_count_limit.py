@@ -1,4 +1,4 @@
-"""A request lists at most `households.services.MAX_MEMBERS` members: each member listed costs
+"""A request lists at most `households.limits.MAX_MEMBERS` members: each member listed costs
 several queries (its checks, its row, its history, duplicate detection), and a 5 MiB body
 holds about 44,000 of them. More is a 400 naming `members`, answered before any member is
 looked at, and nothing is written — whichever door: API, field upload, admin (the service)."""
@@ -13,6 +13,7 @@ from core.access import SYSTEM
 from core.errors import InvalidInput
 from core.ids import new_id
 from households import services
+from households.limits import MAX_MEMBERS
 from households.models import Household, Member
 from poverty.models import FieldUpload
 from tests import factories as f
@@ -21,7 +22,7 @@ from .test_errors import HEAD, assert_problem, post_household
 
 pytestmark = pytest.mark.django_db
 
-MAX = services.MAX_MEMBERS
+MAX = MAX_MEMBERS
 
 
 def children(n: int) -> list[dict]:

@@ -1,4 +1,4 @@
-"""A registry record lists at most `households.services.MAX_MEMBERS` members, the limit of
+"""A registry record lists at most `households.limits.MAX_MEMBERS` members, the limit of
 every other door. Before, one JSON body (up to 100 MiB, synced inline up to 1,000 records)
 could register a household of hundreds of thousands of members: every later edit of it ran
 duplicate detection over all of them (one query per member: 1,017 queries for a PATCH of an
@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from households.limits import MAX_MEMBERS
 from households.models import Household, Member
-from households.services import MAX_MEMBERS
 
 pytestmark = pytest.mark.django_db
 

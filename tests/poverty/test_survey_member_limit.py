@@ -1,4 +1,4 @@
-"""A survey lists at most `households.services.MAX_MEMBERS` members (the registry's limit on a
+"""A survey lists at most `households.limits.MAX_MEMBERS` members (the registry's limit on a
 request): each listed member is looked up before the survey service checks the list, so a
 5 MiB body of ~23,000 member references cost ~23,000 queries before its 400. More is a 400
 naming `members`, answered before any member is looked up; nothing is stored."""
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from households.services import MAX_MEMBERS
+from households.limits import MAX_MEMBERS
 from poverty.models import Survey
 
 from ..api.test_errors import assert_problem
