@@ -112,6 +112,15 @@ def _validate_survey(
         errors["members"] = [
             "Every present member is surveyed; missing: " + ", ".join(str(m.pk) for m in missing)
         ]
+    if not any(name in values for name in INCOME_FIELDS):
+        # An income not stated is not an income of 0 (that would make the household poor or
+        # near-poor on a guess). Sources not given beside a stated one count as none.
+        errors["income_wages"] = [
+            gettext(
+                "The household's income is not stated: give its income over the last 12 "
+                "months by source (0 for a source it had nothing from)."
+            )
+        ]
     errors.update(_unknown_devices(values.get("devices")))
     if not errors:
         errors.update(_missing_facts(household, values, surveyed, standards))
