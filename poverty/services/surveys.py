@@ -108,9 +108,18 @@ def _validate_survey(
             ]
         surveyed.append((index, row, member))
     missing = [m for pk, m in present.items() if pk not in seen]
-    if missing and not errors:
+    if not present:
         errors["members"] = [
-            "Every present member is surveyed; missing: " + ", ".join(str(m.pk) for m in missing)
+            gettext(
+                "Household %(code)s has no present member: record who lives in it before "
+                "surveying it."
+            )
+            % {"code": household.code}
+        ]
+    elif missing and not errors:
+        errors["members"] = [
+            gettext("Every present member is surveyed; missing: %(members)s")
+            % {"members": ", ".join(str(m.pk) for m in missing)}
         ]
     if not any(name in values for name in INCOME_FIELDS):
         # An income not stated is not an income of 0 (that would make the household poor or

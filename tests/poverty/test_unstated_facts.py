@@ -9,8 +9,10 @@ import pytest
 
 from core.access import SYSTEM
 from core.errors import InvalidInput
+from households.choices import MemberStatus
 from poverty import services
 from poverty.models import INCOME_FIELDS, Assessment, Survey
+from tests import factories as f
 
 from .conftest import survey_body
 
@@ -60,3 +62,11 @@ def test_the_service_refuses_a_survey_without_income_whatever_the_door(family):
         services.survey_submit(actor=SYSTEM, household=family, values=values, members=members)
     assert "income_wages" in caught.value.fields
     assert not Survey.objects.exists()
+
+
+def test_a_household_with_no_present_member_is_refused_not_a_server_error(ward_api, ward):
+    # Before: 500 (the engine cannot divide the income by no members).
+    household = f.household(ward)
+    household.members.update(status=MemberStatus.MOVED_OUT)
+    r = ward_api.post("/api/v1/surveys/", survey_body(household))
+    _problem(r, "members")
