@@ -26,12 +26,12 @@ SURVEY_COLUMNS = (
     "id", "household", "survey_date", "form", "enumerator_name", "income_wages",
     "income_agriculture", "income_business", "income_allowances", "income_other",
     "wall_material", "frame_material", "roof_material", "floor_area_m2", "water_source",
-    "latrine", "uses_internet", "devices", "waste_treatment", "submitted", "is_latest",
-    "created_at",
+    "latrine", "uses_internet", "devices", "waste_treatment", "is_urban", "submitted",
+    "is_latest", "created_at",
 )  # fmt: skip
 SURVEY_MEMBER_COLUMNS = (
-    "survey", "member", "has_health_insurance", "schooling", "education_level", "employment",
-    "receives_social_allowance", "nutrition",
+    "survey", "member", "date_of_birth", "sex", "has_health_insurance", "schooling",
+    "education_level", "employment", "receives_social_allowance", "nutrition",
 )  # fmt: skip
 ASSESSMENT_COLUMNS = (
     "id", "household", "survey", "standard", "engine_version", "application", "is_urban",
@@ -142,14 +142,15 @@ class SurveyFaker:
             "simple_pit" if "latrine" in deprived else rng.choice(["septic", "semi_septic"]),
             "internet" not in deprived,
             json.dumps([] if "devices" in deprived else ["tv", "smartphone"]),
-            rng.choice(["collected", "composted_sorted", "burned"]), "{}", True, self.now,
+            rng.choice(["collected", "composted_sorted", "burned"]),
+            household["commune__is_urban"], "{}", True, self.now,
         )  # fmt: skip
         member_rows = []
         for i, m in enumerate(members):
             age = services.age_on(m["date_of_birth"], day)
             child = age < 16
             member_rows.append((
-                survey_id.hex, m["id"].hex,
+                survey_id.hex, m["id"].hex, m["date_of_birth"], m["sex"],
                 not ("insurance" in deprived and i == len(members) - 1 and age >= 6),
                 ("attending" if 3 <= age < 16 else "not_attending" if 16 <= age <= 30
                  else None),

@@ -12,6 +12,7 @@ from core.formatting import format_date
 from core.ids import new_id
 from core.models import LoadsFast
 from geo.models import Province
+from households.choices import Sex
 from households.models import Household, Member
 
 from .choices import (
@@ -291,6 +292,14 @@ class Survey(LoadsFast, models.Model):
     waste_treatment = models.CharField(
         _("waste treatment"), max_length=20, choices=WasteTreatment.choices, null=True, blank=True
     )
+    is_urban = models.BooleanField(
+        _("is urban"),
+        editable=False,
+        help_text=_(
+            "Whether the household's commune was urban on the survey date (its income line); "
+            "a later change to the commune does not change the survey's assessments."
+        ),
+    )
     submitted = models.JSONField(
         _("submitted"), default=dict, blank=True, help_text=_("The body as submitted.")
     )
@@ -326,12 +335,19 @@ class Survey(LoadsFast, models.Model):
 
 
 class SurveyMember(LoadsFast, models.Model):
+    PERSONAL_FIELDS = frozenset({"date_of_birth"})
+
     survey = models.ForeignKey(
         Survey, on_delete=models.CASCADE, related_name="members", verbose_name=_("survey")
     )
     member = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
     )
+    # The member's birth date and sex as the survey read them from the register (the rules'
+    # ages and working age): a later correction of the register does not change the survey's
+    # assessments; a new survey reads the corrected values.
+    date_of_birth = models.DateField(_("date of birth"), editable=False)
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, editable=False)
     # A fact left null was not recorded: unknown, never counted as a deprivation. The survey
     # API requires each fact an applicable indicator reads (null allowed, saying "unknown").
     has_health_insurance = models.BooleanField(_("has health insurance"), null=True, blank=True)

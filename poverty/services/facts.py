@@ -52,20 +52,22 @@ def household_facts(
 
 
 def survey_facts_for(survey: Survey) -> rules.HouseholdFacts:
-    """Rebuild the engine's input from a stored survey (to reproduce a decision)."""
-    rows = survey.members.select_related("member").order_by("id")
+    """Rebuild the engine's input from a stored survey (to reproduce a decision): its answers,
+    and the commune's kind and the members' birth dates and sexes as it recorded them on its
+    date (not as the commune and the register are now)."""
+    rows = survey.members.order_by("id")
     return household_facts(
         {f: getattr(survey, f) for f in INCOME_FIELDS + HOUSEHOLD_FACT_FIELDS},
         [
             member_facts(
                 {
-                    "date_of_birth": r.member.date_of_birth,
-                    "sex": r.member.sex,
+                    "date_of_birth": r.date_of_birth,
+                    "sex": r.sex,
                     **{k: getattr(r, k) for k in MEMBER_FACT_FIELDS},
                 },
                 survey.survey_date,
             )
             for r in rows
         ],
-        survey.household.commune.is_urban,
+        survey.is_urban,
     )

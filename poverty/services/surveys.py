@@ -313,13 +313,21 @@ def survey_submit(
     standards = _standards_on(household, values["survey_date"])
     _validate_survey(household, values, members, standards)
     _validate_round(review_round, household, values["survey_date"], application)
+    # The commune's kind and the members' birth dates and sexes as they are on the survey
+    # date: its assessments, their reproduction and the what-if read these, never later edits.
     survey = Survey.objects.create(
-        household=household, enumerator=enumerator, submitted=dict(submitted or {}), **values
+        household=household,
+        enumerator=enumerator,
+        submitted=dict(submitted or {}),
+        is_urban=household.commune.is_urban,
+        **values,
     )
     SurveyMember.objects.bulk_create(
         SurveyMember(
             survey=survey,
             member=row["member"],
+            date_of_birth=row["member"].date_of_birth,
+            sex=row["member"].sex,
             **{k: v for k, v in row.items() if k in MEMBER_FACT_FIELDS},
         )
         for row in members

@@ -40,11 +40,11 @@ from .standards import standard_spec
 SURVEY_ROW = (
     "survey_date",
     "household__commune_id",
-    "household__commune__is_urban",
+    "is_urban",  # the commune's kind on the survey date, as its assessments read it
     *INCOME_FIELDS,
     *HOUSEHOLD_FACT_FIELDS,
 )
-MEMBER_ROW = ("member__date_of_birth", "member__sex", *MEMBER_FACT_FIELDS)
+MEMBER_ROW = ("date_of_birth", "sex", *MEMBER_FACT_FIELDS)  # as surveyed
 FACTS_CHUNK = 20_000  # rows fetched at a time from each stream
 
 
