@@ -134,11 +134,17 @@ def whatif_run(
 ) -> WhatIfRun:
     """Classify the latest survey of every household in the actor's area (or one commune of
     it) under `standard` and under `baseline` (official statuses untouched) and record who
-    would change class."""
+    would change class. A provincial standard (either one) limits the run to its province's
+    households."""
     access = require(actor, Perm.WHAT_IF)
     if commune is not None:
         require_area(access, commune)
-    area = None if access.everywhere else access.area_q("household__commune", "household__village")
+    area = Q() if access.everywhere else access.area_q("household__commune", "household__village")
+    # A provincial standard applies to its province's households only (as the real
+    # assessments do): the run counts no household of another province.
+    for s in (standard, baseline):
+        if s.province_id is not None:
+            area &= Q(household__commune__province_id=s.province_id)
     started = time.perf_counter()
     target_spec, baseline_spec = standard_spec(standard), standard_spec(baseline)
     run = WhatIfRun.objects.create(
