@@ -7,8 +7,10 @@ from datetime import date
 from typing import Any
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext
 
 from core.access import Access, access_digest
+from core.formatting import format_vnd
 from households.choices import HouseholdStatus
 from households.models import Household
 
@@ -86,12 +88,20 @@ def watchlist_entry(
     reasons = []
     if margin <= income_margin:
         reasons.append(
-            f"income {status.latest_income:,} VND is within "
-            f"{income_margin:.0%} of the line {status.latest_line:,}"
+            gettext(
+                "income %(income)s per person per month is within %(margin)s of the line of "
+                "%(line)s"
+            )
+            % {
+                "income": format_vnd(status.latest_income),
+                "margin": f"{income_margin:.0%}",
+                "line": format_vnd(status.latest_line),
+            }
         )
     if status.latest_deprivations >= status.min_deprivations - deprivation_margin:
         reasons.append(
-            f"{status.latest_deprivations} deprivations (poor from {status.min_deprivations})"
+            gettext("%(count)s deprivations (poor from %(minimum)s)")
+            % {"count": status.latest_deprivations, "minimum": status.min_deprivations}
         )
     return {
         "household": status.household_id,
