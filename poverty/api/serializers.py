@@ -280,7 +280,11 @@ class ComplaintSerializer(PersonalDataMixin, ModelSerializer):
 
 class IndicatorResultSerializer(serializers.Serializer):
     code = CharField()
-    deprived = serializers.BooleanField()
+    deprived = serializers.BooleanField(
+        allow_null=True,
+        help_text="true deprived, false not deprived, null unknown (a fact it reads was not "
+        "recorded): never a deprivation.",
+    )
     reason_vi = CharField()
     reason_en = CharField()
 
