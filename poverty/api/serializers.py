@@ -291,6 +291,11 @@ class IndicatorResultSerializer(serializers.Serializer):
 
 class AssessmentSerializer(PersonalDataMixin, ModelSerializer):
     standard_code = CharField(source="standard.code", read_only=True)
+    standard_revision = serializers.IntegerField(
+        source="standard.revision",
+        read_only=True,
+        help_text="The revision of the standard it used (`standard` is that revision's id).",
+    )
     commune = CharField(source="household.commune_id", read_only=True)
     survey_date = serializers.DateField(source="survey.survey_date", read_only=True)
     indicators = IndicatorResultSerializer(many=True, read_only=True)
@@ -305,6 +310,7 @@ class AssessmentSerializer(PersonalDataMixin, ModelSerializer):
             "survey_date",
             "standard",
             "standard_code",
+            "standard_revision",
             "engine_version",
             "review_round",
             "application",
