@@ -340,12 +340,23 @@ class AssessmentSerializer(PersonalDataMixin, ModelSerializer):
 
 
 class ReproduceSerializer(serializers.Serializer):
-    identical = serializers.BooleanField(help_text="The engine gives the stored answer again.")
+    identical = serializers.BooleanField(
+        help_text="The engine gives the stored answer again: class, income, line, area, each "
+        "indicator's decision and reason, and the explanation."
+    )
+    differences = serializers.ListField(
+        child=CharField(),
+        help_text="What the re-run gives otherwise (stored field names; empty when identical).",
+    )
     stored_engine_version = CharField()
     engine_version = CharField()
     classification = CharField()
     deprivation_count = serializers.IntegerField()
     income_per_person_month = serializers.IntegerField()
+    line = serializers.IntegerField()
+    indicators = IndicatorResultSerializer(many=True)
+    explanation_vi = CharField()
+    explanation_en = CharField()
 
 
 class AssessmentDetailSerializer(AssessmentSerializer):

@@ -47,8 +47,10 @@ def _store_assessment(
 
 def assessment_reproduce(*, assessment: Assessment) -> dict[str, Any]:
     """Re-run the engine on the stored survey and standard, with the rules as the engine that
-    decided applied them: the same inputs give the same answer (`identical`), or the
-    difference is shown."""
+    decided applied them: the same inputs give the same answer (`identical`): the same
+    class, income, line and area, each indicator's decision and reason, and the same
+    explanation; otherwise `differences` names what is not the same, and the re-run's values
+    are shown."""
     a = assessment
     engine = a.engine_version
     result = rules.assess(
@@ -56,17 +58,41 @@ def assessment_reproduce(*, assessment: Assessment) -> dict[str, Any]:
         standard_spec(a.standard, checked=engine != rules.LEGACY_ENGINE),
         engine=engine,
     )
-    identical = (
-        result.classification == a.classification
-        and result.deprivation_count == a.deprivation_count
-        and result.income_per_person_month == a.income_per_person_month
-        and [i.deprived for i in result.indicators] == [i["deprived"] for i in a.indicators]
-    )
+    rerun_indicators = [
+        {"code": i.code, "deprived": i.deprived, "reason_vi": i.reason_vi, "reason_en": i.reason_en}
+        for i in result.indicators
+    ]
+    # Reasons are compared where they were stored (decisions of engine 1.0.0 may lack them).
+    stored_indicators = [
+        {k: i.get(k) for k in ("code", "deprived", "reason_vi", "reason_en") if k in i}
+        for i in a.indicators
+    ]
+    rerun_compared = [
+        {k: v for k, v in new.items() if n >= len(stored_indicators) or k in stored_indicators[n]}
+        for n, new in enumerate(rerun_indicators)
+    ]
+    compared = {
+        "classification": (a.classification, result.classification),
+        "deprivation_count": (a.deprivation_count, result.deprivation_count),
+        "income_per_person_month": (a.income_per_person_month, result.income_per_person_month),
+        "line": (a.line, result.line),
+        "is_urban": (a.is_urban, result.is_urban),
+        "household_size": (a.household_size, result.household_size),
+        "indicators": (stored_indicators, rerun_compared),
+        "explanation_vi": (a.explanation_vi, result.explanation_vi),
+        "explanation_en": (a.explanation_en, result.explanation_en),
+    }
+    differences = [name for name, (stored, rerun) in compared.items() if stored != rerun]
     return {
-        "identical": identical,
+        "identical": not differences,
+        "differences": differences,
         "stored_engine_version": a.engine_version,
         "engine_version": result.engine_version,
         "classification": result.classification,
         "deprivation_count": result.deprivation_count,
         "income_per_person_month": result.income_per_person_month,
+        "line": result.line,
+        "indicators": rerun_indicators,
+        "explanation_vi": result.explanation_vi,
+        "explanation_en": result.explanation_en,
     }

@@ -70,3 +70,23 @@ def test_a_birth_date_corrected_after_the_survey_does_not_change_the_reproduced_
     # Before: identical false, "undetermined" (read as a child of 10 whose nutrition and
     # schooling the survey, taken of a 36-year-old, never recorded).
     assert r["identical"] is True and r["classification"] == "near_poor"
+
+
+def test_reproduce_compares_the_explanation_and_reasons_too(api, rural_mid):
+    r = api.get(f"/api/v1/assessments/{rural_mid.id}/reproduce/").json()
+    assert r["identical"] is True and r["differences"] == []
+    assert r["explanation_en"] == rural_mid.explanation_en and r["line"] == 1_500_000
+    # A stored decision whose words are not what the rules give for its inputs (an
+    # explanation or a reason changed without a new engine version): not identical.
+    stored = rural_mid.indicators
+    stored[0]["reason_en"] = "Every member has a job"
+    type(rural_mid).objects.filter(pk=rural_mid.pk).update(
+        indicators=stored, explanation_vi=rural_mid.explanation_vi + " (sửa)"
+    )
+    r = api.get(f"/api/v1/assessments/{rural_mid.id}/reproduce/").json()
+    # Before: identical true (only the class, the count, the income and the deprived flags
+    # were compared), and nothing of the re-run's words shown.
+    assert r["identical"] is False
+    assert r["differences"] == ["indicators", "explanation_vi"]
+    assert r["indicators"][0]["reason_en"] != "Every member has a job"
+    assert r["explanation_vi"] == rural_mid.explanation_vi
