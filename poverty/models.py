@@ -271,18 +271,33 @@ class Survey(LoadsFast, models.Model):
     income_business = models.PositiveBigIntegerField(_("income business"), default=0)
     income_allowances = models.PositiveBigIntegerField(_("income allowances"), default=0)
     income_other = models.PositiveBigIntegerField(_("income other"), default=0)
-    wall_material = models.CharField(_("wall material"), max_length=16, choices=Material.choices)
-    frame_material = models.CharField(_("frame material"), max_length=16, choices=Material.choices)
-    roof_material = models.CharField(_("roof material"), max_length=16, choices=Material.choices)
+    # A household fact left null was not known to the enumerator: the indicator reading it is
+    # unknown, never a deprivation (the survey requires each one a standard reads, as null
+    # when not known, as it does the members' facts).
+    wall_material = models.CharField(
+        _("wall material"), max_length=16, choices=Material.choices, null=True, blank=True
+    )
+    frame_material = models.CharField(
+        _("frame material"), max_length=16, choices=Material.choices, null=True, blank=True
+    )
+    roof_material = models.CharField(
+        _("roof material"), max_length=16, choices=Material.choices, null=True, blank=True
+    )
     floor_area_m2 = models.DecimalField(
         _("floor area m2"),
         max_digits=8,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
+        null=True,
+        blank=True,
     )
-    water_source = models.CharField(_("water source"), max_length=20, choices=WaterSource.choices)
-    latrine = models.CharField(_("latrine"), max_length=16, choices=Latrine.choices)
-    uses_internet = models.BooleanField(_("uses internet"))
+    water_source = models.CharField(
+        _("water source"), max_length=20, choices=WaterSource.choices, null=True, blank=True
+    )
+    latrine = models.CharField(
+        _("latrine"), max_length=16, choices=Latrine.choices, null=True, blank=True
+    )
+    uses_internet = models.BooleanField(_("uses internet"), null=True, blank=True)
     devices = models.JSONField(
         _("devices"),
         null=True,
@@ -323,7 +338,10 @@ class Survey(LoadsFast, models.Model):
             models.Index(fields=["household"], condition=Q(is_latest=True), name="survey_latest"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(floor_area_m2__gt=0), name="survey_area_positive")
+            models.CheckConstraint(
+                condition=Q(floor_area_m2__isnull=True) | Q(floor_area_m2__gt=0),
+                name="survey_area_positive",
+            )
         ]
 
     def __str__(self) -> str:

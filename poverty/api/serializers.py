@@ -183,7 +183,9 @@ _SPOUSE = "01a2249a-7c1e-7b2a-9d4f-3c5e6a7b8c91"
 )
 class SurveySerializer(PersonalDataMixin, ModelSerializer):
     """A household survey (Form B2 facts). Posting one assesses the household under every
-    standard in force on the survey date."""
+    standard in force on the survey date. Each household fact an indicator of those standards
+    reads is required; send null for one that is not known (the indicator is then unknown,
+    never a deprivation)."""
 
     household = InAreaRelatedField(queryset=Household.objects.all())
     members = SurveyMemberSerializer(many=True)

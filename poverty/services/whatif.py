@@ -117,7 +117,8 @@ def latest_facts(
         facts = rules.HouseholdFacts(
             is_urban=is_urban, annual_income=sum(row[5 : 5 + n_income]),
             members=tuple(people), wall_material=walls, frame_material=frame,
-            roof_material=roof, floor_area_m2=float(area_m2), water_source=water,
+            roof_material=roof, floor_area_m2=None if area_m2 is None else float(area_m2),
+            water_source=water,
             latrine=latrine, uses_internet=internet,
             devices=None if devices is None else frozenset(devices), waste_treatment=waste,
         )  # fmt: skip

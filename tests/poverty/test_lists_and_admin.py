@@ -74,7 +74,7 @@ def _admin_survey_form(household, members, **extra):
         "floor_area_m2": "30",
         "water_source": "tap",
         "latrine": "septic",
-        "uses_internet": "on",
+        "uses_internet": "true",  # a Yes / No / Unknown choice
         "devices": "[]",
         "waste_treatment": "collected",
         "members-TOTAL_FORMS": str(len(members)),

@@ -1,0 +1,297 @@
+"""A survey's household facts (materials, floor area, water source, latrine, internet use) may be
+null: not known to the enumerator, so the indicator reading it is unknown, never a deprivation.
+Before, the survey had to give a value (a guess) for each. Reversing needs no null left in them."""
+
+from decimal import Decimal
+
+import django.core.validators
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("households", "0008_member_name_statistics"),
+        ("poverty", "0008_survey_facts_as_surveyed"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.RemoveConstraint(
+            model_name="survey",
+            name="survey_area_positive",
+        ),
+        migrations.AlterField(
+            model_name="historicalsurvey",
+            name="floor_area_m2",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=8,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                verbose_name="floor area m2",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicalsurvey",
+            name="frame_material",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("concrete", "Reinforced concrete"),
+                    ("brick_stone", "Brick / stone"),
+                    ("steel", "Steel"),
+                    ("durable_wood", "Durable wood"),
+                    ("tile", "Tile"),
+                    ("metal_sheet", "Metal / fibre-cement sheet"),
+                    ("timber", "Low-quality timber"),
+                    ("bamboo", "Bamboo"),
+                    ("mud", "Mud / earth"),
+                    ("leaves_straw", "Leaves / straw"),
+                    ("tarpaulin", "Tarpaulin / plastic"),
+                    ("other", "Other"),
+                ],
+                max_length=16,
+                null=True,
+                verbose_name="frame material",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicalsurvey",
+            name="latrine",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("septic", "Septic tank"),
+                    ("semi_septic", "Semi-septic"),
+                    ("pour_flush", "Pour-flush"),
+                    ("ventilated_pit", "Ventilated improved pit"),
+                    ("double_vault", "Double-vault composting"),
+                    ("biogas", "Biogas"),
+                    ("simple_pit", "Simple pit"),
+                    ("overhang", "Overhang / fish pond"),
+                    ("none", "None"),
+                ],
+                max_length=16,
+                null=True,
+                verbose_name="latrine",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicalsurvey",
+            name="roof_material",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("concrete", "Reinforced concrete"),
+                    ("brick_stone", "Brick / stone"),
+                    ("steel", "Steel"),
+                    ("durable_wood", "Durable wood"),
+                    ("tile", "Tile"),
+                    ("metal_sheet", "Metal / fibre-cement sheet"),
+                    ("timber", "Low-quality timber"),
+                    ("bamboo", "Bamboo"),
+                    ("mud", "Mud / earth"),
+                    ("leaves_straw", "Leaves / straw"),
+                    ("tarpaulin", "Tarpaulin / plastic"),
+                    ("other", "Other"),
+                ],
+                max_length=16,
+                null=True,
+                verbose_name="roof material",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicalsurvey",
+            name="uses_internet",
+            field=models.BooleanField(blank=True, null=True, verbose_name="uses internet"),
+        ),
+        migrations.AlterField(
+            model_name="historicalsurvey",
+            name="wall_material",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("concrete", "Reinforced concrete"),
+                    ("brick_stone", "Brick / stone"),
+                    ("steel", "Steel"),
+                    ("durable_wood", "Durable wood"),
+                    ("tile", "Tile"),
+                    ("metal_sheet", "Metal / fibre-cement sheet"),
+                    ("timber", "Low-quality timber"),
+                    ("bamboo", "Bamboo"),
+                    ("mud", "Mud / earth"),
+                    ("leaves_straw", "Leaves / straw"),
+                    ("tarpaulin", "Tarpaulin / plastic"),
+                    ("other", "Other"),
+                ],
+                max_length=16,
+                null=True,
+                verbose_name="wall material",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicalsurvey",
+            name="water_source",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("tap", "Piped (tap) water"),
+                    ("borehole", "Borehole"),
+                    ("protected_well", "Protected dug well"),
+                    ("protected_spring", "Protected spring"),
+                    ("rainwater", "Rainwater"),
+                    ("bottled", "Bottled / purchased"),
+                    ("unprotected_well", "Unprotected well"),
+                    ("unprotected_spring", "Unprotected spring"),
+                    ("surface", "River, stream, pond"),
+                    ("other", "Other"),
+                ],
+                max_length=20,
+                null=True,
+                verbose_name="water source",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="survey",
+            name="floor_area_m2",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=8,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                verbose_name="floor area m2",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="survey",
+            name="frame_material",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("concrete", "Reinforced concrete"),
+                    ("brick_stone", "Brick / stone"),
+                    ("steel", "Steel"),
+                    ("durable_wood", "Durable wood"),
+                    ("tile", "Tile"),
+                    ("metal_sheet", "Metal / fibre-cement sheet"),
+                    ("timber", "Low-quality timber"),
+                    ("bamboo", "Bamboo"),
+                    ("mud", "Mud / earth"),
+                    ("leaves_straw", "Leaves / straw"),
+                    ("tarpaulin", "Tarpaulin / plastic"),
+                    ("other", "Other"),
+                ],
+                max_length=16,
+                null=True,
+                verbose_name="frame material",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="survey",
+            name="latrine",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("septic", "Septic tank"),
+                    ("semi_septic", "Semi-septic"),
+                    ("pour_flush", "Pour-flush"),
+                    ("ventilated_pit", "Ventilated improved pit"),
+                    ("double_vault", "Double-vault composting"),
+                    ("biogas", "Biogas"),
+                    ("simple_pit", "Simple pit"),
+                    ("overhang", "Overhang / fish pond"),
+                    ("none", "None"),
+                ],
+                max_length=16,
+                null=True,
+                verbose_name="latrine",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="survey",
+            name="roof_material",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("concrete", "Reinforced concrete"),
+                    ("brick_stone", "Brick / stone"),
+                    ("steel", "Steel"),
+                    ("durable_wood", "Durable wood"),
+                    ("tile", "Tile"),
+                    ("metal_sheet", "Metal / fibre-cement sheet"),
+                    ("timber", "Low-quality timber"),
+                    ("bamboo", "Bamboo"),
+                    ("mud", "Mud / earth"),
+                    ("leaves_straw", "Leaves / straw"),
+                    ("tarpaulin", "Tarpaulin / plastic"),
+                    ("other", "Other"),
+                ],
+                max_length=16,
+                null=True,
+                verbose_name="roof material",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="survey",
+            name="uses_internet",
+            field=models.BooleanField(blank=True, null=True, verbose_name="uses internet"),
+        ),
+        migrations.AlterField(
+            model_name="survey",
+            name="wall_material",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("concrete", "Reinforced concrete"),
+                    ("brick_stone", "Brick / stone"),
+                    ("steel", "Steel"),
+                    ("durable_wood", "Durable wood"),
+                    ("tile", "Tile"),
+                    ("metal_sheet", "Metal / fibre-cement sheet"),
+                    ("timber", "Low-quality timber"),
+                    ("bamboo", "Bamboo"),
+                    ("mud", "Mud / earth"),
+                    ("leaves_straw", "Leaves / straw"),
+                    ("tarpaulin", "Tarpaulin / plastic"),
+                    ("other", "Other"),
+                ],
+                max_length=16,
+                null=True,
+                verbose_name="wall material",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="survey",
+            name="water_source",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("tap", "Piped (tap) water"),
+                    ("borehole", "Borehole"),
+                    ("protected_well", "Protected dug well"),
+                    ("protected_spring", "Protected spring"),
+                    ("rainwater", "Rainwater"),
+                    ("bottled", "Bottled / purchased"),
+                    ("unprotected_well", "Unprotected well"),
+                    ("unprotected_spring", "Unprotected spring"),
+                    ("surface", "River, stream, pond"),
+                    ("other", "Other"),
+                ],
+                max_length=20,
+                null=True,
+                verbose_name="water source",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="survey",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("floor_area_m2__isnull", True), ("floor_area_m2__gt", 0), _connector="OR"
+                ),
+                name="survey_area_positive",
+            ),
+        ),
+    ]
