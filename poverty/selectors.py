@@ -53,9 +53,11 @@ def relapse_watchlist(
     """Households that escaped (or left voluntarily) in the last `years` and whose latest
     assessment under the same standard is close to the line: income within `income_margin`
     (a share of the line) above it, or deprivations within `deprivation_margin` of the
-    minimum that makes a household poor."""
+    minimum that makes a household poor. The latest assessment is read under any revision
+    of the status's standard (a survey after a new revision is assessed under it), with that
+    revision's minimum."""
     latest = Assessment.objects.filter(
-        household_id=OuterRef("household_id"), standard_id=OuterRef("standard_id")
+        household_id=OuterRef("household_id"), standard__code=OuterRef("standard__code")
     ).order_by("-survey__survey_date", "-created_at")
     statuses = OfficialStatus.objects.filter(
         area,
@@ -72,7 +74,7 @@ def relapse_watchlist(
         latest_income=Subquery(latest.values("income_per_person_month")[:1]),
         latest_line=Subquery(latest.values("line")[:1]),
         latest_deprivations=Subquery(latest.values("deprivation_count")[:1]),
-        min_deprivations=F("standard__min_deprivations"),
+        min_deprivations=Subquery(latest.values("standard__min_deprivations")[:1]),
     )
     near_income = Q(latest_income__lte=F("latest_line") * (1 + income_margin))
     near_deprivations = Q(latest_deprivations__gte=F("min_deprivations") - deprivation_margin)
