@@ -23,12 +23,14 @@ from households.admin import household_section, link
 
 from . import selectors, services
 from .choices import StandardStatus
-from .models import (
+from .fields import (
     HOUSEHOLD_FACT_FIELDS,
     INCOME_FIELDS,
     INDICATOR_FIELDS,
     SURVEY_FIELDS,
     SURVEY_MEMBER_FIELDS,
+)
+from .models import (
     Assessment,
     AssessmentStep,
     Complaint,

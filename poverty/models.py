@@ -35,6 +35,7 @@ from .choices import (
     WaterSource,
     WorkflowState,
 )
+from .fields import INCOME_FIELDS
 
 
 class PovertyStandard(LoadsFast, models.Model):
@@ -159,21 +160,6 @@ class Indicator(LoadsFast, models.Model):
         return f"{self.code} ({self.standard})"
 
 
-# What an indicator is, as the API, the admin and a new revision's copy read it.
-INDICATOR_FIELDS = (
-    "code",
-    "position",
-    "dimension",
-    "name_vi",
-    "name_en",
-    "rule",
-    "params",
-    "sources",
-    "to_confirm",
-    "notes",
-)
-
-
 class ReviewRound(LoadsFast, models.Model):
     id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
     province = models.ForeignKey(
@@ -208,38 +194,6 @@ class ReviewRound(LoadsFast, models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-# The survey's field lists, each written once: the services, the serializers and the admin
-# compose them (poverty.services, poverty.api.serializers, poverty.admin).
-INCOME_FIELDS = (  # VND over the last 12 months, by source
-    "income_wages",
-    "income_agriculture",
-    "income_business",
-    "income_allowances",
-    "income_other",
-)
-HOUSEHOLD_FACT_FIELDS = (  # what the rules read of the household (poverty.rules.HouseholdFacts)
-    "wall_material",
-    "frame_material",
-    "roof_material",
-    "floor_area_m2",
-    "water_source",
-    "latrine",
-    "uses_internet",
-    "devices",
-    "waste_treatment",
-)
-SURVEY_FIELDS = ("survey_date", "form", "enumerator_name", *INCOME_FIELDS, *HOUSEHOLD_FACT_FIELDS)
-MEMBER_FACT_FIELDS = (  # what the rules read of each member (poverty.rules.MemberFacts)
-    "has_health_insurance",
-    "schooling",
-    "education_level",
-    "employment",
-    "receives_social_allowance",
-    "nutrition",
-)
-SURVEY_MEMBER_FIELDS = ("member", *MEMBER_FACT_FIELDS)
 
 
 class Survey(LoadsFast, models.Model):

@@ -16,11 +16,13 @@ from geo.models import Commune, Province
 from households.limits import member_count_problem
 from households.models import Household, Member
 from poverty.choices import Device
-from poverty.models import (
+from poverty.fields import (
     HOUSEHOLD_FACT_FIELDS,
     INCOME_FIELDS,
     INDICATOR_FIELDS,
     SURVEY_MEMBER_FIELDS,
+)
+from poverty.models import (
     Application,
     Assessment,
     AssessmentStep,

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from .. import rules
-from ..models import HOUSEHOLD_FACT_FIELDS, INCOME_FIELDS, MEMBER_FACT_FIELDS, Survey
+from ..fields import HOUSEHOLD_FACT_FIELDS, INCOME_FIELDS, MEMBER_FACT_FIELDS
+from ..models import Survey
 
 
 def age_on(birth: date, day: date) -> int:

@@ -17,7 +17,8 @@ from core.errors import Conflict, DomainError, InvalidInput
 
 from .. import rules
 from ..choices import Scope, StandardStatus
-from ..models import INDICATOR_FIELDS, Indicator, PovertyStandard
+from ..fields import INDICATOR_FIELDS
+from ..models import Indicator, PovertyStandard
 
 _SPEC_CACHE: dict[Any, rules.StandardSpec] = {}
 

@@ -18,16 +18,8 @@ from households.choices import HouseholdStatus, MemberStatus
 from households.models import Household, Member
 
 from .. import rules
-from ..models import (
-    INCOME_FIELDS,
-    MEMBER_FACT_FIELDS,
-    Application,
-    PovertyStandard,
-    ReviewKind,
-    ReviewRound,
-    Survey,
-    SurveyMember,
-)
+from ..fields import INCOME_FIELDS, MEMBER_FACT_FIELDS
+from ..models import Application, PovertyStandard, ReviewKind, ReviewRound, Survey, SurveyMember
 from .assessments import _store_assessment
 from .facts import age_on, household_facts, member_facts, survey_facts_for
 from .standards import applicable_standards, standard_spec

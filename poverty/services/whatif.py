@@ -24,16 +24,8 @@ from geo.models import Commune
 from households.choices import HouseholdStatus
 
 from .. import rules, selectors
-from ..models import (
-    HOUSEHOLD_FACT_FIELDS,
-    INCOME_FIELDS,
-    MEMBER_FACT_FIELDS,
-    PovertyStandard,
-    Survey,
-    SurveyMember,
-    WhatIfChange,
-    WhatIfRun,
-)
+from ..fields import HOUSEHOLD_FACT_FIELDS, INCOME_FIELDS, MEMBER_FACT_FIELDS
+from ..models import PovertyStandard, Survey, SurveyMember, WhatIfChange, WhatIfRun
 from .facts import age_on
 from .standards import standard_spec
 

@@ -11,7 +11,8 @@ from core.access import SYSTEM
 from core.errors import InvalidInput
 from households.choices import MemberStatus
 from poverty import services
-from poverty.models import INCOME_FIELDS, Assessment, Survey
+from poverty.fields import INCOME_FIELDS
+from poverty.models import Assessment, Survey
 from tests import factories as f
 
 from .conftest import survey_body
