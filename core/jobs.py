@@ -35,6 +35,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -131,9 +132,14 @@ def _abandoned(now) -> Q:
 def require_room(user) -> None:
     """409 `too_many_jobs` when `user` already has JOBS_MAX_PENDING_PER_USER jobs queued or
     running: one caller cannot fill the workers' queue (exports of a whole area, registry
-    files, what-ifs, scans). Jobs without a requester (the worker's own) are not counted."""
+    files, what-ifs, scans). Jobs without a requester (the worker's own) are not counted.
+    In a transaction (always so in `enqueue`), the user's row is locked to its end first, so
+    that two requests at the same moment count one after the other: the second sees the
+    first's job."""
     if user is None or getattr(user, "pk", None) is None:
         return
+    if connection.in_atomic_block:
+        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
     limit = settings.JOBS_MAX_PENDING_PER_USER
     pending = Job.objects.filter(
         created_by=user, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
@@ -155,14 +161,15 @@ def enqueue(kind: str, params: dict[str, Any], user=None, *, job_id=None) -> Job
     no more than JOBS_MAX_PENDING_PER_USER queued or running (`require_room`)."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind!r}")
-    require_room(user)
-    job = Job.objects.create(
-        id=job_id or new_id(),
-        kind=kind,
-        params=params,
-        created_by=user,
-        access=access_digest(user) if user is not None else "",
-    )
+    with transaction.atomic():  # the lock of require_room held until the job is written
+        require_room(user)
+        job = Job.objects.create(
+            id=job_id or new_id(),
+            kind=kind,
+            params=params,
+            created_by=user,
+            access=access_digest(user) if user is not None else "",
+        )
     wake(job)
     return job
 

@@ -68,3 +68,28 @@ def test_jobs_without_a_requester_are_not_counted(ward_api):
     for _ in range(5):
         jobs.enqueue("export_households", {"commune": None})
     assert post_export(ward_api).status_code == 202
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_job_asked_for_while_another_is_being_queued_counts_it(ward, media):
+    """Two requests at the same moment are counted one after the other: the second waits for
+    the first's job and is refused when that one fills the quota (PostgreSQL: SQLite
+    serialises writers)."""
+    from django.db import connection
+
+    from accounts.roles import Role
+    from tests import factories as f
+    from tests.workers import while_in_progress
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL")
+    officer = f.user(Role.COMMUNE_OFFICER, communes=[ward])
+    client = f.client_for(officer)
+    for _ in range(2):
+        assert post_export(client).status_code == 202
+    r = while_in_progress(
+        lambda: jobs.enqueue("export_households", {}, officer),  # the third, not yet committed
+        lambda: post_export(client),
+    )
+    assert_problem(r, 409, code="too_many_jobs")
+    assert Job.objects.filter(created_by=officer).count() == 3
