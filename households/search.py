@@ -135,9 +135,10 @@ def address_search_text(address: str | None) -> str:
 
 # The longest query searched: each word is a LIKE in several of the search's conditions (and
 # its query), so thousands of words made a query of 750,000 characters that took seconds to
-# plan and run. A name or an address is found from far fewer.
+# plan and run. A name, or a whole address (house, group, area, ward, city and province: 18
+# words or so), is found from fewer.
 MAX_QUERY_CHARS = 200
-MAX_QUERY_WORDS = 12
+MAX_QUERY_WORDS = 20
 
 
 def query_problem(text: str) -> str | None:

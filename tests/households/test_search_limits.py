@@ -56,3 +56,12 @@ def test_an_export_filtered_by_such_a_query_is_400_and_not_queued(api, settings,
     r = api.post("/api/v1/jobs/", body, format="json")
     assert_problem(r, 400, field="filters.q")
     assert not Job.objects.exists()
+
+
+def test_a_whole_address_is_searched(api, ward):
+    """An officer pasting a household's whole address (18 words) finds it."""
+    address = "Số 5, Tổ 9, Khu 3, Phường Hồng Hà, Thành phố Hạ Long, Tỉnh Quảng Ninh, Việt Nam"
+    household = f.household(ward, address=address)
+    r = api.get("/api/v1/households/", {"q": address})
+    assert r.status_code == 200, r.content
+    assert [h["id"] for h in r.json()["results"]] == [str(household.id)]
