@@ -329,7 +329,18 @@ class HouseholdSerializer(PersonalDataMixin, ModelSerializer):
         return super().to_representation(instance)
 
 
-class HouseholdWriteSerializer(ModelSerializer):
+class MemberCountLimited:
+    """A write serializer of a `members` list: a list longer than the registry's limit
+    (households.limits) is refused before any member in it is checked or looked up."""
+
+    def to_internal_value(self, data):
+        members = data.get("members") if isinstance(data, Mapping) else None
+        if isinstance(members, list) and (problem := member_count_problem(len(members))):
+            raise serializers.ValidationError({"members": [problem]}, code="too_many_members")
+        return super().to_internal_value(data)
+
+
+class HouseholdWriteSerializer(MemberCountLimited, ModelSerializer):
     """Register a household with its members, or change it. On update, listed members are
     changed (with `id`) or added (without); to end a membership set its `status`."""
 
@@ -365,13 +376,6 @@ class HouseholdWriteSerializer(ModelSerializer):
     class Meta:
         model = Household
         fields = [*Household.EDITABLE, "members", "version"]
-
-    def to_internal_value(self, data):
-        # The service's limit on the members a request lists, before any of them is checked.
-        members = data.get("members") if isinstance(data, Mapping) else None
-        if isinstance(members, list) and (problem := member_count_problem(len(members))):
-            raise serializers.ValidationError({"members": [problem]}, code="too_many_members")
-        return super().to_internal_value(data)
 
     def validate_external_id(self, value):
         return value or None

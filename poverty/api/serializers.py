@@ -1,5 +1,3 @@
-from collections.abc import Mapping
-
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -13,7 +11,7 @@ from core.api.fields import (
 from core.api.relations import InAreaRelatedField
 from core.api.serializers import PersonalDataMixin
 from geo.models import Commune, Province
-from households.limits import member_count_problem
+from households.api.serializers import MemberCountLimited
 from households.models import Household, Member
 from poverty.choices import Device
 from poverty.fields import (
@@ -183,7 +181,7 @@ _SPOUSE = "01a2249a-7c1e-7b2a-9d4f-3c5e6a7b8c91"
         )
     ]
 )
-class SurveySerializer(PersonalDataMixin, ModelSerializer):
+class SurveySerializer(MemberCountLimited, PersonalDataMixin, ModelSerializer):
     """A household survey (Form B2 facts). Posting one assesses the household under every
     standard in force on the survey date. Each household fact an indicator of those standards
     reads is required; send null for one that is not known (the indicator is then unknown,
@@ -230,14 +228,6 @@ class SurveySerializer(PersonalDataMixin, ModelSerializer):
         ]
         read_only_fields = ["id", "enumerator", "is_latest", "created_at"]
         extra_kwargs = {"survey_date": {"not_future": True}}
-
-    def to_internal_value(self, data):
-        # The registry's limit on the members a request lists (each is looked up), before any
-        # of them is.
-        members = data.get("members") if isinstance(data, Mapping) else None
-        if isinstance(members, list) and (problem := member_count_problem(len(members))):
-            raise serializers.ValidationError({"members": [problem]}, code="too_many_members")
-        return super().to_internal_value(data)
 
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_assessments(self, obj) -> list[str]:

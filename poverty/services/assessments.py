@@ -9,6 +9,12 @@ from ..models import Assessment, PovertyStandard, ReviewRound, Survey
 from .facts import survey_facts_for
 from .standards import standard_spec
 
+INDICATOR_KEYS = ("code", "deprived", "reason_vi", "reason_en")  # an indicator as stored
+
+
+def _indicator_rows(result: rules.AssessmentResult) -> list[dict[str, Any]]:
+    return [{k: getattr(i, k) for k in INDICATOR_KEYS} for i in result.indicators]
+
 
 def _store_assessment(
     survey: Survey,
@@ -31,15 +37,7 @@ def _store_assessment(
         line=result.line,
         deprivation_count=result.deprivation_count,
         classification=result.classification,
-        indicators=[
-            {
-                "code": i.code,
-                "deprived": i.deprived,
-                "reason_vi": i.reason_vi,
-                "reason_en": i.reason_en,
-            }
-            for i in result.indicators
-        ],
+        indicators=_indicator_rows(result),
         explanation_vi=result.explanation_vi,
         explanation_en=result.explanation_en,
     )
@@ -58,19 +56,13 @@ def assessment_reproduce(*, assessment: Assessment) -> dict[str, Any]:
         standard_spec(a.standard, checked=engine != rules.LEGACY_ENGINE),
         engine=engine,
     )
-    rerun_indicators = [
-        {"code": i.code, "deprived": i.deprived, "reason_vi": i.reason_vi, "reason_en": i.reason_en}
-        for i in result.indicators
-    ]
+    rerun_indicators = _indicator_rows(result)
     # Reasons are compared where they were stored (decisions of engine 1.0.0 may lack them).
-    stored_indicators = [
-        {k: i.get(k) for k in ("code", "deprived", "reason_vi", "reason_en") if k in i}
-        for i in a.indicators
-    ]
-    rerun_compared = [
-        {k: v for k, v in new.items() if n >= len(stored_indicators) or k in stored_indicators[n]}
-        for n, new in enumerate(rerun_indicators)
-    ]
+    stored_indicators = [{k: i[k] for k in INDICATOR_KEYS if k in i} for i in a.indicators]
+    # (a re-run with more or fewer indicators than were stored differs by its length)
+    paired = zip(stored_indicators, rerun_indicators, strict=False)
+    rerun_compared = [{k: new[k] for k in old} for old, new in paired]
+    rerun_compared += rerun_indicators[len(stored_indicators) :]
     compared = {
         "classification": (a.classification, result.classification),
         "deprivation_count": (a.deprivation_count, result.deprivation_count),
