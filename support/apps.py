@@ -8,7 +8,7 @@ class SupportConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from core import feed
+        from core import feed, jobs
         from households.selectors import household_area
 
         feed.follow(
@@ -19,3 +19,4 @@ class SupportConfig(AppConfig):
             "disbursement",
             area_of=lambda d: household_area(d.assignment.household_id),
         )
+        jobs.register("bulk_propose", "support.jobs.run_bulk_propose")

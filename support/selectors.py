@@ -221,7 +221,8 @@ def eligible_packages(
 
 # The most candidate households one coverage-gap answer checks: each is profiled (two
 # queries) and matched in Python, so a national or provincial area without a commune filter
-# would profile every poor household of it in one request.
+# would profile every poor household of it in one request. (A bulk proposal, a background
+# job, checks them all: `unlimited`.)
 COVERAGE_GAP_MAX = 5_000
 
 
@@ -232,10 +233,12 @@ def coverage_gap(
     area: Q,
     commune: str | None = None,
     on: date | None = None,
+    unlimited: bool = False,
 ) -> list[Household]:
     """Households that qualify for the package but have no active assignment of it in the
-    period (the coverage gap). Candidates come from official statuses in one query; more
-    than COVERAGE_GAP_MAX of them is InvalidInput naming `commune` (narrow the area)."""
+    period (the coverage gap), by code. Candidates come from official statuses in one query;
+    more than COVERAGE_GAP_MAX of them is InvalidInput naming `commune` (narrow the area),
+    unless `unlimited`."""
     on = on or timezone.localdate()
     wanted = eligible_statuses_q(package)
     if wanted is None:
@@ -251,7 +254,7 @@ def coverage_gap(
     )
     if commune:
         candidates = candidates.filter(commune_id=commune)
-    if (count := candidates.count()) > COVERAGE_GAP_MAX:
+    if not unlimited and (count := candidates.count()) > COVERAGE_GAP_MAX:
         message = gettext(
             "%(count)s households would have to be checked; at most %(max)s at a time: "
             "name a commune."

@@ -252,26 +252,6 @@ class BulkProposeSerializer(serializers.Serializer):
     period = period_field()
 
 
-class BulkResultSerializer(serializers.Serializer):
-    household = serializers.UUIDField()
-    household_code = CharField()
-    outcome = serializers.ChoiceField(choices=["proposed", "skipped", "rejected"])
-    assignment = serializers.UUIDField(allow_null=True)
-    detail = CharField()
-    reasons_en = serializers.ListField(
-        child=CharField(),
-        help_text="Proposed: why the household qualifies; rejected as not eligible: why not "
-        "(English). Empty otherwise.",
-    )
-    reasons_vi = serializers.ListField(
-        child=CharField(), help_text="The same reasons in Vietnamese."
-    )
-    explanation_en = CharField(
-        allow_null=True, help_text="Proposed: how the amount is reached (English)."
-    )
-    explanation_vi = CharField(allow_null=True, help_text="The same in Vietnamese.")
-
-
 class _VersionedSerializer(serializers.Serializer):
     version = IntegerField(
         required=False, min_value=1, help_text="Version the step is based on (or If-Match)."

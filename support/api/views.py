@@ -8,7 +8,8 @@ from rest_framework.response import Response
 
 from core.access import Perm
 from core.api.idempotency import IdempotentCreateMixin, idempotent
-from core.api.schema import IF_MATCH
+from core.api.jobs import JobSerializer
+from core.api.schema import IF_MATCH, QUEUE_CONFLICT
 from core.api.views import (
     HOUSEHOLD_ORDER,
     AreaScopedMixin,
@@ -168,6 +169,7 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
     ordering = HOUSEHOLD_ORDER
     created_routes = {"disburse": "disbursement-detail"}
     area_paths = ("household__commune", "household__village")
+    problems = {"bulk_propose": {"409": QUEUE_CONFLICT}}
     action_perms = {
         "create": Perm.ASSIGNMENT_PROPOSE,
         "bulk_propose": Perm.ASSIGNMENT_PROPOSE,
@@ -203,20 +205,19 @@ class AssignmentViewSet(VersionedResponsesMixin, AreaScopedMixin, viewsets.ReadO
         )
         return self.respond(assignment, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.BulkProposeSerializer, responses=s.BulkResultSerializer(many=True))
+    @extend_schema(request=s.BulkProposeSerializer, responses={202: JobSerializer})
     @idempotent
     @action(detail=False, methods=["post"], url_path="bulk-propose")
     def bulk_propose(self, request):
-        """Propose a package to every qualifying household of a commune; one result per
-        household (proposed, skipped because already assigned, or rejected with the reason).
-        Sending it again proposes nothing twice."""
+        """Propose a package to every qualifying household of a commune. A background job:
+        202 with the queued job (`GET /jobs/{id}/`). The finished job's report holds one
+        row per household (`results`: proposed, skipped because already assigned, or
+        rejected, with the reasons and the amount's explanation in English and Vietnamese),
+        its counts how many of each. Sending it again proposes nothing twice."""
         serializer = s.BulkProposeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
-        results = services.bulk_propose(
-            actor=request.user, package=d["package"], commune=d["commune"], period=d["period"]
-        )
-        return Response(s.BulkResultSerializer(results, many=True).data)
+        job = services.bulk_propose_enqueue(actor=request.user, **serializer.validated_data)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         request=s.NotesSerializer, responses=s.AssignmentDetailSerializer, parameters=[IF_MATCH]

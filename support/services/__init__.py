@@ -13,7 +13,10 @@ from .assignments import (
     assignment_complete,
     assignment_propose,
     assignment_reject,
-    bulk_propose,
+    bulk_already,
+    bulk_candidates,
+    bulk_propose_enqueue,
+    bulk_propose_one,
     disbursement_record,
 )
 from .livelihood import livelihood_model_save, participation_save
@@ -29,7 +32,10 @@ __all__ = [
     "assignment_complete",
     "assignment_propose",
     "assignment_reject",
-    "bulk_propose",
+    "bulk_already",
+    "bulk_candidates",
+    "bulk_propose_enqueue",
+    "bulk_propose_one",
     "disbursement_record",
     "livelihood_model_save",
     "package_save",

@@ -9,13 +9,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from core import jobs
 from core.access import Perm, require, require_area, require_household, user_of
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.locking import lock_for_change, require_state
+from core.models import Job
 from geo.models import Commune
 from households.choices import HouseholdStatus
 from households.models import Household
@@ -190,13 +193,36 @@ def _propose(
     return assignment, result
 
 
+# ---------------------------------------------------------------------------- bulk proposals
+
+# A bulk proposal profiles and proposes each qualifying household of a commune (about 17
+# queries each: a commune's hundreds take seconds), so it runs as a background job
+# (support.jobs.run_bulk_propose), in chunks committed with their results.
+BULK_PROPOSE = "bulk_propose"
+
+
+def bulk_propose_enqueue(*, actor, package: SupportPackage, commune: Commune, period: int) -> Job:
+    """Queue a bulk proposal of the package to the commune's qualifying households. The
+    actor's right and area are checked now (a commune outside the area is refused here, not
+    when the job runs) and again when it runs; messages in the actor's language."""
+    access = require(actor, Perm.ASSIGNMENT_PROPOSE)
+    require_area(access, commune)
+    params = {
+        "package": str(package.pk),
+        "commune": commune.code,
+        "period": period,
+        "language": translation.get_language() or settings.LANGUAGE_CODE,
+    }
+    return jobs.enqueue(BULK_PROPOSE, params, user=user_of(actor))
+
+
 def _bulk_row(household: Household, outcome: str, detail: str, **more: Any) -> dict[str, Any]:
     return {
-        "household": household.pk,
+        "household": str(household.pk),
         "household_code": household.code,
         "outcome": outcome,
         "assignment": None,
-        "detail": detail,
+        "detail": str(detail),
         "reasons_en": [],
         "reasons_vi": [],
         "explanation_en": None,
@@ -205,47 +231,61 @@ def _bulk_row(household: Household, outcome: str, detail: str, **more: Any) -> d
     }
 
 
-def bulk_propose(
+def bulk_already(
     *, actor, package: SupportPackage, commune: Commune, period: int
 ) -> list[dict[str, Any]]:
-    """Propose the package to every qualifying household of the commune (in the actor's
-    area) that has none in the period; one result per household: proposed (with why it
-    qualifies and how the amount is reached), skipped (already assigned in the period) or
-    rejected with the reason, in English and Vietnamese. Sending it again proposes nothing."""
+    """The result rows (skipped) of the commune's households in the actor's area that hold
+    the package in the period already: read before the job proposes anything, so that its
+    own proposals are not counted twice."""
     access = require(actor, Perm.ASSIGNMENT_PROPOSE)
     require_area(access, commune)
-    area = access.area_q("commune", "village")
-    households = coverage_gap(package=package, period=period, area=area, commune=commune.code)
-    already = list(  # read before proposing, so new proposals are not counted twice
+    holders = (
         Household.objects.filter(
-            area, commune=commune, **holds_package(package, period, prefix="assignments__")
+            access.area_q("commune", "village"),
+            commune=commune,
+            **holds_package(package, period, prefix="assignments__"),
         )
         .distinct()
         .order_by("code")
     )
-    results = []
-    for household in households:
-        try:
-            a, match = _propose(household=household, package=package, period=period, actor=actor)
-        except (Conflict, InvalidInput) as exc:
-            outcome = "skipped" if exc.code == "duplicate_assignment" else "rejected"
-            reasons = {k: exc.extra.get(k, []) for k in ("reasons_en", "reasons_vi")}
-            results.append(_bulk_row(household, outcome, exc.detail, **reasons))
-        else:
-            results.append(
-                _bulk_row(
-                    household,
-                    "proposed",
-                    a.explanation,
-                    assignment=a.pk,
-                    reasons_en=match.reasons_en,
-                    reasons_vi=match.reasons_vi,
-                    explanation_en=match.explanation.en,
-                    explanation_vi=match.explanation.vi,
-                )
-            )
-    results += [_bulk_row(h, "skipped", "Already assigned in the period.") for h in already]
-    return results
+    return [_bulk_row(h, "skipped", gettext("Already assigned in the period.")) for h in holders]
+
+
+def bulk_candidates(
+    *, actor, package: SupportPackage, commune: Commune, period: int
+) -> list[Household]:
+    """The commune's households in the actor's area that qualify for the package and hold
+    none in the period (the coverage gap, however many), by code."""
+    access = require(actor, Perm.ASSIGNMENT_PROPOSE)
+    require_area(access, commune)
+    area = access.area_q("commune", "village")
+    return coverage_gap(
+        package=package, period=period, area=area, commune=commune.code, unlimited=True
+    )
+
+
+def bulk_propose_one(
+    *, actor, household: Household, package: SupportPackage, period: int
+) -> dict[str, Any]:
+    """Propose the package to one household of a bulk proposal; its result row: proposed
+    (with why it qualifies and how the amount is reached), skipped (already assigned in the
+    period) or rejected with the reason, in English and Vietnamese."""
+    try:
+        a, match = _propose(household=household, package=package, period=period, actor=actor)
+    except (Conflict, InvalidInput) as exc:
+        outcome = "skipped" if exc.code == "duplicate_assignment" else "rejected"
+        reasons = {k: exc.extra.get(k, []) for k in ("reasons_en", "reasons_vi")}
+        return _bulk_row(household, outcome, exc.detail, **reasons)
+    return _bulk_row(
+        household,
+        "proposed",
+        a.explanation,
+        assignment=str(a.pk),
+        reasons_en=match.reasons_en,
+        reasons_vi=match.reasons_vi,
+        explanation_en=match.explanation.en,
+        explanation_vi=match.explanation.vi,
+    )
 
 
 # ---------------------------------------------------------------------------- decisions

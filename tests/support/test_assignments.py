@@ -187,52 +187,6 @@ def test_commune_allocation_is_used_before_province_wide(
     assert b[("central", ward.code)][1] == 42_000_000 and b[("central", None)][1] == 0
 
 
-def test_bulk_proposal_per_household_results(ward_api, ward, leader, housing_package):
-    from tests.poverty.conftest import decide
-
-    from .conftest import POOR
-
-    poor = [f.household(ward) for _ in range(3)]
-    for h in poor:
-        decide(h, leader, day="2026-10-01", decision="2026-10-10", **POOR)
-    propose(ward_api, poor[0], housing_package)
-    f.household(ward)  # not poor: not a candidate
-    r = ward_api.post(
-        "/api/v1/assignments/bulk-propose/",
-        {"package": str(housing_package.id), "commune": ward.code, "period": 2026},
-    )
-    assert r.status_code == 200, r.json()
-    rows = {row["household"]: row for row in r.json()}
-    assert {h: row["outcome"] for h, row in rows.items()} == {
-        str(poor[0].id): "skipped",
-        str(poor[1].id): "proposed",
-        str(poor[2].id): "proposed",
-    }
-    proposed = rows[str(poor[1].id)]
-    assert proposed["reasons_vi"] == [
-        "phân loại: hộ nghèo theo VN-ND07-2021",
-        "đáp ứng các tiêu chí của gói hỗ trợ",
-    ]
-    assert proposed["reasons_en"][0] == "classification: poor under VN-ND07-2021"
-    assert (
-        proposed["explanation_en"]
-        == proposed["detail"]
-        == ("40,000,000 VND × 1.3 (default provincial multiplier) = 52,000,000 VND")
-    )
-    assert proposed["explanation_vi"] == (
-        "40.000.000 đồng × 1,3 (hệ số mặc định của tỉnh) = 52.000.000 đồng"
-    )
-    skipped = rows[str(poor[0].id)]
-    assert skipped["reasons_en"] == skipped["reasons_vi"] == []
-    assert skipped["explanation_vi"] is None
-    again = ward_api.post(
-        "/api/v1/assignments/bulk-propose/",
-        {"package": str(housing_package.id), "commune": ward.code, "period": 2026},
-    ).json()
-    assert {row["outcome"] for row in again} == {"skipped"}
-    assert Assignment.objects.count() == 3
-
-
 def test_coverage_gap_and_reports(
     ward_api, api, leader_api, poor_household, housing_package, tree, ward
 ):
