@@ -305,8 +305,10 @@ def survey_submit(
     standards = _standards_on(household, values["survey_date"])
     _validate_survey(household, values, members, standards)
     _validate_round(review_round, household, values["survey_date"], application)
-    # The commune's kind and the members' birth dates and sexes as they are on the survey
-    # date: its assessments, their reproduction and the what-if read these, never later edits.
+    # The commune's kind and the members' birth dates and sexes as they are when the survey
+    # is recorded (a field app's survey may come days after its survey date; neither the
+    # commune's kind nor the register keeps a dated past to read that day's): its
+    # assessments, their reproduction and the what-if read these, never later edits.
     survey = Survey.objects.create(
         household=household,
         enumerator=enumerator,

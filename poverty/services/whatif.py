@@ -32,7 +32,7 @@ from .standards import standard_spec
 SURVEY_ROW = (
     "survey_date",
     "household__commune_id",
-    "is_urban",  # the commune's kind on the survey date, as its assessments read it
+    "is_urban",  # the commune's kind when the survey was recorded, as its assessments read it
     *INCOME_FIELDS,
     *HOUSEHOLD_FACT_FIELDS,
 )
