@@ -73,6 +73,16 @@ class PovertyStandard(LoadsFast, models.Model):
     urban_average_max = models.PositiveBigIntegerField(
         _("urban average max"), null=True, blank=True
     )
+    average_band_unknown = models.BooleanField(
+        _("average band unknown"),
+        default=False,
+        help_text=_(
+            "The law sets an average-living-standard band whose figures are not known yet "
+            "(both band tops stay empty). Above the line a household is classed not poor, and "
+            "its explanation says that whether it is of average living standard cannot be told "
+            "yet. Band tops empty without this: the standard has no band."
+        ),
+    )
     min_deprivations = models.PositiveSmallIntegerField(_("min deprivations"), default=3)
     status = models.CharField(
         _("status"), max_length=10, choices=StandardStatus.choices, default=StandardStatus.DRAFT
@@ -106,6 +116,11 @@ class PovertyStandard(LoadsFast, models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="standard_valid_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(average_band_unknown=False)
+                | Q(rural_average_max__isnull=True, urban_average_max__isnull=True),
+                name="standard_unknown_band_has_no_figures",
             ),
         ]
 

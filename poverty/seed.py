@@ -114,6 +114,7 @@ STANDARDS: list[dict[str, Any]] = [
         "urban_line": 2_800_000,
         "rural_average_max": None,
         "urban_average_max": None,
+        "average_band_unknown": True,
         "min_deprivations": 3,
         "indicators": DECREE_351_INDICATORS,
         "notes": "Average-living-standard band not known yet; indicator list to be confirmed.",
@@ -143,7 +144,11 @@ def load_standards(standard_model, indicator_model, now) -> int:
     for spec in STANDARDS:
         if standard_model.objects.filter(code=spec["code"]).exists():
             continue
-        values = {k: v for k, v in spec.items() if k not in ("indicators", "province")}
+        # Only the columns the model has at this migration (a later one fills its own).
+        columns = {f.name for f in standard_model._meta.get_fields()}
+        values = {
+            k: v for k, v in spec.items() if k in columns and k not in ("indicators", "province")
+        }
         standard = standard_model.objects.create(
             **values, province_id=spec["province"], status="published", published_at=now
         )

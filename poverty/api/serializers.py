@@ -92,6 +92,7 @@ class StandardSerializer(ModelSerializer):
             "urban_line",
             "rural_average_max",
             "urban_average_max",
+            "average_band_unknown",
             "min_deprivations",
             "status",
             "published_at",

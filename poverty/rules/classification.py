@@ -146,6 +146,17 @@ def _explain(
         top_vi, top_en = format_vnd(band_top, True), format_vnd(band_top, False)
         why_vi = f"thu nhập cao hơn mức trần của hộ có mức sống trung bình {top_vi}"
         why_en = f"income is above the top of the average-living-standard band, {top_en}"
+    elif standard.average_band_unknown:
+        why_vi = (
+            f"thu nhập cao hơn chuẩn {vi_line}; mức trần của hộ có mức sống trung bình theo "
+            "chuẩn này chưa được công bố, nên chưa xác định được hộ có phải hộ có mức sống "
+            "trung bình hay không"
+        )
+        why_en = (
+            f"income is above the line of {en_line}; this standard's average-living-standard "
+            "band is not known yet, so whether the household is of average living standard "
+            "cannot be told"
+        )
     else:
         why_vi = f"thu nhập cao hơn chuẩn {vi_line}"
         why_en = f"income is above the line of {en_line}"

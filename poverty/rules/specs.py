@@ -49,6 +49,9 @@ class StandardSpec:
     urban_average_max: int | None
     min_deprivations: int  # poor when income <= line and deprivations >= this
     indicators: tuple[IndicatorSpec, ...]
+    # The law sets a band whose figures are not known yet (the tops are None): above the
+    # line the class is not poor, and the explanation says the band cannot be told yet.
+    average_band_unknown: bool = False
 
 
 @dataclass(frozen=True)

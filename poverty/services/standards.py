@@ -40,6 +40,7 @@ def standard_spec(standard: PovertyStandard, *, checked: bool = True) -> rules.S
         rural_average_max=standard.rural_average_max,
         urban_average_max=standard.urban_average_max,
         min_deprivations=standard.min_deprivations,
+        average_band_unknown=standard.average_band_unknown,
         indicators=tuple(
             rules.IndicatorSpec(
                 code=i.code,
@@ -185,6 +186,7 @@ def standard_update(
             "urban_line",
             "rural_average_max",
             "urban_average_max",
+            "average_band_unknown",
         )
     }
     merged.update(values)
@@ -266,6 +268,12 @@ def _validate_standard(values: Mapping[str, Any], indicators) -> None:
             errors[f"{area}_average_max"] = gettext(
                 "The average band's top must be above the line."
             )
+    if values.get("average_band_unknown") and (
+        values.get("rural_average_max") is not None or values.get("urban_average_max") is not None
+    ):
+        errors["average_band_unknown"] = gettext(
+            "A band whose figures are not known has no band tops: empty them, or untick this."
+        )
     if indicators is not None:
         codes = [i["code"] for i in indicators]
         if len(codes) != len(set(codes)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -91,6 +92,7 @@ def draft_351() -> StandardSpec:
         urban_line=2_800_000,
         rural_average_max=None,
         urban_average_max=None,
+        average_band_unknown=True,
         indicators=tuple(spec(*row) for row in rows),
     )
 
@@ -264,6 +266,22 @@ def test_no_average_band_means_not_poor_above_the_line(annual_income: int, expec
     standard = d07(rural_average_max=None, urban_average_max=None)
     facts = household(**with_deprivations(3, annual_income=annual_income))
     assert assess(facts, standard).classification == expected
+
+
+def test_a_band_not_known_yet_is_said_not_guessed() -> None:
+    """Decree 351 sets an average-living-standard band whose figures are not known yet: above
+    the line the class is not poor, and the explanation says the band cannot be told, where a
+    standard without a band says only that the income is above the line."""
+    facts = household(annual_income=30_000_000)  # 2,500,000 a month, above 2,200,000
+    unknown = assess(facts, draft_351())
+    assert unknown.classification == "not_poor"
+    assert "band is not known yet" in unknown.explanation_en
+    assert "chưa được công bố" in unknown.explanation_vi
+    no_band = assess(facts, replace(draft_351(), average_band_unknown=False))
+    assert no_band.classification == "not_poor"
+    assert "not known" not in no_band.explanation_en
+    below = assess(household(annual_income=12_000_000), draft_351())
+    assert "not known" not in below.explanation_en
 
 
 @pytest.mark.parametrize(("k", "expected"), [(1, "near_poor"), (2, "poor"), (3, "poor")])

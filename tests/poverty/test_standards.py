@@ -19,6 +19,10 @@ def test_shipped_standards(api):
     assert (d07["rural_line"], d07["urban_line"]) == (1_500_000, 2_000_000)
     assert (d07["rural_average_max"], d07["urban_average_max"]) == (2_250_000, 3_000_000)
     assert (d351["rural_line"], d351["urban_line"]) == (2_200_000, 2_800_000)
+    # Decree 351's band is set by law but not known yet; the provincial standard has none.
+    assert (d351["rural_average_max"], d351["average_band_unknown"]) == (None, True)
+    assert (qn["rural_average_max"], qn["average_band_unknown"]) == (None, False)
+    assert d07["average_band_unknown"] is False
     assert (qn["rural_line"], qn["urban_line"], qn["province"]) == (2_100_000, 2_600_000, "22")
     assert len(d07["indicators"]) == 12 and len(d351["indicators"]) == 12
     codes351 = {i["code"] for i in d351["indicators"]}
@@ -122,6 +126,10 @@ def test_a_new_revision_asked_again_makes_no_second_draft(api):
         ({"province": None}, "province"),
         ({"valid_to": "2025-01-01"}, "valid_to"),
         ({"rural_average_max": 1_000_000}, "rural_average_max"),
+        (
+            {"average_band_unknown": True, "urban_average_max": 3_500_000},
+            "average_band_unknown",
+        ),
         ({"rural_line": -5}, "rural_line"),
         (
             {
@@ -240,3 +248,13 @@ def test_survey_in_round_must_fall_in_its_period(ward_api, api, family):
     assert r.status_code == 201
     rows = ward_api.get("/api/v1/assessments/", {"review_round": rnd["id"]}).json()["results"]
     assert len(rows) == 1
+
+
+def test_a_band_not_known_with_figures_is_refused_by_the_database(db):
+    """The rule holds past the services too (the admin and the API go through them)."""
+    from django.db import IntegrityError, transaction
+
+    standard = PovertyStandard.objects.get(code="VN-ND351-2025")
+    standard.urban_average_max = 3_500_000
+    with pytest.raises(IntegrityError), transaction.atomic():
+        standard.save()
