@@ -10,6 +10,7 @@ class SupportConfig(AppConfig):
     def ready(self) -> None:
         from core import feed, jobs
         from households.selectors import household_area
+        from support.services.assignments import BULK_PROPOSE
 
         feed.follow(
             "support.assignment", "assignment", area_of=lambda a: household_area(a.household_id)
@@ -19,4 +20,4 @@ class SupportConfig(AppConfig):
             "disbursement",
             area_of=lambda d: household_area(d.assignment.household_id),
         )
-        jobs.register("bulk_propose", "support.jobs.run_bulk_propose")
+        jobs.register(BULK_PROPOSE, "support.jobs.run_bulk_propose")
