@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import pgettext
 
 from core.access import Access, Perm, access_for
@@ -84,7 +84,7 @@ def standards_for(communes: list[Commune]) -> list[PovertyStandard]:
 def chosen(request: HttpRequest, communes: list[Commune], standards: list[PovertyStandard]):
     """The filters from the query string; a value the user may not choose is dropped (the
     page then shows the whole area), never echoed."""
-    today = date.today()
+    today = timezone.localdate()  # Vietnam's date, as the reports count it
     commune = request.GET.get("commune", "")
     if commune not in {c.code for c in communes}:
         commune = ""
@@ -109,7 +109,7 @@ def index(request: HttpRequest) -> HttpResponse:
         communes = communes_in_area(access)
         standards = standards_for(communes)
         filters = chosen(request, communes, standards)
-        today = date.today()
+        today = timezone.localdate()  # Vietnam's date, as the reports count it
         as_of = date(filters.year, 12, 31) if filters.year < today.year else today
         context = {
             "communes": communes,

@@ -169,3 +169,18 @@ def test_the_language_cookie_chooses_english(officer):
     client.cookies["django_language"] = "en"
     text = client.get(DASHBOARD).content.decode()
     assert "Poverty reduction dashboard" in text
+
+
+def test_the_year_and_date_offered_are_vietnams_on_new_years_night(officer):
+    # 31 December 17:30 UTC is 00:30 on 1 January in Vietnam: the page offers the new year
+    # and its first day as the figures' date, as the reports it calls count them
+    # (timezone.localdate()), whatever the server's process clock says.
+    from datetime import UTC, date, datetime
+    from unittest import mock
+
+    moment = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        response = browser_for(officer).get(DASHBOARD)
+    assert response.context["filters"].year == 2027
+    assert response.context["as_of"] == date(2027, 1, 1)
+    assert response.context["years"][0] == 2027
