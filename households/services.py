@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core import dates
 from core.access import (
     Access,
     Perm,
@@ -81,7 +82,7 @@ def _validate_member_dates(values: dict[str, Any], prefix: str) -> None:
     """A member's birth and status (moved out, deceased) dates: neither in the future nor
     before 1900 (core.dates.MIN_DATE), whichever door they come in by (API, admin, field
     upload; the API's date fields and the registry sync refuse the same first)."""
-    today = timezone.localdate()
+    today = dates.today()
     dob: date | None = values.get("date_of_birth")
     if dob and dob > today:
         raise InvalidInput(

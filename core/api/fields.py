@@ -32,13 +32,13 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
-from core.dates import MIN_DATE
+from core.dates import CLOCK_SKEW as CLOCK_SKEW  # the field apps' (integrations.field.api)
+from core.dates import MIN_DATE, today
 
 INT32_MIN, INT32_MAX = BaseDatabaseOperations.integer_field_ranges["IntegerField"]
 INT64_MAX = BaseDatabaseOperations.integer_field_ranges["BigIntegerField"][1]
 MAX_BIG = 10**15
 MAX_UTC_OFFSET = timedelta(hours=14)
-CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of the server a device's clock may be
 
 
 def integer_range(model_field: models.Field) -> tuple[int, int]:
@@ -50,7 +50,7 @@ def integer_range(model_field: models.Field) -> tuple[int, int]:
 def date_problem(value: date, *, not_future: bool = False) -> str | None:
     if value < MIN_DATE:
         return gettext("Dates before 1900 are not accepted.")
-    if not_future and value > timezone.localdate():
+    if not_future and value > today():
         return gettext("Cannot be in the future.")
     return None
 

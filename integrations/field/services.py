@@ -28,6 +28,7 @@ from rest_framework.exceptions import ValidationError
 from cases import services as cases
 from cases.api.serializers import RecordSerializer
 from cases.models import FollowUp
+from core import dates
 from core.access import (
     Access,
     Perm,
@@ -226,7 +227,13 @@ def _register(body: dict[str, Any], actor) -> Household:
 def field_upload_apply(upload: FieldUpload, *, version: int | None, actor) -> dict[str, Any]:
     """Apply the upload's body to the household as of `version`, as `actor` (the uploader,
     or the officer who resolves a conflict): the services check the actor's role and area,
-    for where the household is and for where an edit would move it."""
+    for where the household is and for where an edit would move it. A date the device wrote
+    on its own day is not in the future (core.dates.device_clock: its clock may run ahead)."""
+    with dates.device_clock(upload.captured_at):
+        return _apply(upload, version=version, actor=actor)
+
+
+def _apply(upload: FieldUpload, *, version: int | None, actor) -> dict[str, Any]:
     body = upload.body
     context = {"access": access_for(actor)}
     if upload.kind == UploadKind.HOUSEHOLD_CREATE:

@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from core import dates
 from core.access import Perm, require, require_household, user_of
 from core.errors import Conflict, InvalidInput
 from households.choices import HouseholdStatus, MemberStatus
@@ -55,7 +55,7 @@ def _validate_survey(
             code="not_active",
         )
     day: date = values["survey_date"]
-    if day > timezone.localdate():
+    if day > dates.today():
         raise InvalidInput(
             gettext("A survey cannot be dated in the future."),
             fields={"survey_date": gettext("In the future.")},
