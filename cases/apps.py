@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -28,4 +26,4 @@ class CasesConfig(AppConfig):
         wiring.ready()
         on_official_status(case_listener)
         jobs.register("cases_daily", "cases.jobs.run_cases_daily")
-        jobs.register_periodic("cases_daily", every=timedelta(days=1))
+        jobs.register_periodic("cases_daily")  # once each day, after Vietnam's midnight

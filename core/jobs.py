@@ -77,24 +77,36 @@ def clean_params(kind: str, params: dict[str, Any], user) -> dict[str, Any]:
     return cleaner(params, user) if cleaner else params
 
 
-# Kinds the polling worker enqueues itself, each this often (registered by the apps).
-PERIODIC: dict[str, timedelta] = {}
+# Kinds the polling worker enqueues itself, each this often, or once a day (None), by the
+# apps.
+PERIODIC: dict[str, timedelta | None] = {}
 
 
-def register_periodic(kind: str, *, every: timedelta) -> None:
-    """The polling worker enqueues a job of `kind` (registered) every `every`."""
+def register_periodic(kind: str, *, every: timedelta | None = None) -> None:
+    """The polling worker enqueues a job of `kind` (registered) every `every`; without it,
+    once each day of TIME_ZONE (Vietnam's), at its first check after midnight: a day's run
+    reads that day's date, and no day is skipped or run twice, whenever the worker started."""
     PERIODIC[kind] = every
 
 
+def _recent(every: timedelta | None, now) -> Q:
+    """Jobs created within the kind's current period: since `every` ago, or since today's
+    midnight (TIME_ZONE)."""
+    if every is not None:
+        return Q(created_at__gt=now - every)
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return Q(created_at__gte=midnight)
+
+
 def enqueue_periodic(now=None) -> list[Job]:
-    """A job of each periodic kind whose last one was created `every` ago or more, unless
-    one is waiting or running (several workers do not pile them up)."""
+    """A job of each periodic kind with none created in its current period (`_recent`),
+    unless one is waiting or running (several workers do not pile them up)."""
     now = now or timezone.now()
     queued = []
     for kind, every in PERIODIC.items():
         with transaction.atomic():
             recent = Job.objects.filter(kind=kind).filter(
-                Q(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]) | Q(created_at__gt=now - every)
+                Q(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]) | _recent(every, now)
             )
             if not recent.exists():
                 queued.append(enqueue(kind, {}))

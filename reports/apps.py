@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.apps import AppConfig
 
 
@@ -12,4 +10,4 @@ class ReportsConfig(AppConfig):
         from core import jobs
 
         jobs.register("report_counts_compact", "reports.jobs.run_compact")
-        jobs.register_periodic("report_counts_compact", every=timedelta(days=1))
+        jobs.register_periodic("report_counts_compact")  # once a day

@@ -240,4 +240,22 @@ def test_queue_periodic_queues_each_due_kind_once(monkeypatch):
 
 
 def test_the_polling_worker_looks_for_due_periodic_jobs_every_minute():
-    assert min(jobs.PERIODIC.values()) >= jobs.PERIODIC_CHECK
+    assert min(every for every in jobs.PERIODIC.values() if every) >= jobs.PERIODIC_CHECK
+
+
+def test_the_daily_jobs_run_once_each_day_of_vietnam(db, monkeypatch):
+    """The daily case run reads the day's date: it runs at the first check after Vietnam's
+    midnight, once that day, whenever the last one ran (before, 24 hours after the last one:
+    a run at 00:30 made the next one wait until 00:30, and slow drift skipped a day)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setattr(jobs, "PERIODIC", {"cases_daily": jobs.PERIODIC["cases_daily"]})
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    first = datetime(2026, 12, 1, 0, 30, tzinfo=vn)
+    [job] = jobs.enqueue_periodic(now=first)
+    Job.objects.filter(pk=job.pk).update(created_at=first, status=JobStatus.SUCCEEDED)
+    assert jobs.enqueue_periodic(now=datetime(2026, 12, 1, 23, 59, tzinfo=vn)) == []
+    # 00:01 on 2 December in Vietnam is still 1 December in UTC (17:01), 23.5 hours later
+    [again] = jobs.enqueue_periodic(now=datetime(2026, 12, 2, 0, 1, tzinfo=vn))
+    assert again.kind == "cases_daily"
