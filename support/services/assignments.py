@@ -165,10 +165,11 @@ def _propose(
         household_profile(household, on=on, received=received), package_terms(package, on)
     )
     if not result.eligible:
+        reasons = [said(r) for r in result.reasons]
         raise InvalidInput(
-            f"Household {household.code} does not qualify for {package.code}: "
-            + "; ".join(result.reasons_en),
-            fields={"household": result.reasons_en},
+            gettext("Household %(code)s does not qualify for %(package)s: %(reasons)s")
+            % {"code": household.code, "package": package.code, "reasons": "; ".join(reasons)},
+            fields={"household": reasons},
             code="not_eligible",
             extra={"reasons_en": result.reasons_en, "reasons_vi": result.reasons_vi},
         )
@@ -191,6 +192,12 @@ def _propose(
     assignment.save()
     _step(assignment, "propose", AssignmentState.PROPOSED, actor, notes)
     return assignment, result
+
+
+def said(text: rules.Text) -> str:
+    """A sentence of the pure rules (written in both languages) in the active language, as
+    gettext would choose: English when translations are off."""
+    return text.vi if (translation.get_language() or "").startswith("vi") else text.en
 
 
 # ---------------------------------------------------------------------------- bulk proposals
@@ -279,7 +286,7 @@ def bulk_propose_one(
     return _bulk_row(
         household,
         "proposed",
-        a.explanation,
+        said(match.explanation),
         assignment=str(a.pk),
         reasons_en=match.reasons_en,
         reasons_vi=match.reasons_vi,

@@ -76,6 +76,29 @@ def test_not_poor_household_does_not_qualify(ward_api, ward, housing_package):
     assert not Assignment.objects.exists()
 
 
+def test_a_vietnamese_officer_reads_why_a_household_does_not_qualify(
+    ward_api, ward, housing_package
+):
+    h = f.household(ward)
+    body = {"household": str(h.id), "package": str(housing_package.id), "period": 2026}
+    r = ward_api.post("/api/v1/assignments/", body, HTTP_ACCEPT_LANGUAGE="vi")
+    p = assert_problem(r, 400, field="household", code="not_eligible")
+    assert p["detail"] == (
+        f"Hộ {h.code} không đủ điều kiện nhận gói hỗ trợ {housing_package.code}: "
+        + "; ".join(p["reasons_vi"])
+    )
+    assert [e["reason"] for e in p["errors"]] == p["reasons_vi"]
+    assert p["reasons_en"][0].startswith("not eligible by classification")  # both stay
+
+    r = ward_api.post("/api/v1/assignments/", body, HTTP_ACCEPT_LANGUAGE="en")
+    p = r.json()
+    assert p["detail"] == (
+        f"Household {h.code} does not qualify for {housing_package.code}: "
+        + "; ".join(p["reasons_en"])
+    )
+    assert [e["reason"] for e in p["errors"]] == p["reasons_en"]
+
+
 def test_full_lifecycle_balances_to_the_dong(
     ward_api, leader_api, poor_household, housing_package, tree, ward
 ):

@@ -101,6 +101,21 @@ def test_messages_in_the_requesters_language(ward_api, ward, leader, housing_pac
     assert row["detail"] != "Already assigned in the period." and row["detail"]
 
 
+def test_a_proposal_is_explained_in_the_requesters_language(
+    ward_api, ward, leader, housing_package
+):
+    poor_households(ward, leader, 1)
+    r = start(ward_api, housing_package, ward, HTTP_ACCEPT_LANGUAGE="vi")
+    run_jobs()
+    [row] = report(ward_api, r.json()["id"])["report"]["results"]
+    assert row["outcome"] == "proposed"
+    assert (
+        row["detail"]
+        == row["explanation_vi"]
+        == ("40.000.000 đồng × 1,3 (hệ số mặc định của tỉnh) = 52.000.000 đồng")
+    )
+
+
 def test_the_request_costs_the_same_for_any_number_of_households(
     ward_api, ward, leader, housing_package
 ):
