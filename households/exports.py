@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import QueryDict
+from django.utils.translation import gettext
 
 from core import audit, files, jobs, spreadsheet
 from core.access import Perm, access_for
@@ -72,13 +73,13 @@ def clean_params(params: dict[str, Any], user) -> dict[str, Any]:
     filter: `filters.<name>`)."""
     filters = params.get("filters") or {}
     known = filterset_params(HouseholdFilter)
-    problems = {f"filters.{k}": ["Unknown filter."] for k in filters if k not in known}
+    problems = {f"filters.{k}": [gettext("Unknown filter.")] for k in filters if k not in known}
     if not problems:
         fs = _filterset(filters, user, Household.objects.none())
         if not fs.is_valid():
             problems = {f"filters.{k}": [str(e) for e in v] for k, v in fs.errors.items()}
     if problems:
-        raise InvalidInput("Invalid household filters.", fields=problems)
+        raise InvalidInput(gettext("Invalid household filters."), fields=problems)
     return params
 
 

@@ -65,3 +65,17 @@ def test_a_whole_address_is_searched(api, ward):
     r = api.get("/api/v1/households/", {"q": address})
     assert r.status_code == 200, r.content
     assert [h["id"] for h in r.json()["results"]] == [str(household.id)]
+
+
+def test_an_export_with_an_unknown_filter_is_refused_in_the_callers_language(
+    api, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    body = {"kind": "export_households", "filters": {"colour": "red"}}
+    r = api.post("/api/v1/jobs/", body, format="json", HTTP_ACCEPT_LANGUAGE="vi")
+    p = assert_problem(r, 400, field="filters.colour")
+    assert p["detail"] == "Điều kiện lọc hộ không hợp lệ."
+    assert p["errors"][0]["reason"] == "Điều kiện lọc không xác định."
+    r = api.post("/api/v1/jobs/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.json()["detail"] == "Invalid household filters."
+    assert r.json()["errors"][0]["reason"] == "Unknown filter."
