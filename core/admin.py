@@ -26,6 +26,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -57,7 +58,8 @@ def refused(exc: DomainError) -> str:
     for field, reasons in exc.fields.items():
         named.setdefault(" ".join(reasons), []).append(field)
     details = "; ".join(f"{', '.join(fields)}: {message}" for message, fields in named.items())
-    return f"Nothing was saved: {exc.detail}" + (f" ({details})" if details else "")
+    said = gettext("Nothing was saved: %(detail)s") % {"detail": exc.detail}
+    return said + (f" ({details})" if details else "")
 
 
 class RoleRights:

@@ -125,3 +125,27 @@ def test_a_refusal_names_the_fields_of_a_taken_key_once_with_their_reason(tree):
         "change its amount instead. (sub_project, source, year, province: Another allocation "
         "has the same sub-project, source, year and area.)"
     )
+
+
+def test_a_refusal_reads_in_vietnamese_for_a_vietnamese_officer(tree):
+    from django.utils import translation
+
+    from core.admin import refused
+    from core.errors import Conflict
+    from support.services import plans
+
+    officer = f.user("province_officer", provinces=["22"])
+    values = {
+        "sub_project": tree["housing"],
+        "source": "central",
+        "year": 2026,
+        "province": Province.objects.get(code="22"),
+        "amount": 1_000_000,
+    }
+    plans.allocation_save(actor=officer, allocation=None, values=dict(values))
+    with translation.override("vi"):
+        with pytest.raises(Conflict) as taken:
+            plans.allocation_save(actor=officer, allocation=None, values=dict(values))
+        message = refused(taken.value)
+    assert message.startswith(f"Không lưu được: {taken.value.detail}")
+    assert "Nothing was saved" not in message
