@@ -375,11 +375,20 @@ def field_upload_receive(item: dict[str, Any], *, user) -> tuple[FieldUpload, bo
             # above may have changed since
             current = household and current_version(item["kind"], item["body"], household)
             if household is not None and current != item["based_on_version"]:
-                what = "follow-up" if item["kind"] == UploadKind.VISIT else "household"
+                said = (
+                    gettext(
+                        "The follow-up is at version %(current)s; this upload was based on "
+                        "%(based_on)s."
+                    )
+                    if item["kind"] == UploadKind.VISIT
+                    else gettext(
+                        "The household is at version %(current)s; this upload was based on "
+                        "%(based_on)s."
+                    )
+                )
                 upload.status = UploadStatus.CONFLICT
                 upload.result = {
-                    "detail": f"The {what} is at version {current}; "
-                    f"this upload was based on {item['based_on_version']}.",
+                    "detail": said % {"current": current, "based_on": item["based_on_version"]},
                     "current_version": current,
                 }
             else:

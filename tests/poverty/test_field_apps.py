@@ -38,6 +38,28 @@ def item(household, kind="survey", body=None, version=1, **extra):
     }
 
 
+def test_a_conflict_says_why_in_the_uploaders_language(enumerator, api, family):
+    api.patch(f"/api/v1/households/{family.id}/", {"phone": "0900000000"}, HTTP_IF_MATCH='"1"')
+    body = {"household": str(family.id), "address": "Số 99"}
+    r = enumerator.post(
+        "/api/v1/field/uploads/",
+        item(family, kind="household_edit", body=body),
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    assert r.status_code == 202 and r.json()["status"] == "conflict"
+    assert r.json()["result"]["detail"] == (
+        "Hộ đang ở phiên bản 2; dữ liệu gửi lên này dựa trên phiên bản 1."
+    )
+    r = enumerator.post(
+        "/api/v1/field/uploads/",
+        item(family, kind="household_edit", body=body),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert r.json()["result"]["detail"] == (
+        "The household is at version 2; this upload was based on 1."
+    )
+
+
 def test_survey_upload_is_idempotent(enumerator, family):
     upload = item(family)
     r = enumerator.post("/api/v1/field/uploads/", upload)
