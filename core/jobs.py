@@ -39,7 +39,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from . import files
@@ -251,6 +251,15 @@ def _record_rights_of_run(job: Job) -> None:
 # ---------------------------------------------------------------------------- running
 
 
+def _worker_lost(params: dict[str, Any]) -> str:
+    """The error of a job whose workers died MAX_RUNS times, in the language of the request
+    that queued it (Vietnamese when it named none), as its handler would write it."""
+    with translation.override(params.get("language") or settings.LANGUAGE_CODE):
+        return gettext("Its worker stopped answering %(count)s times; resume it to try again.") % {
+            "count": MAX_RUNS
+        }
+
+
 def claim(job_id=None, *, owner: str | None = None) -> Job | None:
     """Take a job for one run: the given one, or the oldest waiting. One conditional UPDATE
     (queued, or abandoned by its worker), so two workers never both get it. A job whose
@@ -259,11 +268,11 @@ def claim(job_id=None, *, owner: str | None = None) -> Job | None:
     waiting = Job.objects.filter(Q(status=JobStatus.QUEUED) | _abandoned(timezone.now()))
     if job_id is not None:
         waiting = waiting.filter(pk=job_id)
-    for pk in list(waiting.order_by("created_at", "id").values_list("pk", flat=True)[:10]):
+    for pk, params in list(waiting.order_by("created_at", "id").values_list("pk", "params")[:10]):
         now = timezone.now()
         if Job.objects.filter(_abandoned(now), pk=pk, attempts__gte=MAX_RUNS).update(
             status=JobStatus.FAILED,
-            error=f"Its worker stopped answering {MAX_RUNS} times; resume it to try again.",
+            error=_worker_lost(params),
             finished_at=now,
             lease_owner="",
             lease_expires_at=None,

@@ -83,7 +83,7 @@ def test_claims_are_exclusive_and_progress_is_fenced(province_officer, media):
 def test_a_job_that_keeps_killing_its_workers_fails_instead_of_blocking_the_queue(
     province_officer, media
 ):
-    job = jobs.enqueue("export_households", {}, province_officer)
+    job = jobs.enqueue("export_households", {"language": "en"}, province_officer)
     later = jobs.enqueue("export_households", {}, province_officer)
     for _ in range(jobs.MAX_RUNS):
         assert jobs.claim().pk == job.pk  # ... and its worker dies
@@ -92,6 +92,21 @@ def test_a_job_that_keeps_killing_its_workers_fails_instead_of_blocking_the_queu
     job.refresh_from_db()
     assert (job.status, job.attempts, job.lease_owner) == (JobStatus.FAILED, 5, "")
     assert "stopped answering 5 times" in job.error and job.finished_at is not None
+
+
+@pytest.mark.django_db
+def test_a_job_that_killed_its_workers_says_so_in_its_requesters_language(province_officer, media):
+    job = jobs.enqueue("export_households", {"language": "vi"}, province_officer)
+    for _ in range(jobs.MAX_RUNS):
+        assert jobs.claim().pk == job.pk
+        Job.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now())
+    assert jobs.claim() is None
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == (
+        "Tiến trình chạy công việc này đã ngừng phản hồi 5 lần; hãy cho công việc chạy tiếp "
+        "để thử lại."
+    )
 
 
 @pytest.mark.django_db
