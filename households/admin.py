@@ -189,7 +189,8 @@ class MemberInlineFormSet(forms.BaseInlineFormSet):
                     form.add_error("citizen_id", errors)
         if heads != 1 and self.instance.status == "active":
             raise forms.ValidationError(
-                f"An active household has exactly one present head (found {heads})."
+                gettext("An active household has exactly one present head (found %(heads)s).")
+                % {"heads": heads}
             )
 
 

@@ -78,6 +78,24 @@ def test_household_changelist_search_and_filters(admin_client, ward, rural):
     assert r.status_code == 200
 
 
+def test_a_second_head_is_refused_in_vietnamese_for_a_vietnamese_officer(admin_client, ward):
+    h = f.household(ward, members=[f.member("Bùi Văn Khoa")])
+    second_head = {
+        "full_name": "Bùi Thị Hai",
+        "date_of_birth": "1982-01-01",
+        "sex": "female",
+        "ethnicity": "01",
+        "relationship": "head",
+    }
+    data = household_form(h, address="Không lưu", new=[second_head])
+    url = f"/admin/households/household/{h.pk}/change/"
+    r = admin_client.post(url, data, HTTP_ACCEPT_LANGUAGE="vi")
+    assert r.status_code == 200
+    assert "Hộ đang hoạt động phải có đúng một chủ hộ đang cư trú (hiện có 2)." in (
+        r.content.decode()
+    )
+
+
 def test_household_change_page_history_and_edit(admin_client, ward):
     h = f.household(ward, members=[f.member("Bùi Văn Khoa")])
     assert admin_client.get(f"/admin/households/household/{h.pk}/change/").status_code == 200
