@@ -14,8 +14,8 @@ from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
 
 from core.access import Perm, access_for
 from core.admin import refused
@@ -171,9 +171,16 @@ class ApiTokenAdmin(CredentialsAdmin):
         obj.pk, obj.prefix = token.pk, token.prefix  # the admin logs and links the new row
         messages.warning(
             request,
-            f"Key of the new token for {token.user} ({token.name}, "
-            f"{token.get_purpose_display()}): {key} — copy it into the client now. "
-            "It is not stored and will not be shown again.",
+            gettext(
+                "Key of the new token for %(user)s (%(name)s, %(purpose)s): %(key)s — copy it "
+                "into the client now. It is not stored and will not be shown again."
+            )
+            % {
+                "user": token.user,
+                "name": token.name,
+                "purpose": token.get_purpose_display(),
+                "key": key,
+            },
         )
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["revoke"])

@@ -86,6 +86,19 @@ def test_an_officer_issues_a_token_and_sees_the_key_once(officer, ward):
     assert "Last used" in detail and "Expires" in detail
 
 
+def test_the_new_key_is_handed_over_in_vietnamese_for_a_vietnamese_officer(officer, ward):
+    enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
+    r = browser(officer).post(ADD, issue_form(enumerator), HTTP_ACCEPT_LANGUAGE="vi")
+    assert r.status_code == 302
+    [shown] = [str(m) for m in get_messages(r.wsgi_request) if "sao chép" in str(m)]
+    key = re.search(r"(pvk_[\w-]{43})\b", shown).group(1)
+    assert shown == (
+        f"Khóa của mã truy cập mới cấp cho {enumerator} (Tablet 07, Cài đặt ứng dụng thực "
+        f"địa): {key} — hãy sao chép vào ứng dụng ngay bây giờ. Khóa không được lưu lại và sẽ "
+        "không hiển thị lần nữa."
+    )
+
+
 def test_a_second_live_token_for_the_same_client_and_purpose_is_refused(officer, ward):
     enumerator = f.user(Role.FIELD_ENUMERATOR, communes=[ward])
     services.token_issue(
