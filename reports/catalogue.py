@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -27,14 +28,18 @@ class PovertyRatesParams(StockParams):
         if attrs["group_by"] != "year":
             for name in ("year_from", "year_to"):
                 if name in attrs:
-                    raise serializers.ValidationError({name: ["Only with group_by=year."]})
+                    raise serializers.ValidationError({name: [gettext("Only with group_by=year.")]})
             return attrs
         attrs.setdefault("year_to", attrs["as_of"].year)
         attrs.setdefault("year_from", attrs["year_to"] - 4)
         if attrs["year_from"] > attrs["year_to"]:
-            raise serializers.ValidationError({"year_to": ["Must not be before year_from."]})
+            raise serializers.ValidationError(
+                {"year_to": [gettext("Must not be before year_from.")]}
+            )
         if attrs["year_to"] - attrs["year_from"] >= MAX_YEARS:
-            raise serializers.ValidationError({"year_from": [f"At most {MAX_YEARS} years."]})
+            raise serializers.ValidationError(
+                {"year_from": [gettext("At most %(count)s years.") % {"count": MAX_YEARS}]}
+            )
         return attrs
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from core.access import Access
@@ -55,17 +56,17 @@ class FilterParams(serializers.Serializer):
 
     def validate_standard(self, value: str) -> str:
         if not PovertyStandard.objects.filter(code=value, status=StandardStatus.PUBLISHED).exists():
-            raise serializers.ValidationError("No published standard has this code.")
+            raise serializers.ValidationError(gettext("No published standard has this code."))
         return value
 
     def validate_commune(self, value: str) -> str:
         if not Commune.objects.filter(code=value).exists():
-            raise serializers.ValidationError("No commune has this code.")
+            raise serializers.ValidationError(gettext("No commune has this code."))
         return value
 
     def validate_ethnicity(self, value: str) -> str:
         if not EthnicGroup.objects.filter(code=value).exists():
-            raise serializers.ValidationError("No ethnic group has this code.")
+            raise serializers.ValidationError(gettext("No ethnic group has this code."))
         return value
 
 
@@ -86,7 +87,9 @@ class FlowParams(FilterParams):
         attrs.setdefault("date_from", date(year, 1, 1))
         attrs.setdefault("date_to", date(year, 12, 31))
         if attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+            raise serializers.ValidationError(
+                {"date_to": [gettext("Must not be before date_from.")]}
+            )
         return attrs
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -84,7 +85,7 @@ class ExportMixin:
             return super().perform_content_negotiation(request, force)
         except Http404:
             raise ValidationError(
-                {"format": ["Unknown format: give json, csv or xlsx."]}, code="invalid"
+                {"format": [gettext("Unknown format: give json, csv or xlsx.")]}, code="invalid"
             ) from None
 
     def finalize_response(self, request, response, *args, **kwargs):

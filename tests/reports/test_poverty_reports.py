@@ -190,6 +190,75 @@ def test_bad_filters_are_400s(api, slug, params, field):
     assert field in {e["field"] for e in r.json()["errors"]}, r.json()
 
 
+@pytest.mark.parametrize(
+    ("slug", "params", "field", "vi", "en"),
+    [
+        (
+            "poverty-rates",
+            {"standard": "NOPE"},
+            "standard",
+            "Không có chuẩn nghèo đã ban hành nào có mã này.",
+            "No published standard has this code.",
+        ),
+        (
+            "poverty-rates",
+            {"commune": "99999"},
+            "commune",
+            "Không có xã, phường nào có mã này.",
+            "No commune has this code.",
+        ),
+        (
+            "poverty-rates",
+            {"ethnicity": "99"},
+            "ethnicity",
+            "Không có dân tộc nào có mã này.",
+            "No ethnic group has this code.",
+        ),
+        (
+            "poverty-rates",
+            {"year_from": 2020},
+            "year_from",
+            "Chỉ dùng với group_by=year.",
+            "Only with group_by=year.",
+        ),
+        (
+            "poverty-rates",
+            {"group_by": "year", "year_from": 1990, "year_to": 2026},
+            "year_from",
+            "Tối đa 30 năm.",
+            "At most 30 years.",
+        ),
+        (
+            "poverty-rates",
+            {"group_by": "year", "year_from": 2026, "year_to": 2025},
+            "year_to",
+            "Không được trước year_from.",
+            "Must not be before year_from.",
+        ),
+        (
+            "poverty-rates",
+            {"format": "pdf"},
+            "format",
+            "Định dạng không xác định: dùng json, csv hoặc xlsx.",
+            "Unknown format: give json, csv or xlsx.",
+        ),
+        (
+            "transitions",
+            {"date_from": "2026-05-01", "date_to": "2026-04-01"},
+            "date_to",
+            "Không được trước date_from.",
+            "Must not be before date_from.",
+        ),
+    ],
+)
+def test_bad_filters_are_explained_in_the_callers_language(api, slug, params, field, vi, en):
+    for language, reason in (("vi", vi), ("en", en)):
+        r = api.get(f"/api/v1/reports/{slug}/", params, HTTP_ACCEPT_LANGUAGE=language)
+        assert r.status_code == 400, r.content
+        reasons = {e["field"]: e["reason"] for e in r.json()["errors"]}
+        assert reasons[field] == reason
+
+
 def test_reports_need_the_view_permission(db, known):
     nobody = f.client_for(f.user(None))
     assert nobody.get(RATES).status_code == 403
