@@ -128,8 +128,14 @@ def not_eligible_on_decision() -> list[Found]:
     )
     found = []
     for a in rows:
-        wanted = sorted(
-            {f"{e.classification} ({e.standard_code})" for e in a.package.eligibility.all()}
+        eligibility = a.package.eligibility.all()
+        wanted = sorted({f"{e.classification} ({e.standard_code})" for e in eligibility})
+        wanted_vi = sorted(
+            {
+                f"{support_rules.CLASS_VI.get(e.classification, e.classification)} theo "
+                f"{e.standard_code}"
+                for e in eligibility
+            }
         )
         on = a.decided_on.isoformat()
         found.append(
@@ -148,7 +154,7 @@ def not_eligible_on_decision() -> list[Found]:
                 reason_vi=(
                     f"Hỗ trợ {a.package.code} cho hộ {a.household.code} được phê duyệt ngày {on}, "
                     f"khi hộ không có phân loại chính thức thuộc đối tượng của gói "
-                    f"(cần {', '.join(wanted)})."
+                    f"(cần {', '.join(wanted_vi)})."
                 ),
                 figures={"approved_on": on, "eligible": wanted, "amount": a.amount},
                 evidence=[

@@ -130,6 +130,7 @@ def test_1_support_for_a_household_not_eligible_on_the_decision_date(package, po
     x = found[early.pk]
     assert "2026-09-01" in x.reason_en and "poor (VN-ND07-2021)" in x.reason_en
     assert "phê duyệt ngày 2026-09-01" in x.reason_vi
+    assert x.reason_vi.endswith("(cần hộ nghèo theo VN-ND07-2021).")  # no English class code
     assert x.evidence[0] == f"/api/v1/assignments/{early.pk}/"
     assert x.commune_id == poor.commune_id and x.period == 2025
 
