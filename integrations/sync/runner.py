@@ -77,6 +77,17 @@ def _sync_chunk(
     return outcomes
 
 
+def _integrity_reason(exc: IntegrityError) -> str:
+    """Why the database refused a record (a race lost on a unique or check constraint), in
+    the active language; the constraint's name, a code, when the driver tells it."""
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    said = gettext(
+        "The record conflicts with data written meanwhile by another change; nothing of it "
+        "was written."
+    )
+    return f"{said} ({constraint})" if constraint else said
+
+
 def _run_chunk(
     records: list[InHousehold], ctx: Context, dry_run: bool, read_state: ReadState
 ) -> list[Outcome]:
@@ -107,7 +118,7 @@ def _run_chunk(
                         record.index,
                         record.external_id,
                         REJECTED,
-                        errors=[error("record", "integrity_conflict", str(exc).strip()[:500])],
+                        errors=[error("record", "integrity_conflict", _integrity_reason(exc))],
                     )
                 ]
             half = len(records) // 2

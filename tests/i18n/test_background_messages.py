@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from accounts.roles import Role
 from households.models import Member
@@ -108,6 +109,30 @@ def test_notes_are_vietnamese_and_history_reasons_stay_english(registry, ward):
     child = Member.objects.get(external_id="HK-1-3")
     latest = child.history.order_by("-history_id").first()
     assert latest.history_change_reason == "Not in the Home Affairs record: moved out"
+
+
+def test_a_record_refused_by_the_database_is_explained_in_vietnamese(province_officer, ward):
+    """A race lost on a unique constraint (as in tests/integrations/test_sync.py): the reason
+    is the product's sentence, not the database's English message."""
+    taken = family("HK-2", ward)
+    citizen_id = taken["members"][0]["citizen_id"]
+    f.household(ward, members=[f.member("Người Khác", citizen_id=citizen_id)])
+
+    def load_missing_the_holder(records):
+        state = sync.load_state(records)
+        state.member_by_citizen_id.pop(citizen_id, None)
+        return state
+
+    with translation.override("vi"):
+        report = sync.sync_records(
+            [taken], actor=province_officer, read_state=load_missing_the_holder
+        )
+    [e] = report.outcomes[0].errors
+    assert e["code"] == "integrity_conflict"
+    assert e["reason"].startswith(
+        "Bản ghi xung đột với dữ liệu vừa được một thao tác khác lưu; không phần nào của bản "
+        "ghi này được lưu."
+    )
 
 
 def _csv_upload(rows: list[list[str]]) -> SimpleUploadedFile:
