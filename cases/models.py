@@ -9,9 +9,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import AuditedRecords
+from core.formatting import format_date
 from core.ids import new_id
 from core.models import LoadsFast
 from households.models import Household
@@ -91,7 +93,10 @@ class Case(LoadsFast, models.Model):
         indexes = [models.Index(fields=["state", "id"]), models.Index(fields=["cadre", "state"])]
 
     def __str__(self) -> str:
-        return f"Case of {self.household.code} ({self.get_state_display()})"
+        return gettext("Case of %(household)s (%(state)s)") % {
+            "household": self.household.code,
+            "state": self.get_state_display(),
+        }
 
 
 class PlanGoal(LoadsFast, models.Model):
@@ -212,7 +217,10 @@ class FollowUp(LoadsFast, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.scheduled_on}"
+        return gettext("%(kind)s on %(date)s") % {
+            "kind": self.get_kind_display(),
+            "date": format_date(self.scheduled_on),
+        }
 
 
 class Finding(LoadsFast, models.Model):

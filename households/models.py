@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import personal
@@ -294,7 +295,9 @@ class Member(LoadsFast, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.full_name if personal.shown() else f"member {str(self.pk)[:8]}"
+        if personal.shown():
+            return self.full_name
+        return gettext("member %(id)s") % {"id": str(self.pk)[:8]}
 
 
 class DuplicateCandidate(LoadsFast, models.Model):

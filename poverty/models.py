@@ -515,8 +515,9 @@ class Complaint(LoadsFast, models.Model):
         ordering = ["lodged_on", "id"]
 
     def __str__(self) -> str:
-        by = self.lodged_by if personal.shown() else "a resident"
-        return f"Complaint by {by} ({self.status})"
+        by = self.lodged_by if personal.shown() else _("a resident")
+        said = _("Complaint by %(by)s (%(status)s)")  # lazy: % makes the text now
+        return said % {"by": by, "status": self.get_status_display()}
 
 
 class OfficialStatus(LoadsFast, models.Model):
