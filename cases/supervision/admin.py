@@ -4,6 +4,8 @@ through the same service as the API, based on the version the form showed."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Finding
 from core.access import Perm
@@ -30,7 +32,7 @@ class FindingAdmin(RoleHistoryAdmin):
     dismissed)."""
 
     form = FindingForm
-    list_display = ["rule", "commune", "period", "status", "reason_en", "last_seen"]
+    list_display = ["rule", "commune", "period", "status", "reason", "last_seen"]
     list_filter = ["status", "rule", "period", "commune"]
     list_select_related = ["commune"]
     search_fields = ["reason_en", "reason_vi"]
@@ -40,6 +42,11 @@ class FindingAdmin(RoleHistoryAdmin):
     readonly_fields = [
         f.name for f in Finding._meta.fields if f.name not in ("status", "resolution_note")
     ]
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj: Finding) -> str:
+        """The reason in the officer's language (both are stored)."""
+        return obj.reason_vi if (get_language() or "").startswith("vi") else obj.reason_en
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # findings come from the scan

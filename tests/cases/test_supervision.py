@@ -442,3 +442,21 @@ def test_the_admin_lists_findings_and_resolves_through_the_service(findings, war
     assert (finding.status, finding.resolved_by, finding.version) == ("dismissed", leader, 2)
     history = finding.history.first()
     assert history.history_user == leader and history.history_channel == "admin"
+
+
+def test_the_admin_lists_findings_with_their_reason_in_the_officers_language(
+    findings, ward, client
+):
+    from django.utils.html import escape
+
+    leader = f.user(Role.COMMUNE_LEADER, communes=[ward])
+    leader.is_staff = True
+    leader.save()
+    client.force_login(leader)
+    finding = findings["ward"]
+    r = client.get("/admin/cases/finding/", HTTP_ACCEPT_LANGUAGE="vi")
+    page = r.content.decode()
+    assert escape(finding.reason_vi) in page and escape(finding.reason_en) not in page
+    r = client.get("/admin/cases/finding/", HTTP_ACCEPT_LANGUAGE="en")
+    page = r.content.decode()
+    assert escape(finding.reason_en) in page and escape(finding.reason_vi) not in page
