@@ -268,6 +268,11 @@ class Assignment(LoadsFast, models.Model):
     multiplier = models.DecimalField(_("multiplier"), max_digits=5, decimal_places=3)
     amount = models.PositiveBigIntegerField(_("amount"), help_text=_("base × multiplier, VND."))
     explanation = models.TextField(_("explanation"))
+    explanation_vi = models.TextField(
+        _("explanation in Vietnamese"),
+        blank=True,
+        help_text=_("The explanation in Vietnamese (empty when proposed before it was kept)."),
+    )
     split = models.JSONField(
         _("split"), default=list, help_text=_("[{source, amount}] by capital source.")
     )

@@ -208,6 +208,7 @@ class AssignmentSerializer(ModelSerializer):
             "multiplier",
             "amount",
             "explanation",
+            "explanation_vi",
             "split",
             "state",
             "reason",

@@ -186,6 +186,7 @@ def _propose(
         multiplier=result.multiplier,
         amount=result.amount,
         explanation=result.explanation.en,
+        explanation_vi=result.explanation.vi,
         split=[{"source": s, "amount": a} for s, a in result.split],
         state=AssignmentState.PROPOSED,
     )

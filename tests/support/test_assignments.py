@@ -76,6 +76,21 @@ def test_not_poor_household_does_not_qualify(ward_api, ward, housing_package):
     assert not Assignment.objects.exists()
 
 
+def test_an_assignment_keeps_its_explanation_in_vietnamese(
+    ward_api, poor_household, housing_package
+):
+    r = propose(ward_api, poor_household, housing_package)
+    assert r.status_code == 201, r.content
+    assert r.json()["explanation"] == (
+        "40,000,000 VND × 1.5 (ethnic-minority household) = 60,000,000 VND"
+    )
+    assert r.json()["explanation_vi"] == (
+        "40.000.000 đồng × 1,5 (hộ dân tộc thiểu số) = 60.000.000 đồng"
+    )
+    again = ward_api.get(f"/api/v1/assignments/{r.json()['id']}/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert again.json()["explanation_vi"] == r.json()["explanation_vi"]
+
+
 def test_a_vietnamese_officer_reads_why_a_household_does_not_qualify(
     ward_api, ward, housing_package
 ):
