@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from cases.models import FollowUp
+from core.formatting import format_date
 from households.choices import HouseholdStatus
 from poverty.models import OfficialStatus
 from poverty.rules import format_vnd
@@ -152,7 +153,8 @@ def not_eligible_on_decision() -> list[Found]:
                     f"(needs {', '.join(wanted)})."
                 ),
                 reason_vi=(
-                    f"Hỗ trợ {a.package.code} cho hộ {a.household.code} được phê duyệt ngày {on}, "
+                    f"Hỗ trợ {a.package.code} cho hộ {a.household.code} được phê duyệt ngày "
+                    f"{format_date(a.decided_on)}, "
                     f"khi hộ không có phân loại chính thức thuộc đối tượng của gói "
                     f"(cần {', '.join(wanted_vi)})."
                 ),
@@ -342,8 +344,8 @@ def disbursed_after_close() -> list[Found]:
                 ),
                 reason_vi=(
                     f"Đã chi {amount_vi} ({d.assignment.package.code}) cho hộ {h.code} ngày "
-                    f"{d.date}, sau khi hộ {CLOSED_VI.get(h.status, h.status)} "
-                    f"ngày {h.status_date}."
+                    f"{format_date(d.date)}, sau khi hộ {CLOSED_VI.get(h.status, h.status)} "
+                    f"ngày {format_date(h.status_date)}."
                 ),
                 figures={
                     "amount": d.amount,
@@ -398,7 +400,7 @@ def self_approved() -> list[Found]:
                 reason_vi=(
                     f"Hỗ trợ {a.package.code} cho hộ {a.household.code} "
                     f"({format_vnd(a.amount, True)}) do cùng một người, {who}, đề xuất và phê "
-                    f"duyệt (phê duyệt ngày {on})."
+                    f"duyệt (phê duyệt ngày {format_date(timezone.localdate(step.at))})."
                 ),
                 figures={"user": who, "approved_on": on, "amount": a.amount},
                 evidence=[_path("assignments", a.pk)],
@@ -453,7 +455,8 @@ def overdue_follow_ups(today: date | None = None) -> list[Found]:
                 ),
                 reason_vi=(
                     f"Cán bộ {names[who]} có {n} lần theo dõi tại xã/phường {commune} quá hạn hơn "
-                    f"{days} ngày (lần sớm nhất hẹn ngày {oldest}, cách đây {late_days} ngày)."
+                    f"{days} ngày (lần sớm nhất hẹn ngày {format_date(oldest)}, cách đây "
+                    f"{late_days} ngày)."
                 ),
                 figures={
                     "overdue": n,

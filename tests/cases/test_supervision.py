@@ -129,7 +129,7 @@ def test_1_support_for_a_household_not_eligible_on_the_decision_date(package, po
     assert clean.pk not in found
     x = found[early.pk]
     assert "2026-09-01" in x.reason_en and "poor (VN-ND07-2021)" in x.reason_en
-    assert "phê duyệt ngày 2026-09-01" in x.reason_vi
+    assert "phê duyệt ngày 01/09/2026" in x.reason_vi  # dates as Vietnamese write them
     assert x.reason_vi.endswith("(cần hộ nghèo theo VN-ND07-2021).")  # no English class code
     assert x.evidence[0] == f"/api/v1/assignments/{early.pk}/"
     assert x.commune_id == poor.commune_id and x.period == 2025
@@ -176,7 +176,7 @@ def test_4_disbursed_after_the_household_moved_out(package, poor, not_poor):
     [x] = rules.disbursed_after_close()
     assert x.disbursement_id == after.pk != before.pk
     assert "after it was moved out on 2026-10-15" in x.reason_en
-    assert "sau khi hộ chuyển đi ngày 2026-10-15" in x.reason_vi
+    assert "sau khi hộ chuyển đi ngày 15/10/2026" in x.reason_vi
     assert x.evidence[0] == f"/api/v1/disbursements/{after.pk}/"
 
 
@@ -226,6 +226,7 @@ def test_6_cadres_with_follow_ups_overdue(poor, not_poor, ward, settings):
     assert x.cadre_id == late.pk and x.commune_id == ward.code and x.period == 2026
     assert "has 2 follow-up(s)" in x.reason_en and "more than 30 days" in x.reason_en
     assert "(the oldest scheduled on 2026-10-15, 45 days ago)" in x.reason_en
+    assert "(lần sớm nhất hẹn ngày 15/10/2026, cách đây 45 ngày)" in x.reason_vi
     assert x.evidence[0] == f"/api/v1/follow-ups/{old.pk}/"
 
 
