@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 MIN_DATE = date(1900, 1, 1)
 CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of the server a device's clock may be
@@ -35,11 +36,21 @@ def today() -> date:
     return timezone.localdate(now)
 
 
+def _instant(value: datetime | str | None) -> datetime | None:
+    """An aware datetime from a stored or just-received `captured_at` (an upload made by a
+    service caller still holds the text it was given); None when it is none."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
 @contextmanager
-def device_clock(captured_at: datetime | None) -> Iterator[None]:
+def device_clock(captured_at: datetime | str | None) -> Iterator[None]:
     """Within it, `today` allows for the device that captured a field upload at `captured_at`
     (by its own clock)."""
-    token = _device_now.set(captured_at)
+    token = _device_now.set(_instant(captured_at))
     try:
         yield
     finally:

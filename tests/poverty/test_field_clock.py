@@ -57,3 +57,18 @@ def test_a_phone_on_the_servers_day_gets_no_day_ahead(at_midnight, family):
     r = at_midnight.post(URL, upload(family, "2026-12-02", captured_at="2026-12-01T23:50+07:00"))
     assert r.status_code == 400 and r.json()["status"] == "rejected", r.json()
     assert "survey_date" in r.json()["result"]["fields"]
+
+
+def test_the_device_clock_reads_a_captured_at_given_as_text():
+    """A service caller's upload still holds the `captured_at` text it was given (the API's
+    serializer parses it first): the allowance reads it as the instant it names."""
+    from django.utils import timezone
+
+    from core import dates
+
+    ahead = timezone.now() + dates.CLOCK_SKEW / 2
+    with dates.device_clock(ahead.isoformat()):
+        assert dates.today() == timezone.localdate(ahead)
+    # naive: Vietnam's time, here 7 hours behind the UTC time it was written from
+    with dates.device_clock(ahead.replace(tzinfo=None).isoformat()):
+        assert dates.today() == timezone.localdate()
