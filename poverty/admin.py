@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Perm
@@ -19,6 +18,7 @@ from core.admin import (
 )
 from core.errors import DomainError
 from core.formatting import format_date
+from core.languages import vietnamese
 from households.admin import household_section, link
 
 from . import selectors, services
@@ -208,7 +208,7 @@ class SurveyAdmin(InAreaRelations, RoleAdmin):
     def device_table(self, obj) -> str:
         if obj is None or obj.devices is None:
             return _("Not recorded")
-        vi = (get_language() or "").startswith("vi")
+        vi = vietnamese()
         names = CODES["device"]
         rows = ([names[d][0 if vi else 1] if d in names else d] for d in obj.devices)
         return table([_("device")], rows, empty=_("None"))
@@ -368,7 +368,7 @@ class AssessmentAdmin(RoleAdmin):
     def indicator_table(self, obj) -> str:
         """Each indicator of the standard: its name in the user's language, whether the
         household is deprived in it (or unknown: a fact it needs was not recorded), why."""
-        vi = (get_language() or "").startswith("vi")
+        vi = vietnamese()
         names = {
             i.code: i.name_vi if vi else i.name_en
             for i in Indicator.objects.filter(standard_id=obj.standard_id)

@@ -1,7 +1,8 @@
 from django.db import models
-from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+from core.languages import vietnamese
 
 from . import rules
 
@@ -55,7 +56,7 @@ def _name(vi: str, en: str) -> str:
     """The answer's name in the active language: the code table's own Vietnamese and English
     names, so they are written once (no .po entry). English when no language is active
     (migrations are made with translations off: labels stay the English names there)."""
-    if (translation.get_language() or "").startswith("vi"):
+    if vietnamese():
         return vi[:1].upper() + vi[1:]  # a label starts with a capital, as the English ones
     return en
 

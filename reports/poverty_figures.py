@@ -13,6 +13,7 @@ from django.db.models import Aggregate, Count, F, Q, QuerySet, Sum
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import in_language
 from households.models import Household
 from poverty.choices import Classification
 from poverty.models import Indicator, OfficialStatus, StatusEvent
@@ -271,10 +272,8 @@ INDICATOR_NAME = Column("indicator_name", _("Indicator"), "text")
 
 
 def _indicator_name(names, code: str) -> str:
-    from django.utils.translation import get_language
-
     _pos, vi, en = names.get(code, (0, code, code))
-    return vi if (get_language() or "").startswith("vi") else en
+    return in_language(vi, en)
 
 
 def deprivation_profile(sel: Selection) -> Table:

@@ -4,12 +4,12 @@ through the same service as the API, based on the version the form showed."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Finding
 from core.access import Perm
 from core.admin import RoleHistoryAdmin, VersionedForm
+from core.languages import in_language
 
 from . import services
 from .choices import RESOLVED
@@ -46,7 +46,7 @@ class FindingAdmin(RoleHistoryAdmin):
     @admin.display(description=_("reason"))
     def reason(self, obj: Finding) -> str:
         """The reason in the officer's language (both are stored)."""
-        return obj.reason_vi if (get_language() or "").startswith("vi") else obj.reason_en
+        return in_language(obj.reason_vi, obj.reason_en)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # findings come from the scan

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from core import jobs
 from core.access import Perm, require, require_area, require_household, user_of
 from core.errors import Conflict, InvalidInput, NotAllowed
+from core.languages import in_language
 from core.locking import lock_for_change, require_state
 from core.models import Job
 from geo.models import Commune
@@ -165,7 +166,7 @@ def _propose(
         household_profile(household, on=on, received=received), package_terms(package, on)
     )
     if not result.eligible:
-        reasons = [said(r) for r in result.reasons]
+        reasons = [in_language(r.vi, r.en) for r in result.reasons]
         raise InvalidInput(
             gettext("Household %(code)s does not qualify for %(package)s: %(reasons)s")
             % {"code": household.code, "package": package.code, "reasons": "; ".join(reasons)},
@@ -193,12 +194,6 @@ def _propose(
     assignment.save()
     _step(assignment, "propose", AssignmentState.PROPOSED, actor, notes)
     return assignment, result
-
-
-def said(text: rules.Text) -> str:
-    """A sentence of the pure rules (written in both languages) in the active language, as
-    gettext would choose: English when translations are off."""
-    return text.vi if (translation.get_language() or "").startswith("vi") else text.en
 
 
 # ---------------------------------------------------------------------------- bulk proposals
@@ -287,7 +282,7 @@ def bulk_propose_one(
     return _bulk_row(
         household,
         "proposed",
-        said(match.explanation),
+        in_language(match.explanation.vi, match.explanation.en),
         assignment=str(a.pk),
         reasons_en=match.reasons_en,
         reasons_vi=match.reasons_vi,
