@@ -40,12 +40,12 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from . import files
 from .access import access_digest, same_rights
 from .api import idempotency
-from .errors import Conflict
+from .errors import Conflict, DomainError
 from .ids import new_id
 from .models import Job, JobStatus
 
@@ -251,13 +251,39 @@ def _record_rights_of_run(job: Job) -> None:
 # ---------------------------------------------------------------------------- running
 
 
-def _worker_lost(params: dict[str, Any]) -> str:
-    """The error of a job whose workers died MAX_RUNS times, in the language of the request
-    that queued it (Vietnamese when it named none), as its handler would write it."""
+class JobError(Exception):
+    """A failure whose message is written for the job's reader (a partner's callback that
+    refused the answer, ...): stored as the job's error as it is, as a domain error's is.
+    Any other exception is a defect or an outage: logged whole, and the job's error names
+    only its kind (its text may be a database's, quoting rows of any area)."""
+
+
+def _in_requesters_language(params: dict[str, Any], message: str, **values: Any) -> str:
+    """`message` translated into the language of the request that queued the job (Vietnamese
+    when it named none), as its handler would write it: a worker has no request."""
     with translation.override(params.get("language") or settings.LANGUAGE_CODE):
-        return gettext("Its worker stopped answering %(count)s times; resume it to try again.") % {
-            "count": MAX_RUNS
-        }
+        return gettext(message) % values
+
+
+def _worker_lost(params: dict[str, Any]) -> str:
+    """The error of a job whose workers died MAX_RUNS times."""
+    return _in_requesters_language(
+        params,
+        gettext_noop("Its worker stopped answering %(count)s times; resume it to try again."),
+        count=MAX_RUNS,
+    )
+
+
+def _crashed(params: dict[str, Any], exc: Exception) -> str:
+    """The error of a job its handler did not expect: what the requester may read of it."""
+    return _in_requesters_language(
+        params,
+        gettext_noop(
+            "An unexpected error (%(kind)s) stopped the job; the administrators can read it "
+            "in the server's log. Resume the job to try again."
+        ),
+        kind=type(exc).__name__,
+    )
 
 
 def claim(job_id=None, *, owner: str | None = None) -> Job | None:
@@ -305,9 +331,12 @@ def execute(job: Job, *, heartbeat: bool = True) -> None:
     except Stopping:
         log.info("job %s: worker stopping; back to the queue at its checkpoint", job.pk)
         _release(job, status=JobStatus.QUEUED)
+    except (DomainError, JobError) as exc:
+        log.warning("job %s failed: %s", job.pk, exc)
+        _release(job, status=JobStatus.FAILED, error=str(exc)[:2000])
     except Exception as exc:
         log.exception("job %s failed", job.pk)
-        _release(job, status=JobStatus.FAILED, error=str(exc)[:2000])
+        _release(job, status=JobStatus.FAILED, error=_crashed(job.params, exc))
     else:
         _release(job, status=JobStatus.SUCCEEDED)
 

@@ -41,7 +41,7 @@ REDELIVER_KIND = "dci_redeliver"
 PAUSES = (1, 4)  # seconds between the tries of one run
 
 
-class NotDelivered(Exception):
+class NotDelivered(jobs.JobError):
     """The partner's callback did not take the answer (it is tried again later)."""
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
@@ -87,6 +88,17 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     )
 
 
+def too_many(exc: TooManyFieldsSent | TooManyFilesSent) -> str:
+    """Why Django refused a request's fields or files: its own message is English only."""
+    if isinstance(exc, TooManyFilesSent):
+        return gettext("Too many files: at most %(max)s are taken.") % {
+            "max": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
+    return gettext("Too many parameters or form fields: at most %(max)s are taken.") % {
+        "max": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    }
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler400: Django refused the request (a SuspiciousOperation) outside DRF."""
     if not is_api(request):
@@ -104,7 +116,9 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         status=400,
         code="bad_request",
         title=gettext("Bad request."),
-        detail=gettext("The request could not be read."),
+        detail=too_many(exception)
+        if isinstance(exception, TooManyFieldsSent | TooManyFilesSent)
+        else gettext("The request could not be read."),
     )
 
 
@@ -212,7 +226,7 @@ class ProblemExceptionHandler(ExceptionHandler):
         if isinstance(exc, RequestDataTooBig):  # form fields beyond DATA_UPLOAD_MAX_MEMORY_SIZE
             return PayloadTooLarge(gettext("The form data is larger than the API takes."))
         if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
-            return exceptions.ParseError(str(exc))
+            return exceptions.ParseError(too_many(exc))
         if isinstance(exc, OperationalError) and lost_to_another_writer(exc):
             return TryAgain(gettext(TRY_AGAIN))
         if isinstance(exc, IntegrityError):

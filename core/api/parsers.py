@@ -26,7 +26,7 @@ from django.utils.translation import gettext, ngettext
 from rest_framework import parsers, renderers
 from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 
-from core.text import printable, text_problem
+from core.text import json_problem, printable, text_problem
 
 # Only such text can hold a string that breaks the rule (an escape, a surrogate, NUL, U+FFFD);
 # the others skip the walk over every string. (A false alarm only costs the walk.)
@@ -34,13 +34,13 @@ _SUSPECT = re.compile(r"[\x00\ud800-\udfff\ufffd]|\\u(?:0000|[dD][89a-fA-F]|[fF]
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise ValueError(gettext("%(name)s is not a JSON value.") % {"name": name})
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):  # 1e999: JSON, but no number anything can store
-        raise ValueError(f"{text} is out of range")
+        raise ValueError(gettext("The number %(number)s is out of range.") % {"number": text})
     return value
 
 
@@ -64,10 +64,10 @@ def loads(text: str) -> Any:
         data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except RecursionError:  # nested a thousand levels or so
         raise too_deep from None
-    except ValueError as exc:
-        raise ParseError(
-            gettext("JSON parse error - %(printable)s") % {"printable": printable(str(exc))}
-        ) from None
+    except json.JSONDecodeError as exc:
+        raise ParseError(json_problem(exc)) from None
+    except ValueError as exc:  # a constant or a number refused above, its reason translated
+        raise ParseError(str(exc)) from None
     if _depth(data) > max_depth():
         raise too_deep
     return data

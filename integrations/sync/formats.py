@@ -14,7 +14,7 @@ from typing import IO, Any
 from django.utils.translation import gettext
 
 from core.errors import InvalidInput
-from core.text import printable
+from core.text import json_reason, printable
 
 FORMATS = ("json", "ndjson", "csv")
 CSV_COLUMNS = (
@@ -100,7 +100,10 @@ def iter_json_array(stream: IO[str], bufsize: int = 1 << 20) -> Iterator[Any]:
                 item, end = decoder.raw_decode(buf, pos)
             except json.JSONDecodeError as exc:
                 if eof:
-                    raise MalformedFile(gettext("Invalid JSON: %(exc)s") % {"exc": exc}) from None
+                    raise MalformedFile(
+                        gettext("Invalid JSON in record %(value)s: %(reason)s.")
+                        % {"value": index + 1, "reason": json_reason(exc)}
+                    ) from None
                 more()
                 continue
             except RecursionError:  # where such a record ends is not known: the file stops
@@ -131,8 +134,8 @@ def iter_ndjson(stream: IO[str]) -> Iterator[Any]:
             yield json.loads(line)
         except json.JSONDecodeError as exc:
             yield ParseProblem(
-                gettext("Line %(number)s is not valid JSON: %(error)s.")
-                % {"number": number, "error": exc.msg}
+                gettext("Line %(number)s, column %(column)s: %(reason)s.")
+                % {"number": number, "column": exc.colno, "reason": json_reason(exc)}
             )
         except RecursionError:
             yield ParseProblem(

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.roles import Role
+from core import jobs
 from households.models import Member
 from integrations import sync
 from tests import factories as f
@@ -201,6 +202,30 @@ def test_a_job_queued_without_a_language_reports_in_vietnamese(ward, media, prov
     assert [e["reason"] for e in errors_of(job.report["rejected"])] == [
         "Các dòng của hộ HK-ROWS không thống nhất ở cột address."
     ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "start"),
+    [
+        ({}, "Một lỗi không lường trước (RuntimeError) đã dừng công việc"),
+        ({"HTTP_ACCEPT_LANGUAGE": "en"}, "An unexpected error (RuntimeError) stopped the job"),
+    ],
+)
+def test_a_job_that_crashes_says_so_in_the_requesters_language_and_no_more(
+    registry, ward, media, monkeypatch, headers, start
+):
+    # What an unexpected exception says is for the log: a database's message may quote rows
+    # of any area. The requester reads that the job stopped, on what kind of error.
+    def crash(*args, **kwargs):
+        raise RuntimeError("duplicate key (citizen_id)=(022080001234) of another province")
+
+    monkeypatch.setattr(jobs, "progress", crash)
+    r = registry.post(SYNC, {"file": _csv_upload(_csv_rows(ward))}, format="multipart", **headers)
+    assert r.status_code == 202, r.content
+    run_jobs()
+    done = registry.get(f"/api/v1/jobs/{r.json()['id']}/").json()
+    assert done["status"] == "failed" and done["error"].startswith(start), done["error"]
+    assert "022080001234" not in done["error"]
 
 
 # ---------------------------------------------------------------------------- rule parameters

@@ -56,6 +56,25 @@ def test_problem_messages_are_vietnamese_unless_english_is_asked_for(api):
     assert r.json()["errors"][0]["reason"] == "Unknown parameter."
 
 
+def test_a_body_that_is_not_json_is_explained_in_vietnamese(api):
+    # Python's own words (`Expecting ',' delimiter: line 2 column 13 (char 14)`) are English.
+    body = '{"commune": "1",\n "address" 1}'
+    r = api.post(HOUSEHOLDS, body, content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "parse_error"
+    assert r.json()["detail"] == "JSON không hợp lệ ở dòng 2, cột 12: thiếu dấu hai chấm."
+    r = api.post(HOUSEHOLDS, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.json()["detail"] == "Not valid JSON at line 2, column 12: a colon was expected."
+    r = api.post(HOUSEHOLDS, '{"latitude": NaN}', content_type="application/json")
+    assert r.json()["detail"] == "NaN không phải là một giá trị JSON."
+
+
+def test_too_many_query_parameters_are_refused_in_vietnamese(api):
+    fields = "&".join(f"x{i}=1" for i in range(1_001))  # DATA_UPLOAD_MAX_NUMBER_FIELDS
+    r = api.get(f"{HOUSEHOLDS}?{fields}")
+    assert r.status_code == 400
+    assert r.json()["detail"] == "Quá nhiều tham số hoặc trường biểu mẫu: chỉ nhận tối đa 1000."
+
+
 def test_domain_errors_and_framework_messages_are_vietnamese(api, ward):
     head = {"date_of_birth": "1985-02-03", "sex": "female", "ethnicity": "01"}
     two_heads = {
