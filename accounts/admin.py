@@ -108,7 +108,7 @@ class CredentialsAdmin(admin.ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:  # rolled back by the view's transaction
-            self.message_user(request, refused(exc), messages.ERROR)
+            self.message_user(request, refused(exc, self.model), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
 

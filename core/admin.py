@@ -53,13 +53,25 @@ class VersionedForm(forms.ModelForm):
             self.fields["based_on_version"].initial = self.instance.version
 
 
-def refused(exc: DomainError) -> str:
+def refused(exc: DomainError, model: type[Model] | None = None) -> str:
+    """A service's refusal as the admin's message: its fields named by their labels on
+    `model` (an officer reads "năm", not `year`); a name that is no field of it (a nested
+    path, a header) as the service gave it."""
     named: dict[str, list[str]] = {}  # fields refused for the same reason, named together
     for field, reasons in exc.fields.items():
-        named.setdefault(" ".join(reasons), []).append(field)
+        named.setdefault(" ".join(reasons), []).append(_label(model, field))
     details = "; ".join(f"{', '.join(fields)}: {message}" for message, fields in named.items())
     said = gettext("Nothing was saved: %(detail)s") % {"detail": exc.detail}
     return said + (f" ({details})" if details else "")
+
+
+def _label(model: type[Model] | None, name: str) -> str:
+    if model is not None:
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            pass
+    return name
 
 
 class RoleRights:
@@ -277,14 +289,14 @@ class RoleAdmin(RoleRights, admin.ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:  # rolled back by the view's transaction
-            self.message_user(request, refused(exc), messages.ERROR)
+            self.message_user(request, refused(exc, self.model), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def changelist_view(self, request, extra_context=None):
         try:
             response = super().changelist_view(request, extra_context)
         except DomainError as exc:
-            self.message_user(request, refused(exc), messages.ERROR)
+            self.message_user(request, refused(exc, self.model), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None and personal_fields(self.model) and not self.hidden(request):

@@ -8,6 +8,9 @@ from poverty.models import PovertyStandard
 from support.models import BudgetAllocation, Program
 from tests import factories as f
 
+# The fields a second allocation for the same sub-project, source, year and area is refused on.
+FIELDS = ("sub_project", "source", "year", "province")
+
 pytestmark = pytest.mark.django_db
 
 
@@ -120,9 +123,9 @@ def test_a_refusal_names_the_fields_of_a_taken_key_once_with_their_reason(tree):
     plans.allocation_save(actor=officer, allocation=None, values=dict(values))
     with pytest.raises(Conflict) as taken:
         plans.allocation_save(actor=officer, allocation=None, values=dict(values))
-    assert refused(taken.value) == (
+    assert refused(taken.value, BudgetAllocation) == (
         "Nothing was saved: An allocation for this sub-project, source, year and area exists; "
-        "change its amount instead. (sub_project, source, year, province: Another allocation "
+        "change its amount instead. (sub-project, source, year, province: Another allocation "
         "has the same sub-project, source, year and area.)"
     )
 
@@ -146,6 +149,10 @@ def test_a_refusal_reads_in_vietnamese_for_a_vietnamese_officer(tree):
     with translation.override("vi"):
         with pytest.raises(Conflict) as taken:
             plans.allocation_save(actor=officer, allocation=None, values=dict(values))
-        message = refused(taken.value)
+        message = refused(taken.value, BudgetAllocation)
+        labels = [str(BudgetAllocation._meta.get_field(name).verbose_name) for name in FIELDS]
     assert message.startswith(f"Không lưu được: {taken.value.detail}")
     assert "Nothing was saved" not in message
+    # The fields by their Vietnamese labels, not their codes.
+    assert f"({', '.join(labels)}: " in message and "sub_project" not in message
+    assert labels[0] != "sub-project"
