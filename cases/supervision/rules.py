@@ -171,7 +171,9 @@ def not_eligible_on_decision() -> list[Found]:
 # ---------------------------------------------------------------------------- 2. entitlement
 
 
-def _entitlement(a: Assignment, packages: dict[Any, SupportPackage]) -> tuple[int, Decimal, str]:
+def _entitlement(
+    a: Assignment, packages: dict[Any, SupportPackage]
+) -> tuple[int, Decimal, support_rules.Text]:
     """What the household could receive on the approval date: the base in force × the
     multiplier the support rules give it (support.rules.multiplier_for, from its profile:
     ethnicity of the head, commune, members' ages, deprivations), and why that multiplier."""
@@ -180,7 +182,7 @@ def _entitlement(a: Assignment, packages: dict[Any, SupportPackage]) -> tuple[in
         household_profile(a.household, on=a.decided_on), terms
     )
     amount = int((Decimal(a.base_then) * multiplier).quantize(Decimal(1), ROUND_HALF_UP))
-    return amount, multiplier.normalize(), why.en
+    return amount, multiplier.normalize(), why
 
 
 def over_entitlement() -> list[Found]:
@@ -223,12 +225,12 @@ def over_entitlement() -> list[Found]:
             c_en, c_vi = _vnd(entitled)
             parts_en.append(
                 f"its amount {amount_en} is above the household's entitlement {c_en} "
-                f"(base {format_vnd(a.base_then, False)} × {multiplier}, {why})"
+                f"(base {format_vnd(a.base_then, False)} × {multiplier}, {why.en})"
             )
             parts_vi.append(
                 f"số tiền {amount_vi} vượt mức hộ được hưởng {c_vi} "
                 f"(mức cơ sở {format_vnd(a.base_then, True)} × "
-                f"{str(multiplier).replace('.', ',')})"
+                f"{str(multiplier).replace('.', ',')}, {why.vi})"
             )
         if a.paid is not None and a.paid > a.amount:
             p_en, p_vi = _vnd(a.paid)

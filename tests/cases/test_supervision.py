@@ -151,6 +151,7 @@ def test_2_support_above_the_entitlement_or_paid_above_its_amount(package, poor,
     assert "60,000,000 VND is above the household's entitlement 52,000,000 VND" in x.reason_en
     assert "(base 40,000,000 VND × 1.3, default provincial multiplier)" in x.reason_en
     assert "vượt mức hộ được hưởng 52.000.000 đồng" in x.reason_vi
+    assert "(mức cơ sở 40.000.000 đồng × 1,3, hệ số mặc định của tỉnh)" in x.reason_vi  # why
     assert x.figures["entitlement"] == 52_000_000 and x.figures["multiplier"] == "1.3"
     assert "disbursements total 60,000,000 VND" in found[overpaid.pk].reason_en
     assert f"/api/v1/disbursements/?assignment={overpaid.pk}" in found[overpaid.pk].evidence
