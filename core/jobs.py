@@ -169,10 +169,15 @@ def require_room(user) -> None:
 
 def enqueue(kind: str, params: dict[str, Any], user=None, *, job_id=None) -> Job:
     """Record a queued job (with `job_id` when its files are already named after it), with
-    the rights of its requester (`access`, see `require_same_rights`). A requester may have
-    no more than JOBS_MAX_PENDING_PER_USER queued or running (`require_room`)."""
+    the rights of its requester (`access`, see `require_same_rights`) and its language
+    (`params["language"]`: the request's, Vietnamese for the worker's own jobs). A requester
+    may have no more than JOBS_MAX_PENDING_PER_USER queued or running (`require_room`)."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind!r}")
+    # The worker has no request: the job's messages (its report's reasons, its error) are
+    # written in the language of the one that queued it (`execute`).
+    language = params.get("language") or translation.get_language() or settings.LANGUAGE_CODE
+    params = {**params, "language": language}
     with transaction.atomic():  # the lock of require_room held until the job is written
         require_room(user)
         job = Job.objects.create(
@@ -258,10 +263,15 @@ class JobError(Exception):
     only its kind (its text may be a database's, quoting rows of any area)."""
 
 
+def _language(params: dict[str, Any]) -> str:
+    """The job's language: that of the request that queued it (Vietnamese for a job queued
+    before jobs recorded it)."""
+    return params.get("language") or settings.LANGUAGE_CODE
+
+
 def _in_requesters_language(params: dict[str, Any], message: str, **values: Any) -> str:
-    """`message` translated into the language of the request that queued the job (Vietnamese
-    when it named none), as its handler would write it: a worker has no request."""
-    with translation.override(params.get("language") or settings.LANGUAGE_CODE):
+    """`message` translated into the job's language, as its handler would write it."""
+    with translation.override(_language(params)):
         return gettext(message) % values
 
 
@@ -324,7 +334,8 @@ def execute(job: Job, *, heartbeat: bool = True) -> None:
     log.info("job %s (%s): run %s, attempt %s", job.pk, job.kind, job.lease_owner, job.attempts)
     try:
         _record_rights_of_run(job)
-        with _Heartbeat(job) if heartbeat else nullcontext():
+        beat = _Heartbeat(job) if heartbeat else nullcontext()
+        with beat, translation.override(_language(job.params)):
             handler(job)
     except LeaseLost:
         log.warning("job %s: lease lost to another worker; this run stops", job.pk)

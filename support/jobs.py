@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import translation
 
 from core import jobs
 from core.models import Job
@@ -40,26 +38,25 @@ def run_bulk_propose(job: Job) -> None:
         "commune": Commune.objects.get(pk=params["commune"]),
         "period": params["period"],
     }
-    with translation.override(params.get("language") or settings.LANGUAGE_CODE):
-        state = job.checkpoint or {"already": services.bulk_already(**wanted), "results": []}
-        results: list[dict[str, Any]] = state["results"]
-        done = {row["household"] for row in results}
-        todo = [h for h in services.bulk_candidates(**wanted) if str(h.pk) not in done]
-        total = len(results) + len(todo)
-        del wanted["commune"]
-        for start in range(0, len(todo), CHUNK):
-            jobs.check_stop()
-            with transaction.atomic():
-                results += [
-                    services.bulk_propose_one(household=h, **wanted)
-                    for h in todo[start : start + CHUNK]
-                ]
-                jobs.progress(
-                    job,
-                    done=len(results),
-                    total=total,
-                    counts=_counts(results),
-                    checkpoint={"already": state["already"], "results": results},
-                )
-        rows = results + state["already"]
-        jobs.progress(job, done=total, total=total, counts=_counts(rows), report={"results": rows})
+    state = job.checkpoint or {"already": services.bulk_already(**wanted), "results": []}
+    results: list[dict[str, Any]] = state["results"]
+    done = {row["household"] for row in results}
+    todo = [h for h in services.bulk_candidates(**wanted) if str(h.pk) not in done]
+    total = len(results) + len(todo)
+    del wanted["commune"]
+    for start in range(0, len(todo), CHUNK):
+        jobs.check_stop()
+        with transaction.atomic():
+            results += [
+                services.bulk_propose_one(household=h, **wanted)
+                for h in todo[start : start + CHUNK]
+            ]
+            jobs.progress(
+                job,
+                done=len(results),
+                total=total,
+                counts=_counts(results),
+                checkpoint={"already": state["already"], "results": results},
+            )
+    rows = results + state["already"]
+    jobs.progress(job, done=total, total=total, counts=_counts(rows), report={"results": rows})

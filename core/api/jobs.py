@@ -54,6 +54,18 @@ class JobSerializer(ModelSerializer):
             "started_at",
             "finished_at",
         ]
+        extra_kwargs = {
+            "params": {
+                "help_text": "What the job was asked to do, and `language`: that of the request "
+                "that queued it (Vietnamese for the worker's own jobs). Its report's reasons "
+                "and its `error` are written in that language."
+            },
+            "error": {
+                "help_text": "Why the job failed: a refusal in the job's language, or, for an "
+                "error its handler did not expect, only the error's kind (the rest is in the "
+                "server's log)."
+            },
+        }
 
     def get_progress(self, obj) -> float | None:
         return round(obj.done / obj.total, 4) if obj.total else None

@@ -14,9 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from core import files, jobs
@@ -262,7 +260,6 @@ def stage_upload(
         "path": relative,
         "format": fmt,
         "dry_run": dry_run,
-        "language": translation.get_language() or settings.LANGUAGE_CODE,
     }
     if chunk_size is not None:
         params["chunk_size"] = chunk_size
@@ -295,19 +292,13 @@ def read_report(job: Job) -> Iterator[dict[str, Any]]:
 
 def run_job(job: Job) -> None:
     """core.jobs handler for "registry_sync": params {path (under MEDIA_ROOT), format
-    (json | ndjson | csv), dry_run, chunk_size (default CHUNK_SIZE), language (of the
-    request that started it; default LANGUAGE_CODE)}. The report, its rejected records'
-    reasons and notes, and the error of a failed run are written in that language, since the
-    worker has no request to take one from. Resumes from checkpoint["next_record"]. Each
-    chunk commits on its own with its checkpoint (fenced by the job's lease: a run that lost
-    it rolls the chunk back and stops); the chunk's report lines are appended once the
-    checkpoint is saved, and a resumed run first drops the lines of a chunk that never
-    committed."""
-    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
-        _run_job(job)
-
-
-def _run_job(job: Job) -> None:
+    (json | ndjson | csv), dry_run, chunk_size (default CHUNK_SIZE)}. The report, its
+    rejected records' reasons and notes, and the error of a failed run are in the language
+    of the request that started it (core.jobs runs every handler so). Resumes from
+    checkpoint["next_record"]. Each chunk commits on its own with its checkpoint (fenced by
+    the job's lease: a run that lost it rolls the chunk back and stops); the chunk's report
+    lines are appended once the checkpoint is saved, and a resumed run first drops the lines
+    of a chunk that never committed."""
     params = job.params
     path = files.media_path(params["path"])
     fmt = params.get("format") or formats.detect_format(path.name)

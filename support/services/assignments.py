@@ -9,9 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from core import jobs
@@ -214,7 +213,6 @@ def bulk_propose_enqueue(*, actor, package: SupportPackage, commune: Commune, pe
         "package": str(package.pk),
         "commune": commune.code,
         "period": period,
-        "language": translation.get_language() or settings.LANGUAGE_CODE,
     }
     return jobs.enqueue(BULK_PROPOSE, params, user=user_of(actor))
 

@@ -12,10 +12,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from core import jobs
+from core.models import Job
 from households.models import Member
 from integrations import sync
 from tests import factories as f
@@ -226,6 +227,27 @@ def test_a_job_that_crashes_says_so_in_the_requesters_language_and_no_more(
     done = registry.get(f"/api/v1/jobs/{r.json()['id']}/").json()
     assert done["status"] == "failed" and done["error"].startswith(start), done["error"]
     assert "022080001234" not in done["error"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "error"),
+    [
+        ({}, "Tiến trình chạy công việc này đã ngừng phản hồi 5 lần"),
+        ({"HTTP_ACCEPT_LANGUAGE": "en"}, "Its worker stopped answering 5 times"),
+    ],
+)
+def test_every_job_writes_in_the_language_it_was_asked_in(ward, media, headers, error):
+    # An export, a what-if, a supervision run...: each job records its requester's language,
+    # as a registry file's does, for what the worker writes with no request to go by.
+    officer = f.client_for(f.user(Role.COMMUNE_OFFICER, communes=[ward]))
+    r = officer.post("/api/v1/jobs/", {"kind": "export_households"}, format="json", **headers)
+    assert r.status_code == 202, r.content
+    for _ in range(jobs.MAX_RUNS):  # ... and each worker that takes it dies
+        assert str(jobs.claim().pk) == r.json()["id"]
+        Job.objects.filter(pk=r.json()["id"]).update(lease_expires_at=timezone.now())
+    assert jobs.claim() is None
+    done = officer.get(f"/api/v1/jobs/{r.json()['id']}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert done["status"] == "failed" and done["error"].startswith(error), done["error"]
 
 
 # ---------------------------------------------------------------------------- rule parameters
