@@ -66,12 +66,25 @@ def refused(exc: DomainError, model: type[Model] | None = None) -> str:
 
 
 def _label(model: type[Model] | None, name: str) -> str:
-    if model is not None:
+    """A field's label on `model`, a nested path's too (`members.0.date_of_birth` → "member 1
+    › date of birth"); the name as given when it is no path of fields of the model."""
+    labels: list[str] = []
+    for part in name.split("."):
+        if part.isdigit() and labels:
+            labels[-1] += f" {int(part) + 1}"
+            continue
         try:
-            return str(model._meta.get_field(name).verbose_name)
+            field = model._meta.get_field(part) if model is not None else None
         except FieldDoesNotExist:
-            pass
-    return name
+            field = None
+        if field is None:
+            return name
+        if field.is_relation and field.related_model is not None and field.one_to_many:
+            model = field.related_model  # a reverse relation: its rows' own fields follow
+            labels.append(str(model._meta.verbose_name))
+        else:
+            labels.append(str(field.verbose_name))
+    return " › ".join(labels)
 
 
 class RoleRights:
