@@ -1,11 +1,13 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.access import Perm
-from core.admin import RoleAdmin, RoleHistoryAdmin
+from core.admin import RoleAdmin, RoleHistoryAdmin, RoleInline
 
 from . import services
-from .models import Commune, EthnicGroup, Province, Village
+from .models import Commune, CommuneKindChange, EthnicGroup, Province, Village
 
 
 @admin.register(Province)
@@ -14,17 +16,63 @@ class ProvinceAdmin(RoleAdmin):
     search_fields = ["code", "name", "codename"]
 
 
+class CommuneKindForm(forms.ModelForm):
+    """The unit's kind, with the day the change takes effect and its basis (recorded with it:
+    geo.services.commune_set_urban)."""
+
+    valid_from = forms.DateField(
+        label=_("valid from"),
+        required=False,
+        help_text=_("The first day of the new kind; empty: today. Not in the future."),
+    )
+    basis = forms.CharField(
+        label=_("basis"),
+        required=False,
+        max_length=services.BASIS_MAX,
+        help_text=_("The decision or the reason for the change."),
+    )
+
+    class Meta:
+        model = Commune
+        fields = ["is_urban"]
+
+
+class KindChangeInline(RoleInline, admin.TabularInline):
+    """The unit's recorded changes of kind: shown, never edited."""
+
+    model = CommuneKindChange
+    extra = 0
+    fields = readonly_fields = [
+        "valid_from",
+        "was_urban",
+        "is_urban",
+        "basis",
+        "changed_by",
+        "changed_at",
+    ]
+
+
 @admin.register(Commune)
 class CommuneAdmin(RoleAdmin):
     """Units are reference data; a province sets whether its đặc khu are urban (the income
-    line they use)."""
+    line they use), and records an upgrade of a xã to a phường, each from a day and on a
+    basis (CommuneKindChange)."""
 
-    list_display = ["code", "name", "kind", "is_urban", "province"]
+    form = CommuneKindForm
+    inlines = [KindChangeInline]
+    list_display = ["code", "name", "kind", "is_urban", "is_urban_since", "province"]
     list_filter = [("province", admin.RelatedOnlyFieldListFilter), "kind", "is_urban"]
     list_select_related = ["province"]
-    list_editable = ["is_urban"]
     search_fields = ["code", "name", "codename"]
-    readonly_fields = ["code", "province", "name", "codename", "kind", "household_seq"]
+    readonly_fields = [
+        "code",
+        "province",
+        "name",
+        "codename",
+        "kind",
+        "is_urban_since",
+        "household_seq",
+    ]
     change_perm = Perm.STANDARDS_MANAGE
 
     def get_queryset(self, request):
@@ -42,8 +90,14 @@ class CommuneAdmin(RoleAdmin):
         return qs.filter(q)
 
     def write(self, request, form, formsets, change):
+        if "is_urban" not in form.changed_data:
+            return form.instance  # nothing to record
         return services.commune_set_urban(
-            actor=request.user, commune=form.instance, is_urban=form.cleaned_data["is_urban"]
+            actor=request.user,
+            commune=form.instance,
+            is_urban=form.cleaned_data["is_urban"],
+            valid_from=form.cleaned_data["valid_from"],
+            basis=form.cleaned_data["basis"],
         )
 
 

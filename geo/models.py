@@ -1,6 +1,8 @@
 """Reference data and places: provinces, commune-level units, villages, ethnic groups."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import AuditedRecords
@@ -41,6 +43,16 @@ class Commune(LoadsFast, models.Model):
             "đặc khu: set by the province (default rural)."
         ),
     )
+    is_urban_since = models.DateField(
+        _("is urban since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The day the unit's present kind (urban or rural) took effect: that of its latest "
+            "recorded change (CommuneKindChange). Empty: no change recorded."
+        ),
+    )
     household_seq = models.PositiveIntegerField(
         _("last household number"),
         default=0,
@@ -56,6 +68,49 @@ class Commune(LoadsFast, models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class CommuneKindChange(LoadsFast, models.Model):
+    """A unit made urban or rural from a day (an upgrade of a xã to a phường, a province's
+    setting of its đặc khu), with who recorded it, when and on what basis. Appended in order
+    of their days and never edited: a unit's kind on any day is read from them
+    (geo.services.urban_on), so a survey dated before a change uses the kind of its day."""
+
+    id = models.UUIDField(_("ID"), primary_key=True, default=new_id, editable=False)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="kind_changes", verbose_name=_("commune")
+    )
+    was_urban = models.BooleanField(_("was urban"))
+    is_urban = models.BooleanField(_("is urban"))
+    valid_from = models.DateField(_("valid from"), help_text=_("The first day of the new kind."))
+    basis = models.CharField(
+        _("basis"), max_length=300, help_text=_("The decision or the reason for the change.")
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change of a unit's kind")
+        verbose_name_plural = _("changes of units' kinds")
+        ordering = ["commune_id", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "valid_from"], name="commune_kind_change_one_a_day"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(was_urban=models.F("is_urban")),
+                name="commune_kind_change_changes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.valid_from}"
 
 
 class EthnicGroup(LoadsFast, models.Model):

@@ -1,29 +1,87 @@
-"""Writes to units and villages: the province's urban/rural setting, villages of communes."""
+"""Writes to units and villages: a unit's urban/rural kind and its changes, villages of
+communes."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
-from core.access import Perm, require, require_area, require_province
-from core.errors import Conflict
+from core import dates
+from core.access import Perm, require, require_area, require_province, user_of
+from core.errors import Conflict, InvalidInput
+from core.formatting import format_date
 
-from .models import Commune, Village
+from .models import Commune, CommuneKindChange, Village
+
+BASIS_MAX = CommuneKindChange._meta.get_field("basis").max_length
 
 # ---------------------------------------------------------------------------- units
 
 
 @transaction.atomic
-def commune_set_urban(*, actor, commune: Commune, is_urban: bool) -> Commune:
-    """Whether a unit uses the urban income line: set by its province (đặc khu especially)."""
+def commune_set_urban(
+    *, actor, commune: Commune, is_urban: bool, basis: str, valid_from: date | None = None
+) -> Commune:
+    """Make a unit urban or rural (the income line it uses) from `valid_from`, today when not
+    given: set by its province (đặc khu especially), or an upgrade of a xã to a phường. The
+    change is recorded (CommuneKindChange: the kinds before and after, the day, the basis,
+    who and when). Changes are recorded in the order of their days, once they have taken
+    effect (a day in the past is allowed), so that the present kind is the latest one's."""
     access = require(actor, Perm.STANDARDS_MANAGE)
     commune = Commune.objects.select_for_update().get(pk=commune.pk)
     require_province(access, commune.province_id)
-    commune.is_urban = is_urban
-    commune.save(update_fields=["is_urban"])
+    valid_from = valid_from or dates.today()
+    basis = " ".join(basis.split())
+    problems: dict[str, str] = {}
+    if is_urban == commune.is_urban:
+        problems["is_urban"] = gettext("The unit is of this kind already.")
+    if valid_from > dates.today():
+        problems["valid_from"] = gettext(
+            "Cannot be in the future: record the change once it has taken effect."
+        )
+    elif commune.is_urban_since is not None and valid_from <= commune.is_urban_since:
+        problems["valid_from"] = gettext(
+            "Must be after %(day)s, the first day of the unit's latest change."
+        ) % {"day": format_date(commune.is_urban_since)}
+    if not basis:
+        problems["basis"] = gettext("Name the decision or the reason for the change.")
+    elif len(basis) > BASIS_MAX:
+        problems["basis"] = gettext("At most %(max)s characters.") % {"max": BASIS_MAX}
+    if problems:
+        raise InvalidInput(
+            gettext("The unit's kind was not changed."), fields=problems, code="kind_change"
+        )
+    CommuneKindChange.objects.create(
+        commune=commune,
+        was_urban=commune.is_urban,
+        is_urban=is_urban,
+        valid_from=valid_from,
+        basis=basis,
+        changed_by=user_of(actor),
+    )
+    commune.is_urban, commune.is_urban_since = is_urban, valid_from
+    commune.save(update_fields=["is_urban", "is_urban_since"])
     return commune
+
+
+def urban_on(commune: Commune, day: date) -> bool:
+    """Whether the unit used the urban income line on `day`: the kind of its latest change
+    that had taken effect by then; before its first change, the kind that change replaced.
+    A unit whose kind never changed since `day` costs no query."""
+    if commune.is_urban_since is None or day >= commune.is_urban_since:
+        return commune.is_urban
+    earlier = (
+        CommuneKindChange.objects.filter(commune=commune, valid_from__lte=day)
+        .order_by("-valid_from")
+        .values_list("is_urban", flat=True)
+        .first()
+    )
+    if earlier is not None:
+        return earlier
+    return CommuneKindChange.objects.filter(commune=commune).order_by("valid_from")[0].was_urban
 
 
 # ---------------------------------------------------------------------------- villages

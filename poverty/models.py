@@ -280,9 +280,9 @@ class Survey(LoadsFast, models.Model):
         _("is urban"),
         editable=False,
         help_text=_(
-            "Whether the household's commune was urban when the survey was recorded (its "
-            "income line; no history of a commune's kind is kept to read the survey date's); "
-            "a later change to the commune does not change the survey's assessments."
+            "Whether the household's commune was urban on the survey date (its income line, "
+            "from the commune's recorded changes of kind); a later change to the commune "
+            "does not change the survey's assessments."
         ),
     )
     submitted = models.JSONField(

@@ -13,7 +13,7 @@ class ProvinceSerializer(ModelSerializer):
 class CommuneSerializer(ModelSerializer):
     class Meta:
         model = Commune
-        fields = ["code", "name", "codename", "kind", "is_urban", "province"]
+        fields = ["code", "name", "codename", "kind", "is_urban", "is_urban_since", "province"]
 
 
 class EthnicGroupSerializer(ModelSerializer):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext, ngettext
 from core import dates
 from core.access import Perm, require, require_household, user_of
 from core.errors import Conflict, InvalidInput
+from geo.services import urban_on
 from households.choices import HouseholdStatus, MemberStatus
 from households.models import Household, Member
 
@@ -305,15 +306,15 @@ def survey_submit(
     standards = _standards_on(household, values["survey_date"])
     _validate_survey(household, values, members, standards)
     _validate_round(review_round, household, values["survey_date"], application)
-    # The commune's kind and the members' birth dates and sexes as they are when the survey
-    # is recorded (a field app's survey may come days after its survey date; neither the
-    # commune's kind nor the register keeps a dated past to read that day's): its
-    # assessments, their reproduction and the what-if read these, never later edits.
+    # The commune's kind on the survey date (a field app's survey may come after a change of
+    # it: geo's dated changes), and the members' birth dates and sexes as they are when the
+    # survey is recorded (the register keeps no dated past of them): its assessments, their
+    # reproduction and the what-if read these, never later edits.
     survey = Survey.objects.create(
         household=household,
         enumerator=enumerator,
         submitted=dict(submitted or {}),
-        is_urban=household.commune.is_urban,
+        is_urban=urban_on(household.commune, values["survey_date"]),
         **values,
     )
     SurveyMember.objects.bulk_create(

@@ -30,7 +30,7 @@ def test_a_commune_made_urban_after_the_survey_does_not_change_the_reproduced_de
     api, rural, rural_mid
 ):
     assert rural_mid.classification == "average" and rural_mid.is_urban is False
-    commune_set_urban(actor=SYSTEM, commune=rural, is_urban=True)
+    commune_set_urban(actor=SYSTEM, commune=rural, is_urban=True, basis="NQ nâng cấp")
     r = api.get(f"/api/v1/assessments/{rural_mid.id}/reproduce/").json()
     # Before: identical false, "near_poor" (the urban line of 2,000,000 applied to a survey
     # taken when the commune was rural).
@@ -40,7 +40,7 @@ def test_a_commune_made_urban_after_the_survey_does_not_change_the_reproduced_de
 def test_the_what_if_reads_the_communes_kind_on_the_survey_date(
     api, rural, rural_mid, decree07, decree351
 ):
-    commune_set_urban(actor=SYSTEM, commune=rural, is_urban=True)
+    commune_set_urban(actor=SYSTEM, commune=rural, is_urban=True, basis="NQ nâng cấp")
     r = api.post("/api/v1/what-if/", {"standard": str(decree351.id), "baseline": str(decree07.id)})
     assert r.status_code == 202, r.json()
     run_jobs()
