@@ -37,11 +37,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(gettext("%(name)s is not a JSON value.") % {"name": name})
 
 
+def _out_of_range(text: str) -> ValueError:
+    shown = text if len(text) <= 30 else f"{text[:30]}…"  # named, not echoed whole
+    return ValueError(gettext("The number %(number)s is out of range.") % {"number": shown})
+
+
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):  # 1e999: JSON, but no number anything can store
-        raise ValueError(gettext("The number %(number)s is out of range.") % {"number": text})
+        raise _out_of_range(text)
     return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts (4,300): its own words are English
+        raise _out_of_range(text) from None
 
 
 def decode(raw: bytes) -> str:
@@ -61,7 +73,9 @@ def loads(text: str) -> Any:
         code="too_deeply_nested",
     )
     try:
-        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
+        data = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite, parse_int=_integer
+        )
     except RecursionError:  # nested a thousand levels or so
         raise too_deep from None
     except json.JSONDecodeError as exc:

@@ -190,7 +190,8 @@ def test_json_nesting_is_capped(api):
 @pytest.mark.parametrize("number", ["1e999", "NaN", "Infinity", "-Infinity", "1" * 5_000])
 def test_numbers_nothing_can_store_are_parse_errors(api, ward, number):
     body = f'{{"commune": "{ward.code}", "address": "Thôn 1", "latitude": {number}}}'
-    assert_problem(post_json(api, "/api/v1/households/", body), 400, code="parse_error")
+    p = assert_problem(post_json(api, "/api/v1/households/", body), 400, code="parse_error")
+    assert len(p["detail"]) < 100  # the number named, not echoed whole
 
 
 # ---------------------------------------------------------------------------- integers
