@@ -83,7 +83,12 @@ def case_assign_cadre(*, case: Case, cadre_id, expected_version: int | None, act
     case.version += 1
     case.save()
     if cadre is not None:
-        case.follow_ups.filter(done_on__isnull=True, cadre__isnull=True).update(cadre=cadre)
+        # Each saved, not updated in bulk: a change of a follow-up has its history record,
+        # its change-feed event (the cadre's app learns the visit is theirs) and a new version.
+        for follow_up in case.follow_ups.filter(done_on__isnull=True, cadre__isnull=True):
+            follow_up.cadre = cadre
+            follow_up.version += 1
+            follow_up.save()
     return case
 
 
