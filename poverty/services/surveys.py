@@ -315,6 +315,11 @@ def survey_submit(
         enumerator=enumerator,
         submitted=dict(submitted or {}),
         is_urban=urban_on(household.commune, values["survey_date"]),
+        # not the latest when a newer one is recorded (an offline app's survey sent late):
+        # so its history record and its change-feed event say
+        is_latest=not Survey.objects.filter(
+            household=household, survey_date__gt=values["survey_date"]
+        ).exists(),
         **values,
     )
     SurveyMember.objects.bulk_create(
@@ -364,14 +369,12 @@ def _assess_new_survey(
     review_round: ReviewRound | None,
     application: str,
 ) -> None:
-    day = survey.survey_date
-    newer = Survey.objects.filter(household=household, survey_date__gt=day).exists()
-    Survey.objects.filter(household=household, is_latest=True).exclude(pk=survey.pk).filter(
-        survey_date__lte=day
-    ).update(is_latest=False)
-    if newer:
-        Survey.objects.filter(pk=survey.pk).update(is_latest=False)
-        survey.is_latest = False
+    # The survey it replaces as the latest is saved, not updated in bulk: the change has its
+    # history record and change-feed event (consumers read which survey is the latest there).
+    replaced = Survey.objects.filter(household=household, is_latest=True).exclude(pk=survey.pk)
+    for previous in replaced.filter(survey_date__lte=survey.survey_date):
+        previous.is_latest = False
+        previous.save(update_fields=["is_latest"])
     facts = survey_facts_for(survey)
     for standard in standards:
         _store_assessment(survey, standard, facts, review_round, application)
