@@ -18,7 +18,7 @@ SQLite serialises writers anyway: there, events are numbered when recorded.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -49,6 +49,9 @@ class Followed:
     entity: str
     area_of: Callable[[Any], Area]
     moved_from: Callable[[Any], Area] | None = None  # from the previous history record
+    # the followed records that move with it (a household's members): each gets an event of
+    # its own when it moves, so that the new area receives them and the old one learns they left
+    carries: Callable[[Any], Iterable[Model]] | None = None
 
 
 # Filled by the apps (AppConfig.ready → `follow`): the feed names no app.
@@ -60,9 +63,10 @@ def follow(
     entity: str,
     area_of: Callable[[Any], Area],
     moved_from: Callable[[Any], Area] | None = None,
+    carries: Callable[[Any], Iterable[Model]] | None = None,
 ) -> None:
     """Record every change of the model `label` (`app.model`) in the feed as `entity`."""
-    FEED[label.lower()] = Followed(entity, area_of, moved_from)
+    FEED[label.lower()] = Followed(entity, area_of, moved_from, carries)
 
 
 def reserve(count: int) -> int:
@@ -82,13 +86,16 @@ def reserve(count: int) -> int:
 PAYLOAD_SKIP = audit.HISTORY_BOOKKEEPING | {"search_text", "name_folded", "submitted"}
 
 
-def payload_of(history_instance) -> dict[str, Any]:
+def payload_of(history_instance, history: type[Model] | None = None) -> dict[str, Any]:
     """The event's payload: the recorded row's values as JSON. A decimal is written with its
     column's places (`1.500`), as it reads back from the database, also when the row was
-    saved with a shorter value (`1.5`)."""
+    saved with a shorter value (`1.5`). With `history` (a history model), the values of the
+    columns it records, read from a tracked row (a record carried along, `Followed.carries`,
+    has no history record of its own for the change)."""
+    fields = (history or history_instance)._meta.fields
     values = {
         f.attname: _as_stored(f, getattr(history_instance, f.attname))
-        for f in history_instance._meta.fields
+        for f in fields
         if f.attname not in PAYLOAD_SKIP
     }
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
@@ -148,27 +155,49 @@ def _json_value_sql(field: Field, column: str) -> str:
 
 
 def on_history_record(sender, instance, history_instance, **kwargs) -> None:
-    """simple-history hook: one feed event per recorded change of a followed model."""
+    """simple-history hook: one feed event per recorded change of a followed model; when
+    the change moved it, one more for each record it carries along (`Followed.carries`)."""
     label = instance._meta.label_lower
     if label not in FEED:
         return
     followed = FEED[label]
     area = followed.area_of(instance)
     previous = _previous_area(followed, history_instance)
+    moved = previous is not None and previous != area
+    at = history_instance.history_date
+    action = ACTIONS[history_instance.history_type]
+    payload = payload_of(history_instance)
+    _record(followed, instance, at, action, area, previous if moved else None, payload)
+    if moved and followed.carries is not None:
+        for carried in followed.carries(instance):
+            along = FEED[carried._meta.label_lower]
+            payload = payload_of(carried, history=type(carried).history.model)
+            _record(along, carried, at, ACTIONS["~"], area, previous, payload)
+
+
+def _record(
+    followed: Followed,
+    instance,
+    at,
+    action: str,
+    area: Area,
+    previous: Area | None,
+    payload: dict[str, Any],
+) -> None:
     context = audit.current()
     ChangeEvent.objects.create(
         seq=None if connection.vendor == "postgresql" else reserve(1),  # numbered at the commit
-        at=history_instance.history_date,
+        at=at,
         entity=followed.entity,
         entity_id=instance.pk,
-        action=ACTIONS[history_instance.history_type],
+        action=action,
         commune=area.commune,
         village=area.village,
-        previous_commune=previous.commune if previous and previous != area else None,
-        previous_village=previous.village if previous and previous != area else None,
+        previous_commune=previous.commune if previous else None,
+        previous_village=previous.village if previous else None,
         channel=context.channel,
         user=getattr(context.user, "username", "") or "",
-        payload=payload_of(history_instance),
+        payload=payload,
     )
 
 

@@ -17,7 +17,14 @@ class HouseholdsConfig(AppConfig):
         def members_area(m):
             return household_area(m.household_id)
 
-        # Both move: the previous history record says where they were before.
-        feed.follow("households.household", "household", area_of=own_area, moved_from=own_area)
+        # Both move: the previous history record says where they were before. A household
+        # that moves takes its members along: each one's move is in the feed too.
+        feed.follow(
+            "households.household",
+            "household",
+            area_of=own_area,
+            moved_from=own_area,
+            carries=lambda h: h.members.order_by("pk"),
+        )
         feed.follow("households.member", "member", area_of=members_area, moved_from=members_area)
         jobs.register("export_households", "households.exports.run_job")

@@ -103,14 +103,16 @@ class Planner(MembershipMerge, IdentityMerge):
         return row["commune_id"], row["village_id"]
 
     def previous_area(self, kind: str, row: dict[str, Any]) -> tuple[str | None, Any]:
-        """Where an updated household or member was before, if the update moved it."""
+        """Where an updated household or member was before the chunk, if the update moved
+        it: for a member, where its household was then (one that moved in the chunk too is
+        somewhere else now)."""
         if kind == "household":
             before = self.state.households[row["id"]]
             here = (row["commune_id"], row["village_id"])
-            previous = (before["commune_id"], before["village_id"])
         else:
+            before = self.state.households[self.state.members[row["id"]]["household_id"]]
             here = self.area(row["household_id"])
-            previous = self.area(self.state.members[row["id"]]["household_id"])
+        previous = (before["commune_id"], before["village_id"])
         return previous if previous != here else (None, None)
 
     def label(self, hid: uuid.UUID) -> str:

@@ -250,6 +250,7 @@ def write_plan(planner: Planner, ctx: Context) -> None:
             _record_duplicates(cursor)
         with stage("events"):
             events = _stage_events(cursor, households, members)
+            events += _stage_carried(cursor, events)
         if is_pg():
             with stage("checks"):
                 # The deferred foreign-key checks of the rows written, now rather than at the
@@ -310,6 +311,26 @@ def _stage_events(cursor, households, members) -> int:
         )
         staged += count
     return staged
+
+
+def _stage_carried(cursor, staged: int) -> int:
+    """The events of the people a moved household takes along, after the chunk's own
+    (core.feed: `Followed.carries`, as a move through households.services): one "updated"
+    event per member of each household whose update moved it, in its new area with the area
+    it left, and its values now. Not for the people the chunk writes: their own event says
+    where they were before the chunk (Planner.previous_area). Returns how many."""
+    cursor.execute(
+        f"""INSERT INTO {EVENTS.name} (n, {_EVENT_COLUMNS})
+        SELECT %s + row_number() OVER (ORDER BY t.id), %s, t.id, %s, p.commune_id,
+            p.village_id, p.prev_commune, p.prev_village, {payload_sql(Member, "t")}
+        FROM {H_PLAN.name} AS p JOIN {quote(Member._meta.db_table)} AS t
+            ON t.household_id = p.id
+        WHERE p.history_type = '~' AND p.prev_commune IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM {M_PLAN.name} AS m WHERE m.id = t.id AND m.history_type IS NOT NULL
+        )""",
+        [staged, "member", ACTIONS["~"]],
+    )
+    return max(cursor.rowcount, 0)
 
 
 def _publish_events(cursor, planner: Planner, ctx: Context, count: int) -> None:

@@ -135,15 +135,22 @@ def test_a_household_that_moved_out_is_not_followed_to_its_new_place(ward, rural
     )
     reads = PersonalDataRead.objects.filter(user=reader).count()
     page = officer.get("/api/v1/changes/", {"after": cursor}).json()
-    (event,) = page["results"]
+    # the household's move-out, and its member's, who left with it (core.feed: carries)
+    event, member = page["results"]
     assert (event["entity"], event["entity_id"], event["previous_commune"]) == (
         "household",
         str(leaving.id),
         ward.code,
     )
-    assert (event["commune"], event["village"], event["payload"]) == (None, None, None)
+    assert (member["entity"], member["entity_id"], member["previous_commune"]) == (
+        "member",
+        str(leaving.members.get().id),
+        ward.code,
+    )
+    for moved in (event, member):
+        assert (moved["commune"], moved["village"], moved["payload"]) == (None, None, None)
     assert "Số 9" not in str(page)
-    assert (page["next_after"], page["has_more"]) == (event["seq"], False)
+    assert (page["next_after"], page["has_more"]) == (member["seq"], False)
     # Filtering by the new commune finds nothing; by the old one, the move-out.
     by_new = officer.get("/api/v1/changes/", {"after": cursor, "commune": rural.code}).json()
     assert (by_new["results"], by_new["has_more"]) == ([], False)
@@ -175,13 +182,15 @@ def test_a_village_reader_does_not_see_the_village_a_household_moved_to(ward):
         expected_version=1,
         data=services.HouseholdInput(values={"village": new}),
     )
-    (moved,) = read_all(village_reader, after=cursor)[0]
-    assert (moved["previous_commune"], moved["previous_village"]) == (ward.code, str(old.id))
-    assert (moved["commune"], moved["village"], moved["payload"]) == (None, None, None)
+    # the household and its member, who moved with it (core.feed: carries)
+    for moved in read_all(village_reader, after=cursor)[0]:
+        assert (moved["previous_commune"], moved["previous_village"]) == (ward.code, str(old.id))
+        assert (moved["commune"], moved["village"], moved["payload"]) == (None, None, None)
     assert str(new.id) not in str(read_all(village_reader)[0])
-    (whole,) = read_all(commune_reader, after=cursor)[0]
+    whole, member = read_all(commune_reader, after=cursor)[0]
     assert (whole["commune"], whole["village"]) == (ward.code, str(new.id))
     assert whole["payload"]["village_id"] == str(new.id)
+    assert (member["entity"], member["village"]) == ("member", str(new.id))
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -503,11 +503,15 @@ def test_feed_events_carry_the_payload_of_a_change_made_through_the_models(offic
         ward.code,
         village.id,
     )
+    # Where each person was before the chunk: HK-B-3 with HK-B in the ward's village, which
+    # moved (the ward learns they left); the grandparent there too, now in HK-A (the ward, no
+    # village): never in the rural commune, whose readers are not told of them.
     renamed = by_id[(Member.objects.get(external_id="HK-B-3").id, "updated")]
     assert renamed.payload["created_at"] == "2025-01-02T03:04:05.999Z"
-    assert (renamed.commune, renamed.previous_commune) == (rural.code, None)
+    assert (renamed.commune, renamed.previous_commune) == (rural.code, ward.code)
     grandparent = by_id[(Member.objects.get(external_id=mover["external_id"]).id, "updated")]
-    assert (grandparent.commune, grandparent.previous_commune) == (ward.code, rural.code)
+    assert (grandparent.commune, grandparent.previous_commune) == (ward.code, ward.code)
+    assert (grandparent.village, grandparent.previous_village) == (None, village.id)
 
 
 def test_registry_user_of_one_commune_cannot_sync_another(ward, rural, officer):
