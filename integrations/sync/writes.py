@@ -250,7 +250,8 @@ def write_plan(planner: Planner, ctx: Context) -> None:
             _record_duplicates(cursor)
         with stage("events"):
             events = _stage_events(cursor, households, members)
-            events += _stage_carried(cursor, events)
+            if any(r.get("history_type") == "~" and r.get("prev_commune") for r in households):
+                events += _stage_carried(cursor, events)
         if is_pg():
             with stage("checks"):
                 # The deferred foreign-key checks of the rows written, now rather than at the
