@@ -2,10 +2,14 @@
 decides who may, the province decides where, and a refusal saves nothing."""
 
 import pytest
+from django.utils import translation
 
+from core.admin import refused
+from core.errors import Conflict
 from geo.models import Province
 from poverty.models import PovertyStandard
 from support.models import BudgetAllocation, Program
+from support.services import plans
 from tests import factories as f
 
 # The fields a second allocation for the same sub-project, source, year and area is refused on.
@@ -105,13 +109,9 @@ def test_a_standard_drafted_and_published_in_the_admin(client):
     assert any("outside your area" in m for m in messages_of(r))
 
 
-def test_a_refusal_names_the_fields_of_a_taken_key_once_with_their_reason(tree):
-    """The admin's message when a save is refused on a key of several fields (the service's
-    answer, as when another save took the key at the same moment)."""
-    from core.admin import refused
-    from core.errors import Conflict
-    from support.services import plans
-
+def second_allocation(tree) -> Conflict:
+    """The service's refusal of a second allocation on the same key (as when another save
+    took the key at the same moment), raised in the current language."""
     officer = f.user("province_officer", provinces=["22"])
     values = {
         "sub_project": tree["housing"],
@@ -123,7 +123,12 @@ def test_a_refusal_names_the_fields_of_a_taken_key_once_with_their_reason(tree):
     plans.allocation_save(actor=officer, allocation=None, values=dict(values))
     with pytest.raises(Conflict) as taken:
         plans.allocation_save(actor=officer, allocation=None, values=dict(values))
-    assert refused(taken.value, BudgetAllocation) == (
+    return taken.value
+
+
+def test_a_refusal_names_the_fields_of_a_taken_key_once_with_their_reason(tree):
+    """The admin's message when a save is refused on a key of several fields."""
+    assert refused(second_allocation(tree), BudgetAllocation) == (
         "Nothing was saved: An allocation for this sub-project, source, year and area exists; "
         "change its amount instead. (sub-project, source, year, province: Another allocation "
         "has the same sub-project, source, year and area.)"
@@ -131,27 +136,11 @@ def test_a_refusal_names_the_fields_of_a_taken_key_once_with_their_reason(tree):
 
 
 def test_a_refusal_reads_in_vietnamese_for_a_vietnamese_officer(tree):
-    from django.utils import translation
-
-    from core.admin import refused
-    from core.errors import Conflict
-    from support.services import plans
-
-    officer = f.user("province_officer", provinces=["22"])
-    values = {
-        "sub_project": tree["housing"],
-        "source": "central",
-        "year": 2026,
-        "province": Province.objects.get(code="22"),
-        "amount": 1_000_000,
-    }
-    plans.allocation_save(actor=officer, allocation=None, values=dict(values))
     with translation.override("vi"):
-        with pytest.raises(Conflict) as taken:
-            plans.allocation_save(actor=officer, allocation=None, values=dict(values))
-        message = refused(taken.value, BudgetAllocation)
+        taken = second_allocation(tree)
+        message = refused(taken, BudgetAllocation)
         labels = [str(BudgetAllocation._meta.get_field(name).verbose_name) for name in FIELDS]
-    assert message.startswith(f"Không lưu được: {taken.value.detail}")
+    assert message.startswith(f"Không lưu được: {taken.detail}")
     assert "Nothing was saved" not in message
     # The fields by their Vietnamese labels, not their codes.
     assert f"({', '.join(labels)}: " in message and "sub_project" not in message
