@@ -68,20 +68,17 @@ def commune_set_urban(
 
 
 def urban_on(commune: Commune, day: date) -> bool:
-    """Whether the unit used the urban income line on `day`: the kind of its latest change
-    that had taken effect by then; before its first change, the kind that change replaced.
-    A unit whose kind never changed since `day` costs no query."""
+    """Whether the unit used the urban income line on `day`: the kind the first change after
+    `day` replaced (changes are appended in order of their days, each replacing the kind of
+    the one before: `commune_set_urban`). A unit whose kind never changed since `day` costs
+    no query."""
     if commune.is_urban_since is None or day >= commune.is_urban_since:
         return commune.is_urban
-    earlier = (
-        CommuneKindChange.objects.filter(commune=commune, valid_from__lte=day)
-        .order_by("-valid_from")
-        .values_list("is_urban", flat=True)
-        .first()
+    return (
+        CommuneKindChange.objects.filter(commune=commune, valid_from__gt=day)
+        .order_by("valid_from")
+        .values_list("was_urban", flat=True)[0]
     )
-    if earlier is not None:
-        return earlier
-    return CommuneKindChange.objects.filter(commune=commune).order_by("valid_from")[0].was_urban
 
 
 # ---------------------------------------------------------------------------- villages
