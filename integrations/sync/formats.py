@@ -1,5 +1,6 @@
 """Registry files: a JSON array of records, NDJSON (one record per line) or CSV with one row
-per member and the household columns repeated (the rows of a household are consecutive)."""
+per member and the household columns repeated (the rows of a household are together: a
+household's rows that come again after another household's are rejected)."""
 
 from __future__ import annotations
 
@@ -150,9 +151,29 @@ def iter_csv(stream: IO[str]) -> Iterator[Any]:
         raise MalformedFile(
             gettext("The CSV header lacks the column(s) %(join)s.") % {"join": ", ".join(missing)}
         )
-    for key, group in itertools.groupby(reader, key=lambda row: row["household_external_id"]):
+    # Each household's first record: a household whose rows are not together would otherwise
+    # be two records, the later applied after the earlier as a household without the people
+    # of the other rows (the registry stopped listing them).
+    record_of: dict[str, int] = {}
+    for number, (key, group) in enumerate(
+        itertools.groupby(reader, key=lambda row: row["household_external_id"])
+    ):
         rows = list(group)
         first = rows[0]
+        if key and key in record_of:
+            yield ParseProblem(
+                gettext(
+                    "The rows of household %(external_id)s are not together: its earlier "
+                    "rows are record %(index)s; nothing of these rows was written."
+                )
+                % {"external_id": printable(key), "index": record_of[key]},
+                field="external_id",
+                external_id=printable(key) or None,
+                code="rows_apart",
+            )
+            continue
+        if key:
+            record_of[key] = number
         differing = [
             c
             for c in ("commune", "address")

@@ -1,5 +1,5 @@
-"""Record validation: each record checked on its own and against the others of its chunk
-(no database reads), and the outcomes reported per record."""
+"""Record validation: each record checked on its own (no database reads), a chunk's records
+put in file order where they repeat each other's IDs, and the outcomes reported per record."""
 
 from __future__ import annotations
 
@@ -330,13 +330,10 @@ def _external_id_of(raw: Any) -> str | None:
 
 
 def prepare(items: list[tuple[int, Any]], ctx: Context) -> tuple[list[InHousehold], list]:
-    """Validate a chunk's records on their own and against each other (IDs repeated in the
-    chunk). Pure Python, no database reads."""
+    """Validate a chunk's records, each on its own. Pure Python, no database reads. (Records
+    that repeat another's IDs are not refused here: `in_file_order`.)"""
     accepted: list[InHousehold] = []
     rejected: list[Outcome] = []
-    households: dict[str, int] = {}
-    people: dict[str, int] = {}
-    citizen_ids: dict[str, int] = {}
     for index, raw in items:
         if isinstance(raw, ParseProblem):
             problem = error(raw.field, raw.code, raw.reason)
@@ -345,46 +342,32 @@ def prepare(items: list[tuple[int, Any]], ctx: Context) -> tuple[list[InHousehol
         result = validate_record(raw, index, ctx)
         if isinstance(result, list):
             rejected.append(Outcome(index, _external_id_of(raw), REJECTED, errors=result))
-            continue
-        errors = []
-        if result.external_id in households:
-            errors.append(
-                error(
-                    "external_id",
-                    "duplicate_in_batch",
-                    gettext("Household %(external_id)s is also record %(index)s of this chunk.")
-                    % {
-                        "external_id": result.external_id,
-                        "index": households[result.external_id],
-                    },
-                )
-            )
-        for m in result.members:
-            if m.external_id in people:
-                errors.append(
-                    error(
-                        f"members.{m.pos}.external_id",
-                        "duplicate_in_batch",
-                        gettext("Person %(external_id)s is also listed by record %(index)s.")
-                        % {"external_id": m.external_id, "index": people[m.external_id]},
-                    )
-                )
-            if m.citizen_id and m.citizen_id in citizen_ids:
-                errors.append(
-                    error(
-                        f"members.{m.pos}.citizen_id",
-                        "duplicate_in_batch",
-                        gettext("Citizen ID %(citizen_id)s is also given in record %(index)s.")
-                        % {"citizen_id": m.citizen_id, "index": citizen_ids[m.citizen_id]},
-                    )
-                )
-        if errors:
-            rejected.append(Outcome(index, result.external_id, REJECTED, errors=errors))
-            continue
-        households[result.external_id] = index
-        for m in result.members:
-            people[m.external_id] = index
-            if m.citizen_id:
-                citizen_ids[m.citizen_id] = index
-        accepted.append(result)
+        else:
+            accepted.append(result)
     return accepted, rejected
+
+
+def in_file_order(records: list[InHousehold]) -> list[list[InHousehold]]:
+    """A chunk's records in rounds, so that the chunk gives what applying its records one by
+    one, in the file's order, would give, wherever the chunks' boundaries fall: a record that
+    names a household, a person or a citizen ID that an earlier record of the chunk names is
+    planned in a round after that record's, against the register as the earlier rounds left
+    it (each round is planned and written as a chunk was before). A file without such
+    repeats is one round. Records in one round share none of these keys, so the planner
+    never sees two claims on one household, person or citizen ID. (A chunk of several rounds
+    holds the feed's counter from its first round's events to its commit.)"""
+    round_of: dict[tuple[str, str], int] = {}
+    rounds: list[list[InHousehold]] = []
+    for record in records:
+        keys = [("household", record.external_id)]
+        for m in record.members:
+            keys.append(("person", m.external_id))
+            if m.citizen_id:
+                keys.append(("citizen_id", m.citizen_id))
+        number = max((round_of[k] + 1 for k in keys if k in round_of), default=0)
+        if number == len(rounds):
+            rounds.append([])
+        rounds[number].append(record)
+        for key in keys:
+            round_of[key] = number
+    return rounds

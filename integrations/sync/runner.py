@@ -35,6 +35,7 @@ from .records import (
     Outcome,
     SyncReport,
     error,
+    in_file_order,
     prepare,
 )
 from .stages import Stages
@@ -183,8 +184,10 @@ def sync_records(
 
     Each chunk is one transaction (a savepoint inside an outer transaction); `on_chunk(
     outcomes, next_index, chunk_counts)` runs inside it, after its writes, so that a job's
-    checkpoint commits with the chunk. Records are numbered from `start`. A dry run plans and
-    reports exactly as a real run but writes nothing. `chunk_size` records make a chunk
+    checkpoint commits with the chunk. Records are numbered from `start`. Records that repeat
+    each other's IDs are applied in the file's order, wherever chunks begin (`in_file_order`).
+    A dry run plans and reports as a real run but writes nothing, so a record that repeats an
+    earlier record's IDs is planned without that record's changes. `chunk_size` records make a chunk
     (default CHUNK_SIZE). `read_state(records)` is the chunk's read of the register
     (load_state); a test passes a wrapper of it to play a writer that races the chunk.
     The seconds each stage took are added to `stages` (integrations.sync.stages), which the
@@ -210,7 +213,9 @@ def sync_records(
                     break
                 accepted, rejected, next_index = prepared
                 with transaction.atomic():
-                    outcomes = _run_chunk(accepted, ctx, dry_run, read_state) + rejected
+                    outcomes = list(rejected)
+                    for records in in_file_order(accepted):
+                        outcomes += _run_chunk(records, ctx, dry_run, read_state)
                     outcomes.sort(key=lambda o: o.index)
                     counts = Counter(o.outcome for o in outcomes)
                     chunk_counts = {name: counts.get(name, 0) for name in OUTCOMES}

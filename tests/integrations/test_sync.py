@@ -206,10 +206,72 @@ def test_citizen_id_held_by_another_person_is_rejected(officer, ward):
     assert local.code in error["reason"]
 
 
-def test_ids_repeated_in_a_chunk_reject_the_later_record(officer, ward):
-    report = sync.sync_records([family("HK-1", ward), family("HK-1", ward)], actor=officer)
+# A file that names a household, a person or a citizen ID twice gives the same result
+# whether the two records fall in one chunk (None: 5,000 records), in two chunks (1) or
+# straddle a chunk's boundary (2): the records are applied in the file's order.
+CHUNKINGS = pytest.mark.parametrize("chunk_size", [None, 1, 2])
+
+
+@CHUNKINGS
+def test_a_household_named_twice_is_applied_in_file_order(officer, ward, chunk_size):
+    first, later = family("HK-1", ward), family("HK-1", ward, address="Số 9, Tổ 9")
+    report = sync.sync_records(
+        [first, family("HK-2", ward), later], actor=officer, chunk_size=chunk_size
+    )
+    assert outcomes(report) == ["created", "created", "updated"]
+    household = Household.objects.get(external_id="HK-1")
+    assert household.address == "Số 9, Tổ 9"
+    assert [h.address for h in household.history.order_by("history_date")] == [
+        "Số 1, Tổ 1",
+        "Số 9, Tổ 9",
+    ]
+    events = ChangeEvent.objects.filter(entity="household", entity_id=household.pk)
+    assert list(events.order_by("seq").values_list("action", flat=True)) == ["created", "updated"]
+    again = sync.sync_records([first, later], actor=officer, chunk_size=chunk_size)
+    assert outcomes(again) == ["updated", "updated"]  # back to the first, then the later
+    assert Household.objects.get(external_id="HK-1").address == "Số 9, Tổ 9"
+
+
+@CHUNKINGS
+def test_a_person_listed_by_two_households_moves_to_the_later(officer, ward, chunk_size):
+    first = family("HK-1", ward)
+    later = record(
+        "HK-2",
+        ward,
+        person("HK-2-1", "Lê Văn Bình"),
+        {**first["members"][2], "relationship": "grandchild"},
+    )
+    report = sync.sync_records([first, later], actor=officer, chunk_size=chunk_size)
+    assert outcomes(report) == ["created", "created"]
+    moved = Member.objects.get(external_id="HK-1-3")
+    assert (moved.household.external_id, moved.relationship) == ("HK-2", "grandchild")
+    assert Member.objects.filter(household__external_id="HK-1").count() == 2
+
+
+@CHUNKINGS
+def test_a_citizen_id_given_twice_rejects_the_later_record(officer, ward, chunk_size):
+    first, later = family("HK-1", ward), family("HK-2", ward)
+    later["members"][0]["citizen_id"] = first["members"][0]["citizen_id"]
+    report = sync.sync_records([first, later], actor=officer, chunk_size=chunk_size)
     assert outcomes(report) == ["created", "rejected"]
-    assert report.outcomes[1].errors[0]["code"] == "duplicate_in_batch"
+    [problem] = report.outcomes[1].errors
+    assert (problem["field"], problem["code"]) == ("members.0.citizen_id", "duplicate_citizen_id")
+    assert not Household.objects.filter(external_id="HK-2").exists()
+
+
+def test_a_household_named_three_times_in_a_chunk_ends_as_the_last_says(officer, ward):
+    records = [family("HK-1", ward, address=f"Số {n}, Tổ 1") for n in (1, 2, 3)]
+    report = sync.sync_records([*records, family("HK-2", ward)], actor=officer)
+    assert outcomes(report) == ["created", "updated", "updated", "created"]
+    assert Household.objects.get(external_id="HK-1").address == "Số 3, Tổ 1"
+    assert Household.objects.get(external_id="HK-1").history.count() == 3
+
+
+def test_a_dry_run_plans_a_repeated_household_without_the_earlier_record(officer, ward):
+    records = [family("HK-1", ward), family("HK-1", ward, address="Số 9, Tổ 9")]
+    report = sync.sync_records(records, actor=officer, dry_run=True)
+    assert outcomes(report) == ["created", "created"]
+    assert not Household.objects.exists()
 
 
 # ---------------------------------------------------------------------------- ownership
@@ -789,6 +851,26 @@ def test_csv_rows_of_a_household_must_agree(officer, ward, media):
     assert report.outcomes[0].errors[0]["code"] == "inconsistent_rows"
 
 
+@CHUNKINGS
+def test_csv_rows_of_a_household_apart_reject_the_later_rows(officer, ward, media, chunk_size):
+    """A household's rows split by another's would otherwise be two records, the later one a
+    household without the people of the earlier rows."""
+    path = media / "apart.csv"
+    whole = family("HK-1", ward)
+    first, later = (
+        dict(whole, members=whole["members"][:2]),
+        dict(whole, members=whole["members"][2:]),
+    )
+    path.write_bytes(csv_file([first, family("HK-2", ward), later]).read())
+    records = sync.read_records(path, "csv")
+    report = sync.sync_records(records, actor=officer, chunk_size=chunk_size)
+    assert outcomes(report) == ["created", "created", "rejected"]
+    [problem] = report.outcomes[2].errors
+    assert (problem["field"], problem["code"]) == ("external_id", "rows_apart")
+    assert "record 0" in problem["reason"]
+    assert Household.objects.get(external_id="HK-1").members.count() == 2
+
+
 def test_json_array_file_streaming(officer, ward, media):
     path = media / "batch.json"
     path.write_text(
@@ -952,7 +1034,7 @@ def apart(monkeypatch):
 def test_a_file_validated_by_a_second_process_gives_the_same_outcomes(officer, ward, media, apart):
     records = [family(f"HK-{i}", ward) for i in range(7)]
     records[3]["members"][0]["sex"] = "?"
-    records[5]["members"][1]["external_id"] = records[4]["members"][1]["external_id"]  # same chunk
+    records[5]["members"][1]["date_of_birth"] = "2999-01-01"
     job = ndjson_job(records, officer, chunk_size=2)
     run_jobs()
     job.refresh_from_db()
@@ -964,7 +1046,7 @@ def test_a_file_validated_by_a_second_process_gives_the_same_outcomes(officer, w
     rejected = [line for line in sync.read_report(job)]
     assert [(r["index"], r["errors"][0]["field"]) for r in rejected] == [
         (3, "members.0.sex"),
-        (5, "members.1.external_id"),
+        (5, "members.1.date_of_birth"),
     ]
 
     # The same file read in this process: the same rejection, word for word.
