@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -199,12 +198,15 @@ def refresh_search_text(household: Household) -> None:
     household.search_text = text
 
 
-def _touch(household: Household) -> None:
-    """A change to a member is a change to its household: new version, fresh search text."""
-    Household.objects.filter(pk=household.pk).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    )
-    refresh_search_text(household)
+def _touch(household: Household, reason: str) -> None:
+    """A change to a member is a change to its household: a new version and a fresh search
+    text, recorded (a history row with `reason`, and so a change-feed event) so that a field
+    app or consumer holding the household learns that its version moved. `household` is the
+    locked, current row."""
+    household.version += 1
+    household.search_text = search_text(household)
+    household._change_reason = reason
+    household.save(update_fields=["version", "search_text", "updated_at"])
 
 
 def _save_member(member: Member, values: dict[str, Any], prefix: str, access: Access) -> Member:
@@ -465,7 +467,7 @@ def member_add(*, actor, household: Household, values: dict[str, Any]) -> Member
         {member.pk: (values.get("relationship"), values.get("status", MemberStatus.PRESENT))},
     )
     member = _save_member(member, values, "", access)
-    _touch(household)
+    _touch(household, "Member added")
     detect_duplicates([member])
     return member
 
@@ -515,7 +517,7 @@ def member_update(
     )
     member.version += 1
     _save_member(member, values, "", access)
-    _touch(member.household)
+    _touch(member.household, "Member changed")
     detect_duplicates([member])
     return member
 
@@ -562,8 +564,8 @@ def member_move(
         f": {reason}" if reason else ""
     )
     member.save()
-    for h in (origin, to):
-        _touch(h)
+    _touch(origin, f"Member moved to household {to.code}")
+    _touch(to, f"Member moved from household {origin.code}")
     detect_duplicates([member])
     return member
 

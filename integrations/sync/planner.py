@@ -377,8 +377,8 @@ class Planner(MembershipMerge, IdentityMerge):
             before = self.state.households[hid]
             if any(row[c] != before[c] for c in HOUSEHOLD_VISIBLE):
                 row.update(op="update", history_type="~", reason=REASON)
-            elif hid in changed_households:
-                row.update(op="touch", history_type=None)
+            elif hid in changed_households:  # a new version, recorded, as the services do
+                row.update(op="touch", history_type="~", reason=REASON)
             elif not same_snapshot(row["registry_snapshot"], before["registry_snapshot"]):
                 row.update(op="snapshot", history_type=None)
             else:

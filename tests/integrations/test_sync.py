@@ -547,7 +547,9 @@ def test_feed_events_carry_the_payload_of_a_change_made_through_the_models(offic
 
     events = list(ChangeEvent.objects.filter(channel="registry_sync").order_by("seq"))
     assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + len(events)))
-    assert len(events) == 8 + 4  # 2 households and 6 people created; then B, B's 3 people
+    # 2 households and 6 people created; then A (a person moved in: a new version), B and
+    # B's 3 people
+    assert len(events) == 8 + 5
     for event in events:
         model = Household if event.entity == "household" else Member
         change = model.history.get(id=event.entity_id, history_date=event.at)
