@@ -1,10 +1,12 @@
 """Export of the register (a background job): one row per present member with the
-household's columns, for the requester's area and the household list's filters (`filters`:
-the query parameters of GET /households/), as CSV or XLSX (`format`); personal fields blank
-without the right, and a personal read recorded with them. Written as core.spreadsheet writes
-(formula cells neutralised; CSV in UTF-8 with a BOM; XLSX with real date cells, a sheet per
-million rows), to a file of the run's own that replaces the export when the run's lease
-still holds."""
+household's columns, and one row with the household's columns alone for a household that has
+no present member (merged, dissolved, everyone moved out or deceased), so that no household
+of the register is missing from it; for the requester's area and the household list's
+filters (`filters`: the query parameters of GET /households/), as CSV or XLSX (`format`);
+personal fields blank without the right, and a personal read recorded with them. Written as
+core.spreadsheet writes (formula cells neutralised; CSV in UTF-8 with a BOM; XLSX with real
+date cells, a sheet per million rows), to a file of the run's own that replaces the export
+when the run's lease still holds."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.http import QueryDict
 from django.utils.translation import gettext
 
@@ -93,29 +96,50 @@ def households_of(job: Job):
     return households
 
 
+HOUSEHOLD_VALUES = ["code", "id", "external_id", "commune_id", "village__name", "address", "status"]
+MEMBER_VALUES = [
+    "id",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "ethnicity_id",
+    "relationship",
+    "citizen_id",
+]
+
+
+def _typed_null(name: str) -> Value:
+    """A null of the member column's type (a key: its target's), so that both parts of the
+    union agree on every database."""
+    field = Member._meta.get_field(name)
+    field = field.target_field if field.is_relation else field
+    return Value(None, output_field=type(field)())
+
+
+# The member columns of a household without a present member.
+NO_MEMBER = {f"no_{name}": _typed_null(name) for name in MEMBER_VALUES}
+
+
+def export_rows(households: QuerySet) -> QuerySet:
+    """The export's rows for `households`, in household code order: each present member with
+    its household's columns, and a household without a present member once, its member
+    columns empty."""
+    present = Member.objects.filter(status=MemberStatus.PRESENT).order_by()
+    members = present.filter(household__in=households.values("pk")).values_list(
+        *[f"household__{name}" for name in HOUSEHOLD_VALUES], *MEMBER_VALUES
+    )
+    alone = (
+        households.order_by()
+        .exclude(Exists(present.filter(household=OuterRef("pk"))))
+        .annotate(**NO_MEMBER)
+        .values_list(*HOUSEHOLD_VALUES, *NO_MEMBER)
+    )
+    return members.union(alone, all=True).order_by("household__code", "id")
+
+
 def run_job(job: Job) -> None:
     access = access_for(job.created_by)
-    households = households_of(job)
-    members = (
-        Member.objects.filter(household__in=households.values("pk"), status=MemberStatus.PRESENT)
-        .order_by("household__code", "id")
-        .values_list(
-            "household__code",
-            "household_id",
-            "household__external_id",
-            "household__commune_id",
-            "household__village__name",
-            "household__address",
-            "household__status",
-            "id",
-            "full_name",
-            "date_of_birth",
-            "sex",
-            "ethnicity_id",
-            "relationship",
-            "citizen_id",
-        )
-    )
+    members = export_rows(households_of(job))
     hidden = set() if access.can(Perm.VIEW_PERSONAL) else PERSONAL
     path = export_path(job)
     part = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")  # this run's own

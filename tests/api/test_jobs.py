@@ -12,6 +12,7 @@ from accounts.models import UserAccess
 from accounts.roles import Role
 from core import jobs
 from core.models import Job, JobStatus
+from households import services
 from tests import factories as f
 from tests.jobs import run_jobs
 
@@ -71,6 +72,31 @@ def test_export_of_the_area_with_progress_and_download(ward_api, ward, rural, me
     }
     # jobs are private to who started them
     assert analyst.get(f"/api/v1/jobs/{job['id']}/").status_code == 404
+
+
+def test_a_household_without_a_present_member_is_exported_once(ward_api, ward, province_officer):
+    """Merged into another, its members moved: still a household of the register, so still a
+    row of the export (its member columns empty), in code order with the others."""
+    source = f.household(ward, members=[f.member("Chu Văn An")])
+    target = f.household(ward, members=[f.member("Lê Văn Ba")])
+    services.household_merge(
+        actor=province_officer,
+        source=source,
+        target=target,
+        expected_version=1,
+        reason="Nhập hộ",
+        on=timezone.localdate(),
+    )
+    job = export(ward_api)
+    rows = rows_of(ward_api, job["id"])
+    assert job["counts"] == {"rows": 3} and job["done"] == job["total"] == 3
+    codes = [r["household_code"] for r in rows]
+    assert codes == sorted(codes)
+    [alone] = [r for r in rows if r["household_code"] == source.code]
+    assert alone["household_status"] == "merged" and alone["address"] == source.address
+    assert [alone[c] for c in ("member_id", "full_name", "date_of_birth", "citizen_id")] == [""] * 4
+    merged_in = {r["full_name"] for r in rows if r["household_code"] == target.code}
+    assert merged_in == {"Chu Văn An", "Lê Văn Ba"}
 
 
 def test_export_opens_safely_in_a_spreadsheet(ward_api, ward):
