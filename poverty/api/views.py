@@ -128,7 +128,8 @@ class ReviewRoundViewSet(
 ):
     """Review rounds: the annual periodic review (1 Sep – 14 Dec) and monthly regular ones."""
 
-    queryset = ReviewRound.objects.all()
+    # the province with each round: its code is the row's `province` (a query per row without)
+    queryset = ReviewRound.objects.select_related("province")
     serializer_class = s.ReviewRoundSerializer
     filterset_class = ReviewRoundFilter
     ordering = "id"
