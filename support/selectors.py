@@ -15,7 +15,7 @@ from core.access import Access
 from core.errors import InvalidInput
 from geo.models import Commune
 from households.choices import HouseholdStatus, MemberStatus, Relationship
-from households.models import Household
+from households.models import Household, Member
 from poverty.models import OfficialStatus
 from poverty.services import age_on
 
@@ -168,28 +168,46 @@ def household_profile(
 ) -> rules.HouseholdProfile:
     """What support rules need to know of a household, from its official statuses (and the
     assessments that decided them) and its present members."""
+    return household_profiles([household], on=on, received={household.pk: received})[household.pk]
+
+
+def household_profiles(
+    households: list[Household], *, on: date, received: dict[Any, int] | None = None
+) -> dict[Any, rules.HouseholdProfile]:
+    """`household_profile` of each household (its commune selected with it), by id: two
+    queries however many households (the coverage gap profiles every candidate of an area)."""
+    ids = [h.pk for h in households]
+    classifications: dict[Any, dict[str, str]] = defaultdict(dict)
+    deprived: dict[Any, set[str]] = defaultdict(set)
     statuses = OfficialStatus.objects.filter(
-        household=household, valid_to__isnull=True
+        household_id__in=ids, valid_to__isnull=True
     ).select_related("standard", "assessment")
-    classifications, deprived = {}, set()
     for status in statuses:
-        classifications[status.standard.code] = status.classification
-        deprived |= {i["code"] for i in status.assessment.indicators if i["deprived"]}
-    members = list(
-        household.members.filter(status=MemberStatus.PRESENT).values_list(
-            "date_of_birth", "relationship", "ethnicity_id"
+        classifications[status.household_id][status.standard.code] = status.classification
+        deprived[status.household_id] |= {
+            i["code"] for i in status.assessment.indicators if i["deprived"]
+        }
+    members: dict[Any, list[tuple]] = defaultdict(list)
+    present = Member.objects.filter(household_id__in=ids, status=MemberStatus.PRESENT)
+    for household_id, *member in present.values_list(
+        "household_id", "date_of_birth", "relationship", "ethnicity_id"
+    ):
+        members[household_id].append(member)
+    received = received or {}
+    return {
+        h.pk: rules.HouseholdProfile(
+            classifications=classifications[h.pk],
+            ethnic_minority=any(
+                rel == Relationship.HEAD and eth != "01" for _, rel, eth in members[h.pk]
+            ),
+            commune_code=h.commune_id,
+            commune_kind=h.commune.kind,
+            member_ages=tuple(age_on(dob, on) for dob, _, _ in members[h.pk]),
+            deprived=frozenset(deprived[h.pk]),
+            received_in_period=received.get(h.pk, 0),
         )
-    )
-    head_minority = any(rel == Relationship.HEAD and eth != "01" for _, rel, eth in members)
-    return rules.HouseholdProfile(
-        classifications=classifications,
-        ethnic_minority=head_minority,
-        commune_code=household.commune_id,
-        commune_kind=household.commune.kind,
-        member_ages=tuple(age_on(dob, on) for dob, _, _ in members),
-        deprived=frozenset(deprived),
-        received_in_period=received,
-    )
+        for h in households
+    }
 
 
 def received_in_period(household: Household, period: int) -> dict[Any, int]:
@@ -261,4 +279,6 @@ def coverage_gap(
         ) % {"count": f"{count:,}", "max": f"{COVERAGE_GAP_MAX:,}"}
         raise InvalidInput(message, fields={"commune": message}, code="too_many_households")
     terms = package_terms(packages_with_terms().get(pk=package.pk), on)
-    return [h for h in candidates if rules.match(household_profile(h, on=on), terms).eligible]
+    candidates = list(candidates)
+    profiles = household_profiles(candidates, on=on)
+    return [h for h in candidates if rules.match(profiles[h.pk], terms).eligible]

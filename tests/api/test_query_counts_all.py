@@ -281,6 +281,7 @@ LISTS = [
     "/api/v1/programs/",
     "/api/v1/budget-allocations/",
     "/api/v1/support-packages/",
+    "/api/v1/support-packages/{package}/coverage-gap/?period=2026",
     "/api/v1/assignments/",
     "/api/v1/disbursements/",
     "/api/v1/livelihood-models/",
