@@ -24,6 +24,7 @@ from cases.models import Case, FollowUp, PlanGoal
 from cases.supervision.services import scan
 from core import jobs
 from core.access import SYSTEM, access_digest
+from core.api.root import list_endpoints
 from core.models import Job, JobStatus
 from geo.models import Commune, Village
 from households.services import detect_all_duplicates
@@ -415,6 +416,12 @@ def url_of(w: World, template: str) -> str:
         run=w.run.pk if w.run else "",
         package=w.first_package.pk if w.first_package else "",
     )
+
+
+def test_every_list_endpoint_is_counted():
+    """A new list endpoint (the API root lists them all) joins the lists counted here."""
+    counted = {t.split("?")[0] for t in [*LISTS, *FIXED, PER_PACKAGE]}
+    assert set(list_endpoints().values()) <= counted
 
 
 @pytest.mark.parametrize("reader", ["province_officer", "national_admin"])
