@@ -8,7 +8,8 @@
 Runs, one after another, on the bench database (generated on the first run: about 10 minutes
 at 400,000 households; the registry sync bench on a database of its own, which it empties):
 report_latency (it also adds the surveys, assessments and statuses the others read), plans,
-registry_latency, prepared, search, dci_latency, whatif_throughput, load, sync_throughput.
+registry_latency, prepared, search, dci_latency, whatif_throughput, export_throughput, load,
+sync_throughput.
 Each one's whole output goes to var/bench/<name>.log; each records its key figures
 (`common.record`), and this prints them as one Markdown table with the commit, the machine
 and the load average, for bench/README.md. A bench that fails is named at the end, and the
@@ -43,6 +44,7 @@ def benches(households: int, sync_households: int) -> list[tuple[str, list[str],
         ("search", [*h, "--requests", "30"], "main"),
         ("dci_latency", [*h, "--requests", "50"], "main"),
         ("whatif_throughput", [*h, "--runs", "3"], "main"),
+        ("export_throughput", h, "main"),
         ("load", [*h, "--seconds", "20"], "main"),
         ("sync_throughput", ["--households", str(sync_households)], "sync"),
     ]
