@@ -60,14 +60,13 @@ A record is rejected (field path, code, reason; the others go on) when it is mal
 an unknown commune or ethnic group, has not exactly one head, carries an invalid citizen ID or
 one inconsistent with sex and birth year, a date in the future, a citizen ID that another
 person already holds, a household or person outside the actor's area, a household we closed
-or merged, a person it would move from another household of
-ours when the actor may not move members (`registry_lifecycle`, the right the API's move
-households.services.member_move requires: field enumerators lack it), or when applying it
-would leave its household with other than one present head (for instance next to a head we
-registered ourselves). A deceased person is never revived by a sync (reported as a conflict).
-Records are applied in the file's order: a file that names a household, a person or a citizen
-ID twice gives what two syncs one after the other would give, wherever the chunks begin
-(records.in_file_order).
+or merged, a person it would move from another household of ours when the actor may not move
+members (`registry_lifecycle`, the right the API's move households.services.member_move
+requires: field enumerators lack it), or when applying it would leave its household with
+other than one present head (for instance next to a head we registered ourselves). A deceased
+person is never revived by a sync (reported as a conflict). Records are applied in the file's
+order: a file that names a household, a person or a citizen ID twice gives what two syncs one
+after the other would give, wherever the chunks begin (records.in_file_order).
 A person the merge leaves in a household we closed or merged (a local move the registry did
 not change, a deceased person) is read-only there, as in the API (households.services
 _assert_active): the identity values the merge would change are not applied but reported as

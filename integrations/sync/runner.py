@@ -187,8 +187,8 @@ def sync_records(
     checkpoint commits with the chunk. Records are numbered from `start`. Records that repeat
     each other's IDs are applied in the file's order, wherever chunks begin (`in_file_order`).
     A dry run plans and reports as a real run but writes nothing, so a record that repeats an
-    earlier record's IDs is planned without that record's changes. `chunk_size` records make a chunk
-    (default CHUNK_SIZE). `read_state(records)` is the chunk's read of the register
+    earlier record's IDs is planned without that record's changes. `chunk_size` records make
+    a chunk (default CHUNK_SIZE). `read_state(records)` is the chunk's read of the register
     (load_state); a test passes a wrapper of it to play a writer that races the chunk.
     The seconds each stage took are added to `stages` (integrations.sync.stages), which the
     report keeps (`report.stages`). `validate_apart`: the records are read and validated by
