@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils.translation import gettext
 
@@ -108,12 +109,13 @@ MEMBER_VALUES = [
 ]
 
 
-def _typed_null(name: str) -> Value:
-    """A null of the member column's type (a key: its target's), so that both parts of the
-    union agree on every database."""
+def _typed_null(name: str) -> Cast:
+    """A null cast to the member column's type (a key: its target's), so that both parts of
+    the union agree on every database: a bare NULL in a branch that is resolved on its own
+    (the household list's filters may make it DISTINCT) is text to PostgreSQL."""
     field = Member._meta.get_field(name)
     field = field.target_field if field.is_relation else field
-    return Value(None, output_field=type(field)())
+    return Cast(Value(None), output_field=type(field)())
 
 
 # The member columns of a household without a present member.
